@@ -1,0 +1,34 @@
+import {
+  Sidebar,
+  SidebarDivider,
+  SidebarGroup,
+  SidebarItem,
+  SidebarScrollWrapper,
+  SidebarSpace,
+} from '@backstage/core-components';
+import { NavContentBlueprint } from '@backstage/plugin-app-react';
+import MenuIcon from '@material-ui/icons/Menu';
+import { SidebarLogo } from './SidebarLogo';
+
+export const SidebarContent = NavContentBlueprint.make({
+  params: {
+    component: ({ navItems }) => {
+      const nav = navItems.withComponent(item => (
+        <SidebarItem icon={() => item.icon} to={item.href} text={item.title} />
+      ));
+      return (
+        <Sidebar>
+          <SidebarLogo />
+          <SidebarGroup label="Menu" icon={<MenuIcon />}>
+            {nav.take('page:ml')}
+            {nav.take('page:catalog')}
+            {nav.take('page:scaffolder')}
+            <SidebarDivider />
+            <SidebarScrollWrapper>{nav.rest({ sortBy: 'title' })}</SidebarScrollWrapper>
+          </SidebarGroup>
+          <SidebarSpace />
+        </Sidebar>
+      );
+    },
+  },
+});

@@ -1,0 +1,6 @@
+/**
+ * The ml backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { mlPlugin as default } from './plugin';

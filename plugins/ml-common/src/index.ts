@@ -1,0 +1,8 @@
+/**
+ * Isomorphic types, permissions and catalog conventions of the ML platform.
+ *
+ * @packageDocumentation
+ */
+export * from './permissions';
+export * from './health';
+export * from './catalog';

@@ -1,0 +1,97 @@
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
+
+/**
+ * A GPU pool as configured under `ml.training.pools`, as a compute target sees it.
+ *
+ * @public
+ */
+export type GpuPool = {
+  name: string;
+  /** Id of the compute target that runs this pool's jobs (`local`, `kubernetes`, ...). */
+  target: string;
+  region: string;
+  gpuType: string;
+  gpusPerNode: number;
+  spot: boolean;
+  /** Node labels (Kubernetes) or target-specific placement settings (instance type, ...). */
+  labels: Record<string, string>;
+};
+
+/**
+ * One attempt of a training job, handed to a compute target. It carries references to
+ * secrets, never their values; the target resolves them in its own environment.
+ *
+ * @public
+ */
+export type DispatchRequest = {
+  /** Name of the external job; derived from the attempt id, so dispatch can be replayed. */
+  externalName: string;
+  jobId: string;
+  attemptId: string;
+  pool: GpuPool;
+  image?: string;
+  command: string[];
+  /** Plain environment (MLflow URIs, run ids, checkpoint location). */
+  env: Record<string, string>;
+  /** Environment variables filled from secrets the target can read, e.g. a Kubernetes Secret. */
+  secretEnv: Array<{ name: string; secretRef: string }>;
+  resources: { gpus: number; cpu?: number; memoryMiB?: number };
+  maxRuntimeSeconds?: number;
+};
+
+/**
+ * What a compute target reports about an external job.
+ *
+ * @public
+ */
+export type ExternalJobStatus = {
+  state:
+    | 'pending'
+    | 'running'
+    | 'succeeded'
+    | 'failed'
+    | 'preempted'
+    | 'not-found';
+  /** Human-readable cause, shown in the job's timeline. */
+  reason?: string;
+  startedAt?: Date;
+  finishedAt?: Date;
+  /** Seconds the provider bills, where a managed platform reports them. */
+  billableSeconds?: number;
+  /** Node or instance type the attempt ran on. */
+  instanceType?: string;
+};
+
+/**
+ * A place where training attempts run. Implementations must make `dispatch` idempotent:
+ * when an external job named `externalName` exists, return it instead of starting another.
+ *
+ * @public
+ */
+export interface ComputeTarget {
+  /** Referenced by pools' `target` setting. */
+  readonly id: string;
+  dispatch(request: DispatchRequest): Promise<{ externalId: string }>;
+  status(externalName: string): Promise<ExternalJobStatus>;
+  cancel(externalName: string): Promise<void>;
+}
+
+/**
+ * Lets modules add compute targets to the ml backend plugin.
+ *
+ * @public
+ */
+export interface MlComputeTargetsExtensionPoint {
+  addComputeTarget(...targets: ComputeTarget[]): void;
+}
+
+/**
+ * Extension point for compute-target modules, e.g.
+ * `mlComputeTargetsExtensionPoint.addComputeTarget(kubernetesTarget)`.
+ *
+ * @public
+ */
+export const mlComputeTargetsExtensionPoint =
+  createExtensionPoint<MlComputeTargetsExtensionPoint>({
+    id: 'ml.compute-targets',
+  });

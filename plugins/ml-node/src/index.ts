@@ -1,0 +1,6 @@
+/**
+ * Backend contracts of the ML platform for modules.
+ *
+ * @packageDocumentation
+ */
+export * from './computeTargets';

@@ -1,0 +1,99 @@
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StatusError,
+  StatusOK,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { Grid, Typography } from '@material-ui/core';
+import { MlDependencyHealth } from '@ml-portal/plugin-ml-common';
+import useAsync from 'react-use/esm/useAsync';
+import { mlApiRef } from '../api/MlApi';
+
+function DependencyStatus(props: { health: MlDependencyHealth; detail: string }) {
+  const { health, detail } = props;
+  return health.status === 'ok' ? (
+    <StatusOK>
+      {detail}, {health.latencyMs} ms
+    </StatusOK>
+  ) : (
+    <StatusError>
+      {detail}: {health.message}
+    </StatusError>
+  );
+}
+
+const redisSourceText = {
+  config: 'configured URL',
+  'default-port': 'server on 127.0.0.1:6379',
+  embedded: 'embedded redis-server',
+};
+
+function PlatformStatusCard() {
+  const mlApi = useApi(mlApiRef);
+  const { value, loading, error } = useAsync(() => mlApi.getHealth(), [mlApi]);
+  if (loading) {
+    return <Progress />;
+  }
+  if (error) {
+    return <ResponseErrorPanel error={error} title="ML backend unreachable" />;
+  }
+  return (
+    <InfoCard title="Platform status">
+      <StructuredMetadataTable
+        metadata={{
+          overall: value!.status === 'ok' ? <StatusOK>ok</StatusOK> : <StatusError>degraded</StatusError>,
+          database: <DependencyStatus health={value!.database} detail={value!.database.client} />,
+          'job queue (Redis)': (
+            <DependencyStatus health={value!.redis} detail={redisSourceText[value!.redis.source]} />
+          ),
+        }}
+      />
+    </InfoCard>
+  );
+}
+
+function ComputeTargetsCard() {
+  const mlApi = useApi(mlApiRef);
+  const { value, loading, error } = useAsync(() => mlApi.listComputeTargets(), [mlApi]);
+  if (loading) {
+    return <Progress />;
+  }
+  if (error) {
+    return <ResponseErrorPanel error={error} title="Could not list compute targets" />;
+  }
+  return (
+    <InfoCard title="Compute targets">
+      {value!.length === 0 ? (
+        <Typography variant="body2" color="textSecondary">
+          No compute target is registered. Targets are backend modules added through the
+          ml compute-target extension point (local, Kubernetes, SageMaker, Vertex AI, Azure ML).
+        </Typography>
+      ) : (
+        <ul>
+          {value!.map(target => (
+            <li key={target.id}>
+              <Typography variant="body2">{target.id}</Typography>
+            </li>
+          ))}
+        </ul>
+      )}
+    </InfoCard>
+  );
+}
+
+/** The landing tab of the ML Platform page. @internal */
+export function OverviewPage() {
+  return (
+    <Grid container spacing={3}>
+      <Grid item xs={12} md={6}>
+        <PlatformStatusCard />
+      </Grid>
+      <Grid item xs={12} md={6}>
+        <ComputeTargetsCard />
+      </Grid>
+    </Grid>
+  );
+}

@@ -1,0 +1,101 @@
+import {
+  ApiBlueprint,
+  createFrontendPlugin,
+  discoveryApiRef,
+  fetchApiRef,
+  PageBlueprint,
+  SubPageBlueprint,
+} from '@backstage/frontend-plugin-api';
+import MemoryIcon from '@material-ui/icons/Memory';
+import { MlClient, mlApiRef } from './api/MlApi';
+import { MlDomain } from './components/DomainEmptyState';
+import { rootRouteRef } from './routes';
+
+const mlApi = ApiBlueprint.make({
+  params: defineParams =>
+    defineParams({
+      api: mlApiRef,
+      deps: { discoveryApi: discoveryApiRef, fetchApi: fetchApiRef },
+      factory: deps => new MlClient(deps),
+    }),
+});
+
+const mlPage = PageBlueprint.make({
+  params: { path: '/ml', routeRef: rootRouteRef, title: 'ML Platform' },
+});
+
+const overviewTab = SubPageBlueprint.make({
+  name: 'overview',
+  params: {
+    path: 'overview',
+    title: 'Overview',
+    loader: () => import('./components/OverviewPage').then(m => <m.OverviewPage />),
+  },
+});
+
+/** The domain tabs, in the order of a model's life. */
+const domains: Array<MlDomain & { path: string }> = [
+  {
+    path: 'experiments',
+    title: 'No experiments yet',
+    description:
+      "Experiments and runs your team logs with the MLflow client appear here, with search, charts and run comparison.",
+  },
+  {
+    path: 'models',
+    title: 'No registered models yet',
+    description:
+      'Models registered from runs appear here with their versions, aliases, approvals and lineage.',
+  },
+  {
+    path: 'features',
+    title: 'No feature views yet',
+    description:
+      'The feature catalog lists entities, feature views and feature services imported from your Feast registry.',
+  },
+  {
+    path: 'training',
+    title: 'No training jobs yet',
+    description:
+      'Training jobs submitted to GPU pools appear here, with their queue position and why they are pending.',
+  },
+  {
+    path: 'deployments',
+    title: 'No deployments yet',
+    description:
+      'Endpoints serving model versions appear here, with their promotion pipelines, canaries and rollbacks.',
+  },
+  {
+    path: 'cost',
+    title: 'No GPU spend recorded yet',
+    description:
+      'GPU spend per team, budgets and forecasts appear here once training jobs have run.',
+  },
+];
+
+const domainTabs = domains.map(domain =>
+  SubPageBlueprint.make({
+    name: domain.path,
+    params: {
+      path: domain.path,
+      title: domain.path[0].toUpperCase() + domain.path.slice(1),
+      loader: () =>
+        import('./components/DomainEmptyState').then(m => (
+          <m.DomainEmptyState domain={domain} />
+        )),
+    },
+  }),
+);
+
+/**
+ * The ML Platform frontend plugin.
+ *
+ * @public
+ */
+export const mlPlugin = createFrontendPlugin({
+  pluginId: 'ml',
+  title: 'ML Platform',
+  icon: <MemoryIcon />,
+  routes: { root: rootRouteRef },
+  extensions: [mlApi, mlPage, overviewTab, ...domainTabs],
+});

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { Knex } from 'knex';
 import { MlDependencyHealth, MlHealthResponse } from '@ml-portal/plugin-ml-common';
 import { RedisConnection } from '../redis/RedisConnection';
@@ -10,7 +11,7 @@ const PROBE_TIMEOUT_MS = 2000;
  * @internal
  */
 export class HealthService {
-  private readonly redisClient;
+  private readonly redisClient: Redis;
 
   constructor(
     private readonly options: { knex: Knex; redis: RedisConnection },
@@ -22,7 +23,10 @@ export class HealthService {
     const { knex, redis } = this.options;
     const [database, redisHealth] = await Promise.all([
       probe(() => knex.raw('select 1')),
-      probe(() => this.redisClient.ping()),
+      probe(async () => {
+        await whenReady(this.redisClient);
+        return this.redisClient.ping();
+      }),
     ]);
     const ok = database.status === 'ok' && redisHealth.status === 'ok';
     return {
@@ -56,6 +60,25 @@ async function probe(fn: () => Promise<unknown>): Promise<MlDependencyHealth> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Resolves once the client is connected; rejects with the connection error if that comes first. */
+function whenReady(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const onReady = () => {
+      client.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      client.off('ready', onReady);
+      reject(error);
+    };
+    client.once('ready', onReady);
+    client.once('error', onError);
+  });
 }
 
 function elapsed(started: number) {

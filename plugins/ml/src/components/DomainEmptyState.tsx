@@ -1,4 +1,4 @@
-import { EmptyState } from '@backstage/core-components';
+import { Content, EmptyState } from '@backstage/core-components';
 
 /** What one tab of the ML Platform page will hold, shown until it holds something. @internal */
 export type MlDomain = {
@@ -9,10 +9,12 @@ export type MlDomain = {
 /** The empty state of a tab whose domain has no data yet. @internal */
 export function DomainEmptyState(props: { domain: MlDomain }) {
   return (
-    <EmptyState
-      missing="data"
-      title={props.domain.title}
-      description={props.domain.description}
-    />
+    <Content>
+      <EmptyState
+        missing="data"
+        title={props.domain.title}
+        description={props.domain.description}
+      />
+    </Content>
   );
 }

@@ -1,4 +1,5 @@
 import {
+  Content,
   InfoCard,
   Progress,
   ResponseErrorPanel,
@@ -46,7 +47,7 @@ function PlatformStatusCard() {
         metadata={{
           overall: value!.status === 'ok' ? <StatusOK>ok</StatusOK> : <StatusError>degraded</StatusError>,
           database: <DependencyStatus health={value!.database} detail={value!.database.client} />,
-          'job queue (Redis)': (
+          jobQueue: (
             <DependencyStatus health={value!.redis} detail={redisSourceText[value!.redis.source]} />
           ),
         }}
@@ -87,13 +88,15 @@ function ComputeTargetsCard() {
 /** The landing tab of the ML Platform page. @internal */
 export function OverviewPage() {
   return (
-    <Grid container spacing={3}>
-      <Grid item xs={12} md={6}>
-        <PlatformStatusCard />
+    <Content>
+      <Grid container spacing={3}>
+        <Grid item xs={12} md={6}>
+          <PlatformStatusCard />
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <ComputeTargetsCard />
+        </Grid>
       </Grid>
-      <Grid item xs={12} md={6}>
-        <ComputeTargetsCard />
-      </Grid>
-    </Grid>
+    </Content>
   );
 }

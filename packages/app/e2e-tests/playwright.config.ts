@@ -1,0 +1,44 @@
+import { defineConfig } from '@playwright/test';
+import path from 'node:path';
+
+const repoRoot = path.resolve(__dirname, '../../..');
+
+/**
+ * Browser tests against the real portal (`npm start`: backend on 7007, app on 3000),
+ * driven in Debian's Chromium: no browser is ever downloaded.
+ */
+export default defineConfig({
+  testDir: __dirname,
+  testMatch: '*.e2e.ts',
+  timeout: 120_000,
+  expect: { timeout: 30_000 },
+  workers: 1,
+  reporter: [['list']],
+  outputDir: path.join(repoRoot, 'test-results'),
+  use: {
+    baseURL: 'http://localhost:3000',
+    viewport: { width: 1440, height: 900 },
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    command: 'npm start',
+    cwd: repoRoot,
+    // The app's dev server answers first; tests wait for the backend through the page.
+    url: 'http://localhost:7007/api/ml/health',
+    timeout: 300_000,
+    reuseExistingServer: !process.env.CI,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});

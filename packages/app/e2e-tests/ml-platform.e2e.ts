@@ -20,7 +20,7 @@ test('the ML Platform page renders with the Backstage theme and live status', as
   await expect(page.getByText('better-sqlite3', { exact: false })).toBeVisible();
 
   await page.screenshot({
-    path: path.join(__dirname, 'screenshots', 'ml-platform-overview.png'),
+    path: path.join(__dirname, '..', '..', '..', 'test-results', 'screenshots', 'ml-platform-overview.png'),
   });
 
   await page.getByRole('tab', { name: 'Experiments' }).click();

@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
 import path from 'node:path';
 
-test('the ML Platform page renders with the Backstage theme and live status', async ({ page }) => {
+test('the ML Platform page renders with the Backstage theme and live status', async ({
+  page,
+}) => {
   const pageErrors: string[] = [];
   page.on('pageerror', error => pageErrors.push(error.message));
 
@@ -11,16 +13,36 @@ test('the ML Platform page renders with the Backstage theme and live status', as
 
   await page.getByRole('link', { name: 'ML Platform' }).first().click();
   await expect(page).toHaveURL(/\/ml/);
-  await expect(page.getByRole('heading', { name: 'ML Platform' })).toBeVisible();
-  for (const tab of ['Overview', 'Experiments', 'Models', 'Features', 'Training', 'Deployments', 'Cost']) {
+  await expect(
+    page.getByRole('heading', { name: 'ML Platform' }),
+  ).toBeVisible();
+  for (const tab of [
+    'Overview',
+    'Experiments',
+    'Models',
+    'Features',
+    'Training',
+    'Deployments',
+    'Cost',
+  ]) {
     await expect(page.getByRole('tab', { name: tab })).toBeVisible();
   }
   // Live data from /api/ml/health, not a placeholder.
   await expect(page.getByText('Platform status')).toBeVisible();
-  await expect(page.getByText('better-sqlite3', { exact: false })).toBeVisible();
+  await expect(
+    page.getByText('better-sqlite3', { exact: false }),
+  ).toBeVisible();
 
   await page.screenshot({
-    path: path.join(__dirname, '..', '..', '..', 'test-results', 'screenshots', 'ml-platform-overview.png'),
+    path: path.join(
+      __dirname,
+      '..',
+      '..',
+      '..',
+      'test-results',
+      'screenshots',
+      'ml-platform-overview.png',
+    ),
   });
 
   await page.getByRole('tab', { name: 'Experiments' }).click();

@@ -12,7 +12,10 @@ exports.up = async function up(knex) {
   await knex.schema.createTable('ml_experiments', table => {
     table.increments('experiment_id').primary();
     table.string('name', 500).notNullable().unique();
-    table.string('owner', 255).notNullable().comment('Backstage group entity ref');
+    table
+      .string('owner', 255)
+      .notNullable()
+      .comment('Backstage group entity ref');
     table.string('artifact_location', 1000).notNullable();
     table.string('lifecycle_stage', 32).notNullable().defaultTo('active');
     table.string('created_by', 255);
@@ -51,7 +54,10 @@ exports.up = async function up(knex) {
     table.string('lifecycle_stage', 32).notNullable().defaultTo('active');
     table.string('artifact_uri', 1000).notNullable();
     table.bigInteger('deleted_time');
-    table.index(['experiment_id', 'start_time'], 'ml_runs_experiment_start_idx');
+    table.index(
+      ['experiment_id', 'start_time'],
+      'ml_runs_experiment_start_idx',
+    );
   });
 
   for (const name of ['ml_params', 'ml_run_tags']) {
@@ -138,7 +144,9 @@ exports.up = async function up(knex) {
       .onDelete('CASCADE');
     // Input tags such as mlflow.data.context=training, as JSON.
     table.text('tags').notNullable().defaultTo('[]');
-    table.unique(['dataset_uuid', 'run_uuid'], { indexName: 'ml_run_inputs_uq' });
+    table.unique(['dataset_uuid', 'run_uuid'], {
+      indexName: 'ml_run_inputs_uq',
+    });
   });
 };
 

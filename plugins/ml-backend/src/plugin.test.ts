@@ -93,7 +93,10 @@ describe('ml backend plugin', () => {
     const response = await request(server).get('/api/ml/compute-targets');
 
     expect(response.status).toBe(200);
-    expect(response.body.items).toEqual([{ id: 'kubernetes' }, { id: 'sagemaker' }]);
+    expect(response.body.items).toEqual([
+      { id: 'kubernetes' },
+      { id: 'sagemaker' },
+    ]);
   });
 
   it('refuses two targets with one id', async () => {

@@ -24,7 +24,9 @@ export const mlPlugin = createBackendPlugin({
       addComputeTarget(...targets) {
         for (const target of targets) {
           if (computeTargets.has(target.id)) {
-            throw new Error(`Compute target '${target.id}' is registered twice`);
+            throw new Error(
+              `Compute target '${target.id}' is registered twice`,
+            );
           }
           computeTargets.set(target.id, target);
         }

@@ -29,7 +29,8 @@ const overviewTab = SubPageBlueprint.make({
   params: {
     path: 'overview',
     title: 'Overview',
-    loader: () => import('./components/OverviewPage').then(m => <m.OverviewPage />),
+    loader: () =>
+      import('./components/OverviewPage').then(m => <m.OverviewPage />),
   },
 });
 
@@ -39,7 +40,7 @@ const domains: Array<MlDomain & { path: string }> = [
     path: 'experiments',
     title: 'No experiments yet',
     description:
-      "Experiments and runs your team logs with the MLflow client appear here, with search, charts and run comparison.",
+      'Experiments and runs your team logs with the MLflow client appear here, with search, charts and run comparison.',
   },
   {
     path: 'models',

@@ -6,7 +6,10 @@ const databases = createTestDatabases();
 describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
   it('walk up to the latest and back down to nothing', async () => {
     const knex = await databases.init(databaseId);
-    const config = { directory: ML_MIGRATIONS_DIR, tableName: 'ml_knex_migrations' };
+    const config = {
+      directory: ML_MIGRATIONS_DIR,
+      tableName: 'ml_knex_migrations',
+    };
 
     await knex.migrate.latest(config);
     expect(await knex.schema.hasTable('ml_experiments')).toBe(true);
@@ -31,8 +34,20 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       artifact_uri: 'mlflow-artifacts:/1/r',
     });
     await knex('ml_metrics').insert([
-      { run_uuid: 'r'.repeat(32), key: 'loss', value: Infinity, timestamp: 1, step: 0 },
-      { run_uuid: 'r'.repeat(32), key: 'loss', value: -Infinity, timestamp: 2, step: 1 },
+      {
+        run_uuid: 'r'.repeat(32),
+        key: 'loss',
+        value: Infinity,
+        timestamp: 1,
+        step: 0,
+      },
+      {
+        run_uuid: 'r'.repeat(32),
+        key: 'loss',
+        value: -Infinity,
+        timestamp: 2,
+        step: 1,
+      },
     ]);
     const values = await knex('ml_metrics').orderBy('step').pluck('value');
     expect(values.map(Number)).toEqual([Infinity, -Infinity]);

@@ -1,6 +1,9 @@
 import { Redis } from 'ioredis';
 import { Knex } from 'knex';
-import { MlDependencyHealth, MlHealthResponse } from '@ml-portal/plugin-ml-common';
+import {
+  MlDependencyHealth,
+  MlHealthResponse,
+} from '@ml-portal/plugin-ml-common';
 import { RedisConnection } from '../redis/RedisConnection';
 
 const PROBE_TIMEOUT_MS = 2000;

@@ -53,6 +53,26 @@ describe('RedisConnection.resolve', () => {
         logger,
         defaultUrl: SILENT_URL,
       }),
-    ).rejects.toThrow(/^No Redis: nothing answers at redis:\/\/127\.0\.0\.1:1 .*set ml\.redis\.url/);
+    ).rejects.toThrow(
+      /^No Redis: nothing answers at redis:\/\/127\.0\.0\.1:1 .*set ml\.redis\.url/,
+    );
+  });
+
+  it('tells how to install Redis when redis-server is not on PATH', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(
+        RedisConnection.resolve({
+          config: new ConfigReader({}),
+          logger,
+          defaultUrl: SILENT_URL,
+        }),
+      ).rejects.toThrow(
+        /redis-server is not on PATH; install it .* or set ml\.redis\.url/,
+      );
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });

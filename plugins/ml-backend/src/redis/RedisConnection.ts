@@ -75,7 +75,9 @@ export class RedisConnection {
 
   async close(): Promise<void> {
     await Promise.allSettled(
-      [...this.clients].map(client => client.quit().catch(() => client.disconnect())),
+      [...this.clients].map(client =>
+        client.quit().catch(() => client.disconnect()),
+      ),
     );
     this.clients.clear();
     if (this.child && this.child.exitCode === null) {
@@ -121,12 +123,26 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function startRedisServer(): Promise<{ url: string; child: ChildProcess }> {
+async function startRedisServer(): Promise<{
+  url: string;
+  child: ChildProcess;
+}> {
   const port = await freePort();
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()],
-    { stdio: 'ignore' },
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--dir',
+      tmpdir(),
+    ],
+    { stdio: 'ignore', env: process.env },
   );
   // Never leave an orphan redis-server behind, whatever way the backend exits.
   const killChild = () => child.kill('SIGTERM');
@@ -153,7 +169,9 @@ async function startRedisServer(): Promise<{ url: string; child: ChildProcess }>
       await new Promise(resolve => setTimeout(resolve, 100));
     }
     child.kill('SIGKILL');
-    throw new Error(`The embedded redis-server did not answer at ${url} within 5 s`);
+    throw new Error(
+      `The embedded redis-server did not answer at ${url} within 5 s`,
+    );
   })();
   await Promise.race([ready, spawnError]);
   return { url, child };

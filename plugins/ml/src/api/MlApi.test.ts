@@ -3,7 +3,9 @@ import { MlClient } from './MlApi';
 function clientAnswering(status: number, body: unknown) {
   const requested: string[] = [];
   const client = new MlClient({
-    discoveryApi: { getBaseUrl: async plugin => `http://backend/api/${plugin}` },
+    discoveryApi: {
+      getBaseUrl: async plugin => `http://backend/api/${plugin}`,
+    },
     fetchApi: {
       fetch: async (input: any) => {
         requested.push(String(input));

@@ -24,7 +24,9 @@ describe('OverviewPage', () => {
     });
 
     expect(await screen.findByText('pg, 1.5 ms')).toBeInTheDocument();
-    expect(screen.getByText('embedded redis-server, 0.7 ms')).toBeInTheDocument();
+    expect(
+      screen.getByText('embedded redis-server, 0.7 ms'),
+    ).toBeInTheDocument();
     expect(await screen.findByText('kubernetes')).toBeInTheDocument();
   });
 
@@ -36,14 +38,23 @@ describe('OverviewPage', () => {
           apiReturning({
             ...healthy,
             status: 'degraded',
-            redis: { status: 'error', latencyMs: 2, source: 'config', message: 'connect ECONNREFUSED' },
+            redis: {
+              status: 'error',
+              latencyMs: 2,
+              source: 'config',
+              message: 'connect ECONNREFUSED',
+            },
           }),
         ],
       ],
     });
 
     expect(await screen.findByText('degraded')).toBeInTheDocument();
-    expect(screen.getByText('configured URL: connect ECONNREFUSED')).toBeInTheDocument();
-    expect(await screen.findByText(/No compute target is registered/)).toBeInTheDocument();
+    expect(
+      screen.getByText('configured URL: connect ECONNREFUSED'),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText(/No compute target is registered/),
+    ).toBeInTheDocument();
   });
 });

@@ -13,7 +13,10 @@ import { MlDependencyHealth } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../api/MlApi';
 
-function DependencyStatus(props: { health: MlDependencyHealth; detail: string }) {
+function DependencyStatus(props: {
+  health: MlDependencyHealth;
+  detail: string;
+}) {
   const { health, detail } = props;
   return health.status === 'ok' ? (
     <StatusOK>
@@ -45,10 +48,23 @@ function PlatformStatusCard() {
     <InfoCard title="Platform status">
       <StructuredMetadataTable
         metadata={{
-          overall: value!.status === 'ok' ? <StatusOK>ok</StatusOK> : <StatusError>degraded</StatusError>,
-          database: <DependencyStatus health={value!.database} detail={value!.database.client} />,
+          overall:
+            value!.status === 'ok' ? (
+              <StatusOK>ok</StatusOK>
+            ) : (
+              <StatusError>degraded</StatusError>
+            ),
+          database: (
+            <DependencyStatus
+              health={value!.database}
+              detail={value!.database.client}
+            />
+          ),
           jobQueue: (
-            <DependencyStatus health={value!.redis} detail={redisSourceText[value!.redis.source]} />
+            <DependencyStatus
+              health={value!.redis}
+              detail={redisSourceText[value!.redis.source]}
+            />
           ),
         }}
       />
@@ -58,19 +74,28 @@ function PlatformStatusCard() {
 
 function ComputeTargetsCard() {
   const mlApi = useApi(mlApiRef);
-  const { value, loading, error } = useAsync(() => mlApi.listComputeTargets(), [mlApi]);
+  const { value, loading, error } = useAsync(
+    () => mlApi.listComputeTargets(),
+    [mlApi],
+  );
   if (loading) {
     return <Progress />;
   }
   if (error) {
-    return <ResponseErrorPanel error={error} title="Could not list compute targets" />;
+    return (
+      <ResponseErrorPanel
+        error={error}
+        title="Could not list compute targets"
+      />
+    );
   }
   return (
     <InfoCard title="Compute targets">
       {value!.length === 0 ? (
         <Typography variant="body2" color="textSecondary">
-          No compute target is registered. Targets are backend modules added through the
-          ml compute-target extension point (local, Kubernetes, SageMaker, Vertex AI, Azure ML).
+          No compute target is registered. Targets are backend modules added
+          through the ml compute-target extension point (local, Kubernetes,
+          SageMaker, Vertex AI, Azure ML).
         </Typography>
       ) : (
         <ul>

@@ -1,5 +1,28 @@
 // @ts-check
 
+/** A column referencing an experiment; its rows go with it. */
+function experimentRef(
+  /** @type {import('knex').Knex.CreateTableBuilder} */ table,
+) {
+  table
+    .integer('experiment_id')
+    .unsigned()
+    .notNullable()
+    .references('experiment_id')
+    .inTable('ml_experiments')
+    .onDelete('CASCADE');
+}
+
+/** A column referencing a run; its rows go with it. */
+function runRef(/** @type {import('knex').Knex.CreateTableBuilder} */ table) {
+  table
+    .string('run_uuid', 32)
+    .notNullable()
+    .references('run_uuid')
+    .inTable('ml_runs')
+    .onDelete('CASCADE');
+}
+
 /**
  * Experiment tracking, in MLflow's model: experiments own runs; runs hold params
  * (immutable), tags, the full metric history and the latest value per metric key
@@ -25,13 +48,7 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('ml_experiment_tags', table => {
-    table
-      .integer('experiment_id')
-      .unsigned()
-      .notNullable()
-      .references('experiment_id')
-      .inTable('ml_experiments')
-      .onDelete('CASCADE');
+    experimentRef(table);
     table.string('key', 250).notNullable();
     table.text('value').notNullable();
     table.primary(['experiment_id', 'key']);
@@ -39,13 +56,7 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('ml_runs', table => {
     table.string('run_uuid', 32).primary();
-    table
-      .integer('experiment_id')
-      .unsigned()
-      .notNullable()
-      .references('experiment_id')
-      .inTable('ml_experiments')
-      .onDelete('CASCADE');
+    experimentRef(table);
     table.string('name', 250).notNullable();
     table.string('user_id', 255);
     table.string('status', 20).notNullable();
@@ -62,12 +73,7 @@ exports.up = async function up(knex) {
 
   for (const name of ['ml_params', 'ml_run_tags']) {
     await knex.schema.createTable(name, table => {
-      table
-        .string('run_uuid', 32)
-        .notNullable()
-        .references('run_uuid')
-        .inTable('ml_runs')
-        .onDelete('CASCADE');
+      runRef(table);
       table.string('key', 250).notNullable();
       table.text('value').notNullable();
       table.primary(['run_uuid', 'key']);
@@ -76,12 +82,7 @@ exports.up = async function up(knex) {
 
   // NaN is stored as value 0 with is_nan set, as MLflow does; ±Infinity as is.
   await knex.schema.createTable('ml_metrics', table => {
-    table
-      .string('run_uuid', 32)
-      .notNullable()
-      .references('run_uuid')
-      .inTable('ml_runs')
-      .onDelete('CASCADE');
+    runRef(table);
     table.string('key', 250).notNullable();
     table.double('value').notNullable();
     table.boolean('is_nan').notNullable().defaultTo(false);
@@ -93,12 +94,7 @@ exports.up = async function up(knex) {
   });
 
   await knex.schema.createTable('ml_latest_metrics', table => {
-    table
-      .string('run_uuid', 32)
-      .notNullable()
-      .references('run_uuid')
-      .inTable('ml_runs')
-      .onDelete('CASCADE');
+    runRef(table);
     table.string('key', 250).notNullable();
     table.double('value').notNullable();
     table.boolean('is_nan').notNullable().defaultTo(false);
@@ -110,13 +106,7 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('ml_datasets', table => {
     table.string('dataset_uuid', 36).primary();
-    table
-      .integer('experiment_id')
-      .unsigned()
-      .notNullable()
-      .references('experiment_id')
-      .inTable('ml_experiments')
-      .onDelete('CASCADE');
+    experimentRef(table);
     table.string('name', 500).notNullable();
     table.string('digest', 36).notNullable();
     table.string('source_type', 36).notNullable();
@@ -136,12 +126,7 @@ exports.up = async function up(knex) {
       .references('dataset_uuid')
       .inTable('ml_datasets')
       .onDelete('CASCADE');
-    table
-      .string('run_uuid', 32)
-      .notNullable()
-      .references('run_uuid')
-      .inTable('ml_runs')
-      .onDelete('CASCADE');
+    runRef(table);
     // Input tags such as mlflow.data.context=training, as JSON.
     table.text('tags').notNullable().defaultTo('[]');
     table.unique(['dataset_uuid', 'run_uuid'], {

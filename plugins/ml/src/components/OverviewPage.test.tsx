@@ -4,7 +4,10 @@ import { MlHealthResponse } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../api/MlApi';
 import { OverviewPage } from './OverviewPage';
 
-function apiReturning(health: MlHealthResponse, targets: string[] = []): MlApi {
+function apiReturning(
+  health: MlHealthResponse,
+  targets: string[] = [],
+): Partial<MlApi> {
   return {
     getHealth: async () => health,
     listComputeTargets: async () => targets.map(id => ({ id })),

@@ -17,5 +17,22 @@ export interface Config {
        */
       embedded?: boolean;
     };
+    /** Experiment tracking. */
+    tracking?: {
+      /**
+       * Group entity ref that owns what service tokens and anonymous MLflow clients
+       * create (signed-in users' experiments belong to their first group).
+       * Defaults to `group:default/ml-platform`.
+       */
+      defaultOwner?: string;
+    };
+    /** The MLflow-compatible API under `/api/ml/mlflow`. */
+    mlflow?: {
+      /**
+       * Let MLflow clients without `MLFLOW_TRACKING_TOKEN` call the API; they act as
+       * `ml.tracking.defaultOwner`. For single-machine installs only. Defaults to false.
+       */
+      allowUnauthenticated?: boolean;
+    };
   };
 }

@@ -2,17 +2,31 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
+import { mlPermissions } from '@ml-portal/plugin-ml-common';
 import {
   ComputeTarget,
   mlComputeTargetsExtensionPoint,
 } from '@ml-portal/plugin-ml-node';
+import Router from 'express-promise-router';
 import { migrateDatabase } from './database/migrateDatabase';
 import { HealthService } from './health/HealthService';
+import { createMlflowRouter } from './mlflow/router';
 import { RedisConnection } from './redis/RedisConnection';
 import { createRouter } from './router';
+import { createCallerResolver } from './tracking/callers';
+import { DatabaseTrackingStore } from './tracking/DatabaseTrackingStore';
+import {
+  mlExperimentPermissionResourceRef,
+  mlExperimentRules,
+} from './tracking/permissionRules';
+import { createTrackingRouter } from './tracking/router';
+import { TrackingService } from './tracking/TrackingService';
+
+/** Owner of what anonymous or service callers create, unless configured. */
+const FALLBACK_OWNER = 'group:default/ml-platform';
 
 /**
- * The ml backend plugin: serves `/api/ml`.
+ * The ml backend plugin: serves `/api/ml` (portal API) and `/api/ml/mlflow` (MLflow).
  *
  * @public
  */
@@ -39,18 +53,72 @@ export const mlPlugin = createBackendPlugin({
         logger: coreServices.logger,
         database: coreServices.database,
         httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        userInfo: coreServices.userInfo,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
       },
-      async init({ config, logger, database, httpRouter, lifecycle }) {
+      async init(deps) {
+        const { config, logger, database, httpRouter, lifecycle } = deps;
         const knex = await database.getClient();
         await migrateDatabase(database, knex);
 
         const redis = await RedisConnection.resolve({ config, logger });
         lifecycle.addShutdownHook(() => redis.close());
 
-        const health = new HealthService({ knex, redis });
-        httpRouter.use(await createRouter({ health, computeTargets }));
+        const defaultOwner =
+          config.getOptionalString('ml.tracking.defaultOwner') ??
+          FALLBACK_OWNER;
+        const allowUnauthenticated =
+          config.getOptionalBoolean('ml.mlflow.allowUnauthenticated') ?? false;
+
+        const trackingStore = DatabaseTrackingStore.create({ knex });
+        const tracking = new TrackingService({
+          store: trackingStore,
+          permissions: deps.permissions,
+          artifactRoot: experimentId => `mlflow-artifacts:/${experimentId}`,
+          defaultOwner,
+        });
+        await tracking.ensureDefaultExperiment();
+
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: mlExperimentPermissionResourceRef,
+          permissions: mlPermissions,
+          rules: Object.values(mlExperimentRules),
+          getResources: refs =>
+            Promise.all(refs.map(ref => trackingStore.getExperiment(ref))),
+        });
+
+        const resolveCaller = createCallerResolver({
+          httpAuth: deps.httpAuth,
+          userInfo: deps.userInfo,
+          defaultOwner,
+          allowUnauthenticated,
+        });
+
+        const router = Router();
+        router.use(
+          '/mlflow',
+          createMlflowRouter({
+            tracking,
+            resolveCaller,
+            logError: error => logger.error('MLflow API error', error as Error),
+          }),
+        );
+        router.use(createTrackingRouter({ tracking, resolveCaller }));
+        router.use(
+          await createRouter({
+            health: new HealthService({ knex, redis }),
+            computeTargets,
+          }),
+        );
+        httpRouter.use(router);
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        if (allowUnauthenticated) {
+          // MLflow clients without MLFLOW_TRACKING_TOKEN; local installs only.
+          httpRouter.addAuthPolicy({ path: '/mlflow', allow: 'unauthenticated' });
+        }
       },
     });
   },

@@ -1,0 +1,79 @@
+/**
+ * Seeds the demo on `npm start`: waits for the backend, then, unless the demo
+ * experiments already hold runs, trains the example model several times through the
+ * MLflow API (examples/training/logistic_regression.ts). Nothing is inserted directly:
+ * every run, param and metric comes from a real training loop.
+ */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const backend = process.env.ML_PORTAL_BACKEND_URL ?? 'http://localhost:7007';
+const trackingUri = `${backend}/api/ml/mlflow`;
+const script = join(dirname(fileURLToPath(import.meta.url)), 'training', 'logistic_regression.ts');
+
+/** Hyperparameter grids per demo experiment. */
+const demo: Record<string, string[][]> = {
+  'demo/churn-logreg': [
+    ['--lr', '0.03', '--l2', '0'],
+    ['--lr', '0.1', '--l2', '0'],
+    ['--lr', '0.3', '--l2', '0'],
+    ['--lr', '0.1', '--l2', '0.01'],
+    ['--lr', '0.3', '--l2', '0.01'],
+    ['--lr', '1.0', '--l2', '0.001', '--epochs', '60'],
+  ],
+  'demo/fraud-logreg': [
+    ['--features', '16', '--lr', '0.05', '--seed', '11'],
+    ['--features', '16', '--lr', '0.2', '--seed', '11'],
+    ['--features', '16', '--lr', '0.2', '--seed', '11', '--batch-size', '128'],
+  ],
+};
+
+async function waitForBackend() {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    try {
+      const response = await fetch(`${backend}/api/ml/health`);
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise(resolve => setTimeout(resolve, 1000));
+  }
+  throw new Error(`the backend at ${backend} did not become healthy within 5 minutes`);
+}
+
+async function runCount(experiment: string): Promise<number> {
+  const get = await fetch(
+    `${trackingUri}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(experiment)}`,
+  );
+  if (get.status === 404) return 0;
+  const { experiment: e } = await get.json();
+  const search = await fetch(`${trackingUri}/api/2.0/mlflow/runs/search`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ experiment_ids: [e.experiment_id], max_results: 1 }),
+  });
+  return ((await search.json()).runs ?? []).length;
+}
+
+async function main() {
+  await waitForBackend();
+  for (const [experiment, grid] of Object.entries(demo)) {
+    if ((await runCount(experiment)) > 0) {
+      console.log(`demo: ${experiment} already has runs, leaving it as it is`);
+      continue;
+    }
+    for (const args of grid) {
+      const result = spawnSync(process.execPath, [script, '--experiment', experiment, ...args], {
+        env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri },
+        encoding: 'utf8',
+      });
+      process.stdout.write(`demo: ${experiment} ${args.join(' ')}: ${result.stdout.trim() || result.stderr.trim()}\n`);
+    }
+  }
+}
+
+main().catch(error => {
+  console.error(`demo: seeding failed: ${error.message}`);
+  process.exit(1);
+});

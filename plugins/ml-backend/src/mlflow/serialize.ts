@@ -1,0 +1,96 @@
+import {
+  DatasetInput,
+  Experiment,
+  Metric,
+  Run,
+  RunInfo,
+  Tag,
+} from '@ml-portal/plugin-ml-common';
+
+/** MLflow's JSON for doubles: non-finite values become strings (protobuf JSON rules). */
+export function mlflowNumber(value: number): number | string {
+  if (Number.isNaN(value)) return 'NaN';
+  if (value === Infinity) return 'Infinity';
+  if (value === -Infinity) return '-Infinity';
+  return value;
+}
+
+const tags = (list: Tag[]) => list.map(({ key, value }) => ({ key, value }));
+
+/** @internal */
+export function experimentJson(e: Experiment) {
+  return {
+    experiment_id: e.experimentId,
+    name: e.name,
+    artifact_location: e.artifactLocation,
+    lifecycle_stage: e.lifecycleStage,
+    last_update_time: e.lastUpdateTime,
+    creation_time: e.creationTime,
+    tags: tags(e.tags),
+  };
+}
+
+/** @internal */
+export function metricJson(m: Metric) {
+  return { key: m.key, value: mlflowNumber(m.value), timestamp: m.timestamp, step: m.step };
+}
+
+/** @internal */
+export function runInfoJson(info: RunInfo) {
+  return {
+    run_id: info.runId,
+    run_uuid: info.runId,
+    run_name: info.runName,
+    experiment_id: info.experimentId,
+    user_id: info.userId ?? '',
+    status: info.status,
+    start_time: info.startTime,
+    ...(info.endTime !== undefined && { end_time: info.endTime }),
+    artifact_uri: info.artifactUri,
+    lifecycle_stage: info.lifecycleStage,
+  };
+}
+
+function datasetInputJson(input: DatasetInput) {
+  const { dataset } = input;
+  return {
+    tags: tags(input.tags),
+    dataset: {
+      name: dataset.name,
+      digest: dataset.digest,
+      source_type: dataset.sourceType,
+      source: dataset.source,
+      ...(dataset.schema !== undefined && { schema: dataset.schema }),
+      ...(dataset.profile !== undefined && { profile: dataset.profile }),
+    },
+  };
+}
+
+/** @internal */
+export function runJson(run: Run) {
+  return {
+    info: runInfoJson(run.info),
+    data: {
+      metrics: run.data.metrics.map(metricJson),
+      params: run.data.params.map(({ key, value }) => ({ key, value })),
+      tags: tags(run.data.tags),
+    },
+    inputs: { dataset_inputs: run.inputs.datasetInputs.map(datasetInputJson) },
+  };
+}
+
+/** Parses a dataset input from MLflow's request shape. @internal */
+export function datasetInputFrom(raw: any): DatasetInput {
+  const d = raw?.dataset ?? {};
+  return {
+    dataset: {
+      name: d.name,
+      digest: d.digest,
+      sourceType: d.source_type,
+      source: d.source,
+      schema: d.schema,
+      profile: d.profile,
+    },
+    tags: Array.isArray(raw?.tags) ? raw.tags : [],
+  };
+}

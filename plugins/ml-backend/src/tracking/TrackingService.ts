@@ -1,0 +1,393 @@
+import {
+  BackstageCredentials,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { BasicPermission, ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  DatasetInput,
+  Experiment,
+  ExperimentSummary,
+  ListExperimentsRequest,
+  Metric,
+  MetricHistory,
+  mlExperimentCreatePermission,
+  mlExperimentDeletePermission,
+  mlExperimentReadPermission,
+  mlExperimentUpdatePermission,
+  Page,
+  Param,
+  Run,
+  RunInfo,
+  RunStatus,
+  SearchRunsRequest,
+  Tag,
+} from '@ml-portal/plugin-ml-common';
+import { decodePageToken, encodePageToken } from './search';
+import { TrackingStore } from './TrackingStore';
+import {
+  validateBatchSize,
+  validateExperimentName,
+  validateMetric,
+  validateParam,
+  validateTag,
+} from './validation';
+
+/**
+ * Who is calling: their credentials (for permission checks), their user ref (recorded
+ * on runs) and the group that owns what they create.
+ *
+ * @internal
+ */
+export type Caller = {
+  credentials: BackstageCredentials;
+  userId?: string;
+  owner: string;
+};
+
+/** The id MLflow reserves for the experiment runs land in when none is chosen. */
+export const DEFAULT_EXPERIMENT_ID = '0';
+
+const RUN_STATUSES: RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
+const MAX_RESULTS = { experiments: 1000, runs: 50000 };
+
+const adjectives = ['bold', 'calm', 'eager', 'gentle', 'keen', 'lucid', 'merry', 'nimble', 'quiet', 'swift'];
+const nouns = ['owl', 'lynx', 'heron', 'otter', 'finch', 'panda', 'koala', 'wren', 'seal', 'fox'];
+
+function generateRunName(): string {
+  const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)];
+  return `${pick(adjectives)}-${pick(nouns)}-${Math.floor(Math.random() * 1000)}`;
+}
+
+function pageSize(requested: number | undefined, fallback: number, max: number): number {
+  const size = requested ?? fallback;
+  if (!Number.isSafeInteger(size) || size < 1 || size > max) {
+    throw new InputError(
+      `Invalid value for request parameter max_results. It must be at most ${max}, but got value ${requested}`,
+    );
+  }
+  return size;
+}
+
+/**
+ * Experiment tracking: the one implementation behind both the portal API and the
+ * MLflow protocol. Enforces MLflow's rules and limits and the permission framework.
+ *
+ * @internal
+ */
+export class TrackingService {
+  constructor(
+    private readonly options: {
+      store: TrackingStore;
+      permissions: PermissionsService;
+      /** Artifact root URI of a new experiment, e.g. `mlflow-artifacts:/7`. */
+      artifactRoot: (experimentId: string) => string;
+      defaultOwner: string;
+    },
+  ) {}
+
+  /** Creates MLflow's "Default" experiment (id 0) once, owned by the default owner. */
+  async ensureDefaultExperiment(): Promise<void> {
+    const { store } = this.options;
+    if (await store.getExperiment(DEFAULT_EXPERIMENT_ID)) return;
+    await store.createExperiment({
+      experimentId: DEFAULT_EXPERIMENT_ID,
+      name: 'Default',
+      owner: this.options.defaultOwner,
+      artifactLocation: this.options.artifactRoot(DEFAULT_EXPERIMENT_ID),
+      tags: [],
+    });
+  }
+
+  async createExperiment(
+    caller: Caller,
+    input: { name: unknown; artifactLocation?: string; tags?: Tag[] },
+  ): Promise<string> {
+    const name = validateExperimentName(input.name);
+    const tags = (input.tags ?? []).map(validateTag);
+    await this.authorize(caller, mlExperimentCreatePermission);
+    return this.options.store.createExperiment({
+      name,
+      owner: caller.owner,
+      createdBy: caller.userId,
+      artifactLocation: input.artifactLocation || this.options.artifactRoot,
+      tags,
+    });
+  }
+
+  async getExperiment(caller: Caller, experimentId: string): Promise<Experiment> {
+    const experiment = await this.options.store.getExperiment(experimentId);
+    if (!experiment) {
+      throw new NotFoundError(`No Experiment with id=${experimentId} exists`);
+    }
+    await this.authorize(caller, mlExperimentReadPermission, experiment);
+    return experiment;
+  }
+
+  async getExperimentByName(caller: Caller, name: string): Promise<Experiment> {
+    const experiment = await this.options.store.getExperimentByName(name);
+    if (!experiment) {
+      throw new NotFoundError(`Could not find experiment with name '${name}'`);
+    }
+    await this.authorize(caller, mlExperimentReadPermission, experiment);
+    return experiment;
+  }
+
+  async searchExperiments(
+    caller: Caller,
+    request: ListExperimentsRequest,
+  ): Promise<Page<ExperimentSummary>> {
+    const limit = pageSize(request.maxResults, 100, MAX_RESULTS.experiments);
+    const offset = decodePageToken(request.pageToken);
+    const { items, hasMore } = await this.options.store.searchExperiments(
+      {
+        filter: request.filter,
+        orderBy: request.orderBy,
+        owner: request.owner,
+        viewType: request.viewType ?? 'ACTIVE_ONLY',
+      },
+      { offset, limit },
+    );
+    const readable = await this.readable(caller, items);
+    return {
+      items: readable,
+      nextPageToken: hasMore ? encodePageToken(offset + limit) : undefined,
+    };
+  }
+
+  async renameExperiment(caller: Caller, experimentId: string, name: unknown) {
+    const experiment = await this.getExperiment(caller, experimentId);
+    await this.authorize(caller, mlExperimentUpdatePermission, experiment);
+    await this.options.store.renameExperiment(experimentId, validateExperimentName(name));
+  }
+
+  async deleteExperiment(caller: Caller, experimentId: string) {
+    const experiment = await this.getExperiment(caller, experimentId);
+    if (experimentId === DEFAULT_EXPERIMENT_ID) {
+      throw new InputError('Cannot delete the default experiment (experiment_id 0).');
+    }
+    await this.authorize(caller, mlExperimentDeletePermission, experiment);
+    await this.options.store.setExperimentLifecycle(experimentId, 'deleted');
+  }
+
+  async restoreExperiment(caller: Caller, experimentId: string) {
+    const experiment = await this.getExperiment(caller, experimentId);
+    await this.authorize(caller, mlExperimentDeletePermission, experiment);
+    await this.options.store.setExperimentLifecycle(experimentId, 'active');
+  }
+
+  async setExperimentTag(caller: Caller, experimentId: string, tag: { key: unknown; value: unknown }) {
+    const experiment = await this.getExperiment(caller, experimentId);
+    await this.authorize(caller, mlExperimentUpdatePermission, experiment);
+    await this.options.store.setExperimentTag(experimentId, validateTag(tag));
+  }
+
+  async createRun(
+    caller: Caller,
+    input: {
+      experimentId?: string;
+      runName?: string;
+      startTime?: number;
+      tags?: Array<{ key: unknown; value: unknown }>;
+      userId?: string;
+    },
+  ): Promise<Run> {
+    const experimentId = input.experimentId || DEFAULT_EXPERIMENT_ID;
+    const experiment = await this.getExperiment(caller, experimentId);
+    if (experiment.lifecycleStage !== 'active') {
+      throw new InputError(
+        `The experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`,
+      );
+    }
+    await this.authorize(caller, mlExperimentUpdatePermission, experiment);
+    const tags = (input.tags ?? []).map(validateTag);
+    const runName =
+      input.runName || tags.find(t => t.key === 'mlflow.runName')?.value || generateRunName();
+    const withName = [
+      ...tags.filter(t => t.key !== 'mlflow.runName'),
+      { key: 'mlflow.runName', value: runName },
+    ];
+    return this.options.store.createRun({
+      experimentId,
+      runName,
+      userId: input.userId ?? caller.userId,
+      startTime: input.startTime ?? Date.now(),
+      artifactUri: runId => `${experiment.artifactLocation}/${runId}/artifacts`,
+      tags: withName,
+    });
+  }
+
+  async getRun(caller: Caller, runId: string): Promise<Run> {
+    await this.runFor(caller, runId, mlExperimentReadPermission);
+    return (await this.options.store.getRun(runId))!;
+  }
+
+  async updateRun(
+    caller: Caller,
+    runId: string,
+    update: { status?: string; endTime?: number; runName?: string },
+  ): Promise<RunInfo> {
+    await this.activeRunFor(caller, runId);
+    if (update.status !== undefined && !RUN_STATUSES.includes(update.status as RunStatus)) {
+      throw new InputError(`Invalid value ${update.status} for parameter 'status' supplied.`);
+    }
+    return this.options.store.updateRun(runId, {
+      status: update.status as RunStatus | undefined,
+      endTime: update.endTime,
+      runName: update.runName,
+    });
+  }
+
+  async deleteRun(caller: Caller, runId: string) {
+    await this.runFor(caller, runId, mlExperimentDeletePermission);
+    await this.options.store.setRunLifecycle(runId, 'deleted');
+  }
+
+  async restoreRun(caller: Caller, runId: string) {
+    await this.runFor(caller, runId, mlExperimentDeletePermission);
+    await this.options.store.setRunLifecycle(runId, 'active');
+  }
+
+  /** log-batch, and the single log-metric/log-parameter/set-tag calls through it. */
+  async logBatch(
+    caller: Caller,
+    runId: string,
+    batch: { metrics?: unknown[]; params?: unknown[]; tags?: unknown[] },
+  ): Promise<void> {
+    const raw = {
+      metrics: batch.metrics ?? [],
+      params: batch.params ?? [],
+      tags: batch.tags ?? [],
+    };
+    validateBatchSize(raw);
+    const metrics: Metric[] = raw.metrics.map(m => validateMetric(m as any));
+    const params: Param[] = raw.params.map(p => validateParam(p as any));
+    const tags: Tag[] = raw.tags.map(t => validateTag(t as any));
+    await this.activeRunFor(caller, runId);
+    await this.options.store.logBatch(runId, { metrics, params, tags });
+  }
+
+  async deleteTag(caller: Caller, runId: string, key: string) {
+    await this.activeRunFor(caller, runId);
+    if (!(await this.options.store.deleteRunTag(runId, key))) {
+      throw new NotFoundError(`No tag with name: ${key} in run with id ${runId}`);
+    }
+  }
+
+  async logInputs(caller: Caller, runId: string, inputs: DatasetInput[]) {
+    const ownership = await this.activeRunFor(caller, runId);
+    for (const input of inputs) {
+      const { dataset } = input;
+      for (const field of ['name', 'digest', 'sourceType', 'source'] as const) {
+        if (typeof dataset?.[field] !== 'string' || dataset[field] === '') {
+          throw new InputError(`Missing value for required parameter 'dataset.${field}'.`);
+        }
+      }
+      input.tags.forEach(validateTag);
+    }
+    await this.options.store.logInputs(runId, ownership.experimentId, inputs);
+  }
+
+  async searchRuns(caller: Caller, request: SearchRunsRequest): Promise<Page<Run>> {
+    const limit = pageSize(request.maxResults, 1000, MAX_RESULTS.runs);
+    const offset = decodePageToken(request.pageToken);
+    for (const experimentId of request.experimentIds) {
+      await this.getExperiment(caller, experimentId);
+    }
+    const { items, hasMore } = await this.options.store.searchRuns(
+      {
+        experimentIds: request.experimentIds,
+        filter: request.filter,
+        orderBy: request.orderBy,
+        viewType: request.viewType ?? 'ACTIVE_ONLY',
+      },
+      { offset, limit },
+    );
+    return { items, nextPageToken: hasMore ? encodePageToken(offset + limit) : undefined };
+  }
+
+  async getMetricHistory(caller: Caller, runId: string, key: string): Promise<Metric[]> {
+    await this.runFor(caller, runId, mlExperimentReadPermission);
+    return this.options.store.getMetricHistory(runId, key);
+  }
+
+  /** A series for a chart: whole when short, else min/max per bucket (2 points per bucket). */
+  async getMetricHistoryForChart(
+    caller: Caller,
+    runId: string,
+    key: string,
+    maxPoints: number,
+  ): Promise<MetricHistory> {
+    if (!Number.isSafeInteger(maxPoints) || maxPoints < 2 || maxPoints > 10000) {
+      throw new InputError('maxPoints must be an integer between 2 and 10000');
+    }
+    await this.runFor(caller, runId, mlExperimentReadPermission);
+    const { points, totalPoints } = await this.options.store.getMetricHistoryBuckets(
+      runId,
+      key,
+      Math.floor(maxPoints / 2),
+    );
+    return { runId, key, points, totalPoints, downsampled: points.length < totalPoints };
+  }
+
+  private async runFor(
+    caller: Caller,
+    runId: string,
+    permission: ResourcePermission,
+  ) {
+    const ownership = await this.options.store.getRunOwnership(runId);
+    if (!ownership) {
+      throw new NotFoundError(`Run with id=${runId} not found`);
+    }
+    await this.authorize(caller, permission, {
+      experimentId: ownership.experimentId,
+      owner: ownership.owner,
+    });
+    return ownership;
+  }
+
+  /** Logging needs an active run and the right to update its experiment. */
+  private async activeRunFor(caller: Caller, runId: string) {
+    const ownership = await this.runFor(caller, runId, mlExperimentUpdatePermission);
+    if (ownership.lifecycleStage !== 'active') {
+      throw new InputError(
+        `The run ${runId} must be in the 'active' state. Current state is ${ownership.lifecycleStage}.`,
+      );
+    }
+    return ownership;
+  }
+
+  private async readable<T extends Experiment>(caller: Caller, experiments: T[]): Promise<T[]> {
+    if (experiments.length === 0) return experiments;
+    const decisions = await this.options.permissions.authorize(
+      experiments.map(e => ({
+        permission: mlExperimentReadPermission,
+        resourceRef: e.experimentId,
+      })),
+      { credentials: caller.credentials },
+    );
+    return experiments.filter((_, i) => decisions[i].result === 'ALLOW');
+  }
+
+  private async authorize(
+    caller: Caller,
+    permission: BasicPermission | ResourcePermission,
+    experiment?: { experimentId: string; owner: string },
+  ): Promise<void> {
+    const [decision] = await this.options.permissions.authorize(
+      [
+        experiment && 'resourceType' in permission
+          ? { permission, resourceRef: experiment.experimentId }
+          : { permission: permission as BasicPermission },
+      ],
+      { credentials: caller.credentials },
+    );
+    if (decision.result !== 'ALLOW') {
+      throw new NotAllowedError(
+        experiment
+          ? `${caller.userId ?? 'The caller'} may not ${permission.attributes.action} experiment ${experiment.experimentId} owned by ${experiment.owner}`
+          : `${caller.userId ?? 'The caller'} may not ${permission.attributes.action} experiments`,
+      );
+    }
+  }
+}

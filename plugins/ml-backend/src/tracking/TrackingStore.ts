@@ -1,0 +1,113 @@
+import {
+  DatasetInput,
+  Experiment,
+  ExperimentSummary,
+  LifecycleStage,
+  Metric,
+  Param,
+  Run,
+  RunInfo,
+  RunStatus,
+  Tag,
+  ViewType,
+} from '@ml-portal/plugin-ml-common';
+
+/** A search's slice of rows: `offset` from a decoded page token, `limit` the page size. @internal */
+export type PageWindow = { offset: number; limit: number };
+
+/** @internal */
+export type ExperimentQuery = {
+  filter?: string;
+  orderBy?: string[];
+  owner?: string;
+  viewType: ViewType;
+};
+
+/** @internal */
+export type RunQuery = {
+  experimentIds: string[];
+  filter?: string;
+  orderBy?: string[];
+  viewType: ViewType;
+};
+
+/** What a permission check needs to know about a run: its experiment and owner. @internal */
+export type RunOwnership = {
+  runId: string;
+  experimentId: string;
+  owner: string;
+  lifecycleStage: LifecycleStage;
+};
+
+/**
+ * Persistence of experiment tracking: the only code that touches the tracking tables.
+ * Methods validate nothing about the protocol; they keep the data consistent (a batch is
+ * all-or-nothing, params are immutable, the latest value per metric key follows MLflow's
+ * order of step, then timestamp, then value).
+ *
+ * @internal
+ */
+export interface TrackingStore {
+  createExperiment(input: {
+    /** Only for MLflow's Default experiment, whose id is fixed at 0. */
+    experimentId?: string;
+    name: string;
+    owner: string;
+    createdBy?: string;
+    /** Derives the artifact location from the new id when none is given. */
+    artifactLocation: string | ((experimentId: string) => string);
+    tags: Tag[];
+  }): Promise<string>;
+  getExperiment(experimentId: string): Promise<Experiment | undefined>;
+  getExperimentByName(name: string): Promise<Experiment | undefined>;
+  searchExperiments(
+    query: ExperimentQuery,
+    window: PageWindow,
+  ): Promise<{ items: ExperimentSummary[]; hasMore: boolean }>;
+  renameExperiment(experimentId: string, name: string): Promise<void>;
+  setExperimentLifecycle(
+    experimentId: string,
+    stage: LifecycleStage,
+  ): Promise<void>;
+  setExperimentTag(experimentId: string, tag: Tag): Promise<void>;
+
+  createRun(input: {
+    experimentId: string;
+    runName: string;
+    userId?: string;
+    startTime: number;
+    artifactUri: (runId: string) => string;
+    tags: Tag[];
+  }): Promise<Run>;
+  getRun(runId: string): Promise<Run | undefined>;
+  getRunOwnership(runId: string): Promise<RunOwnership | undefined>;
+  updateRun(
+    runId: string,
+    update: { status?: RunStatus; endTime?: number; runName?: string },
+  ): Promise<RunInfo>;
+  setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void>;
+  logBatch(
+    runId: string,
+    batch: { metrics: Metric[]; params: Param[]; tags: Tag[] },
+  ): Promise<void>;
+  deleteRunTag(runId: string, key: string): Promise<boolean>;
+  logInputs(
+    runId: string,
+    experimentId: string,
+    inputs: DatasetInput[],
+  ): Promise<void>;
+  searchRuns(
+    query: RunQuery,
+    window: PageWindow,
+  ): Promise<{ items: Run[]; hasMore: boolean }>;
+  getMetricHistory(runId: string, key: string): Promise<Metric[]>;
+  /**
+   * The series reduced in the database to at most `2 × buckets` points: the lowest and
+   * highest value of each of `buckets` equal step ranges, so spikes survive.
+   */
+  getMetricHistoryBuckets(
+    runId: string,
+    key: string,
+    buckets: number,
+  ): Promise<{ points: Metric[]; totalPoints: number }>;
+}

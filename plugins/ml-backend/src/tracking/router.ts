@@ -1,0 +1,103 @@
+import express, { Request, Response } from 'express';
+import Router from 'express-promise-router';
+import { InputError } from '@backstage/errors';
+import { z } from 'zod';
+import { Caller, TrackingService } from './TrackingService';
+
+const viewType = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).optional();
+const stringList = z
+  .union([z.string(), z.array(z.string())])
+  .optional()
+  .transform(v => (v === undefined ? undefined : [v].flat()));
+const positiveInt = z.coerce.number().int().positive().optional();
+
+const listExperimentsQuery = z.object({
+  filter: z.string().optional(),
+  owner: z.string().optional(),
+  orderBy: stringList,
+  maxResults: positiveInt,
+  pageToken: z.string().optional(),
+  viewType,
+});
+
+const searchRunsBody = z.object({
+  experimentIds: z.array(z.string()).min(1),
+  filter: z.string().optional(),
+  orderBy: z.array(z.string()).optional(),
+  maxResults: z.number().int().positive().optional(),
+  pageToken: z.string().optional(),
+  viewType,
+});
+
+const metricHistoryQuery = z.object({
+  key: z.string().min(1),
+  maxPoints: z.coerce.number().int().optional().default(1000),
+});
+
+function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InputError(`Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
+  }
+  return result.data;
+}
+
+/** JSON with MLflow's encoding of non-finite numbers ("NaN", "Infinity", "-Infinity"). */
+export function sendJson(res: Response, body: unknown) {
+  res
+    .type('application/json')
+    .send(
+      JSON.stringify(body, (_key, value) =>
+        typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
+      ),
+    );
+}
+
+/**
+ * The portal's tracking API under `/api/ml`: what the pages call. Same service, same
+ * rules and permissions as the MLflow API; camelCase shapes from `ml-common`.
+ *
+ * @internal
+ */
+export function createTrackingRouter(options: {
+  tracking: TrackingService;
+  resolveCaller: (req: Request) => Promise<Caller>;
+}): express.Router {
+  const { tracking, resolveCaller } = options;
+  const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  router.get('/experiments', async (req, res) => {
+    const query = parse(listExperimentsQuery, req.query);
+    sendJson(res, await tracking.searchExperiments(await resolveCaller(req), query));
+  });
+
+  router.get('/experiments/:experimentId', async (req, res) => {
+    sendJson(res, await tracking.getExperiment(await resolveCaller(req), req.params.experimentId));
+  });
+
+  router.post('/runs/search', async (req, res) => {
+    const body = parse(searchRunsBody, req.body);
+    sendJson(res, await tracking.searchRuns(await resolveCaller(req), body));
+  });
+
+  router.get('/runs/:runId', async (req, res) => {
+    sendJson(res, await tracking.getRun(await resolveCaller(req), req.params.runId));
+  });
+
+  router.get('/runs/:runId/metric-history', async (req, res) => {
+    const query = parse(metricHistoryQuery, req.query);
+    sendJson(
+      res,
+      await tracking.getMetricHistoryForChart(
+        await resolveCaller(req),
+        req.params.runId,
+        query.key,
+        query.maxPoints,
+      ),
+    );
+  });
+
+  return router;
+}

@@ -1,0 +1,48 @@
+import { InputError } from '@backstage/errors';
+
+/**
+ * An opaque page token: base64url of `{"offset": n}`, as MLflow's tokens are
+ * base64 JSON. Clients must not rely on the format.
+ *
+ * @internal
+ */
+export function encodePageToken(offset: number): string {
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new RangeError(
+      `Page offset must be a non-negative integer, got ${offset}`,
+    );
+  }
+  return Buffer.from(JSON.stringify({ offset })).toString('base64url');
+}
+
+/**
+ * The offset a page token stands for; 0 when there is none.
+ *
+ * @internal
+ */
+export function decodePageToken(token: string | undefined): number {
+  if (token === undefined || token === '') {
+    return 0;
+  }
+  // Buffer's decoder skips foreign characters silently, so check them first.
+  if (!/^[A-Za-z0-9_-]+={0,2}$/.test(token)) {
+    throw new InputError('Invalid page token, could not base64-decode');
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw new InputError('Invalid page token, could not parse it');
+  }
+  const offset = (parsed as { offset?: unknown } | null)?.offset;
+  if (
+    typeof offset !== 'number' ||
+    !Number.isSafeInteger(offset) ||
+    offset < 0
+  ) {
+    throw new InputError(
+      `Invalid page token, bad offset in ${JSON.stringify(parsed)}`,
+    );
+  }
+  return offset;
+}

@@ -26,6 +26,14 @@ export interface Config {
        */
       defaultOwner?: string;
     };
+    /** The portal's permission policy (when `permission.enabled` is true). */
+    permissions?: {
+      /**
+       * Whether members of one team may read other teams' experiments and runs.
+       * Writes are always limited to the owner team. Defaults to true.
+       */
+      readAcrossTeams?: boolean;
+    };
     /** The MLflow-compatible API under `/api/ml/mlflow`. */
     mlflow?: {
       /**

@@ -1,4 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { permissionModuleMlPlatformPolicy } from './permissionPolicy';
 
 const backend = createBackend();
 
@@ -16,11 +17,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 
-// Permissions: allow-all until the ml plugin's owner-based policy lands.
+// Permissions: owner-based for ML assets; off in local config (permission.enabled).
 backend.add(import('@backstage/plugin-permission-backend'));
-backend.add(
-  import('@backstage/plugin-permission-backend-module-allow-all-policy'),
-);
+backend.add(permissionModuleMlPlatformPolicy);
 
 backend.add(import('@ml-portal/plugin-ml-backend'));
 

@@ -4,3 +4,11 @@
  * @packageDocumentation
  */
 export { mlPlugin as default } from './plugin';
+export {
+  createExperimentConditionalDecision,
+  experimentConditions,
+  isExperimentOwner,
+  mlExperimentPermissionResourceRef,
+  mlExperimentRules,
+} from './tracking/permissionRules';
+export type { ExperimentOwnerQuery } from './tracking/permissionRules';

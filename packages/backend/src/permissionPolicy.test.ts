@@ -1,0 +1,142 @@
+import {
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import { permissionsServiceFactory } from '@backstage/backend-defaults/permissions';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import permissionPlugin from '@backstage/plugin-permission-backend';
+import mlPlugin from '@ml-portal/plugin-ml-backend';
+import request from 'supertest';
+import { permissionModuleMlPlatformPolicy } from './permissionPolicy';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const teams: Record<string, string> = {
+  'user:default/alice': 'group:default/vision',
+  'user:default/bob': 'group:default/recsys',
+};
+
+/** Users belong to their team, as the catalog would resolve it. */
+const userInfoByTeam = createServiceFactory({
+  service: coreServices.userInfo,
+  deps: {},
+  factory: () => ({
+    async getUserInfo(credentials: any) {
+      const userEntityRef = credentials.principal.userEntityRef as string;
+      return {
+        userEntityRef,
+        ownershipEntityRefs: [userEntityRef, teams[userEntityRef]],
+      };
+    },
+  }),
+});
+
+/**
+ * Backstage's mock auth issues on-behalf-of tokens without the actor that real auth
+ * adds, and the permissions registry refuses those on apply-conditions (403). This
+ * factory adds the actor, as the real auth service does, so conditional decisions run
+ * end to end: policy → permission backend → the ml plugin's apply-conditions.
+ */
+const authWithActors = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory({ plugin }) {
+    const auth = mockServices.auth({ pluginId: plugin.getId() });
+    const getPluginRequestToken = auth.getPluginRequestToken.bind(auth);
+    auth.getPluginRequestToken = async options => {
+      const { principal } = options.onBehalfOf as any;
+      if (principal.type !== 'user') return getPluginRequestToken(options);
+      return {
+        token: mockCredentials.user.token(principal.userEntityRef, {
+          actor: { subject: `plugin:${plugin.getId()}` },
+        }),
+      };
+    };
+    return auth;
+  },
+});
+
+async function startPortal(readAcrossTeams: boolean) {
+  const { server } = await startTestBackend({
+    features: [
+      mlPlugin,
+      permissionPlugin,
+      permissionModuleMlPlatformPolicy,
+      permissionsServiceFactory,
+      authWithActors,
+      userInfoByTeam,
+      mockServices.rootConfig.factory({
+        data: {
+          permission: { enabled: true },
+          ml: { redis: { url: REDIS_URL }, permissions: { readAcrossTeams } },
+        },
+      }),
+    ],
+  });
+  const as = (user: string) => ({
+    post: (path: string, body: object) =>
+      request(server)
+        .post(`/api/ml/mlflow/api/2.0/mlflow/${path}`)
+        .set('authorization', mockCredentials.user.header(user))
+        .send(body),
+    get: (path: string) =>
+      request(server)
+        .get(`/api/ml/mlflow/api/2.0/mlflow/${path}`)
+        .set('authorization', mockCredentials.user.header(user)),
+  });
+  return { alice: as('user:default/alice'), bob: as('user:default/bob') };
+}
+
+describe('the ML platform permission policy, end to end', () => {
+  it('lets a team write only its own experiments and runs', async () => {
+    const { alice, bob } = await startPortal(true);
+
+    const created = await alice.post('experiments/create', { name: 'vision-exp' });
+    expect(created.status).toBe(200);
+    const experimentId = created.body.experiment_id;
+    const run = await alice.post('runs/create', { experiment_id: experimentId });
+    expect(run.status).toBe(200);
+    const runId = run.body.run.info.run_id;
+    const metric = { run_id: runId, key: 'loss', value: 0.5, timestamp: 1 };
+
+    expect((await alice.post('runs/log-metric', metric)).status).toBe(200);
+
+    const bobLogs = await bob.post('runs/log-metric', metric);
+    expect(bobLogs.status).toBe(403);
+    expect(bobLogs.body).toEqual({
+      error_code: 'PERMISSION_DENIED',
+      message: expect.stringContaining('may not update experiment'),
+    });
+    const bobDeletes = await bob.post('runs/delete', { run_id: runId });
+    expect(bobDeletes.status).toBe(403);
+    expect(bobDeletes.body.error_code).toBe('PERMISSION_DENIED');
+    const bobCreatesRun = await bob.post('runs/create', { experiment_id: experimentId });
+    expect(bobCreatesRun.status).toBe(403);
+
+    // Reading across teams is on here.
+    expect((await bob.get(`runs/get?run_id=${runId}`)).status).toBe(200);
+    // Nothing bob tried was written.
+    const history = await alice.get(`metrics/get-history?run_id=${runId}&metric_key=loss`);
+    expect(history.body.metrics).toHaveLength(1);
+    expect((await alice.post('runs/delete', { run_id: runId })).status).toBe(200);
+  });
+
+  it('hides other teams experiments when reading across teams is off', async () => {
+    const { alice, bob } = await startPortal(false);
+    const created = await alice.post('experiments/create', { name: 'private-exp' });
+    const experimentId = created.body.experiment_id;
+
+    const bobReads = await bob.get(`experiments/get?experiment_id=${experimentId}`);
+    expect(bobReads.status).toBe(403);
+    expect(bobReads.body.error_code).toBe('PERMISSION_DENIED');
+
+    const bobSearches = await bob.post('experiments/search', {});
+    const names = bobSearches.body.experiments.map((e: { name: string }) => e.name);
+    expect(names).not.toContain('private-exp');
+    const aliceSearches = await alice.post('experiments/search', {});
+    expect(aliceSearches.body.experiments.map((e: { name: string }) => e.name)).toContain('private-exp');
+  });
+});

@@ -58,6 +58,7 @@ async function runCount(experiment: string): Promise<number> {
 
 async function main() {
   await waitForBackend();
+  let failures = 0;
   for (const [experiment, grid] of Object.entries(demo)) {
     if ((await runCount(experiment)) > 0) {
       console.log(`demo: ${experiment} already has runs, leaving it as it is`);
@@ -68,9 +69,11 @@ async function main() {
         env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri },
         encoding: 'utf8',
       });
+      if (result.status !== 0) failures++;
       process.stdout.write(`demo: ${experiment} ${args.join(' ')}: ${result.stdout.trim() || result.stderr.trim()}\n`);
     }
   }
+  if (failures > 0) throw new Error(`${failures} training runs failed`);
 }
 
 main().catch(error => {

@@ -74,6 +74,16 @@ function generateDataset(samples: number, features: number, seed: number): Datas
   return { x, y };
 }
 
+/** Fisher-Yates: the sample order of one epoch. */
+function shuffled(n: number, random: () => number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
 function predict(w: number[], b: number, row: number[]) {
@@ -106,7 +116,14 @@ function evaluate(w: number[], b: number, data: Dataset) {
 }
 
 class Mlflow {
-  constructor(private readonly baseUrl: string, private readonly token?: string) {}
+  // Plain fields: Node's type stripping does not support parameter properties.
+  private readonly baseUrl: string;
+  private readonly token?: string;
+
+  constructor(baseUrl: string, token?: string) {
+    this.baseUrl = baseUrl;
+    this.token = token;
+  }
 
   async call<T = any>(method: 'GET' | 'POST', path: string, body?: object): Promise<T> {
     const url = new URL(`${this.baseUrl}/api/2.0/mlflow/${path}`);
@@ -209,7 +226,7 @@ async function main() {
   let b = 0;
   try {
     for (let epoch = 0; epoch < args.epochs; epoch++) {
-      const order = train.x.map((_, i) => i).sort(() => random() - 0.5);
+      const order = shuffled(train.x.length, random);
       for (let start = 0; start < order.length; start += args.batchSize) {
         const batch = order.slice(start, start + args.batchSize);
         const gw = new Array(args.features).fill(0);

@@ -160,19 +160,11 @@ function parseClause(cursor: Cursor, schema: SearchSchema): Clause {
     );
   }
 
-  switch (comparator) {
-    case 'IS NULL':
-    case 'IS NOT NULL':
-      return { type: 'null', identifier, comparator };
-    case 'IN':
-    case 'NOT IN':
-      return {
-        type: 'list',
-        identifier,
-        comparator,
-        values: parseList(cursor),
-      };
-    default:
+  if (comparator === 'IS NULL' || comparator === 'IS NOT NULL') {
+    return { type: 'null', identifier, comparator };
+  }
+  if (comparator === 'IN' || comparator === 'NOT IN') {
+    return { type: 'list', identifier, comparator, values: parseList(cursor) };
   }
 
   const value = cursor.next();

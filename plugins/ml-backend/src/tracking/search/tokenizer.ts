@@ -67,7 +67,6 @@ export function tokenize(source: string, label: string): Token[] {
   while (position < source.length) {
     const start = position;
     const char = source[position];
-    const push = (token: Token) => tokens.push(token);
 
     if (/\s/.test(char)) {
       position++;
@@ -76,7 +75,7 @@ export function tokenize(source: string, label: string): Token[] {
 
     if (char === "'" || char === '"') {
       const value = readQuoted();
-      push({
+      tokens.push({
         type: 'string',
         value,
         text: source.slice(start, position),
@@ -87,14 +86,19 @@ export function tokenize(source: string, label: string): Token[] {
 
     if (char === '(' || char === ')' || char === ',') {
       position++;
-      push({ type: 'punctuation', value: char, text: char, position: start });
+      tokens.push({
+        type: 'punctuation',
+        value: char,
+        text: char,
+        position: start,
+      });
       continue;
     }
 
     const number = match(NUMBER);
     if (number !== undefined) {
       position += number.length;
-      push({
+      tokens.push({
         type: 'number',
         value: Number(number),
         text: number,
@@ -106,7 +110,7 @@ export function tokenize(source: string, label: string): Token[] {
     const operator = match(OPERATOR);
     if (operator !== undefined) {
       position += operator.length;
-      push({
+      tokens.push({
         type: 'operator',
         value: operator,
         text: operator,
@@ -119,7 +123,12 @@ export function tokenize(source: string, label: string): Token[] {
     if (word !== undefined) {
       position += word.length;
       if (source[position] !== '.') {
-        push({ type: 'identifier', key: word, text: word, position: start });
+        tokens.push({
+          type: 'identifier',
+          key: word,
+          text: word,
+          position: start,
+        });
         continue;
       }
       position++;
@@ -137,7 +146,7 @@ export function tokenize(source: string, label: string): Token[] {
             `'dataset.<key>', or 'param.<key>'`,
         );
       }
-      push({
+      tokens.push({
         type: 'identifier',
         entity: word,
         key: key!,

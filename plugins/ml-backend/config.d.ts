@@ -26,6 +26,26 @@ export interface Config {
        */
       defaultOwner?: string;
     };
+    /** Where run artifacts are stored (MLflow's proxied artifact storage, `mlflow-artifacts:` URIs). */
+    artifacts?: {
+      /** A directory on the backend's file system; used when `s3` is not set. */
+      local?: {
+        /** Defaults to `.data/artifacts`, relative to the backend's working directory. */
+        directory?: string;
+      };
+      /** An S3 bucket or S3-compatible service. Credentials come from the AWS SDK's default chain, never from this config. */
+      s3?: {
+        bucket: string;
+        /** Key prefix under which artifacts are stored, e.g. `mlflow/artifacts`. */
+        prefix?: string;
+        /** Defaults to the SDK's chain (`AWS_REGION`, profile). */
+        region?: string;
+        /** For S3-compatible services, e.g. `http://minio:9000`. */
+        endpoint?: string;
+        /** Path-style addressing (`endpoint/bucket/key`), needed by most S3-compatible services. */
+        forcePathStyle?: boolean;
+      };
+    };
     /** The portal's permission policy (when `permission.enabled` is true). */
     permissions?: {
       /**

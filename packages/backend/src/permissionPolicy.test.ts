@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   coreServices,
   createServiceFactory,
@@ -71,7 +74,15 @@ async function startPortal(readAcrossTeams: boolean) {
       mockServices.rootConfig.factory({
         data: {
           permission: { enabled: true },
-          ml: { redis: { url: REDIS_URL }, permissions: { readAcrossTeams } },
+          ml: {
+            redis: { url: REDIS_URL },
+            permissions: { readAcrossTeams },
+            artifacts: {
+              local: {
+                directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
+              },
+            },
+          },
         },
       }),
     ],
@@ -87,17 +98,31 @@ async function startPortal(readAcrossTeams: boolean) {
         .get(`/api/ml/mlflow/api/2.0/mlflow/${path}`)
         .set('authorization', mockCredentials.user.header(user)),
   });
-  return { alice: as('user:default/alice'), bob: as('user:default/bob') };
+  const putArtifact = (user: string, path: string) =>
+    request(server)
+      .put(`/api/ml/mlflow/api/2.0/mlflow-artifacts/artifacts/${path}`)
+      .set('authorization', mockCredentials.user.header(user))
+      .set('content-type', 'application/octet-stream')
+      .send(Buffer.from('weights'));
+  return {
+    alice: as('user:default/alice'),
+    bob: as('user:default/bob'),
+    putArtifact,
+  };
 }
 
 describe('the ML platform permission policy, end to end', () => {
   it('lets a team write only its own experiments and runs', async () => {
-    const { alice, bob } = await startPortal(true);
+    const { alice, bob, putArtifact } = await startPortal(true);
 
-    const created = await alice.post('experiments/create', { name: 'vision-exp' });
+    const created = await alice.post('experiments/create', {
+      name: 'vision-exp',
+    });
     expect(created.status).toBe(200);
     const experimentId = created.body.experiment_id;
-    const run = await alice.post('runs/create', { experiment_id: experimentId });
+    const run = await alice.post('runs/create', {
+      experiment_id: experimentId,
+    });
     expect(run.status).toBe(200);
     const runId = run.body.run.info.run_id;
     const metric = { run_id: runId, key: 'loss', value: 0.5, timestamp: 1 };
@@ -113,30 +138,52 @@ describe('the ML platform permission policy, end to end', () => {
     const bobDeletes = await bob.post('runs/delete', { run_id: runId });
     expect(bobDeletes.status).toBe(403);
     expect(bobDeletes.body.error_code).toBe('PERMISSION_DENIED');
-    const bobCreatesRun = await bob.post('runs/create', { experiment_id: experimentId });
+    const bobCreatesRun = await bob.post('runs/create', {
+      experiment_id: experimentId,
+    });
     expect(bobCreatesRun.status).toBe(403);
+
+    const artifactPath = `${experimentId}/${runId}/artifacts/model.bin`;
+    expect((await putArtifact('user:default/bob', artifactPath)).status).toBe(
+      403,
+    );
+    expect((await putArtifact('user:default/alice', artifactPath)).status).toBe(
+      200,
+    );
 
     // Reading across teams is on here.
     expect((await bob.get(`runs/get?run_id=${runId}`)).status).toBe(200);
     // Nothing bob tried was written.
-    const history = await alice.get(`metrics/get-history?run_id=${runId}&metric_key=loss`);
+    const history = await alice.get(
+      `metrics/get-history?run_id=${runId}&metric_key=loss`,
+    );
     expect(history.body.metrics).toHaveLength(1);
-    expect((await alice.post('runs/delete', { run_id: runId })).status).toBe(200);
+    expect((await alice.post('runs/delete', { run_id: runId })).status).toBe(
+      200,
+    );
   });
 
   it('hides other teams experiments when reading across teams is off', async () => {
     const { alice, bob } = await startPortal(false);
-    const created = await alice.post('experiments/create', { name: 'private-exp' });
+    const created = await alice.post('experiments/create', {
+      name: 'private-exp',
+    });
     const experimentId = created.body.experiment_id;
 
-    const bobReads = await bob.get(`experiments/get?experiment_id=${experimentId}`);
+    const bobReads = await bob.get(
+      `experiments/get?experiment_id=${experimentId}`,
+    );
     expect(bobReads.status).toBe(403);
     expect(bobReads.body.error_code).toBe('PERMISSION_DENIED');
 
     const bobSearches = await bob.post('experiments/search', {});
-    const names = bobSearches.body.experiments.map((e: { name: string }) => e.name);
+    const names = bobSearches.body.experiments.map(
+      (e: { name: string }) => e.name,
+    );
     expect(names).not.toContain('private-exp');
     const aliceSearches = await alice.post('experiments/search', {});
-    expect(aliceSearches.body.experiments.map((e: { name: string }) => e.name)).toContain('private-exp');
+    expect(
+      aliceSearches.body.experiments.map((e: { name: string }) => e.name),
+    ).toContain('private-exp');
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createBackendModule } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -38,7 +41,16 @@ function targetsModule(moduleId: string, ...ids: string[]) {
 }
 
 function configWithRedis(url: string) {
-  return mockServices.rootConfig.factory({ data: { ml: { redis: { url } } } });
+  return mockServices.rootConfig.factory({
+    data: {
+      ml: {
+        redis: { url },
+        artifacts: {
+          local: { directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')) },
+        },
+      },
+    },
+  });
 }
 
 describe('ml backend plugin', () => {

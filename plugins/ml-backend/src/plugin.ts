@@ -13,6 +13,7 @@ import { HealthService } from './health/HealthService';
 import { createMlflowRouter } from './mlflow/router';
 import { RedisConnection } from './redis/RedisConnection';
 import { createRouter } from './router';
+import { createArtifactStore } from './tracking/artifacts/createArtifactStore';
 import { createCallerResolver } from './tracking/callers';
 import { DatabaseTrackingStore } from './tracking/DatabaseTrackingStore';
 import {
@@ -73,9 +74,11 @@ export const mlPlugin = createBackendPlugin({
         const allowUnauthenticated =
           config.getOptionalBoolean('ml.mlflow.allowUnauthenticated') ?? false;
 
+        const artifacts = await createArtifactStore(config);
         const trackingStore = DatabaseTrackingStore.create({ knex });
         const tracking = new TrackingService({
           store: trackingStore,
+          artifacts,
           permissions: deps.permissions,
           artifactRoot: experimentId => `mlflow-artifacts:/${experimentId}`,
           defaultOwner,
@@ -103,6 +106,7 @@ export const mlPlugin = createBackendPlugin({
           createMlflowRouter({
             tracking,
             resolveCaller,
+            artifacts,
             logError: error => logger.error('MLflow API error', error as Error),
           }),
         );
@@ -117,7 +121,10 @@ export const mlPlugin = createBackendPlugin({
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         if (allowUnauthenticated) {
           // MLflow clients without MLFLOW_TRACKING_TOKEN; local installs only.
-          httpRouter.addAuthPolicy({ path: '/mlflow', allow: 'unauthenticated' });
+          httpRouter.addAuthPolicy({
+            path: '/mlflow',
+            allow: 'unauthenticated',
+          });
         }
       },
     });

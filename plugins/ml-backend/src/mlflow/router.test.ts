@@ -1,4 +1,7 @@
+import { mkdtempSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { mlPlugin } from '../plugin';
@@ -11,7 +14,16 @@ async function startPortal() {
     features: [
       mlPlugin,
       mockServices.rootConfig.factory({
-        data: { ml: { redis: { url: REDIS_URL } } },
+        data: {
+          ml: {
+            redis: { url: REDIS_URL },
+            artifacts: {
+              local: {
+                directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
+              },
+            },
+          },
+        },
       }),
     ],
   });
@@ -40,7 +52,11 @@ describe('MLflow tracking API with the npm mlflow client', () => {
       lifecycle_stage: 'active',
       artifact_location: `mlflow-artifacts:/${experiment_id}`,
     });
-    await mlflow.setExperimentTag({ experiment_id, key: 'team', value: 'vision' });
+    await mlflow.setExperimentTag({
+      experiment_id,
+      key: 'team',
+      value: 'vision',
+    });
 
     const { run } = await mlflow.call(() =>
       mlflow.runs.create({ experiment_id, start_time: 1000, tags: [] } as any),
@@ -66,7 +82,13 @@ describe('MLflow tracking API with the npm mlflow client', () => {
       }),
     );
     await mlflow.call(() =>
-      mlflow.runs.logMetric({ run_id: runId, key: 'auc', value: 0.91, timestamp: 2000, step: 0 }),
+      mlflow.runs.logMetric({
+        run_id: runId,
+        key: 'auc',
+        value: 0.91,
+        timestamp: 2000,
+        step: 0,
+      }),
     );
     await mlflow.call(() =>
       mlflow.runs.update({ run_id: runId, status: 'FINISHED', end_time: 3000 }),
@@ -76,41 +98,67 @@ describe('MLflow tracking API with the npm mlflow client', () => {
       mlflow.metrics.getHistory({ run_id: runId, metric_key: 'loss' }),
     );
     expect(history.metrics).toHaveLength(50);
-    expect(history.metrics[49]).toEqual({ key: 'loss', value: 1 / 50, timestamp: 1049, step: 49 });
+    expect(history.metrics[49]).toEqual({
+      key: 'loss',
+      value: 1 / 50,
+      timestamp: 1049,
+      step: 49,
+    });
 
     const found = await mlflow.call(() =>
       mlflow.runs.search({
         experiment_ids: [experiment_id],
-        filter: "metrics.auc > 0.9 and params.lr = '0.01' and attributes.status = 'FINISHED'",
+        filter:
+          "metrics.auc > 0.9 and params.lr = '0.01' and attributes.status = 'FINISHED'",
       }),
     );
     expect(found.runs.map((r: any) => r.info.run_id)).toEqual([runId]);
     expect(found.runs[0].data.metrics).toEqual(
-      expect.arrayContaining([{ key: 'loss', value: 1 / 50, timestamp: 1049, step: 49 }]),
+      expect.arrayContaining([
+        { key: 'loss', value: 1 / 50, timestamp: 1049, step: 49 },
+      ]),
     );
     const none = await mlflow.call(() =>
-      mlflow.runs.search({ experiment_ids: [experiment_id], filter: 'metrics.auc > 0.95' }),
+      mlflow.runs.search({
+        experiment_ids: [experiment_id],
+        filter: 'metrics.auc > 0.95',
+      }),
     );
     expect(none.runs ?? []).toEqual([]);
 
-    const { experiments } = await mlflow.call(() => mlflow.experiments.list({} as any));
-    expect(experiments.map((e: any) => e.name)).toEqual(expect.arrayContaining(['Default', 'churn']));
+    const { experiments } = await mlflow.call(() =>
+      mlflow.experiments.list({} as any),
+    );
+    expect(experiments.map((e: any) => e.name)).toEqual(
+      expect.arrayContaining(['Default', 'churn']),
+    );
   });
 
   it('answers with MLflow error codes and statuses', async () => {
     const { mlflow, server, api } = await startPortal();
-    expect(await mlflow.error(() => mlflow.experiments.get({ experiment_id: '424242' }))).toEqual({
+    expect(
+      await mlflow.error(() =>
+        mlflow.experiments.get({ experiment_id: '424242' }),
+      ),
+    ).toEqual({
       status: 404,
       statusText: 'Not Found',
-      data: { error_code: 'RESOURCE_DOES_NOT_EXIST', message: 'No Experiment with id=424242 exists' },
+      data: {
+        error_code: 'RESOURCE_DOES_NOT_EXIST',
+        message: 'No Experiment with id=424242 exists',
+      },
     });
     await mlflow.call(() => mlflow.experiments.create({ name: 'dup' }));
-    expect(await mlflow.error(() => mlflow.experiments.create({ name: 'dup' }))).toMatchObject({
+    expect(
+      await mlflow.error(() => mlflow.experiments.create({ name: 'dup' })),
+    ).toMatchObject({
       status: 400,
       data: { error_code: 'RESOURCE_ALREADY_EXISTS' },
     });
 
-    const missingField = await request(server).post(api('runs/log-batch')).send({});
+    const missingField = await request(server)
+      .post(api('runs/log-batch'))
+      .send({});
     expect(missingField.status).toBe(400);
     expect(missingField.body.error_code).toBe('INVALID_PARAMETER_VALUE');
 
@@ -121,49 +169,113 @@ describe('MLflow tracking API with the npm mlflow client', () => {
     const tooBig = await request(server)
       .post(api('runs/log-batch'))
       .set('content-type', 'application/json')
-      .send(JSON.stringify({ run_id: 'x', tags: [{ key: 'k', value: 'v'.repeat(1_100_000) }] }));
+      .send(
+        JSON.stringify({
+          run_id: 'x',
+          tags: [{ key: 'k', value: 'v'.repeat(1_100_000) }],
+        }),
+      );
     expect(tooBig.status).toBe(400);
     expect(tooBig.body.error_code).toBe('INVALID_PARAMETER_VALUE');
 
-    const viaAjax = await request(server).get('/api/ml/mlflow/ajax-api/2.0/mlflow/experiments/get?experiment_id=0');
+    const viaAjax = await request(server).get(
+      '/api/ml/mlflow/ajax-api/2.0/mlflow/experiments/get?experiment_id=0',
+    );
     expect(viaAjax.status).toBe(200);
     expect(viaAjax.body.experiment.name).toBe('Default');
   });
 
   it('enforces MLflow limits and rules, and a failed batch writes nothing', async () => {
     const { server, api } = await startPortal();
-    const { body: created } = await request(server).post(api('runs/create')).send({ experiment_id: '0' });
+    const { body: created } = await request(server)
+      .post(api('runs/create'))
+      .send({ experiment_id: '0' });
     const runId = created.run.info.run_id;
-    const logBatch = (body: object) => request(server).post(api('runs/log-batch')).send({ run_id: runId, ...body });
+    const logBatch = (body: object) =>
+      request(server)
+        .post(api('runs/log-batch'))
+        .send({ run_id: runId, ...body });
 
-    expect((await logBatch({ params: [{ key: 'lr', value: '0.1' }] })).status).toBe(200);
+    expect(
+      (await logBatch({ params: [{ key: 'lr', value: '0.1' }] })).status,
+    ).toBe(200);
     // Same value again is fine; a different value is not.
-    expect((await logBatch({ params: [{ key: 'lr', value: '0.1' }] })).status).toBe(200);
+    expect(
+      (await logBatch({ params: [{ key: 'lr', value: '0.1' }] })).status,
+    ).toBe(200);
     const changed = await logBatch({
       metrics: [{ key: 'loss', value: 1, timestamp: 1, step: 0 }],
       params: [{ key: 'lr', value: '0.2' }],
     });
     expect(changed.status).toBe(400);
     expect(changed.body.error_code).toBe('INVALID_PARAMETER_VALUE');
-    expect(changed.body.message).toContain("Param with key='lr' was already logged");
+    expect(changed.body.message).toContain(
+      "Param with key='lr' was already logged",
+    );
     // All or nothing: the metric of the refused batch is not there.
-    const history = await request(server).get(api(`metrics/get-history?run_id=${runId}&metric_key=loss`));
+    const history = await request(server).get(
+      api(`metrics/get-history?run_id=${runId}&metric_key=loss`),
+    );
     expect(history.body.metrics).toEqual([]);
 
     const cases: Array<[object, string]> = [
-      [{ metrics: Array.from({ length: 1001 }, (_, i) => ({ key: 'm', value: i, timestamp: i, step: i })) }, 'at most 1000 metrics'],
-      [{ params: Array.from({ length: 101 }, (_, i) => ({ key: `p${i}`, value: 'v' })) }, 'at most 100 params'],
-      [{ tags: Array.from({ length: 101 }, (_, i) => ({ key: `t${i}`, value: 'v' })) }, 'at most 100 tags'],
-      [{ params: [{ key: 'k'.repeat(251), value: 'v' }] }, 'maximum length of 250'],
-      [{ params: [{ key: 'long', value: 'v'.repeat(6001) }] }, 'exceeded length limit of 6000'],
-      [{ tags: [{ key: 'long', value: 'v'.repeat(5001) }] }, 'exceeded length limit of 5000'],
+      [
+        {
+          metrics: Array.from({ length: 1001 }, (_, i) => ({
+            key: 'm',
+            value: i,
+            timestamp: i,
+            step: i,
+          })),
+        },
+        'at most 1000 metrics',
+      ],
+      [
+        {
+          params: Array.from({ length: 101 }, (_, i) => ({
+            key: `p${i}`,
+            value: 'v',
+          })),
+        },
+        'at most 100 params',
+      ],
+      [
+        {
+          tags: Array.from({ length: 101 }, (_, i) => ({
+            key: `t${i}`,
+            value: 'v',
+          })),
+        },
+        'at most 100 tags',
+      ],
+      [
+        { params: [{ key: 'k'.repeat(251), value: 'v' }] },
+        'maximum length of 250',
+      ],
+      [
+        { params: [{ key: 'long', value: 'v'.repeat(6001) }] },
+        'exceeded length limit of 6000',
+      ],
+      [
+        { tags: [{ key: 'long', value: 'v'.repeat(5001) }] },
+        'exceeded length limit of 5000',
+      ],
       [{ params: [{ key: 'bad!key', value: 'v' }] }, 'Invalid param name'],
-      [{ metrics: [{ key: '../escape', value: 1, timestamp: 1 }] }, 'must not resolve to other names'],
-      [{ metrics: [{ key: 'm', value: 'not a number', timestamp: 1 }] }, 'valid double'],
+      [
+        { metrics: [{ key: '../escape', value: 1, timestamp: 1 }] },
+        'must not resolve to other names',
+      ],
+      [
+        { metrics: [{ key: 'm', value: 'not a number', timestamp: 1 }] },
+        'valid double',
+      ],
     ];
     for (const [batch, message] of cases) {
       const response = await logBatch(batch);
-      expect({ status: response.status, code: response.body.error_code }).toEqual({
+      expect({
+        status: response.status,
+        code: response.body.error_code,
+      }).toEqual({
         status: 400,
         code: 'INVALID_PARAMETER_VALUE',
       });
@@ -171,13 +283,20 @@ describe('MLflow tracking API with the npm mlflow client', () => {
     }
     // Exactly at the limits is accepted.
     expect(
-      (await logBatch({ params: [{ key: 'p'.repeat(250), value: 'v'.repeat(6000) }], tags: [{ key: 't', value: 'v'.repeat(5000) }] })).status,
+      (
+        await logBatch({
+          params: [{ key: 'p'.repeat(250), value: 'v'.repeat(6000) }],
+          tags: [{ key: 't', value: 'v'.repeat(5000) }],
+        })
+      ).status,
     ).toBe(200);
   });
 
   it('round-trips NaN and infinities as MLflow encodes them', async () => {
     const { server, api } = await startPortal();
-    const { body: created } = await request(server).post(api('runs/create')).send({ experiment_id: '0' });
+    const { body: created } = await request(server)
+      .post(api('runs/create'))
+      .send({ experiment_id: '0' });
     const runId = created.run.info.run_id;
     await request(server)
       .post(api('runs/log-batch'))
@@ -190,9 +309,65 @@ describe('MLflow tracking API with the npm mlflow client', () => {
         ],
       })
       .expect(200);
-    const history = await request(server).get(api(`metrics/get-history?run_id=${runId}&metric_key=m`));
-    expect(history.body.metrics.map((m: any) => m.value)).toEqual(['NaN', 'Infinity', '-Infinity']);
+    const history = await request(server).get(
+      api(`metrics/get-history?run_id=${runId}&metric_key=m`),
+    );
+    expect(history.body.metrics.map((m: any) => m.value)).toEqual([
+      'NaN',
+      'Infinity',
+      '-Infinity',
+    ]);
     const run = await request(server).get(api(`runs/get?run_id=${runId}`));
-    expect(run.body.run.data.metrics).toEqual([{ key: 'm', value: '-Infinity', timestamp: 3, step: 2 }]);
+    expect(run.body.run.data.metrics).toEqual([
+      { key: 'm', value: '-Infinity', timestamp: 3, step: 2 },
+    ]);
+  });
+
+  it('stores run artifacts through the proxied artifact API and lists them per run', async () => {
+    const { server, api } = await startPortal();
+    const { body: created } = await request(server)
+      .post(api('runs/create'))
+      .send({ experiment_id: '0' });
+    const { run_id: runId, artifact_uri: artifactUri } = created.run.info;
+    // What the MLflow client does for mlflow-artifacts:/ URIs.
+    const relative = artifactUri.replace('mlflow-artifacts:/', '');
+    const bytes = Buffer.from([0, 1, 2, 250, 251, 252]);
+    await request(server)
+      .put(
+        `/api/ml/mlflow/api/2.0/mlflow-artifacts/artifacts/${relative}/model/weights.bin`,
+      )
+      .set('content-type', 'application/octet-stream')
+      .send(bytes)
+      .expect(200);
+
+    const listed = await request(server).get(
+      api(`artifacts/list?run_id=${runId}`),
+    );
+    expect(listed.body).toEqual({
+      root_uri: artifactUri,
+      files: [{ path: 'model', is_dir: true }],
+    });
+    const inModel = await request(server).get(
+      api(`artifacts/list?run_id=${runId}&path=model`),
+    );
+    expect(inModel.body.files).toEqual([
+      { path: 'model/weights.bin', is_dir: false, file_size: 6 },
+    ]);
+
+    const content = await request(server)
+      .get(`/api/ml/runs/${runId}/artifacts/content?path=model/weights.bin`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(content.status).toBe(200);
+    expect(Buffer.compare(content.body, bytes)).toBe(0);
+
+    const escape = await request(server).get(
+      `/api/ml/runs/${runId}/artifacts/content?path=../../secret`,
+    );
+    expect(escape.status).toBe(400);
   });
 });

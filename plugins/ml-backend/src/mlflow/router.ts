@@ -4,7 +4,14 @@ import { InputError } from '@backstage/errors';
 import { ViewType } from '@ml-portal/plugin-ml-common';
 import { Caller, TrackingService } from '../tracking/TrackingService';
 import { decodePageToken, encodePageToken } from '../tracking/search';
+import { ArtifactStore } from '../tracking/artifacts/ArtifactStore';
+import { createMlflowArtifactsRouter } from './artifactsRouter';
 import { MlflowError, mlflowErrorHandler } from './errors';
+
+const ARTIFACT_PREFIXES = [
+  '/api/2.0/mlflow-artifacts/artifacts',
+  '/ajax-api/2.0/mlflow-artifacts/artifacts',
+];
 import {
   datasetInputFrom,
   experimentJson,
@@ -35,7 +42,9 @@ function optionalInt(params: Params, name: string): number | undefined {
   const n = Number(value);
   if (!Number.isSafeInteger(n)) {
     throw new InputError(
-      `Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected an integer.`,
+      `Invalid value ${JSON.stringify(
+        value,
+      )} for parameter '${name}' supplied: expected an integer.`,
     );
   }
   return n;
@@ -49,12 +58,19 @@ function list(value: unknown): string[] {
 
 const VIEW_TYPES: ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
 function viewType(value: unknown): ViewType {
-  if (value === undefined || value === null || value === '') return 'ACTIVE_ONLY';
+  if (value === undefined || value === null || value === '')
+    return 'ACTIVE_ONLY';
   // MLflow accepts the enum name or its number (1, 2, 3).
-  const byNumber: Record<string, ViewType> = { '1': 'ACTIVE_ONLY', '2': 'DELETED_ONLY', '3': 'ALL' };
+  const byNumber: Record<string, ViewType> = {
+    '1': 'ACTIVE_ONLY',
+    '2': 'DELETED_ONLY',
+    '3': 'ALL',
+  };
   const v = byNumber[String(value)] ?? String(value);
   if (!VIEW_TYPES.includes(v as ViewType)) {
-    throw new InputError(`Invalid value ${value} for parameter 'view_type' supplied.`);
+    throw new InputError(
+      `Invalid value ${value} for parameter 'view_type' supplied.`,
+    );
   }
   return v as ViewType;
 }
@@ -82,7 +98,10 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     }),
     'GET experiments/get-by-name': async (caller, p) => ({
       experiment: experimentJson(
-        await tracking.getExperimentByName(caller, required(p, 'experiment_name')),
+        await tracking.getExperimentByName(
+          caller,
+          required(p, 'experiment_name'),
+        ),
       ),
     }),
     'POST experiments/search': async (caller, p) => {
@@ -107,7 +126,11 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       return { experiments: page.items.map(experimentJson) };
     },
     'POST experiments/update': async (caller, p) => {
-      await tracking.renameExperiment(caller, required(p, 'experiment_id'), p.new_name);
+      await tracking.renameExperiment(
+        caller,
+        required(p, 'experiment_id'),
+        p.new_name,
+      );
       return {};
     },
     'POST experiments/delete': async (caller, p) => {
@@ -173,16 +196,22 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     },
     'POST runs/log-metric': async (caller, p) => {
       await tracking.logBatch(caller, runIdOf(p), {
-        metrics: [{ key: p.key, value: p.value, timestamp: p.timestamp, step: p.step }],
+        metrics: [
+          { key: p.key, value: p.value, timestamp: p.timestamp, step: p.step },
+        ],
       });
       return {};
     },
     'POST runs/log-parameter': async (caller, p) => {
-      await tracking.logBatch(caller, runIdOf(p), { params: [{ key: p.key, value: p.value }] });
+      await tracking.logBatch(caller, runIdOf(p), {
+        params: [{ key: p.key, value: p.value }],
+      });
       return {};
     },
     'POST runs/set-tag': async (caller, p) => {
-      await tracking.logBatch(caller, runIdOf(p), { tags: [{ key: p.key, value: p.value }] });
+      await tracking.logBatch(caller, runIdOf(p), {
+        tags: [{ key: p.key, value: p.value }],
+      });
       return {};
     },
     'POST runs/delete-tag': async (caller, p) => {
@@ -192,7 +221,9 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     'POST runs/log-batch': async (caller, p) => {
       for (const field of ['metrics', 'params', 'tags']) {
         if (p[field] !== undefined && !Array.isArray(p[field])) {
-          throw new InputError(`Invalid value for parameter '${field}': expected a list.`);
+          throw new InputError(
+            `Invalid value for parameter '${field}': expected a list.`,
+          );
         }
       }
       await tracking.logBatch(caller, runIdOf(p), {
@@ -204,7 +235,11 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     },
     'POST runs/log-inputs': async (caller, p) => {
       const datasets = Array.isArray(p.datasets) ? p.datasets : [];
-      await tracking.logInputs(caller, runIdOf(p), datasets.map(datasetInputFrom));
+      await tracking.logInputs(
+        caller,
+        runIdOf(p),
+        datasets.map(datasetInputFrom),
+      );
       return {};
     },
     'POST runs/log-model': async (caller, p) => {
@@ -212,12 +247,34 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       const model = JSON.parse(required(p, 'model_json'));
       // MLflow keeps every logged model's metadata in this tag, as a JSON list.
       const run = await tracking.getRun(caller, runId);
-      const previous = run.data.tags.find(t => t.key === 'mlflow.log-model.history');
+      const previous = run.data.tags.find(
+        t => t.key === 'mlflow.log-model.history',
+      );
       const history = previous ? JSON.parse(previous.value) : [];
       await tracking.logBatch(caller, runId, {
-        tags: [{ key: 'mlflow.log-model.history', value: JSON.stringify([...history, model]) }],
+        tags: [
+          {
+            key: 'mlflow.log-model.history',
+            value: JSON.stringify([...history, model]),
+          },
+        ],
       });
       return {};
+    },
+    'GET artifacts/list': async (caller, p) => {
+      const { rootUri, files } = await tracking.listArtifacts(
+        caller,
+        runIdOf(p),
+        p.path ?? '',
+      );
+      return {
+        root_uri: rootUri,
+        files: files.map(f => ({
+          path: f.path,
+          is_dir: f.isDir,
+          ...(f.fileSize !== undefined && { file_size: f.fileSize }),
+        })),
+      };
     },
     'GET metrics/get-history': async (caller, p) => {
       const metrics = await tracking.getMetricHistory(
@@ -245,10 +302,19 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       const endStep = optionalInt(p, 'end_step');
       const metrics = [];
       for (const runId of runIds) {
-        const history = await tracking.getMetricHistoryForChart(caller, runId, key, Math.max(2, maxResults));
+        const history = await tracking.getMetricHistoryForChart(
+          caller,
+          runId,
+          key,
+          Math.max(2, maxResults),
+        );
         metrics.push(
           ...history.points
-            .filter(m => (startStep === undefined || m.step >= startStep) && (endStep === undefined || m.step <= endStep))
+            .filter(
+              m =>
+                (startStep === undefined || m.step >= startStep) &&
+                (endStep === undefined || m.step <= endStep),
+            )
             .map(m => ({ ...metricJson(m), run_id: runId })),
         );
       }
@@ -267,13 +333,28 @@ export function createMlflowRouter(options: {
   tracking: TrackingService;
   resolveCaller: (req: Request) => Promise<Caller>;
   logError: (error: unknown) => void;
-  /** Extra routers under the same prefix (the artifacts API). */
-  extraRouters?: express.Router[];
+  artifacts: ArtifactStore;
 }): express.Router {
   const router = Router();
-  for (const extra of options.extraRouters ?? []) {
-    router.use(extra);
-  }
+  // The proxied artifact API reads upload bodies itself: before any body parser, and
+  // behind the same permissions as the experiment the path starts with.
+  router.use(ARTIFACT_PREFIXES, async (req, _res, next) => {
+    const caller = await options.resolveCaller(req);
+    const path =
+      req.path === '/'
+        ? String(req.query.path ?? '')
+        : decodeURIComponent(req.path).replace(/^\/+/, '');
+    const mode =
+      req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
+    await options.tracking.authorizeArtifactPath(caller, path, mode);
+    next();
+  });
+  router.use(
+    createMlflowArtifactsRouter({
+      store: options.artifacts,
+      logError: options.logError,
+    }),
+  );
   const handlers = trackingHandlers(options.tracking);
   const json = express.json({ limit: '1mb' });
 

@@ -32,7 +32,12 @@ export function experimentJson(e: Experiment) {
 
 /** @internal */
 export function metricJson(m: Metric) {
-  return { key: m.key, value: mlflowNumber(m.value), timestamp: m.timestamp, step: m.step };
+  return {
+    key: m.key,
+    value: mlflowNumber(m.value),
+    timestamp: m.timestamp,
+    step: m.step,
+  };
 }
 
 /** @internal */

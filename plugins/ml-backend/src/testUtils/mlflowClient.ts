@@ -38,8 +38,14 @@ export function createMlflowClient(trackingUri: string) {
     /** Runs a client call without its request-body logging. */
     call: quiet,
     /** The client's own method posts to a path without its slash. */
-    setExperimentTag: (params: { experiment_id: string; key: string; value: string }) =>
-      quiet(() => (client.Experiments as any).req('post', '/set-experiment-tag', params)),
+    setExperimentTag: (params: {
+      experiment_id: string;
+      key: string;
+      value: string;
+    }) =>
+      quiet(() =>
+        (client.Experiments as any).req('post', '/set-experiment-tag', params),
+      ),
     /** Resolves to the MLflow error a failing call produced. */
     async error(call: () => Promise<unknown>): Promise<MlflowClientError> {
       try {

@@ -167,7 +167,9 @@ export class DatabaseTrackingStore implements TrackingStore {
         if (typeof input.artifactLocation === 'function') {
           await tx('ml_experiments')
             .where({ experiment_id: Number(experimentId) })
-            .update({ artifact_location: input.artifactLocation(experimentId) });
+            .update({
+              artifact_location: input.artifactLocation(experimentId),
+            });
         }
         if (input.tags.length > 0) {
           await tx('ml_experiment_tags').insert(
@@ -352,7 +354,11 @@ export class DatabaseTrackingStore implements TrackingStore {
         changes.name = update.runName;
         // MLflow keeps the run name mirrored in this tag.
         await tx('ml_run_tags')
-          .insert({ run_uuid: runId, key: 'mlflow.runName', value: update.runName })
+          .insert({
+            run_uuid: runId,
+            key: 'mlflow.runName',
+            value: update.runName,
+          })
           .onConflict(['run_uuid', 'key'])
           .merge(['value']);
       }
@@ -538,7 +544,11 @@ export class DatabaseTrackingStore implements TrackingStore {
   }
 
   /** Inserts new params; a key already logged with another value fails the whole batch. */
-  private async insertParams(tx: Knex.Transaction, runId: string, params: Param[]) {
+  private async insertParams(
+    tx: Knex.Transaction,
+    runId: string,
+    params: Param[],
+  ) {
     const byKey = new Map<string, string>();
     for (const param of params) {
       const seen = byKey.get(param.key);
@@ -550,7 +560,9 @@ export class DatabaseTrackingStore implements TrackingStore {
       byKey.set(param.key, param.value);
     }
     await tx('ml_params')
-      .insert([...byKey].map(([key, value]) => ({ run_uuid: runId, key, value })))
+      .insert(
+        [...byKey].map(([key, value]) => ({ run_uuid: runId, key, value })),
+      )
       .onConflict(['run_uuid', 'key'])
       .ignore();
     // Re-read after the insert: a concurrent writer's value counts as already logged.
@@ -561,13 +573,19 @@ export class DatabaseTrackingStore implements TrackingStore {
     for (const { key, value } of stored) {
       if (byKey.get(key) !== value) {
         throw new InputError(
-          `Changing param values is not allowed. Param with key='${key}' was already logged with value='${value}' for run ID='${runId}'. Attempted logging new value '${byKey.get(key)}'.`,
+          `Changing param values is not allowed. Param with key='${key}' was already logged with value='${value}' for run ID='${runId}'. Attempted logging new value '${byKey.get(
+            key,
+          )}'.`,
         );
       }
     }
   }
 
-  private async insertMetrics(tx: Knex.Transaction, runId: string, metrics: Metric[]) {
+  private async insertMetrics(
+    tx: Knex.Transaction,
+    runId: string,
+    metrics: Metric[],
+  ) {
     const rows = metrics.map(m => ({
       run_uuid: runId,
       key: m.key,
@@ -584,13 +602,16 @@ export class DatabaseTrackingStore implements TrackingStore {
     const latestInBatch = new Map<string, Metric>();
     for (const metric of metrics) {
       const current = latestInBatch.get(metric.key);
-      if (!current || isLater(metric, current)) latestInBatch.set(metric.key, metric);
+      if (!current || isLater(metric, current))
+        latestInBatch.set(metric.key, metric);
     }
     const existing: MetricRow[] = await tx('ml_latest_metrics')
       .where({ run_uuid: runId })
       .whereIn('key', [...latestInBatch.keys()])
       .select('key', 'value', 'is_nan', 'timestamp', 'step');
-    const existingByKey = new Map(existing.map(row => [row.key, toMetric(row)]));
+    const existingByKey = new Map(
+      existing.map(row => [row.key, toMetric(row)]),
+    );
     const changed = [...latestInBatch.values()].filter(metric => {
       const stored = existingByKey.get(metric.key);
       return !stored || isLater(metric, stored);

@@ -3,7 +3,10 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import { BasicPermission, ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  BasicPermission,
+  ResourcePermission,
+} from '@backstage/plugin-permission-common';
 import {
   DatasetInput,
   Experiment,
@@ -23,6 +26,12 @@ import {
   SearchRunsRequest,
   Tag,
 } from '@ml-portal/plugin-ml-common';
+import { Readable } from 'node:stream';
+import {
+  ArtifactFile,
+  ArtifactStore,
+  normalizeArtifactPath,
+} from './artifacts/ArtifactStore';
 import { decodePageToken, encodePageToken } from './search';
 import { TrackingStore } from './TrackingStore';
 import {
@@ -48,18 +57,53 @@ export type Caller = {
 /** The id MLflow reserves for the experiment runs land in when none is chosen. */
 export const DEFAULT_EXPERIMENT_ID = '0';
 
-const RUN_STATUSES: RunStatus[] = ['RUNNING', 'SCHEDULED', 'FINISHED', 'FAILED', 'KILLED'];
+const RUN_STATUSES: RunStatus[] = [
+  'RUNNING',
+  'SCHEDULED',
+  'FINISHED',
+  'FAILED',
+  'KILLED',
+];
 const MAX_RESULTS = { experiments: 1000, runs: 50000 };
 
-const adjectives = ['bold', 'calm', 'eager', 'gentle', 'keen', 'lucid', 'merry', 'nimble', 'quiet', 'swift'];
-const nouns = ['owl', 'lynx', 'heron', 'otter', 'finch', 'panda', 'koala', 'wren', 'seal', 'fox'];
+const adjectives = [
+  'bold',
+  'calm',
+  'eager',
+  'gentle',
+  'keen',
+  'lucid',
+  'merry',
+  'nimble',
+  'quiet',
+  'swift',
+];
+const nouns = [
+  'owl',
+  'lynx',
+  'heron',
+  'otter',
+  'finch',
+  'panda',
+  'koala',
+  'wren',
+  'seal',
+  'fox',
+];
 
 function generateRunName(): string {
-  const pick = (list: string[]) => list[Math.floor(Math.random() * list.length)];
-  return `${pick(adjectives)}-${pick(nouns)}-${Math.floor(Math.random() * 1000)}`;
+  const pick = (list: string[]) =>
+    list[Math.floor(Math.random() * list.length)];
+  return `${pick(adjectives)}-${pick(nouns)}-${Math.floor(
+    Math.random() * 1000,
+  )}`;
 }
 
-function pageSize(requested: number | undefined, fallback: number, max: number): number {
+function pageSize(
+  requested: number | undefined,
+  fallback: number,
+  max: number,
+): number {
   const size = requested ?? fallback;
   if (!Number.isSafeInteger(size) || size < 1 || size > max) {
     throw new InputError(
@@ -79,6 +123,7 @@ export class TrackingService {
   constructor(
     private readonly options: {
       store: TrackingStore;
+      artifacts: ArtifactStore;
       permissions: PermissionsService;
       /** Artifact root URI of a new experiment, e.g. `mlflow-artifacts:/7`. */
       artifactRoot: (experimentId: string) => string;
@@ -115,7 +160,10 @@ export class TrackingService {
     });
   }
 
-  async getExperiment(caller: Caller, experimentId: string): Promise<Experiment> {
+  async getExperiment(
+    caller: Caller,
+    experimentId: string,
+  ): Promise<Experiment> {
     const experiment = await this.options.store.getExperiment(experimentId);
     if (!experiment) {
       throw new NotFoundError(`No Experiment with id=${experimentId} exists`);
@@ -158,13 +206,18 @@ export class TrackingService {
   async renameExperiment(caller: Caller, experimentId: string, name: unknown) {
     const experiment = await this.getExperiment(caller, experimentId);
     await this.authorize(caller, mlExperimentUpdatePermission, experiment);
-    await this.options.store.renameExperiment(experimentId, validateExperimentName(name));
+    await this.options.store.renameExperiment(
+      experimentId,
+      validateExperimentName(name),
+    );
   }
 
   async deleteExperiment(caller: Caller, experimentId: string) {
     const experiment = await this.getExperiment(caller, experimentId);
     if (experimentId === DEFAULT_EXPERIMENT_ID) {
-      throw new InputError('Cannot delete the default experiment (experiment_id 0).');
+      throw new InputError(
+        'Cannot delete the default experiment (experiment_id 0).',
+      );
     }
     await this.authorize(caller, mlExperimentDeletePermission, experiment);
     await this.options.store.setExperimentLifecycle(experimentId, 'deleted');
@@ -176,7 +229,11 @@ export class TrackingService {
     await this.options.store.setExperimentLifecycle(experimentId, 'active');
   }
 
-  async setExperimentTag(caller: Caller, experimentId: string, tag: { key: unknown; value: unknown }) {
+  async setExperimentTag(
+    caller: Caller,
+    experimentId: string,
+    tag: { key: unknown; value: unknown },
+  ) {
     const experiment = await this.getExperiment(caller, experimentId);
     await this.authorize(caller, mlExperimentUpdatePermission, experiment);
     await this.options.store.setExperimentTag(experimentId, validateTag(tag));
@@ -202,7 +259,9 @@ export class TrackingService {
     await this.authorize(caller, mlExperimentUpdatePermission, experiment);
     const tags = (input.tags ?? []).map(validateTag);
     const runName =
-      input.runName || tags.find(t => t.key === 'mlflow.runName')?.value || generateRunName();
+      input.runName ||
+      tags.find(t => t.key === 'mlflow.runName')?.value ||
+      generateRunName();
     const withName = [
       ...tags.filter(t => t.key !== 'mlflow.runName'),
       { key: 'mlflow.runName', value: runName },
@@ -228,8 +287,13 @@ export class TrackingService {
     update: { status?: string; endTime?: number; runName?: string },
   ): Promise<RunInfo> {
     await this.activeRunFor(caller, runId);
-    if (update.status !== undefined && !RUN_STATUSES.includes(update.status as RunStatus)) {
-      throw new InputError(`Invalid value ${update.status} for parameter 'status' supplied.`);
+    if (
+      update.status !== undefined &&
+      !RUN_STATUSES.includes(update.status as RunStatus)
+    ) {
+      throw new InputError(
+        `Invalid value ${update.status} for parameter 'status' supplied.`,
+      );
     }
     return this.options.store.updateRun(runId, {
       status: update.status as RunStatus | undefined,
@@ -270,7 +334,9 @@ export class TrackingService {
   async deleteTag(caller: Caller, runId: string, key: string) {
     await this.activeRunFor(caller, runId);
     if (!(await this.options.store.deleteRunTag(runId, key))) {
-      throw new NotFoundError(`No tag with name: ${key} in run with id ${runId}`);
+      throw new NotFoundError(
+        `No tag with name: ${key} in run with id ${runId}`,
+      );
     }
   }
 
@@ -280,7 +346,9 @@ export class TrackingService {
       const { dataset } = input;
       for (const field of ['name', 'digest', 'sourceType', 'source'] as const) {
         if (typeof dataset?.[field] !== 'string' || dataset[field] === '') {
-          throw new InputError(`Missing value for required parameter 'dataset.${field}'.`);
+          throw new InputError(
+            `Missing value for required parameter 'dataset.${field}'.`,
+          );
         }
       }
       input.tags.forEach(validateTag);
@@ -288,7 +356,10 @@ export class TrackingService {
     await this.options.store.logInputs(runId, ownership.experimentId, inputs);
   }
 
-  async searchRuns(caller: Caller, request: SearchRunsRequest): Promise<Page<Run>> {
+  async searchRuns(
+    caller: Caller,
+    request: SearchRunsRequest,
+  ): Promise<Page<Run>> {
     const limit = pageSize(request.maxResults, 1000, MAX_RESULTS.runs);
     const offset = decodePageToken(request.pageToken);
     for (const experimentId of request.experimentIds) {
@@ -303,10 +374,17 @@ export class TrackingService {
       },
       { offset, limit },
     );
-    return { items, nextPageToken: hasMore ? encodePageToken(offset + limit) : undefined };
+    return {
+      items,
+      nextPageToken: hasMore ? encodePageToken(offset + limit) : undefined,
+    };
   }
 
-  async getMetricHistory(caller: Caller, runId: string, key: string): Promise<Metric[]> {
+  async getMetricHistory(
+    caller: Caller,
+    runId: string,
+    key: string,
+  ): Promise<Metric[]> {
     await this.runFor(caller, runId, mlExperimentReadPermission);
     return this.options.store.getMetricHistory(runId, key);
   }
@@ -318,16 +396,95 @@ export class TrackingService {
     key: string,
     maxPoints: number,
   ): Promise<MetricHistory> {
-    if (!Number.isSafeInteger(maxPoints) || maxPoints < 2 || maxPoints > 10000) {
+    if (
+      !Number.isSafeInteger(maxPoints) ||
+      maxPoints < 2 ||
+      maxPoints > 10000
+    ) {
       throw new InputError('maxPoints must be an integer between 2 and 10000');
     }
     await this.runFor(caller, runId, mlExperimentReadPermission);
-    const { points, totalPoints } = await this.options.store.getMetricHistoryBuckets(
+    const { points, totalPoints } =
+      await this.options.store.getMetricHistoryBuckets(
+        runId,
+        key,
+        Math.floor(maxPoints / 2),
+      );
+    return {
       runId,
       key,
-      Math.floor(maxPoints / 2),
+      points,
+      totalPoints,
+      downsampled: points.length < totalPoints,
+    };
+  }
+
+  /**
+   * Guards the proxied artifact API: paths start with the experiment id
+   * (`<experimentId>/<runId>/artifacts/...`); reading needs read on that experiment,
+   * writing needs update. Only the root listing names no experiment.
+   */
+  async authorizeArtifactPath(
+    caller: Caller,
+    path: string,
+    mode: 'read' | 'write',
+  ) {
+    const [experimentId] = normalizeArtifactPath(path).split('/');
+    if (!experimentId) {
+      if (mode === 'read') return;
+      throw new InputError('Artifacts are written below an experiment id');
+    }
+    const experiment = await this.getExperiment(caller, experimentId);
+    if (mode === 'write') {
+      await this.authorize(caller, mlExperimentUpdatePermission, experiment);
+    }
+  }
+
+  /** A run's artifacts below `path`, with paths relative to the run's artifact root. */
+  async listArtifacts(
+    caller: Caller,
+    runId: string,
+    path: string,
+  ): Promise<{ rootUri: string; files: ArtifactFile[] }> {
+    const { root, rootUri } = await this.artifactRoot(caller, runId);
+    const relative = normalizeArtifactPath(path);
+    const files = await this.options.artifacts.list(
+      relative ? `${root}/${relative}` : root,
     );
-    return { runId, key, points, totalPoints, downsampled: points.length < totalPoints };
+    return {
+      rootUri,
+      files: files.map(file => ({
+        ...file,
+        path: file.path.slice(root.length + 1),
+      })),
+    };
+  }
+
+  async getArtifact(
+    caller: Caller,
+    runId: string,
+    path: string,
+  ): Promise<{ body: Readable; size?: number; contentType?: string }> {
+    const { root } = await this.artifactRoot(caller, runId);
+    const relative = normalizeArtifactPath(path);
+    if (!relative) throw new InputError('Name a file, not the artifact root');
+    return this.options.artifacts.get(`${root}/${relative}`);
+  }
+
+  /** Where a run's artifacts live in the portal's store (runs with `mlflow-artifacts:` URIs). */
+  private async artifactRoot(caller: Caller, runId: string) {
+    await this.runFor(caller, runId, mlExperimentReadPermission);
+    const run = (await this.options.store.getRun(runId))!;
+    const rootUri = run.info.artifactUri;
+    if (!rootUri.startsWith('mlflow-artifacts:')) {
+      throw new InputError(
+        `The artifacts of run ${runId} live at ${rootUri}, outside the portal's artifact store`,
+      );
+    }
+    const root = normalizeArtifactPath(
+      rootUri.slice('mlflow-artifacts:'.length).replace(/^\/+/, ''),
+    );
+    return { root, rootUri };
   }
 
   private async runFor(
@@ -348,7 +505,11 @@ export class TrackingService {
 
   /** Logging needs an active run and the right to update its experiment. */
   private async activeRunFor(caller: Caller, runId: string) {
-    const ownership = await this.runFor(caller, runId, mlExperimentUpdatePermission);
+    const ownership = await this.runFor(
+      caller,
+      runId,
+      mlExperimentUpdatePermission,
+    );
     if (ownership.lifecycleStage !== 'active') {
       throw new InputError(
         `The run ${runId} must be in the 'active' state. Current state is ${ownership.lifecycleStage}.`,
@@ -357,7 +518,10 @@ export class TrackingService {
     return ownership;
   }
 
-  private async readable<T extends Experiment>(caller: Caller, experiments: T[]): Promise<T[]> {
+  private async readable<T extends Experiment>(
+    caller: Caller,
+    experiments: T[],
+  ): Promise<T[]> {
     if (experiments.length === 0) return experiments;
     const decisions = await this.options.permissions.authorize(
       experiments.map(e => ({
@@ -385,8 +549,14 @@ export class TrackingService {
     if (decision.result !== 'ALLOW') {
       throw new NotAllowedError(
         experiment
-          ? `${caller.userId ?? 'The caller'} may not ${permission.attributes.action} experiment ${experiment.experimentId} owned by ${experiment.owner}`
-          : `${caller.userId ?? 'The caller'} may not ${permission.attributes.action} experiments`,
+          ? `${caller.userId ?? 'The caller'} may not ${
+              permission.attributes.action
+            } experiment ${experiment.experimentId} owned by ${
+              experiment.owner
+            }`
+          : `${caller.userId ?? 'The caller'} may not ${
+              permission.attributes.action
+            } experiments`,
       );
     }
   }

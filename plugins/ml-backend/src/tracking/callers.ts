@@ -31,7 +31,11 @@ export function createCallerResolver(options: {
       const group = info.ownershipEntityRefs.find(ref =>
         ref.startsWith('group:'),
       );
-      return { credentials, userId: info.userEntityRef, owner: group ?? defaultOwner };
+      return {
+        credentials,
+        userId: info.userEntityRef,
+        owner: group ?? defaultOwner,
+      };
     }
     if (principal.type === 'service') {
       return { credentials, userId: principal.subject, owner: defaultOwner };

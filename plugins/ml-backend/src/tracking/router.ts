@@ -1,3 +1,4 @@
+import { pipeline } from 'node:stream/promises';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
@@ -29,6 +30,8 @@ const searchRunsBody = z.object({
   viewType,
 });
 
+const artifactQuery = z.object({ path: z.string().default('') });
+
 const metricHistoryQuery = z.object({
   key: z.string().min(1),
   maxPoints: z.coerce.number().int().optional().default(1000),
@@ -38,7 +41,9 @@ function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
   const result = schema.safeParse(input);
   if (!result.success) {
     const issue = result.error.issues[0];
-    throw new InputError(`Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
+    throw new InputError(
+      `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
+    );
   }
   return result.data;
 }
@@ -49,7 +54,9 @@ export function sendJson(res: Response, body: unknown) {
     .type('application/json')
     .send(
       JSON.stringify(body, (_key, value) =>
-        typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
+        typeof value === 'number' && !Number.isFinite(value)
+          ? String(value)
+          : value,
       ),
     );
 }
@@ -70,11 +77,20 @@ export function createTrackingRouter(options: {
 
   router.get('/experiments', async (req, res) => {
     const query = parse(listExperimentsQuery, req.query);
-    sendJson(res, await tracking.searchExperiments(await resolveCaller(req), query));
+    sendJson(
+      res,
+      await tracking.searchExperiments(await resolveCaller(req), query),
+    );
   });
 
   router.get('/experiments/:experimentId', async (req, res) => {
-    sendJson(res, await tracking.getExperiment(await resolveCaller(req), req.params.experimentId));
+    sendJson(
+      res,
+      await tracking.getExperiment(
+        await resolveCaller(req),
+        req.params.experimentId,
+      ),
+    );
   });
 
   router.post('/runs/search', async (req, res) => {
@@ -83,7 +99,10 @@ export function createTrackingRouter(options: {
   });
 
   router.get('/runs/:runId', async (req, res) => {
-    sendJson(res, await tracking.getRun(await resolveCaller(req), req.params.runId));
+    sendJson(
+      res,
+      await tracking.getRun(await resolveCaller(req), req.params.runId),
+    );
   });
 
   router.get('/runs/:runId/metric-history', async (req, res) => {
@@ -97,6 +116,31 @@ export function createTrackingRouter(options: {
         query.maxPoints,
       ),
     );
+  });
+
+  router.get('/runs/:runId/artifacts', async (req, res) => {
+    const { path } = parse(artifactQuery, req.query);
+    const { files } = await tracking.listArtifacts(
+      await resolveCaller(req),
+      req.params.runId,
+      path,
+    );
+    sendJson(res, { files });
+  });
+
+  router.get('/runs/:runId/artifacts/content', async (req, res) => {
+    const { path } = parse(artifactQuery, req.query);
+    const file = await tracking.getArtifact(
+      await resolveCaller(req),
+      req.params.runId,
+      path,
+    );
+    // Previews in the portal; never rendered as HTML on the portal's origin.
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Content-Security-Policy', "default-src 'none'");
+    res.type(file.contentType ?? 'application/octet-stream');
+    if (file.size !== undefined) res.set('Content-Length', String(file.size));
+    await pipeline(file.body, res);
   });
 
   return router;

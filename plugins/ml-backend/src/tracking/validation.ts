@@ -26,9 +26,14 @@ function resolvesToOtherPath(key: string): boolean {
 }
 
 /** @internal */
-export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): string {
+export function validateKey(
+  kind: 'metric' | 'param' | 'tag',
+  key: unknown,
+): string {
   if (typeof key !== 'string' || key.length === 0) {
-    throw new InputError(`Missing value for required parameter 'key'. See the API docs for more information about request parameters.`);
+    throw new InputError(
+      `Missing value for required parameter 'key'. See the API docs for more information about request parameters.`,
+    );
   }
   if (!VALID_KEY.test(key)) {
     throw new InputError(
@@ -37,7 +42,10 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
   }
   if (resolvesToOtherPath(key)) {
     throw new InputError(
-      `Invalid ${kind} name: '${key}'. Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${key.split('/').filter(s => s && s !== '.').join('/')}'`,
+      `Invalid ${kind} name: '${key}'. Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${key
+        .split('/')
+        .filter(s => s && s !== '.')
+        .join('/')}'`,
     );
   }
   if (key.length > limits.keyLength) {
@@ -48,13 +56,23 @@ export function validateKey(kind: 'metric' | 'param' | 'tag', key: unknown): str
   return key;
 }
 
-function validateValue(kind: 'param' | 'tag', key: string, value: unknown, max: number): string {
+function validateValue(
+  kind: 'param' | 'tag',
+  key: string,
+  value: unknown,
+  max: number,
+): string {
   if (typeof value !== 'string') {
-    throw new InputError(`Invalid value for ${kind} '${key}': expected a string.`);
+    throw new InputError(
+      `Invalid value for ${kind} '${key}': expected a string.`,
+    );
   }
   if (value.length > max) {
     throw new InputError(
-      `${kind === 'param' ? 'Param' : 'Tag'} value '${value.slice(0, 20)}...' had length ${value.length}, which exceeded length limit of ${max}`,
+      `${kind === 'param' ? 'Param' : 'Tag'} value '${value.slice(
+        0,
+        20,
+      )}...' had length ${value.length}, which exceeded length limit of ${max}`,
     );
   }
   return value;
@@ -63,13 +81,19 @@ function validateValue(kind: 'param' | 'tag', key: string, value: unknown, max: 
 /** @internal */
 export function validateParam(param: { key: unknown; value: unknown }): Param {
   const key = validateKey('param', param.key);
-  return { key, value: validateValue('param', key, param.value, limits.paramValueLength) };
+  return {
+    key,
+    value: validateValue('param', key, param.value, limits.paramValueLength),
+  };
 }
 
 /** @internal */
 export function validateTag(tag: { key: unknown; value: unknown }): Tag {
   const key = validateKey('tag', tag.key);
-  return { key, value: validateValue('tag', key, tag.value, limits.tagValueLength) };
+  return {
+    key,
+    value: validateValue('tag', key, tag.value, limits.tagValueLength),
+  };
 }
 
 /** Metric values arrive as numbers or, for non-finite values, as MLflow's strings. */
@@ -78,11 +102,17 @@ function metricValue(key: string, value: unknown): number {
   if (value === 'NaN') return NaN;
   if (value === 'Infinity' || value === 'inf') return Infinity;
   if (value === '-Infinity' || value === '-inf') return -Infinity;
-  if (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))) {
+  if (
+    typeof value === 'string' &&
+    value.trim() !== '' &&
+    !Number.isNaN(Number(value))
+  ) {
     return Number(value);
   }
   throw new InputError(
-    `Got invalid value ${JSON.stringify(value)} for metric '${key}' (timestamp=...). Please specify value as a valid double (64-bit floating point)`,
+    `Got invalid value ${JSON.stringify(
+      value,
+    )} for metric '${key}' (timestamp=...). Please specify value as a valid double (64-bit floating point)`,
   );
 }
 
@@ -94,7 +124,9 @@ function integer(name: string, value: unknown, fallback?: number): number {
   const n = typeof value === 'string' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
     throw new InputError(
-      `Invalid value ${JSON.stringify(value)} for parameter '${name}' supplied: expected an integer.`,
+      `Invalid value ${JSON.stringify(
+        value,
+      )} for parameter '${name}' supplied: expected an integer.`,
     );
   }
   return n;

@@ -1,0 +1,279 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { ArtifactStore, normalizeArtifactPath } from './ArtifactStore';
+import { LocalArtifactStore } from './LocalArtifactStore';
+import { S3ArtifactStore } from './S3ArtifactStore';
+import { startFakeS3Server } from './__testUtils__/fakeS3Server';
+
+/** Each byte value, then random bytes: what a text-mode mistake would mangle. */
+const BINARY = Buffer.concat([
+  Buffer.from(Array.from({ length: 256 }, (_, i) => i)),
+  randomBytes(4096),
+]);
+
+function body(data: string | Buffer): Readable {
+  return Readable.from([Buffer.from(data)]);
+}
+
+/** A body that breaks off after its first kilobyte, as an aborted upload does. */
+function brokenBody(): Readable {
+  return Readable.from(
+    (async function* generate() {
+      yield Buffer.alloc(1024, 7);
+      throw new Error('client went away');
+    })(),
+  );
+}
+
+async function read(store: ArtifactStore, path: string): Promise<Buffer> {
+  return buffer((await store.get(path)).body);
+}
+
+type Harness = { store: ArtifactStore; close(): Promise<void> };
+
+const implementations: Array<[string, () => Promise<Harness>]> = [
+  [
+    'LocalArtifactStore',
+    async () => {
+      const directory = await mkdtemp(join(tmpdir(), 'artifacts-test-'));
+      const store = await LocalArtifactStore.create({ directory });
+      return {
+        store,
+        close: () => rm(directory, { recursive: true, force: true }),
+      };
+    },
+  ],
+  [
+    'S3ArtifactStore on a fake S3',
+    async () => {
+      // Two entries per listing page, so that every listing below paginates.
+      const s3 = await startFakeS3Server({ pageSize: 2 });
+      const store = S3ArtifactStore.create({
+        bucket: 'ml-artifacts',
+        prefix: 'portal/mlflow',
+        region: 'us-east-1',
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+      });
+      return { store, close: () => s3.close() };
+    },
+  ],
+];
+
+beforeAll(() => {
+  // Dummy credentials for the fake S3, found by the SDK's default chain.
+  process.env.AWS_ACCESS_KEY_ID = 'fake-access-key';
+  process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-key';
+});
+
+describe.each(implementations)('%s', (_name, setUp) => {
+  let harness: Harness;
+  let store: ArtifactStore;
+
+  beforeEach(async () => {
+    harness = await setUp();
+    store = harness.store;
+  });
+
+  afterEach(() => harness.close());
+
+  it('reads back the bytes it stored, with their size', async () => {
+    await store.put('1/run/artifacts/model.bin', body(BINARY));
+    const file = await store.get('1/run/artifacts/model.bin');
+    expect(file.size).toBe(BINARY.length);
+    expect((await buffer(file.body)).equals(BINARY)).toBe(true);
+  });
+
+  it('streams a body of many chunks', async () => {
+    const chunks = Array.from({ length: 48 }, () => randomBytes(64 * 1024));
+    await store.put('big/weights.bin', Readable.from(chunks));
+    expect(
+      (await read(store, 'big/weights.bin')).equals(Buffer.concat(chunks)),
+    ).toBe(true);
+  });
+
+  it('replaces a file on a second put', async () => {
+    await store.put('a.txt', body('first'));
+    await store.put('a.txt', body('second'));
+    expect((await read(store, 'a.txt')).toString()).toBe('second');
+  });
+
+  it('stores names with spaces, unicode and URL syntax', async () => {
+    const path = 'dir/ä b+c%20&?#=.txt';
+    await store.put(path, body('odd'));
+    expect((await read(store, path)).toString()).toBe('odd');
+    expect(await store.list('dir')).toEqual([
+      { path, isDir: false, fileSize: 3 },
+    ]);
+  });
+
+  it('answers NotFoundError for a missing file and for a directory', async () => {
+    await store.put('dir/file.txt', body('x'));
+    await expect(store.get('dir/other.txt')).rejects.toThrow(NotFoundError);
+    await expect(store.get('dir')).rejects.toThrow(NotFoundError);
+  });
+
+  it('lists the direct children of a directory, sorted, with paths from the root', async () => {
+    const run = '1/0a1b/artifacts';
+    await store.put(`${run}/model/MLmodel`, body('flavors: {}'));
+    await store.put(`${run}/model/model.pkl`, body(BINARY));
+    await store.put(`${run}/metrics.json`, body('{}'));
+    await store.put(`${run}/b.txt`, body('bb'));
+    await store.put(`${run}/model-card.md`, body('# card'));
+
+    expect(await store.list(run)).toEqual([
+      { path: `${run}/b.txt`, isDir: false, fileSize: 2 },
+      { path: `${run}/metrics.json`, isDir: false, fileSize: 2 },
+      { path: `${run}/model`, isDir: true },
+      { path: `${run}/model-card.md`, isDir: false, fileSize: 6 },
+    ]);
+    expect(await store.list(`${run}/model/`)).toEqual([
+      { path: `${run}/model/MLmodel`, isDir: false, fileSize: 11 },
+      { path: `${run}/model/model.pkl`, isDir: false, fileSize: BINARY.length },
+    ]);
+    expect(await store.list('')).toEqual([{ path: '1', isDir: true }]);
+  });
+
+  it('lists nothing for a missing directory or a file', async () => {
+    await store.put('dir/file.txt', body('x'));
+    expect(await store.list('nothing/here')).toEqual([]);
+    expect(await store.list('dir/file.txt')).toEqual([]);
+  });
+
+  it('deletes a file, and the directories it leaves empty', async () => {
+    await store.put('a/b/c.txt', body('x'));
+    await store.put('keep.txt', body('y'));
+    await store.delete('a/b/c.txt');
+    await expect(store.get('a/b/c.txt')).rejects.toThrow(NotFoundError);
+    expect(await store.list('a')).toEqual([]);
+    expect(await store.list('')).toEqual([
+      { path: 'keep.txt', isDir: false, fileSize: 1 },
+    ]);
+  });
+
+  it('deletes a directory tree but not a sibling that shares its prefix', async () => {
+    await store.put('d/x/1.txt', body('1'));
+    await store.put('d/x/2/3.txt', body('3'));
+    await store.put('d/x/4.txt', body('4'));
+    await store.put('d/xy.txt', body('xy'));
+    await store.delete('d/x');
+    expect(await store.list('d')).toEqual([
+      { path: 'd/xy.txt', isDir: false, fileSize: 2 },
+    ]);
+    await expect(store.get('d/x/2/3.txt')).rejects.toThrow(NotFoundError);
+  });
+
+  it('deletes nothing without an error, and refuses to delete the root', async () => {
+    await expect(store.delete('not/there')).resolves.toBeUndefined();
+    await expect(store.delete('')).rejects.toThrow(InputError);
+    await expect(store.delete('/')).rejects.toThrow(InputError);
+  });
+
+  it('sums the bytes under a prefix', async () => {
+    await store.put('s/run/a.bin', body(Buffer.alloc(100)));
+    await store.put('s/run/deep/b.bin', body(Buffer.alloc(20)));
+    await store.put('s/run2/c.bin', body(Buffer.alloc(3)));
+    await store.put('s/run3', body(Buffer.alloc(4)));
+    expect(await store.size('s/run')).toBe(120);
+    expect(await store.size('s/run/a.bin')).toBe(100);
+    expect(await store.size('s/run3')).toBe(4);
+    expect(await store.size('s')).toBe(127);
+    expect(await store.size('')).toBe(127);
+    expect(await store.size('missing')).toBe(0);
+  });
+
+  it('leaves nothing behind when an upload breaks off, and keeps the old file', async () => {
+    await expect(store.put('run/new.bin', brokenBody())).rejects.toThrow(
+      'client went away',
+    );
+    await expect(store.get('run/new.bin')).rejects.toThrow(NotFoundError);
+    expect(await store.list('')).toEqual([]);
+    expect(await store.size('')).toBe(0);
+
+    await store.put('run/old.bin', body('old'));
+    await expect(store.put('run/old.bin', brokenBody())).rejects.toThrow();
+    expect((await read(store, 'run/old.bin')).toString()).toBe('old');
+  });
+
+  it.each(['../x', 'a/../../x', '/etc/passwd', 'C:/x', 'a\\b', 'a\0b'])(
+    'rejects the unsafe path %j in every method',
+    async path => {
+      await expect(store.put(path, body('x'))).rejects.toThrow(InputError);
+      await expect(store.get(path)).rejects.toThrow(InputError);
+      await expect(store.list(path)).rejects.toThrow(InputError);
+      await expect(store.delete(path)).rejects.toThrow(InputError);
+      await expect(store.size(path)).rejects.toThrow(InputError);
+    },
+  );
+});
+
+describe('normalizeArtifactPath', () => {
+  it.each([
+    ['', ''],
+    ['a', 'a'],
+    ['a/b/c', 'a/b/c'],
+    ['a/b/', 'a/b'],
+    ['a//b/./c', 'a/b/c'],
+    ['./a', 'a'],
+    ['a..b/..c', 'a..b/..c'],
+  ])('normalizes %j to %j', (path, expected) => {
+    expect(normalizeArtifactPath(path)).toBe(expected);
+  });
+
+  it.each([
+    '..',
+    'a/..',
+    '../a',
+    'a/../b',
+    '/a',
+    '//a',
+    'C:',
+    'c:/a',
+    'a\\b',
+    'a\0',
+  ])('rejects %j', path => {
+    expect(() => normalizeArtifactPath(path)).toThrow(InputError);
+  });
+});
+
+describe('LocalArtifactStore', () => {
+  let directory: string;
+
+  beforeEach(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'artifacts-local-'));
+  });
+
+  afterEach(() => rm(directory, { recursive: true, force: true }));
+
+  it('keeps uploads in flight out of the tree and cleans up after a broken one', async () => {
+    const store = await LocalArtifactStore.create({ directory });
+    await expect(store.put('a/b/c.bin', brokenBody())).rejects.toThrow();
+    expect(await readdir(directory)).toEqual(['.staging']);
+    expect(await readdir(join(directory, '.staging'))).toEqual([]);
+  });
+
+  it('reserves the staging directory', async () => {
+    const store = await LocalArtifactStore.create({ directory });
+    await expect(store.get('.staging/x')).rejects.toThrow(InputError);
+    await expect(store.put('.staging/x', body('x'))).rejects.toThrow(
+      InputError,
+    );
+  });
+
+  it('answers ConflictError where a file and a directory would share a path', async () => {
+    const store = await LocalArtifactStore.create({ directory });
+    await store.put('a/b', body('file'));
+    await expect(store.put('a/b/c', body('x'))).rejects.toMatchObject({
+      name: 'ConflictError',
+    });
+    await expect(store.put('a', body('x'))).rejects.toMatchObject({
+      name: 'ConflictError',
+    });
+    expect((await read(store, 'a/b')).toString()).toBe('file');
+  });
+});

@@ -1,0 +1,95 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ConfigReader } from '@backstage/config';
+import { createArtifactStore } from './createArtifactStore';
+import { LocalArtifactStore } from './LocalArtifactStore';
+import { S3ArtifactStore } from './S3ArtifactStore';
+import { startFakeS3Server } from './__testUtils__/fakeS3Server';
+
+describe('createArtifactStore', () => {
+  let cwd: string;
+
+  beforeEach(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'artifacts-config-'));
+  });
+
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('defaults to .data/artifacts under the working directory', async () => {
+    // Spied, so the test creates nothing in the working directory.
+    const create = jest
+      .spyOn(LocalArtifactStore, 'create')
+      .mockResolvedValue({} as LocalArtifactStore);
+    await createArtifactStore(new ConfigReader({}));
+    expect(create).toHaveBeenCalledWith({
+      directory: join(process.cwd(), '.data/artifacts'),
+    });
+  });
+
+  it('resolves a configured directory against the working directory', async () => {
+    const create = jest
+      .spyOn(LocalArtifactStore, 'create')
+      .mockResolvedValue({} as LocalArtifactStore);
+    await createArtifactStore(
+      new ConfigReader({
+        ml: { artifacts: { local: { directory: 'store' } } },
+      }),
+    );
+    expect(create).toHaveBeenCalledWith({
+      directory: join(process.cwd(), 'store'),
+    });
+  });
+
+  it('creates the configured local directory', async () => {
+    const directory = join(cwd, 'nested/artifacts');
+    const store = await createArtifactStore(
+      new ConfigReader({ ml: { artifacts: { local: { directory } } } }),
+    );
+    expect(store).toBeInstanceOf(LocalArtifactStore);
+    expect((store as LocalArtifactStore).directory).toBe(directory);
+    expect((await stat(directory)).isDirectory()).toBe(true);
+  });
+
+  it('uses S3 when ml.artifacts.s3 is set, with the configured prefix', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'fake-access-key';
+    process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret-key';
+    const s3 = await startFakeS3Server();
+    try {
+      const store = await createArtifactStore(
+        new ConfigReader({
+          ml: {
+            artifacts: {
+              s3: {
+                bucket: 'ml-artifacts',
+                prefix: 'portal',
+                region: 'eu-west-1',
+                endpoint: s3.endpoint,
+                forcePathStyle: true,
+              },
+            },
+          },
+        }),
+      );
+      expect(store).toBeInstanceOf(S3ArtifactStore);
+      await store.put('1/run/artifacts/a.txt', Readable.from(['hello']));
+      expect([...s3.objects.keys()]).toEqual(['portal/1/run/artifacts/a.txt']);
+    } finally {
+      await s3.close();
+    }
+  });
+
+  it('requires a bucket for S3', async () => {
+    await expect(
+      createArtifactStore(
+        new ConfigReader({
+          ml: { artifacts: { s3: { region: 'eu-west-1' } } },
+        }),
+      ),
+    ).rejects.toThrow(/bucket/);
+  });
+});

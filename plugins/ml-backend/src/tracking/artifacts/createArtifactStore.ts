@@ -1,0 +1,34 @@
+import { resolve } from 'node:path';
+import { Config } from '@backstage/config';
+import { ArtifactStore } from './ArtifactStore';
+import { LocalArtifactStore } from './LocalArtifactStore';
+import { S3ArtifactStore } from './S3ArtifactStore';
+
+/** Where a {@link LocalArtifactStore} lies when `ml.artifacts.local.directory` is not set. */
+const DEFAULT_LOCAL_DIRECTORY = '.data/artifacts';
+
+/**
+ * The artifact store that `ml.artifacts` configures: S3 when `ml.artifacts.s3` is set,
+ * else a directory on the local file system (`ml.artifacts.local.directory`, by default
+ * `.data/artifacts`, relative to the backend's working directory).
+ *
+ * @internal
+ */
+export async function createArtifactStore(
+  config: Config,
+): Promise<ArtifactStore> {
+  const s3 = config.getOptionalConfig('ml.artifacts.s3');
+  if (s3) {
+    return S3ArtifactStore.create({
+      bucket: s3.getString('bucket'),
+      prefix: s3.getOptionalString('prefix'),
+      region: s3.getOptionalString('region'),
+      endpoint: s3.getOptionalString('endpoint'),
+      forcePathStyle: s3.getOptionalBoolean('forcePathStyle'),
+    });
+  }
+  const directory =
+    config.getOptionalString('ml.artifacts.local.directory') ??
+    DEFAULT_LOCAL_DIRECTORY;
+  return LocalArtifactStore.create({ directory: resolve(directory) });
+}

@@ -34,14 +34,20 @@ const overviewTab = SubPageBlueprint.make({
   },
 });
 
-/** The domain tabs, in the order of a model's life. */
-const domains: Array<MlDomain & { path: string }> = [
-  {
+const experimentsTab = SubPageBlueprint.make({
+  name: 'experiments',
+  params: {
     path: 'experiments',
-    title: 'No experiments yet',
-    description:
-      'Experiments and runs your team logs with the MLflow client appear here, with search, charts and run comparison.',
+    title: 'Experiments',
+    loader: () =>
+      import('./components/tracking/ExperimentsTab').then(m => (
+        <m.ExperimentsTab />
+      )),
   },
+});
+
+/** The domain tabs still to come, in the order of a model's life. */
+const domains: Array<MlDomain & { path: string }> = [
   {
     path: 'models',
     title: 'No registered models yet',
@@ -98,5 +104,5 @@ export const mlPlugin = createFrontendPlugin({
   title: 'ML Platform',
   icon: <MemoryIcon />,
   routes: { root: rootRouteRef },
-  extensions: [mlApi, mlPage, overviewTab, ...domainTabs],
+  extensions: [mlApi, mlPage, overviewTab, experimentsTab, ...domainTabs],
 });

@@ -40,7 +40,10 @@ export interface MlApi {
     key: string;
     maxPoints?: number;
   }): Promise<MetricHistory>;
-  listArtifacts(request: { runId: string; path?: string }): Promise<ArtifactFile[]>;
+  listArtifacts(request: {
+    runId: string;
+    path?: string;
+  }): Promise<ArtifactFile[]>;
   /** The bytes of one artifact file, for previews (text, images). */
   getArtifact(request: { runId: string; path: string }): Promise<Blob>;
 }

@@ -1,0 +1,87 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { fireEvent, screen, within } from '@testing-library/react';
+import { MlApi, mlApiRef } from '../../api/MlApi';
+import { ExperimentsTab } from './ExperimentsTab';
+import { experiment, makeHistory, makeRun } from './testData';
+
+const runs = [
+  makeRun({
+    runId: 'r1',
+    runName: 'bold-owl',
+    metrics: { auc: 0.91, loss: 0.3 },
+    params: { lr: '0.01', epochs: '10' },
+  }),
+  makeRun({
+    runId: 'r2',
+    runName: 'calm-fox',
+    metrics: { auc: 0.85, loss: 0.4 },
+    params: { lr: '0.1', epochs: '10' },
+  }),
+];
+
+function renderCompare(query: string) {
+  const api: Partial<MlApi> = {
+    getExperiment: async () => experiment,
+    getRun: async runId => runs.find(run => run.info.runId === runId)!,
+    getMetricHistory: jest.fn(async ({ runId, key }) =>
+      makeHistory(runId, key, [0.5, NaN, 0.7, Infinity, 0.8]),
+    ),
+  };
+  return {
+    api,
+    ...renderInTestApp(<ExperimentsTab />, {
+      mountPath: '/ml/experiments',
+      initialRouteEntries: [`/ml/experiments/7/compare?runs=${query}`],
+      apis: [[mlApiRef, api]],
+    }),
+  };
+}
+
+describe('ComparePage', () => {
+  it('draws one chart per metric with a line per run', async () => {
+    const { api } = renderCompare('r1,r2');
+
+    const auc = await screen.findByRole('figure', { name: 'chart of auc' });
+    expect(
+      screen.getByRole('figure', { name: 'chart of loss' }),
+    ).toBeInTheDocument();
+    expect(await within(auc).findByText('bold-owl')).toBeInTheDocument();
+    expect(within(auc).getByText('calm-fox')).toBeInTheDocument();
+    expect(auc.querySelectorAll('.recharts-line')).toHaveLength(2);
+    for (const runId of ['r1', 'r2']) {
+      for (const key of ['auc', 'loss']) {
+        expect(api.getMetricHistory).toHaveBeenCalledWith({
+          runId,
+          key,
+          maxPoints: 1000,
+        });
+      }
+    }
+  });
+
+  it('highlights the params that differ and can show only those', async () => {
+    renderCompare('r1,r2');
+
+    const params = await screen.findByRole('table', {
+      name: 'parameter differences',
+    });
+    const row = (key: string) => within(params).getByText(key).closest('tr')!;
+    expect(row('lr')).toHaveAttribute('data-differs', 'true');
+    expect(row('epochs')).toHaveAttribute('data-differs', 'false');
+    expect(within(row('lr')).getByText('0.1')).toBeInTheDocument();
+
+    fireEvent.click(screen.getByLabelText('Only differences (1 of 2)'));
+    expect(within(params).queryByText('epochs')).not.toBeInTheDocument();
+    expect(within(params).getByText('lr')).toBeInTheDocument();
+
+    const metrics = screen.getByRole('table', { name: 'metric differences' });
+    expect(within(metrics).getByText('0.91')).toBeInTheDocument();
+  });
+
+  it('asks for two to thirty runs', async () => {
+    renderCompare('r1');
+    expect(
+      await screen.findByText('Choose 2 to 30 runs to compare'),
+    ).toBeInTheDocument();
+  });
+});

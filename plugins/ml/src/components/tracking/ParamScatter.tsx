@@ -1,0 +1,164 @@
+import { Box, MenuItem, TextField, Typography } from '@material-ui/core';
+import { useState } from 'react';
+import {
+  CartesianGrid,
+  Cell,
+  ResponsiveContainer,
+  Scatter,
+  ScatterChart,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { ComparedRun, numericParam } from './chartSeries';
+import {
+  distinctKeys,
+  formatMetricValue,
+  latestMetric,
+  paramValue,
+} from './format';
+
+const SCATTER_HEIGHT = 300;
+
+type ScatterPoint = {
+  name: string;
+  color: string;
+  x: number | string;
+  y: number;
+};
+
+function KeyChoice(props: {
+  label: string;
+  keys: string[];
+  value: string;
+  onChange: (key: string) => void;
+}) {
+  return (
+    <TextField
+      select
+      size="small"
+      variant="outlined"
+      label={props.label}
+      value={props.value}
+      onChange={event => props.onChange(event.target.value)}
+      style={{ minWidth: 180, marginRight: 16 }}
+    >
+      {props.keys.map(key => (
+        <MenuItem key={key} value={key}>
+          {key}
+        </MenuItem>
+      ))}
+    </TextField>
+  );
+}
+
+function PointTooltip(props: {
+  active?: boolean;
+  payload?: ReadonlyArray<{ payload?: ScatterPoint }>;
+  param: string;
+  metric: string;
+}) {
+  const point = props.active ? props.payload?.[0]?.payload : undefined;
+  if (!point) return null;
+  return (
+    <Box bgcolor="background.paper" p={1} border={1} borderColor="divider">
+      <Typography variant="subtitle2">{point.name}</Typography>
+      <Typography variant="body2">
+        {props.param}: {point.x}
+      </Typography>
+      <Typography variant="body2">
+        {props.metric}: {formatMetricValue(point.y)}
+      </Typography>
+    </Box>
+  );
+}
+
+/**
+ * One param against one metric across the compared runs; the param axis is
+ * numeric when every value parses as a number, categorical otherwise.
+ *
+ * @internal
+ */
+export function ParamScatter(props: { runs: ComparedRun[] }) {
+  const { runs } = props;
+  const paramKeys = distinctKeys(runs.map(({ run }) => run.data.params));
+  const metricKeys = distinctKeys(runs.map(({ run }) => run.data.metrics));
+  const [param, setParam] = useState(paramKeys[0] ?? '');
+  const [metric, setMetric] = useState(metricKeys[0] ?? '');
+
+  if (paramKeys.length === 0 || metricKeys.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        The runs need a param and a metric to plot one against the other.
+      </Typography>
+    );
+  }
+
+  const raw = runs.flatMap(({ run, name, color }) => {
+    const x = paramValue(run.data.params, param);
+    const y = latestMetric(run.data.metrics, metric);
+    return x !== undefined && y !== undefined && Number.isFinite(y)
+      ? [{ name, color, x, y }]
+      : [];
+  });
+  const numeric = raw.every(point => numericParam(point.x) !== undefined);
+  const points: ScatterPoint[] = raw.map(point => ({
+    ...point,
+    x: numeric ? numericParam(point.x)! : point.x,
+  }));
+
+  return (
+    <Box>
+      <Box mb={2}>
+        <KeyChoice
+          label="Param (x)"
+          keys={paramKeys}
+          value={param}
+          onChange={setParam}
+        />
+        <KeyChoice
+          label="Metric (y)"
+          keys={metricKeys}
+          value={metric}
+          onChange={setMetric}
+        />
+      </Box>
+      {points.length === 0 ? (
+        <Typography variant="body2" color="textSecondary">
+          No run has both {param} and a finite {metric}.
+        </Typography>
+      ) : (
+        <ResponsiveContainer
+          width="100%"
+          height={SCATTER_HEIGHT}
+          initialDimension={{ width: 560, height: SCATTER_HEIGHT }}
+        >
+          <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis
+              dataKey="x"
+              name={param}
+              type={numeric ? 'number' : 'category'}
+              domain={numeric ? ['auto', 'auto'] : undefined}
+              allowDuplicatedCategory={false}
+            />
+            <YAxis
+              dataKey="y"
+              name={metric}
+              type="number"
+              domain={['auto', 'auto']}
+              tickFormatter={value => formatMetricValue(Number(value))}
+              width={64}
+            />
+            <Tooltip content={<PointTooltip param={param} metric={metric} />} />
+            <Scatter data={points} isAnimationActive={false}>
+              {points.map(point => (
+                <Cell key={point.name} fill={point.color} />
+              ))}
+            </Scatter>
+          </ScatterChart>
+        </ResponsiveContainer>
+      )}
+    </Box>
+  );
+}

@@ -1,0 +1,29 @@
+import { Link } from '@backstage/core-components';
+import { Breadcrumbs, Typography } from '@material-ui/core';
+
+/** One step of the trail: a link when it has somewhere to go. @internal */
+export type Crumb = { label: string; to?: string };
+
+/**
+ * The trail from the experiments list down to the page shown; `to` paths are
+ * relative to the route of the page that renders it.
+ *
+ * @internal
+ */
+export function TrackingTrail(props: { crumbs: Crumb[] }) {
+  return (
+    <Breadcrumbs aria-label="breadcrumb" style={{ marginBottom: 16 }}>
+      {props.crumbs.map(crumb =>
+        crumb.to !== undefined ? (
+          <Link key={crumb.label} to={crumb.to}>
+            {crumb.label}
+          </Link>
+        ) : (
+          <Typography key={crumb.label} color="textPrimary">
+            {crumb.label}
+          </Typography>
+        ),
+      )}
+    </Breadcrumbs>
+  );
+}

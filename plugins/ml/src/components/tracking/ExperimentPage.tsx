@@ -17,6 +17,7 @@ import {
   TableHead,
   TableRow,
   Typography,
+  makeStyles,
 } from '@material-ui/core';
 import { Run } from '@ml-portal/plugin-ml-common';
 import { useMemo, useState } from 'react';
@@ -26,7 +27,7 @@ import { mlApiRef } from '../../api/MlApi';
 import { MAX_COMPARED_RUNS } from './chartSeries';
 import { FilterBox, badFilterMessage } from './FilterBox';
 import {
-  distinctKeys,
+  keysByVariation,
   formatDuration,
   formatMetricValue,
   formatTime,
@@ -43,6 +44,11 @@ import { orderByClause, RunOrder, SortableHeader } from './SortableHeader';
 import { TrackingTrail } from './TrackingTrail';
 
 const DEFAULT_COLUMNS = 3;
+
+const useStyles = makeStyles({
+  // One line per run: wrapped statuses and times make the table hard to scan.
+  table: { '& th, & td': { whiteSpace: 'nowrap' } },
+});
 
 /** Keys chosen by the user, or the first few of those present when they chose none. */
 function useKeyColumns(present: string[]) {
@@ -64,12 +70,13 @@ function RunsTable(props: {
 }) {
   const { runs, metricKeys, paramKeys, order, onOrder, selected, onSelect } =
     props;
+  const classes = useStyles();
   const sortProps = { order, onOrder };
   const pageIds = runs.map(run => run.info.runId);
   const selectedOnPage = pageIds.filter(id => selected.has(id)).length;
   return (
     <Box overflow="auto">
-      <Table size="small" aria-label="runs">
+      <Table size="small" aria-label="runs" className={classes.table}>
         <TableHead>
           <TableRow>
             <TableCell padding="checkbox">
@@ -207,13 +214,13 @@ export function ExperimentPage() {
   const loadedRuns = useMemo(() => runs.value?.items ?? [], [runs.value]);
   const metricColumns = useKeyColumns(
     useMemo(
-      () => distinctKeys(loadedRuns.map(run => run.data.metrics)),
+      () => keysByVariation(loadedRuns.map(run => run.data.metrics)),
       [loadedRuns],
     ),
   );
   const paramColumns = useKeyColumns(
     useMemo(
-      () => distinctKeys(loadedRuns.map(run => run.data.params)),
+      () => keysByVariation(loadedRuns.map(run => run.data.params)),
       [loadedRuns],
     ),
   );

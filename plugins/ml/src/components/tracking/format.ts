@@ -81,6 +81,25 @@ export function distinctKeys(items: Array<Array<{ key: string }>>): string[] {
 }
 
 /**
+ * The same keys, those whose values differ between runs first: the columns worth
+ * showing before anyone chooses (learning rate, not the batch size every run shares).
+ *
+ * @internal
+ */
+export function keysByVariation(
+  items: Array<Array<{ key: string; value: unknown }>>,
+): string[] {
+  const values = new Map<string, Set<string>>();
+  for (const list of items) {
+    for (const { key, value } of list) {
+      values.set(key, (values.get(key) ?? new Set()).add(String(value)));
+    }
+  }
+  const varies = (key: string) => ((values.get(key)?.size ?? 0) > 1 ? 0 : 1);
+  return distinctKeys(items).sort((a, b) => varies(a) - varies(b));
+}
+
+/**
  * An identifier of the MLflow search grammar, e.g. `metrics.auc` or
  * ``metrics.`val/loss` ``: keys that are not plain identifiers are backtick-quoted.
  *

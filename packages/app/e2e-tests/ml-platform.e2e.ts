@@ -45,8 +45,8 @@ test('the ML Platform page renders with the Backstage theme and live status', as
     ),
   });
 
-  await page.getByRole('tab', { name: 'Experiments' }).click();
-  await expect(page.getByText('No experiments yet')).toBeVisible();
+  await page.getByRole('tab', { name: 'Models' }).click();
+  await expect(page.getByText('No registered models yet')).toBeVisible();
 
   // Several Material UI copies crash here with "theme.spacing is not a function".
   expect(pageErrors).toEqual([]);

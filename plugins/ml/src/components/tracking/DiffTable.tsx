@@ -15,11 +15,14 @@ import { useState } from 'react';
 import { ComparedRun } from './chartSeries';
 
 const useStyles = makeStyles(theme => ({
+  // `&&` outranks the theme's striping of odd rows, which would hide the highlight.
   differs: {
-    backgroundColor:
-      theme.palette.type === 'dark'
-        ? 'rgba(255, 193, 7, 0.16)'
-        : 'rgba(255, 193, 7, 0.22)',
+    '&&': {
+      backgroundColor:
+        theme.palette.type === 'dark'
+          ? 'rgba(255, 193, 7, 0.16)'
+          : 'rgba(255, 193, 7, 0.22)',
+    },
   },
   swatch: {
     display: 'inline-block',

@@ -12,7 +12,7 @@ import {
 } from 'recharts';
 import { ComparedRun, numericParam } from './chartSeries';
 import {
-  distinctKeys,
+  keysByVariation,
   formatMetricValue,
   latestMetric,
   paramValue,
@@ -81,8 +81,9 @@ function PointTooltip(props: {
  */
 export function ParamScatter(props: { runs: ComparedRun[] }) {
   const { runs } = props;
-  const paramKeys = distinctKeys(runs.map(({ run }) => run.data.params));
-  const metricKeys = distinctKeys(runs.map(({ run }) => run.data.metrics));
+  // Keys that differ between the runs first: a param every run shares plots one column.
+  const paramKeys = keysByVariation(runs.map(({ run }) => run.data.params));
+  const metricKeys = keysByVariation(runs.map(({ run }) => run.data.metrics));
   const [param, setParam] = useState(paramKeys[0] ?? '');
   const [metric, setMetric] = useState(metricKeys[0] ?? '');
 

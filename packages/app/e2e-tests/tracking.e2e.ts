@@ -1,0 +1,68 @@
+import { expect, Page, test } from '@playwright/test';
+import path from 'node:path';
+
+const screenshots = path.join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  'test-results',
+  'screenshots',
+);
+
+async function openExperiments(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+  await page.getByRole('link', { name: 'ML Platform' }).first().click();
+  await page.getByRole('tab', { name: 'Experiments' }).click();
+}
+
+test('runs seeded by real training can be filtered and compared', async ({
+  page,
+}) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', error => pageErrors.push(error.message));
+
+  // `npm start` seeds the demo by running examples/training; wait for its runs.
+  await expect(async () => {
+    await openExperiments(page);
+    await expect(
+      page.getByRole('link', { name: 'demo/churn-logreg' }),
+    ).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 120_000 });
+  await page.getByRole('link', { name: 'demo/churn-logreg' }).click();
+
+  const runsTable = page.getByRole('table', { name: 'runs' });
+  const runLinks = runsTable.getByRole('link');
+  await expect(runLinks).toHaveCount(6, { timeout: 60_000 });
+
+  // A filter in MLflow's grammar narrows the runs on the server.
+  const filter = page.getByLabel('Filter runs');
+  await filter.fill("params.lr = '0.3'");
+  await filter.press('Enter');
+  await expect(runLinks).toHaveCount(2);
+
+  // A bad filter is explained inline, with the server's message.
+  await filter.fill('metrics.val_auc >> 1');
+  await filter.press('Enter');
+  await expect(page.getByText(/Invalid|Expected/).first()).toBeVisible();
+
+  await filter.fill('');
+  await filter.press('Enter');
+  await expect(runLinks).toHaveCount(6);
+  const boxes = runsTable.getByRole('checkbox');
+  await boxes.nth(1).check();
+  await boxes.nth(2).check();
+  await page.getByRole('button', { name: /Compare \(2\)/ }).click();
+
+  await expect(page.getByText('Metrics over time')).toBeVisible();
+  await expect(page.getByText('val_auc').first()).toBeVisible();
+  // recharts draws one path per run in each chart.
+  await expect(page.locator('.recharts-line').first()).toBeVisible();
+  await page.screenshot({
+    path: path.join(screenshots, 'compare-runs.png'),
+    fullPage: true,
+  });
+
+  expect(pageErrors).toEqual([]);
+});

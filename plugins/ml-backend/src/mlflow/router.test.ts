@@ -281,7 +281,20 @@ describe('MLflow tracking API with the npm mlflow client', () => {
       });
       expect(response.body.message).toContain(message);
     }
-    // Exactly at the limits is accepted.
+    // Exactly at the limits is accepted: 1000 metrics in one batch (on SQLite too).
+    const thousand = await logBatch({
+      metrics: Array.from({ length: 1000 }, (_, i) => ({
+        key: 'm',
+        value: i,
+        timestamp: i,
+        step: i,
+      })),
+    });
+    expect(thousand.status).toBe(200);
+    const stored = await request(server).get(
+      api(`metrics/get-history?run_id=${runId}&metric_key=m`),
+    );
+    expect(stored.body.metrics).toHaveLength(1000);
     expect(
       (
         await logBatch({

@@ -111,6 +111,17 @@ function isLater(a: Metric, b: Metric): boolean {
   return av > bv;
 }
 
+/**
+ * Multi-row inserts in slices: knex writes them for SQLite as one compound SELECT,
+ * which SQLite caps at 500 terms, and a log-batch may carry 1000 metrics.
+ */
+function chunks<T>(rows: T[], size = 250): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < rows.length; i += size)
+    result.push(rows.slice(i, i + size));
+  return result;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string; message?: string };
   return (
@@ -508,8 +519,13 @@ export class DatabaseTrackingStore implements TrackingStore {
     }
     const lo = Number(stats.lo);
     const span = Number(stats.hi) - lo + 1;
-    // Integer division on both databases: bucket index 0..buckets-1 by step.
-    const bucket = this.db.raw('((step - ?) * ?) / ?', [lo, buckets, span]);
+    // Bucket index 0..buckets-1 by step. The cast keeps it integral on SQLite, which
+    // binds JavaScript numbers as REAL and so divides in floating point.
+    const bucket = this.db.raw('CAST(((step - ?) * ?) / ? AS INTEGER)', [
+      lo,
+      buckets,
+      span,
+    ]);
     const rows = await this.db('ml_metrics')
       .where({ run_uuid: runId, key, is_nan: false })
       .groupBy('b')
@@ -594,10 +610,12 @@ export class DatabaseTrackingStore implements TrackingStore {
       timestamp: m.timestamp,
       step: m.step,
     }));
-    await tx('ml_metrics')
-      .insert(rows)
-      .onConflict(['run_uuid', 'key', 'timestamp', 'step', 'value', 'is_nan'])
-      .ignore();
+    for (const chunk of chunks(rows)) {
+      await tx('ml_metrics')
+        .insert(chunk)
+        .onConflict(['run_uuid', 'key', 'timestamp', 'step', 'value', 'is_nan'])
+        .ignore();
+    }
 
     const latestInBatch = new Map<string, Metric>();
     for (const metric of metrics) {
@@ -616,10 +634,10 @@ export class DatabaseTrackingStore implements TrackingStore {
       const stored = existingByKey.get(metric.key);
       return !stored || isLater(metric, stored);
     });
-    if (changed.length > 0) {
+    for (const chunk of chunks(changed)) {
       await tx('ml_latest_metrics')
         .insert(
-          changed.map(m => ({
+          chunk.map(m => ({
             run_uuid: runId,
             key: m.key,
             value: Number.isNaN(m.value) ? 0 : m.value,

@@ -1,0 +1,191 @@
+import { ConflictError, InputError } from '@backstage/errors';
+import { Knex } from 'knex';
+import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
+import { createTestDatabases } from '../testUtils/databases';
+import { DatabaseTrackingStore } from './DatabaseTrackingStore';
+
+const databases = createTestDatabases();
+
+async function createStore(databaseId: Parameters<typeof databases.init>[0]) {
+  const knex: Knex = await databases.init(databaseId);
+  await knex.migrate.latest({
+    directory: ML_MIGRATIONS_DIR,
+    tableName: 'ml_knex_migrations',
+  });
+  const store = DatabaseTrackingStore.create({ knex });
+  const experimentId = await store.createExperiment({
+    name: 'e',
+    owner: 'group:default/vision',
+    artifactLocation: id => `mlflow-artifacts:/${id}`,
+    tags: [{ key: 'team', value: 'vision' }],
+  });
+  const run = await store.createRun({
+    experimentId,
+    runName: 'r',
+    startTime: 1000,
+    artifactUri: runId =>
+      `mlflow-artifacts:/${experimentId}/${runId}/artifacts`,
+    tags: [],
+  });
+  return { knex, store, experimentId, runId: run.info.runId };
+}
+
+const metric = (step: number, value: number, timestamp = step) => ({
+  key: 'loss',
+  value,
+  timestamp,
+  step,
+});
+
+describe.each(databases.eachSupportedId())(
+  'DatabaseTrackingStore on %p',
+  databaseId => {
+    it('derives the artifact location from the id and refuses a second experiment of one name', async () => {
+      const { store, experimentId } = await createStore(databaseId);
+      const experiment = await store.getExperiment(experimentId);
+      expect(experiment).toMatchObject({
+        name: 'e',
+        artifactLocation: `mlflow-artifacts:/${experimentId}`,
+        tags: [{ key: 'team', value: 'vision' }],
+      });
+      await expect(
+        store.createExperiment({
+          name: 'e',
+          owner: 'o',
+          artifactLocation: 'x',
+          tags: [],
+        }),
+      ).rejects.toBeInstanceOf(ConflictError);
+      expect(await store.getExperiment('not-a-number')).toBeUndefined();
+    });
+
+    it('keeps the latest metric by step, then timestamp, whatever the order of logging', async () => {
+      const { store, runId } = await createStore(databaseId);
+      await store.logBatch(runId, {
+        metrics: [metric(5, 0.5), metric(2, 0.9)],
+        params: [],
+        tags: [],
+      });
+      await store.logBatch(runId, {
+        metrics: [metric(3, 0.1)],
+        params: [],
+        tags: [],
+      });
+      await store.logBatch(runId, {
+        metrics: [metric(5, 0.4, 9)],
+        params: [],
+        tags: [],
+      });
+      // Logging the same point twice stores it once.
+      await store.logBatch(runId, {
+        metrics: [metric(2, 0.9)],
+        params: [],
+        tags: [],
+      });
+
+      const run = await store.getRun(runId);
+      expect(run!.data.metrics).toEqual([metric(5, 0.4, 9)]);
+      expect(
+        (await store.getMetricHistory(runId, 'loss')).map(m => [
+          m.step,
+          m.value,
+        ]),
+      ).toEqual([
+        [2, 0.9],
+        [3, 0.1],
+        [5, 0.5],
+        [5, 0.4],
+      ]);
+    });
+
+    it('makes a batch all or nothing when a param changes value', async () => {
+      const { store, runId } = await createStore(databaseId);
+      await store.logBatch(runId, {
+        metrics: [],
+        params: [{ key: 'lr', value: '0.1' }],
+        tags: [],
+      });
+      await expect(
+        store.logBatch(runId, {
+          metrics: [metric(1, 1)],
+          params: [{ key: 'lr', value: '0.2' }],
+          tags: [{ key: 't', value: 'v' }],
+        }),
+      ).rejects.toBeInstanceOf(InputError);
+      const run = await store.getRun(runId);
+      expect(run!.data).toEqual({
+        metrics: [],
+        params: [{ key: 'lr', value: '0.1' }],
+        tags: [],
+      });
+    });
+
+    it('reduces a long series to the lowest and highest point of each step bucket', async () => {
+      const { store, runId } = await createStore(databaseId);
+      const points = Array.from({ length: 1000 }, (_, step) =>
+        metric(step, step === 421 ? 100 : Math.sin(step / 50)),
+      );
+      await store.logBatch(runId, { metrics: points, params: [], tags: [] });
+
+      const { points: reduced, totalPoints } =
+        await store.getMetricHistoryBuckets(runId, 'loss', 50);
+      expect(totalPoints).toBe(1000);
+      expect(reduced.length).toBeLessThanOrEqual(100);
+      expect(reduced.length).toBeGreaterThan(50);
+      // The spike survives downsampling, and steps stay in order.
+      expect(Math.max(...reduced.map(p => p.value))).toBe(100);
+      const steps = reduced.map(p => p.step);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      expect(steps[0]).toBe(0);
+      expect(steps[steps.length - 1]).toBe(999);
+
+      const short = await store.getMetricHistoryBuckets(runId, 'loss', 600);
+      expect(short.points).toHaveLength(1000);
+    });
+
+    it('records dataset inputs once per run and experiment', async () => {
+      const { store, runId, experimentId } = await createStore(databaseId);
+      const input = {
+        dataset: {
+          name: 'churn',
+          digest: 'abc',
+          sourceType: 'code',
+          source: 's3://b/k',
+        },
+        tags: [{ key: 'mlflow.data.context', value: 'training' }],
+      };
+      await store.logInputs(runId, experimentId, [input]);
+      await store.logInputs(runId, experimentId, [input]);
+      const run = await store.getRun(runId);
+      expect(run!.inputs.datasetInputs).toEqual([
+        {
+          dataset: { ...input.dataset, schema: undefined, profile: undefined },
+          tags: input.tags,
+        },
+      ]);
+    });
+
+    it('deletes and restores an experiment together with its runs', async () => {
+      const { store, runId, experimentId } = await createStore(databaseId);
+      await store.setExperimentLifecycle(experimentId, 'deleted');
+      expect((await store.getRunOwnership(runId))!.lifecycleStage).toBe(
+        'deleted',
+      );
+      const active = await store.searchRuns(
+        { experimentIds: [experimentId], viewType: 'ACTIVE_ONLY' },
+        { offset: 0, limit: 10 },
+      );
+      expect(active.items).toEqual([]);
+      await store.setExperimentLifecycle(experimentId, 'active');
+      const all = await store.searchRuns(
+        {
+          experimentIds: [experimentId],
+          viewType: 'ALL',
+          filter: "attributes.run_name = 'r'",
+        },
+        { offset: 0, limit: 10 },
+      );
+      expect(all.items.map(r => r.info.runId)).toEqual([runId]);
+    });
+  },
+);

@@ -7,3 +7,4 @@ export * from './permissions';
 export * from './health';
 export * from './catalog';
 export * from './tracking';
+export * from './training';

@@ -13,8 +13,18 @@ export type GpuPool = {
   gpuType: string;
   gpusPerNode: number;
   spot: boolean;
-  /** Node labels (Kubernetes) or target-specific placement settings (instance type, ...). */
+  /** Node selector labels of the pool's nodes (Kubernetes). */
   labels: Record<string, string>;
+  /** Taints on the pool's nodes, which its jobs tolerate (Kubernetes). */
+  taints: Array<{
+    key: string;
+    value?: string;
+    effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  }>;
+  /** Instance or machine type on managed platforms, e.g. `ml.g5.xlarge`, `a2-highgpu-1g`. */
+  instanceType?: string;
+  /** Compliance labels the pool satisfies, e.g. `hipaa`, `fedramp-high`. */
+  compliance: string[];
 };
 
 /**
@@ -37,6 +47,8 @@ export type DispatchRequest = {
   secretEnv: Array<{ name: string; secretRef: string }>;
   resources: { gpus: number; cpu?: number; memoryMiB?: number };
   maxRuntimeSeconds?: number;
+  /** Where the job writes checkpoints and resumes from; also exported as `CHECKPOINT_DIR`/`CHECKPOINT_URI`. */
+  checkpoint?: { uri: string; intervalSeconds?: number };
 };
 
 /**
@@ -74,6 +86,8 @@ export interface ComputeTarget {
   dispatch(request: DispatchRequest): Promise<{ externalId: string }>;
   status(externalName: string): Promise<ExternalJobStatus>;
   cancel(externalName: string): Promise<void>;
+  /** The tail of the job's logs, where the target can read them. */
+  logs?(externalName: string, options?: { tailLines?: number }): Promise<string>;
 }
 
 /**

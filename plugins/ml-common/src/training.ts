@@ -1,0 +1,129 @@
+/**
+ * Training jobs as the portal API and pages speak them. A job's truth is its database
+ * row; its attempts are the tries on compute (a preempted attempt is followed by
+ * another that resumes from the checkpoint); its events are the "why" timeline.
+ */
+
+/** @public */
+export type JobStatus =
+  | 'PENDING'
+  | 'ADMITTED'
+  | 'DISPATCHING'
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'CANCELLED';
+
+/** The end states: nothing happens to a job after these. @public */
+export const FINAL_JOB_STATUSES: JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+
+/** @public */
+export type AttemptState =
+  | 'DISPATCHING'
+  | 'PENDING'
+  | 'RUNNING'
+  | 'SUCCEEDED'
+  | 'FAILED'
+  | 'PREEMPTED'
+  | 'CANCELLED'
+  | 'LOST';
+
+/** Why a job waits: the admission check that stopped it. @public */
+export type PendingReason = 'quota' | 'capacity' | 'budget' | 'residency' | 'priority';
+
+/** What a user submits. Secrets are referenced by name, never passed by value. @public */
+export type JobSpec = {
+  name: string;
+  /** Backstage group entity ref; defaults to the submitter's group. */
+  owner?: string;
+  /** A training profile (golden path) or an explicit pool. */
+  profile?: string;
+  pool?: string;
+  image?: string;
+  command: string[];
+  env?: Record<string, string>;
+  /** Environment variables from secrets, by reference: `{ name: 'HF_TOKEN', secretRef: 'hf/token' }`. */
+  secretEnv?: Array<{ name: string; secretRef: string }>;
+  resources: { gpus: number; cpu?: number; memoryMiB?: number };
+  priority?: number;
+  spotAllowed?: boolean;
+  checkpoint?: { uri?: string; intervalSeconds?: number };
+  maxRuntimeSeconds?: number;
+  maxRetries?: number;
+  /** Where the job's input data may be processed, e.g. `eu`; pools outside it are refused. */
+  dataResidency?: string;
+  /** Compliance labels the inputs require, e.g. `hipaa`. */
+  compliance?: string[];
+  /** The MLflow experiment the job's run is created in (id or name). */
+  experiment?: string;
+};
+
+/** @public */
+export type JobAttempt = {
+  attemptId: string;
+  attemptNumber: number;
+  pool: string;
+  target: string;
+  externalName: string;
+  state: AttemptState;
+  spot: boolean;
+  gpus: number;
+  gpuType: string;
+  instanceType?: string;
+  startedAt?: number;
+  endedAt?: number;
+  exitReason?: string;
+  billableSeconds?: number;
+};
+
+/** @public */
+export type JobEvent = {
+  at: number;
+  type: string;
+  status: JobStatus;
+  message: string;
+  attemptId?: string;
+};
+
+/** @public */
+export type TrainingJob = {
+  jobId: string;
+  name: string;
+  owner: string;
+  status: JobStatus;
+  /** Human-readable: why it is pending, why it failed. */
+  statusMessage?: string;
+  pendingReason?: PendingReason;
+  profile?: string;
+  pool?: string;
+  priority: number;
+  gpus: number;
+  spotAllowed: boolean;
+  submittedBy?: string;
+  createdAt: number;
+  updatedAt: number;
+  experimentId?: string;
+  runId?: string;
+  spec: JobSpec;
+};
+
+/** A job with its attempts, timeline and, while pending, its place in the queue. @public */
+export type TrainingJobDetails = TrainingJob & {
+  attempts: JobAttempt[];
+  events: JobEvent[];
+  /** 1-based position among pending jobs that could use the same pools. */
+  queuePosition?: number;
+};
+
+/** A GPU pool with its capacity and current use. @public */
+export type GpuPoolSummary = {
+  name: string;
+  target: string;
+  region: string;
+  gpuType: string;
+  spot: boolean;
+  capacityGpus: number;
+  usedGpus: number;
+  pendingJobs: number;
+  compliance: string[];
+};

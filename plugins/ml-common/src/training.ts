@@ -15,7 +15,11 @@ export type JobStatus =
   | 'CANCELLED';
 
 /** The end states: nothing happens to a job after these. @public */
-export const FINAL_JOB_STATUSES: JobStatus[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
+export const FINAL_JOB_STATUSES: JobStatus[] = [
+  'SUCCEEDED',
+  'FAILED',
+  'CANCELLED',
+];
 
 /** @public */
 export type AttemptState =
@@ -29,7 +33,12 @@ export type AttemptState =
   | 'LOST';
 
 /** Why a job waits: the admission check that stopped it. @public */
-export type PendingReason = 'quota' | 'capacity' | 'budget' | 'residency' | 'priority';
+export type PendingReason =
+  | 'quota'
+  | 'capacity'
+  | 'budget'
+  | 'residency'
+  | 'priority';
 
 /** What a user submits. Secrets are referenced by name, never passed by value. @public */
 export type JobSpec = {
@@ -126,4 +135,18 @@ export type GpuPoolSummary = {
   usedGpus: number;
   pendingJobs: number;
   compliance: string[];
+};
+
+/** A golden path for training: which pools, defaults and limits a team starts from. @public */
+export type TrainingProfile = {
+  name: string;
+  description?: string;
+  pools: string[];
+  defaults: {
+    gpus: number;
+    maxRuntimeSeconds?: number;
+    checkpointIntervalSeconds?: number;
+    spotAllowed?: boolean;
+  };
+  limits: { maxGpus: number };
 };

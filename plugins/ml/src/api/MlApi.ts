@@ -7,6 +7,11 @@ import { ResponseError } from '@backstage/errors';
 import {
   ArtifactFile,
   Experiment,
+  GpuPoolSummary,
+  JobSpec,
+  TrainingJob,
+  TrainingJobDetails,
+  TrainingProfile,
   ExperimentSummary,
   ListExperimentsRequest,
   MetricHistory,
@@ -46,6 +51,17 @@ export interface MlApi {
   }): Promise<ArtifactFile[]>;
   /** The bytes of one artifact file, for previews (text, images). */
   getArtifact(request: { runId: string; path: string }): Promise<Blob>;
+  listPools(): Promise<GpuPoolSummary[]>;
+  listProfiles(): Promise<TrainingProfile[]>;
+  listJobs(request: {
+    owner?: string;
+    status?: string;
+  }): Promise<TrainingJob[]>;
+  getJob(jobId: string): Promise<TrainingJobDetails>;
+  /** Rejects with a ResponseError (400) naming the invalid field, or 503 when the queue is down. */
+  submitJob(spec: JobSpec): Promise<TrainingJob>;
+  cancelJob(jobId: string): Promise<TrainingJob>;
+  getJobLogs(jobId: string, tailLines?: number): Promise<string>;
 }
 
 /** @public */
@@ -138,6 +154,51 @@ export class MlClient implements MlApi {
       `/runs/${encodeURIComponent(request.runId)}/artifacts/content?${query}`,
     );
     return response.blob();
+  }
+
+  async listPools(): Promise<GpuPoolSummary[]> {
+    return (await this.request<{ items: GpuPoolSummary[] }>('/training/pools'))
+      .items;
+  }
+
+  async listProfiles(): Promise<TrainingProfile[]> {
+    return (
+      await this.request<{ items: TrainingProfile[] }>('/training/profiles')
+    ).items;
+  }
+
+  async listJobs(request: {
+    owner?: string;
+    status?: string;
+  }): Promise<TrainingJob[]> {
+    const query = new URLSearchParams();
+    if (request.owner) query.set('owner', request.owner);
+    if (request.status) query.set('status', request.status);
+    return (
+      await this.request<{ items: TrainingJob[] }>(`/training/jobs?${query}`)
+    ).items;
+  }
+
+  async getJob(jobId: string): Promise<TrainingJobDetails> {
+    return this.request(`/training/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  async submitJob(spec: JobSpec): Promise<TrainingJob> {
+    return this.request('/training/jobs', { method: 'POST', body: spec });
+  }
+
+  async cancelJob(jobId: string): Promise<TrainingJob> {
+    return this.request(`/training/jobs/${encodeURIComponent(jobId)}/cancel`, {
+      method: 'POST',
+      body: {},
+    });
+  }
+
+  async getJobLogs(jobId: string, tailLines = 500): Promise<string> {
+    const body = await this.request<{ text: string }>(
+      `/training/jobs/${encodeURIComponent(jobId)}/logs?tailLines=${tailLines}`,
+    );
+    return body.text;
   }
 
   private async send(

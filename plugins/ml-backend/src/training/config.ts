@@ -1,0 +1,96 @@
+import { Config } from '@backstage/config';
+import { TrainingProfile } from '@ml-portal/plugin-ml-common';
+import { GpuPool } from '@ml-portal/plugin-ml-node';
+
+/** A pool with the capacity admission hands out. @internal */
+export type ConfiguredPool = GpuPool & { capacityGpus: number };
+
+/** A team's share of a pool, in the spirit of Kueue's ClusterQueue quotas. @internal */
+export type TeamQuota = {
+  team: string;
+  pool: string;
+  /** GPUs the team is guaranteed. */
+  nominalGpus: number;
+  /** GPUs it may borrow beyond nominal when others leave them idle. */
+  borrowingLimitGpus: number;
+};
+
+/** @internal */
+export type TrainingConfig = {
+  pools: ConfiguredPool[];
+  profiles: TrainingProfile[];
+  quotas: TeamQuota[];
+  /** Weights for fair share between teams (default 1 each). */
+  teamWeights: Record<string, number>;
+  /** How often running attempts are polled and the queues reconciled. */
+  pollIntervalMs: number;
+};
+
+/** Reads `ml.training`; an absent section means no pools, so every submission is refused. @internal */
+export function readTrainingConfig(config: Config): TrainingConfig {
+  const training = config.getOptionalConfig('ml.training');
+  const pools = (training?.getOptionalConfigArray('pools') ?? []).map(pool => {
+    const gpusPerNode = pool.getOptionalNumber('gpusPerNode') ?? 1;
+    return {
+      name: pool.getString('name'),
+      target: pool.getString('target'),
+      region: pool.getOptionalString('region') ?? 'local',
+      gpuType: pool.getString('gpuType'),
+      gpusPerNode,
+      capacityGpus: (pool.getOptionalNumber('nodes') ?? 1) * gpusPerNode,
+      spot: pool.getOptionalBoolean('spot') ?? false,
+      labels: pool.getOptional<Record<string, string>>('labels') ?? {},
+      taints: (pool.getOptionalConfigArray('taints') ?? []).map(t => ({
+        key: t.getString('key'),
+        value: t.getOptionalString('value'),
+        effect: (t.getOptionalString('effect') ??
+          'NoSchedule') as GpuPool['taints'][number]['effect'],
+      })),
+      instanceType: pool.getOptionalString('instanceType'),
+      compliance: pool.getOptionalStringArray('compliance') ?? [],
+    };
+  });
+  const profiles = (training?.getOptionalConfigArray('profiles') ?? []).map(
+    p => ({
+      name: p.getString('name'),
+      description: p.getOptionalString('description'),
+      pools: p.getStringArray('pools'),
+      defaults: {
+        gpus: p.getOptionalNumber('defaults.gpus') ?? 1,
+        maxRuntimeSeconds: p.getOptionalNumber('defaults.maxRuntimeSeconds'),
+        checkpointIntervalSeconds: p.getOptionalNumber(
+          'defaults.checkpointIntervalSeconds',
+        ),
+        spotAllowed: p.getOptionalBoolean('defaults.spotAllowed'),
+      },
+      limits: {
+        maxGpus:
+          p.getOptionalNumber('limits.maxGpus') ?? Number.MAX_SAFE_INTEGER,
+      },
+    }),
+  );
+  const quotas = (training?.getOptionalConfigArray('quotas') ?? []).map(q => ({
+    team: q.getString('team'),
+    pool: q.getString('pool'),
+    nominalGpus: q.getNumber('nominalGpus'),
+    borrowingLimitGpus: q.getOptionalNumber('borrowingLimitGpus') ?? 0,
+  }));
+  const poolNames = new Set(pools.map(p => p.name));
+  for (const profile of profiles) {
+    for (const pool of profile.pools) {
+      if (!poolNames.has(pool)) {
+        throw new Error(
+          `ml.training.profiles: profile '${profile.name}' names unknown pool '${pool}'`,
+        );
+      }
+    }
+  }
+  return {
+    pools,
+    profiles,
+    quotas,
+    teamWeights:
+      training?.getOptional<Record<string, number>>('teamWeights') ?? {},
+    pollIntervalMs: training?.getOptionalNumber('pollIntervalMs') ?? 2000,
+  };
+}

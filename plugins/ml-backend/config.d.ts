@@ -46,6 +46,72 @@ export interface Config {
         forcePathStyle?: boolean;
       };
     };
+    /** Training jobs: GPU pools, golden-path profiles, team quotas, the local target. */
+    training?: {
+      /** Run the queue workers in this backend (false for API-only replicas). Default true. */
+      workers?: boolean;
+      /** Key prefix of the BullMQ queues in Redis; give each portal sharing a Redis its own. Default `ml`. */
+      queuePrefix?: string;
+      /** How often running attempts are polled and lost queue entries rebuilt, in ms. Default 2000. */
+      pollIntervalMs?: number;
+      /**
+       * The `local` compute target: runs job commands as child processes of the backend,
+       * AS THE BACKEND'S USER. For single-machine installs and demos only; keep it off in
+       * production.
+       */
+      local?: {
+        enabled?: boolean;
+        /** Where commands run (relative to the backend's working directory). */
+        workingDirectory?: string;
+        /** Where attempt logs are written. Default `.data/job-logs`. */
+        logDirectory?: string;
+      };
+      /** GPU pools. Capacity is `nodes × gpusPerNode`. */
+      pools?: Array<{
+        name: string;
+        /** Compute target id: `local`, `kubernetes`, `sagemaker`, ... */
+        target: string;
+        region?: string;
+        gpuType: string;
+        gpusPerNode?: number;
+        nodes?: number;
+        spot?: boolean;
+        /** Node selector labels (Kubernetes). */
+        labels?: { [key: string]: string };
+        /** Node taints the pool's jobs tolerate (Kubernetes). */
+        taints?: Array<{
+          key: string;
+          value?: string;
+          effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+        }>;
+        /** Instance or machine type on managed platforms. */
+        instanceType?: string;
+        /** Compliance labels, e.g. `hipaa`, `fedramp-high`. */
+        compliance?: string[];
+      }>;
+      /** Golden paths: which pools, defaults and limits a job starts from. */
+      profiles?: Array<{
+        name: string;
+        description?: string;
+        pools: string[];
+        defaults?: {
+          gpus?: number;
+          maxRuntimeSeconds?: number;
+          checkpointIntervalSeconds?: number;
+          spotAllowed?: boolean;
+        };
+        limits?: { maxGpus?: number };
+      }>;
+      /** Team quotas per pool. A pool with quotas admits only the teams listed. */
+      quotas?: Array<{
+        team: string;
+        pool: string;
+        nominalGpus: number;
+        borrowingLimitGpus?: number;
+      }>;
+      /** Fair-share weights per team entity ref (default 1). */
+      teamWeights?: { [team: string]: number };
+    };
     /** The portal's permission policy (when `permission.enabled` is true). */
     permissions?: {
       /**

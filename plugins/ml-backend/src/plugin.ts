@@ -21,6 +21,12 @@ import {
   mlExperimentRules,
 } from './tracking/permissionRules';
 import { createTrackingRouter } from './tracking/router';
+import { readTrainingConfig } from './training/config';
+import { DatabaseTrainingStore } from './training/DatabaseTrainingStore';
+import { LocalComputeTarget } from './training/LocalComputeTarget';
+import { createTrainingRouter } from './training/router';
+import { TrainingQueues } from './training/TrainingQueues';
+import { TrainingService } from './training/TrainingService';
 import { TrackingService } from './tracking/TrackingService';
 
 /** Owner of what anonymous or service callers create, unless configured. */
@@ -59,6 +65,7 @@ export const mlPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        discovery: coreServices.discovery,
       },
       async init(deps) {
         const { config, logger, database, httpRouter, lifecycle } = deps;
@@ -66,7 +73,6 @@ export const mlPlugin = createBackendPlugin({
         await migrateDatabase(database, knex);
 
         const redis = await RedisConnection.resolve({ config, logger });
-        lifecycle.addShutdownHook(() => redis.close());
 
         const defaultOwner =
           config.getOptionalString('ml.tracking.defaultOwner') ??
@@ -100,6 +106,47 @@ export const mlPlugin = createBackendPlugin({
           allowUnauthenticated,
         });
 
+        const trainingConfig = readTrainingConfig(config);
+        if (config.getOptionalBoolean('ml.training.local.enabled')) {
+          computeTargets.set(
+            'local',
+            await LocalComputeTarget.create({ config, logger }),
+          );
+        }
+        const queues = new TrainingQueues({
+          redis,
+          logger,
+          prefix: config.getOptionalString('ml.training.queuePrefix'),
+        });
+        const training = new TrainingService({
+          store: DatabaseTrainingStore.create({ knex }),
+          config: trainingConfig,
+          targets: computeTargets,
+          queues,
+          tracking,
+          trackingUri: `${await deps.discovery.getExternalBaseUrl(
+            'ml',
+          )}/mlflow`,
+          logger,
+        });
+        if (config.getOptionalBoolean('ml.training.workers') ?? true) {
+          await queues.startWorkers(
+            {
+              admission: () => training.runAdmissionCycle(),
+              dispatch: jobId => training.dispatch(jobId),
+              dispatchFailed: (jobId, error) =>
+                training.dispatchFailed(jobId, error),
+              tick: () => training.tick(),
+            },
+            trainingConfig.pollIntervalMs,
+          );
+        }
+        // Workers first, then their connections and the embedded Redis.
+        lifecycle.addShutdownHook(async () => {
+          await queues.close();
+          await redis.close();
+        });
+
         const router = Router();
         router.use(
           '/mlflow',
@@ -111,6 +158,13 @@ export const mlPlugin = createBackendPlugin({
           }),
         );
         router.use(createTrackingRouter({ tracking, resolveCaller }));
+        router.use(
+          createTrainingRouter({
+            training,
+            resolveCaller,
+            allowSimulatedPreemption: computeTargets.has('local'),
+          }),
+        );
         router.use(
           await createRouter({
             health: new HealthService({ knex, redis }),

@@ -1,0 +1,496 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AttemptState,
+  JobAttempt,
+  JobEvent,
+  JobSpec,
+  JobStatus,
+  PendingReason,
+  TrainingJob,
+} from '@ml-portal/plugin-ml-common';
+import { Knex } from 'knex';
+import { Holding, PendingJob } from './admission';
+
+/** An attempt with the job fields dispatch and polling need. @internal */
+export type ActiveAttempt = JobAttempt & { jobId: string; maxRetries: number };
+
+const ACTIVE_JOB_STATUSES: JobStatus[] = ['ADMITTED', 'DISPATCHING', 'RUNNING'];
+const ACTIVE_ATTEMPT_STATES: AttemptState[] = [
+  'DISPATCHING',
+  'PENDING',
+  'RUNNING',
+];
+
+const num = (v: unknown) =>
+  v === null || v === undefined ? undefined : Number(v);
+
+function toJob(row: any): TrainingJob {
+  return {
+    jobId: row.job_id,
+    name: row.name,
+    owner: row.owner,
+    status: row.status,
+    statusMessage: row.status_message ?? undefined,
+    pendingReason: row.pending_reason ?? undefined,
+    profile: row.profile ?? undefined,
+    pool: row.pool ?? row.requested_pool ?? undefined,
+    priority: Number(row.priority),
+    gpus: Number(row.gpus),
+    spotAllowed: Boolean(row.spot_allowed),
+    submittedBy: row.submitted_by ?? undefined,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    experimentId: row.experiment_id ?? undefined,
+    runId: row.run_id ?? undefined,
+    spec: JSON.parse(row.spec),
+  };
+}
+
+function toAttempt(row: any): JobAttempt {
+  return {
+    attemptId: row.attempt_id,
+    attemptNumber: Number(row.attempt_number),
+    pool: row.pool,
+    target: row.target,
+    externalName: row.external_name,
+    state: row.state,
+    spot: Boolean(row.spot),
+    gpus: Number(row.gpus),
+    gpuType: row.gpu_type,
+    instanceType: row.instance_type ?? undefined,
+    startedAt: num(row.started_at),
+    endedAt: num(row.ended_at),
+    exitReason: row.exit_reason ?? undefined,
+    billableSeconds: num(row.billable_seconds),
+  };
+}
+
+/**
+ * Persistence of training jobs, attempts and their timeline: the only code touching
+ * the training tables. Every status change writes its event in the same transaction.
+ *
+ * @internal
+ */
+export class DatabaseTrainingStore {
+  private constructor(private readonly db: Knex) {}
+
+  static create(options: { knex: Knex }) {
+    return new DatabaseTrainingStore(options.knex);
+  }
+
+  async insertJob(job: {
+    owner: string;
+    spec: JobSpec;
+    gpus: number;
+    priority: number;
+    spotAllowed: boolean;
+    maxRetries: number;
+    profile?: string;
+    requestedPool?: string;
+    submittedBy?: string;
+    experimentId?: string;
+    runId?: string;
+  }): Promise<TrainingJob> {
+    const now = Date.now();
+    const jobId = randomUUID();
+    await this.db.transaction(async tx => {
+      await tx('ml_jobs').insert({
+        job_id: jobId,
+        name: job.spec.name,
+        owner: job.owner,
+        status: 'PENDING',
+        status_message: 'Waiting for the next admission cycle',
+        profile: job.profile ?? null,
+        requested_pool: job.requestedPool ?? null,
+        priority: job.priority,
+        gpus: job.gpus,
+        spot_allowed: job.spotAllowed,
+        max_retries: job.maxRetries,
+        submitted_by: job.submittedBy ?? null,
+        experiment_id: job.experimentId ?? null,
+        run_id: job.runId ?? null,
+        spec: JSON.stringify(job.spec),
+        created_at: now,
+        updated_at: now,
+      });
+      await this.event(
+        tx,
+        jobId,
+        'submitted',
+        'PENDING',
+        `Submitted by ${job.submittedBy ?? 'an anonymous client'}`,
+      );
+    });
+    return (await this.getJob(jobId))!;
+  }
+
+  async getJob(jobId: string): Promise<TrainingJob | undefined> {
+    const row = await this.db('ml_jobs').where({ job_id: jobId }).first();
+    return row && toJob(row);
+  }
+
+  async listJobs(filter: {
+    owner?: string;
+    statuses?: JobStatus[];
+    limit: number;
+  }): Promise<TrainingJob[]> {
+    const query = this.db('ml_jobs')
+      .orderBy('created_at', 'desc')
+      .limit(filter.limit);
+    if (filter.owner) query.where('owner', filter.owner);
+    if (filter.statuses) query.whereIn('status', filter.statuses);
+    return (await query).map(toJob);
+  }
+
+  async attempts(jobId: string): Promise<JobAttempt[]> {
+    return (
+      await this.db('ml_job_attempts')
+        .where({ job_id: jobId })
+        .orderBy('attempt_number')
+    ).map(toAttempt);
+  }
+
+  async events(jobId: string): Promise<JobEvent[]> {
+    const rows = await this.db('ml_job_events')
+      .where({ job_id: jobId })
+      .orderBy('event_id');
+    return rows.map(r => ({
+      at: Number(r.at),
+      type: r.type,
+      status: r.status,
+      message: r.message,
+      attemptId: r.attempt_id ?? undefined,
+    }));
+  }
+
+  /**
+   * Runs `fn` holding the admission lock: a row lock on PostgreSQL, so replicas take
+   * turns; SQLite serialises write transactions on its own.
+   */
+  async withAdmissionLock<T>(
+    fn: (tx: Knex.Transaction) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async tx => {
+      const lock = tx('ml_admission_lock').where({ id: 1 });
+      if (tx.client.config.client === 'pg') lock.forUpdate();
+      await lock.update({ last_cycle_at: Date.now() });
+      return fn(tx);
+    });
+  }
+
+  async pendingJobs(
+    tx: Knex.Transaction,
+    profilePools: (profile: string) => string[],
+  ): Promise<PendingJob[]> {
+    const rows = await tx('ml_jobs').where({ status: 'PENDING' });
+    return rows.map(row => {
+      const spec: JobSpec = JSON.parse(row.spec);
+      return {
+        jobId: row.job_id,
+        owner: row.owner,
+        gpus: Number(row.gpus),
+        priority: Number(row.priority),
+        createdAt: Number(row.created_at),
+        pools: row.requested_pool
+          ? [row.requested_pool]
+          : profilePools(row.profile),
+        dataResidency: spec.dataResidency,
+        compliance: spec.compliance ?? [],
+      };
+    });
+  }
+
+  async holdings(tx: Knex.Transaction): Promise<Holding[]> {
+    const rows = await tx('ml_jobs')
+      .whereIn('status', ACTIVE_JOB_STATUSES)
+      .select(
+        'job_id',
+        'owner',
+        'pool',
+        'gpus',
+        'priority',
+        'status',
+        'updated_at',
+      );
+    return rows.map(row => ({
+      jobId: row.job_id,
+      owner: row.owner,
+      pool: row.pool,
+      gpus: Number(row.gpus),
+      priority: Number(row.priority),
+      preemptible: row.status === 'RUNNING',
+      since: Number(row.updated_at),
+    }));
+  }
+
+  /** Records a pending job's reason; an event only when the reason's text changed. */
+  async markPending(
+    tx: Knex.Transaction,
+    jobId: string,
+    reason: PendingReason,
+    message: string,
+  ) {
+    const updated = await tx('ml_jobs')
+      .where({ job_id: jobId, status: 'PENDING' })
+      .whereRaw('coalesce(status_message, ?) <> ?', ['', message])
+      .update({
+        pending_reason: reason,
+        status_message: message,
+        updated_at: Date.now(),
+      });
+    if (updated > 0)
+      await this.event(tx, jobId, `pending:${reason}`, 'PENDING', message);
+  }
+
+  async markAdmitted(tx: Knex.Transaction, jobId: string, pool: string) {
+    await this.transition(
+      tx,
+      jobId,
+      ['PENDING'],
+      'ADMITTED',
+      'admitted',
+      `Admitted to ${pool}`,
+      { pool, pending_reason: null },
+    );
+  }
+
+  /** Moves a job between statuses and records why; false when it was not in `from`. */
+  async transition(
+    db: Knex,
+    jobId: string,
+    from: JobStatus[],
+    to: JobStatus,
+    type: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+    attemptId?: string,
+  ): Promise<boolean> {
+    const updated = await db('ml_jobs')
+      .where({ job_id: jobId })
+      .whereIn('status', from)
+      .update({
+        status: to,
+        status_message: message,
+        updated_at: Date.now(),
+        ...extra,
+      });
+    if (updated > 0) await this.event(db, jobId, type, to, message, attemptId);
+    return updated > 0;
+  }
+
+  async jobTransition(
+    jobId: string,
+    from: JobStatus[],
+    to: JobStatus,
+    type: string,
+    message: string,
+    extra: Record<string, unknown> = {},
+    attemptId?: string,
+  ) {
+    return this.db.transaction(tx =>
+      this.transition(tx, jobId, from, to, type, message, extra, attemptId),
+    );
+  }
+
+  /** The attempt dispatch works on: the active one, or a new one numbered after the last. */
+  async startAttempt(
+    job: TrainingJob,
+    pool: {
+      name: string;
+      target: string;
+      spot: boolean;
+      gpuType: string;
+      region: string;
+      instanceType?: string;
+    },
+  ): Promise<ActiveAttempt> {
+    return this.db.transaction(async tx => {
+      const active = await tx('ml_job_attempts')
+        .where({ job_id: job.jobId })
+        .whereIn('state', ACTIVE_ATTEMPT_STATES)
+        .first();
+      if (active)
+        return {
+          ...toAttempt(active),
+          jobId: job.jobId,
+          maxRetries: job.spec.maxRetries ?? 0,
+        };
+      const last = await tx('ml_job_attempts')
+        .where({ job_id: job.jobId })
+        .max({ n: 'attempt_number' })
+        .first();
+      const attemptNumber = Number(last?.n ?? 0) + 1;
+      const attemptId = randomUUID();
+      // Deterministic from the attempt id: a replayed dispatch finds the same external job.
+      const externalName = `ml-${attemptId.replace(/-/g, '').slice(0, 20)}`;
+      await tx('ml_job_attempts').insert({
+        attempt_id: attemptId,
+        job_id: job.jobId,
+        attempt_number: attemptNumber,
+        pool: pool.name,
+        target: pool.target,
+        external_name: externalName,
+        state: 'DISPATCHING',
+        spot: pool.spot && job.spotAllowed,
+        gpus: job.gpus,
+        gpu_type: pool.gpuType,
+        instance_type: pool.instanceType ?? null,
+        region: pool.region,
+      });
+      await this.transition(
+        tx,
+        job.jobId,
+        ['ADMITTED'],
+        'DISPATCHING',
+        'dispatching',
+        `Dispatching attempt ${attemptNumber} to ${pool.target} (${pool.name})`,
+        {},
+        attemptId,
+      );
+      const row = await tx('ml_job_attempts')
+        .where({ attempt_id: attemptId })
+        .first();
+      return {
+        ...toAttempt(row),
+        jobId: job.jobId,
+        maxRetries: job.spec.maxRetries ?? 0,
+      };
+    });
+  }
+
+  async updateAttempt(
+    attemptId: string,
+    changes: {
+      state?: AttemptState;
+      externalId?: string;
+      startedAt?: number;
+      endedAt?: number;
+      exitReason?: string;
+      billableSeconds?: number;
+      instanceType?: string;
+    },
+  ) {
+    const row: Record<string, unknown> = {};
+    if (changes.state) row.state = changes.state;
+    if (changes.externalId) row.external_id = changes.externalId;
+    if (changes.startedAt !== undefined) row.started_at = changes.startedAt;
+    if (changes.endedAt !== undefined) row.ended_at = changes.endedAt;
+    if (changes.exitReason !== undefined) row.exit_reason = changes.exitReason;
+    if (changes.billableSeconds !== undefined)
+      row.billable_seconds = changes.billableSeconds;
+    if (changes.instanceType) row.instance_type = changes.instanceType;
+    await this.db('ml_job_attempts')
+      .where({ attempt_id: attemptId })
+      .update(row);
+  }
+
+  async activeAttempts(): Promise<ActiveAttempt[]> {
+    const rows = await this.db('ml_job_attempts as a')
+      .join('ml_jobs as j', 'j.job_id', 'a.job_id')
+      .whereIn('a.state', ACTIVE_ATTEMPT_STATES)
+      .select('a.*', 'j.max_retries');
+    return rows.map(r => ({
+      ...toAttempt(r),
+      jobId: r.job_id,
+      maxRetries: Number(r.max_retries),
+    }));
+  }
+
+  async activeAttemptOf(jobId: string): Promise<ActiveAttempt | undefined> {
+    const row = await this.db('ml_job_attempts as a')
+      .join('ml_jobs as j', 'j.job_id', 'a.job_id')
+      .where('a.job_id', jobId)
+      .whereIn('a.state', ACTIVE_ATTEMPT_STATES)
+      .first('a.*', 'j.max_retries');
+    return (
+      row && {
+        ...toAttempt(row),
+        jobId: row.job_id,
+        maxRetries: Number(row.max_retries),
+      }
+    );
+  }
+
+  async attemptCount(jobId: string): Promise<number> {
+    const row = await this.db('ml_job_attempts')
+      .where({ job_id: jobId })
+      .count({ n: '*' })
+      .first();
+    return Number(row?.n ?? 0);
+  }
+
+  /** Jobs admitted but not yet dispatched: the reconciler re-queues them. */
+  async jobIdsWithStatus(statuses: JobStatus[]): Promise<string[]> {
+    return this.db('ml_jobs').whereIn('status', statuses).pluck('job_id');
+  }
+
+  /** Position among pending jobs (priority, then age), 1-based. */
+  async queuePosition(job: TrainingJob): Promise<number> {
+    const row = await this.db('ml_jobs')
+      .where({ status: 'PENDING' })
+      .where(q =>
+        q
+          .where('priority', '>', job.priority)
+          .orWhere(q2 =>
+            q2
+              .where('priority', job.priority)
+              .where('created_at', '<', job.createdAt),
+          ),
+      )
+      .count({ n: '*' })
+      .first();
+    return Number(row?.n ?? 0) + 1;
+  }
+
+  async usageByPool(): Promise<Map<string, { used: number; pending: number }>> {
+    const rows = await this.db('ml_jobs')
+      .select('status')
+      .select(this.db.raw('coalesce(pool, requested_pool) as p'))
+      .sum({ gpus: 'gpus' })
+      .count({ n: '*' })
+      .whereIn('status', [...ACTIVE_JOB_STATUSES, 'PENDING'])
+      .groupBy('status', this.db.raw('coalesce(pool, requested_pool)'));
+    const usage = new Map<string, { used: number; pending: number }>();
+    for (const row of rows as Array<{
+      p: string | null;
+      status: JobStatus;
+      gpus: unknown;
+      n: unknown;
+    }>) {
+      if (!row.p) continue;
+      const entry = usage.get(row.p) ?? { used: 0, pending: 0 };
+      if (row.status === 'PENDING') entry.pending += Number(row.n);
+      else entry.used += Number(row.gpus);
+      usage.set(row.p, entry);
+    }
+    return usage;
+  }
+
+  async recordEvent(
+    jobId: string,
+    type: string,
+    status: JobStatus,
+    message: string,
+    attemptId?: string,
+  ) {
+    await this.event(this.db, jobId, type, status, message, attemptId);
+  }
+
+  private async event(
+    db: Knex,
+    jobId: string,
+    type: string,
+    status: JobStatus,
+    message: string,
+    attemptId?: string,
+  ) {
+    await db('ml_job_events').insert({
+      job_id: jobId,
+      attempt_id: attemptId ?? null,
+      at: Date.now(),
+      type,
+      status,
+      message,
+    });
+  }
+}

@@ -1,0 +1,594 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+} from '@backstage/errors';
+import {
+  FINAL_JOB_STATUSES,
+  GpuPoolSummary,
+  JobSpec,
+  JobStatus,
+  TrainingJob,
+  TrainingJobDetails,
+  TrainingProfile,
+} from '@ml-portal/plugin-ml-common';
+import { ComputeTarget, ExternalJobStatus } from '@ml-portal/plugin-ml-node';
+import { z } from 'zod';
+import { Caller, TrackingService } from '../tracking/TrackingService';
+import { decideAdmissions } from './admission';
+import { ConfiguredPool, TrainingConfig } from './config';
+import { ActiveAttempt, DatabaseTrainingStore } from './DatabaseTrainingStore';
+import { LocalComputeTarget } from './LocalComputeTarget';
+import { TrainingQueues } from './TrainingQueues';
+
+const jobSpecSchema = z.object({
+  name: z.string().min(1).max(250),
+  profile: z.string().optional(),
+  pool: z.string().optional(),
+  image: z.string().optional(),
+  command: z.array(z.string()).min(1),
+  env: z.record(z.string(), z.string()).optional(),
+  secretEnv: z
+    .array(
+      z.object({
+        name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+        secretRef: z.string().min(1),
+      }),
+    )
+    .optional(),
+  resources: z
+    .object({
+      gpus: z.number().int().min(0).optional(),
+      cpu: z.number().positive().optional(),
+      memoryMiB: z.number().int().positive().optional(),
+    })
+    .optional(),
+  priority: z.number().int().min(-1000).max(1000).optional(),
+  spotAllowed: z.boolean().optional(),
+  checkpoint: z
+    .object({
+      uri: z.string().optional(),
+      intervalSeconds: z.number().int().positive().optional(),
+    })
+    .optional(),
+  maxRuntimeSeconds: z.number().int().positive().optional(),
+  maxRetries: z.number().int().min(0).max(20).optional(),
+  dataResidency: z.string().optional(),
+  compliance: z.array(z.string()).optional(),
+  experiment: z.string().optional(),
+});
+
+/** Env names the platform sets; a spec may not override them. */
+const RESERVED_ENV = /^(MLFLOW_|ML_JOB_|CUDA_VISIBLE_DEVICES$|CHECKPOINT_)/;
+
+/**
+ * Training jobs: submission with validation, admission cycles under the admission lock,
+ * dispatch to compute targets, following attempts to their end (retries, preemption and
+ * resume), cancel, and the read models the pages use.
+ *
+ * @internal
+ */
+export class TrainingService {
+  private readonly pools: Map<string, ConfiguredPool>;
+  private readonly profiles: Map<string, TrainingProfile>;
+
+  constructor(
+    private readonly options: {
+      store: DatabaseTrainingStore;
+      config: TrainingConfig;
+      targets: ReadonlyMap<string, ComputeTarget>;
+      queues: TrainingQueues;
+      tracking: TrackingService;
+      /** MLFLOW_TRACKING_URI as jobs see it. */
+      trackingUri: string;
+      logger: LoggerService;
+    },
+  ) {
+    this.pools = new Map(options.config.pools.map(p => [p.name, p]));
+    this.profiles = new Map(options.config.profiles.map(p => [p.name, p]));
+  }
+
+  async submit(caller: Caller, input: unknown): Promise<TrainingJob> {
+    const parsed = jobSpecSchema.safeParse(input);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new InputError(
+        `Invalid job spec: ${issue.path.join('.') || 'spec'}: ${issue.message}`,
+      );
+    }
+    const raw = parsed.data;
+    const profile = raw.profile ? this.profiles.get(raw.profile) : undefined;
+    if (raw.profile && !profile) {
+      throw new InputError(
+        `Invalid job spec: profile: unknown training profile '${
+          raw.profile
+        }' (known: ${[...this.profiles.keys()].join(', ') || 'none'})`,
+      );
+    }
+    if (raw.pool && !this.pools.has(raw.pool)) {
+      throw new InputError(
+        `Invalid job spec: pool: unknown GPU pool '${raw.pool}' (known: ${
+          [...this.pools.keys()].join(', ') || 'none'
+        })`,
+      );
+    }
+    if (!raw.pool && !profile) {
+      throw new InputError(
+        'Invalid job spec: profile: name a training profile or a pool',
+      );
+    }
+    const candidatePools = raw.pool
+      ? [this.pools.get(raw.pool)!]
+      : profile!.pools.map(name => this.pools.get(name)!);
+    const gpus = raw.resources?.gpus ?? profile?.defaults.gpus ?? 1;
+    if (profile && gpus > profile.limits.maxGpus) {
+      throw new InputError(
+        `Invalid job spec: resources.gpus: profile '${profile.name}' allows at most ${profile.limits.maxGpus} GPUs, the job asks for ${gpus}`,
+      );
+    }
+    const largest = Math.max(...candidatePools.map(p => p.capacityGpus));
+    if (gpus > largest) {
+      throw new InputError(
+        `Invalid job spec: resources.gpus: the job asks for ${gpus} GPUs; the largest of its pools (${candidatePools
+          .map(p => p.name)
+          .join(', ')}) has ${largest}`,
+      );
+    }
+    for (const pool of candidatePools) {
+      if (!this.options.targets.has(pool.target)) {
+        throw new InputError(
+          `Invalid job spec: pool: pool '${pool.name}' runs on compute target '${pool.target}', which is not enabled`,
+        );
+      }
+    }
+    for (const name of Object.keys(raw.env ?? {})) {
+      if (RESERVED_ENV.test(name))
+        throw new InputError(
+          `Invalid job spec: env.${name}: set by the platform`,
+        );
+    }
+    const spec: JobSpec = {
+      ...raw,
+      resources: { ...raw.resources, gpus },
+      spotAllowed: raw.spotAllowed ?? profile?.defaults.spotAllowed ?? false,
+      maxRuntimeSeconds:
+        raw.maxRuntimeSeconds ?? profile?.defaults.maxRuntimeSeconds,
+      checkpoint: {
+        ...raw.checkpoint,
+        intervalSeconds:
+          raw.checkpoint?.intervalSeconds ??
+          profile?.defaults.checkpointIntervalSeconds,
+      },
+    };
+
+    // Fails fast (503) while Redis is down, before anything is written.
+    await this.options.queues.requestAdmission();
+    const run = await this.createRun(caller, spec);
+    const job = await this.options.store.insertJob({
+      owner: caller.owner,
+      spec,
+      gpus,
+      priority: spec.priority ?? 0,
+      spotAllowed: spec.spotAllowed ?? false,
+      maxRetries: spec.maxRetries ?? 0,
+      profile: profile?.name,
+      requestedPool: raw.pool,
+      submittedBy: caller.userId,
+      experimentId: run.info.experimentId,
+      runId: run.info.runId,
+    });
+    await this.options.queues.requestAdmission().catch(() => {}); // the tick catches up otherwise
+    return job;
+  }
+
+  async getJob(jobId: string): Promise<TrainingJobDetails> {
+    const { store } = this.options;
+    const job = await store.getJob(jobId);
+    if (!job) throw new NotFoundError(`No training job ${jobId}`);
+    const [attempts, events] = await Promise.all([
+      store.attempts(jobId),
+      store.events(jobId),
+    ]);
+    return {
+      ...job,
+      attempts,
+      events,
+      queuePosition:
+        job.status === 'PENDING' ? await store.queuePosition(job) : undefined,
+    };
+  }
+
+  async listJobs(filter: {
+    owner?: string;
+    status?: string;
+  }): Promise<TrainingJob[]> {
+    const statuses = filter.status
+      ? (filter.status.split(',') as JobStatus[])
+      : undefined;
+    return this.options.store.listJobs({
+      owner: filter.owner,
+      statuses,
+      limit: 500,
+    });
+  }
+
+  async listPools(): Promise<GpuPoolSummary[]> {
+    const usage = await this.options.store.usageByPool();
+    return this.options.config.pools.map(pool => ({
+      name: pool.name,
+      target: pool.target,
+      region: pool.region,
+      gpuType: pool.gpuType,
+      spot: pool.spot,
+      capacityGpus: pool.capacityGpus,
+      usedGpus: usage.get(pool.name)?.used ?? 0,
+      pendingJobs: usage.get(pool.name)?.pending ?? 0,
+      compliance: pool.compliance,
+    }));
+  }
+
+  listProfiles(): TrainingProfile[] {
+    return this.options.config.profiles;
+  }
+
+  async cancel(caller: Caller, jobId: string): Promise<TrainingJob> {
+    const { store } = this.options;
+    const job = await store.getJob(jobId);
+    if (!job) throw new NotFoundError(`No training job ${jobId}`);
+    if (job.owner !== caller.owner && job.submittedBy !== caller.userId) {
+      throw new NotAllowedError(
+        `${caller.userId ?? 'The caller'} may not cancel a job of ${job.owner}`,
+      );
+    }
+    if (FINAL_JOB_STATUSES.includes(job.status)) {
+      throw new ConflictError(`Job ${jobId} is already ${job.status}`);
+    }
+    const attempt = await store.activeAttemptOf(jobId);
+    if (attempt)
+      await store.updateAttempt(attempt.attemptId, {
+        state: 'CANCELLED',
+        endedAt: Date.now(),
+        exitReason: 'cancelled',
+      });
+    await store.jobTransition(
+      jobId,
+      ['PENDING', 'ADMITTED', 'DISPATCHING', 'RUNNING'],
+      'CANCELLED',
+      'cancelled',
+      `Cancelled by ${caller.userId ?? 'a client'}`,
+    );
+    if (attempt)
+      await this.targetOf(attempt.target).cancel(attempt.externalName);
+    await this.options.queues.requestAdmission().catch(() => {});
+    return (await store.getJob(jobId))!;
+  }
+
+  /** Simulates a spot reclaim of a running job on the local target, to exercise resume. */
+  async simulatePreemption(jobId: string): Promise<void> {
+    const attempt = await this.options.store.activeAttemptOf(jobId);
+    const target = attempt && this.targetOf(attempt.target);
+    if (!attempt || !(target instanceof LocalComputeTarget)) {
+      throw new InputError(
+        `Job ${jobId} has no running attempt on the local target`,
+      );
+    }
+    await target.preempt(attempt.externalName);
+  }
+
+  async logs(jobId: string, tailLines: number): Promise<string> {
+    const attempts = await this.options.store.attempts(jobId);
+    const last = attempts[attempts.length - 1];
+    if (!last) return '';
+    const target = this.options.targets.get(last.target);
+    return target?.logs ? target.logs(last.externalName, { tailLines }) : '';
+  }
+
+  /** One admission cycle under the admission lock; dispatches and preemptions after commit. */
+  async runAdmissionCycle(): Promise<void> {
+    const { store, config } = this.options;
+    const admitted: string[] = [];
+    const victims: Array<{ jobId: string; message: string }> = [];
+    await store.withAdmissionLock(async tx => {
+      const pending = await store.pendingJobs(
+        tx,
+        profile => this.profiles.get(profile)?.pools ?? [],
+      );
+      if (pending.length === 0) return;
+      const decisions = decideAdmissions({
+        pending,
+        holdings: await store.holdings(tx),
+        pools: config.pools,
+        quotas: config.quotas,
+        teamWeights: config.teamWeights,
+        budgetHold: () => undefined, // filled by the cost domain
+      });
+      for (const decision of decisions) {
+        if (decision.kind === 'admit') {
+          await store.markAdmitted(tx, decision.jobId, decision.pool);
+          admitted.push(decision.jobId);
+        } else if (decision.kind === 'pending') {
+          await store.markPending(
+            tx,
+            decision.jobId,
+            decision.reason,
+            decision.message,
+          );
+        } else {
+          await store.markPending(
+            tx,
+            decision.jobId,
+            'priority',
+            decision.message,
+          );
+          victims.push(
+            ...decision.victims.map(jobId => ({
+              jobId,
+              message: decision.message,
+            })),
+          );
+        }
+      }
+    });
+    for (const jobId of admitted) {
+      await this.options.queues.requestDispatch(
+        jobId,
+        (await store.attemptCount(jobId)) + 1,
+      );
+    }
+    for (const victim of victims)
+      await this.preempt(victim.jobId, victim.message);
+  }
+
+  async dispatch(jobId: string): Promise<void> {
+    const { store } = this.options;
+    const job = await store.getJob(jobId);
+    if (!job || !['ADMITTED', 'DISPATCHING'].includes(job.status) || !job.pool)
+      return;
+    const pool = this.pools.get(job.pool)!;
+    const target = this.targetOf(pool.target);
+    const attempt = await store.startAttempt(job, pool);
+    const { externalId } = await target.dispatch({
+      externalName: attempt.externalName,
+      jobId,
+      attemptId: attempt.attemptId,
+      pool,
+      image: job.spec.image,
+      command: job.spec.command,
+      env: {
+        ...job.spec.env,
+        MLFLOW_TRACKING_URI: this.options.trackingUri,
+        ...(job.runId && { MLFLOW_RUN_ID: job.runId }),
+        ...(job.experimentId && { MLFLOW_EXPERIMENT_ID: job.experimentId }),
+        ML_JOB_ID: jobId,
+        ML_JOB_ATTEMPT: String(attempt.attemptNumber),
+      },
+      secretEnv: job.spec.secretEnv ?? [],
+      resources: job.spec.resources,
+      maxRuntimeSeconds: job.spec.maxRuntimeSeconds,
+      // One checkpoint location per job, so every attempt resumes where the last stopped.
+      checkpoint: {
+        uri: job.spec.checkpoint?.uri ?? `.data/checkpoints/${jobId}`,
+        intervalSeconds: job.spec.checkpoint?.intervalSeconds,
+      },
+    });
+    await store.updateAttempt(attempt.attemptId, {
+      state: 'PENDING',
+      externalId,
+    });
+    await store.jobTransition(
+      jobId,
+      ['DISPATCHING'],
+      'RUNNING',
+      'dispatched',
+      `Dispatched to ${pool.target} as ${attempt.externalName}`,
+      {},
+      attempt.attemptId,
+    );
+  }
+
+  async dispatchFailed(jobId: string, error: Error): Promise<void> {
+    const attempt = await this.options.store.activeAttemptOf(jobId);
+    if (attempt)
+      await this.options.store.updateAttempt(attempt.attemptId, {
+        state: 'FAILED',
+        endedAt: Date.now(),
+        exitReason: error.message,
+      });
+    await this.options.store.jobTransition(
+      jobId,
+      ['ADMITTED', 'DISPATCHING'],
+      'FAILED',
+      'dispatch-failed',
+      `Dispatch failed: ${error.message}`,
+    );
+    await this.options.queues.requestAdmission().catch(() => {});
+  }
+
+  /** The periodic work: follow every active attempt, re-queue lost dispatches, admit. */
+  async tick(): Promise<void> {
+    const { store } = this.options;
+    for (const attempt of await store.activeAttempts()) {
+      await this.follow(attempt).catch(error =>
+        this.options.logger.warn(
+          `Could not follow attempt ${attempt.attemptId}: ${error}`,
+        ),
+      );
+    }
+    // The row is the truth: admitted jobs whose dispatch Redis lost are queued again.
+    for (const jobId of await store.jobIdsWithStatus(['ADMITTED'])) {
+      await this.options.queues.requestDispatch(
+        jobId,
+        (await store.attemptCount(jobId)) + 1,
+      );
+    }
+    await this.runAdmissionCycle();
+  }
+
+  private async follow(attempt: ActiveAttempt) {
+    const status = await this.targetOf(attempt.target).status(
+      attempt.externalName,
+    );
+    await this.apply(attempt, status);
+  }
+
+  private async apply(attempt: ActiveAttempt, status: ExternalJobStatus) {
+    const { store } = this.options;
+    const ended = {
+      endedAt: status.finishedAt?.getTime() ?? Date.now(),
+      billableSeconds: status.billableSeconds,
+      instanceType: status.instanceType,
+    };
+    switch (status.state) {
+      case 'pending':
+        return;
+      case 'running':
+        if (attempt.state !== 'RUNNING') {
+          await store.updateAttempt(attempt.attemptId, {
+            state: 'RUNNING',
+            startedAt: status.startedAt?.getTime() ?? Date.now(),
+            instanceType: status.instanceType,
+          });
+          await store.recordEvent(
+            attempt.jobId,
+            'running',
+            'RUNNING',
+            `Attempt ${attempt.attemptNumber} is running on ${attempt.pool}`,
+            attempt.attemptId,
+          );
+        }
+        return;
+      case 'succeeded':
+        await store.updateAttempt(attempt.attemptId, {
+          state: 'SUCCEEDED',
+          ...ended,
+        });
+        await store.jobTransition(
+          attempt.jobId,
+          ['RUNNING', 'DISPATCHING'],
+          'SUCCEEDED',
+          'succeeded',
+          `Attempt ${attempt.attemptNumber} succeeded`,
+          {},
+          attempt.attemptId,
+        );
+        break;
+      case 'preempted':
+        await store.updateAttempt(attempt.attemptId, {
+          state: 'PREEMPTED',
+          exitReason: status.reason,
+          ...ended,
+        });
+        await store.jobTransition(
+          attempt.jobId,
+          ['RUNNING', 'DISPATCHING'],
+          'PENDING',
+          'preempted',
+          `Preempted (${
+            status.reason ?? 'capacity reclaimed'
+          }); it resumes from its checkpoint when admitted again`,
+          { pool: null },
+          attempt.attemptId,
+        );
+        break;
+      case 'failed':
+      case 'not-found': {
+        // A just-created attempt may not be visible yet: its dispatch is retried, not failed.
+        if (status.state === 'not-found' && attempt.state === 'DISPATCHING')
+          return;
+        const lost = status.state === 'not-found';
+        const reason =
+          status.reason ?? (lost ? 'the external job disappeared' : 'failed');
+        await store.updateAttempt(attempt.attemptId, {
+          state: lost ? 'LOST' : 'FAILED',
+          exitReason: reason,
+          ...ended,
+        });
+        const tries = await store.attemptCount(attempt.jobId);
+        if (tries <= attempt.maxRetries) {
+          await store.jobTransition(
+            attempt.jobId,
+            ['RUNNING', 'DISPATCHING'],
+            'PENDING',
+            'retrying',
+            `Attempt ${attempt.attemptNumber} ${
+              lost ? 'was lost' : 'failed'
+            } (${reason}); retrying (${tries} of ${
+              attempt.maxRetries + 1
+            } tries used)`,
+            { pool: null },
+            attempt.attemptId,
+          );
+        } else {
+          await store.jobTransition(
+            attempt.jobId,
+            ['RUNNING', 'DISPATCHING'],
+            'FAILED',
+            'failed',
+            `Attempt ${attempt.attemptNumber} ${
+              lost ? 'was lost' : 'failed'
+            }: ${reason}`,
+            {},
+            attempt.attemptId,
+          );
+        }
+        break;
+      }
+      default:
+        return;
+    }
+    await this.options.queues.requestAdmission().catch(() => {});
+  }
+
+  /** Stops a running job to give its GPUs back; it returns to the queue. */
+  private async preempt(jobId: string, message: string) {
+    const { store } = this.options;
+    const attempt = await store.activeAttemptOf(jobId);
+    if (!attempt) return;
+    await store.updateAttempt(attempt.attemptId, {
+      state: 'PREEMPTED',
+      endedAt: Date.now(),
+      exitReason: message,
+    });
+    await store.jobTransition(
+      jobId,
+      ['RUNNING', 'DISPATCHING'],
+      'PENDING',
+      'preempted',
+      `Preempted: ${message}; it resumes from its checkpoint when admitted again`,
+      { pool: null },
+      attempt.attemptId,
+    );
+    await this.targetOf(attempt.target).cancel(attempt.externalName);
+  }
+
+  private async createRun(caller: Caller, spec: JobSpec) {
+    const { tracking } = this.options;
+    let experimentId = '0';
+    if (spec.experiment) {
+      experimentId = /^\d+$/.test(spec.experiment)
+        ? spec.experiment
+        : await tracking
+            .getExperimentByName(caller, spec.experiment)
+            .then(e => e.experimentId)
+            .catch(async error => {
+              if (error.name !== 'NotFoundError') throw error;
+              return tracking.createExperiment(caller, {
+                name: spec.experiment,
+              });
+            });
+    }
+    return tracking.createRun(caller, {
+      experimentId,
+      runName: spec.name,
+      tags: [{ key: 'ml.platform/source', value: 'training-job' }],
+    });
+  }
+
+  private targetOf(id: string): ComputeTarget {
+    const target = this.options.targets.get(id);
+    if (!target) throw new Error(`Compute target '${id}' is not enabled`);
+    return target;
+  }
+}

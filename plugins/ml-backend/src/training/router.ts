@@ -1,0 +1,77 @@
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { InputError } from '@backstage/errors';
+import { Caller } from '../tracking/TrackingService';
+import { TrainingService } from './TrainingService';
+
+/**
+ * The training API under `/api/ml/training`: submit, list, explain, cancel, logs.
+ *
+ * @internal
+ */
+export function createTrainingRouter(options: {
+  training: TrainingService;
+  resolveCaller: (req: Request) => Promise<Caller>;
+  /** The local target's preemption simulation, for demos and resume tests. */
+  allowSimulatedPreemption: boolean;
+}): express.Router {
+  const { training, resolveCaller } = options;
+  const router = Router();
+  router.use(express.json({ limit: '256kb' }));
+
+  router.get('/training/pools', async (_req, res) => {
+    res.json({ items: await training.listPools() });
+  });
+
+  router.get('/training/profiles', async (_req, res) => {
+    res.json({ items: training.listProfiles() });
+  });
+
+  router.get('/training/jobs', async (req, res) => {
+    const owner =
+      typeof req.query.owner === 'string' ? req.query.owner : undefined;
+    const status =
+      typeof req.query.status === 'string' ? req.query.status : undefined;
+    res.json({ items: await training.listJobs({ owner, status }) });
+  });
+
+  router.post('/training/jobs', async (req, res) => {
+    res
+      .status(201)
+      .json(await training.submit(await resolveCaller(req), req.body));
+  });
+
+  router.get('/training/jobs/:jobId', async (req, res) => {
+    res.json(await training.getJob(req.params.jobId));
+  });
+
+  router.post('/training/jobs/:jobId/cancel', async (req, res) => {
+    res.json(await training.cancel(await resolveCaller(req), req.params.jobId));
+  });
+
+  router.get('/training/jobs/:jobId/logs', async (req, res) => {
+    const tailLines = Number(req.query.tailLines ?? 500);
+    if (
+      !Number.isSafeInteger(tailLines) ||
+      tailLines < 1 ||
+      tailLines > 10000
+    ) {
+      throw new InputError('tailLines must be an integer between 1 and 10000');
+    }
+    await training.getJob(req.params.jobId);
+    res.json({ text: await training.logs(req.params.jobId, tailLines) });
+  });
+
+  router.post('/training/jobs/:jobId/preempt', async (req, res) => {
+    if (!options.allowSimulatedPreemption) {
+      throw new InputError(
+        'Simulated preemption is only available with the local target',
+      );
+    }
+    await resolveCaller(req);
+    await training.simulatePreemption(req.params.jobId);
+    res.status(202).json({});
+  });
+
+  return router;
+}

@@ -9,8 +9,14 @@
  *     node examples/training/logistic_regression.ts --experiment demo/churn --lr 0.1 --epochs 30
  *
  * Inside a portal training job MLFLOW_RUN_ID is set and the script logs to that run.
+ * With CHECKPOINT_DIR set (the platform sets it per job) it saves its state every
+ * CHECKPOINT_INTERVAL_SECONDS and on SIGTERM (a preemption notice), and resumes from the
+ * latest checkpoint when started again, so a preempted job loses at most one interval.
  * Runs on Node 22.18+/24 (type stripping); no dependencies.
  */
+
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 type Args = {
   experiment: string;
@@ -22,7 +28,24 @@ type Args = {
   features: number;
   seed: number;
   runName?: string;
+  /** Slows each epoch down, to watch a job run (and preempt it) in the portal. */
+  epochDelayMs: number;
 };
+
+type Checkpoint = { epoch: number; w: number[]; b: number };
+
+/** Writes atomically: a preemption mid-write never leaves a torn checkpoint. */
+function saveCheckpoint(dir: string, checkpoint: Checkpoint) {
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, 'checkpoint.json');
+  writeFileSync(`${path}.tmp`, JSON.stringify(checkpoint));
+  renameSync(`${path}.tmp`, path);
+}
+
+function loadCheckpoint(dir: string | undefined): Checkpoint | undefined {
+  const path = dir && join(dir, 'checkpoint.json');
+  return path && existsSync(path) ? JSON.parse(readFileSync(path, 'utf8')) : undefined;
+}
 
 function parseArgs(argv: string[]): Args {
   const get = (name: string, fallback: string) => {
@@ -39,6 +62,7 @@ function parseArgs(argv: string[]): Args {
     features: Number(get('features', '8')),
     seed: Number(get('seed', '7')),
     runName: argv.includes('--run-name') ? get('run-name', '') : undefined,
+    epochDelayMs: Number(get('epoch-delay-ms', '0')),
   };
 }
 
@@ -198,10 +222,13 @@ async function main() {
   const train = { x: data.x.slice(0, split), y: data.y.slice(0, split) };
   const validation = { x: data.x.slice(split), y: data.y.slice(split) };
 
+  const checkpointDir = process.env.CHECKPOINT_DIR;
+  const resumed = loadCheckpoint(checkpointDir);
+  // Params are immutable in MLflow: a resumed attempt logs them again with the same values.
   await mlflow.call('POST', 'runs/log-batch', {
     run_id: runId,
     params: Object.entries(args)
-      .filter(([k, v]) => k !== 'experiment' && k !== 'runName' && v !== undefined)
+      .filter(([k, v]) => !['experiment', 'runName', 'epochDelayMs'].includes(k) && v !== undefined)
       .map(([key, value]) => ({ key, value: String(value) })),
     tags: [{ key: 'model_type', value: 'logistic_regression' }],
   });
@@ -221,11 +248,27 @@ async function main() {
     ],
   });
 
-  const random = rng(args.seed + 1);
-  const w = Array.from({ length: args.features }, () => 0.01 * gaussian(random));
+  let w = Array.from({ length: args.features }, () => 0.01 * gaussian(rng(args.seed + 1)));
   let b = 0;
+  let firstEpoch = 0;
+  if (resumed) {
+    ({ w, b } = resumed);
+    firstEpoch = resumed.epoch + 1;
+    process.stdout.write(`resumed from checkpoint at epoch ${resumed.epoch}\n`);
+  }
+  let current: Checkpoint | undefined = resumed;
+  let lastSave = Date.now();
+  const intervalMs = Number(process.env.CHECKPOINT_INTERVAL_SECONDS ?? '60') * 1000;
+  // A preemption notice: save what we have and stop; the next attempt resumes from here.
+  process.once('SIGTERM', () => {
+    if (checkpointDir && current) saveCheckpoint(checkpointDir, current);
+    process.stdout.write(`SIGTERM: checkpoint saved at epoch ${current?.epoch ?? 'none'}, exiting\n`);
+    process.exit(143);
+  });
   try {
-    for (let epoch = 0; epoch < args.epochs; epoch++) {
+    for (let epoch = firstEpoch; epoch < args.epochs; epoch++) {
+      // Seeded per epoch, so a resumed run shuffles exactly as an uninterrupted one.
+      const random = rng(args.seed * 1000 + epoch);
       const order = shuffled(train.x.length, random);
       for (let start = 0; start < order.length; start += args.batchSize) {
         const batch = order.slice(start, start + args.batchSize);
@@ -252,6 +295,13 @@ async function main() {
           ['val_auc', v.auc],
         ].map(([key, value]) => ({ key, value, timestamp, step: epoch })),
       });
+      process.stdout.write(`epoch ${epoch}: val_loss=${v.loss.toFixed(4)} val_auc=${v.auc.toFixed(4)}\n`);
+      current = { epoch, w: [...w], b };
+      if (checkpointDir && Date.now() - lastSave >= intervalMs) {
+        saveCheckpoint(checkpointDir, current);
+        lastSave = Date.now();
+      }
+      if (args.epochDelayMs > 0) await new Promise(r => setTimeout(r, args.epochDelayMs));
     }
     const uploaded = await mlflow.uploadArtifact(
       artifactUri,

@@ -22,6 +22,9 @@ backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(permissionModuleMlPlatformPolicy);
 
 backend.add(import('@ml-portal/plugin-ml-backend'));
+// Compute targets; each registers only when its `ml.targets.<id>` section is configured.
+backend.add(import('@ml-portal/plugin-ml-backend-module-kubernetes'));
+backend.add(import('@ml-portal/plugin-ml-backend-module-sagemaker'));
 
 backend.start().catch(error => {
   // One line, not a stack: start-up fails on missing prerequisites (Redis, database).

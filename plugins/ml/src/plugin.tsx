@@ -61,12 +61,6 @@ const domains: Array<MlDomain & { path: string }> = [
       'The feature catalog lists entities, feature views and feature services imported from your Feast registry.',
   },
   {
-    path: 'training',
-    title: 'No training jobs yet',
-    description:
-      'Training jobs submitted to GPU pools appear here, with their queue position and why they are pending.',
-  },
-  {
     path: 'deployments',
     title: 'No deployments yet',
     description:
@@ -80,7 +74,17 @@ const domains: Array<MlDomain & { path: string }> = [
   },
 ];
 
-const domainTabs = domains.map(domain =>
+const trainingTab = SubPageBlueprint.make({
+  name: 'training',
+  params: {
+    path: 'training',
+    title: 'Training',
+    loader: () =>
+      import('./components/training/TrainingTab').then(m => <m.TrainingTab />),
+  },
+});
+
+const [modelsTab, featuresTab, ...laterDomainTabs] = domains.map(domain =>
   SubPageBlueprint.make({
     name: domain.path,
     params: {
@@ -104,5 +108,14 @@ export const mlPlugin = createFrontendPlugin({
   title: 'ML Platform',
   icon: <MemoryIcon />,
   routes: { root: rootRouteRef },
-  extensions: [mlApi, mlPage, overviewTab, experimentsTab, ...domainTabs],
+  extensions: [
+    mlApi,
+    mlPage,
+    overviewTab,
+    experimentsTab,
+    modelsTab,
+    featuresTab,
+    trainingTab,
+    ...laterDomainTabs,
+  ],
 });

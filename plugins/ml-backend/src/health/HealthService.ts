@@ -4,7 +4,7 @@ import {
   MlDependencyHealth,
   MlHealthResponse,
 } from '@ml-portal/plugin-ml-common';
-import { RedisConnection } from '../redis/RedisConnection';
+import { RedisConnection, waitForReady } from '../redis/RedisConnection';
 
 const PROBE_TIMEOUT_MS = 2000;
 
@@ -27,7 +27,7 @@ export class HealthService {
     const [database, redisHealth] = await Promise.all([
       probe(() => knex.raw('select 1')),
       probe(async () => {
-        await whenReady(this.redisClient);
+        await waitForReady(this.redisClient, PROBE_TIMEOUT_MS);
         return this.redisClient.ping();
       }),
     ]);
@@ -63,25 +63,6 @@ async function probe(fn: () => Promise<unknown>): Promise<MlDependencyHealth> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Resolves once the client is connected; rejects with the connection error if that comes first. */
-function whenReady(client: Redis): Promise<void> {
-  if (client.status === 'ready') {
-    return Promise.resolve();
-  }
-  return new Promise((resolve, reject) => {
-    const onReady = () => {
-      client.off('error', onError);
-      resolve();
-    };
-    const onError = (error: Error) => {
-      client.off('ready', onReady);
-      reject(error);
-    };
-    client.once('ready', onReady);
-    client.once('error', onError);
-  });
 }
 
 function elapsed(started: number) {

@@ -74,10 +74,18 @@ export class RedisConnection {
   }
 
   async close(): Promise<void> {
+    // quit() waits for a connection that may never come; a client that is not connected
+    // is simply dropped, and a connected one gets a bounded chance to quit cleanly.
     await Promise.allSettled(
-      [...this.clients].map(client =>
-        client.quit().catch(() => client.disconnect()),
-      ),
+      [...this.clients].map(async client => {
+        if (client.status === 'ready') {
+          await Promise.race([
+            client.quit().catch(() => {}),
+            new Promise(resolve => setTimeout(resolve, 2000).unref()),
+          ]);
+        }
+        client.disconnect();
+      }),
     );
     this.clients.clear();
     if (this.child && this.child.exitCode === null) {
@@ -86,6 +94,36 @@ export class RedisConnection {
       await exited;
     }
   }
+}
+
+/**
+ * Resolves once the client is connected; rejects with the connection error, or after
+ * `timeoutMs`. BullMQ itself waits for a connection forever, which an HTTP handler must
+ * not do.
+ *
+ * @internal
+ */
+export function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') {
+    return Promise.resolve();
+  }
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('error', onError);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const onError = (error: Error) => done(error);
+    const timer = setTimeout(
+      () => done(new Error(`Redis did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    client.once('ready', onReady);
+    client.once('error', onError);
+  });
 }
 
 /** True when a Redis at `url` answers PING within `timeoutMs`. */

@@ -1,7 +1,8 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ServiceUnavailableError } from '@backstage/errors';
 import { Job, Queue, Worker } from 'bullmq';
-import { RedisConnection } from '../redis/RedisConnection';
+import { Redis } from 'ioredis';
+import { RedisConnection, waitForReady } from '../redis/RedisConnection';
 
 /** What the workers do; the queues carry ids only, the rows hold the truth. @internal */
 export type TrainingHandlers = {
@@ -33,6 +34,8 @@ export class TrainingQueues {
   private readonly dispatchQueue: Queue;
   private readonly tickQueue: Queue;
   private readonly workers: Worker[] = [];
+  private retryTimer?: NodeJS.Timeout;
+  private readonly producer: Redis;
 
   constructor(
     private readonly options: {
@@ -42,12 +45,19 @@ export class TrainingQueues {
     },
   ) {
     const connection = options.redis.createClient('producer');
-    const queue = (name: string) =>
-      new Queue(name, {
+    this.producer = connection;
+    const queue = (name: string) => {
+      const q = new Queue(name, {
         connection,
         prefix: options.prefix ?? 'ml',
         defaultJobOptions: DEFAULT_JOB_OPTIONS,
       });
+      // Connection errors reach callers as 503s and the health check; no console noise.
+      q.on('error', error =>
+        options.logger.debug(`${name} queue: ${error.message}`),
+      );
+      return q;
+    };
     this.admissionQueue = queue('training-admission');
     this.dispatchQueue = queue('training-dispatch');
     this.tickQueue = queue('training-tick');
@@ -105,24 +115,46 @@ export class TrainingQueues {
       }
     });
     worker('training-tick', 1, () => handlers.tick());
-    await this.tickQueue.upsertJobScheduler(
-      'training-tick',
-      { every: tickEveryMs },
-      { name: 'tick' },
-    );
+    // Never block start-up on Redis: schedule the tick when Redis answers, retrying.
+    const schedule = () => {
+      this.tickQueue
+        .upsertJobScheduler(
+          'training-tick',
+          { every: tickEveryMs },
+          { name: 'tick' },
+        )
+        .catch(error => {
+          logger.warn(
+            `Could not schedule the training tick, retrying in 5 s: ${error.message}`,
+          );
+          this.retryTimer = setTimeout(schedule, 5000);
+          this.retryTimer.unref();
+        });
+    };
+    schedule();
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled(this.workers.map(w => w.close()));
-    await Promise.allSettled([
-      this.admissionQueue.close(),
-      this.dispatchQueue.close(),
-      this.tickQueue.close(),
-    ]);
+    clearTimeout(this.retryTimer);
+    // Workers finish their current job; without Redis there is nothing to finish and
+    // close() would wait for a connection forever, so force it and bound every step.
+    const force = this.producer.status !== 'ready';
+    const bounded = (p: Promise<unknown>) =>
+      Promise.race([
+        p,
+        new Promise(resolve => setTimeout(resolve, 2000).unref()),
+      ]);
+    await Promise.allSettled(this.workers.map(w => bounded(w.close(force))));
+    await Promise.allSettled(
+      [this.admissionQueue, this.dispatchQueue, this.tickQueue].map(q =>
+        bounded(q.close()),
+      ),
+    );
   }
 
   private async produce(add: () => Promise<unknown>) {
     try {
+      await waitForReady(this.producer, 1000);
       await add();
     } catch (error) {
       throw new ServiceUnavailableError(

@@ -1,0 +1,727 @@
+/*
+ * Benchmark (not a test) of the MLflow-compatible tracking API of the ml backend plugin.
+ *
+ *   npm run bench:tracking            (from the repository root)
+ *
+ * This process is the load generator. It creates a fresh PostgreSQL database
+ * `ml_bench_<timestamp>`, starts the backend with only the ml plugin (bench/server.ts)
+ * as a child process on a free 127.0.0.1 port, drives it over HTTP, and at the end kills
+ * the child and drops the database, on failure and on Ctrl-C too (ML_BENCH_KEEP_DB=1
+ * keeps the database for EXPLAIN ANALYZE afterwards; its name is printed).
+ *
+ * Bulk data for the read figures (100k- and 1M-point series, 100k runs) is written
+ * straight into PostgreSQL with INSERT ... SELECT generate_series, then VACUUM ANALYZE.
+ *
+ * Prerequisites: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth; PGPORT,
+ * PGUSER, PGPASSWORD are honoured) and Redis (REDIS_URL, default redis://127.0.0.1:6379).
+ *
+ * Prints one labelled line per figure, then, as the last line, one JSON object with the
+ * keys ingest_points_per_s_c1, ingest_points_per_s_c4, history_100k_ms,
+ * history_1m_downsampled_ms, search_100k_runs_ms, copy_rows_per_s, backend_rss_mb.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+// @ts-ignore -- the repo has no @types/pg; only Client is used, as any.
+import { Client } from 'pg';
+
+const BENCH_DIR = __dirname;
+const REPO_ROOT = resolve(BENCH_DIR, '../../..');
+
+const PG = {
+  host: '127.0.0.1',
+  port: Number(process.env.PGPORT ?? 5432),
+  user: process.env.PGUSER ?? 'postgres',
+  password: process.env.PGPASSWORD,
+};
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+// Workload sizes (bounded; the whole run stays within a few minutes on 2 cores).
+const POINTS_PER_REQUEST = 1000; // 10 keys x 100 steps
+const KEYS_PER_REQUEST = 10;
+const STEPS_PER_REQUEST = POINTS_PER_REQUEST / KEYS_PER_REQUEST;
+const C1_REQUESTS = 200; // 200k points, 1 client
+const C4_CLIENTS = 4;
+const C4_REQUESTS_PER_CLIENT = 100; // 4 x 100k points
+const WARMUP_REQUESTS = 5;
+const HISTORY_POINTS = 100_000;
+const DOWNSAMPLED_POINTS = 1_000_000;
+const SEARCH_RUNS = 100_000;
+const SAMPLES = 5;
+const RSS_INTERVAL_MS = 200;
+const REQUEST_TIMEOUT_MS = 120_000;
+const STARTUP_TIMEOUT_MS = 120_000;
+const WATCHDOG_MS = 10 * 60_000; // a hard stop; a normal run takes about 1 minute
+
+const runStamp = new Date()
+  .toISOString()
+  .replace(/[-:T]/g, '')
+  .replace(/\..*/, '');
+const DB_NAME = `ml_bench_${runStamp}_${process.pid}`;
+const TOKEN = randomBytes(24).toString('hex');
+
+let child: ChildProcess | undefined;
+let childExited = false;
+let stopping = false;
+let dbCreated = false;
+const childLog: string[] = [];
+
+// ---------------------------------------------------------------------------------
+// Helpers
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', {
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
+
+function p50(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+const round = (n: number, digits = 1) => Number(n.toFixed(digits));
+
+function log(line: string) {
+  process.stdout.write(`${line}\n`);
+}
+
+function note(line: string) {
+  process.stderr.write(`[bench] ${line}\n`);
+}
+
+async function adminClient(database = 'postgres'): Promise<Client> {
+  const client = new Client({ ...PG, database });
+  await client.connect();
+  return client;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+function readRssMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds (user + system) the process has used so far. */
+function readCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the comm.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds of all `postgres` processes (the server is shared: approximate). */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== 'postgres') {
+        continue;
+      }
+    } catch {
+      continue;
+    }
+    total += readCpuSeconds(Number(entry)) ?? 0;
+  }
+  return total;
+}
+
+/** Samples the child's RSS every 200 ms until stopped; returns the maximum seen. */
+function sampleRss(pid: number) {
+  let max = readRssMb(pid) ?? 0;
+  const timer = setInterval(() => {
+    const rss = readRssMb(pid);
+    if (rss !== undefined && rss > max) max = rss;
+  }, RSS_INTERVAL_MS);
+  return {
+    stop(): number {
+      clearInterval(timer);
+      const rss = readRssMb(pid);
+      if (rss !== undefined && rss > max) max = rss;
+      return max;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------
+// HTTP client
+
+let baseUrl = '';
+const MLFLOW = '/api/ml/mlflow/api/2.0/mlflow';
+
+async function http(
+  method: 'GET' | 'POST',
+  path: string,
+  body?: string | object,
+): Promise<any> {
+  if (childExited) throw new Error('The bench backend has exited');
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${TOKEN}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
+    body:
+      body === undefined
+        ? undefined
+        : typeof body === 'string'
+        ? body
+        : JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const text = await response.text();
+  if (!response.ok) {
+    throw new Error(
+      `${method} ${path} answered ${response.status}: ${text.slice(0, 500)}`,
+    );
+  }
+  return JSON.parse(text);
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const start = performance.now();
+  const result = await fn();
+  return [performance.now() - start, result];
+}
+
+/** One warm-up call, then `SAMPLES` timed calls; each result is checked. */
+async function measure<T>(
+  fn: () => Promise<T>,
+  check: (result: T) => void,
+): Promise<number[]> {
+  check(await fn());
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const [ms, result] = await timed(fn);
+    check(result);
+    samples.push(ms);
+  }
+  return samples;
+}
+
+// ---------------------------------------------------------------------------------
+// Backend child
+
+async function startBackend(): Promise<void> {
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}`;
+  const env = {
+    ...process.env,
+    APP_CONFIG_backend_baseUrl: baseUrl,
+    APP_CONFIG_backend_listen_port: String(port),
+    APP_CONFIG_backend_database_client: 'pg',
+    APP_CONFIG_backend_database_connection: JSON.stringify({
+      host: PG.host,
+      port: PG.port,
+      user: PG.user,
+      ...(PG.password && { password: PG.password }),
+    }),
+    APP_CONFIG_backend_database_plugin_ml_connection_database: DB_NAME,
+    APP_CONFIG_ml_redis_url: REDIS_URL,
+    APP_CONFIG_ml_mlflow_allowUnauthenticated: 'true',
+    // The portal routes need a caller: a static service token for this run only.
+    APP_CONFIG_backend_auth_externalAccess: JSON.stringify([
+      { type: 'static', options: { token: TOKEN, subject: 'ml-bench' } },
+    ]),
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+  };
+  child = spawn(
+    process.execPath,
+    [
+      '--require',
+      '@backstage/cli/config/nodeTransform.cjs',
+      resolve(BENCH_DIR, 'server.ts'),
+      '--config',
+      resolve(BENCH_DIR, 'app-config.bench.yaml'),
+    ],
+    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const keep = (chunk: Buffer) => {
+    childLog.push(...chunk.toString().split('\n').filter(Boolean));
+    if (childLog.length > 200) childLog.splice(0, childLog.length - 200);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  child.once('exit', (code, signal) => {
+    childExited = true;
+    if (!stopping) note(`backend exited (code ${code}, signal ${signal})`);
+  });
+
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  for (;;) {
+    if (childExited)
+      throw new Error('The bench backend exited during start-up');
+    if (Date.now() > deadline) {
+      throw new Error(
+        `The bench backend did not answer within ${STARTUP_TIMEOUT_MS} ms`,
+      );
+    }
+    try {
+      const response = await fetch(`${baseUrl}/api/ml/health`, {
+        signal: AbortSignal.timeout(2000),
+      });
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise(r => setTimeout(r, 250));
+  }
+}
+
+async function stopBackend(): Promise<void> {
+  if (!child || childExited) return;
+  const exited = new Promise<void>(r => child!.once('exit', () => r()));
+  stopping = true;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+async function dropDatabase(): Promise<void> {
+  if (!dbCreated) return;
+  if (process.env.ML_BENCH_KEEP_DB === '1') {
+    note(
+      `ML_BENCH_KEEP_DB=1: keeping database ${DB_NAME}; drop it with DROP DATABASE "${DB_NAME}" WITH (FORCE)`,
+    );
+    return;
+  }
+  const admin = await adminClient();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
+    dbCreated = false;
+  } finally {
+    await admin.end();
+  }
+}
+
+let cleaning: Promise<void> | undefined;
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    try {
+      await stopBackend();
+    } catch (error) {
+      note(`stopping the backend failed: ${error}`);
+    }
+    try {
+      await dropDatabase();
+    } catch (error) {
+      note(`dropping database ${DB_NAME} failed: ${error}`);
+    }
+  })();
+  return cleaning;
+}
+
+// ---------------------------------------------------------------------------------
+// Workload
+
+let timestampClock = Date.now() - 10_000_000_000;
+
+/** A log-batch body: KEYS_PER_REQUEST keys x STEPS_PER_REQUEST steps, distinct timestamps. */
+function batchBody(runId: string, batchIndex: number): string {
+  const metrics = new Array(POINTS_PER_REQUEST);
+  let i = 0;
+  for (let s = 0; s < STEPS_PER_REQUEST; s++) {
+    const step = batchIndex * STEPS_PER_REQUEST + s;
+    for (let k = 0; k < KEYS_PER_REQUEST; k++) {
+      metrics[i++] = {
+        key: `train/metric_${k}`,
+        value: Math.random(),
+        timestamp: timestampClock++,
+        step,
+      };
+    }
+  }
+  return JSON.stringify({ run_id: runId, metrics });
+}
+
+async function createExperiment(name: string): Promise<string> {
+  const { experiment_id } = await http('POST', `${MLFLOW}/experiments/create`, {
+    name,
+  });
+  return experiment_id;
+}
+
+async function createRun(
+  experimentId: string,
+  runName: string,
+): Promise<string> {
+  const { run } = await http('POST', `${MLFLOW}/runs/create`, {
+    experiment_id: experimentId,
+    run_name: runName,
+    start_time: Date.now(),
+  });
+  return run.info.run_id;
+}
+
+async function ingest(
+  runIds: string[],
+  requestsPerClient: number,
+): Promise<{
+  points: number;
+  seconds: number;
+  rssMb: number;
+  cpuSeconds?: number;
+  pgCpuSeconds: number;
+}> {
+  // Bodies are built before the clock starts: the figure is the server's rate.
+  const bodies = runIds.map(runId =>
+    Array.from({ length: requestsPerClient }, (_, i) => batchBody(runId, i)),
+  );
+  const pid = child!.pid!;
+  const cpuBefore = readCpuSeconds(pid);
+  const pgCpuBefore = postgresCpuSeconds();
+  const rss = sampleRss(pid);
+  const start = performance.now();
+  let rssMb = 0;
+  try {
+    await Promise.all(
+      bodies.map(async clientBodies => {
+        for (const body of clientBodies) {
+          await http('POST', `${MLFLOW}/runs/log-batch`, body);
+        }
+      }),
+    );
+  } finally {
+    rssMb = rss.stop();
+  }
+  const seconds = (performance.now() - start) / 1000;
+  const cpuAfter = readCpuSeconds(pid);
+  const pgCpuSeconds = postgresCpuSeconds() - pgCpuBefore;
+  return {
+    points: runIds.length * requestsPerClient * POINTS_PER_REQUEST,
+    seconds,
+    rssMb,
+    cpuSeconds:
+      cpuBefore !== undefined && cpuAfter !== undefined
+        ? cpuAfter - cpuBefore
+        : undefined,
+    pgCpuSeconds,
+  };
+}
+
+async function main(): Promise<Record<string, number>> {
+  const watchdog = setTimeout(() => {
+    note(`watchdog: still running after ${WATCHDOG_MS / 60000} minutes`);
+    void cleanup().finally(() => process.exit(2));
+  }, WATCHDOG_MS);
+  watchdog.unref();
+
+  const totalStart = performance.now();
+  note(
+    `${cpus().length} CPUs, load average ${loadavg()
+      .map(l => l.toFixed(2))
+      .join(' ')} at start (other work on the machine skews the figures)`,
+  );
+  note(`database ${DB_NAME}`);
+  const admin = await adminClient();
+  try {
+    await admin.query(`CREATE DATABASE "${DB_NAME}"`);
+    dbCreated = true;
+  } finally {
+    await admin.end();
+  }
+
+  const [startMs] = await timed(startBackend);
+  note(
+    `backend pid ${child!.pid} listening at ${baseUrl} after ${fmt(
+      startMs,
+    )} ms`,
+  );
+  const db = await adminClient(DB_NAME);
+  try {
+    // -- 1. Ingest through log-batch -------------------------------------------------
+    const ingestExperiment = await createExperiment(`bench-ingest-${runStamp}`);
+    const warmRun = await createRun(ingestExperiment, 'warmup');
+    for (let i = 0; i < WARMUP_REQUESTS; i++) {
+      await http('POST', `${MLFLOW}/runs/log-batch`, batchBody(warmRun, i));
+    }
+    const rssIdleMb = readRssMb(child!.pid!) ?? 0;
+
+    const c1Run = await createRun(ingestExperiment, 'ingest-c1');
+    const c1 = await ingest([c1Run], C1_REQUESTS);
+    const c1Rate = c1.points / c1.seconds;
+    log(
+      `ingest c1: ${fmt(c1.points)} points in ${fmt(c1.seconds, 2)} s ` +
+        `(${C1_REQUESTS} log-batch requests x ${POINTS_PER_REQUEST} points, 1 client, 1 run; ` +
+        `CPU: backend ${fmt(c1.cpuSeconds ?? NaN, 1)} s, PostgreSQL ${fmt(
+          c1.pgCpuSeconds,
+          1,
+        )} s) = ${fmt(c1Rate)} points/s`,
+    );
+
+    const c4Runs: string[] = [];
+    for (let c = 0; c < C4_CLIENTS; c++) {
+      c4Runs.push(await createRun(ingestExperiment, `ingest-c4-${c}`));
+    }
+    const c4 = await ingest(c4Runs, C4_REQUESTS_PER_CLIENT);
+    const c4Rate = c4.points / c4.seconds;
+    log(
+      `ingest c4: ${fmt(c4.points)} points in ${fmt(c4.seconds, 2)} s ` +
+        `(${C4_CLIENTS} concurrent clients x ${C4_REQUESTS_PER_CLIENT} requests x ${POINTS_PER_REQUEST} points, one run each; ` +
+        `CPU: backend ${fmt(c4.cpuSeconds ?? NaN, 1)} s, PostgreSQL ${fmt(
+          c4.pgCpuSeconds,
+          1,
+        )} s) = ${fmt(c4Rate)} points/s`,
+    );
+    const rssMb = Math.max(c1.rssMb, c4.rssMb);
+    log(
+      `backend RSS: max ${fmt(rssMb, 1)} MB during ingest (VmRSS of pid ${
+        child!.pid
+      } every ${RSS_INTERVAL_MS} ms; ${fmt(rssIdleMb, 1)} MB after warm-up)`,
+    );
+
+    // Sanity: every point landed.
+    const { rows: landed } = await db.query(
+      'SELECT count(*)::int AS n FROM ml_metrics WHERE run_uuid = ANY($1)',
+      [[c1Run, ...c4Runs]],
+    );
+    if (landed[0].n !== c1.points + c4.points) {
+      throw new Error(
+        `Expected ${c1.points + c4.points} metric rows, found ${landed[0].n}`,
+      );
+    }
+
+    // -- 2. Bulk loads straight into PostgreSQL ------------------------------------
+    const readExperiment = await createExperiment(`bench-read-${runStamp}`);
+    const run1m = await createRun(readExperiment, 'history-1m');
+    const run100k = await createRun(readExperiment, 'history-100k');
+    const t0 = Date.now() - 1_000_000_000;
+
+    // 2a. 1M points into ml_metrics: the bulk-load figure and the downsampling input.
+    const loadSql = `INSERT INTO ml_metrics (run_uuid, key, value, is_nan, timestamp, step)
+       SELECT $1, $2, random(), false, $3::bigint + i, i FROM generate_series(0, $4::int - 1) AS i`;
+    const [loadMs] = await timed(() =>
+      db.query(loadSql, [run1m, 'loss', t0, DOWNSAMPLED_POINTS]),
+    );
+    const copyRate = DOWNSAMPLED_POINTS / (loadMs / 1000);
+    log(
+      `copy_rows_per_s: ${fmt(DOWNSAMPLED_POINTS)} rows in ${fmt(
+        loadMs,
+      )} ms into ml_metrics ` +
+        `(INSERT ... SELECT generate_series, one statement, PK + history index in place; ` +
+        `pg-copy-streams is not installed, so no COPY FROM STDIN) = ${fmt(
+          copyRate,
+        )} rows/s`,
+    );
+    const latestSql = `INSERT INTO ml_latest_metrics (run_uuid, key, value, is_nan, timestamp, step)
+       SELECT run_uuid, key, value, is_nan, timestamp, step FROM ml_metrics
+       WHERE run_uuid = $1 AND key = $2 ORDER BY step DESC, timestamp DESC LIMIT 1`;
+    await db.query(latestSql, [run1m, 'loss']);
+
+    // 2b. 100k points for get-history.
+    await db.query(loadSql, [run100k, 'loss', t0, HISTORY_POINTS]);
+    await db.query(latestSql, [run100k, 'loss']);
+
+    // 2c. 100k runs with param p1 and latest metric m1 for search.
+    const searchExperiment = await createExperiment(`bench-search-${runStamp}`);
+    const [searchLoadMs] = await timed(async () => {
+      const series = `FROM generate_series(1, $1::int) AS i`;
+      const uuid = `md5('bench-run-' || i)`;
+      await db.query(
+        `INSERT INTO ml_runs (run_uuid, experiment_id, name, user_id, status, start_time,
+                              end_time, lifecycle_stage, artifact_uri)
+         SELECT ${uuid}, $2::int, 'run-' || i, 'ml-bench', 'FINISHED', $3::bigint + i,
+                $3::bigint + i + 1000, 'active',
+                'mlflow-artifacts:/' || $2::text || '/' || ${uuid} || '/artifacts'
+         ${series}`,
+        [SEARCH_RUNS, Number(searchExperiment), t0],
+      );
+      await db.query(
+        `INSERT INTO ml_params (run_uuid, key, value)
+         SELECT ${uuid}, 'p1', CASE WHEN random() < 0.5 THEN 'a' ELSE 'b' END ${series}`,
+        [SEARCH_RUNS],
+      );
+      await db.query(
+        `INSERT INTO ml_run_tags (run_uuid, key, value)
+         SELECT ${uuid}, 'mlflow.runName', 'run-' || i ${series}`,
+        [SEARCH_RUNS],
+      );
+      await db.query(
+        `INSERT INTO ml_latest_metrics (run_uuid, key, value, is_nan, timestamp, step)
+         SELECT ${uuid}, 'm1', random(), false, $2::bigint + i, 0 ${series}`,
+        [SEARCH_RUNS, t0],
+      );
+    });
+    const [vacuumMs] = await timed(() =>
+      db.query(
+        'VACUUM (ANALYZE) ml_metrics, ml_latest_metrics, ml_runs, ml_params, ml_run_tags',
+      ),
+    );
+    note(
+      `loaded ${fmt(SEARCH_RUNS)} runs in ${fmt(
+        searchLoadMs,
+      )} ms; VACUUM ANALYZE ${fmt(vacuumMs)} ms`,
+    );
+
+    // -- 3. Reads ---------------------------------------------------------------------
+    const historySamples = await measure(
+      () =>
+        http(
+          'GET',
+          `${MLFLOW}/metrics/get-history?run_id=${run100k}&metric_key=loss`,
+        ),
+      result => {
+        if (result.metrics?.length !== HISTORY_POINTS) {
+          throw new Error(
+            `get-history returned ${result.metrics?.length} points`,
+          );
+        }
+      },
+    );
+    const historyMs = p50(historySamples);
+    log(
+      `history_100k_ms: p50 ${fmt(
+        historyMs,
+        1,
+      )} ms of ${SAMPLES} metrics/get-history calls on a ` +
+        `${fmt(
+          HISTORY_POINTS,
+        )}-point metric (loaded by INSERT ... SELECT generate_series) ` +
+        `[${historySamples.map(s => fmt(s, 0)).join(', ')}]`,
+    );
+
+    const downsampledSamples = await measure(
+      () =>
+        http(
+          'GET',
+          `/api/ml/runs/${run1m}/metric-history?key=loss&maxPoints=1000`,
+        ),
+      result => {
+        if (
+          result.totalPoints !== DOWNSAMPLED_POINTS ||
+          !result.downsampled ||
+          result.points.length > 1000 ||
+          result.points.length < 2
+        ) {
+          throw new Error(
+            `metric-history returned ${result.points?.length} of ${result.totalPoints} points`,
+          );
+        }
+      },
+    );
+    const downsampledMs = p50(downsampledSamples);
+    log(
+      `history_1m_downsampled_ms: p50 ${fmt(
+        downsampledMs,
+        1,
+      )} ms of ${SAMPLES} ` +
+        `GET /api/ml/runs/:runId/metric-history?maxPoints=1000 calls on a ${fmt(
+          DOWNSAMPLED_POINTS,
+        )}-point metric ` +
+        `[${downsampledSamples.map(s => fmt(s, 0)).join(', ')}]`,
+    );
+
+    const filter = "metrics.m1 > 0.5 and params.p1 = 'a'";
+    const searchSamples = await measure(
+      () =>
+        http('POST', `${MLFLOW}/runs/search`, {
+          experiment_ids: [searchExperiment],
+          filter,
+          max_results: 100,
+        }),
+      result => {
+        const runs: any[] = result.runs ?? [];
+        const ok =
+          runs.length === 100 &&
+          result.next_page_token &&
+          runs.every(
+            run =>
+              run.data.params.some(
+                (p: any) => p.key === 'p1' && p.value === 'a',
+              ) &&
+              run.data.metrics.some(
+                (m: any) => m.key === 'm1' && m.value > 0.5,
+              ),
+          );
+        if (!ok)
+          throw new Error(
+            `runs/search returned ${runs.length} runs or wrong ones`,
+          );
+      },
+    );
+    const searchMs = p50(searchSamples);
+    log(
+      `search_100k_runs_ms: p50 ${fmt(
+        searchMs,
+        1,
+      )} ms of ${SAMPLES} runs/search calls, ` +
+        `filter "${filter}", max_results 100, over ${fmt(SEARCH_RUNS)} runs ` +
+        `[${searchSamples.map(s => fmt(s, 0)).join(', ')}]`,
+    );
+
+    note(`measured in ${fmt((performance.now() - totalStart) / 1000, 1)} s`);
+    return {
+      ingest_points_per_s_c1: Math.round(c1Rate),
+      ingest_points_per_s_c4: Math.round(c4Rate),
+      history_100k_ms: round(historyMs),
+      history_1m_downsampled_ms: round(downsampledMs),
+      search_100k_runs_ms: round(searchMs),
+      copy_rows_per_s: Math.round(copyRate),
+      backend_rss_mb: round(rssMb),
+    };
+  } finally {
+    await db.end().catch(() => {});
+  }
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    note(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  });
+}
+// Last resort if the driver dies without running its cleanup: never leave the child.
+process.once('exit', () => {
+  if (child && !childExited) child.kill('SIGKILL');
+});
+
+main()
+  .then(
+    async figures => {
+      await cleanup();
+      // Last, after the child and the database are gone: nothing prints after it.
+      log(JSON.stringify(figures));
+    },
+    async error => {
+      if (stopping) return; // interrupted: the signal handler cleans up and exits
+      process.stderr.write(`\nBenchmark failed: ${error?.stack ?? error}\n`);
+      if (childLog.length > 0) {
+        process.stderr.write(
+          `--- last lines of the bench backend's output ---\n${childLog
+            .slice(-40)
+            .join('\n')}\n`,
+        );
+      }
+      await cleanup();
+      process.exitCode = 1;
+    },
+  )
+  .catch(error => {
+    process.stderr.write(`cleanup failed: ${error}\n`);
+    process.exitCode = 1;
+  });

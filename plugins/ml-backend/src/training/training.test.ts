@@ -1,0 +1,289 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import request from 'supertest';
+import { mlPlugin } from '../plugin';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REPO_ROOT = resolve(__dirname, '../../../..');
+
+async function startPortal(options: { redisUrl?: string } = {}) {
+  const { server } = await startTestBackend({
+    features: [
+      mlPlugin,
+      mockServices.rootConfig.factory({
+        data: {
+          ml: {
+            redis: { url: options.redisUrl ?? REDIS_URL },
+            mlflow: { allowUnauthenticated: true },
+            artifacts: {
+              local: {
+                directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
+              },
+            },
+            training: {
+              // Each test backend gets its own queues in the shared Redis.
+              queuePrefix: `ml-test-${Math.random().toString(36).slice(2)}`,
+              pollIntervalMs: 200,
+              local: {
+                enabled: true,
+                workingDirectory: REPO_ROOT,
+                logDirectory: mkdtempSync(join(tmpdir(), 'ml-job-logs-')),
+              },
+              pools: [
+                {
+                  name: 'local-cpu',
+                  target: 'local',
+                  gpuType: 'cpu',
+                  gpusPerNode: 2,
+                  nodes: 1,
+                },
+              ],
+              profiles: [
+                {
+                  name: 'small',
+                  pools: ['local-cpu'],
+                  defaults: { gpus: 1 },
+                  limits: { maxGpus: 2 },
+                },
+              ],
+            },
+          },
+        },
+      }),
+    ],
+  });
+  return server;
+}
+
+type Server = Awaited<ReturnType<typeof startPortal>>;
+
+async function waitForJob(
+  server: Server,
+  jobId: string,
+  done: (job: any) => boolean,
+  timeoutMs = 30_000,
+) {
+  const deadline = Date.now() + timeoutMs;
+  let job: any;
+  while (Date.now() < deadline) {
+    job = (await request(server).get(`/api/ml/training/jobs/${jobId}`)).body;
+    if (done(job)) return job;
+    await new Promise(r => setTimeout(r, 150));
+  }
+  throw new Error(
+    `Job ${jobId} did not get there in time; last seen ${JSON.stringify(
+      job?.status,
+    )}: ${job?.statusMessage}`,
+  );
+}
+
+const submit = (server: Server, spec: object) =>
+  request(server).post('/api/ml/training/jobs').send(spec);
+
+// Real processes and real queues: these take seconds, not milliseconds.
+jest.setTimeout(90_000);
+
+describe('training jobs on the local target', () => {
+  it('runs a job to success with the MLflow env injected, and records its timeline', async () => {
+    const server = await startPortal();
+    const created = await submit(server, {
+      name: 'hello',
+      profile: 'small',
+      command: [
+        'node',
+        '-e',
+        'console.log("hello", process.env.ML_JOB_ID, process.env.MLFLOW_RUN_ID, process.env.MLFLOW_TRACKING_URI)',
+      ],
+    });
+    expect(created.status).toBe(201);
+    const job = await waitForJob(
+      server,
+      created.body.jobId,
+      j => j.status === 'SUCCEEDED',
+    );
+
+    expect(job.attempts).toHaveLength(1);
+    expect(job.attempts[0]).toMatchObject({
+      state: 'SUCCEEDED',
+      pool: 'local-cpu',
+      target: 'local',
+    });
+    expect(job.events.map((e: any) => e.type)).toEqual(
+      expect.arrayContaining([
+        'submitted',
+        'admitted',
+        'dispatching',
+        'dispatched',
+        'succeeded',
+      ]),
+    );
+    const logs = await request(server).get(
+      `/api/ml/training/jobs/${job.jobId}/logs`,
+    );
+    expect(logs.body.text).toContain(
+      `hello ${job.jobId} ${job.runId} http://localhost:`,
+    );
+  });
+
+  it('refuses bad specs with 400 naming the field', async () => {
+    const server = await startPortal();
+    const cases: Array<[object, RegExp]> = [
+      [{ name: 'x', profile: 'small' }, /command/],
+      [
+        { name: 'x', pool: 'h100-spot', command: ['true'] },
+        /pool: unknown GPU pool 'h100-spot'/,
+      ],
+      [
+        { name: 'x', profile: 'gold', command: ['true'] },
+        /profile: unknown training profile 'gold'/,
+      ],
+      [
+        {
+          name: 'x',
+          pool: 'local-cpu',
+          command: ['true'],
+          resources: { gpus: 5 },
+        },
+        /asks for 5 GPUs; the largest of its pools \(local-cpu\) has 2/,
+      ],
+      [
+        {
+          name: 'x',
+          profile: 'small',
+          command: ['true'],
+          env: { MLFLOW_RUN_ID: 'x' },
+        },
+        /env.MLFLOW_RUN_ID: set by the platform/,
+      ],
+    ];
+    for (const [spec, message] of cases) {
+      const response = await submit(server, spec);
+      expect(response.status).toBe(400);
+      expect(response.body.error.message).toMatch(message);
+    }
+    expect(
+      (await request(server).get('/api/ml/training/jobs')).body.items,
+    ).toEqual([]);
+  });
+
+  it('explains why a job waits, with its queue position, and cancels it', async () => {
+    const server = await startPortal();
+    const sleeper = {
+      profile: 'small',
+      command: ['node', '-e', 'setTimeout(() => {}, 20000)'],
+    };
+    const first = await submit(server, {
+      ...sleeper,
+      name: 'a',
+      resources: { gpus: 2 },
+    });
+    await waitForJob(server, first.body.jobId, j => j.status === 'RUNNING');
+    const second = await submit(server, { ...sleeper, name: 'b' });
+    const waiting = await waitForJob(
+      server,
+      second.body.jobId,
+      j => j.pendingReason === 'capacity',
+    );
+    expect(waiting).toMatchObject({
+      status: 'PENDING',
+      queuePosition: 1,
+      statusMessage: 'local-cpu has 0 of 2 GPUs free; the job needs 1',
+    });
+
+    const cancelled = await request(server)
+      .post(`/api/ml/training/jobs/${first.body.jobId}/cancel`)
+      .send({});
+    expect(cancelled.body.status).toBe('CANCELLED');
+    // Its GPUs go to the waiting job.
+    await waitForJob(server, second.body.jobId, j => j.status === 'RUNNING');
+    await request(server)
+      .post(`/api/ml/training/jobs/${second.body.jobId}/cancel`)
+      .send({});
+    const again = await request(server)
+      .post(`/api/ml/training/jobs/${second.body.jobId}/cancel`)
+      .send({});
+    expect(again.status).toBe(409);
+  });
+
+  it('answers 503 and writes nothing when Redis is down', async () => {
+    const server = await startPortal({ redisUrl: 'redis://127.0.0.1:1' });
+    const response = await submit(server, {
+      name: 'x',
+      profile: 'small',
+      command: ['true'],
+    });
+    expect(response.status).toBe(503);
+    expect(
+      (await request(server).get('/api/ml/training/jobs')).body.items,
+    ).toEqual([]);
+  });
+
+  it('survives a preemption: the example training resumes from its checkpoint in a second attempt', async () => {
+    const server = await startPortal();
+    const created = await submit(server, {
+      name: 'resume',
+      profile: 'small',
+      experiment: 'resume-test',
+      checkpoint: { intervalSeconds: 1 },
+      command: [
+        'node',
+        'examples/training/logistic_regression.ts',
+        '--epochs',
+        '12',
+        '--epoch-delay-ms',
+        '250',
+        '--samples',
+        '400',
+      ],
+    });
+    const jobId = created.body.jobId;
+    // Let it train a few epochs past a checkpoint, then reclaim the node.
+    const deadline = Date.now() + 30_000;
+    while (
+      !/epoch [4-9]/.test(
+        (await request(server).get(`/api/ml/training/jobs/${jobId}/logs`)).body
+          .text,
+      )
+    ) {
+      if (Date.now() > deadline) throw new Error('the training did not start');
+      await new Promise(r => setTimeout(r, 200));
+    }
+    expect(
+      (
+        await request(server)
+          .post(`/api/ml/training/jobs/${jobId}/preempt`)
+          .send({})
+      ).status,
+    ).toBe(202);
+
+    const job = await waitForJob(
+      server,
+      jobId,
+      j => j.status === 'SUCCEEDED',
+      60_000,
+    );
+    expect(job.attempts.map((a: any) => a.state)).toEqual([
+      'PREEMPTED',
+      'SUCCEEDED',
+    ]);
+    expect(job.events.map((e: any) => e.type)).toContain('preempted');
+    const logs = (
+      await request(server).get(`/api/ml/training/jobs/${jobId}/logs`)
+    ).body.text;
+    const resumedAt = Number(
+      /resumed from checkpoint at epoch (\d+)/.exec(logs)?.[1],
+    );
+    expect(resumedAt).toBeGreaterThan(0);
+
+    // One MLflow run across both attempts, every epoch logged once.
+    const history = await request(server).get(
+      `/api/ml/mlflow/api/2.0/mlflow/metrics/get-history?run_id=${job.runId}&metric_key=val_auc`,
+    );
+    const steps = new Set(history.body.metrics.map((m: any) => m.step));
+    expect([...steps].sort((a: any, b: any) => a - b)).toEqual(
+      Array.from({ length: 12 }, (_, i) => i),
+    );
+  });
+});

@@ -1,0 +1,75 @@
+import { Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { Box, Grid, Paper, Typography } from '@material-ui/core';
+import { mlApiRef } from '../../api/MlApi';
+import { formatMetricValue } from '../tracking/format';
+import { MetricSparkline } from '../tracking/MetricSparkline';
+import { RunStatus } from '../tracking/RunStatus';
+import { usePolledAsync } from './usePolledAsync';
+
+/** How often a running job's run is fetched again for its latest metrics. @internal */
+export const RUN_REFRESH_MS = 10000;
+
+/**
+ * The MLflow run a job logs to: a link to its page and its latest metrics, each
+ * with its history as a sparkline.
+ *
+ * @internal
+ */
+export function LinkedRun(props: {
+  runId: string;
+  experimentId?: string;
+  live: boolean;
+}) {
+  const { runId, live } = props;
+  const mlApi = useApi(mlApiRef);
+  const run = usePolledAsync(
+    () => mlApi.getRun(runId),
+    [mlApi, runId],
+    () => (live ? RUN_REFRESH_MS : null),
+  );
+  if (run.loading) return <Progress />;
+  if (!run.value) {
+    return (
+      <ResponseErrorPanel error={run.error!} title="Could not load the run" />
+    );
+  }
+  const { info, data } = run.value;
+  const experimentId = props.experimentId ?? info.experimentId;
+  const metrics = [...data.metrics].sort((a, b) => a.key.localeCompare(b.key));
+  return (
+    <>
+      <Box display="flex" alignItems="baseline" mb={2} style={{ gap: 16 }}>
+        <Link
+          to={`/ml/experiments/${encodeURIComponent(
+            experimentId,
+          )}/runs/${encodeURIComponent(runId)}`}
+        >
+          {info.runName || runId}
+        </Link>
+        <RunStatus status={info.status} />
+      </Box>
+      {metrics.length === 0 ? (
+        <Typography variant="body2" color="textSecondary">
+          The run has logged no metrics yet.
+        </Typography>
+      ) : (
+        <Grid container spacing={1} aria-label="latest metrics">
+          {metrics.map(metric => (
+            <Grid item key={metric.key}>
+              <Paper variant="outlined" style={{ padding: 8, minWidth: 156 }}>
+                <Typography variant="caption" color="textSecondary">
+                  {metric.key} · step {metric.step}
+                </Typography>
+                <Typography variant="h6">
+                  {formatMetricValue(metric.value)}
+                </Typography>
+                <MetricSparkline runId={runId} metricKey={metric.key} />
+              </Paper>
+            </Grid>
+          ))}
+        </Grid>
+      )}
+    </>
+  );
+}

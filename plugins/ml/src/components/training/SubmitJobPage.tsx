@@ -1,0 +1,486 @@
+import {
+  Content,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import {
+  Box,
+  Button,
+  Chip,
+  FormControl,
+  FormControlLabel,
+  FormHelperText,
+  Grid,
+  InputLabel,
+  MenuItem,
+  Radio,
+  RadioGroup,
+  Select,
+  Switch,
+  TextField,
+  TextFieldProps,
+  Typography,
+} from '@material-ui/core';
+import Alert from '@material-ui/lab/Alert';
+import Autocomplete from '@material-ui/lab/Autocomplete';
+import {
+  GpuPoolSummary,
+  JobSpec,
+  TrainingProfile,
+} from '@ml-portal/plugin-ml-common';
+import { useId, useMemo, useState } from 'react';
+import { useNavigate } from 'react-router-dom';
+import useAsync from 'react-use/esm/useAsync';
+import useAsyncFn from 'react-use/esm/useAsyncFn';
+import { mlApiRef } from '../../api/MlApi';
+import { formatDuration } from '../tracking/format';
+import { TrackingTrail } from '../tracking/TrackingTrail';
+import { splitCommandLine } from './commandLine';
+import {
+  buildJobSpec,
+  emptyJobForm,
+  JobForm,
+  JobFormErrors,
+  profileMaxGpus,
+  withProfile,
+} from './jobSpecForm';
+
+/**
+ * What to say next to the form when the server refused the job: its own message
+ * for a bad spec (it names the field), a plain word when the queue is down.
+ */
+function SubmitError(props: { error: Error }) {
+  const { error } = props;
+  if (error instanceof ResponseError && error.statusCode === 400) {
+    return (
+      <Alert severity="error">
+        {error.body?.error?.message ?? error.message}
+      </Alert>
+    );
+  }
+  if (error instanceof ResponseError && error.statusCode === 503) {
+    return (
+      <Alert severity="warning">
+        The job queue is unavailable, so the job was not submitted. Try again in
+        a moment.
+      </Alert>
+    );
+  }
+  return <ResponseErrorPanel error={error} title="Could not submit the job" />;
+}
+
+function ProfileSummary(props: { profile: TrainingProfile }) {
+  const { profile } = props;
+  const { defaults } = profile;
+  const maxGpus = profileMaxGpus(profile);
+  const parts = [
+    `${defaults.gpus} GPU${defaults.gpus === 1 ? '' : 's'} by default`,
+    maxGpus !== undefined ? `at most ${maxGpus}` : 'no GPU limit',
+    defaults.maxRuntimeSeconds !== undefined &&
+      `runs up to ${formatDuration(defaults.maxRuntimeSeconds * 1000)}`,
+    defaults.checkpointIntervalSeconds !== undefined &&
+      `checkpoints every ${formatDuration(
+        defaults.checkpointIntervalSeconds * 1000,
+      )}`,
+    defaults.spotAllowed !== undefined &&
+      (defaults.spotAllowed ? 'spot allowed' : 'on-demand only'),
+  ].filter(Boolean);
+  return (
+    <Box mt={1} aria-label="profile summary">
+      {profile.description && (
+        <Typography variant="body2">{profile.description}</Typography>
+      )}
+      <Box display="flex" flexWrap="wrap" alignItems="center" my={0.5}>
+        <Typography variant="body2" color="textSecondary">
+          Pools:&nbsp;
+        </Typography>
+        {profile.pools.map(pool => (
+          <Chip key={pool} size="small" label={pool} style={{ margin: 2 }} />
+        ))}
+      </Box>
+      <Typography variant="body2" color="textSecondary">
+        {parts.join(' · ')}
+      </Typography>
+    </Box>
+  );
+}
+
+function ChoiceSelect(props: {
+  label: string;
+  value: string;
+  options: Array<{ value: string; label: string }>;
+  onChange: (value: string) => void;
+  error?: string;
+}) {
+  const id = useId();
+  return (
+    <FormControl fullWidth error={!!props.error}>
+      <InputLabel id={id}>{props.label}</InputLabel>
+      <Select
+        labelId={id}
+        value={props.value}
+        onChange={event => props.onChange(event.target.value as string)}
+      >
+        {props.options.map(option => (
+          <MenuItem key={option.value} value={option.value}>
+            {option.label}
+          </MenuItem>
+        ))}
+      </Select>
+      {props.error && <FormHelperText>{props.error}</FormHelperText>}
+    </FormControl>
+  );
+}
+
+/** The form fields typed as text. */
+type TextKey = {
+  [K in keyof JobForm]: JobForm[K] extends string ? K : never;
+}[keyof Omit<JobForm, 'placement'>];
+
+function SubmitForm(props: {
+  profiles: TrainingProfile[];
+  pools: GpuPoolSummary[];
+}) {
+  const { profiles, pools } = props;
+  const mlApi = useApi(mlApiRef);
+  const navigate = useNavigate();
+  const [form, setForm] = useState<JobForm>(() =>
+    profiles.length > 0 ? emptyJobForm : { ...emptyJobForm, placement: 'pool' },
+  );
+  const [attempted, setAttempted] = useState(false);
+  const idPrefix = useId();
+  const { errors, spec } = useMemo(
+    () => buildJobSpec(form, { profiles, pools }),
+    [form, profiles, pools],
+  );
+  const [submission, submit] = useAsyncFn(
+    async (jobSpec: JobSpec) => {
+      const job = await mlApi.submitJob(jobSpec);
+      navigate(`../jobs/${encodeURIComponent(job.jobId)}`);
+    },
+    [mlApi, navigate],
+  );
+
+  const set = <K extends keyof JobForm>(key: K, value: JobForm[K]) =>
+    setForm(previous => ({ ...previous, [key]: value }));
+  /** Errors show once the user has typed in the field or tried to submit. */
+  const shownError = (key: keyof JobFormErrors) => {
+    const touched = attempted || form[key] !== emptyJobForm[key];
+    return touched ? errors[key] : undefined;
+  };
+  const field = (key: TextKey, label: string, extra: TextFieldProps = {}) => (
+    <TextField
+      id={`${idPrefix}-${key}`}
+      label={label}
+      fullWidth
+      value={form[key]}
+      onChange={event => set(key, event.target.value)}
+      error={!!shownError(key)}
+      {...extra}
+      helperText={shownError(key) ?? extra.helperText}
+    />
+  );
+  const secondsHint = (value: string) =>
+    /^\d+$/.test(value.trim())
+      ? formatDuration(Number(value) * 1000)
+      : undefined;
+
+  const byProfile = form.placement === 'profile';
+  const profile = byProfile
+    ? profiles.find(p => p.name === form.profile)
+    : undefined;
+  const pool = byProfile ? undefined : pools.find(p => p.name === form.pool);
+  const maxGpus = profile ? profileMaxGpus(profile) : pool?.capacityGpus;
+  const command = splitCommandLine(form.command);
+  const complianceOptions = [
+    ...new Set(pools.flatMap(p => p.compliance)),
+  ].sort();
+
+  return (
+    <form
+      noValidate
+      aria-label="submit job"
+      onSubmit={event => {
+        event.preventDefault();
+        setAttempted(true);
+        if (spec) submit(spec);
+      }}
+    >
+      <Grid container spacing={3}>
+        <Grid item xs={12} md={6}>
+          <InfoCard title="Job">
+            <Grid container spacing={2}>
+              <Grid item xs={12}>
+                {field('name', 'Name', { required: true })}
+              </Grid>
+              <Grid item xs={12}>
+                <RadioGroup
+                  row
+                  aria-label="placement"
+                  value={form.placement}
+                  onChange={event =>
+                    set('placement', event.target.value as JobForm['placement'])
+                  }
+                >
+                  <FormControlLabel
+                    value="profile"
+                    control={<Radio />}
+                    label="Training profile"
+                  />
+                  <FormControlLabel
+                    value="pool"
+                    control={<Radio />}
+                    label="Explicit pool"
+                  />
+                </RadioGroup>
+                {byProfile ? (
+                  <>
+                    <ChoiceSelect
+                      label="Profile"
+                      value={form.profile}
+                      options={profiles.map(p => ({
+                        value: p.name,
+                        label: p.name,
+                      }))}
+                      onChange={name =>
+                        setForm(previous =>
+                          withProfile(
+                            previous,
+                            profiles.find(p => p.name === name),
+                          ),
+                        )
+                      }
+                      error={
+                        profiles.length === 0
+                          ? 'No training profiles are configured'
+                          : shownError('profile')
+                      }
+                    />
+                    {profile && <ProfileSummary profile={profile} />}
+                  </>
+                ) : (
+                  <ChoiceSelect
+                    label="Pool"
+                    value={form.pool}
+                    options={pools.map(p => ({
+                      value: p.name,
+                      label: `${p.name} (${p.gpuType}, ${p.region}${
+                        p.spot ? ', spot' : ''
+                      })`,
+                    }))}
+                    onChange={name => set('pool', name)}
+                    error={shownError('pool')}
+                  />
+                )}
+              </Grid>
+              <Grid item xs={6}>
+                {field('gpus', 'GPUs', {
+                  type: 'number',
+                  required: true,
+                  inputProps: { min: 1, max: maxGpus },
+                  helperText:
+                    maxGpus !== undefined ? `At most ${maxGpus}` : undefined,
+                })}
+              </Grid>
+              <Grid item xs={6}>
+                {field('priority', 'Priority', {
+                  type: 'number',
+                  helperText: 'Higher runs first; empty for the default',
+                })}
+              </Grid>
+              <Grid item xs={12}>
+                <FormControlLabel
+                  control={
+                    <Switch
+                      checked={form.spotAllowed}
+                      onChange={event =>
+                        set('spotAllowed', event.target.checked)
+                      }
+                    />
+                  }
+                  label="Spot allowed (cheaper; may be preempted and resumed from a checkpoint)"
+                />
+              </Grid>
+              <Grid item xs={12}>
+                {field('experiment', 'Experiment', {
+                  helperText:
+                    'The MLflow experiment (name or id) the run is created in',
+                })}
+              </Grid>
+            </Grid>
+          </InfoCard>
+        </Grid>
+
+        <Grid item xs={12} md={6}>
+          <InfoCard title="Command">
+            <Grid container spacing={2}>
+              <Grid item xs={12}>
+                {field('image', 'Container image', {
+                  helperText: 'Empty for the target’s default image',
+                })}
+              </Grid>
+              <Grid item xs={12}>
+                {field('command', 'Command', {
+                  required: true,
+                  multiline: true,
+                  placeholder: "python train.py --lr 0.01 --note 'first try'",
+                  InputProps: { style: { fontFamily: 'monospace' } },
+                  helperText:
+                    'Split into arguments like a shell would; nothing is expanded',
+                })}
+                {command.argv.length > 0 && !command.error && (
+                  <Box mt={1}>
+                    <Typography variant="caption" color="textSecondary">
+                      argv
+                    </Typography>
+                    <Box
+                      component="code"
+                      display="block"
+                      aria-label="parsed argv"
+                      style={{ wordBreak: 'break-all' }}
+                    >
+                      {JSON.stringify(command.argv)}
+                    </Box>
+                  </Box>
+                )}
+              </Grid>
+              <Grid item xs={12}>
+                {field('env', 'Environment', {
+                  multiline: true,
+                  minRows: 2,
+                  placeholder: 'EPOCHS=3\nWANDB_MODE=offline',
+                  InputProps: { style: { fontFamily: 'monospace' } },
+                  helperText: 'NAME=value, one a line',
+                })}
+              </Grid>
+              <Grid item xs={12}>
+                {field('secretEnv', 'Secret environment', {
+                  multiline: true,
+                  minRows: 2,
+                  placeholder: 'HF_TOKEN=hf/token',
+                  InputProps: { style: { fontFamily: 'monospace' } },
+                  helperText:
+                    'NAME=secretRef, one a line. The values are references to secrets the compute target resolves, never the secrets themselves.',
+                })}
+              </Grid>
+            </Grid>
+          </InfoCard>
+        </Grid>
+
+        <Grid item xs={12}>
+          <InfoCard title="Limits and placement rules">
+            <Grid container spacing={2}>
+              <Grid item xs={12} sm={4}>
+                {field('checkpointIntervalSeconds', 'Checkpoint interval (s)', {
+                  type: 'number',
+                  helperText: secondsHint(form.checkpointIntervalSeconds),
+                })}
+              </Grid>
+              <Grid item xs={12} sm={4}>
+                {field('maxRuntimeSeconds', 'Max runtime (s)', {
+                  type: 'number',
+                  helperText: secondsHint(form.maxRuntimeSeconds),
+                })}
+              </Grid>
+              <Grid item xs={12} sm={4}>
+                {field('maxRetries', 'Max retries', { type: 'number' })}
+              </Grid>
+              <Grid item xs={12} sm={4}>
+                {field('dataResidency', 'Data residency', {
+                  placeholder: 'eu',
+                  helperText: 'Pools outside this region are refused',
+                })}
+              </Grid>
+              <Grid item xs={12} sm={8}>
+                <Autocomplete
+                  multiple
+                  freeSolo
+                  options={complianceOptions}
+                  value={form.compliance}
+                  onChange={(_event, value) =>
+                    set('compliance', [...new Set(value.map(v => v.trim()))])
+                  }
+                  renderTags={(value, getTagProps) =>
+                    value.map((label, index) => (
+                      <Chip
+                        size="small"
+                        label={label}
+                        {...getTagProps({ index })}
+                      />
+                    ))
+                  }
+                  renderInput={params => (
+                    <TextField
+                      {...params}
+                      label="Compliance"
+                      placeholder="hipaa"
+                      helperText="Labels the input data requires; only pools carrying all of them are used. Enter to add."
+                    />
+                  )}
+                />
+              </Grid>
+            </Grid>
+          </InfoCard>
+        </Grid>
+
+        <Grid item xs={12}>
+          {submission.error && (
+            <Box mb={2}>
+              <SubmitError error={submission.error} />
+            </Box>
+          )}
+          {attempted && !spec && (
+            <Box mb={2}>
+              <Alert severity="error">Fix the marked fields to submit.</Alert>
+            </Box>
+          )}
+          <Box display="flex" style={{ gap: 8 }}>
+            <Button
+              type="submit"
+              variant="contained"
+              color="primary"
+              disabled={submission.loading}
+            >
+              Submit job
+            </Button>
+            <Button onClick={() => navigate('..')}>Cancel</Button>
+          </Box>
+        </Grid>
+      </Grid>
+    </form>
+  );
+}
+
+/** The form for submitting a training job. @internal */
+export function SubmitJobPage() {
+  const mlApi = useApi(mlApiRef);
+  const choices = useAsync(
+    () => Promise.all([mlApi.listProfiles(), mlApi.listPools()]),
+    [mlApi],
+  );
+  let body;
+  if (choices.loading) {
+    body = <Progress />;
+  } else if (choices.error) {
+    body = (
+      <ResponseErrorPanel
+        error={choices.error}
+        title="Could not load the training profiles and pools"
+      />
+    );
+  } else {
+    const [profiles, pools] = choices.value!;
+    body = <SubmitForm profiles={profiles} pools={pools} />;
+  }
+  return (
+    <Content>
+      <TrackingTrail
+        crumbs={[{ label: 'Training', to: '..' }, { label: 'Submit job' }]}
+      />
+      {body}
+    </Content>
+  );
+}

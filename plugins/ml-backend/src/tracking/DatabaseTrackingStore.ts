@@ -111,6 +111,11 @@ function isLater(a: Metric, b: Metric): boolean {
   return av > bv;
 }
 
+/** A double as PostgreSQL reads it in an array literal (`Infinity`, not `inf`). */
+function pgFloat(value: number): string {
+  return String(value);
+}
+
 /**
  * Multi-row inserts in slices: knex writes them for SQLite as one compound SELECT,
  * which SQLite caps at 500 terms, and a log-batch may carry 1000 metrics.
@@ -491,14 +496,15 @@ export class DatabaseTrackingStore implements TrackingStore {
   }
 
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
-    const rows: MetricRow[] = await this.db('ml_metrics')
+    // The primary key's order (run, key, step, timestamp): an index scan, no sort.
+    const rows: Omit<MetricRow, 'key'>[] = await this.db('ml_metrics')
       .where({ run_uuid: runId, key })
       .orderBy([
         { column: 'step', order: 'asc' },
         { column: 'timestamp', order: 'asc' },
       ])
-      .select('key', 'value', 'is_nan', 'timestamp', 'step');
-    return rows.map(toMetric);
+      .select('value', 'is_nan', 'timestamp', 'step');
+    return rows.map(row => toMetric({ ...row, key }));
   }
 
   async getMetricHistoryBuckets(
@@ -506,19 +512,15 @@ export class DatabaseTrackingStore implements TrackingStore {
     key: string,
     buckets: number,
   ): Promise<{ points: Metric[]; totalPoints: number }> {
-    const stats = await this.db('ml_metrics')
+    // min/max of the key's steps come from the primary key's order: two index probes.
+    const range = await this.db('ml_metrics')
       .where({ run_uuid: runId, key })
-      .first(
-        this.db.raw('count(*) as n'),
-        this.db.raw('min(step) as lo'),
-        this.db.raw('max(step) as hi'),
-      );
-    const totalPoints = Number(stats?.n ?? 0);
-    if (totalPoints <= 2 * buckets) {
-      return { points: await this.getMetricHistory(runId, key), totalPoints };
+      .first(this.db.raw('min(step) as lo'), this.db.raw('max(step) as hi'));
+    if (range?.lo === null || range?.lo === undefined) {
+      return { points: [], totalPoints: 0 };
     }
-    const lo = Number(stats.lo);
-    const span = Number(stats.hi) - lo + 1;
+    const lo = Number(range.lo);
+    const span = Number(range.hi) - lo + 1;
     // Bucket index 0..buckets-1 by step. The cast keeps it integral on SQLite, which
     // binds JavaScript numbers as REAL and so divides in floating point.
     const bucket = this.db.raw('CAST(((step - ?) * ?) / ? AS INTEGER)', [
@@ -526,21 +528,28 @@ export class DatabaseTrackingStore implements TrackingStore {
       buckets,
       span,
     ]);
+    // One pass: per bucket its size and the extremes of its non-NaN values.
+    const finite = 'CASE WHEN is_nan THEN NULL ELSE';
     const rows = await this.db('ml_metrics')
-      .where({ run_uuid: runId, key, is_nan: false })
+      .where({ run_uuid: runId, key })
       .groupBy('b')
       .orderBy('b')
       .select(
         this.db.raw('? as b', [bucket]),
-        this.db.raw('min(step) as first_step'),
-        this.db.raw('max(step) as last_step'),
-        this.db.raw('min(timestamp) as first_ts'),
-        this.db.raw('max(timestamp) as last_ts'),
-        this.db.raw('min(value) as low'),
-        this.db.raw('max(value) as high'),
+        this.db.raw('count(*) as n'),
+        this.db.raw(`min(${finite} step END) as first_step`),
+        this.db.raw(`max(${finite} step END) as last_step`),
+        this.db.raw(`min(${finite} timestamp END) as first_ts`),
+        this.db.raw(`max(${finite} timestamp END) as last_ts`),
+        this.db.raw(`min(${finite} value END) as low`),
+        this.db.raw(`max(${finite} value END) as high`),
       );
+    const totalPoints = rows.reduce((sum, row) => sum + Number(row.n), 0);
+    if (totalPoints <= 2 * buckets) {
+      return { points: await this.getMetricHistory(runId, key), totalPoints };
+    }
     const points: Metric[] = [];
-    for (const row of rows) {
+    for (const row of rows.filter(r => r.low !== null)) {
       points.push({
         key,
         step: Number(row.first_step),
@@ -610,11 +619,35 @@ export class DatabaseTrackingStore implements TrackingStore {
       timestamp: m.timestamp,
       step: m.step,
     }));
-    for (const chunk of chunks(rows)) {
-      await tx('ml_metrics')
-        .insert(chunk)
-        .onConflict(['run_uuid', 'key', 'timestamp', 'step', 'value', 'is_nan'])
-        .ignore();
+    if (tx.client.config.client === 'pg') {
+      // One statement per batch, whatever its size: arrays bound as five parameters.
+      await tx.raw(
+        `INSERT INTO ml_metrics (run_uuid, key, value, is_nan, timestamp, step)
+         SELECT ?, * FROM unnest(?::text[], ?::float8[], ?::bool[], ?::int8[], ?::int8[])
+         ON CONFLICT DO NOTHING`,
+        [
+          runId,
+          rows.map(r => r.key),
+          rows.map(r => pgFloat(r.value)),
+          rows.map(r => r.is_nan),
+          rows.map(r => r.timestamp),
+          rows.map(r => r.step),
+        ],
+      );
+    } else {
+      for (const chunk of chunks(rows)) {
+        await tx('ml_metrics')
+          .insert(chunk)
+          .onConflict([
+            'run_uuid',
+            'key',
+            'timestamp',
+            'step',
+            'value',
+            'is_nan',
+          ])
+          .ignore();
+      }
     }
 
     const latestInBatch = new Map<string, Metric>();

@@ -523,7 +523,7 @@ async function main(): Promise<Record<string, number>> {
       `copy_rows_per_s: ${fmt(DOWNSAMPLED_POINTS)} rows in ${fmt(
         loadMs,
       )} ms into ml_metrics ` +
-        `(INSERT ... SELECT generate_series, one statement, PK + history index in place; ` +
+        `(INSERT ... SELECT generate_series, one statement, with the primary key in place; ` +
         `pg-copy-streams is not installed, so no COPY FROM STDIN) = ${fmt(
           copyRate,
         )} rows/s`,

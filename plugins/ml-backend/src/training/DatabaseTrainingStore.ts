@@ -442,28 +442,16 @@ export class DatabaseTrainingStore {
     return Number(row?.n ?? 0) + 1;
   }
 
-  async usageByPool(): Promise<Map<string, { used: number; pending: number }>> {
-    const rows = await this.db('ml_jobs')
-      .select('status')
-      .select(this.db.raw('coalesce(pool, requested_pool) as p'))
-      .sum({ gpus: 'gpus' })
-      .count({ n: '*' })
-      .whereIn('status', [...ACTIVE_JOB_STATUSES, 'PENDING'])
-      .groupBy('status', this.db.raw('coalesce(pool, requested_pool)'));
-    const usage = new Map<string, { used: number; pending: number }>();
-    for (const row of rows as Array<{
-      p: string | null;
-      status: JobStatus;
-      gpus: unknown;
-      n: unknown;
-    }>) {
-      if (!row.p) continue;
-      const entry = usage.get(row.p) ?? { used: 0, pending: 0 };
-      if (row.status === 'PENDING') entry.pending += Number(row.n);
-      else entry.used += Number(row.gpus);
-      usage.set(row.p, entry);
-    }
-    return usage;
+  /** GPUs held per pool by admitted, dispatching and running jobs. */
+  async usageByPool(): Promise<Map<string, number>> {
+    const rows: Array<{ pool: string; gpus: unknown }> = await this.db(
+      'ml_jobs',
+    )
+      .whereIn('status', ACTIVE_JOB_STATUSES)
+      .groupBy('pool')
+      .select('pool')
+      .sum({ gpus: 'gpus' });
+    return new Map(rows.map(row => [row.pool, Number(row.gpus)]));
   }
 
   async recordEvent(

@@ -215,7 +215,19 @@ export class TrainingService {
   }
 
   async listPools(): Promise<GpuPoolSummary[]> {
-    const usage = await this.options.store.usageByPool();
+    const { store } = this.options;
+    const usage = await store.usageByPool();
+    // A pending job counts in every pool it could be admitted to.
+    const pending = new Map<string, number>();
+    for (const job of await store.listJobs({
+      statuses: ['PENDING'],
+      limit: 10000,
+    })) {
+      const pools = job.spec.pool
+        ? [job.spec.pool]
+        : this.profiles.get(job.profile ?? '')?.pools ?? [];
+      for (const pool of pools) pending.set(pool, (pending.get(pool) ?? 0) + 1);
+    }
     return this.options.config.pools.map(pool => ({
       name: pool.name,
       target: pool.target,
@@ -223,8 +235,8 @@ export class TrainingService {
       gpuType: pool.gpuType,
       spot: pool.spot,
       capacityGpus: pool.capacityGpus,
-      usedGpus: usage.get(pool.name)?.used ?? 0,
-      pendingJobs: usage.get(pool.name)?.pending ?? 0,
+      usedGpus: usage.get(pool.name) ?? 0,
+      pendingJobs: pending.get(pool.name) ?? 0,
       compliance: pool.compliance,
     }));
   }

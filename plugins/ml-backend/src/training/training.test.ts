@@ -192,6 +192,16 @@ describe('training jobs on the local target', () => {
       statusMessage: 'local-cpu has 0 of 2 GPUs free; the job needs 1',
     });
 
+    const pools = await request(server).get('/api/ml/training/pools');
+    expect(pools.body.items).toEqual([
+      expect.objectContaining({
+        name: 'local-cpu',
+        capacityGpus: 2,
+        usedGpus: 2,
+        pendingJobs: 1,
+      }),
+    ]);
+
     const cancelled = await request(server)
       .post(`/api/ml/training/jobs/${first.body.jobId}/cancel`)
       .send({});

@@ -497,32 +497,14 @@ export class DatabaseTrackingStore implements TrackingStore {
 
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     // The primary key's order (run, key, step, timestamp): an index scan, no sort.
-    const query = this.db('ml_metrics')
+    const rows: Omit<MetricRow, 'key'>[] = await this.db('ml_metrics')
       .where({ run_uuid: runId, key })
       .orderBy([
         { column: 'step', order: 'asc' },
         { column: 'timestamp', order: 'asc' },
       ])
       .select('value', 'is_nan', 'timestamp', 'step');
-    // Series run to millions of points: on PostgreSQL rows come back as arrays, which
-    // node-postgres builds several times faster than objects.
-    const rows: Array<
-      [number | string, boolean | number, number | string, number | string]
-    > =
-      this.db.client.config.client === 'pg'
-        ? await query.options({ rowMode: 'array' })
-        : (await query).map((r: Omit<MetricRow, 'key'>) => [
-            r.value,
-            r.is_nan,
-            r.timestamp,
-            r.step,
-          ]);
-    return rows.map(([value, isNan, timestamp, step]) => ({
-      key,
-      value: isNan ? NaN : Number(value),
-      timestamp: Number(timestamp),
-      step: Number(step),
-    }));
+    return rows.map(row => toMetric({ ...row, key }));
   }
 
   async getMetricHistoryBuckets(

@@ -1,6 +1,6 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
+import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
@@ -32,7 +32,9 @@ const KILL_GRACE_MS = 5000;
  * `ml.training.local.enabled`). Injects the job's env (and `CUDA_VISIBLE_DEVICES` when
  * the host has GPUs), writes logs to a file per attempt, stops with SIGTERM then SIGKILL,
  * and can simulate a spot preemption (SIGTERM with notice) so checkpoint/resume runs for real.
- * Processes do not survive a backend restart; their attempts are then reported lost.
+ * Each process leaves `<name>.pid` and, when it ends, `<name>.exit` in the log directory,
+ * so every backend replica on the host (and a restarted backend) can report an attempt
+ * another one started; a process whose backend died with it is reported lost.
  *
  * @internal
  */
@@ -69,6 +71,11 @@ export class LocalComputeTarget implements ComputeTarget {
     const existing = this.processes.get(request.externalName);
     if (existing) {
       return { externalId: String(existing.child.pid) };
+    }
+    const elsewhere = await this.readPid(request.externalName);
+    if (elsewhere !== undefined) {
+      // Started by another backend on this host (a replayed dispatch): the same process.
+      return { externalId: String(elsewhere) };
     }
     const [command, ...args] = request.command;
     const logPath = join(
@@ -132,8 +139,23 @@ export class LocalComputeTarget implements ComputeTarget {
       entry.exitCode = code;
       entry.signal = signal;
       log.end(`\n[portal] exited with ${code ?? signal}\n`);
+      // Another backend on the host may have stopped it by pid, leaving the reason here.
+      entry.stoppedFor ??= this.stopMarker(request.externalName);
+      writeFileSync(
+        this.file(request.externalName, 'exit'),
+        JSON.stringify({
+          code,
+          signal,
+          stoppedFor: entry.stoppedFor,
+          at: Date.now(),
+        }),
+      );
     });
     await spawned;
+    await writeFile(
+      this.file(request.externalName, 'pid'),
+      JSON.stringify({ pid: child.pid, startedAt: entry.startedAt.getTime() }),
+    );
     this.options.logger.info(
       `local target started ${request.externalName} (pid ${child.pid})`,
     );
@@ -141,11 +163,12 @@ export class LocalComputeTarget implements ComputeTarget {
   }
 
   async status(externalName: string): Promise<ExternalJobStatus> {
-    const entry = this.processes.get(externalName);
+    const entry =
+      this.processes.get(externalName) ?? (await this.fromFiles(externalName));
     if (!entry) {
       return {
         state: 'not-found',
-        reason: 'no such process on this backend (it may have restarted)',
+        reason: 'the process is gone (its backend stopped before it finished)',
       };
     }
     const base = {
@@ -193,9 +216,77 @@ export class LocalComputeTarget implements ComputeTarget {
     return lines.slice(-(options?.tailLines ?? 500)).join('\n');
   }
 
+  private file(externalName: string, kind: 'pid' | 'exit' | 'stop') {
+    return join(this.options.logDirectory, `${externalName}.${kind}`);
+  }
+
+  private async readPid(externalName: string): Promise<number | undefined> {
+    const text = await readFile(this.file(externalName, 'pid'), 'utf8').catch(
+      () => undefined,
+    );
+    return text ? JSON.parse(text).pid : undefined;
+  }
+
+  private stopMarker(
+    externalName: string,
+  ): 'preempted' | 'cancelled' | undefined {
+    try {
+      return readFileSync(this.file(externalName, 'stop'), 'utf8') as
+        | 'preempted'
+        | 'cancelled';
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** What the files say of a process another backend started. */
+  private async fromFiles(
+    externalName: string,
+  ): Promise<Omit<LocalProcess, 'child'> | undefined> {
+    const logPath = join(this.options.logDirectory, `${externalName}.log`);
+    const exit = await readFile(this.file(externalName, 'exit'), 'utf8').catch(
+      () => undefined,
+    );
+    const started = await readFile(
+      this.file(externalName, 'pid'),
+      'utf8',
+    ).catch(() => undefined);
+    if (!started) return undefined;
+    const { pid, startedAt } = JSON.parse(started);
+    if (exit) {
+      const { code, signal, stoppedFor, at } = JSON.parse(exit);
+      return {
+        logPath,
+        startedAt: new Date(startedAt),
+        finishedAt: new Date(at),
+        exitCode: code,
+        signal,
+        stoppedFor,
+      };
+    }
+    try {
+      process.kill(pid, 0); // alive?
+      return { logPath, startedAt: new Date(startedAt) };
+    } catch {
+      return undefined;
+    }
+  }
+
   private async stop(externalName: string, reason: 'preempted' | 'cancelled') {
     const entry = this.processes.get(externalName);
-    if (!entry || entry.finishedAt) return;
+    if (!entry) {
+      // Owned by another backend on this host: mark why, then signal it by pid.
+      const pid = await this.readPid(externalName);
+      if (pid === undefined) return;
+      await writeFile(this.file(externalName, 'stop'), reason);
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      return;
+    }
+    if (entry.finishedAt) return;
     entry.stoppedFor = reason;
     entry.child.kill('SIGTERM');
     const killer = setTimeout(() => entry.child.kill('SIGKILL'), KILL_GRACE_MS);

@@ -21,6 +21,14 @@ const ACTIVE_ATTEMPT_STATES: AttemptState[] = [
   'RUNNING',
 ];
 
+/** Slices for IN lists and multi-row inserts (SQLite caps compound SELECTs at 500 terms). */
+function chunks<T>(items: T[], size = 250): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size)
+    result.push(items.slice(i, i + size));
+  return result;
+}
+
 const num = (v: unknown) =>
   v === null || v === undefined ? undefined : Number(v);
 
@@ -181,7 +189,7 @@ export class DatabaseTrainingStore {
   async pendingJobs(
     tx: Knex.Transaction,
     profilePools: (profile: string) => string[],
-  ): Promise<PendingJob[]> {
+  ): Promise<Array<PendingJob & { statusMessage?: string }>> {
     const rows = await tx('ml_jobs').where({ status: 'PENDING' });
     return rows.map(row => {
       const spec: JobSpec = JSON.parse(row.spec);
@@ -196,6 +204,7 @@ export class DatabaseTrainingStore {
           : profilePools(row.profile),
         dataResidency: spec.dataResidency,
         compliance: spec.compliance ?? [],
+        statusMessage: row.status_message ?? undefined,
       };
     });
   }
@@ -224,22 +233,48 @@ export class DatabaseTrainingStore {
   }
 
   /** Records a pending job's reason; an event only when the reason's text changed. */
+  /**
+   * Records why jobs wait: only those whose message changed are written, in one UPDATE
+   * per distinct reason and one batch of events, so a cycle over a long, unchanged queue
+   * costs no writes.
+   */
   async markPending(
     tx: Knex.Transaction,
-    jobId: string,
-    reason: PendingReason,
-    message: string,
+    items: Array<{
+      jobId: string;
+      reason: PendingReason;
+      message: string;
+      previous?: string;
+    }>,
   ) {
-    const updated = await tx('ml_jobs')
-      .where({ job_id: jobId, status: 'PENDING' })
-      .whereRaw('coalesce(status_message, ?) <> ?', ['', message])
-      .update({
-        pending_reason: reason,
-        status_message: message,
-        updated_at: Date.now(),
-      });
-    if (updated > 0)
-      await this.event(tx, jobId, `pending:${reason}`, 'PENDING', message);
+    const changed = items.filter(item => item.previous !== item.message);
+    const groups = new Map<string, typeof changed>();
+    for (const item of changed) {
+      const key = `${item.reason}\u0000${item.message}`;
+      groups.set(key, [...(groups.get(key) ?? []), item]);
+    }
+    const now = Date.now();
+    for (const group of groups.values()) {
+      for (const ids of chunks(group.map(item => item.jobId))) {
+        await tx('ml_jobs')
+          .whereIn('job_id', ids)
+          .where({ status: 'PENDING' })
+          .update({
+            pending_reason: group[0].reason,
+            status_message: group[0].message,
+            updated_at: now,
+          });
+      }
+    }
+    const events = changed.map(item => ({
+      job_id: item.jobId,
+      attempt_id: null,
+      at: now,
+      type: `pending:${item.reason}`,
+      status: 'PENDING',
+      message: item.message,
+    }));
+    for (const batch of chunks(events)) await tx('ml_job_events').insert(batch);
   }
 
   async markAdmitted(tx: Knex.Transaction, jobId: string, pool: string) {

@@ -308,6 +308,9 @@ export class TrainingService {
         profile => this.profiles.get(profile)?.pools ?? [],
       );
       if (pending.length === 0) return;
+      const previous = new Map(
+        pending.map(job => [job.jobId, job.statusMessage]),
+      );
       const decisions = decideAdmissions({
         pending,
         holdings: await store.holdings(tx),
@@ -316,24 +319,22 @@ export class TrainingService {
         teamWeights: config.teamWeights,
         budgetHold: () => undefined, // filled by the cost domain
       });
+      const waiting: Parameters<DatabaseTrainingStore['markPending']>[1] = [];
       for (const decision of decisions) {
         if (decision.kind === 'admit') {
           await store.markAdmitted(tx, decision.jobId, decision.pool);
           admitted.push(decision.jobId);
-        } else if (decision.kind === 'pending') {
-          await store.markPending(
-            tx,
-            decision.jobId,
-            decision.reason,
-            decision.message,
-          );
-        } else {
-          await store.markPending(
-            tx,
-            decision.jobId,
-            'priority',
-            decision.message,
-          );
+          continue;
+        }
+        const reason =
+          decision.kind === 'pending' ? decision.reason : 'priority';
+        waiting.push({
+          jobId: decision.jobId,
+          reason,
+          message: decision.message,
+          previous: previous.get(decision.jobId),
+        });
+        if (decision.kind === 'preempt') {
           victims.push(
             ...decision.victims.map(jobId => ({
               jobId,
@@ -342,6 +343,7 @@ export class TrainingService {
           );
         }
       }
+      await store.markPending(tx, waiting);
     });
     for (const jobId of admitted) {
       await this.options.queues.requestDispatch(

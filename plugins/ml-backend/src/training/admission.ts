@@ -82,23 +82,42 @@ export function decideAdmissions(input: AdmissionInput): AdmissionDecision[] {
   const preempting = new Set<string>();
 
   const weight = (team: string) => input.teamWeights[team] ?? 1;
-  // Priority first; within a priority, the team with the smallest weighted use, then age.
-  const queue = [...input.pending].sort(
-    (a, b) => b.priority - a.priority || a.createdAt - b.createdAt,
-  );
+  const share = (team: string) => (teamTotal.get(team) ?? 0) / weight(team);
+  // Priority first; within a priority, the team with the smallest weighted use (ties: the
+  // team whose oldest job is oldest), then that team's oldest job. Per-team FIFOs keep a
+  // cycle over 10,000 jobs linear in jobs × teams.
+  const byPriority = new Map<number, Map<string, PendingJob[]>>();
+  for (const job of input.pending) {
+    const level =
+      byPriority.get(job.priority) ?? new Map<string, PendingJob[]>();
+    level.set(job.owner, [...(level.get(job.owner) ?? []), job]);
+    byPriority.set(job.priority, level);
+  }
   const decisions: AdmissionDecision[] = [];
-  while (queue.length > 0) {
-    const top = queue[0].priority;
-    let pick = 0;
-    for (let i = 1; i < queue.length && queue[i].priority === top; i++) {
-      const share =
-        (teamTotal.get(queue[i].owner) ?? 0) / weight(queue[i].owner);
-      const best =
-        (teamTotal.get(queue[pick].owner) ?? 0) / weight(queue[pick].owner);
-      if (share < best) pick = i;
+  for (const priority of [...byPriority.keys()].sort((a, b) => b - a)) {
+    const teams = [...byPriority.get(priority)!.entries()].map(
+      ([team, jobs]) => ({
+        team,
+        jobs: jobs.sort((a, b) => a.createdAt - b.createdAt),
+        next: 0,
+      }),
+    );
+    for (;;) {
+      let pick: (typeof teams)[number] | undefined;
+      for (const t of teams) {
+        if (t.next >= t.jobs.length) continue;
+        if (
+          !pick ||
+          share(t.team) < share(pick.team) ||
+          (share(t.team) === share(pick.team) &&
+            t.jobs[t.next].createdAt < pick.jobs[pick.next].createdAt)
+        ) {
+          pick = t;
+        }
+      }
+      if (!pick) break;
+      decisions.push(decideOne(pick.jobs[pick.next++]));
     }
-    const [job] = queue.splice(pick, 1);
-    decisions.push(decideOne(job));
   }
   return decisions;
 

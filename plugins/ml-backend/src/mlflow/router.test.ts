@@ -219,6 +219,8 @@ describe('MLflow tracking API with the npm mlflow client', () => {
     expect(history.body.metrics).toEqual([]);
 
     const cases: Array<[object, string]> = [
+      [{ metrics: [null] }, 'Invalid metric: expected an object, got null'],
+      [{ tags: ['k=v'] }, 'Invalid tag: expected an object'],
       [
         {
           metrics: Array.from({ length: 1001 }, (_, i) => ({
@@ -382,5 +384,41 @@ describe('MLflow tracking API with the npm mlflow client', () => {
       `/api/ml/runs/${runId}/artifacts/content?path=../../secret`,
     );
     expect(escape.status).toBe(400);
+  });
+
+  it('appends each logged model to the run, and refuses model_json that is not an object', async () => {
+    const { server, api } = await startPortal();
+    const { body: created } = await request(server)
+      .post(api('runs/create'))
+      .send({ experiment_id: '0' });
+    const runId = created.run.info.run_id;
+    for (const flavor of ['sklearn', 'onnx']) {
+      await request(server)
+        .post(api('runs/log-model'))
+        .send({
+          run_id: runId,
+          model_json: JSON.stringify({
+            artifact_path: 'model',
+            flavors: { [flavor]: {} },
+          }),
+        })
+        .expect(200);
+    }
+    const run = await request(server).get(api(`runs/get?run_id=${runId}`));
+    const history = JSON.parse(
+      run.body.run.data.tags.find(
+        (t: { key: string }) => t.key === 'mlflow.log-model.history',
+      ).value,
+    );
+    expect(history.map((m: any) => Object.keys(m.flavors)[0])).toEqual([
+      'sklearn',
+      'onnx',
+    ]);
+
+    const bad = await request(server)
+      .post(api('runs/log-model'))
+      .send({ run_id: runId, model_json: '[1,' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error_code).toBe('INVALID_PARAMETER_VALUE');
   });
 });

@@ -243,22 +243,7 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       return {};
     },
     'POST runs/log-model': async (caller, p) => {
-      const runId = runIdOf(p);
-      const model = JSON.parse(required(p, 'model_json'));
-      // MLflow keeps every logged model's metadata in this tag, as a JSON list.
-      const run = await tracking.getRun(caller, runId);
-      const previous = run.data.tags.find(
-        t => t.key === 'mlflow.log-model.history',
-      );
-      const history = previous ? JSON.parse(previous.value) : [];
-      await tracking.logBatch(caller, runId, {
-        tags: [
-          {
-            key: 'mlflow.log-model.history',
-            value: JSON.stringify([...history, model]),
-          },
-        ],
-      });
+      await tracking.logModel(caller, runIdOf(p), required(p, 'model_json'));
       return {};
     },
     'GET artifacts/list': async (caller, p) => {

@@ -99,17 +99,24 @@ describe.each(databases.eachSupportedId())(
     });
 
     it('stores NaN and both infinities', async () => {
-    const { store, runId } = await createStore(databaseId);
-    await store.logBatch(runId, {
-      metrics: [metric(0, NaN), metric(1, Infinity), metric(2, -Infinity), metric(3, 0.25)],
-      params: [],
-      tags: [],
+      const { store, runId } = await createStore(databaseId);
+      await store.logBatch(runId, {
+        metrics: [
+          metric(0, NaN),
+          metric(1, Infinity),
+          metric(2, -Infinity),
+          metric(3, 0.25),
+        ],
+        params: [],
+        tags: [],
+      });
+      const values = (await store.getMetricHistory(runId, 'loss')).map(
+        m => m.value,
+      );
+      expect(values).toEqual([NaN, Infinity, -Infinity, 0.25]);
     });
-    const values = (await store.getMetricHistory(runId, 'loss')).map(m => m.value);
-    expect(values).toEqual([NaN, Infinity, -Infinity, 0.25]);
-  });
 
-  it('makes a batch all or nothing when a param changes value', async () => {
+    it('makes a batch all or nothing when a param changes value', async () => {
       const { store, runId } = await createStore(databaseId);
       await store.logBatch(runId, {
         metrics: [],

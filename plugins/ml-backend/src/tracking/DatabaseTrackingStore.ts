@@ -14,6 +14,8 @@ import {
   ViewType,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
+import { chunks } from '../database/chunks';
+import { limits } from './validation';
 import { applyExperimentSearch, applyRunSearch } from './search';
 import {
   ExperimentQuery,
@@ -114,17 +116,6 @@ function isLater(a: Metric, b: Metric): boolean {
 /** A double as PostgreSQL reads it in an array literal (`Infinity`, not `inf`). */
 function pgFloat(value: number): string {
   return String(value);
-}
-
-/**
- * Multi-row inserts in slices: knex writes them for SQLite as one compound SELECT,
- * which SQLite caps at 500 terms, and a log-batch may carry 1000 metrics.
- */
-function chunks<T>(rows: T[], size = 250): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < rows.length; i += size)
-    result.push(rows.slice(i, i + size));
-  return result;
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -420,6 +411,31 @@ export class DatabaseTrackingStore implements TrackingStore {
       if (batch.metrics.length > 0) {
         await this.insertMetrics(tx, runId, batch.metrics);
       }
+    });
+  }
+
+  async appendLoggedModel(runId: string, model: object): Promise<void> {
+    const key = 'mlflow.log-model.history';
+    await this.db.transaction(async tx => {
+      const read = tx('ml_run_tags')
+        .where({ run_uuid: runId, key })
+        .first('value');
+      // Two clients logging models to one run must not lose either entry.
+      if (tx.client.config.client === 'pg') read.forUpdate();
+      const current = await read;
+      const value = JSON.stringify([
+        ...(current ? JSON.parse(current.value) : []),
+        model,
+      ]);
+      if (value.length > limits.tagValueLength) {
+        throw new InputError(
+          `The run's ${key} tag would exceed ${limits.tagValueLength} characters`,
+        );
+      }
+      await tx('ml_run_tags')
+        .insert({ run_uuid: runId, key, value })
+        .onConflict(['run_uuid', 'key'])
+        .merge(['value']);
     });
   }
 

@@ -324,11 +324,33 @@ export class TrackingService {
       tags: batch.tags ?? [],
     };
     validateBatchSize(raw);
-    const metrics: Metric[] = raw.metrics.map(m => validateMetric(m as any));
-    const params: Param[] = raw.params.map(p => validateParam(p as any));
-    const tags: Tag[] = raw.tags.map(t => validateTag(t as any));
+    const metrics: Metric[] = raw.metrics.map(validateMetric);
+    const params: Param[] = raw.params.map(validateParam);
+    const tags: Tag[] = raw.tags.map(validateTag);
     await this.activeRunFor(caller, runId);
     await this.options.store.logBatch(runId, { metrics, params, tags });
+  }
+
+  /**
+   * MLflow's log-model: the model's metadata is appended to the run's
+   * `mlflow.log-model.history` tag (a JSON list), in one transaction with the read.
+   */
+  async logModel(caller: Caller, runId: string, modelJson: string) {
+    let model: unknown;
+    try {
+      model = JSON.parse(modelJson);
+    } catch {
+      throw new InputError(
+        "Invalid value for parameter 'model_json': not JSON",
+      );
+    }
+    if (typeof model !== 'object' || model === null || Array.isArray(model)) {
+      throw new InputError(
+        "Invalid value for parameter 'model_json': expected a JSON object",
+      );
+    }
+    await this.activeRunFor(caller, runId);
+    await this.options.store.appendLoggedModel(runId, model);
   }
 
   async deleteTag(caller: Caller, runId: string, key: string) {

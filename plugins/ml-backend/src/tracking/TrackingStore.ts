@@ -91,6 +91,8 @@ export interface TrackingStore {
     batch: { metrics: Metric[]; params: Param[]; tags: Tag[] },
   ): Promise<void>;
   deleteRunTag(runId: string, key: string): Promise<boolean>;
+  /** Appends to the `mlflow.log-model.history` tag; InputError when it would outgrow a tag. */
+  appendLoggedModel(runId: string, model: object): Promise<void>;
   logInputs(
     runId: string,
     experimentId: string,

@@ -1,9 +1,17 @@
 import {
+  BackstageCredentials,
+  BackstageUserPrincipal,
   HttpAuthService,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
 import { Request } from 'express';
 import { Caller } from './TrackingService';
+
+function isUser(
+  credentials: BackstageCredentials<{ type: string }>,
+): credentials is BackstageCredentials<BackstageUserPrincipal> {
+  return credentials.principal.type === 'user';
+}
 
 /**
  * Resolves who calls from a request: a signed-in user owns what they create through
@@ -26,8 +34,8 @@ export function createCallerResolver(options: {
         : ['user', 'service'],
     });
     const { principal } = credentials;
-    if (principal.type === 'user') {
-      const info = await userInfo.getUserInfo(credentials as any);
+    if (isUser(credentials)) {
+      const info = await userInfo.getUserInfo(credentials);
       const group = info.ownershipEntityRefs.find(ref =>
         ref.startsWith('group:'),
       );

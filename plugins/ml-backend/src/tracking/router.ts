@@ -49,7 +49,7 @@ function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
 }
 
 /** JSON with MLflow's encoding of non-finite numbers ("NaN", "Infinity", "-Infinity"). */
-export function sendJson(res: Response, body: unknown) {
+function sendJson(res: Response, body: unknown) {
   res
     .type('application/json')
     .send(

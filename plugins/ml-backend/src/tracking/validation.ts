@@ -78,8 +78,19 @@ function validateValue(
   return value;
 }
 
+/** Request items arrive as anything JSON can hold; each must be an object. */
+function entry(kind: string, value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError(
+      `Invalid ${kind}: expected an object, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
 /** @internal */
-export function validateParam(param: { key: unknown; value: unknown }): Param {
+export function validateParam(input: unknown): Param {
+  const param = entry('param', input);
   const key = validateKey('param', param.key);
   return {
     key,
@@ -88,7 +99,8 @@ export function validateParam(param: { key: unknown; value: unknown }): Param {
 }
 
 /** @internal */
-export function validateTag(tag: { key: unknown; value: unknown }): Tag {
+export function validateTag(input: unknown): Tag {
+  const tag = entry('tag', input);
   const key = validateKey('tag', tag.key);
   return {
     key,
@@ -133,12 +145,8 @@ function integer(name: string, value: unknown, fallback?: number): number {
 }
 
 /** @internal */
-export function validateMetric(metric: {
-  key: unknown;
-  value: unknown;
-  timestamp?: unknown;
-  step?: unknown;
-}): Metric {
+export function validateMetric(input: unknown): Metric {
+  const metric = entry('metric', input);
   const key = validateKey('metric', metric.key);
   return {
     key,

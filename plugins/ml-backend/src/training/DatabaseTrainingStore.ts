@@ -9,6 +9,7 @@ import {
   TrainingJob,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
+import { chunks } from '../database/chunks';
 import { Holding, PendingJob } from './admission';
 
 /** An attempt with the job fields dispatch and polling need. @internal */
@@ -20,14 +21,6 @@ const ACTIVE_ATTEMPT_STATES: AttemptState[] = [
   'PENDING',
   'RUNNING',
 ];
-
-/** Slices for IN lists and multi-row inserts (SQLite caps compound SELECTs at 500 terms). */
-function chunks<T>(items: T[], size = 250): T[][] {
-  const result: T[][] = [];
-  for (let i = 0; i < items.length; i += size)
-    result.push(items.slice(i, i + size));
-  return result;
-}
 
 const num = (v: unknown) =>
   v === null || v === undefined ? undefined : Number(v);

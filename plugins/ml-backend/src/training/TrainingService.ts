@@ -290,6 +290,9 @@ export class TrainingService {
   }
 
   async logs(jobId: string, tailLines: number): Promise<string> {
+    if (!(await this.options.store.getJob(jobId))) {
+      throw new NotFoundError(`No training job ${jobId}`);
+    }
     const attempts = await this.options.store.attempts(jobId);
     const last = attempts[attempts.length - 1];
     if (!last) return '';

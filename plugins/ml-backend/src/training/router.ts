@@ -58,7 +58,6 @@ export function createTrainingRouter(options: {
     ) {
       throw new InputError('tailLines must be an integer between 1 and 10000');
     }
-    await training.getJob(req.params.jobId);
     res.json({ text: await training.logs(req.params.jobId, tailLines) });
   });
 

@@ -25,6 +25,16 @@ type LocalProcess = {
 /** Environment a job inherits from the backend: enough to find binaries, nothing secret. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'TZ'];
 const KILL_GRACE_MS = 5000;
+const EXIT_FILE_GRACE_MS = 2000;
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The `local` compute target: runs a job's command as a child process of the backend,
@@ -244,32 +254,35 @@ export class LocalComputeTarget implements ComputeTarget {
     externalName: string,
   ): Promise<Omit<LocalProcess, 'child'> | undefined> {
     const logPath = join(this.options.logDirectory, `${externalName}.log`);
-    const exit = await readFile(this.file(externalName, 'exit'), 'utf8').catch(
-      () => undefined,
-    );
     const started = await readFile(
       this.file(externalName, 'pid'),
       'utf8',
     ).catch(() => undefined);
     if (!started) return undefined;
     const { pid, startedAt } = JSON.parse(started);
-    if (exit) {
-      const { code, signal, stoppedFor, at } = JSON.parse(exit);
-      return {
-        logPath,
-        startedAt: new Date(startedAt),
-        finishedAt: new Date(at),
-        exitCode: code,
-        signal,
-        stoppedFor,
-      };
+    // A process is reaped a moment before its backend writes the exit file: a dead pid
+    // without one gets a grace period before it counts as lost.
+    for (let check = 0; check < 2; check++) {
+      const exit = await readFile(
+        this.file(externalName, 'exit'),
+        'utf8',
+      ).catch(() => undefined);
+      if (exit) {
+        const { code, signal, stoppedFor, at } = JSON.parse(exit);
+        return {
+          logPath,
+          startedAt: new Date(startedAt),
+          finishedAt: new Date(at),
+          exitCode: code,
+          signal,
+          stoppedFor,
+        };
+      }
+      if (isAlive(pid)) return { logPath, startedAt: new Date(startedAt) };
+      if (check === 0)
+        await new Promise(r => setTimeout(r, EXIT_FILE_GRACE_MS));
     }
-    try {
-      process.kill(pid, 0); // alive?
-      return { logPath, startedAt: new Date(startedAt) };
-    } catch {
-      return undefined;
-    }
+    return undefined;
   }
 
   private async stop(externalName: string, reason: 'preempted' | 'cancelled') {

@@ -168,6 +168,10 @@ describeWithPostgres(
 
       expect(maxHeld).toBeGreaterThan(1);
       expect(maxHeld).toBeLessThanOrEqual(CAPACITY);
+      const { rows: failures } = await db!.raw(
+        `SELECT name, status_message FROM ml_jobs WHERE status <> 'SUCCEEDED'`,
+      );
+      expect(failures).toEqual([]);
       const { rows: statuses } = await db!.raw(
         `SELECT status, count(*) AS n FROM ml_jobs GROUP BY status`,
       );

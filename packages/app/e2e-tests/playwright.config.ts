@@ -1,4 +1,6 @@
 import { defineConfig } from '@playwright/test';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const repoRoot = path.resolve(__dirname, '../../..');
@@ -40,5 +42,10 @@ export default defineConfig({
     reuseExistingServer: !process.env.CI,
     stdout: 'ignore',
     stderr: 'pipe',
+    // A database of its own: the tests count the runs the demo seeding creates, which a
+    // developer's own .data/ would not match.
+    env: {
+      ML_PORTAL_DATA_DIR: mkdtempSync(path.join(tmpdir(), 'ml-portal-e2e-')),
+    },
   },
 });

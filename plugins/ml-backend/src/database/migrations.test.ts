@@ -1,4 +1,4 @@
-import { ML_MIGRATIONS_DIR } from './migrateDatabase';
+import { migrateDatabase, ML_MIGRATIONS_DIR } from './migrateDatabase';
 import { createTestDatabases } from '../testUtils/databases';
 
 const databases = createTestDatabases();
@@ -55,6 +55,18 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     await knex.migrate.rollback(config, true);
     expect(await knex.schema.hasTable('ml_experiments')).toBe(false);
     expect(await knex.schema.hasTable('ml_runs')).toBe(false);
+    await knex.destroy();
+  });
+
+  it('lets replicas that start together all migrate: the losers of the lock wait', async () => {
+    const knex = await databases.init(databaseId);
+    const database = { getClient: async () => knex };
+    await Promise.all([
+      migrateDatabase(database, knex),
+      migrateDatabase(database, knex),
+      migrateDatabase(database, knex),
+    ]);
+    expect(await knex.schema.hasTable('ml_jobs')).toBe(true);
     await knex.destroy();
   });
 });

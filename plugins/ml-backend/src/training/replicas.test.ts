@@ -58,7 +58,7 @@ describeWithPostgres(
         ],
         {
           cwd: REPO_ROOT,
-          stdio: 'ignore',
+          stdio: ['ignore', 'ignore', 'pipe'],
           env: {
             ...process.env,
             APP_CONFIG_backend_baseUrl: baseUrl,
@@ -102,6 +102,10 @@ describeWithPostgres(
         },
       );
       children.push(child);
+      let stderr = '';
+      child.stderr!.on('data', chunk => {
+        stderr = (stderr + chunk).slice(-2000);
+      });
       for (let i = 0; i < 480; i++) {
         const ok = await fetch(`${baseUrl}/api/ml/health`).then(
           r => r.ok,
@@ -110,7 +114,7 @@ describeWithPostgres(
         if (ok) return baseUrl;
         await new Promise(r => setTimeout(r, 250));
       }
-      throw new Error(`replica on ${port} did not start`);
+      throw new Error(`replica on ${port} did not start: ${stderr}`);
     }
     // Both replicas see one host, so one log directory: the local target's files there
     // let either replica follow a process the other started.

@@ -1,8 +1,7 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import {
-  ComputeTarget,
-  mlComputeTargetsExtensionPoint,
-} from '@ml-portal/plugin-ml-node';
+  sampleDispatchRequest,
+  startComputeTargetModule,
+} from '@ml-portal/plugin-ml-node/testUtils';
 import {
   FakeSageMakerServer,
   startFakeSageMakerServer,
@@ -28,59 +27,31 @@ describe('mlModuleSageMakerTarget', () => {
   });
 
   it('registers the sagemaker target from config, which talks to the configured endpoint', async () => {
-    const added: ComputeTarget[] = [];
-    const backend = await startTestBackend({
-      extensionPoints: [
-        [
-          mlComputeTargetsExtensionPoint,
-          { addComputeTarget: (...targets) => added.push(...targets) },
-        ],
-      ],
-      features: [
-        mlModuleSageMakerTarget,
-        mockServices.rootConfig.factory({
-          data: {
-            ml: {
-              targets: {
-                sagemaker: {
-                  region: 'us-east-1',
-                  roleArn: 'arn:aws:iam::123456789012:role/ml-training',
-                  outputS3Uri: 's3://ml-output/jobs/',
-                  volumeSizeGb: 200,
-                  spotMaxWaitFactor: 1.5,
-                  endpoint: server.endpoint,
-                },
-              },
+    const { targets, stop } = await startComputeTargetModule(
+      mlModuleSageMakerTarget,
+      {
+        ml: {
+          targets: {
+            sagemaker: {
+              region: 'us-east-1',
+              roleArn: 'arn:aws:iam::123456789012:role/ml-training',
+              outputS3Uri: 's3://ml-output/jobs/',
+              volumeSizeGb: 200,
+              spotMaxWaitFactor: 1.5,
+              endpoint: server.endpoint,
             },
           },
-        }),
-      ],
-    });
-
-    expect(added.map(t => t.id)).toEqual(['sagemaker']);
-    await added[0].dispatch({
-      externalName: 'attempt-1',
-      jobId: 'job-1',
-      attemptId: 'attempt-1',
-      pool: {
-        name: 'spot',
-        target: 'sagemaker',
-        region: 'us-east-1',
-        gpuType: 'A10G',
-        gpusPerNode: 1,
-        spot: true,
-        labels: {},
-        taints: [],
-        instanceType: 'ml.g5.xlarge',
-        compliance: [],
+        },
       },
-      image: '123456789012.dkr.ecr.us-east-1.amazonaws.com/train:1',
-      command: ['train'],
-      env: {},
-      secretEnv: [],
-      resources: { gpus: 1 },
-      maxRuntimeSeconds: 1000,
-    });
+    );
+
+    expect(targets.map(t => t.id)).toEqual(['sagemaker']);
+    await targets[0].dispatch(
+      sampleDispatchRequest(
+        { target: 'sagemaker', spot: true, instanceType: 'ml.g5.xlarge' },
+        { maxRuntimeSeconds: 1000 },
+      ),
+    );
     const { body } = server.calls[0];
     expect(body.OutputDataConfig).toEqual({
       S3OutputPath: 's3://ml-output/jobs',
@@ -93,27 +64,16 @@ describe('mlModuleSageMakerTarget', () => {
     expect(body.CheckpointConfig.S3Uri).toBe(
       's3://ml-output/jobs/checkpoints/attempt-1',
     );
-    await backend.stop();
+    await stop();
   });
 
   it('registers nothing and says so when not configured', async () => {
-    const added: ComputeTarget[] = [];
-    const logger = mockServices.logger.mock();
-    await startTestBackend({
-      extensionPoints: [
-        [
-          mlComputeTargetsExtensionPoint,
-          { addComputeTarget: (...targets) => added.push(...targets) },
-        ],
-      ],
-      features: [
-        mlModuleSageMakerTarget,
-        logger.factory,
-        mockServices.rootConfig.factory({ data: {} }),
-      ],
-    });
+    const { targets, logger } = await startComputeTargetModule(
+      mlModuleSageMakerTarget,
+      {},
+    );
 
-    expect(added).toEqual([]);
+    expect(targets).toEqual([]);
     expect(logger.info).toHaveBeenCalledTimes(1);
     expect(logger.info).toHaveBeenCalledWith(
       expect.stringContaining('ml.targets.sagemaker is not configured'),

@@ -1,6 +1,7 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants as osConstants } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
@@ -11,13 +12,13 @@ import {
   ExternalJobStatus,
 } from '@ml-portal/plugin-ml-node';
 
+/** What the files of an attempt say about its process. */
 type LocalProcess = {
-  child: ChildProcess;
-  logPath: string;
+  pid: number;
   startedAt: Date;
   finishedAt?: Date;
   exitCode?: number | null;
-  signal?: NodeJS.Signals | null;
+  signal?: string | null;
   /** Set when the platform stopped it: a simulated preemption or a cancel. */
   stoppedFor?: 'preempted' | 'cancelled';
 };
@@ -26,6 +27,34 @@ type LocalProcess = {
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'TZ'];
 const KILL_GRACE_MS = 5000;
 const EXIT_FILE_GRACE_MS = 2000;
+/** Exit status of a supervisor that found the attempt already started. */
+const ALREADY_STARTED = 75;
+
+/**
+ * Runs one attempt: `sh -c SUPERVISOR sh <pid file> <exit file> <command...>`. It claims
+ * the attempt by creating the pid file exclusively (noclobber), so a replayed dispatch
+ * never starts the command twice, even when the backend that dispatched first was killed
+ * between spawning and recording. It forwards SIGTERM/SIGINT to the command and writes
+ * the exit file itself, so an attempt outlives a crashed or restarted backend and its
+ * outcome is still known.
+ */
+const SUPERVISOR = `
+pid_file=$1 exit_file=$2
+shift 2
+set -C
+{ printf '{"pid":%s,"startedAt":%s}' $$ "$(date +%s%3N)" > "$pid_file"; } 2>/dev/null || exit ${ALREADY_STARTED}
+set +C
+"$@" &
+child=$!
+trap 'kill -TERM $child 2>/dev/null' TERM
+trap 'kill -INT $child 2>/dev/null' INT
+wait $child
+code=$?
+while kill -0 $child 2>/dev/null; do wait $child; code=$?; done
+printf '\n[portal] exited with %s\n' $code
+printf '{"code":%s,"at":%s}' $code "$(date +%s%3N)" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"
+exit $code
+`;
 
 function isAlive(pid: number): boolean {
   try {
@@ -36,21 +65,33 @@ function isAlive(pid: number): boolean {
   }
 }
 
+const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
+
+/** `143` → `SIGTERM`: a shell reports a command killed by signal N as 128 + N. */
+function signalOf(code: number | null | undefined): string | undefined {
+  if (code === null || code === undefined || code <= 128) return undefined;
+  return Object.entries(osConstants.signals).find(
+    ([, number]) => number === code - 128,
+  )?.[0];
+}
+
 /**
- * The `local` compute target: runs a job's command as a child process of the backend,
- * as the backend's user. For single-machine installs and demos only (enabled by
+ * The `local` compute target: runs a job's command on the backend's host, as the
+ * backend's user. For single-machine installs and demos only (enabled by
  * `ml.training.local.enabled`). Injects the job's env (and `CUDA_VISIBLE_DEVICES` when
  * the host has GPUs), writes logs to a file per attempt, stops with SIGTERM then SIGKILL,
  * and can simulate a spot preemption (SIGTERM with notice) so checkpoint/resume runs for real.
- * Each process leaves `<name>.pid` and, when it ends, `<name>.exit` in the log directory,
- * so every backend replica on the host (and a restarted backend) can report an attempt
- * another one started; a process whose backend died with it is reported lost.
+ *
+ * Each attempt runs under a small supervising shell in its own process group that leaves
+ * `<name>.pid`, `<name>.log` and, when it ends, `<name>.exit` in the log directory. The
+ * files are the whole state: any backend replica on the host, or a restarted backend,
+ * follows and stops an attempt another one started, and attempts keep running while the
+ * backend restarts (stop them with cancel).
  *
  * @internal
  */
 export class LocalComputeTarget implements ComputeTarget {
   readonly id = 'local';
-  private readonly processes = new Map<string, LocalProcess>();
 
   private constructor(
     private readonly options: {
@@ -78,21 +119,110 @@ export class LocalComputeTarget implements ComputeTarget {
   }
 
   async dispatch(request: DispatchRequest): Promise<{ externalId: string }> {
-    const existing = this.processes.get(request.externalName);
-    if (existing) {
-      return { externalId: String(existing.child.pid) };
-    }
-    const elsewhere = await this.readPid(request.externalName);
-    if (elsewhere !== undefined) {
-      // Started by another backend on this host (a replayed dispatch): the same process.
-      return { externalId: String(elsewhere) };
-    }
-    const [command, ...args] = request.command;
-    const logPath = join(
-      this.options.logDirectory,
-      `${request.externalName}.log`,
+    const { externalName } = request;
+    const started = await this.readPid(externalName);
+    if (started !== undefined) return { externalId: String(started) };
+    const env = this.environment(request);
+    const log = openSync(this.file(externalName, 'log'), 'a');
+    const supervisor = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        SUPERVISOR,
+        'sh',
+        this.file(externalName, 'pid'),
+        this.file(externalName, 'exit'),
+        ...request.command,
+      ],
+      {
+        cwd: this.options.workingDirectory,
+        env,
+        stdio: ['ignore', log, log],
+        detached: true,
+      },
     );
-    const log = createWriteStream(logPath, { flags: 'a' });
+    closeSync(log);
+    supervisor.unref();
+    await new Promise<void>((resolveSpawn, reject) => {
+      supervisor.once('spawn', resolveSpawn);
+      supervisor.once('error', reject);
+    });
+    supervisor.once('exit', (code, signal) => {
+      // Killed before it could write its exit file (SIGKILL): write what we saw.
+      if (
+        code !== ALREADY_STARTED &&
+        !existsSync(this.file(externalName, 'exit'))
+      )
+        this.writeExit(externalName, { code, signal });
+    });
+    // The supervisor claims the attempt with the pid file; a replay finds another pid.
+    for (let waited = 0; waited < 5000; waited += 20) {
+      const pid = await this.readPid(externalName);
+      if (pid !== undefined) {
+        if (pid === supervisor.pid)
+          this.options.logger.info(
+            `local target started ${externalName} (pid ${pid})`,
+          );
+        return { externalId: String(pid) };
+      }
+      await sleep(20);
+    }
+    throw new Error(`${externalName} did not start within 5 s`);
+  }
+
+  async status(externalName: string): Promise<ExternalJobStatus> {
+    const entry = await this.fromFiles(externalName);
+    if (!entry) {
+      return {
+        state: 'not-found',
+        reason: 'the process is gone without an exit status',
+      };
+    }
+    const base = {
+      startedAt: entry.startedAt,
+      finishedAt: entry.finishedAt,
+      instanceType: 'local',
+    };
+    if (!entry.finishedAt) return { ...base, state: 'running' };
+    if (entry.stoppedFor === 'preempted') {
+      return {
+        ...base,
+        state: 'preempted',
+        reason: 'simulated spot preemption (SIGTERM with notice)',
+      };
+    }
+    if (entry.exitCode === 0) return { ...base, state: 'succeeded' };
+    return {
+      ...base,
+      state: 'failed',
+      reason:
+        entry.stoppedFor === 'cancelled'
+          ? 'cancelled'
+          : `exited with ${entry.signal ?? entry.exitCode}`,
+    };
+  }
+
+  async cancel(externalName: string): Promise<void> {
+    await this.stop(externalName, 'cancelled');
+  }
+
+  /** Simulates a spot reclaim: SIGTERM now (the job's notice to checkpoint), SIGKILL after the grace. */
+  async preempt(externalName: string): Promise<void> {
+    await this.stop(externalName, 'preempted');
+  }
+
+  async logs(
+    externalName: string,
+    options?: { tailLines?: number },
+  ): Promise<string> {
+    const text = await readFile(this.file(externalName, 'log'), 'utf8').catch(
+      () => '',
+    );
+    const lines = text.split('\n');
+    return lines.slice(-(options?.tailLines ?? 500)).join('\n');
+  }
+
+  private environment(request: DispatchRequest): Record<string, string> {
     const env: Record<string, string> = {};
     for (const name of INHERITED_ENV) {
       if (process.env[name]) env[name] = process.env[name]!;
@@ -126,185 +256,97 @@ export class LocalComputeTarget implements ComputeTarget {
         .slice(0, request.resources.gpus)
         .join(',');
     }
-    const child = spawn(command, args, {
-      cwd: this.options.workingDirectory,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const entry: LocalProcess = { child, logPath, startedAt: new Date() };
-    this.processes.set(request.externalName, entry);
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
-    const spawned = new Promise<void>((resolveSpawn, reject) => {
-      child.once('spawn', resolveSpawn);
-      child.once('error', error => {
-        entry.finishedAt = new Date();
-        entry.exitCode = 127;
-        log.end(`\n[portal] could not start ${command}: ${error.message}\n`);
-        reject(error);
-      });
-    });
-    child.once('exit', (code, signal) => {
-      entry.finishedAt = new Date();
-      entry.exitCode = code;
-      entry.signal = signal;
-      log.end(`\n[portal] exited with ${code ?? signal}\n`);
-      // Another backend on the host may have stopped it by pid, leaving the reason here.
-      entry.stoppedFor ??= this.stopMarker(request.externalName);
-      writeFileSync(
-        this.file(request.externalName, 'exit'),
-        JSON.stringify({
-          code,
-          signal,
-          stoppedFor: entry.stoppedFor,
-          at: Date.now(),
-        }),
-      );
-    });
-    await spawned;
-    await writeFile(
-      this.file(request.externalName, 'pid'),
-      JSON.stringify({ pid: child.pid, startedAt: entry.startedAt.getTime() }),
-    );
-    this.options.logger.info(
-      `local target started ${request.externalName} (pid ${child.pid})`,
-    );
-    return { externalId: String(child.pid) };
+    return env;
   }
 
-  async status(externalName: string): Promise<ExternalJobStatus> {
-    const entry =
-      this.processes.get(externalName) ?? (await this.fromFiles(externalName));
-    if (!entry) {
-      return {
-        state: 'not-found',
-        reason: 'the process is gone (its backend stopped before it finished)',
-      };
-    }
-    const base = {
-      startedAt: entry.startedAt,
-      finishedAt: entry.finishedAt,
-      instanceType: 'local',
-    };
-    if (!entry.finishedAt) return { ...base, state: 'running' };
-    if (entry.stoppedFor === 'preempted') {
-      return {
-        ...base,
-        state: 'preempted',
-        reason: 'simulated spot preemption (SIGTERM with notice)',
-      };
-    }
-    if (entry.exitCode === 0) return { ...base, state: 'succeeded' };
-    return {
-      ...base,
-      state: 'failed',
-      reason:
-        entry.stoppedFor === 'cancelled'
-          ? 'cancelled'
-          : `exited with ${entry.exitCode ?? entry.signal}`,
-    };
-  }
-
-  async cancel(externalName: string): Promise<void> {
-    await this.stop(externalName, 'cancelled');
-  }
-
-  /** Simulates a spot reclaim: SIGTERM now (the job's notice to checkpoint), SIGKILL after the grace. */
-  async preempt(externalName: string): Promise<void> {
-    await this.stop(externalName, 'preempted');
-  }
-
-  async logs(
-    externalName: string,
-    options?: { tailLines?: number },
-  ): Promise<string> {
-    const entry = this.processes.get(externalName);
-    const path =
-      entry?.logPath ?? join(this.options.logDirectory, `${externalName}.log`);
-    const text = await readFile(path, 'utf8').catch(() => '');
-    const lines = text.split('\n');
-    return lines.slice(-(options?.tailLines ?? 500)).join('\n');
-  }
-
-  private file(externalName: string, kind: 'pid' | 'exit' | 'stop') {
+  private file(externalName: string, kind: 'pid' | 'exit' | 'stop' | 'log') {
     return join(this.options.logDirectory, `${externalName}.${kind}`);
   }
 
-  private async readPid(externalName: string): Promise<number | undefined> {
-    const text = await readFile(this.file(externalName, 'pid'), 'utf8').catch(
-      () => undefined,
+  private async readJson(externalName: string, kind: 'pid' | 'exit') {
+    const text = await readFile(this.file(externalName, kind), 'utf8').catch(
+      () => '',
     );
-    return text ? JSON.parse(text).pid : undefined;
-  }
-
-  private stopMarker(
-    externalName: string,
-  ): 'preempted' | 'cancelled' | undefined {
     try {
-      return readFileSync(this.file(externalName, 'stop'), 'utf8') as
-        | 'preempted'
-        | 'cancelled';
+      return text ? JSON.parse(text) : undefined;
     } catch {
-      return undefined;
+      return undefined; // being written: the supervisor creates, then fills it
     }
   }
 
-  /** What the files say of a process another backend started. */
-  private async fromFiles(
+  private async readPid(externalName: string): Promise<number | undefined> {
+    return (await this.readJson(externalName, 'pid'))?.pid;
+  }
+
+  private writeExit(
     externalName: string,
-  ): Promise<Omit<LocalProcess, 'child'> | undefined> {
-    const logPath = join(this.options.logDirectory, `${externalName}.log`);
-    const started = await readFile(
-      this.file(externalName, 'pid'),
+    exit: { code: number | null; signal: string | null },
+  ) {
+    writeFileSync(
+      this.file(externalName, 'exit'),
+      JSON.stringify({ ...exit, at: Date.now() }),
+    );
+  }
+
+  private async stopMarker(
+    externalName: string,
+  ): Promise<'preempted' | 'cancelled' | undefined> {
+    const reason = await readFile(
+      this.file(externalName, 'stop'),
       'utf8',
     ).catch(() => undefined);
+    return reason as 'preempted' | 'cancelled' | undefined;
+  }
+
+  /** What the files say of an attempt, whichever backend started it. */
+  private async fromFiles(
+    externalName: string,
+  ): Promise<LocalProcess | undefined> {
+    const started = await this.readJson(externalName, 'pid');
     if (!started) return undefined;
-    const { pid, startedAt } = JSON.parse(started);
-    // A process is reaped a moment before its backend writes the exit file: a dead pid
-    // without one gets a grace period before it counts as lost.
+    const { pid, startedAt } = started;
+    // A supervisor killed outright leaves no exit file until its parent (if alive)
+    // writes one: a dead pid without one gets a grace period before it counts as lost.
     for (let check = 0; check < 2; check++) {
-      const exit = await readFile(
-        this.file(externalName, 'exit'),
-        'utf8',
-      ).catch(() => undefined);
+      const exit = await this.readJson(externalName, 'exit');
       if (exit) {
-        const { code, signal, stoppedFor, at } = JSON.parse(exit);
         return {
-          logPath,
+          pid,
           startedAt: new Date(startedAt),
-          finishedAt: new Date(at),
-          exitCode: code,
-          signal,
-          stoppedFor,
+          finishedAt: new Date(exit.at),
+          exitCode: exit.code,
+          signal: exit.signal ?? signalOf(exit.code),
+          stoppedFor: await this.stopMarker(externalName),
         };
       }
-      if (isAlive(pid)) return { logPath, startedAt: new Date(startedAt) };
-      if (check === 0)
-        await new Promise(r => setTimeout(r, EXIT_FILE_GRACE_MS));
+      if (isAlive(pid)) return { pid, startedAt: new Date(startedAt) };
+      if (check === 0) await sleep(EXIT_FILE_GRACE_MS);
     }
     return undefined;
   }
 
+  /** Marks why, SIGTERMs the supervisor (which forwards it), SIGKILLs the group after the grace. */
   private async stop(externalName: string, reason: 'preempted' | 'cancelled') {
-    const entry = this.processes.get(externalName);
-    if (!entry) {
-      // Owned by another backend on this host: mark why, then signal it by pid.
-      const pid = await this.readPid(externalName);
-      if (pid === undefined) return;
-      await writeFile(this.file(externalName, 'stop'), reason);
-      try {
-        process.kill(pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
+    const pid = await this.readPid(externalName);
+    if (pid === undefined || existsSync(this.file(externalName, 'exit')))
       return;
+    await writeFile(this.file(externalName, 'stop'), reason);
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      return; // already gone
     }
-    if (entry.finishedAt) return;
-    entry.stoppedFor = reason;
-    entry.child.kill('SIGTERM');
-    const killer = setTimeout(() => entry.child.kill('SIGKILL'), KILL_GRACE_MS);
-    await new Promise<void>(done => entry.child.once('exit', () => done()));
-    clearTimeout(killer);
+    for (let waited = 0; waited < KILL_GRACE_MS; waited += 100) {
+      if (existsSync(this.file(externalName, 'exit'))) return;
+      await sleep(100);
+    }
+    try {
+      process.kill(-pid, 'SIGKILL'); // the supervisor's group: it and the command
+    } catch {
+      // ended meanwhile
+    }
+    if (!existsSync(this.file(externalName, 'exit')))
+      this.writeExit(externalName, { code: null, signal: 'SIGKILL' });
   }
 }
 

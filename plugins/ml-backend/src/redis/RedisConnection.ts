@@ -161,7 +161,8 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function startRedisServer(): Promise<{
+/** A redis-server child on a free port that keeps nothing on disk; killed when this process exits. @internal */
+export async function startRedisServer(): Promise<{
   url: string;
   child: ChildProcess;
 }> {

@@ -14,6 +14,9 @@ export type TrainingHandlers = {
   tick: () => Promise<void>;
 };
 
+const dispatchId = (jobId: string, attemptNumber: number) =>
+  `dispatch-${jobId}-${attemptNumber}`;
+
 const DEFAULT_JOB_OPTIONS = {
   attempts: 5,
   backoff: { type: 'exponential', delay: 1000 },
@@ -34,7 +37,7 @@ export class TrainingQueues {
   private readonly dispatchQueue: Queue;
   private readonly tickQueue: Queue;
   private readonly workers: Worker[] = [];
-  private retryTimer?: NodeJS.Timeout;
+  private scheduleTimer?: NodeJS.Timeout;
   private readonly producer: Redis;
 
   constructor(
@@ -79,9 +82,27 @@ export class TrainingQueues {
       this.dispatchQueue.add(
         'dispatch',
         { jobId },
-        { jobId: `dispatch-${jobId}-${attemptNumber}` },
+        { jobId: dispatchId(jobId, attemptNumber) },
       ),
     );
+  }
+
+  /**
+   * The reconciler's side of dispatch, for a row that says a dispatch is due: queues it
+   * again when Redis lost it (flush, failover), and retries it when it failed without
+   * the failure being recorded (a worker died, or it stalled too often).
+   */
+  async ensureDispatchQueued(
+    jobId: string,
+    attemptNumber: number,
+  ): Promise<void> {
+    await this.produce(async () => {
+      const job = await this.dispatchQueue.getJob(
+        dispatchId(jobId, attemptNumber),
+      );
+      if (!job) await this.requestDispatch(jobId, attemptNumber);
+      else if (await job.isFailed()) await job.retry('failed');
+    });
   }
 
   async startWorkers(
@@ -115,27 +136,35 @@ export class TrainingQueues {
       }
     });
     worker('training-tick', 1, () => handlers.tick());
-    // Never block start-up on Redis: schedule the tick when Redis answers, retrying.
-    const schedule = () => {
+    // The tick's scheduler lives in Redis, so a flush or a failover loses it: upsert it
+    // again and again (idempotent). Never blocks start-up on Redis.
+    let unscheduled = false;
+    const schedule = () =>
       this.tickQueue
         .upsertJobScheduler(
           'training-tick',
           { every: tickEveryMs },
           { name: 'tick' },
         )
-        .catch(error => {
-          logger.warn(
-            `Could not schedule the training tick, retrying in 5 s: ${error.message}`,
-          );
-          this.retryTimer = setTimeout(schedule, 5000);
-          this.retryTimer.unref();
-        });
-    };
-    schedule();
+        .then(
+          () => {
+            unscheduled = false;
+          },
+          error => {
+            if (!unscheduled)
+              logger.warn(
+                `Could not schedule the training tick, retrying: ${error.message}`,
+              );
+            unscheduled = true;
+          },
+        );
+    void schedule();
+    this.scheduleTimer = setInterval(schedule, Math.max(tickEveryMs * 5, 1000));
+    this.scheduleTimer.unref();
   }
 
   async close(): Promise<void> {
-    clearTimeout(this.retryTimer);
+    clearInterval(this.scheduleTimer);
     // Workers finish their current job; without Redis there is nothing to finish and
     // close() would wait for a connection forever, so force it and bound every step.
     const force = this.producer.status !== 'ready';

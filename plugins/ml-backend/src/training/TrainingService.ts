@@ -433,11 +433,18 @@ export class TrainingService {
         ),
       );
     }
-    // The row is the truth: admitted jobs whose dispatch Redis lost are queued again.
+    // The row is the truth: a dispatch Redis lost (or whose failure went unrecorded) is
+    // queued again under its deterministic id, so one still queued is not doubled.
     for (const jobId of await store.jobIdsWithStatus(['ADMITTED'])) {
-      await this.options.queues.requestDispatch(
+      await this.options.queues.ensureDispatchQueued(
         jobId,
         (await store.attemptCount(jobId)) + 1,
+      );
+    }
+    for (const jobId of await store.jobIdsWithStatus(['DISPATCHING'])) {
+      await this.options.queues.ensureDispatchQueued(
+        jobId,
+        await store.attemptCount(jobId),
       );
     }
     await this.runAdmissionCycle();
@@ -475,6 +482,16 @@ export class TrainingService {
             attempt.attemptId,
           );
         }
+        // Its dispatcher died after starting it: the target's answer settles the outcome.
+        await store.jobTransition(
+          attempt.jobId,
+          ['DISPATCHING'],
+          'RUNNING',
+          'dispatched',
+          `Found running on ${attempt.target} as ${attempt.externalName}`,
+          {},
+          attempt.attemptId,
+        );
         return;
       case 'succeeded':
         await store.updateAttempt(attempt.attemptId, {

@@ -2,7 +2,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { Redis } from 'ioredis';
 import request from 'supertest';
+import { startRedisServer } from '../redis/RedisConnection';
 import { mlPlugin } from '../plugin';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -295,5 +297,36 @@ describe('training jobs on the local target', () => {
     expect([...steps].sort((a: any, b: any) => a - b)).toEqual(
       Array.from({ length: 12 }, (_, i) => i),
     );
+  });
+
+  it('recovers from a Redis flush: lost dispatches and the tick are rebuilt from the rows', async () => {
+    // A redis-server of its own: FLUSHALL on the shared one would hit other tests.
+    const redis = await startRedisServer();
+    const admin = new Redis(redis.url);
+    try {
+      const server = await startPortal({ redisUrl: redis.url });
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const created = await submit(server, {
+          name: `flushed-${i}`,
+          profile: 'small',
+          command: ['sleep', '0.5'],
+        });
+        expect(created.status).toBe(201);
+        ids.push(created.body.jobId);
+      }
+      // Dispatches just queued, the tick's scheduler, the admission trigger: all gone.
+      await admin.flushall();
+      await waitForJob(server, ids[0], j => j.status === 'SUCCEEDED');
+      await admin.flushall();
+
+      for (const id of ids) {
+        const job = await waitForJob(server, id, j => j.status === 'SUCCEEDED');
+        expect(job.attempts).toHaveLength(1);
+      }
+    } finally {
+      admin.disconnect();
+      redis.child.kill('SIGTERM');
+    }
   });
 });

@@ -36,6 +36,13 @@ export interface Config {
         spotMaxWaitFactor?: number;
         /** SageMaker API endpoint, for VPC interface endpoints and tests. Defaults to the region's. */
         endpoint?: string;
+        /**
+         * CloudWatch Logs API endpoint, where the target reads the training jobs' logs
+         * (log group `/aws/sagemaker/TrainingJobs`), for VPC interface endpoints and tests.
+         * Defaults to the region's. The backend's AWS identity needs `logs:DescribeLogStreams`
+         * and `logs:GetLogEvents` on that log group.
+         */
+        logsEndpoint?: string;
       };
     };
   };

@@ -1,3 +1,4 @@
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import {
   CreateTrainingJobCommand,
   CreateTrainingJobCommandInput,
@@ -15,6 +16,7 @@ import {
   ExternalJobStatus,
 } from '@ml-portal/plugin-ml-node';
 import { SageMakerTargetSettings } from './config';
+import { readTrainingJobLogs } from './logs';
 import { toTrainingJobName } from './trainingJobName';
 
 /** Where SageMaker mounts the checkpoint directory it syncs with `CheckpointConfig.S3Uri`. */
@@ -49,6 +51,8 @@ const TAG_POOL = 'ml.platform/pool';
  * - Spot pools use managed spot training with a checkpoint location; SageMaker itself
  *   restarts interrupted jobs from `/opt/ml/checkpoints`, so an interruption is reported
  *   as `running`, and only a job that ran out of spot wait time as `preempted`.
+ * - Logs are read from CloudWatch Logs (`/aws/sagemaker/TrainingJobs`, one stream per
+ *   instance), merged in time order.
  *
  * Credentials come from the AWS SDK's default chain.
  *
@@ -59,23 +63,40 @@ export class SageMakerComputeTarget implements ComputeTarget {
 
   private constructor(
     private readonly client: SageMakerClient,
+    private readonly logsClient: CloudWatchLogsClient,
     private readonly settings: SageMakerTargetSettings,
     private readonly logger?: LoggerService,
   ) {}
 
-  /** Builds the target; `client` replaces the one built from `settings` (tests). */
+  /**
+   * Builds the target; `client` and `logsClient` replace the SageMaker and CloudWatch Logs
+   * clients built from `settings` (tests).
+   */
   static create(options: {
     settings: SageMakerTargetSettings;
     client?: SageMakerClient;
+    logsClient?: CloudWatchLogsClient;
     logger?: LoggerService;
   }): SageMakerComputeTarget {
+    const { settings } = options;
     const client =
       options.client ??
       new SageMakerClient({
-        region: options.settings.region,
-        endpoint: options.settings.endpoint,
+        region: settings.region,
+        endpoint: settings.endpoint,
       });
-    return new SageMakerComputeTarget(client, options.settings, options.logger);
+    const logsClient =
+      options.logsClient ??
+      new CloudWatchLogsClient({
+        region: settings.region,
+        endpoint: settings.logsEndpoint,
+      });
+    return new SageMakerComputeTarget(
+      client,
+      logsClient,
+      settings,
+      options.logger,
+    );
   }
 
   /** The CreateTrainingJob request of an attempt; throws `InputError` when SageMaker could not accept it. */
@@ -220,9 +241,26 @@ export class SageMakerComputeTarget implements ComputeTarget {
     }
   }
 
-  /** Releases the client's sockets. */
+  /**
+   * The last `tailLines` (default 500, at most 10,000) lines of the training job's
+   * CloudWatch logs, merged in time order across its instances and prefixed with the
+   * instance (`[algo-2] `) when there are several; '' while it has none.
+   */
+  async logs(
+    externalName: string,
+    options?: { tailLines?: number },
+  ): Promise<string> {
+    return readTrainingJobLogs(
+      this.logsClient,
+      toTrainingJobName(externalName),
+      options?.tailLines,
+    );
+  }
+
+  /** Releases the clients' sockets. */
   destroy(): void {
     this.client.destroy();
+    this.logsClient.destroy();
   }
 
   private async describe(

@@ -25,6 +25,21 @@ describe('readSageMakerTargetSettings', () => {
       volumeSizeGb: 50,
       spotMaxWaitFactor: 2,
       endpoint: undefined,
+      logsEndpoint: undefined,
+    });
+  });
+
+  it('reads the SageMaker and CloudWatch Logs endpoints', () => {
+    expect(
+      read({
+        ...minimal,
+        endpoint:
+          'https://vpce-1.api.sagemaker.eu-central-1.vpce.amazonaws.com',
+        logsEndpoint: 'https://vpce-2.logs.eu-central-1.vpce.amazonaws.com',
+      }),
+    ).toMatchObject({
+      endpoint: 'https://vpce-1.api.sagemaker.eu-central-1.vpce.amazonaws.com',
+      logsEndpoint: 'https://vpce-2.logs.eu-central-1.vpce.amazonaws.com',
     });
   });
 

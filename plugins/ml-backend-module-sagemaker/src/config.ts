@@ -16,7 +16,10 @@ export type SageMakerTargetSettings = {
   volumeSizeGb: number;
   /** `MaxWaitTimeInSeconds` of spot jobs, as a multiple of their maximum runtime. */
   spotMaxWaitFactor: number;
+  /** SageMaker API endpoint; the region's when absent. */
   endpoint?: string;
+  /** CloudWatch Logs API endpoint, where training jobs' logs are read; the region's when absent. */
+  logsEndpoint?: string;
 };
 
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/;
@@ -73,6 +76,7 @@ export function readSageMakerTargetSettings(
     volumeSizeGb,
     spotMaxWaitFactor,
     endpoint: section.getOptionalString('endpoint'),
+    logsEndpoint: section.getOptionalString('logsEndpoint'),
   };
 }
 

@@ -3,6 +3,10 @@ import {
   startComputeTargetModule,
 } from '@ml-portal/plugin-ml-node/testUtils';
 import {
+  FakeCloudWatchLogsServer,
+  startFakeCloudWatchLogsServer,
+} from './__testUtils__/fakeCloudWatchLogsServer';
+import {
   FakeSageMakerServer,
   startFakeSageMakerServer,
 } from './__testUtils__/fakeSageMakerServer';
@@ -11,9 +15,11 @@ import { mlModuleSageMakerTarget } from './module';
 describe('mlModuleSageMakerTarget', () => {
   const savedEnv = { ...process.env };
   let server: FakeSageMakerServer;
+  let logsServer: FakeCloudWatchLogsServer;
 
   beforeEach(async () => {
     server = await startFakeSageMakerServer();
+    logsServer = await startFakeCloudWatchLogsServer();
     // Static fake credentials for the SDK's default chain, in this test only.
     process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKE';
     process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
@@ -24,9 +30,10 @@ describe('mlModuleSageMakerTarget', () => {
   afterEach(async () => {
     process.env = { ...savedEnv };
     await server.close();
+    await logsServer.close();
   });
 
-  it('registers the sagemaker target from config, which talks to the configured endpoint', async () => {
+  it('registers the sagemaker target from config, which talks to the configured endpoints', async () => {
     const { targets, stop } = await startComputeTargetModule(
       mlModuleSageMakerTarget,
       {
@@ -39,6 +46,7 @@ describe('mlModuleSageMakerTarget', () => {
               volumeSizeGb: 200,
               spotMaxWaitFactor: 1.5,
               endpoint: server.endpoint,
+              logsEndpoint: logsServer.endpoint,
             },
           },
         },
@@ -63,6 +71,18 @@ describe('mlModuleSageMakerTarget', () => {
     });
     expect(body.CheckpointConfig.S3Uri).toBe(
       's3://ml-output/jobs/checkpoints/attempt-1',
+    );
+
+    logsServer.append(
+      '/aws/sagemaker/TrainingJobs',
+      `${body.TrainingJobName}/algo-1-1735732800`,
+      'Training started',
+    );
+    expect(await targets[0].logs!(body.TrainingJobName)).toBe(
+      'Training started',
+    );
+    expect(logsServer.calls[0].authorization).toContain(
+      '/us-east-1/logs/aws4_request',
     );
     await stop();
   });

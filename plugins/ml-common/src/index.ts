@@ -8,3 +8,4 @@ export * from './health';
 export * from './catalog';
 export * from './tracking';
 export * from './training';
+export * from './cost';

@@ -4,3 +4,4 @@
  * @packageDocumentation
  */
 export * from './computeTargets';
+export * from './costSources';

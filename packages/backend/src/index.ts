@@ -25,6 +25,8 @@ backend.add(import('@ml-portal/plugin-ml-backend'));
 // Compute targets; each registers only when its `ml.targets.<id>` section is configured.
 backend.add(import('@ml-portal/plugin-ml-backend-module-kubernetes'));
 backend.add(import('@ml-portal/plugin-ml-backend-module-sagemaker'));
+backend.add(import('@ml-portal/plugin-ml-backend-module-vertex'));
+backend.add(import('@ml-portal/plugin-ml-backend-module-azureml'));
 
 backend.start().catch(error => {
   // One line, not a stack: start-up fails on missing prerequisites (Redis, database).

@@ -88,6 +88,14 @@ export interface Config {
         instanceType?: string;
         /** Compliance labels, e.g. `hipaa`, `fedramp-high`. */
         compliance?: string[];
+        /** Who bills the GPUs (`aws`, `gcp`, `azure`, `local`), for the price book; from the target unless set (set it for Kubernetes pools). */
+        provider?: string;
+        /** The pool's price per GPU-hour on demand, over the price book's. */
+        gpuHourUsd?: number;
+        /** The pool's spot price per GPU-hour; defaults to `gpuHourUsd` less `ml.cost.spotDiscount`. */
+        spotGpuHourUsd?: number;
+        /** Reserved capacity billed whether used or not: its unused GPU-hours show as idle spend. */
+        reserved?: boolean;
       }>;
       /** Golden paths: which pools, defaults and limits a job starts from. */
       profiles?: Array<{
@@ -127,6 +135,52 @@ export interface Config {
        * `ml.tracking.defaultOwner`. For single-machine installs only. Defaults to false.
        */
       allowUnauthenticated?: boolean;
+    };
+    /** GPU spend: the price book, budgets and imports of real bills. */
+    cost?: {
+      /**
+       * Prices per GPU-hour in USD. An entry names a pool, or a GPU type with optionally a
+       * provider and a region; the most specific match wins. Entries of one match with
+       * different `effectiveFrom` dates (UTC) are its history: add a new entry to change
+       * a price, so costs already recorded never change. Built-in list prices cover
+       * A10G, A100-80GB, H100 and TPU-v5e on aws/gcp/azure.
+       */
+      prices?: Array<{
+        pool?: string;
+        provider?: string;
+        gpuType?: string;
+        region?: string;
+        gpuHourUsd: number;
+        spotGpuHourUsd?: number;
+        /** `YYYY-MM-DD`; defaults to always. */
+        effectiveFrom?: string;
+      }>;
+      /** Spot discount off on-demand where no spot price is given; defaults to 0.65. */
+      spotDiscount?: number;
+      /** Object storage price per GB-month; defaults to 0.023. */
+      storageGbMonthUsd?: number;
+      /** Monthly GPU budgets per team. */
+      budgets?: Array<{
+        /** A group entity ref, e.g. `group:default/recsys`. */
+        team: string;
+        monthlyUsd: number;
+        /** Fractions of the budget that raise an alert; defaults to [0.8, 1]. */
+        alertAt?: number[];
+        /** Hold the team's new jobs (reason `budget`) once the month's spend reaches the budget. */
+        hard?: boolean;
+      }>;
+      /** Bills imported on a schedule for reconciliation (also possible by upload on the Cost page). */
+      imports?: Array<{
+        format: 'opencost' | 'aws-cur';
+        /** A local file the export is written to. */
+        path: string;
+        /** Label or tag naming the team; defaults to `team`. */
+        teamLabel?: string;
+        /** Kubernetes namespace → group entity ref. */
+        namespaces?: { [namespace: string]: string };
+      }>;
+      /** Minutes between scheduled imports; defaults to 60. */
+      importIntervalMinutes?: number;
     };
   };
 }

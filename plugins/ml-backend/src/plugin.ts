@@ -24,6 +24,10 @@ import { createTrackingRouter } from './tracking/router';
 import { readTrainingConfig } from './training/config';
 import { DatabaseTrainingStore } from './training/DatabaseTrainingStore';
 import { LocalComputeTarget } from './training/LocalComputeTarget';
+import { CostService } from './cost/CostService';
+import { DatabaseCostStore } from './cost/DatabaseCostStore';
+import { PriceBook } from './cost/priceBook';
+import { createCostRouter } from './cost/router';
 import { createTrainingRouter } from './training/router';
 import { TrainingQueues } from './training/TrainingQueues';
 import { TrainingService } from './training/TrainingService';
@@ -118,6 +122,15 @@ export const mlPlugin = createBackendPlugin({
           logger,
           prefix: config.getOptionalString('ml.training.queuePrefix'),
         });
+        const costStore = DatabaseCostStore.create({ knex });
+        const cost = new CostService({
+          store: costStore,
+          knex,
+          priceBook: PriceBook.fromConfig(config, trainingConfig.pools),
+          pools: trainingConfig.pools,
+          budgets: CostService.readBudgets(config),
+          logger,
+        });
         const training = new TrainingService({
           store: DatabaseTrainingStore.create({ knex }),
           config: trainingConfig,
@@ -128,6 +141,8 @@ export const mlPlugin = createBackendPlugin({
             'ml',
           )}/mlflow`,
           logger,
+          budgetHolds: () => cost.budgetHolds(),
+          meter: () => cost.meter(),
         });
         if (config.getOptionalBoolean('ml.training.workers') ?? true) {
           await queues.startWorkers(
@@ -165,6 +180,7 @@ export const mlPlugin = createBackendPlugin({
             allowSimulatedPreemption: computeTargets.has('local'),
           }),
         );
+        router.use(createCostRouter({ cost }));
         router.use(
           await createRouter({
             health: new HealthService({ knex, redis }),

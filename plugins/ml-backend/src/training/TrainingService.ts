@@ -84,6 +84,10 @@ export class TrainingService {
       /** MLFLOW_TRACKING_URI as jobs see it. */
       trackingUri: string;
       logger: LoggerService;
+      /** The budget hook: teams whose new jobs are held, with the reason (the cost domain). */
+      budgetHolds?: () => Promise<Map<string, string>>;
+      /** Records the usage of ended attempts (the cost domain); run on every tick. */
+      meter?: () => Promise<unknown>;
     },
   ) {
     this.pools = new Map(options.config.pools.map(p => [p.name, p]));
@@ -305,6 +309,7 @@ export class TrainingService {
     const { store, config } = this.options;
     const admitted: string[] = [];
     const victims: Array<{ jobId: string; message: string }> = [];
+    const holds = (await this.options.budgetHolds?.()) ?? new Map();
     await store.withAdmissionLock(async tx => {
       const pending = await store.pendingJobs(
         tx,
@@ -320,7 +325,7 @@ export class TrainingService {
         pools: config.pools,
         quotas: config.quotas,
         teamWeights: config.teamWeights,
-        budgetHold: () => undefined, // filled by the cost domain
+        budgetHold: team => holds.get(team),
       });
       const waiting: Parameters<DatabaseTrainingStore['markPending']>[1] = [];
       for (const decision of decisions) {
@@ -366,6 +371,9 @@ export class TrainingService {
     const pool = this.pools.get(job.pool)!;
     const target = this.targetOf(pool.target);
     const attempt = await store.startAttempt(job, pool);
+    const checkpointUri =
+      job.spec.checkpoint?.uri ??
+      (pool.target === 'local' ? `.data/checkpoints/${jobId}` : undefined);
     const { externalId } = await target.dispatch({
       externalName: attempt.externalName,
       jobId,
@@ -384,11 +392,14 @@ export class TrainingService {
       secretEnv: job.spec.secretEnv ?? [],
       resources: job.spec.resources,
       maxRuntimeSeconds: job.spec.maxRuntimeSeconds,
-      // One checkpoint location per job, so every attempt resumes where the last stopped.
-      checkpoint: {
-        uri: job.spec.checkpoint?.uri ?? `.data/checkpoints/${jobId}`,
-        intervalSeconds: job.spec.checkpoint?.intervalSeconds,
-      },
+      // One checkpoint location per job, so every attempt resumes where the last stopped;
+      // locally a folder of the data directory, elsewhere the target's own default.
+      checkpoint: checkpointUri
+        ? {
+            uri: checkpointUri,
+            intervalSeconds: job.spec.checkpoint?.intervalSeconds,
+          }
+        : undefined,
     });
     await store.updateAttempt(attempt.attemptId, {
       state: 'PENDING',
@@ -433,6 +444,9 @@ export class TrainingService {
         ),
       );
     }
+    await this.options.meter?.().catch(error =>
+      this.options.logger.warn(`Could not meter GPU usage: ${error}`),
+    );
     // The row is the truth: a dispatch Redis lost (or whose failure went unrecorded) is
     // queued again under its deterministic id, so one still queued is not doubled.
     for (const jobId of await store.jobIdsWithStatus(['ADMITTED'])) {

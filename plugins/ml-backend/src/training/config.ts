@@ -1,9 +1,19 @@
 import { Config } from '@backstage/config';
 import { TrainingProfile } from '@ml-portal/plugin-ml-common';
 import { GpuPool } from '@ml-portal/plugin-ml-node';
+import { providerOf } from '../cost/priceBook';
 
 /** A pool with the capacity admission hands out. @internal */
-export type ConfiguredPool = GpuPool & { capacityGpus: number };
+export type ConfiguredPool = GpuPool & {
+  capacityGpus: number;
+  /** Who bills the pool's GPUs: `aws`, `gcp`, `azure`, `local`; from the target unless set. */
+  provider?: string;
+  /** Billed whether used or not (reserved nodes): its unused GPU-hours show as idle spend. */
+  reserved?: boolean;
+  /** The pool's own price, over the price book's. */
+  gpuHourUsd?: number;
+  spotGpuHourUsd?: number;
+};
 
 /** A team's share of a pool, in the spirit of Kueue's ClusterQueue quotas. @internal */
 export type TeamQuota = {
@@ -48,6 +58,12 @@ export function readTrainingConfig(config: Config): TrainingConfig {
       })),
       instanceType: pool.getOptionalString('instanceType'),
       compliance: pool.getOptionalStringArray('compliance') ?? [],
+      provider:
+        pool.getOptionalString('provider') ??
+        providerOf(pool.getString('target')),
+      reserved: pool.getOptionalBoolean('reserved') ?? false,
+      gpuHourUsd: pool.getOptionalNumber('gpuHourUsd'),
+      spotGpuHourUsd: pool.getOptionalNumber('spotGpuHourUsd'),
     };
   });
   const profiles = (training?.getOptionalConfigArray('profiles') ?? []).map(

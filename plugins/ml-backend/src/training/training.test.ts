@@ -10,7 +10,9 @@ import { mlPlugin } from '../plugin';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REPO_ROOT = resolve(__dirname, '../../../..');
 
-async function startPortal(options: { redisUrl?: string } = {}) {
+async function startPortal(
+  options: { redisUrl?: string; cost?: object } = {},
+) {
   const { server } = await startTestBackend({
     features: [
       mlPlugin,
@@ -19,6 +21,7 @@ async function startPortal(options: { redisUrl?: string } = {}) {
           ml: {
             redis: { url: options.redisUrl ?? REDIS_URL },
             mlflow: { allowUnauthenticated: true },
+            ...(options.cost && { cost: options.cost }),
             artifacts: {
               local: {
                 directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
@@ -328,5 +331,50 @@ describe('training jobs on the local target', () => {
       admin.disconnect();
       redis.child.kill('SIGTERM');
     }
+  });
+
+  it('holds a team over its hard budget with the reason shown, and meters what ran', async () => {
+    // One "GPU" of the local pool at $3,600/h: a one-second job spends $1, the budget.
+    const server = await startPortal({
+      cost: {
+        prices: [{ pool: 'local-cpu', gpuHourUsd: 3600 }],
+        budgets: [
+          { team: 'group:default/ml-platform', monthlyUsd: 1, hard: true },
+        ],
+      },
+    });
+    const first = await submit(server, {
+      name: 'spender',
+      profile: 'small',
+      command: ['sleep', '1.2'],
+    });
+    expect(first.status).toBe(201);
+    expect(first.body.owner).toBe('group:default/ml-platform');
+    await waitForJob(server, first.body.jobId, j => j.status === 'SUCCEEDED');
+
+    const second = await submit(server, {
+      name: 'held',
+      profile: 'small',
+      command: ['true'],
+    });
+    const held = await waitForJob(
+      server,
+      second.body.jobId,
+      j => j.pendingReason === 'budget',
+    );
+    expect(held.status).toBe('PENDING');
+    expect(held.statusMessage).toMatch(
+      /Held for budget: group:default\/ml-platform has spent \$1\.\d\d of its \$1\.00 budget/,
+    );
+
+    const month = new Date().toISOString().slice(0, 7);
+    const summary = await request(server).get(`/api/ml/cost/summary?month=${month}`);
+    expect(summary.status).toBe(200);
+    expect(summary.body.budgets[0]).toMatchObject({ holding: true, hard: true });
+    expect(summary.body.top[0]).toMatchObject({ kind: 'job', name: 'spender' });
+    const csv = await request(server).get(`/api/ml/cost/export.csv?month=${month}`);
+    expect(csv.headers['content-type']).toMatch(/text\/csv/);
+    expect(csv.text).toContain(first.body.jobId);
+    expect((await request(server).get('/api/ml/cost/summary?month=nope')).status).toBe(400);
   });
 });

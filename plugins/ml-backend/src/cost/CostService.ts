@@ -1,0 +1,558 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
+import { InputError } from '@backstage/errors';
+import {
+  BudgetStatus,
+  CostImportResult,
+  CostRecommendation,
+  CostSummary,
+  GpuPrice,
+  IdleResource,
+} from '@ml-portal/plugin-ml-common';
+import { Knex } from 'knex';
+import { ConfiguredPool } from '../training/config';
+import {
+  DatabaseCostStore,
+  MeterableAttempt,
+  UsageRecord,
+} from './DatabaseCostStore';
+import { parseBill, TeamMapping } from './imports';
+import { PriceBook, usdToMicros } from './priceBook';
+import { priceAttempt } from './pricing';
+
+/** A team's monthly budget from `ml.cost.budgets`. @internal */
+export type Budget = {
+  team: string;
+  amountMicros: number;
+  thresholds: number[];
+  hard: boolean;
+};
+
+const HOUR_MS = 3_600_000;
+export const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
+const monthStart = (month: string) => Date.parse(`${month}-01T00:00:00Z`);
+const nextMonthStart = (month: string) => {
+  const d = new Date(monthStart(month));
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+};
+const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** The six months ending with `month`, oldest first. */
+function lastMonths(month: string, count: number): string[] {
+  const d = new Date(monthStart(month));
+  return Array.from({ length: count }, (_, i) =>
+    monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - (count - 1 - i), 1)),
+  );
+}
+
+/** `$1,234.56` from micro-dollars, for messages. */
+export const usd = (micros: number) =>
+  `$${(micros / 1e6).toLocaleString('en-US', {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  })}`;
+
+/**
+ * GPU spend: meters ended attempts into usage and rollups, answers the cost page,
+ * forecasts the month, enforces hard budgets at admission (the training budget hook)
+ * and raises threshold alerts, recommends savings, and imports real bills.
+ *
+ * @internal
+ */
+export class CostService {
+  private readonly pools: Map<string, ConfiguredPool>;
+
+  constructor(
+    private readonly options: {
+      store: DatabaseCostStore;
+      knex: Knex;
+      priceBook: PriceBook;
+      pools: ConfiguredPool[];
+      budgets: Budget[];
+      logger: LoggerService;
+      now?: () => number;
+    },
+  ) {
+    this.pools = new Map(options.pools.map(p => [p.name, p]));
+  }
+
+  static readBudgets(config: Config): Budget[] {
+    return (config.getOptionalConfigArray('ml.cost.budgets') ?? []).map(
+      (b, i) => {
+        const monthlyUsd = b.getNumber('monthlyUsd');
+        if (!(monthlyUsd > 0))
+          throw new Error(`ml.cost.budgets[${i}]: monthlyUsd must be > 0`);
+        return {
+          team: b.getString('team'),
+          amountMicros: usdToMicros(monthlyUsd),
+          thresholds: [
+            ...(b.getOptional<number[]>('alertAt') ?? [0.8, 1]),
+          ].sort((x, y) => x - y),
+          hard: b.getOptionalBoolean('hard') ?? false,
+        };
+      },
+    );
+  }
+
+  private now() {
+    return this.options.now?.() ?? Date.now();
+  }
+
+  /** Prices an attempt from its start to its end (or `untilMs` while it runs). */
+  private usageOf(attempt: MeterableAttempt, untilMs?: number): UsageRecord[] {
+    const pool = this.pools.get(attempt.pool);
+    const provider = pool?.provider;
+    const startMs = attempt.startedAt;
+    const endMs = untilMs ?? attempt.endedAt;
+    if (startMs === undefined || endMs === undefined) return [];
+    const elapsedS = (endMs - startMs) / 1000;
+    // Managed platforms that report billable seconds bill those at the on-demand rate.
+    const billed =
+      attempt.billableSeconds !== undefined &&
+      elapsedS > 0 &&
+      untilMs === undefined;
+    const slices = priceAttempt({
+      startMs,
+      endMs,
+      gpus: attempt.gpus,
+      spot: billed ? false : attempt.spot,
+      billedFraction: billed
+        ? Math.min(1, attempt.billableSeconds! / elapsedS)
+        : 1,
+      prices: this.options.priceBook.historyFor({
+        pool: attempt.pool,
+        provider,
+        gpuType: attempt.gpuType,
+        region: attempt.region,
+      }),
+    });
+    return slices.map(slice => ({
+      ...slice,
+      source: 'training',
+      attemptId: attempt.attemptId,
+      jobId: attempt.jobId,
+      team: attempt.team,
+      pool: attempt.pool,
+      provider,
+      region: attempt.region,
+      gpuType: attempt.gpuType,
+      gpus: attempt.gpus,
+      spot: attempt.spot,
+      experimentId: attempt.experimentId,
+      runId: attempt.runId,
+    }));
+  }
+
+  /** Records the usage of every ended attempt not yet metered (preempted ones included), then checks budgets. */
+  async meter(): Promise<number> {
+    let metered = 0;
+    for (const attempt of await this.options.store.unmeteredAttempts()) {
+      if (
+        await this.options.store.recordAttemptUsage(
+          attempt.attemptId,
+          this.usageOf(attempt),
+        )
+      )
+        metered++;
+    }
+    if (metered > 0) await this.alert();
+    return metered;
+  }
+
+  /** Per team: cost of running attempts in `month` so far, and their cost per hour now. */
+  private async running(month: string) {
+    const now = this.now();
+    const byTeam = new Map<
+      string,
+      { accrued: number; perHour: number; untilEnd: number }
+    >();
+    const monthEnd = nextMonthStart(month);
+    for (const attempt of await this.options.store.runningAttempts()) {
+      const entry = byTeam.get(attempt.team) ?? {
+        accrued: 0,
+        perHour: 0,
+        untilEnd: 0,
+      };
+      const from = Math.max(attempt.startedAt!, monthStart(month));
+      const usage = this.usageOf(
+        { ...attempt, startedAt: from },
+        Math.max(from, Math.min(now, monthEnd)),
+      );
+      entry.accrued += usage.reduce((sum, u) => sum + u.costMicros, 0);
+      const hourly = this.usageOf(
+        { ...attempt, startedAt: now },
+        now + HOUR_MS,
+      );
+      const perHour = hourly.reduce((sum, u) => sum + u.costMicros, 0);
+      entry.perHour += perHour;
+      // To the month's end, or to the job's maximum runtime if that comes first.
+      const endsAt = Math.min(
+        monthEnd,
+        attempt.maxRuntimeSeconds
+          ? attempt.startedAt! + attempt.maxRuntimeSeconds * 1000
+          : monthEnd,
+      );
+      entry.untilEnd += Math.round(
+        (perHour * Math.max(0, endsAt - now)) / HOUR_MS,
+      );
+      byTeam.set(attempt.team, entry);
+    }
+    return byTeam;
+  }
+
+  async budgets(
+    month = monthOf(this.now()),
+    team?: string,
+  ): Promise<BudgetStatus[]> {
+    const budgets = this.options.budgets.filter(b => !team || b.team === team);
+    if (budgets.length === 0) return [];
+    const spent = new Map(
+      (await this.options.store.spend(['team'], { months: [month] })).map(r => [
+        r.team,
+        r.costMicros,
+      ]),
+    );
+    const current = month === monthOf(this.now());
+    const running = current ? await this.running(month) : new Map();
+    return budgets.map(budget => {
+      const live = running.get(budget.team);
+      const spentMicros = (spent.get(budget.team) ?? 0) + (live?.accrued ?? 0);
+      const forecastMicros = spentMicros + (live?.untilEnd ?? 0);
+      const crossed = budget.thresholds.filter(
+        t => spentMicros >= t * budget.amountMicros,
+      );
+      return {
+        team: budget.team,
+        month,
+        amountMicros: budget.amountMicros,
+        spentMicros,
+        forecastMicros,
+        thresholds: budget.thresholds,
+        crossed,
+        hard: budget.hard,
+        holding: current && budget.hard && spentMicros >= budget.amountMicros,
+      };
+    });
+  }
+
+  /** The training budget hook: teams over a hard budget this month, with the reason shown. */
+  async budgetHolds(): Promise<Map<string, string>> {
+    const holds = new Map<string, string>();
+    for (const status of await this.budgets()) {
+      if (status.holding)
+        holds.set(
+          status.team,
+          `Held for budget: ${status.team} has spent ${usd(
+            status.spentMicros,
+          )} of its ${usd(status.amountMicros)} budget for ${
+            status.month
+          }; new jobs wait until the month rolls over or the budget is raised`,
+        );
+    }
+    return holds;
+  }
+
+  /** Logs each threshold a team crosses once per month; the page always shows them. */
+  private async alert() {
+    for (const status of await this.budgets()) {
+      for (const threshold of status.crossed) {
+        if (
+          await this.options.store.recordAlert(
+            status.team,
+            status.month,
+            threshold,
+            status.spentMicros,
+          )
+        )
+          this.options.logger.warn(
+            `Budget alert: ${status.team} has spent ${usd(
+              status.spentMicros,
+            )}, ${Math.round(threshold * 100)}% or more of its ${usd(
+              status.amountMicros,
+            )} budget for ${status.month}`,
+          );
+      }
+    }
+  }
+
+  private checkMonth(month: string | undefined) {
+    const m = month ?? monthOf(this.now());
+    if (!MONTH.test(m))
+      throw new InputError(`month must be YYYY-MM, got '${m}'`);
+    return m;
+  }
+
+  async summary(query: {
+    month?: string;
+    team?: string;
+  }): Promise<CostSummary> {
+    const month = this.checkMonth(query.month);
+    const { store } = this.options;
+    const team = query.team || undefined;
+    const [teams, trend, daily, budgets, top, billed] = await Promise.all([
+      store.spend(['team'], { months: [month], team }),
+      store.spend(['month', 'team', 'gpu_type', 'spot'], {
+        months: lastMonths(month, 6),
+        team,
+      }),
+      store.spend(['day', 'team'], { months: [month], team }),
+      this.budgets(month, team),
+      store.top(month, team, 10),
+      store.billedByTeam(month, team),
+    ]);
+    const estimated = new Map(teams.map(t => [t.team, t.costMicros]));
+    return {
+      month,
+      teams,
+      trend,
+      daily,
+      budgets,
+      top,
+      idle: await this.idle(month),
+      reconciliation: billed.map(b => ({
+        ...b,
+        month,
+        estimatedMicros: estimated.get(b.team) ?? 0,
+      })),
+    };
+  }
+
+  /** Reserved pools' unused GPU-hours in the month so far, at their on-demand price. */
+  private async idle(month: string): Promise<IdleResource[]> {
+    const reserved = [...this.pools.values()].filter(p => p.reserved);
+    if (reserved.length === 0) return [];
+    const used = await this.options.store.gpuSecondsByPool(month);
+    const start = monthStart(month);
+    const end = Math.min(this.now(), nextMonthStart(month));
+    return reserved.flatMap(pool => {
+      const capacitySeconds =
+        (pool.capacityGpus * Math.max(0, end - start)) / 1000;
+      const idleSeconds = Math.max(
+        0,
+        capacitySeconds - (used.get(pool.name) ?? 0),
+      );
+      const [slice] = priceAttempt({
+        startMs: start,
+        endMs: start + (idleSeconds * 1000) / pool.capacityGpus,
+        gpus: pool.capacityGpus,
+        spot: false,
+        prices: this.options.priceBook.historyFor({
+          pool: pool.name,
+          provider: pool.provider,
+          gpuType: pool.gpuType,
+          region: pool.region,
+        }),
+      });
+      if (!slice || idleSeconds === 0) return [];
+      const share = capacitySeconds
+        ? Math.round((100 * idleSeconds) / capacitySeconds)
+        : 0;
+      return [
+        {
+          kind: 'pool' as const,
+          name: pool.name,
+          costMicros: slice.costMicros,
+          message: `${share}% of ${pool.name}'s reserved ${pool.capacityGpus} ${pool.gpuType} GPUs sat idle this month`,
+        },
+      ];
+    });
+  }
+
+  prices(): GpuPrice[] {
+    return this.options.priceBook.entries.map(
+      ({ effectiveFromMs, ...price }) => price,
+    );
+  }
+
+  /** The month's usage as CSV, one line per attempt-day. */
+  async exportCsv(query: { month?: string; team?: string }): Promise<string> {
+    const month = this.checkMonth(query.month);
+    const rows = await this.options.store.usageRows(
+      month,
+      query.team || undefined,
+    );
+    const columns = [
+      'day',
+      'team',
+      'job_id',
+      'attempt_id',
+      'run_id',
+      'experiment_id',
+      'pool',
+      'provider',
+      'region',
+      'gpu_type',
+      'gpus',
+      'spot',
+      'start',
+      'end',
+      'gpu_hours',
+      'cost_usd',
+      'on_demand_usd',
+    ];
+    const cell = (v: unknown) => {
+      const s = v === null || v === undefined ? '' : String(v);
+      return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    };
+    const money = (micros: unknown) => (Number(micros) / 1e6).toFixed(6);
+    const lines = rows.map((r: any) =>
+      [
+        r.day,
+        r.team,
+        r.job_id,
+        r.attempt_id,
+        r.run_id,
+        r.experiment_id,
+        r.pool,
+        r.provider,
+        r.region,
+        r.gpu_type,
+        r.gpus,
+        Boolean(r.spot),
+        new Date(Number(r.start_ms)).toISOString(),
+        new Date(Number(r.end_ms)).toISOString(),
+        (Number(r.gpu_seconds) / 3600).toFixed(4),
+        money(r.cost_micros),
+        money(r.list_cost_micros),
+      ]
+        .map(cell)
+        .join(','),
+    );
+    return `${[columns.join(','), ...lines].join('\n')}\n`;
+  }
+
+  async importBill(
+    input: unknown,
+    mapping: TeamMapping = {},
+  ): Promise<CostImportResult> {
+    const body = input as { format?: unknown; content?: unknown };
+    if (body?.format !== 'opencost' && body?.format !== 'aws-cur')
+      throw new InputError(`format must be 'opencost' or 'aws-cur'`);
+    if (typeof body.content !== 'string' || body.content.length === 0)
+      throw new InputError('content must be the export file as text');
+    const lines = parseBill(body.format, body.content, mapping);
+    return this.storeBill(body.format, lines);
+  }
+
+  async storeBill(
+    source: string,
+    lines: ReturnType<typeof parseBill>,
+  ): Promise<CostImportResult> {
+    const counts = await this.options.store.upsertBilled(source, lines);
+    return {
+      source,
+      rows: lines.length,
+      months: [
+        ...new Set(lines.map(l => monthOf(l.periodStart.getTime()))),
+      ].sort(),
+      ...counts,
+    };
+  }
+
+  /**
+   * Spot candidates (checkpointing jobs that ran on demand where a spot pool of the same
+   * GPU exists) and right-sizing (jobs on the priciest GPUs whose runs logged GPU memory
+   * use ≤ 25% — MLflow's system metrics), from this month's spend.
+   */
+  async recommendations(team?: string): Promise<CostRecommendation[]> {
+    const month = monthOf(this.now());
+    const { knex } = this.options;
+    const q = knex('ml_cost_job_monthly as c')
+      .join('ml_jobs as j', 'j.job_id', 'c.job_id')
+      .where('c.month', month)
+      .select(
+        'c.job_id',
+        'j.name',
+        'c.team',
+        'j.pool',
+        'j.spec',
+        'j.run_id',
+        'c.cost_micros',
+        'c.list_cost_micros',
+      )
+      .orderBy('c.cost_micros', 'desc')
+      .limit(200);
+    if (team) q.where('c.team', team);
+    const jobs = await q;
+    const elapsed = Math.max(1, this.now() - monthStart(month));
+    const perMonth = (micros: number) =>
+      Math.round(
+        (micros * (nextMonthStart(month) - monthStart(month))) / elapsed,
+      );
+    const hourPrice = (pool: ConfiguredPool, spot: boolean) => {
+      const [p] = this.options.priceBook
+        .historyFor({
+          pool: pool.name,
+          provider: pool.provider,
+          gpuType: pool.gpuType,
+          region: pool.region,
+        })
+        .slice(-1);
+      return p ? (spot ? p.spotGpuHourMicros : p.gpuHourMicros) : 0;
+    };
+    const pools = [...this.pools.values()];
+    const out: CostRecommendation[] = [];
+    for (const job of jobs) {
+      const pool = this.pools.get(job.pool);
+      if (!pool) continue;
+      const spec = JSON.parse(job.spec);
+      const cost = Number(job.cost_micros);
+      const spotPool = pools.find(p => p.spot && p.gpuType === pool.gpuType);
+      if (
+        !pool.spot &&
+        (spec.checkpoint?.uri || spec.checkpoint?.intervalSeconds) &&
+        spotPool &&
+        Number(job.list_cost_micros) === cost
+      ) {
+        const ratio =
+          hourPrice(spotPool, true) / Math.max(1, hourPrice(pool, false));
+        out.push({
+          kind: 'spot-candidate',
+          jobId: job.job_id,
+          jobName: job.name,
+          team: job.team,
+          pool: pool.name,
+          suggestedPool: spotPool.name,
+          message: `${job.name} checkpoints but ran on demand; on ${spotPool.name} (spot) it resumes after preemption`,
+          monthlySavingsMicros: perMonth(Math.round(cost * (1 - ratio))),
+        });
+      }
+      if (!job.run_id) continue;
+      const memory = await knex('ml_metrics')
+        .where({ run_uuid: job.run_id })
+        .where('key', 'like', 'system/gpu_%_memory_usage_percentage')
+        .max({ peak: 'value' })
+        .first();
+      const peak =
+        memory?.peak === null || memory?.peak === undefined
+          ? undefined
+          : Number(memory.peak);
+      if (peak === undefined || peak > 25) continue;
+      const price = hourPrice(pool, false);
+      const cheaper = pools
+        .filter(
+          p =>
+            p.gpuType !== pool.gpuType &&
+            hourPrice(p, false) > 0 &&
+            hourPrice(p, false) < price,
+        )
+        .sort((a, b) => hourPrice(a, false) - hourPrice(b, false))[0];
+      if (!cheaper) continue;
+      out.push({
+        kind: 'right-size',
+        jobId: job.job_id,
+        jobName: job.name,
+        team: job.team,
+        pool: pool.name,
+        suggestedPool: cheaper.name,
+        message: `${job.name} used at most ${peak.toFixed(0)}% of its ${
+          pool.gpuType
+        } GPU memory; ${cheaper.gpuType} on ${cheaper.name} costs less`,
+        monthlySavingsMicros: perMonth(
+          Math.round(cost * (1 - hourPrice(cheaper, false) / price)),
+        ),
+      });
+    }
+    return out.sort((a, b) => b.monthlySavingsMicros - a.monthlySavingsMicros);
+  }
+}

@@ -1,0 +1,439 @@
+import { Knex } from 'knex';
+import { BilledCost } from '@ml-portal/plugin-ml-node';
+import { SpendItem, SpendRow } from '@ml-portal/plugin-ml-common';
+import { chunks } from '../database/chunks';
+import { UsageSlice } from './pricing';
+
+/** A priced slice with what it was for. @internal */
+export type UsageRecord = UsageSlice & {
+  source: 'training' | 'endpoint' | 'storage';
+  attemptId?: string;
+  jobId?: string;
+  team: string;
+  pool: string;
+  provider?: string;
+  region?: string;
+  gpuType: string;
+  gpus: number;
+  spot: boolean;
+  experimentId?: string;
+  runId?: string;
+};
+
+/** An attempt with its job's owner and links, as metering needs it. @internal */
+export type MeterableAttempt = {
+  attemptId: string;
+  jobId: string;
+  jobName: string;
+  team: string;
+  pool: string;
+  target: string;
+  region: string;
+  gpuType: string;
+  gpus: number;
+  spot: boolean;
+  startedAt?: number;
+  endedAt?: number;
+  billableSeconds?: number;
+  maxRuntimeSeconds?: number;
+  experimentId?: string;
+  runId?: string;
+};
+
+const num = (v: unknown) => Number(v ?? 0);
+const opt = (v: unknown) =>
+  v === null || v === undefined ? undefined : Number(v);
+
+/** Sums rows of the same rollup key first: one upsert may not touch a row twice. */
+function aggregate<T extends Record<string, unknown>>(
+  rows: T[],
+  key: (row: T) => string,
+  sums: Array<keyof T>,
+): T[] {
+  const byKey = new Map<string, T>();
+  for (const row of rows) {
+    const existing = byKey.get(key(row));
+    if (!existing) byKey.set(key(row), { ...row });
+    else for (const s of sums) (existing as any)[s] += row[s] as number;
+  }
+  return [...byKey.values()];
+}
+
+/**
+ * The cost tables: usage facts, their two rollups (kept in step in one transaction),
+ * imported bills and sent budget alerts.
+ *
+ * @internal
+ */
+export class DatabaseCostStore {
+  private constructor(private readonly db: Knex) {}
+
+  static create(options: { knex: Knex }) {
+    return new DatabaseCostStore(options.knex);
+  }
+
+  /** Attempts that ended and whose usage is not recorded yet. */
+  async unmeteredAttempts(limit = 500): Promise<MeterableAttempt[]> {
+    const rows = await this.attemptQuery()
+      .whereNotNull('a.ended_at')
+      .whereNull('a.metered_at')
+      .limit(limit);
+    return rows.map(toMeterable);
+  }
+
+  /** Attempts running now, for the forecast and the budget's month so far. */
+  async runningAttempts(): Promise<MeterableAttempt[]> {
+    const rows = await this.attemptQuery()
+      .whereIn('a.state', ['RUNNING', 'PENDING'])
+      .whereNotNull('a.started_at')
+      .whereNull('a.ended_at');
+    return rows.map(toMeterable);
+  }
+
+  /**
+   * Records an attempt's usage and marks it metered, rollups included, all or nothing;
+   * a second call for the same attempt changes nothing.
+   */
+  async recordAttemptUsage(
+    attemptId: string,
+    records: UsageRecord[],
+  ): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      const claimed = await tx('ml_job_attempts')
+        .where({ attempt_id: attemptId })
+        .whereNull('metered_at')
+        .update({ metered_at: Date.now() });
+      if (claimed === 0) return false;
+      await this.insertUsage(tx, records);
+      return true;
+    });
+  }
+
+  /** Inserts usage rows and folds them into the rollups, in the caller's transaction. */
+  async insertUsage(tx: Knex, records: UsageRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    for (const batch of chunks(records, 200)) {
+      await tx('ml_usage').insert(
+        batch.map(r => ({
+          source: r.source,
+          attempt_id: r.attemptId ?? null,
+          job_id: r.jobId ?? null,
+          team: r.team,
+          pool: r.pool,
+          provider: r.provider ?? null,
+          region: r.region ?? null,
+          gpu_type: r.gpuType,
+          gpus: r.gpus,
+          spot: r.spot,
+          experiment_id: r.experimentId ?? null,
+          run_id: r.runId ?? null,
+          day: r.day,
+          month: r.month,
+          start_ms: r.startMs,
+          end_ms: r.endMs,
+          gpu_seconds: r.gpuSeconds,
+          cost_micros: r.costMicros,
+          list_cost_micros: r.listCostMicros,
+        })),
+      );
+    }
+    const sums = ['gpu_seconds', 'cost_micros', 'list_cost_micros'] as const;
+    const added = (table: string) =>
+      Object.fromEntries(
+        sums.map(s => [s, tx.raw(`${table}.${s} + excluded.${s}`)]),
+      );
+    const daily = aggregate(
+      records.map(r => ({
+        day: r.day,
+        month: r.month,
+        team: r.team,
+        pool: r.pool,
+        gpu_type: r.gpuType,
+        spot: r.spot,
+        gpu_seconds: r.gpuSeconds,
+        cost_micros: r.costMicros,
+        list_cost_micros: r.listCostMicros,
+      })),
+      r => [r.day, r.team, r.pool, r.gpu_type, r.spot].join('\u0000'),
+      [...sums],
+    );
+    for (const batch of chunks(daily, 200)) {
+      await tx('ml_cost_daily')
+        .insert(batch)
+        .onConflict(['day', 'team', 'pool', 'gpu_type', 'spot'])
+        .merge(added('ml_cost_daily'));
+    }
+    const jobs = aggregate(
+      records
+        .filter(r => r.jobId)
+        .map(r => ({
+          month: r.month,
+          job_id: r.jobId!,
+          team: r.team,
+          experiment_id: r.experimentId ?? null,
+          run_id: r.runId ?? null,
+          gpu_seconds: r.gpuSeconds,
+          cost_micros: r.costMicros,
+          list_cost_micros: r.listCostMicros,
+        })),
+      r => `${r.month}\u0000${r.job_id}`,
+      [...sums],
+    );
+    for (const batch of chunks(jobs, 200)) {
+      await tx('ml_cost_job_monthly')
+        .insert(batch)
+        .onConflict(['month', 'job_id'])
+        .merge(added('ml_cost_job_monthly'));
+    }
+  }
+
+  /** Spend grouped by the given rollup columns, for months and optionally one team. */
+  async spend(
+    group: Array<'month' | 'day' | 'team' | 'pool' | 'gpu_type' | 'spot'>,
+    filter: { months: string[]; team?: string },
+  ): Promise<SpendRow[]> {
+    const query = this.db('ml_cost_daily')
+      .whereIn('month', filter.months)
+      .select(group)
+      .sum({
+        cost: 'cost_micros',
+        list: 'list_cost_micros',
+        seconds: 'gpu_seconds',
+      })
+      .groupBy(group)
+      .orderBy(group);
+    if (filter.team) query.where({ team: filter.team });
+    const rows: any[] = await query;
+    return rows.map(row => ({
+      team: row.team,
+      ...(row.month !== undefined && { month: row.month }),
+      ...(row.day !== undefined && { day: row.day }),
+      ...(row.pool !== undefined && { pool: row.pool }),
+      ...(row.gpu_type !== undefined && { gpuType: row.gpu_type }),
+      ...(row.spot !== undefined && { spot: Boolean(row.spot) }),
+      costMicros: num(row.cost),
+      listCostMicros: num(row.list),
+      gpuSeconds: num(row.seconds),
+    }));
+  }
+
+  /** The month's most expensive jobs, runs and experiments. */
+  async top(month: string, team: string | undefined, limit: number) {
+    const base = () => {
+      const q = this.db('ml_cost_job_monthly as c').where('c.month', month);
+      if (team) q.where('c.team', team);
+      return q;
+    };
+    const item =
+      (kind: SpendItem['kind']) =>
+      (row: any): SpendItem => ({
+        kind,
+        id: row.id,
+        name: row.name ?? undefined,
+        team: row.team,
+        costMicros: num(row.cost),
+        gpuSeconds: num(row.seconds),
+      });
+    const jobs = await base()
+      .leftJoin('ml_jobs as j', 'j.job_id', 'c.job_id')
+      .select({
+        id: 'c.job_id',
+        name: 'j.name',
+        team: 'c.team',
+        cost: 'c.cost_micros',
+        seconds: 'c.gpu_seconds',
+      })
+      .orderBy('c.cost_micros', 'desc')
+      .limit(limit);
+    const grouped = async (
+      column: 'run_id' | 'experiment_id',
+      names: (ids: string[]) => Promise<Array<{ id: unknown; name: string }>>,
+    ) => {
+      const rows: any[] = await base()
+        .whereNotNull(`c.${column}`)
+        .select({ id: `c.${column}`, team: this.db.raw('min(c.team)') })
+        .sum({ cost: 'c.cost_micros', seconds: 'c.gpu_seconds' })
+        .groupBy(`c.${column}`)
+        .orderBy('cost', 'desc')
+        .limit(limit);
+      const named = new Map(
+        (await names(rows.map(r => String(r.id)))).map(r => [
+          String(r.id),
+          r.name,
+        ]),
+      );
+      return rows.map(r => ({ ...r, name: named.get(String(r.id)) }));
+    };
+    const runs = await grouped('run_id', ids =>
+      this.db('ml_runs')
+        .whereIn('run_uuid', ids)
+        .select({ id: 'run_uuid', name: 'name' }),
+    );
+    const experiments = await grouped('experiment_id', ids =>
+      this.db('ml_experiments')
+        .whereIn('experiment_id', ids.map(Number))
+        .select({ id: 'experiment_id', name: 'name' }),
+    );
+    return [
+      ...jobs.map(item('job')),
+      ...runs.map(item('run')),
+      ...experiments.map(item('experiment')),
+    ];
+  }
+
+  /** Total spend of a run across months: the unit a model version's cost adds up from. */
+  async runCost(runId: string): Promise<number> {
+    const row = await this.db('ml_cost_job_monthly')
+      .where({ run_id: runId })
+      .sum({ cost: 'cost_micros' })
+      .first();
+    return num(row?.cost);
+  }
+
+  /** The month's usage rows, oldest first, for the CSV export. */
+  async usageRows(month: string, team?: string) {
+    const q = this.db('ml_usage').where({ month }).orderBy('start_ms');
+    if (team) q.where({ team });
+    return q;
+  }
+
+  /** GPU-seconds used per pool between two times, for idle reserved capacity. */
+  async gpuSecondsByPool(month: string): Promise<Map<string, number>> {
+    const rows: any[] = await this.db('ml_cost_daily')
+      .where({ month })
+      .select('pool')
+      .sum({ seconds: 'gpu_seconds' })
+      .groupBy('pool');
+    return new Map(rows.map(r => [r.pool, num(r.seconds)]));
+  }
+
+  /** Stores imported bill lines by their stable keys: re-importing changes only what changed. */
+  async upsertBilled(source: string, lines: BilledCost[]) {
+    let added = 0;
+    let changed = 0;
+    let unchanged = 0;
+    await this.db.transaction(async tx => {
+      for (const batch of chunks(lines, 200)) {
+        const existing = new Map(
+          (
+            await tx('ml_billed_costs')
+              .where({ source })
+              .whereIn(
+                'line_key',
+                batch.map(l => l.key),
+              )
+              .select('line_key', 'amount_micros', 'team')
+          ).map(r => [r.line_key, r]),
+        );
+        const rows = batch.map(line => {
+          const before = existing.get(line.key);
+          if (!before) added++;
+          else if (
+            num(before.amount_micros) !== line.amountMicros ||
+            (before.team ?? undefined) !== line.team
+          )
+            changed++;
+          else unchanged++;
+          return {
+            source,
+            line_key: line.key,
+            team: line.team ?? null,
+            month: line.periodStart.toISOString().slice(0, 7),
+            period_start_ms: line.periodStart.getTime(),
+            period_end_ms: line.periodEnd.getTime(),
+            gpu_type: line.gpuType ?? null,
+            description: line.description,
+            amount_micros: line.amountMicros,
+            imported_at: Date.now(),
+          };
+        });
+        await tx('ml_billed_costs')
+          .insert(rows)
+          .onConflict(['source', 'line_key'])
+          .merge();
+      }
+    });
+    return { added, changed, unchanged };
+  }
+
+  async billedByTeam(month: string, team?: string) {
+    const q = this.db('ml_billed_costs')
+      .where({ month })
+      .select('source', 'team')
+      .sum({ amount: 'amount_micros' })
+      .groupBy('source', 'team');
+    if (team) q.where({ team });
+    const rows: any[] = await q;
+    return rows.map(r => ({
+      source: r.source as string,
+      team: (r.team as string | null) ?? 'unallocated',
+      billedMicros: num(r.amount),
+    }));
+  }
+
+  /** Records a crossed threshold once per team and month; true when it is new. */
+  async recordAlert(
+    team: string,
+    month: string,
+    threshold: number,
+    spentMicros: number,
+  ) {
+    // RETURNING lists only the rows inserted, on both databases: an ignored one is not new.
+    const inserted = await this.db('ml_budget_alerts')
+      .insert({
+        team,
+        month,
+        threshold,
+        spent_micros: spentMicros,
+        at: Date.now(),
+      })
+      .onConflict(['team', 'month', 'threshold'])
+      .ignore()
+      .returning('team');
+    return inserted.length > 0;
+  }
+
+  private attemptQuery() {
+    return this.db('ml_job_attempts as a')
+      .join('ml_jobs as j', 'j.job_id', 'a.job_id')
+      .select(
+        'a.attempt_id',
+        'a.job_id',
+        'j.name',
+        'j.owner',
+        'a.pool',
+        'a.target',
+        'a.region',
+        'a.gpu_type',
+        'a.gpus',
+        'a.spot',
+        'a.started_at',
+        'a.ended_at',
+        'a.billable_seconds',
+        'j.experiment_id',
+        'j.run_id',
+        'j.spec',
+      );
+  }
+}
+
+function toMeterable(row: any): MeterableAttempt {
+  return {
+    attemptId: row.attempt_id,
+    jobId: row.job_id,
+    jobName: row.name,
+    team: row.owner,
+    pool: row.pool,
+    target: row.target,
+    region: row.region,
+    gpuType: row.gpu_type,
+    gpus: Number(row.gpus),
+    spot: Boolean(row.spot),
+    startedAt: opt(row.started_at),
+    endedAt: opt(row.ended_at),
+    billableSeconds: opt(row.billable_seconds),
+    maxRuntimeSeconds: JSON.parse(row.spec).maxRuntimeSeconds,
+    experimentId: row.experiment_id ?? undefined,
+    runId: row.run_id ?? undefined,
+  };
+}

@@ -178,6 +178,10 @@ export interface Config {
         teamLabel?: string;
         /** Kubernetes namespace → group entity ref. */
         namespaces?: { [namespace: string]: string };
+        /** Team of lines no label or namespace maps. */
+        defaultTeam?: string;
+        /** OpenCost: record each allocation's GPU cost (default) or its total cost. */
+        amount?: 'gpu' | 'total';
       }>;
       /** Minutes between scheduled imports; defaults to 60. */
       importIntervalMinutes?: number;

@@ -6,6 +6,8 @@ import { mlPermissions } from '@ml-portal/plugin-ml-common';
 import {
   ComputeTarget,
   mlComputeTargetsExtensionPoint,
+  mlCostSourcesExtensionPoint,
+  CostSource,
 } from '@ml-portal/plugin-ml-node';
 import Router from 'express-promise-router';
 import { migrateDatabase } from './database/migrateDatabase';
@@ -28,6 +30,7 @@ import { CostService } from './cost/CostService';
 import { DatabaseCostStore } from './cost/DatabaseCostStore';
 import { PriceBook } from './cost/priceBook';
 import { createCostRouter } from './cost/router';
+import { FileCostSource } from './cost/imports';
 import { createTrainingRouter } from './training/router';
 import { TrainingQueues } from './training/TrainingQueues';
 import { TrainingService } from './training/TrainingService';
@@ -45,6 +48,12 @@ export const mlPlugin = createBackendPlugin({
   pluginId: 'ml',
   register(env) {
     const computeTargets = new Map<string, ComputeTarget>();
+    const costSources: CostSource[] = [];
+    env.registerExtensionPoint(mlCostSourcesExtensionPoint, {
+      addCostSource(...sources) {
+        costSources.push(...sources);
+      },
+    });
     env.registerExtensionPoint(mlComputeTargetsExtensionPoint, {
       addComputeTarget(...targets) {
         for (const target of targets) {
@@ -70,6 +79,7 @@ export const mlPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
         discovery: coreServices.discovery,
+        scheduler: coreServices.scheduler,
       },
       async init(deps) {
         const { config, logger, database, httpRouter, lifecycle } = deps;
@@ -131,6 +141,37 @@ export const mlPlugin = createBackendPlugin({
           budgets: CostService.readBudgets(config),
           logger,
         });
+        // Real bills for reconciliation: configured files and modules' sources, on a schedule.
+        const billSources = [
+          ...FileCostSource.fromConfig(config),
+          ...costSources,
+        ];
+        if (billSources.length > 0) {
+          await deps.scheduler.scheduleTask({
+            id: 'ml-cost-imports',
+            frequency: {
+              minutes:
+                config.getOptionalNumber('ml.cost.importIntervalMinutes') ?? 60,
+            },
+            timeout: { minutes: 10 },
+            initialDelay: { seconds: 15 },
+            fn: async () => {
+              for (const source of billSources) {
+                try {
+                  const result = await cost.storeBill(
+                    source.id,
+                    await source.read(),
+                  );
+                  logger.info(
+                    `Imported ${result.rows} ${source.id} cost lines (${result.added} new, ${result.changed} changed)`,
+                  );
+                } catch (error) {
+                  logger.warn(`Could not import ${source.id} costs: ${error}`);
+                }
+              }
+            },
+          });
+        }
         const training = new TrainingService({
           store: DatabaseTrainingStore.create({ knex }),
           config: trainingConfig,

@@ -1,8 +1,5 @@
-import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
-import { mlComputeTargetsExtensionPoint } from '@ml-portal/plugin-ml-node';
+import { createComputeTargetModule } from '@ml-portal/plugin-ml-node';
+import { readKubernetesTargetSettings } from './config';
 import { KubernetesComputeTarget } from './KubernetesComputeTarget';
 
 /**
@@ -11,27 +8,11 @@ import { KubernetesComputeTarget } from './KubernetesComputeTarget';
  *
  * @public
  */
-export const mlModuleKubernetesTarget = createBackendModule({
-  pluginId: 'ml',
-  moduleId: 'kubernetes-target',
-  register(env) {
-    env.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.logger,
-        targets: mlComputeTargetsExtensionPoint,
-      },
-      async init({ config, logger, targets }) {
-        if (!config.has('ml.targets.kubernetes')) {
-          logger.info(
-            'ml.targets.kubernetes is not configured; the kubernetes compute target is not registered',
-          );
-          return;
-        }
-        targets.addComputeTarget(
-          KubernetesComputeTarget.create({ config, logger }),
-        );
-      },
-    });
-  },
+export const mlModuleKubernetesTarget = createComputeTargetModule({
+  id: 'kubernetes',
+  // Read here so invalid settings stop the backend at startup.
+  readSettings: readKubernetesTargetSettings,
+  create: ({ config, logger }) =>
+    KubernetesComputeTarget.create({ config, logger }),
+  describe: settings => `namespace ${settings.namespace}`,
 });

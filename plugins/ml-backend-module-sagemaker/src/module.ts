@@ -1,8 +1,4 @@
-import {
-  coreServices,
-  createBackendModule,
-} from '@backstage/backend-plugin-api';
-import { mlComputeTargetsExtensionPoint } from '@ml-portal/plugin-ml-node';
+import { createComputeTargetModule } from '@ml-portal/plugin-ml-node';
 import { readSageMakerTargetSettings } from './config';
 import { SageMakerComputeTarget } from './SageMakerComputeTarget';
 
@@ -12,32 +8,10 @@ import { SageMakerComputeTarget } from './SageMakerComputeTarget';
  *
  * @public
  */
-export const mlModuleSageMakerTarget = createBackendModule({
-  pluginId: 'ml',
-  moduleId: 'sagemaker-target',
-  register(env) {
-    env.registerInit({
-      deps: {
-        config: coreServices.rootConfig,
-        logger: coreServices.logger,
-        lifecycle: coreServices.lifecycle,
-        targets: mlComputeTargetsExtensionPoint,
-      },
-      async init({ config, logger, lifecycle, targets }) {
-        const settings = readSageMakerTargetSettings(config);
-        if (!settings) {
-          logger.info(
-            'ml.targets.sagemaker is not configured; the sagemaker compute target is not registered',
-          );
-          return;
-        }
-        const target = SageMakerComputeTarget.create({ settings, logger });
-        targets.addComputeTarget(target);
-        lifecycle.addShutdownHook(() => target.destroy());
-        logger.info(
-          `sagemaker compute target registered for region ${settings.region}`,
-        );
-      },
-    });
-  },
+export const mlModuleSageMakerTarget = createComputeTargetModule({
+  id: 'sagemaker',
+  readSettings: readSageMakerTargetSettings,
+  create: ({ settings, logger }) =>
+    SageMakerComputeTarget.create({ settings, logger }),
+  describe: settings => `region ${settings.region}`,
 });

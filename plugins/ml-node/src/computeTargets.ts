@@ -87,7 +87,10 @@ export interface ComputeTarget {
   status(externalName: string): Promise<ExternalJobStatus>;
   cancel(externalName: string): Promise<void>;
   /** The tail of the job's logs, where the target can read them. */
-  logs?(externalName: string, options?: { tailLines?: number }): Promise<string>;
+  logs?(
+    externalName: string,
+    options?: { tailLines?: number },
+  ): Promise<string>;
 }
 
 /**

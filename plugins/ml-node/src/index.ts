@@ -5,3 +5,4 @@
  */
 export * from './computeTargets';
 export * from './costSources';
+export * from './computeTargetModules';

@@ -41,7 +41,8 @@ const cur2Name = (legacy: string) =>
     .replace('/', '_')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .toLowerCase();
-const normalize = (name: string) => name.toLowerCase().replace(/[^a-z0-9]/g, '');
+const normalize = (name: string) =>
+  name.toLowerCase().replace(/[^a-z0-9]/g, '');
 
 /** Products whose GPU instance hours are kept. */
 const GPU_PRODUCTS = new Set(['AmazonEC2', 'AmazonSageMaker']);
@@ -194,9 +195,7 @@ export function parseAwsCurCsv(
     );
   if (index.usageType === undefined && index.instanceType === undefined)
     throw new InputError(
-      `${missing('usageType')}, and there is no ${
-        COLUMNS.instanceType
-      } either`,
+      `${missing('usageType')}, and there is no ${COLUMNS.instanceType} either`,
     );
 
   const teamLabel = teamLabelOf(options);
@@ -259,7 +258,10 @@ export function parseAwsCurCsv(
   const adjustments: Row[] = [];
   const instances = new Map<string, string>();
   for (const row of rows) {
-    const instance = instanceTypeOf(row.get('instanceType'), row.get('usageType'));
+    const instance = instanceTypeOf(
+      row.get('instanceType'),
+      row.get('usageType'),
+    );
     if (
       GPU_PRODUCTS.has(row.get('productCode')) &&
       isAcceleratedInstance(instance)
@@ -316,7 +318,9 @@ export function parseAwsCurCsv(
       if (!date)
         throw new InputError(
           `${where}: ${
-            row.get(column) ? COLUMNS[column] : COLUMNS.timeInterval
+            row.get(column) || index.timeInterval === undefined
+              ? COLUMNS[column]
+              : COLUMNS.timeInterval
           } '${text}' is not a timestamp`,
         );
       return date;
@@ -357,11 +361,9 @@ export function parseAwsCurCsv(
       mapTeam(options, {});
     const gpuType = gpuTypeOfInstance(instance);
     const note = adjustment ? row.get('lineItemDescription') : '';
-    const description = `${instance} — ${row.get(
-      'productCode',
-    )} ${lineType}${resource ? ` on ${resource}` : ''}${
-      note ? `: ${note}` : ''
-    }`;
+    const description = `${instance} — ${row.get('productCode')} ${lineType}${
+      resource ? ` on ${resource}` : ''
+    }${note ? `: ${note}` : ''}`;
 
     const before = byKey.get(key);
     if (before) {

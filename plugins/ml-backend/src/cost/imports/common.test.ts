@@ -51,7 +51,22 @@ describe('decimalToMicros', () => {
   });
 
   it('rejects what is not a decimal number, or too large', () => {
-    for (const bad of ['', ' ', '.', '-', '1,5', '12,345.00', '$1', '1.2.3', 'abc', 'NaN', 'Infinity', '1e', '0x10', '1 000'])
+    for (const bad of [
+      '',
+      ' ',
+      '.',
+      '-',
+      '1,5',
+      '12,345.00',
+      '$1',
+      '1.2.3',
+      'abc',
+      'NaN',
+      'Infinity',
+      '1e',
+      '0x10',
+      '1 000',
+    ])
       expect(() => decimalToMicros(bad)).toThrow(/is not a decimal number/);
     expect(() => decimalToMicros('1e500')).toThrow(/out of range/);
     expect(() => decimalToMicros('10000000000')).toThrow(/out of range/);
@@ -90,7 +105,15 @@ describe('parseUtcTimestamp', () => {
   });
 
   it('rejects impossible or foreign dates', () => {
-    for (const bad of ['2026-02-30T00:00:00Z', '2026-13-01', '2026-05-04T24:00:00Z', '05/04/2026', 'null', '', '2026-05-04T00:00:00PST'])
+    for (const bad of [
+      '2026-02-30T00:00:00Z',
+      '2026-13-01',
+      '2026-05-04T24:00:00Z',
+      '05/04/2026',
+      'null',
+      '',
+      '2026-05-04T00:00:00PST',
+    ])
       expect(parseUtcTimestamp(bad)).toBeUndefined();
   });
 });

@@ -58,7 +58,8 @@ export function decimalToMicros(text: string): number {
  * @internal
  */
 export function numberToMicros(value: number): number {
-  if (!Number.isFinite(value)) throw new Error(`${value} is not a finite number`);
+  if (!Number.isFinite(value))
+    throw new Error(`${value} is not a finite number`);
   return decimalToMicros(String(value));
 }
 
@@ -66,8 +67,13 @@ export function numberToMicros(value: number): number {
 export function formatUsd(micros: number): string {
   const sign = micros < 0 ? '-' : '';
   const abs = BigInt(Math.abs(micros));
-  const dollars = (abs / 1_000_000n).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  const cents = (abs % 1_000_000n).toString().padStart(6, '0').replace(/0{1,4}$/, '');
+  const dollars = (abs / 1_000_000n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const cents = (abs % 1_000_000n)
+    .toString()
+    .padStart(6, '0')
+    .replace(/0{1,4}$/, '');
   return `${sign}$${dollars}.${cents.padEnd(2, '0')}`;
 }
 
@@ -87,10 +93,12 @@ export function parseUtcTimestamp(text: string): Date | undefined {
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map(i => Number(m[i] ?? 0));
   const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3) || 0);
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
+  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59)
+    return undefined;
   let t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
   const check = new Date(Date.UTC(y, mo - 1, d));
-  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d) return undefined;
+  if (check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d)
+    return undefined;
   const zone = m[8];
   if (zone && /^[+-]/.test(zone)) {
     const digits = zone.replace(':', '');

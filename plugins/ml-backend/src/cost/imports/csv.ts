@@ -31,7 +31,11 @@ export function parseCsv(text: string): CsvRecord[] {
               `line ${startLine}: a quoted field is not closed (missing ")`,
             );
           const chunk = text.slice(i, quote);
-          for (let j = chunk.indexOf('\n'); j >= 0; j = chunk.indexOf('\n', j + 1))
+          for (
+            let j = chunk.indexOf('\n');
+            j >= 0;
+            j = chunk.indexOf('\n', j + 1)
+          )
             line++;
           value += chunk;
           if (text[quote + 1] === '"') {

@@ -1,9 +1,4 @@
-import {
-  findLabel,
-  mapTeam,
-  toGroupRef,
-  validateTeamMapping,
-} from './teams';
+import { findLabel, mapTeam, toGroupRef, validateTeamMapping } from './teams';
 
 describe('toGroupRef', () => {
   it('turns label values into group refs and keeps refs', () => {
@@ -18,7 +13,19 @@ describe('toGroupRef', () => {
   });
 
   it('refuses what cannot be a group ref', () => {
-    for (const bad of [undefined, '', '  ', 'user:alice', 'component:default/x', 'a/b/c', 'rec sys', '-recsys', 'recsys-', 'a--b', 'x'.repeat(64)])
+    for (const bad of [
+      undefined,
+      '',
+      '  ',
+      'user:alice',
+      'component:default/x',
+      'a/b/c',
+      'rec sys',
+      '-recsys',
+      'recsys-',
+      'a--b',
+      'x'.repeat(64),
+    ])
       expect(toGroupRef(bad)).toBeUndefined();
   });
 });
@@ -30,13 +37,15 @@ describe('mapTeam', () => {
   };
 
   it('prefers the label, then the namespace, then the default team', () => {
-    expect(mapTeam(mapping, { label: 'recsys', namespace: 'vision-batch' })).toBe(
-      'group:default/recsys',
-    );
+    expect(
+      mapTeam(mapping, { label: 'recsys', namespace: 'vision-batch' }),
+    ).toBe('group:default/recsys');
     expect(mapTeam(mapping, { namespace: 'vision-batch' })).toBe(
       'group:default/vision',
     );
-    expect(mapTeam(mapping, { namespace: 'jobs' })).toBe('group:default/recsys');
+    expect(mapTeam(mapping, { namespace: 'jobs' })).toBe(
+      'group:default/recsys',
+    );
     expect(mapTeam(mapping, { namespace: 'kube-system' })).toBe(
       'group:default/ml-platform',
     );
@@ -51,15 +60,24 @@ describe('mapTeam', () => {
 
   it('leaves the team out when nothing matches and there is no default', () => {
     expect(mapTeam({}, { namespace: 'vision-batch' })).toBeUndefined();
-    expect(mapTeam({ namespaces: {} }, { namespace: 'constructor' })).toBeUndefined();
+    expect(
+      mapTeam({ namespaces: {} }, { namespace: 'constructor' }),
+    ).toBeUndefined();
   });
 });
 
 describe('findLabel', () => {
   it('finds a label as written or as OpenCost sanitizes it', () => {
     expect(findLabel({ team: 'recsys' }, 'team')).toBe('recsys');
-    expect(findLabel({ app_kubernetes_io_team: 'vision' }, 'app.kubernetes.io/team')).toBe('vision');
-    expect(findLabel({ 'app.kubernetes.io/team': 'vision' }, 'app.kubernetes.io/team')).toBe('vision');
+    expect(
+      findLabel({ app_kubernetes_io_team: 'vision' }, 'app.kubernetes.io/team'),
+    ).toBe('vision');
+    expect(
+      findLabel(
+        { 'app.kubernetes.io/team': 'vision' },
+        'app.kubernetes.io/team',
+      ),
+    ).toBe('vision');
     expect(findLabel({ team: '' }, 'team')).toBeUndefined();
     expect(findLabel({ team: 3 }, 'team')).toBeUndefined();
     expect(findLabel(undefined, 'team')).toBeUndefined();
@@ -70,12 +88,18 @@ describe('findLabel', () => {
 describe('validateTeamMapping', () => {
   it('accepts good mappings and names the bad entry of others', () => {
     expect(() =>
-      validateTeamMapping({ teamLabel: 'owner', namespaces: { a: 'recsys' }, defaultTeam: 'group:default/x' }),
+      validateTeamMapping({
+        teamLabel: 'owner',
+        namespaces: { a: 'recsys' },
+        defaultTeam: 'group:default/x',
+      }),
     ).not.toThrow();
-    expect(() => validateTeamMapping({ namespaces: { 'vision-batch': 'user:bob' } })).toThrow(
-      "namespaces.vision-batch: 'user:bob' is not a group entity ref",
+    expect(() =>
+      validateTeamMapping({ namespaces: { 'vision-batch': 'user:bob' } }),
+    ).toThrow("namespaces.vision-batch: 'user:bob' is not a group entity ref");
+    expect(() => validateTeamMapping({ defaultTeam: 'a b' })).toThrow(
+      /defaultTeam/,
     );
-    expect(() => validateTeamMapping({ defaultTeam: 'a b' })).toThrow(/defaultTeam/);
     expect(() => validateTeamMapping({ teamLabel: ' ' })).toThrow(/teamLabel/);
   });
 });

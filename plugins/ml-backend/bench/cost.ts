@@ -19,9 +19,15 @@ import { PriceBook } from '../src/cost/priceBook';
 import { createCostRouter } from '../src/cost/router';
 import { readTrainingConfig } from '../src/training/config';
 
-const PG = { host: '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
+const PG = {
+  host: '127.0.0.1',
+  port: Number(process.env.PGPORT ?? 5432),
+  user: process.env.PGUSER ?? 'postgres',
+};
 const ROWS = Number(process.env.BENCH_COST_ROWS ?? 10_000_000);
-const TEAMS = ['vision', 'recsys', 'nlp', 'search', 'ads'].map(t => `group:default/${t}`);
+const TEAMS = ['vision', 'recsys', 'nlp', 'search', 'ads'].map(
+  t => `group:default/${t}`,
+);
 const POOLS: Array<[name: string, gpuType: string, spot: boolean]> = [
   ['h100', 'H100', false],
   ['a100', 'A100-80GB', false],
@@ -31,7 +37,8 @@ const POOLS: Array<[name: string, gpuType: string, spot: boolean]> = [
 const DAYS = 365;
 const MONTH = '2026-06';
 const log = (line: string) => process.stdout.write(`${line}\n`);
-const p50 = (samples: number[]) => [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+const p50 = (samples: number[]) =>
+  [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
@@ -42,11 +49,21 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 
 async function main() {
   const name = `ml_bench_cost_${Date.now()}`;
-  const admin = knexFactory({ client: 'pg', connection: { ...PG, database: 'postgres' } });
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { ...PG, database: 'postgres' },
+  });
   await admin.raw(`CREATE DATABASE ${name}`);
-  const db = knexFactory({ client: 'pg', connection: { ...PG, database: name }, pool: { min: 1, max: 5 } });
+  const db = knexFactory({
+    client: 'pg',
+    connection: { ...PG, database: name },
+    pool: { min: 1, max: 5 },
+  });
   try {
-    await db.migrate.latest({ directory: ML_MIGRATIONS_DIR, tableName: 'ml_knex_migrations' });
+    await db.migrate.latest({
+      directory: ML_MIGRATIONS_DIR,
+      tableName: 'ml_knex_migrations',
+    });
 
     // Usage as metering writes it: a row per attempt and UTC day, over a year, 5 teams,
     // 4 pools, 200k jobs. Generated in PostgreSQL, a million rows per statement.
@@ -70,50 +87,95 @@ async function main() {
         process.stderr.write(`[bench] loaded ${to + 1} usage rows\n`);
       }
     });
-    log(`load: ${ROWS.toLocaleString('en-US')} usage rows in ${round(loadMs / 1000)} s`);
+    log(
+      `load: ${ROWS.toLocaleString('en-US')} usage rows in ${round(
+        loadMs / 1000,
+      )} s`,
+    );
 
     // The backfill: both rollups from usage in one statement each (what metering keeps up to date).
     const [backfillMs] = await timed(async () => {
       await db.raw(`INSERT INTO ml_cost_daily (day, month, team, pool, gpu_type, spot, gpu_seconds, cost_micros, list_cost_micros)
         SELECT day, month, team, pool, gpu_type, spot, sum(gpu_seconds), sum(cost_micros), sum(list_cost_micros)
         FROM ml_usage GROUP BY day, month, team, pool, gpu_type, spot`);
-      await db.raw(`INSERT INTO ml_cost_job_monthly (month, job_id, team, experiment_id, run_id, gpu_seconds, cost_micros, list_cost_micros)
-        SELECT month, job_id, min(team), min(experiment_id), min(run_id), sum(gpu_seconds), sum(cost_micros), sum(list_cost_micros)
-        FROM ml_usage GROUP BY month, job_id`);
+      for (const [kind, column] of [
+        ['job', 'job_id'],
+        ['run', 'run_id'],
+        ['experiment', 'experiment_id'],
+      ])
+        await db.raw(`INSERT INTO ml_cost_monthly_items (month, kind, item_id, team, gpu_seconds, cost_micros, list_cost_micros)
+          SELECT month, '${kind}', ${column}, min(team), sum(gpu_seconds), sum(cost_micros), sum(list_cost_micros)
+          FROM ml_usage GROUP BY month, ${column}`);
       await db.raw('ANALYZE');
     });
-    const dailyRows = Number((await db('ml_cost_daily').count({ n: '*' }).first())?.n);
-    log(`rollups: built from usage in ${round(backfillMs / 1000)} s (${dailyRows.toLocaleString('en-US')} daily rows)`);
+    const dailyRows = Number(
+      (await db('ml_cost_daily').count({ n: '*' }).first())?.n,
+    );
+    log(
+      `rollups: built from usage in ${round(
+        backfillMs / 1000,
+      )} s (${dailyRows.toLocaleString('en-US')} daily rows)`,
+    );
 
     const store = DatabaseCostStore.create({ knex: db });
     const configReader = new ConfigReader({
-      ml: { training: { pools: POOLS.map(([pool, gpuType, spot]) => ({ name: pool, target: 'kubernetes', provider: 'aws', gpuType, spot })) } },
+      ml: {
+        training: {
+          pools: POOLS.map(([pool, gpuType, spot]) => ({
+            name: pool,
+            target: 'kubernetes',
+            provider: 'aws',
+            gpuType,
+            spot,
+          })),
+        },
+      },
     });
     const training = readTrainingConfig(configReader);
     const quiet = () => {};
-    const logger: any = { info: quiet, warn: quiet, error: quiet, debug: quiet, child: () => logger };
+    const logger: any = {
+      info: quiet,
+      warn: quiet,
+      error: quiet,
+      debug: quiet,
+      child: () => logger,
+    };
     const cost = new CostService({
       store,
       knex: db,
       priceBook: PriceBook.fromConfig(configReader, training.pools),
       pools: training.pools,
-      budgets: TEAMS.map(team => ({ team, amountMicros: 50_000_000_000, thresholds: [0.8, 1], hard: false })),
+      budgets: TEAMS.map(team => ({
+        team,
+        amountMicros: 50_000_000_000,
+        thresholds: [0.8, 1],
+        hard: false,
+      })),
       logger,
     });
 
     const spendSamples: number[] = [];
     let teamCount = 0;
     for (let i = 0; i < 50; i++) {
-      const [ms, rows] = await timed(() => store.spend(['team'], { months: [MONTH] }));
+      const [ms, rows] = await timed(() =>
+        store.spend(['team'], { months: [MONTH] }),
+      );
       spendSamples.push(ms);
       teamCount = rows.length;
     }
-    log(`spend per team for ${MONTH} (${teamCount} teams): p50 ${round(p50(spendSamples), 2)} ms over 50 queries`);
+    log(
+      `spend per team for ${MONTH} (${teamCount} teams): p50 ${round(
+        p50(spendSamples),
+        2,
+      )} ms over 50 queries`,
+    );
 
     const app = express().use('/api/ml', createCostRouter({ cost }));
     const server = app.listen(0, '127.0.0.1');
     await new Promise(r => server.once('listening', r));
-    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/ml/cost/summary?month=${MONTH}`;
+    const url = `http://127.0.0.1:${
+      (server.address() as AddressInfo).port
+    }/api/ml/cost/summary?month=${MONTH}`;
     const apiSamples: number[] = [];
     for (let i = 0; i < 30; i++) {
       const [ms, status] = await timed(async () => {
@@ -125,7 +187,12 @@ async function main() {
       apiSamples.push(ms);
     }
     server.close();
-    log(`GET /cost/summary?month=${MONTH}: p50 ${round(p50(apiSamples), 2)} ms over 30 calls`);
+    log(
+      `GET /cost/summary?month=${MONTH}: p50 ${round(
+        p50(apiSamples),
+        2,
+      )} ms over 30 calls`,
+    );
 
     // Rollup maintenance: the same rows recorded with and without their rollup upserts,
     // three day-slices per attempt as an attempt crossing two midnights leaves.
@@ -151,22 +218,41 @@ async function main() {
     const perAttempt = (rows: UsageRecord[]) =>
       Array.from({ length: N / 3 }, (_, i) => rows.slice(i * 3, i * 3 + 3));
     const [withMs] = await timed(async () => {
-      for (const slices of perAttempt(records('with'))) await db.transaction(tx => store.insertUsage(tx, slices));
+      for (const slices of perAttempt(records('with')))
+        await db.transaction(tx => store.insertUsage(tx, slices));
     });
     const [withoutMs] = await timed(async () => {
       for (const slices of perAttempt(records('without')))
         await db.transaction(tx =>
           tx('ml_usage').insert(
             slices.map(r => ({
-              source: r.source, attempt_id: r.attemptId, job_id: r.jobId, team: r.team, pool: r.pool, gpu_type: r.gpuType,
-              gpus: r.gpus, spot: r.spot, day: r.day, month: r.month, start_ms: r.startMs, end_ms: r.endMs,
-              gpu_seconds: r.gpuSeconds, cost_micros: r.costMicros, list_cost_micros: r.listCostMicros,
+              source: r.source,
+              attempt_id: r.attemptId,
+              job_id: r.jobId,
+              team: r.team,
+              pool: r.pool,
+              gpu_type: r.gpuType,
+              gpus: r.gpus,
+              spot: r.spot,
+              day: r.day,
+              month: r.month,
+              start_ms: r.startMs,
+              end_ms: r.endMs,
+              gpu_seconds: r.gpuSeconds,
+              cost_micros: r.costMicros,
+              list_cost_micros: r.listCostMicros,
             })),
           ),
         );
     });
     const rollupUs = ((withMs - withoutMs) * 1000) / N;
-    log(`recording usage: ${round((withMs * 1000) / N)} µs per row with rollups, ${round((withoutMs * 1000) / N)} µs without: rollups cost ${round(rollupUs)} µs per usage row`);
+    log(
+      `recording usage: ${round(
+        (withMs * 1000) / N,
+      )} µs per row with rollups, ${round(
+        (withoutMs * 1000) / N,
+      )} µs without: rollups cost ${round(rollupUs)} µs per usage row`,
+    );
 
     return {
       spend_query_p50_ms: round(p50(spendSamples), 2),

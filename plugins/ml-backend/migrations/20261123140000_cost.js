@@ -4,8 +4,8 @@
  * GPU spend. `ml_usage` holds the priced facts (one row per attempt, UTC day and price;
  * integer micro-dollars); two rollups are maintained in the same transaction as each
  * usage row, so pages never aggregate raw usage: per day × team × pool × GPU type ×
- * spot, and per month × job (with its run and experiment, for the top lists and for a
- * model version's cost through lineage). Imported bills and sent budget alerts have
+ * spot, and per month × job, run and experiment (the top lists, and a model version's
+ * cost through its runs' lineage). Imported bills and sent budget alerts have
  * tables of their own; attempts get `metered_at` once their usage is recorded.
  *
  * @param {import('knex').Knex} knex
@@ -50,18 +50,18 @@ exports.up = async function up(knex) {
     table.index(['month', 'team'], 'ml_cost_daily_month_idx');
   });
 
-  await knex.schema.createTable('ml_cost_job_monthly', table => {
+  // Spend per month of each job, run and experiment: the top lists read one index range.
+  await knex.schema.createTable('ml_cost_monthly_items', table => {
     table.string('month', 7).notNullable();
-    table.string('job_id', 36).notNullable();
+    table.string('kind', 12).notNullable(); // job | run | experiment
+    table.string('item_id', 36).notNullable();
     table.string('team', 255).notNullable();
-    table.string('experiment_id', 36);
-    table.string('run_id', 36);
     table.double('gpu_seconds').notNullable();
     table.bigInteger('cost_micros').notNullable();
     table.bigInteger('list_cost_micros').notNullable();
-    table.primary(['month', 'job_id']);
-    table.index(['month', 'cost_micros'], 'ml_cost_job_monthly_cost_idx');
-    table.index(['run_id'], 'ml_cost_job_monthly_run_idx');
+    table.primary(['month', 'kind', 'item_id']);
+    table.index(['month', 'kind', 'cost_micros'], 'ml_cost_monthly_items_cost_idx');
+    table.index(['kind', 'item_id'], 'ml_cost_monthly_items_item_idx');
   });
 
   await knex.schema.createTable('ml_billed_costs', table => {
@@ -98,7 +98,7 @@ exports.down = async function down(knex) {
   await knex.schema.alterTable('ml_job_attempts', table => {
     table.dropColumn('metered_at');
   });
-  for (const name of ['ml_budget_alerts', 'ml_billed_costs', 'ml_cost_job_monthly', 'ml_cost_daily', 'ml_usage']) {
+  for (const name of ['ml_budget_alerts', 'ml_billed_costs', 'ml_cost_monthly_items', 'ml_cost_daily', 'ml_usage']) {
     await knex.schema.dropTable(name);
   }
 };

@@ -457,11 +457,11 @@ export class CostService {
   async recommendations(team?: string): Promise<CostRecommendation[]> {
     const month = monthOf(this.now());
     const { knex } = this.options;
-    const q = knex('ml_cost_job_monthly as c')
-      .join('ml_jobs as j', 'j.job_id', 'c.job_id')
-      .where('c.month', month)
+    const q = knex('ml_cost_monthly_items as c')
+      .join('ml_jobs as j', 'j.job_id', 'c.item_id')
+      .where({ 'c.month': month, 'c.kind': 'job' })
       .select(
-        'c.job_id',
+        'j.job_id',
         'j.name',
         'c.team',
         'j.pool',

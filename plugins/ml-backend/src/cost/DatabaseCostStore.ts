@@ -163,27 +163,34 @@ export class DatabaseCostStore {
         .onConflict(['day', 'team', 'pool', 'gpu_type', 'spot'])
         .merge(added('ml_cost_daily'));
     }
-    const jobs = aggregate(
-      records
-        .filter(r => r.jobId)
-        .map(r => ({
-          month: r.month,
-          job_id: r.jobId!,
-          team: r.team,
-          experiment_id: r.experimentId ?? null,
-          run_id: r.runId ?? null,
-          gpu_seconds: r.gpuSeconds,
-          cost_micros: r.costMicros,
-          list_cost_micros: r.listCostMicros,
-        })),
-      r => `${r.month}\u0000${r.job_id}`,
+    const items = aggregate(
+      records.flatMap(r =>
+        (
+          [
+            ['job', r.jobId],
+            ['run', r.runId],
+            ['experiment', r.experimentId],
+          ] as const
+        )
+          .filter(([, id]) => id)
+          .map(([kind, id]) => ({
+            month: r.month,
+            kind,
+            item_id: id!,
+            team: r.team,
+            gpu_seconds: r.gpuSeconds,
+            cost_micros: r.costMicros,
+            list_cost_micros: r.listCostMicros,
+          })),
+      ),
+      r => [r.month, r.kind, r.item_id].join('\u0000'),
       [...sums],
     );
-    for (const batch of chunks(jobs, 200)) {
-      await tx('ml_cost_job_monthly')
+    for (const batch of chunks(items, 200)) {
+      await tx('ml_cost_monthly_items')
         .insert(batch)
-        .onConflict(['month', 'job_id'])
-        .merge(added('ml_cost_job_monthly'));
+        .onConflict(['month', 'kind', 'item_id'])
+        .merge(added('ml_cost_monthly_items'));
     }
   }
 
@@ -217,74 +224,49 @@ export class DatabaseCostStore {
     }));
   }
 
-  /** The month's most expensive jobs, runs and experiments. */
+  /** The month's most expensive jobs, runs and experiments, each read from one index range. */
   async top(month: string, team: string | undefined, limit: number) {
-    const base = () => {
-      const q = this.db('ml_cost_job_monthly as c').where('c.month', month);
-      if (team) q.where('c.team', team);
-      return q;
+    const names: Record<SpendItem['kind'], [string, string, string]> = {
+      job: ['ml_jobs', 'job_id', 'name'],
+      run: ['ml_runs', 'run_uuid', 'name'],
+      experiment: ['ml_experiments', 'experiment_id', 'name'],
     };
-    const item =
-      (kind: SpendItem['kind']) =>
-      (row: any): SpendItem => ({
-        kind,
-        id: row.id,
-        name: row.name ?? undefined,
-        team: row.team,
-        costMicros: num(row.cost),
-        gpuSeconds: num(row.seconds),
-      });
-    const jobs = await base()
-      .leftJoin('ml_jobs as j', 'j.job_id', 'c.job_id')
-      .select({
-        id: 'c.job_id',
-        name: 'j.name',
-        team: 'c.team',
-        cost: 'c.cost_micros',
-        seconds: 'c.gpu_seconds',
-      })
-      .orderBy('c.cost_micros', 'desc')
-      .limit(limit);
-    const grouped = async (
-      column: 'run_id' | 'experiment_id',
-      names: (ids: string[]) => Promise<Array<{ id: unknown; name: string }>>,
-    ) => {
-      const rows: any[] = await base()
-        .whereNotNull(`c.${column}`)
-        .select({ id: `c.${column}`, team: this.db.raw('min(c.team)') })
-        .sum({ cost: 'c.cost_micros', seconds: 'c.gpu_seconds' })
-        .groupBy(`c.${column}`)
-        .orderBy('cost', 'desc')
-        .limit(limit);
-      const named = new Map(
-        (await names(rows.map(r => String(r.id)))).map(r => [
-          String(r.id),
-          r.name,
-        ]),
-      );
-      return rows.map(r => ({ ...r, name: named.get(String(r.id)) }));
-    };
-    const runs = await grouped('run_id', ids =>
-      this.db('ml_runs')
-        .whereIn('run_uuid', ids)
-        .select({ id: 'run_uuid', name: 'name' }),
+    const lists = await Promise.all(
+      (Object.keys(names) as SpendItem['kind'][]).map(async kind => {
+        const q = this.db('ml_cost_monthly_items')
+          .where({ month, kind })
+          .orderBy('cost_micros', 'desc')
+          .limit(limit);
+        if (team) q.where({ team });
+        const rows: any[] = await q;
+        const [table, idColumn, nameColumn] = names[kind];
+        const ids = rows.map(r => r.item_id);
+        const named = new Map(
+          (
+            await this.db(table)
+              .whereIn(idColumn, kind === 'experiment' ? ids.map(Number) : ids)
+              .select({ id: idColumn, name: nameColumn })
+          ).map((r: any) => [String(r.id), r.name as string]),
+        );
+        return rows.map(
+          (row): SpendItem => ({
+            kind,
+            id: row.item_id,
+            name: named.get(row.item_id),
+            team: row.team,
+            costMicros: num(row.cost_micros),
+            gpuSeconds: num(row.gpu_seconds),
+          }),
+        );
+      }),
     );
-    const experiments = await grouped('experiment_id', ids =>
-      this.db('ml_experiments')
-        .whereIn('experiment_id', ids.map(Number))
-        .select({ id: 'experiment_id', name: 'name' }),
-    );
-    return [
-      ...jobs.map(item('job')),
-      ...runs.map(item('run')),
-      ...experiments.map(item('experiment')),
-    ];
+    return lists.flat();
   }
 
   /** Total spend of a run across months: the unit a model version's cost adds up from. */
   async runCost(runId: string): Promise<number> {
-    const row = await this.db('ml_cost_job_monthly')
-      .where({ run_id: runId })
+    const row = await this.db('ml_cost_monthly_items')
+      .where({ kind: 'run', item_id: runId })
       .sum({ cost: 'cost_micros' })
       .first();
     return num(row?.cost);

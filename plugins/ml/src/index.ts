@@ -4,6 +4,10 @@
  * @packageDocumentation
  */
 export { mlPlugin as default } from './plugin';
-export { mlApiRef, MlClient } from './api/MlApi';
-export type { MlApi, ComputeTargetSummary } from './api/MlApi';
+export { COST_IMPORT_FORMATS, mlApiRef, MlClient } from './api/MlApi';
+export type {
+  MlApi,
+  ComputeTargetSummary,
+  CostImportFormat,
+} from './api/MlApi';
 export { rootRouteRef } from './routes';

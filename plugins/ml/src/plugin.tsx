@@ -6,6 +6,7 @@ import {
   PageBlueprint,
   SubPageBlueprint,
 } from '@backstage/frontend-plugin-api';
+import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import MemoryIcon from '@material-ui/icons/Memory';
 import { MlClient, mlApiRef } from './api/MlApi';
 import { MlDomain } from './components/DomainEmptyState';
@@ -66,12 +67,6 @@ const domains: Array<MlDomain & { path: string }> = [
     description:
       'Endpoints serving model versions appear here, with their promotion pipelines, canaries and rollbacks.',
   },
-  {
-    path: 'cost',
-    title: 'No GPU spend recorded yet',
-    description:
-      'GPU spend per team, budgets and forecasts appear here once training jobs have run.',
-  },
 ];
 
 const trainingTab = SubPageBlueprint.make({
@@ -81,6 +76,26 @@ const trainingTab = SubPageBlueprint.make({
     title: 'Training',
     loader: () =>
       import('./components/training/TrainingTab').then(m => <m.TrainingTab />),
+  },
+});
+
+const costTab = SubPageBlueprint.make({
+  name: 'cost',
+  params: {
+    path: 'cost',
+    title: 'Cost',
+    loader: () =>
+      import('./components/cost/CostPage').then(m => <m.CostPage />),
+  },
+});
+
+/** A team's GPU spend, budget and costliest jobs on its group page. */
+const groupCostCard = EntityCardBlueprint.make({
+  name: 'group-cost',
+  params: {
+    filter: { kind: 'group' },
+    loader: () =>
+      import('./components/cost/GroupCostCard').then(m => <m.GroupCostCard />),
   },
 });
 
@@ -117,5 +132,7 @@ export const mlPlugin = createFrontendPlugin({
     featuresTab,
     trainingTab,
     ...laterDomainTabs,
+    costTab,
+    groupCostCard,
   ],
 });

@@ -19,6 +19,44 @@ function clientAnswering(status: number, body: unknown) {
   return { client, requested };
 }
 
+/** A client whose backend answers `respond`, recording each request with its method and body. */
+function recordingClient(respond: () => Response) {
+  const requests: Array<{
+    url: string;
+    method?: string;
+    headers?: HeadersInit;
+    body?: unknown;
+  }> = [];
+  const client = new MlClient({
+    discoveryApi: {
+      getBaseUrl: async plugin => `http://backend/api/${plugin}`,
+    },
+    fetchApi: {
+      fetch: async (input: any, init?: RequestInit) => {
+        requests.push({
+          url: String(input),
+          method: init?.method,
+          headers: init?.headers,
+          body:
+            init?.body === undefined
+              ? undefined
+              : JSON.parse(String(init.body)),
+        });
+        return respond();
+      },
+    },
+  });
+  return { client, requests };
+}
+
+const json =
+  (body: unknown, status = 200) =>
+  () =>
+    new Response(JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    });
+
 describe('MlClient', () => {
   it('returns the health report of a degraded backend (503) instead of throwing', async () => {
     const report = { status: 'degraded' };
@@ -38,6 +76,108 @@ describe('MlClient', () => {
     await expect(client.listComputeTargets()).rejects.toMatchObject({
       name: 'ResponseError',
       statusCode: 401,
+    });
+  });
+
+  describe('cost', () => {
+    it('asks for the summary of a month and a team, the group ref encoded', async () => {
+      const summary = { month: '2026-10', teams: [] };
+      const { client, requests } = recordingClient(json(summary));
+
+      await expect(
+        client.getCostSummary({
+          month: '2026-10',
+          team: 'group:default/ml-research',
+        }),
+      ).resolves.toEqual(summary);
+      await client.getCostSummary({});
+
+      expect(requests.map(request => request.url)).toEqual([
+        'http://backend/api/ml/cost/summary?month=2026-10&team=group%3Adefault%2Fml-research',
+        'http://backend/api/ml/cost/summary',
+      ]);
+      expect(requests[0].method).toBe('GET');
+    });
+
+    it('lists recommendations of all teams or one, and the price book', async () => {
+      const { client, requests } = recordingClient(json([]));
+
+      await client.getCostRecommendations();
+      await client.getCostRecommendations({ team: 'group:default/vision' });
+      await client.getGpuPrices();
+
+      expect(requests.map(request => request.url)).toEqual([
+        'http://backend/api/ml/cost/recommendations',
+        'http://backend/api/ml/cost/recommendations?team=group%3Adefault%2Fvision',
+        'http://backend/api/ml/cost/prices',
+      ]);
+    });
+
+    it('fetches the CSV export through the fetch API, as text', async () => {
+      const csv = 'team,day,costUsd\ngroup:default/vision,2026-10-01,12.5\n';
+      const { client, requests } = recordingClient(
+        () => new Response(csv, { headers: { 'content-type': 'text/csv' } }),
+      );
+
+      const blob = await client.exportCostCsv({
+        month: '2026-10',
+        team: 'group:default/vision',
+      });
+
+      expect(await blob.text()).toBe(csv);
+      expect(requests[0].url).toBe(
+        'http://backend/api/ml/cost/export.csv?month=2026-10&team=group%3Adefault%2Fvision',
+      );
+    });
+
+    it('posts an imported bill as JSON and returns the counts', async () => {
+      const result = {
+        source: 'aws-cur',
+        rows: 3,
+        months: ['2026-10'],
+        added: 2,
+        changed: 1,
+        unchanged: 0,
+      };
+      const { client, requests } = recordingClient(json(result));
+
+      await expect(
+        client.importBill({ format: 'aws-cur', content: 'a,b\n1,2\n' }),
+      ).resolves.toEqual(result);
+      expect(requests).toEqual([
+        {
+          url: 'http://backend/api/ml/cost/imports',
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: { format: 'aws-cur', content: 'a,b\n1,2\n' },
+        },
+      ]);
+    });
+
+    it("rejects an import with the server's 400 message", async () => {
+      const { client } = recordingClient(
+        json(
+          {
+            error: {
+              name: 'InputError',
+              message: 'line 2: lineItem/UnblendedCost is not a number',
+            },
+            request: { method: 'POST', url: '/api/ml/cost/imports' },
+            response: { statusCode: 400 },
+          },
+          400,
+        ),
+      );
+
+      await expect(
+        client.importBill({ format: 'aws-cur', content: 'x' }),
+      ).rejects.toMatchObject({
+        name: 'ResponseError',
+        statusCode: 400,
+        body: {
+          error: { message: 'line 2: lineItem/UnblendedCost is not a number' },
+        },
+      });
     });
   });
 });

@@ -6,7 +6,11 @@ import {
 import { ResponseError } from '@backstage/errors';
 import {
   ArtifactFile,
+  CostImportResult,
+  CostRecommendation,
+  CostSummary,
   Experiment,
+  GpuPrice,
   GpuPoolSummary,
   JobSpec,
   TrainingJob,
@@ -23,6 +27,15 @@ import {
 
 /** @public */
 export type ComputeTargetSummary = { id: string };
+
+/** The bill and allocation formats `importBill` reads. @public */
+export type CostImportFormat = 'opencost' | 'aws-cur';
+
+/** @public */
+export const COST_IMPORT_FORMATS: ReadonlyArray<CostImportFormat> = [
+  'opencost',
+  'aws-cur',
+];
 
 /**
  * The ml backend's API as the pages use it.
@@ -62,6 +75,22 @@ export interface MlApi {
   submitJob(spec: JobSpec): Promise<TrainingJob>;
   cancelJob(jobId: string): Promise<TrainingJob>;
   getJobLogs(jobId: string, tailLines?: number): Promise<string>;
+  /** The cost page of one month (`YYYY-MM`, UTC; the current month without one), of all teams or one. */
+  getCostSummary(request: {
+    month?: string;
+    team?: string;
+  }): Promise<CostSummary>;
+  getCostRecommendations(request?: {
+    team?: string;
+  }): Promise<CostRecommendation[]>;
+  getGpuPrices(): Promise<GpuPrice[]>;
+  /** The month's usage rows as CSV, fetched with the user's credentials. */
+  exportCostCsv(request: { month: string; team?: string }): Promise<Blob>;
+  /** Rejects with a ResponseError (400) whose message says what is wrong with the file. */
+  importBill(request: {
+    format: CostImportFormat;
+    content: string;
+  }): Promise<CostImportResult>;
 }
 
 /** @public */
@@ -73,6 +102,15 @@ function reviveNumber(_key: string, value: unknown) {
   if (value === 'Infinity') return Infinity;
   if (value === '-Infinity') return -Infinity;
   return value;
+}
+
+/** A cost endpoint's path with its month and team filters; empty ones are left out. */
+function costPath(path: string, filters: { month?: string; team?: string }) {
+  const query = new URLSearchParams();
+  if (filters.month) query.set('month', filters.month);
+  if (filters.team) query.set('team', filters.team);
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
 }
 
 /**
@@ -199,6 +237,38 @@ export class MlClient implements MlApi {
       `/training/jobs/${encodeURIComponent(jobId)}/logs?tailLines=${tailLines}`,
     );
     return body.text;
+  }
+
+  async getCostSummary(request: {
+    month?: string;
+    team?: string;
+  }): Promise<CostSummary> {
+    return this.request(costPath('/cost/summary', request));
+  }
+
+  async getCostRecommendations(
+    request: { team?: string } = {},
+  ): Promise<CostRecommendation[]> {
+    return this.request(costPath('/cost/recommendations', request));
+  }
+
+  async getGpuPrices(): Promise<GpuPrice[]> {
+    return this.request('/cost/prices');
+  }
+
+  async exportCostCsv(request: {
+    month: string;
+    team?: string;
+  }): Promise<Blob> {
+    const response = await this.send(costPath('/cost/export.csv', request));
+    return response.blob();
+  }
+
+  async importBill(request: {
+    format: CostImportFormat;
+    content: string;
+  }): Promise<CostImportResult> {
+    return this.request('/cost/imports', { method: 'POST', body: request });
   }
 
   private async send(

@@ -1,0 +1,467 @@
+import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { CostImportResult } from '@ml-portal/plugin-ml-common';
+import { File as NodeFile } from 'node:buffer';
+import { MlApi, mlApiRef } from '../../api/MlApi';
+import { rootRouteRef } from '../../routes';
+import { badRequest } from '../tracking/testData';
+import { CostPage } from './CostPage';
+import {
+  emptySummary,
+  now,
+  prices,
+  recommendations,
+  recsys,
+  summary,
+  vision,
+} from './testData';
+
+function costApi(overrides: Partial<MlApi> = {}) {
+  return {
+    getCostSummary: jest.fn(async () => summary),
+    getCostRecommendations: jest.fn(async () => recommendations),
+    getGpuPrices: jest.fn(async () => prices),
+    getRun: jest.fn(async (runId: string) => ({
+      info: { runId, experimentId: '7' },
+    })) as unknown as MlApi['getRun'],
+    exportCostCsv: jest.fn(async () => new Blob(['team,costUsd\n'])),
+    importBill: jest.fn(),
+    ...overrides,
+  } satisfies Partial<MlApi>;
+}
+
+function renderCost(api: Partial<MlApi>, url = '/ml/cost') {
+  return renderInTestApp(<CostPage now={now} />, {
+    mountPath: '/ml/cost',
+    initialRouteEntries: [url],
+    mountedRoutes: { '/ml': rootRouteRef },
+    apis: [[mlApiRef, api]],
+  });
+}
+
+const region = (name: string) => screen.getByRole('region', { name });
+
+describe('CostPage', () => {
+  it("shows the month's spend, spot savings and forecast against budget", async () => {
+    const api = costApi();
+    await renderCost(api);
+
+    const spend = await screen.findByRole('region', {
+      name: 'Spend in November 2026',
+    });
+    expect(spend).toHaveTextContent('$13,000');
+    expect(spend).toHaveTextContent('4,200 GPU-h');
+    expect(region('Spot savings')).toHaveTextContent(
+      '$4,00024% below the on-demand list price of $17,000',
+    );
+    expect(region('Forecast to month end')).toHaveTextContent(
+      '$19,500130% of $15,000 budgeted for 2 teams: $4,500 over',
+    );
+    expect(api.getCostSummary).toHaveBeenCalledWith({
+      month: '2026-11',
+      team: undefined,
+    });
+  });
+
+  it('warns that new jobs are held where a hard budget is spent', async () => {
+    await renderCost(costApi());
+
+    const budgets = await screen.findByRole('table', { name: 'budgets' });
+    const visionRow = within(budgets)
+      .getByRole('link', { name: 'vision' })
+      .closest('tr')!;
+    expect(visionRow).toHaveTextContent('Holding new jobs');
+    expect(visionRow).toHaveTextContent('Hard');
+    expect(
+      within(visionRow).getByLabelText('100% crossed'),
+    ).toBeInTheDocument();
+    const recsysRow = within(budgets)
+      .getByRole('link', { name: 'recsys' })
+      .closest('tr')!;
+    expect(recsysRow).toHaveTextContent('Forecast over budget');
+    expect(within(recsysRow).getByLabelText('80% crossed')).toBeInTheDocument();
+    expect(
+      within(recsysRow).getByLabelText('100% not crossed'),
+    ).toBeInTheDocument();
+
+    const holds = screen
+      .getAllByRole('alert')
+      .filter(alert => /held for budget/.test(alert.textContent ?? ''));
+    expect(holds).toHaveLength(1);
+    expect(holds[0]).toHaveTextContent(
+      'New jobs held for budget: vision. $5,000.00 of its hard budget of $5,000.00 for November 2026 is spent.',
+    );
+  });
+
+  it('has no hold warning when no budget holds', async () => {
+    await renderCost(
+      costApi({
+        getCostSummary: async () => ({
+          ...summary,
+          budgets: summary.budgets.map(b => ({ ...b, holding: false })),
+        }),
+      }),
+    );
+
+    await screen.findByRole('table', { name: 'budgets' });
+    expect(screen.queryByText(/held for budget/)).not.toBeInTheDocument();
+  });
+
+  it('charts each team per month and the most pressing burn-down', async () => {
+    await renderCost(costApi());
+
+    const recsysTrend = await screen.findByRole('figure', {
+      name: 'recsys spend per month',
+    });
+    expect(recsysTrend).toHaveTextContent('recsys · $19,000 in 6 months');
+    // Two series (A100 on demand and spot) stacked in six months' bars.
+    expect(recsysTrend.querySelectorAll('.recharts-bar')).toHaveLength(2);
+    expect(
+      screen.getByRole('figure', { name: 'vision spend per month' }),
+    ).toHaveTextContent('vision · $9,000 in 6 months');
+    // Vision's forecast is furthest past its budget.
+    const burnDownChart = screen.getByRole('figure', {
+      name: 'vision burn-down',
+    });
+    expect(burnDownChart.querySelectorAll('.recharts-line')).toHaveLength(3);
+  });
+
+  it('links the top jobs, runs and experiments to their pages, one kind at a time', async () => {
+    const api = costApi({
+      getCostSummary: async () => ({
+        ...summary,
+        top: [
+          ...summary.top,
+          {
+            kind: 'job',
+            id: 'job-8',
+            name: 'ranker-eval',
+            team: recsys,
+            costMicros: 5_000_000_000,
+            gpuSeconds: 3600,
+          },
+        ],
+      }),
+    });
+    await renderCost(api);
+
+    const jobs = await screen.findByRole('table', { name: 'top jobs' });
+    const cells = (table: HTMLElement) =>
+      within(table)
+        .getAllByRole('link')
+        .filter(link => !link.getAttribute('href')?.includes('?team='))
+        .map(link => [link.textContent, link.getAttribute('href')]);
+    // Costliest first; only jobs.
+    expect(cells(jobs)).toEqual([
+      ['ranker-eval', '/ml/training/jobs/job-8'],
+      ['ranker-train', '/ml/training/jobs/job-7'],
+    ]);
+    expect(api.getRun).not.toHaveBeenCalled();
+
+    fireEvent.click(screen.getByRole('button', { name: 'Experiments' }));
+    expect(
+      cells(screen.getByRole('table', { name: 'top experiments' })),
+    ).toEqual([['churn-model', '/ml/experiments/7']]);
+
+    // A run's page is under its experiment, looked up from the run.
+    fireEvent.click(screen.getByRole('button', { name: 'Runs' }));
+    const runs = screen.getByRole('table', { name: 'top runs' });
+    expect(
+      await within(runs).findByRole('link', { name: 'ranker lr=3e-4' }),
+    ).toHaveAttribute('href', '/ml/experiments/7/runs/run-abc');
+    expect(api.getRun).toHaveBeenCalledWith('run-abc');
+  });
+
+  it('lists idle resources, reconciliation and recommendations with their savings', async () => {
+    await renderCost(costApi());
+
+    const idle = await screen.findByRole('table', { name: 'idle resources' });
+    expect(idle).toHaveTextContent('h100-reserved');
+    expect(idle).toHaveTextContent('$320.00');
+    const reconciliation = screen.getByRole('table', {
+      name: 'reconciliation',
+    });
+    expect(reconciliation).toHaveTextContent('$7,350.00');
+    expect(reconciliation).toHaveTextContent('+$350.00 (+5%)');
+
+    const recs = await screen.findByRole('table', { name: 'recommendations' });
+    const rows = within(recs).getAllByRole('row').slice(1);
+    expect(rows[0]).toHaveTextContent('Right-size');
+    expect(rows[0]).toHaveTextContent('a100-eu → l4-eu');
+    expect(rows[0]).toHaveTextContent('$1,200.00');
+    expect(
+      within(rows[0]).getByRole('link', { name: 'nightly-embeddings' }),
+    ).toHaveAttribute('href', '/ml/training/jobs/job-9');
+    // job-9's two suggestions count once, by the larger.
+    expect(
+      screen.getByText('Up to $1,500 a month to save'),
+    ).toBeInTheDocument();
+  });
+
+  it('reads the month and team from the URL and asks for them', async () => {
+    const api = costApi({
+      getCostSummary: jest.fn(async () => ({
+        ...summary,
+        month: '2026-10',
+      })),
+    });
+    await renderCost(
+      api,
+      `/ml/cost?team=${encodeURIComponent(vision)}&month=2026-10`,
+    );
+
+    await screen.findByRole('region', { name: 'Spend in October 2026' });
+    expect(api.getCostSummary).toHaveBeenCalledWith({
+      month: '2026-10',
+      team: vision,
+    });
+    expect(api.getCostRecommendations).toHaveBeenCalledWith({ team: vision });
+    expect(screen.getByLabelText('Month')).toHaveValue('2026-10');
+    expect(screen.getByLabelText('Team')).toHaveValue(vision);
+
+    fireEvent.change(screen.getByLabelText('Month'), {
+      target: { value: '2026-09' },
+    });
+    await waitFor(() =>
+      expect(api.getCostSummary).toHaveBeenLastCalledWith({
+        month: '2026-09',
+        team: vision,
+      }),
+    );
+  });
+
+  it('filters to a typed team, completed into a group ref', async () => {
+    const api = costApi();
+    await renderCost(api);
+    await screen.findByRole('table', { name: 'budgets' });
+
+    fireEvent.change(screen.getByLabelText('Team'), {
+      target: { value: 'recsys' },
+    });
+    await waitFor(() =>
+      expect(api.getCostSummary).toHaveBeenLastCalledWith({
+        month: '2026-11',
+        team: recsys,
+      }),
+    );
+  });
+
+  it('filters to a team from its link in a table, keeping the month', async () => {
+    const api = costApi();
+    await renderCost(api, '/ml/cost?month=2026-10');
+    const budgets = await screen.findByRole('table', { name: 'budgets' });
+
+    fireEvent.click(within(budgets).getByRole('link', { name: 'recsys' }));
+
+    await waitFor(() =>
+      expect(api.getCostSummary).toHaveBeenLastCalledWith({
+        month: '2026-10',
+        team: recsys,
+      }),
+    );
+    expect(screen.getByLabelText('Team')).toHaveValue(recsys);
+  });
+
+  it('offers the last twelve months', async () => {
+    await renderCost(costApi());
+    await screen.findByRole('table', { name: 'budgets' });
+
+    const options = within(screen.getByLabelText('Month')).getAllByRole(
+      'option',
+    );
+    expect(options).toHaveLength(12);
+    expect(options[0]).toHaveTextContent('November 2026');
+    expect(options[11]).toHaveTextContent('December 2025');
+  });
+
+  it('says there is no spend yet, and keeps the import and calculator', async () => {
+    await renderCost(costApi({ getCostSummary: async () => emptySummary }));
+
+    expect(
+      await screen.findByText('No GPU spend recorded in November 2026'),
+    ).toBeInTheDocument();
+    expect(
+      screen.queryByRole('region', { name: 'Spot savings' }),
+    ).not.toBeInTheDocument();
+    expect(
+      screen.getByText(/No budget is set for this month/),
+    ).toBeInTheDocument();
+    expect(screen.getByText(/Nothing sat idle this month/)).toBeInTheDocument();
+    expect(
+      screen.getByText(/No bill is imported for November 2026/),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('form', { name: 'import bill' }),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('form', { name: 'build vs buy' }),
+    ).toBeInTheDocument();
+  });
+
+  it('shows the error when the summary cannot be loaded', async () => {
+    await renderCost(
+      costApi({
+        getCostSummary: async () => {
+          throw await badRequest('month: expected YYYY-MM');
+        },
+      }),
+    );
+
+    expect(
+      await screen.findByText(/Could not load the cost summary/),
+    ).toBeInTheDocument();
+    expect(screen.getByText('month: expected YYYY-MM')).toBeInTheDocument();
+    expect(
+      screen.queryByRole('form', { name: 'import bill' }),
+    ).not.toBeInTheDocument();
+  });
+
+  describe('bill import', () => {
+    const chooseFile = (content: string) =>
+      fireEvent.change(screen.getByLabelText('Bill file'), {
+        // jsdom's File cannot read itself back; Node's can.
+        target: { files: [new NodeFile([content], 'cur.csv')] },
+      });
+
+    it('sends the chosen format and file, shows the counts and reloads', async () => {
+      const result: CostImportResult = {
+        source: 'aws-cur',
+        rows: 120,
+        months: ['2026-10'],
+        added: 100,
+        changed: 15,
+        unchanged: 5,
+      };
+      const api = costApi({ importBill: jest.fn(async () => result) });
+      await renderCost(api);
+      const form = await screen.findByRole('form', { name: 'import bill' });
+      const importButton = within(form).getByRole('button', { name: 'Import' });
+      expect(importButton).toBeDisabled();
+
+      fireEvent.change(within(form).getByLabelText('Format'), {
+        target: { value: 'aws-cur' },
+      });
+      chooseFile('lineItem/UsageStartDate,lineItem/UnblendedCost\n');
+      expect(form).toHaveTextContent('cur.csv');
+      fireEvent.click(importButton);
+
+      expect(
+        await within(form).findByText(
+          'Imported 120 rows from aws-cur for October 2026: 100 added, 15 changed, 5 unchanged.',
+        ),
+      ).toBeInTheDocument();
+      expect(api.importBill).toHaveBeenCalledWith({
+        format: 'aws-cur',
+        content: 'lineItem/UsageStartDate,lineItem/UnblendedCost\n',
+      });
+      await waitFor(() => expect(api.getCostSummary).toHaveBeenCalledTimes(2));
+      // The page stays while it reloads: the result is still shown.
+      expect(within(form).getByText(/Imported 120 rows/)).toBeInTheDocument();
+    });
+
+    it("shows the server's reason when the file is refused", async () => {
+      const api = costApi({
+        importBill: jest.fn(async () => {
+          throw await badRequest(
+            'line 2: lineItem/UnblendedCost is not a number',
+          );
+        }),
+      });
+      await renderCost(api);
+      const form = await screen.findByRole('form', { name: 'import bill' });
+
+      chooseFile('garbage');
+      fireEvent.click(within(form).getByRole('button', { name: 'Import' }));
+
+      expect(await within(form).findByRole('alert')).toHaveTextContent(
+        'The file was not imported: line 2: lineItem/UnblendedCost is not a number',
+      );
+      expect(api.importBill).toHaveBeenCalledWith({
+        format: 'opencost',
+        content: 'garbage',
+      });
+      expect(api.getCostSummary).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  it('downloads the CSV export through the API, not a bare link', async () => {
+    const createObjectURL = jest.fn((_blob: Blob) => 'blob:cost');
+    const revokeObjectURL = jest.fn();
+    Object.assign(URL, { createObjectURL, revokeObjectURL });
+    const click = jest
+      .spyOn(HTMLAnchorElement.prototype, 'click')
+      .mockImplementation(function (this: HTMLAnchorElement) {
+        expect(this.download).toBe('ml-cost-2026-10-vision.csv');
+        expect(this.href).toBe('blob:cost');
+      });
+    const api = costApi();
+    await renderCost(
+      api,
+      `/ml/cost?team=${encodeURIComponent(vision)}&month=2026-10`,
+    );
+
+    fireEvent.click(await screen.findByRole('button', { name: 'Export CSV' }));
+
+    await waitFor(() => expect(click).toHaveBeenCalledTimes(1));
+    expect(api.exportCostCsv).toHaveBeenCalledWith({
+      month: '2026-10',
+      team: vision,
+    });
+    expect(await createObjectURL.mock.calls[0][0].text()).toBe(
+      'team,costUsd\n',
+    );
+    click.mockRestore();
+  });
+
+  describe('build vs buy', () => {
+    it('compares the API with the price book GPUs and gives the crossover', async () => {
+      await renderCost(costApi());
+      const form = await screen.findByRole('form', { name: 'build vs buy' });
+
+      // The price book's first on-demand price, once it has loaded.
+      await waitFor(() =>
+        expect(
+          within(form).getByLabelText('GPU price per hour (USD)'),
+        ).toHaveValue('2.5'),
+      );
+      const result = screen.getByRole('region', {
+        name: 'build vs buy result',
+      });
+      expect(result).toHaveTextContent('API$1,521 a month');
+      expect(result).toHaveTextContent('Self-hosted$3,650 a month');
+      expect(result).toHaveTextContent(
+        'The API is cheaper by $2,129 a month at 50M tokens a day.',
+      );
+      expect(result).toHaveTextContent(
+        'Crossover: 2 replicas cost as much as the API at 120M tokens a day',
+      );
+
+      fireEvent.change(within(form).getByLabelText('Price book'), {
+        target: { value: '0:spot' },
+      });
+      expect(
+        within(form).getByLabelText('GPU price per hour (USD)'),
+      ).toHaveValue('1');
+      expect(result).toHaveTextContent('Self-hosted$1,460 a month');
+      expect(result).toHaveTextContent('at 48M tokens a day');
+    });
+
+    it('asks for numbers where a field is not one', async () => {
+      await renderCost(costApi());
+      const form = await screen.findByRole('form', { name: 'build vs buy' });
+
+      fireEvent.change(within(form).getByLabelText('Replicas'), {
+        target: { value: '0' },
+      });
+
+      expect(
+        screen.queryByRole('region', { name: 'build vs buy result' }),
+      ).not.toBeInTheDocument();
+      expect(screen.getByText(/Fill in the marked fields/)).toBeInTheDocument();
+      expect(within(form).getByLabelText('Replicas')).toHaveAttribute(
+        'aria-invalid',
+        'true',
+      );
+    });
+  });
+});

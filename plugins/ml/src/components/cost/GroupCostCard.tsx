@@ -1,0 +1,146 @@
+import {
+  InfoCard,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { Box, LinearProgress, Typography } from '@material-ui/core';
+import Alert from '@material-ui/lab/Alert';
+import { BudgetStatus, CostSummary } from '@ml-portal/plugin-ml-common';
+import useAsync from 'react-use/esm/useAsync';
+import { mlApiRef } from '../../api/MlApi';
+import { totalSpend } from './costSeries';
+import { useMlPaths } from './mlPaths';
+import { formatGpuHours, formatMoney, formatShare } from './money';
+import { formatMonth, monthOf } from './months';
+import { groupEntityRef } from './teams';
+
+/** How many of the team's costliest jobs the card lists. @internal */
+export const CARD_TOP_JOBS = 5;
+
+function Budget(props: { budget?: BudgetStatus }) {
+  const { budget } = props;
+  if (!budget) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        No budget set for this month.
+      </Typography>
+    );
+  }
+  const used =
+    budget.amountMicros > 0 ? budget.spentMicros / budget.amountMicros : 1;
+  const over = budget.forecastMicros > budget.amountMicros;
+  return (
+    <Box>
+      <Typography variant="body2">
+        {formatShare(used)} of the {budget.hard ? 'hard' : 'soft'} budget of{' '}
+        {formatMoney(budget.amountMicros)} spent
+      </Typography>
+      <LinearProgress
+        variant="determinate"
+        value={Math.min(100, used * 100)}
+        color={used >= 1 ? 'secondary' : 'primary'}
+        aria-label="budget used"
+        style={{ height: 8, borderRadius: 4, margin: '4px 0' }}
+      />
+      <Typography variant="body2" color={over ? 'error' : 'textSecondary'}>
+        Forecast {formatMoney(budget.forecastMicros)} by the month's end
+        {over ? ', over budget' : ''}
+      </Typography>
+      {budget.holding && (
+        <Alert severity="error" style={{ marginTop: 8 }}>
+          New jobs held for budget: the team's training jobs wait in the queue
+          until the budget is raised or the month ends.
+        </Alert>
+      )}
+    </Box>
+  );
+}
+
+function TopJobs(props: { summary: CostSummary }) {
+  const paths = useMlPaths();
+  const jobs = props.summary.top
+    .filter(item => item.kind === 'job')
+    .sort((a, b) => b.costMicros - a.costMicros)
+    .slice(0, CARD_TOP_JOBS);
+  if (jobs.length === 0) return null;
+  return (
+    <Box mt={2}>
+      <Typography variant="subtitle2">Top jobs</Typography>
+      <Box component="ol" aria-label="top jobs" m={0} pl={2.5}>
+        {jobs.map(job => (
+          <li key={job.id}>
+            <Typography variant="body2">
+              {paths ? (
+                <Link to={paths.job(job.id)}>{job.name || job.id}</Link>
+              ) : (
+                job.name || job.id
+              )}{' '}
+              · {formatMoney(job.costMicros)}
+            </Typography>
+          </li>
+        ))}
+      </Box>
+    </Box>
+  );
+}
+
+/**
+ * A team's GPU spend this month on its group page: the spend, where it stands
+ * against its budget, its costliest jobs, and a link to the cost page filtered
+ * to the team.
+ *
+ * @internal
+ */
+export function GroupCostCard(props: { now?: Date }) {
+  const { entity } = useEntity();
+  const team = groupEntityRef(entity);
+  const month = monthOf(props.now ?? new Date());
+  const mlApi = useApi(mlApiRef);
+  const paths = useMlPaths();
+  const { value, loading, error } = useAsync(
+    () => mlApi.getCostSummary({ month, team }),
+    [mlApi, month, team],
+  );
+
+  let content;
+  if (loading) {
+    content = <Progress />;
+  } else if (error) {
+    content = (
+      <ResponseErrorPanel error={error} title="Could not load the GPU spend" />
+    );
+  } else {
+    const spend = totalSpend(value!.teams);
+    const budget = value!.budgets.find(b => b.team.toLowerCase() === team);
+    content = (
+      <>
+        <Typography variant="h4" component="p" aria-label="spend this month">
+          {formatMoney(spend.costMicros)}
+        </Typography>
+        <Typography variant="body2" color="textSecondary" paragraph>
+          {spend.gpuSeconds > 0
+            ? `${formatGpuHours(spend.gpuSeconds)} in ${formatMonth(month)}`
+            : `No GPU time used in ${formatMonth(month)}.`}
+        </Typography>
+        <Budget budget={budget} />
+        <TopJobs summary={value!} />
+      </>
+    );
+  }
+  return (
+    <InfoCard
+      title="GPU spend"
+      subheader={formatMonth(month)}
+      deepLink={
+        paths
+          ? { title: 'Cost of this team', link: paths.cost({ team }) }
+          : undefined
+      }
+    >
+      {content}
+    </InfoCard>
+  );
+}

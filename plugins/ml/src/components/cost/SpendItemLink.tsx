@@ -1,0 +1,39 @@
+import { Link } from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { SpendItem } from '@ml-portal/plugin-ml-common';
+import useAsync from 'react-use/esm/useAsync';
+import { mlApiRef } from '../../api/MlApi';
+import { useMlPaths } from './mlPaths';
+
+/**
+ * A run's page lives under its experiment, which a spend item does not name:
+ * look the run up, and show its name without a link until then or if that fails.
+ */
+function RunLink(props: { runId: string; label: string }) {
+  const { runId, label } = props;
+  const mlApi = useApi(mlApiRef);
+  const paths = useMlPaths();
+  const run = useAsync(() => mlApi.getRun(runId), [mlApi, runId]);
+  if (!paths || !run.value) return <>{label}</>;
+  return (
+    <Link to={paths.run(run.value.info.experimentId, runId)}>{label}</Link>
+  );
+}
+
+/** The name of a job, run or experiment, linking to its page. @internal */
+export function SpendItemLink(props: { item: SpendItem }) {
+  const { item } = props;
+  const paths = useMlPaths();
+  const label = item.name || item.id;
+  if (!paths) return <>{label}</>;
+  switch (item.kind) {
+    case 'job':
+      return <Link to={paths.job(item.id)}>{label}</Link>;
+    case 'experiment':
+      return <Link to={paths.experiment(item.id)}>{label}</Link>;
+    case 'run':
+      return <RunLink runId={item.id} label={label} />;
+    default:
+      return <>{label}</>;
+  }
+}

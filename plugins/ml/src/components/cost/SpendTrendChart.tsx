@@ -1,0 +1,120 @@
+import { Grid, Typography, useTheme } from '@material-ui/core';
+import { SpendRow } from '@ml-portal/plugin-ml-common';
+import {
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import { teamTrends, TrendSeries } from './costSeries';
+import { formatMoney } from './money';
+import { formatMonth } from './months';
+import { teamName } from './teams';
+
+const CHART_HEIGHT = 220;
+
+/** One color per GPU type, the same in every team's chart; spot is the lighter shade. */
+function useSeriesColor(gpuTypes: string[]) {
+  const theme = useTheme();
+  const palette = [
+    theme.palette.primary.main,
+    theme.palette.secondary.main,
+    theme.palette.success.main,
+    theme.palette.warning.main,
+    theme.palette.info.main,
+    theme.palette.error.main,
+  ];
+  return (series: TrendSeries) => ({
+    fill: palette[gpuTypes.indexOf(series.gpuType) % palette.length],
+    fillOpacity: series.spot ? 0.45 : 1,
+  });
+}
+
+/**
+ * Spend per team over the last months, one small stacked bar chart per team
+ * (largest spender first), each bar split by GPU type and spot/on-demand.
+ *
+ * @internal
+ */
+export function SpendTrendChart(props: {
+  trend: SpendRow[];
+  months: string[];
+}) {
+  const teams = teamTrends(props.trend, props.months);
+  const gpuTypes = [
+    ...new Set(teams.flatMap(t => t.series.map(s => s.gpuType))),
+  ].sort();
+  const color = useSeriesColor(gpuTypes);
+
+  if (teams.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        No GPU spend in {formatMonth(props.months[0], true)} –{' '}
+        {formatMonth(props.months[props.months.length - 1], true)}.
+      </Typography>
+    );
+  }
+  return (
+    <Grid container spacing={2}>
+      {teams.map(team => (
+        <Grid
+          item
+          xs={12}
+          md={teams.length > 1 ? 6 : 12}
+          key={team.team}
+          component="figure"
+          aria-label={`${teamName(team.team)} spend per month`}
+          style={{ margin: 0 }}
+        >
+          <Typography variant="subtitle2" component="figcaption">
+            {teamName(team.team)} ·{' '}
+            {formatMoney(team.totalMicros, { style: 'whole' })} in{' '}
+            {props.months.length} months
+          </Typography>
+          <ResponsiveContainer
+            width="100%"
+            height={CHART_HEIGHT}
+            initialDimension={{ width: 480, height: CHART_HEIGHT }}
+          >
+            <BarChart
+              data={team.rows}
+              margin={{ top: 8, right: 8, bottom: 0, left: 8 }}
+            >
+              <CartesianGrid strokeDasharray="3 3" vertical={false} />
+              <XAxis
+                dataKey="month"
+                tickFormatter={month => formatMonth(String(month), true)}
+              />
+              <YAxis
+                width={64}
+                tickFormatter={value =>
+                  formatMoney(Number(value), { style: 'compact' })
+                }
+              />
+              <Tooltip
+                labelFormatter={month => formatMonth(String(month))}
+                formatter={value => formatMoney(Number(value))}
+              />
+              <Legend />
+              {team.series.map(series => (
+                <Bar
+                  key={series.key}
+                  // A function, not the key: recharts reads dots in string keys as paths.
+                  dataKey={(row: Record<string, number>) => row[series.key]}
+                  name={series.key}
+                  stackId="spend"
+                  isAnimationActive={false}
+                  {...color(series)}
+                />
+              ))}
+            </BarChart>
+          </ResponsiveContainer>
+        </Grid>
+      ))}
+    </Grid>
+  );
+}

@@ -1,8 +1,10 @@
 /**
  * Seeds the demo on `npm start`: waits for the backend, then, unless the demo
  * experiments already hold runs, trains the example model several times through the
- * MLflow API (examples/training/logistic_regression.ts). Nothing is inserted directly:
- * every run, param and metric comes from a real training loop.
+ * MLflow API (examples/training/logistic_regression.ts), and, unless jobs exist, submits
+ * two training jobs to the local pool, so the Training and Cost pages have real jobs and
+ * real spend. Nothing is inserted directly: every run, metric and GPU-second comes from
+ * a real training loop.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -74,6 +76,40 @@ async function main() {
     }
   }
   if (failures > 0) throw new Error(`${failures} training runs failed`);
+  await submitDemoJobs();
+}
+
+/** Two jobs through the training API as the guest user (local sign-in only). */
+async function submitDemoJobs() {
+  const refresh = await fetch(`${backend}/api/auth/guest/refresh`, {
+    headers: { 'x-requested-with': 'XMLHttpRequest' },
+  });
+  if (!refresh.ok) {
+    console.log('demo: no guest sign-in here, not submitting training jobs');
+    return;
+  }
+  const token = (await refresh.json()).backstageIdentity.token;
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${backend}/api/ml/training${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    });
+  if (((await (await api('/jobs')).json()).items ?? []).length > 0) {
+    console.log('demo: training jobs exist, leaving them as they are');
+    return;
+  }
+  for (const [name, lr] of [['churn-nightly', '0.1'], ['churn-sweep-lr-0.3', '0.3']]) {
+    const response = await api('/jobs', {
+      method: 'POST',
+      body: JSON.stringify({
+        name,
+        profile: 'local-small',
+        experiment: 'demo/churn-logreg',
+        command: ['node', 'examples/training/logistic_regression.ts', '--lr', lr, '--epochs', '80'],
+      }),
+    });
+    console.log(`demo: submitted training job ${name}: ${response.status}`);
+  }
 }
 
 main().catch(error => {

@@ -4,6 +4,8 @@ import path from 'node:path';
 test('the ML Platform page renders with the Backstage theme and live status', async ({
   page,
 }) => {
+  // Waits for the demo's training jobs to end and be metered.
+  test.setTimeout(300_000);
   const pageErrors: string[] = [];
   page.on('pageerror', error => pageErrors.push(error.message));
 
@@ -43,6 +45,30 @@ test('the ML Platform page renders with the Backstage theme and live status', as
       'screenshots',
       'ml-platform-overview.png',
     ),
+  });
+
+  // The demo's training jobs are metered when they end: real spend, budgets from config.
+  await page.getByRole('tab', { name: 'Cost' }).click();
+  await expect(page.getByRole('table', { name: 'budgets' })).toBeVisible();
+  // The page loads once; open it again until the first demo job has been metered.
+  await expect(async () => {
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await page.getByRole('tab', { name: 'Cost' }).click();
+    await expect(page.getByText('Spend per month')).toBeVisible({
+      timeout: 5_000,
+    });
+  }).toPass({ timeout: 180_000 });
+  await page.screenshot({
+    path: path.join(
+      __dirname,
+      '..',
+      '..',
+      '..',
+      'test-results',
+      'screenshots',
+      'ml-platform-cost.png',
+    ),
+    fullPage: true,
   });
 
   await page.getByRole('tab', { name: 'Models' }).click();

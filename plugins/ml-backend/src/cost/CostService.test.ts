@@ -7,6 +7,7 @@ import { readTrainingConfig } from '../training/config';
 import { CostService } from './CostService';
 import { DatabaseCostStore } from './DatabaseCostStore';
 import { PriceBook } from './priceBook';
+import { DatabaseTrackingStore } from '../tracking/DatabaseTrackingStore';
 
 const databases = createTestDatabases();
 const at = (iso: string) => Date.parse(iso);
@@ -32,6 +33,13 @@ const config = new ConfigReader({
           gpuType: 'A10G',
           gpusPerNode: 4,
           spot: true,
+        },
+        {
+          name: 'a10',
+          target: 'kubernetes',
+          provider: 'aws',
+          gpuType: 'A10G',
+          gpusPerNode: 4,
         },
         {
           name: 'reserved-l4',
@@ -85,6 +93,7 @@ async function setup(
     end?: string;
     state?: string;
     spec?: object;
+    runId?: string;
   }) => {
     n++;
     const jobId = `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -104,6 +113,7 @@ async function setup(
         resources: { gpus: a.gpus },
         ...a.spec,
       }),
+      run_id: a.runId ?? null,
       created_at: at(a.start),
       updated_at: at(a.start),
     });
@@ -269,7 +279,10 @@ describe('CostService', () => {
   it.each(databases.eachSupportedId())(
     'shows idle reserved capacity, recommends spot for checkpointing jobs, and re-imports bills idempotently (%p)',
     async databaseId => {
-      const { cost, attempt } = await setup(databaseId, '2026-11-02T00:00:00Z');
+      const { knex, cost, attempt } = await setup(
+        databaseId,
+        '2026-11-02T00:00:00Z',
+      );
       await attempt({
         team: VISION,
         pool: 'a10-spot',
@@ -297,6 +310,68 @@ describe('CostService', () => {
           costMicros: 47_000_000,
         }),
       ]);
+
+      // A checkpointing job on on-demand A10Gs (a spot A10G pool exists), and an H100 job
+      // whose run logged MLflow system metrics peaking at 20% GPU memory.
+      const tracking = DatabaseTrackingStore.create({ knex });
+      const experimentId = await tracking.createExperiment({
+        name: 'e',
+        owner: VISION,
+        artifactLocation: id => `mlflow-artifacts:/${id}`,
+        tags: [],
+      });
+      const run = await tracking.createRun({
+        experimentId,
+        runName: 'small-model',
+        startTime: at('2026-11-01T00:00:00Z'),
+        artifactUri: id => `mlflow-artifacts:/${experimentId}/${id}/artifacts`,
+        tags: [],
+      });
+      await tracking.logBatch(run.info.runId, {
+        metrics: [12, 20, 18].map((value, step) => ({
+          key: 'system/gpu_0_memory_usage_percentage',
+          value,
+          timestamp: at('2026-11-01T00:00:00Z') + step,
+          step,
+        })),
+        params: [],
+        tags: [],
+      });
+      const checkpointing = await attempt({
+        team: VISION,
+        pool: 'a10',
+        gpuType: 'A10G',
+        gpus: 1,
+        start: '2026-11-01T02:00:00Z',
+        end: '2026-11-01T03:00:00Z',
+        spec: { checkpoint: { intervalSeconds: 300 } },
+      });
+      const oversized = await attempt({
+        team: VISION,
+        pool: 'h100',
+        gpuType: 'H100',
+        gpus: 1,
+        start: '2026-11-01T04:00:00Z',
+        end: '2026-11-01T05:00:00Z',
+        runId: run.info.runId,
+      });
+      await cost.meter();
+      const recommendations = await cost.recommendations();
+      expect(
+        recommendations.map(r => [r.kind, r.jobId, r.suggestedPool]),
+      ).toEqual(
+        expect.arrayContaining([
+          ['spot-candidate', checkpointing, 'a10-spot'],
+          ['right-size', oversized, 'reserved-l4'],
+        ]),
+      );
+      expect(recommendations).toHaveLength(2);
+      // One day of November's 30 has passed: $1.00 on demand would be $0.40 on spot, so
+      // $0.60 saved that day, $18 a month.
+      expect(
+        recommendations.find(r => r.kind === 'spot-candidate')!
+          .monthlySavingsMicros,
+      ).toBe(18_000_000);
 
       await expect(cost.summary({ month: '2026-13' })).rejects.toThrow(
         'month must be YYYY-MM',
@@ -331,7 +406,7 @@ describe('CostService', () => {
           month: '2026-11',
           source: 'aws-cur',
           billedMicros: 35,
-          estimatedMicros: 1_400_000,
+          estimatedMicros: 10_400_000, // $0.40 + $1.00 + $1.00 + $8.00
         },
       ]);
     },

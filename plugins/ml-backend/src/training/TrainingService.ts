@@ -474,6 +474,9 @@ export class TrainingService {
   private async apply(attempt: ActiveAttempt, status: ExternalJobStatus) {
     const { store } = this.options;
     const ended = {
+      // An attempt can end between two polls without ever being seen running: its
+      // start still comes from the target, or it would be metered as free.
+      startedAt: attempt.startedAt ?? status.startedAt?.getTime(),
       endedAt: status.finishedAt?.getTime() ?? Date.now(),
       billableSeconds: status.billableSeconds,
       instanceType: status.instanceType,

@@ -115,6 +115,10 @@ describe('training jobs on the local target', () => {
       pool: 'local-cpu',
       target: 'local',
     });
+    // Over before any poll saw it running: its start still comes from the target.
+    expect(job.attempts[0].startedAt).toBeLessThanOrEqual(
+      job.attempts[0].endedAt,
+    );
     expect(job.events.map((e: any) => e.type)).toEqual(
       expect.arrayContaining([
         'submitted',

@@ -105,7 +105,7 @@ async function submitDemoJobs() {
         name,
         profile: 'local-small',
         experiment: 'demo/churn-logreg',
-        command: ['node', 'examples/training/logistic_regression.ts', '--lr', lr, '--epochs', '80'],
+        command: ['node', 'examples/training/logistic_regression.ts', '--lr', lr, '--epochs', '600'],
       }),
     });
     console.log(`demo: submitted training job ${name}: ${response.status}`);

@@ -1,5 +1,11 @@
-import { expect, test } from '@playwright/test';
+import { expect, Page, test } from '@playwright/test';
 import path from 'node:path';
+
+const saveScreenshot = (page: Page, name: string) =>
+  page.screenshot({
+    path: path.join(__dirname, '../../../test-results/screenshots', name),
+    fullPage: true,
+  });
 
 test('the ML Platform page renders with the Backstage theme and live status', async ({
   page,
@@ -35,17 +41,7 @@ test('the ML Platform page renders with the Backstage theme and live status', as
     page.getByText('better-sqlite3', { exact: false }),
   ).toBeVisible();
 
-  await page.screenshot({
-    path: path.join(
-      __dirname,
-      '..',
-      '..',
-      '..',
-      'test-results',
-      'screenshots',
-      'ml-platform-overview.png',
-    ),
-  });
+  await saveScreenshot(page, 'ml-platform-overview.png');
 
   // The demo's training jobs are metered when they end: real spend, budgets from config.
   await page.getByRole('tab', { name: 'Cost' }).click();
@@ -58,18 +54,7 @@ test('the ML Platform page renders with the Backstage theme and live status', as
       timeout: 5_000,
     });
   }).toPass({ timeout: 180_000 });
-  await page.screenshot({
-    path: path.join(
-      __dirname,
-      '..',
-      '..',
-      '..',
-      'test-results',
-      'screenshots',
-      'ml-platform-cost.png',
-    ),
-    fullPage: true,
-  });
+  await saveScreenshot(page, 'ml-platform-cost.png');
 
   await page.getByRole('tab', { name: 'Models' }).click();
   await expect(page.getByText('No registered models yet')).toBeVisible();

@@ -14,7 +14,11 @@ import express from 'express';
 import knexFactory from 'knex';
 import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { CostService } from '../src/cost/CostService';
-import { DatabaseCostStore, UsageRecord } from '../src/cost/DatabaseCostStore';
+import {
+  DatabaseCostStore,
+  toUsageRow,
+  UsageRecord,
+} from '../src/cost/DatabaseCostStore';
 import { PriceBook } from '../src/cost/priceBook';
 import { createCostRouter } from '../src/cost/router';
 import { readTrainingConfig } from '../src/training/config';
@@ -224,25 +228,7 @@ async function main() {
     const [withoutMs] = await timed(async () => {
       for (const slices of perAttempt(records('without')))
         await db.transaction(tx =>
-          tx('ml_usage').insert(
-            slices.map(r => ({
-              source: r.source,
-              attempt_id: r.attemptId,
-              job_id: r.jobId,
-              team: r.team,
-              pool: r.pool,
-              gpu_type: r.gpuType,
-              gpus: r.gpus,
-              spot: r.spot,
-              day: r.day,
-              month: r.month,
-              start_ms: r.startMs,
-              end_ms: r.endMs,
-              gpu_seconds: r.gpuSeconds,
-              cost_micros: r.costMicros,
-              list_cost_micros: r.listCostMicros,
-            })),
-          ),
+          tx('ml_usage').insert(slices.map(toUsageRow)),
         );
     });
     const rollupUs = ((withMs - withoutMs) * 1000) / N;

@@ -44,6 +44,29 @@ const num = (v: unknown) => Number(v ?? 0);
 const opt = (v: unknown) =>
   v === null || v === undefined ? undefined : Number(v);
 
+/** The `ml_usage` row of a usage record. @internal */
+export const toUsageRow = (r: UsageRecord) => ({
+  source: r.source,
+  attempt_id: r.attemptId ?? null,
+  job_id: r.jobId ?? null,
+  team: r.team,
+  pool: r.pool,
+  provider: r.provider ?? null,
+  region: r.region ?? null,
+  gpu_type: r.gpuType,
+  gpus: r.gpus,
+  spot: r.spot,
+  experiment_id: r.experimentId ?? null,
+  run_id: r.runId ?? null,
+  day: r.day,
+  month: r.month,
+  start_ms: r.startMs,
+  end_ms: r.endMs,
+  gpu_seconds: r.gpuSeconds,
+  cost_micros: r.costMicros,
+  list_cost_micros: r.listCostMicros,
+});
+
 /** Sums rows of the same rollup key first: one upsert may not touch a row twice. */
 function aggregate<T extends Record<string, unknown>>(
   rows: T[],
@@ -113,29 +136,7 @@ export class DatabaseCostStore {
   async insertUsage(tx: Knex, records: UsageRecord[]): Promise<void> {
     if (records.length === 0) return;
     for (const batch of chunks(records, 200)) {
-      await tx('ml_usage').insert(
-        batch.map(r => ({
-          source: r.source,
-          attempt_id: r.attemptId ?? null,
-          job_id: r.jobId ?? null,
-          team: r.team,
-          pool: r.pool,
-          provider: r.provider ?? null,
-          region: r.region ?? null,
-          gpu_type: r.gpuType,
-          gpus: r.gpus,
-          spot: r.spot,
-          experiment_id: r.experimentId ?? null,
-          run_id: r.runId ?? null,
-          day: r.day,
-          month: r.month,
-          start_ms: r.startMs,
-          end_ms: r.endMs,
-          gpu_seconds: r.gpuSeconds,
-          cost_micros: r.costMicros,
-          list_cost_micros: r.listCostMicros,
-        })),
-      );
+      await tx('ml_usage').insert(batch.map(toUsageRow));
     }
     const sums = ['gpu_seconds', 'cost_micros', 'list_cost_micros'] as const;
     const added = (table: string) =>

@@ -75,13 +75,25 @@ async function main() {
       process.stdout.write(`demo: ${experiment} ${args.join(' ')}: ${result.stdout.trim() || result.stderr.trim()}\n`);
     }
   }
-  if (failures > 0) throw new Error(`${failures} training runs failed`);
   await submitDemoJobs();
+  if (failures > 0) throw new Error(`${failures} training runs failed`);
+}
+
+/** fetch, tried again on a network error (seen once here: "fetch failed" after a long training loop). */
+async function fetchRetrying(url: string, init?: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      if (attempt === 5) throw error;
+      await new Promise(resolve => setTimeout(resolve, 2000));
+    }
+  }
 }
 
 /** Two jobs through the training API as the guest user (local sign-in only). */
 async function submitDemoJobs() {
-  const refresh = await fetch(`${backend}/api/auth/guest/refresh`, {
+  const refresh = await fetchRetrying(`${backend}/api/auth/guest/refresh`, {
     headers: { 'x-requested-with': 'XMLHttpRequest' },
   });
   if (!refresh.ok) {
@@ -90,7 +102,7 @@ async function submitDemoJobs() {
   }
   const token = (await refresh.json()).backstageIdentity.token;
   const api = (path: string, init: RequestInit = {}) =>
-    fetch(`${backend}/api/ml/training${path}`, {
+    fetchRetrying(`${backend}/api/ml/training${path}`, {
       ...init,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     });
@@ -113,6 +125,6 @@ async function submitDemoJobs() {
 }
 
 main().catch(error => {
-  console.error(`demo: seeding failed: ${error.message}`);
+  console.error(`demo: seeding failed: ${error.message}${error.cause ? ` (${error.cause.message ?? error.cause})` : ""}`);
   process.exit(1);
 });

@@ -17,7 +17,8 @@ import {
   UsageRecord,
 } from './DatabaseCostStore';
 import { parseBill, TeamMapping } from './imports';
-import { PriceBook, usdToMicros } from './priceBook';
+import { formatUsd, numberToMicros } from './money';
+import { PriceBook } from './priceBook';
 import { priceAttempt } from './pricing';
 
 /** A team's monthly budget from `ml.cost.budgets`. @internal */
@@ -44,13 +45,6 @@ function lastMonths(month: string, count: number): string[] {
     monthOf(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - (count - 1 - i), 1)),
   );
 }
-
-/** `$1,234.56` from micro-dollars, for messages. */
-export const usd = (micros: number) =>
-  `$${(micros / 1e6).toLocaleString('en-US', {
-    minimumFractionDigits: 2,
-    maximumFractionDigits: 2,
-  })}`;
 
 /**
  * GPU spend: meters ended attempts into usage and rollups, answers the cost page,
@@ -84,7 +78,7 @@ export class CostService {
           throw new Error(`ml.cost.budgets[${i}]: monthlyUsd must be > 0`);
         return {
           team: b.getString('team'),
-          amountMicros: usdToMicros(monthlyUsd),
+          amountMicros: numberToMicros(monthlyUsd),
           thresholds: [
             ...(b.getOptional<number[]>('alertAt') ?? [0.8, 1]),
           ].sort((x, y) => x - y),
@@ -242,9 +236,9 @@ export class CostService {
       if (status.holding)
         holds.set(
           status.team,
-          `Held for budget: ${status.team} has spent ${usd(
+          `Held for budget: ${status.team} has spent ${formatUsd(
             status.spentMicros,
-          )} of its ${usd(status.amountMicros)} budget for ${
+          )} of its ${formatUsd(status.amountMicros)} budget for ${
             status.month
           }; new jobs wait until the month rolls over or the budget is raised`,
         );
@@ -265,9 +259,9 @@ export class CostService {
           )
         )
           this.options.logger.warn(
-            `Budget alert: ${status.team} has spent ${usd(
+            `Budget alert: ${status.team} has spent ${formatUsd(
               status.spentMicros,
-            )}, ${Math.round(threshold * 100)}% or more of its ${usd(
+            )}, ${Math.round(threshold * 100)}% or more of its ${formatUsd(
               status.amountMicros,
             )} budget for ${status.month}`,
           );

@@ -1,5 +1,6 @@
 import { Config } from '@backstage/config';
-import { GpuPrice, MICROS_PER_USD } from '@ml-portal/plugin-ml-common';
+import { GpuPrice } from '@ml-portal/plugin-ml-common';
+import { numberToMicros } from './money';
 
 /** One price of the book; the most specific match wins, the latest `effectiveFrom` at a time. @internal */
 export type PriceEntry = GpuPrice & { effectiveFromMs: number };
@@ -30,8 +31,6 @@ const LIST_PRICES: Array<[provider: string, gpuType: string, usd: number]> = [
 const LIST_PRICES_FROM = '2026-01-01';
 const DEFAULT_SPOT_DISCOUNT = 0.65;
 const DEFAULT_STORAGE_GB_MONTH_USD = 0.023;
-
-export const usdToMicros = (usd: number) => Math.round(usd * MICROS_PER_USD);
 
 const dayMs = (day: string, where: string) => {
   if (
@@ -101,8 +100,8 @@ export class PriceBook {
       if (!(usd >= 0)) throw new Error(`${where}: gpuHourUsd must be >= 0`);
       return {
         ...price,
-        gpuHourMicros: usdToMicros(usd),
-        spotGpuHourMicros: usdToMicros(spotUsd ?? usd * (1 - discount)),
+        gpuHourMicros: numberToMicros(usd),
+        spotGpuHourMicros: numberToMicros(spotUsd ?? usd * (1 - discount)),
         effectiveFrom,
         effectiveFromMs: dayMs(effectiveFrom, where),
       };
@@ -150,7 +149,7 @@ export class PriceBook {
     }
     return new PriceBook(
       entries,
-      usdToMicros(
+      numberToMicros(
         cost?.getOptionalNumber('storageGbMonthUsd') ??
           DEFAULT_STORAGE_GB_MONTH_USD,
       ),

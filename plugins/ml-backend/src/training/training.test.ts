@@ -368,7 +368,7 @@ describe('training jobs on the local target', () => {
     );
     expect(held.status).toBe('PENDING');
     expect(held.statusMessage).toMatch(
-      /Held for budget: group:default\/ml-platform has spent \$1\.\d\d of its \$1\.00 budget/,
+      /Held for budget: group:default\/ml-platform has spent \$1\.\d+ of its \$1\.00 budget/,
     );
 
     const month = new Date().toISOString().slice(0, 7);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '@backstage/errors';
 import { BilledCost } from '@ml-portal/plugin-ml-node';
-import { decimalToMicros, parseUtcTimestamp } from './common';
+import { decimalToMicros } from '../money';
+import { parseUtcTimestamp } from './common';
 import { parseCsv } from './csv';
 import { mapTeam, TeamMapping, teamLabelOf, toGroupRef } from './teams';
 

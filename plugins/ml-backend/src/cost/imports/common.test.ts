@@ -1,9 +1,5 @@
-import {
-  decimalToMicros,
-  formatUsd,
-  numberToMicros,
-  parseUtcTimestamp,
-} from './common';
+import { decimalToMicros, formatUsd, numberToMicros } from '../money';
+import { parseUtcTimestamp } from './common';
 
 describe('decimalToMicros', () => {
   it('converts decimal text exactly', () => {

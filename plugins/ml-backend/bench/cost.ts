@@ -146,7 +146,6 @@ async function main() {
     };
     const cost = new CostService({
       store,
-      knex: db,
       priceBook: PriceBook.fromConfig(configReader, training.pools),
       pools: training.pools,
       budgets: TEAMS.map(team => ({

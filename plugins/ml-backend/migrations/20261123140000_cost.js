@@ -90,12 +90,15 @@ exports.up = async function up(knex) {
 
   await knex.schema.alterTable('ml_job_attempts', table => {
     table.bigInteger('metered_at');
+    // The tick looks for ended, unmetered attempts: few rows among many metered ones.
+    table.index(['metered_at'], 'ml_job_attempts_metered_idx');
   });
 };
 
 /** @param {import('knex').Knex} knex */
 exports.down = async function down(knex) {
   await knex.schema.alterTable('ml_job_attempts', table => {
+    table.dropIndex(['metered_at'], 'ml_job_attempts_metered_idx');
     table.dropColumn('metered_at');
   });
   for (const name of ['ml_budget_alerts', 'ml_billed_costs', 'ml_cost_monthly_items', 'ml_cost_daily', 'ml_usage']) {

@@ -132,10 +132,8 @@ export const mlPlugin = createBackendPlugin({
           logger,
           prefix: config.getOptionalString('ml.training.queuePrefix'),
         });
-        const costStore = DatabaseCostStore.create({ knex });
         const cost = new CostService({
-          store: costStore,
-          knex,
+          store: DatabaseCostStore.create({ knex }),
           priceBook: PriceBook.fromConfig(config, trainingConfig.pools),
           pools: trainingConfig.pools,
           budgets: CostService.readBudgets(config),

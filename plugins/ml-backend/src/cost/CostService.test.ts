@@ -74,7 +74,6 @@ async function setup(
   const logger = mockServices.logger.mock();
   const cost = new CostService({
     store: DatabaseCostStore.create({ knex }),
-    knex,
     priceBook: PriceBook.fromConfig(config, training.pools),
     pools: training.pools,
     budgets: CostService.readBudgets(config),

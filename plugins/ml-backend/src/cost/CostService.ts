@@ -9,7 +9,6 @@ import {
   GpuPrice,
   IdleResource,
 } from '@ml-portal/plugin-ml-common';
-import { Knex } from 'knex';
 import { ConfiguredPool } from '../training/config';
 import {
   DatabaseCostStore,
@@ -59,7 +58,6 @@ export class CostService {
   constructor(
     private readonly options: {
       store: DatabaseCostStore;
-      knex: Knex;
       priceBook: PriceBook;
       pools: ConfiguredPool[];
       budgets: Budget[];
@@ -232,6 +230,8 @@ export class CostService {
   /** The training budget hook: teams over a hard budget this month, with the reason shown. */
   async budgetHolds(): Promise<Map<string, string>> {
     const holds = new Map<string, string>();
+    // Asked before every admission cycle: no hard budget, no query.
+    if (!this.options.budgets.some(budget => budget.hard)) return holds;
     for (const status of await this.budgets()) {
       if (status.holding)
         holds.set(
@@ -450,24 +450,10 @@ export class CostService {
    */
   async recommendations(team?: string): Promise<CostRecommendation[]> {
     const month = monthOf(this.now());
-    const { knex } = this.options;
-    const q = knex('ml_cost_monthly_items as c')
-      .join('ml_jobs as j', 'j.job_id', 'c.item_id')
-      .where({ 'c.month': month, 'c.kind': 'job' })
-      .select(
-        'j.job_id',
-        'j.name',
-        'c.team',
-        'j.pool',
-        'j.spec',
-        'j.run_id',
-        'c.cost_micros',
-        'c.list_cost_micros',
-      )
-      .orderBy('c.cost_micros', 'desc')
-      .limit(200);
-    if (team) q.where('c.team', team);
-    const jobs = await q;
+    const jobs = await this.options.store.monthJobs(month, team, 200);
+    const peaks = await this.options.store.peakGpuMemory(
+      jobs.flatMap(job => (job.runId ? [job.runId] : [])),
+    );
     const elapsed = Math.max(1, this.now() - monthStart(month));
     const perMonth = (micros: number) =>
       Math.round(
@@ -489,20 +475,19 @@ export class CostService {
     for (const job of jobs) {
       const pool = this.pools.get(job.pool);
       if (!pool) continue;
-      const spec = JSON.parse(job.spec);
-      const cost = Number(job.cost_micros);
+      const cost = job.costMicros;
       const spotPool = pools.find(p => p.spot && p.gpuType === pool.gpuType);
       if (
         !pool.spot &&
-        (spec.checkpoint?.uri || spec.checkpoint?.intervalSeconds) &&
+        job.checkpoints &&
         spotPool &&
-        Number(job.list_cost_micros) === cost
+        job.listCostMicros === cost
       ) {
         const ratio =
           hourPrice(spotPool, true) / Math.max(1, hourPrice(pool, false));
         out.push({
           kind: 'spot-candidate',
-          jobId: job.job_id,
+          jobId: job.jobId,
           jobName: job.name,
           team: job.team,
           pool: pool.name,
@@ -511,16 +496,7 @@ export class CostService {
           monthlySavingsMicros: perMonth(Math.round(cost * (1 - ratio))),
         });
       }
-      if (!job.run_id) continue;
-      const memory = await knex('ml_metrics')
-        .where({ run_uuid: job.run_id })
-        .where('key', 'like', 'system/gpu_%_memory_usage_percentage')
-        .max({ peak: 'value' })
-        .first();
-      const peak =
-        memory?.peak === null || memory?.peak === undefined
-          ? undefined
-          : Number(memory.peak);
+      const peak = job.runId ? peaks.get(job.runId) : undefined;
       if (peak === undefined || peak > 25) continue;
       const price = hourPrice(pool, false);
       const cheaper = pools
@@ -534,7 +510,7 @@ export class CostService {
       if (!cheaper) continue;
       out.push({
         kind: 'right-size',
-        jobId: job.job_id,
+        jobId: job.jobId,
         jobName: job.name,
         team: job.team,
         pool: pool.name,

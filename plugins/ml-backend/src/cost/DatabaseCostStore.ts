@@ -264,6 +264,55 @@ export class DatabaseCostStore {
     return lists.flat();
   }
 
+  /** The month's jobs by spend, with what recommendations need to know of each. */
+  async monthJobs(month: string, team: string | undefined, limit: number) {
+    const q = this.db('ml_cost_monthly_items as c')
+      .join('ml_jobs as j', 'j.job_id', 'c.item_id')
+      .where({ 'c.month': month, 'c.kind': 'job' })
+      .select(
+        'j.job_id',
+        'j.name',
+        'c.team',
+        'j.pool',
+        'j.spec',
+        'j.run_id',
+        'c.cost_micros',
+        'c.list_cost_micros',
+      )
+      .orderBy('c.cost_micros', 'desc')
+      .limit(limit);
+    if (team) q.where('c.team', team);
+    const rows: any[] = await q;
+    return rows.map(row => {
+      const { checkpoint } = JSON.parse(row.spec);
+      return {
+        jobId: row.job_id as string,
+        name: row.name as string,
+        team: row.team as string,
+        pool: row.pool as string,
+        runId: (row.run_id as string | null) ?? undefined,
+        checkpoints: Boolean(checkpoint?.uri || checkpoint?.intervalSeconds),
+        costMicros: num(row.cost_micros),
+        listCostMicros: num(row.list_cost_micros),
+      };
+    });
+  }
+
+  /** Per run, the highest GPU memory use any GPU logged (MLflow system metrics), in percent. */
+  async peakGpuMemory(runIds: string[]): Promise<Map<string, number>> {
+    const peaks = new Map<string, number>();
+    for (const batch of chunks(runIds)) {
+      const rows: any[] = await this.db('ml_metrics')
+        .whereIn('run_uuid', batch)
+        .where('key', 'like', 'system/gpu%memory_usage_percentage')
+        .select('run_uuid')
+        .max({ peak: 'value' })
+        .groupBy('run_uuid');
+      for (const row of rows) peaks.set(row.run_uuid, Number(row.peak));
+    }
+    return peaks;
+  }
+
   /** Total spend of a run across months: the unit a model version's cost adds up from. */
   async runCost(runId: string): Promise<number> {
     const row = await this.db('ml_cost_monthly_items')

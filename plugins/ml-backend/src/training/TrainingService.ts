@@ -444,9 +444,11 @@ export class TrainingService {
         ),
       );
     }
-    await this.options.meter?.().catch(error =>
-      this.options.logger.warn(`Could not meter GPU usage: ${error}`),
-    );
+    await this.options
+      .meter?.()
+      .catch(error =>
+        this.options.logger.warn(`Could not meter GPU usage: ${error}`),
+      );
     // The row is the truth: a dispatch Redis lost (or whose failure went unrecorded) is
     // queued again under its deterministic id, so one still queued is not doubled.
     for (const jobId of await store.jobIdsWithStatus(['ADMITTED'])) {
@@ -498,17 +500,17 @@ export class TrainingService {
             `Attempt ${attempt.attemptNumber} is running on ${attempt.pool}`,
             attempt.attemptId,
           );
+          // Its dispatcher died after starting it: the target's answer settles the outcome.
+          await store.jobTransition(
+            attempt.jobId,
+            ['DISPATCHING'],
+            'RUNNING',
+            'dispatched',
+            `Found running on ${attempt.target} as ${attempt.externalName}`,
+            {},
+            attempt.attemptId,
+          );
         }
-        // Its dispatcher died after starting it: the target's answer settles the outcome.
-        await store.jobTransition(
-          attempt.jobId,
-          ['DISPATCHING'],
-          'RUNNING',
-          'dispatched',
-          `Found running on ${attempt.target} as ${attempt.externalName}`,
-          {},
-          attempt.attemptId,
-        );
         return;
       case 'succeeded':
         await store.updateAttempt(attempt.attemptId, {

@@ -13,6 +13,7 @@ import {
   DispatchRequest,
   ExternalJobStatus,
   GpuPool,
+  jobEnvironment,
 } from '@ml-portal/plugin-ml-node';
 import { toCommandLine } from './commandLine';
 import { AzureMlTargetSettings, isLoopbackHttp } from './config';
@@ -629,15 +630,11 @@ function buildEnvironment(
   request: DispatchRequest,
   checkpointUri: string | undefined,
 ): Record<string, string> {
-  const env: Record<string, string> = { ...request.env };
-  if (checkpointUri !== undefined) {
-    env.CHECKPOINT_URI = checkpointUri;
-    if (request.checkpoint?.intervalSeconds) {
-      env.CHECKPOINT_INTERVAL_SECONDS = String(
-        request.checkpoint.intervalSeconds,
-      );
-    }
-  }
+  // CHECKPOINT_DIR is the mounted output, exported by the command line.
+  const env = jobEnvironment(
+    request,
+    checkpointUri === undefined ? undefined : { uri: checkpointUri },
+  );
   for (const { name, secretRef } of request.secretEnv) {
     if (!KEY_VAULT_SECRET_ID.test(secretRef)) {
       throw new InputError(

@@ -14,6 +14,7 @@ import {
   ComputeTarget,
   DispatchRequest,
   ExternalJobStatus,
+  jobEnvironment,
 } from '@ml-portal/plugin-ml-node';
 import { SageMakerTargetSettings } from './config';
 import { readTrainingJobLogs } from './logs';
@@ -363,17 +364,13 @@ function buildEnvironment(
   request: DispatchRequest,
   checkpointUri: string | undefined,
 ): Record<string, string> {
-  const env: Record<string, string> = { ...request.env };
-  if (checkpointUri !== undefined) {
-    // SageMaker syncs this directory with the checkpoint URI (and restores it on resume).
-    env.CHECKPOINT_DIR = SAGEMAKER_CHECKPOINT_DIR;
-    env.CHECKPOINT_URI = checkpointUri;
-    if (request.checkpoint?.intervalSeconds) {
-      env.CHECKPOINT_INTERVAL_SECONDS = String(
-        request.checkpoint.intervalSeconds,
-      );
-    }
-  }
+  // SageMaker syncs its checkpoint directory with the URI (and restores it on resume).
+  const env = jobEnvironment(
+    request,
+    checkpointUri === undefined
+      ? undefined
+      : { uri: checkpointUri, dir: SAGEMAKER_CHECKPOINT_DIR },
+  );
   for (const { name, secretRef } of request.secretEnv) {
     const key = `${name}_SECRET_ARN`;
     if (name in env || key in env) {

@@ -5,6 +5,7 @@ import {
   ComputeTarget,
   DispatchRequest,
   ExternalJobStatus,
+  jobEnvironment,
 } from '@ml-portal/plugin-ml-node';
 import { GCP_LOCATION, GCS_URI, VertexTargetSettings } from './config';
 import { toVertexLabelValue } from './labels';
@@ -466,16 +467,12 @@ function buildEnv(
   request: DispatchRequest,
   checkpointUri: string | undefined,
 ): Array<{ name: string; value: string }> {
-  const env: Record<string, string> = { ...request.env };
-  if (checkpointUri !== undefined) {
-    env.CHECKPOINT_URI = checkpointUri;
-    env.CHECKPOINT_DIR = toGcsFusePath(checkpointUri);
-    if (request.checkpoint?.intervalSeconds) {
-      env.CHECKPOINT_INTERVAL_SECONDS = String(
-        request.checkpoint.intervalSeconds,
-      );
-    }
-  }
+  const env = jobEnvironment(
+    request,
+    checkpointUri === undefined
+      ? undefined
+      : { uri: checkpointUri, dir: toGcsFusePath(checkpointUri) },
+  );
   if (request.secretEnv.length > 0) {
     if (SECRET_REFS_ENV in env) {
       throw new InputError(

@@ -112,3 +112,26 @@ export const mlComputeTargetsExtensionPoint =
   createExtensionPoint<MlComputeTargetsExtensionPoint>({
     id: 'ml.compute-targets',
   });
+
+/**
+ * The environment a target starts a job with: its plain env and where its checkpoint
+ * lives (`CHECKPOINT_URI`, `CHECKPOINT_DIR` where the platform mounts it locally, and
+ * `CHECKPOINT_INTERVAL_SECONDS`). Targets add their secret references on top.
+ *
+ * @public
+ */
+export function jobEnvironment(
+  request: DispatchRequest,
+  checkpoint?: { uri: string; dir?: string },
+): Record<string, string> {
+  const env: Record<string, string> = { ...request.env };
+  if (checkpoint) {
+    env.CHECKPOINT_URI = checkpoint.uri;
+    if (checkpoint.dir !== undefined) env.CHECKPOINT_DIR = checkpoint.dir;
+    if (request.checkpoint?.intervalSeconds)
+      env.CHECKPOINT_INTERVAL_SECONDS = String(
+        request.checkpoint.intervalSeconds,
+      );
+  }
+  return env;
+}

@@ -9,3 +9,6 @@ export * from './catalog';
 export * from './tracking';
 export * from './training';
 export * from './cost';
+export * from './registry';
+export * from './lineage';
+export * from './features';

@@ -65,6 +65,13 @@ export type JobSpec = {
   compliance?: string[];
   /** The MLflow experiment the job's run is created in (id or name). */
   experiment?: string;
+  /** What the job reads, recorded as lineage to the job and its run. */
+  inputs?: {
+    /** Dataset ids or names (a name means its newest digest). */
+    datasets?: string[];
+    /** Feature views as `<project>/<name>`. */
+    featureViews?: string[];
+  };
 };
 
 /** @public */

@@ -52,6 +52,8 @@ export type Caller = {
   credentials: BackstageCredentials;
   userId?: string;
   owner: string;
+  /** Every group the caller belongs to (their ownership refs); empty for services. */
+  groups: string[];
 };
 
 /** The id MLflow reserves for the experiment runs land in when none is chosen. */

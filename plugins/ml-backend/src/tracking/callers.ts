@@ -43,11 +43,19 @@ export function createCallerResolver(options: {
         credentials,
         userId: info.userEntityRef,
         owner: group ?? defaultOwner,
+        groups: info.ownershipEntityRefs.filter(ref =>
+          ref.startsWith('group:'),
+        ),
       };
     }
     if (principal.type === 'service') {
-      return { credentials, userId: principal.subject, owner: defaultOwner };
+      return {
+        credentials,
+        userId: principal.subject,
+        owner: defaultOwner,
+        groups: [],
+      };
     }
-    return { credentials, owner: defaultOwner };
+    return { credentials, owner: defaultOwner, groups: [] };
   };
 }

@@ -1,0 +1,46 @@
+import {
+  LineageNode,
+  LineageNodeKind,
+  LineageNodeRef,
+  LineageRelation,
+} from '@ml-portal/plugin-ml-common';
+import { Knex } from 'knex';
+
+/** One fact: `from` relates to `to`, e.g. dataset `input_to` run. @internal */
+export type LineageFact = {
+  from: LineageNodeRef;
+  to: LineageNodeRef;
+  relation: LineageRelation;
+};
+
+/**
+ * How domains record lineage as facts happen. Recording is idempotent (the same fact
+ * twice is one edge); pass the transaction of the change the fact describes so both
+ * land together or not at all.
+ *
+ * @internal
+ */
+export interface LineageRecorder {
+  record(facts: LineageFact[], trx?: Knex.Transaction): Promise<void>;
+}
+
+/** What a domain tells the lineage graph about its nodes (label, owner, page). @internal */
+export type LineageNodeDescription = Omit<
+  LineageNode,
+  'kind' | 'id' | 'key' | 'known'
+>;
+
+/**
+ * Describes a batch of one kind's nodes in one query; ids it does not know are left
+ * out of the map (drawn as unknown).
+ *
+ * @internal
+ */
+export type LineageNodeDescriber = (
+  ids: string[],
+) => Promise<Map<string, LineageNodeDescription>>;
+
+/** The describers per node kind, supplied by the domains that own them. @internal */
+export type LineageNodeDescribers = Partial<
+  Record<LineageNodeKind, LineageNodeDescriber>
+>;

@@ -113,6 +113,10 @@ export const mlPlugin = createBackendPlugin({
             Promise.all(refs.map(ref => trackingStore.getExperiment(ref))),
         });
 
+        // [lineage wiring]
+        // [registry wiring]
+        // [features wiring]
+
         const resolveCaller = createCallerResolver({
           httpAuth: deps.httpAuth,
           userInfo: deps.userInfo,
@@ -220,6 +224,9 @@ export const mlPlugin = createBackendPlugin({
           }),
         );
         router.use(createCostRouter({ cost }));
+        // [lineage routes]
+        // [registry routes]
+        // [features routes]
         router.use(
           await createRouter({
             health: new HealthService({ knex, redis }),

@@ -50,18 +50,6 @@ const experimentsTab = SubPageBlueprint.make({
 /** The domain tabs still to come, in the order of a model's life. */
 const domains: Array<MlDomain & { path: string }> = [
   {
-    path: 'models',
-    title: 'No registered models yet',
-    description:
-      'Models registered from runs appear here with their versions, aliases, approvals and lineage.',
-  },
-  {
-    path: 'features',
-    title: 'No feature views yet',
-    description:
-      'The feature catalog lists entities, feature views and feature services imported from your Feast registry.',
-  },
-  {
     path: 'deployments',
     title: 'No deployments yet',
     description:
@@ -99,7 +87,29 @@ const groupCostCard = EntityCardBlueprint.make({
   },
 });
 
-const [modelsTab, featuresTab, ...laterDomainTabs] = domains.map(domain =>
+const modelsTab = SubPageBlueprint.make({
+  name: 'models',
+  params: {
+    path: 'models',
+    title: 'Models',
+    loader: () =>
+      import('./components/registry/ModelsTab').then(m => <m.ModelsTab />),
+  },
+});
+
+const featuresTab = SubPageBlueprint.make({
+  name: 'features',
+  params: {
+    path: 'features',
+    title: 'Features',
+    loader: () =>
+      import('./components/features/FeaturesTab').then(m => <m.FeaturesTab />),
+  },
+});
+
+// [registry + lineage: entity cards]
+
+const laterDomainTabs = domains.map(domain =>
   SubPageBlueprint.make({
     name: domain.path,
     params: {
@@ -134,5 +144,6 @@ export const mlPlugin = createFrontendPlugin({
     ...laterDomainTabs,
     costTab,
     groupCostCard,
+    // [registry + lineage: extensions]
   ],
 });

@@ -91,6 +91,8 @@ export interface MlApi {
     format: CostImportFormat;
     content: string;
   }): Promise<CostImportResult>;
+  // [registry + lineage api: interface]
+  // [features api: interface]
 }
 
 /** @public */
@@ -270,6 +272,10 @@ export class MlClient implements MlApi {
   }): Promise<CostImportResult> {
     return this.request('/cost/imports', { method: 'POST', body: request });
   }
+
+  // [registry + lineage api: methods]
+
+  // [features api: methods]
 
   private async send(
     path: string,

@@ -33,5 +33,9 @@ export function useMlPaths() {
     run: (experimentId: string, runId: string) =>
       `${base}/experiments/${segment(experimentId)}/runs/${segment(runId)}`,
     cost: (filters: CostFilters = {}) => `${base}/cost${costSearch(filters)}`,
+    /** A page by its path relative to the ML page, as the backend names it (lineage nodes, catalog assets). */
+    relative: (path: string) => `${base}/${path}`,
+    // [registry + lineage paths]
+    // [features paths]
   };
 }

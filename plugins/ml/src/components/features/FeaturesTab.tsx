@@ -1,0 +1,4 @@
+/** Placeholder until the tab is built. @internal */
+export function FeaturesTab() {
+  return null;
+}

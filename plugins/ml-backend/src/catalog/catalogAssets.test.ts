@@ -1,0 +1,119 @@
+import { CatalogDataset, FeatureView } from '@ml-portal/plugin-ml-common';
+import { assetEntityName, buildCatalogAssets } from './catalogAssets';
+
+const ENTITY_NAME = /^[a-z0-9]+([-_.][a-z0-9]+)*$/;
+
+function dataset(id: string, name: string, createdAt: number): CatalogDataset {
+  return {
+    id,
+    name,
+    digest: `d${id}`,
+    sourceType: 'local',
+    source: `/data/${name}.csv`,
+    owner: 'group:default/data',
+    residency: 'eu',
+    createdAt,
+  };
+}
+
+const view = {
+  id: 'driver_ranking/driver_hourly_stats',
+  project: 'driver_ranking',
+  name: 'driver_hourly_stats',
+  owner: 'group:default/features',
+  tags: [{ key: 'team', value: 'Driver Perf' }],
+} as FeatureView;
+
+describe('assetEntityName', () => {
+  it('makes valid, type-prefixed names from any asset name', () => {
+    expect(assetEntityName('ml-model', 'Churn Classifier/v2')).toBe(
+      'model-churn-classifier-v2',
+    );
+    expect(
+      assetEntityName('feature-view', 'driver_ranking/driver_hourly_stats'),
+    ).toBe('feature-view-driver-ranking-driver-hourly-stats');
+    expect(assetEntityName('dataset', '__trips__')).toMatch(ENTITY_NAME);
+  });
+
+  it('keeps long names within 63 characters and distinct', () => {
+    const a = assetEntityName('ml-model', `${'x'.repeat(80)}-a`);
+    const b = assetEntityName('ml-model', `${'x'.repeat(80)}-b`);
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).toMatch(ENTITY_NAME);
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('buildCatalogAssets', () => {
+  it('publishes one dataset per name, feature views and models with their upstream', async () => {
+    const requested: string[][] = [];
+    const assets = await buildCatalogAssets({
+      datasets: [
+        dataset('1', 'trips', 100),
+        dataset('2', 'trips', 200),
+        dataset('3', 'churn', 50),
+      ],
+      featureViews: [view],
+      models: [
+        {
+          name: 'churn-classifier',
+          owner: 'group:default/team-a',
+          description: 'Predicts churn',
+          tags: [
+            { key: 'mlflow.source', value: 'x' },
+            { key: 'tier', value: 'gold' },
+          ],
+          versionIds: ['v1', 'v2'],
+        },
+      ],
+      upstreamOf: async versions => {
+        requested.push(versions.map(v => `${v.kind}:${v.id}`));
+        return [
+          { kind: 'run', id: 'r1' },
+          { kind: 'dataset', id: '1' },
+          { kind: 'dataset', id: '3' },
+          { kind: 'dataset', id: 'unknown' },
+          { kind: 'feature_view', id: view.id },
+          { kind: 'feature_view', id: 'gone/view' },
+        ];
+      },
+    });
+
+    expect(requested).toEqual([['model_version:v1', 'model_version:v2']]);
+    const byName = new Map(assets.map(a => [a.entityName, a]));
+    expect([...byName.keys()].sort()).toEqual([
+      'dataset-churn',
+      'dataset-trips',
+      'feature-view-driver-ranking-driver-hourly-stats',
+      'model-churn-classifier',
+    ]);
+    // The newest digest of `trips` is the one published.
+    expect(byName.get('dataset-trips')).toMatchObject({
+      path: 'datasets/2',
+      owner: 'group:default/data',
+      tags: ['dataset', 'residency-eu'],
+    });
+    expect(
+      byName.get('feature-view-driver-ranking-driver-hourly-stats'),
+    ).toMatchObject({
+      path: 'features/views/driver_ranking/driver_hourly_stats',
+      tags: ['feature-view', 'team-driver-perf'],
+    });
+    expect(byName.get('model-churn-classifier')).toEqual({
+      type: 'ml-model',
+      entityName: 'model-churn-classifier',
+      title: 'churn-classifier',
+      description: 'Predicts churn',
+      owner: 'group:default/team-a',
+      path: 'models/churn-classifier',
+      tags: ['ml-model', 'tier-gold'],
+      // Runs are not assets; unknown datasets and views are left out.
+      dependsOn: [
+        'dataset-churn',
+        'dataset-trips',
+        'feature-view-driver-ranking-driver-hourly-stats',
+      ],
+      annotations: { 'ml.platform/model': 'churn-classifier' },
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import {
+  CatalogDataset,
+  FeatureView,
+  LineageNodeRef,
+  MlAssetType,
+  MlCatalogAsset,
+  ML_MODEL_ANNOTATION,
+  Tag,
+} from '@ml-portal/plugin-ml-common';
+
+const MAX_ENTITY_NAME = 63;
+
+/**
+ * A catalog entity name for an asset: `<prefix>-<name>` with every run of characters
+ * the catalog refuses turned into one `-`; names too long for the catalog keep their
+ * start and get a hash of the whole, so two long names never collide.
+ *
+ * @internal
+ */
+export function assetEntityName(type: MlAssetType, name: string): string {
+  const prefix = {
+    'ml-model': 'model',
+    'feature-view': 'feature-view',
+    dataset: 'dataset',
+  }[type];
+  const slug = `${prefix}-${name}`
+    .replace(/[^A-Za-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .toLowerCase();
+  if (slug.length <= MAX_ENTITY_NAME) return slug;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${slug.slice(0, MAX_ENTITY_NAME - 9).replace(/-+$/, '')}-${hash}`;
+}
+
+/** Catalog tags: lowercase `[a-z0-9:+#-]`, at most 63 characters. */
+function catalogTags(tags: Tag[], ...extra: string[]): string[] {
+  const names = [
+    ...extra,
+    ...tags.map(t => (t.value ? `${t.key}-${t.value}` : t.key)),
+  ]
+    .filter(t => !t.startsWith('mlflow.') && !t.startsWith('mlplatform.'))
+    .map(t =>
+      t
+        .toLowerCase()
+        .replace(/[^a-z0-9:+#]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 63),
+    )
+    .filter(Boolean);
+  return [...new Set(names)];
+}
+
+/** What the asset list is built from: each domain's current records and lineage. @internal */
+export type CatalogAssetSources = {
+  models: Array<{
+    name: string;
+    owner: string;
+    description?: string;
+    tags: Tag[];
+    /** Lineage ids of the model's versions. */
+    versionIds: string[];
+  }>;
+  featureViews: FeatureView[];
+  datasets: CatalogDataset[];
+  /** The datasets and feature views upstream of the given model versions. */
+  upstreamOf: (versions: LineageNodeRef[]) => Promise<LineageNodeRef[]>;
+};
+
+/**
+ * The ML assets as the catalog module publishes them. A dataset is one entity per name
+ * (its newest digest; a digest per entity would flood the catalog with every data
+ * refresh); a model depends on the datasets and feature views upstream of any of its
+ * versions.
+ *
+ * @internal
+ */
+export async function buildCatalogAssets(
+  sources: CatalogAssetSources,
+): Promise<MlCatalogAsset[]> {
+  const newestDatasets = new Map<string, CatalogDataset>();
+  for (const dataset of sources.datasets) {
+    const seen = newestDatasets.get(dataset.name);
+    if (!seen || seen.createdAt < dataset.createdAt) {
+      newestDatasets.set(dataset.name, dataset);
+    }
+  }
+  const datasetNames = new Map(sources.datasets.map(d => [d.id, d.name]));
+
+  const assets: MlCatalogAsset[] = [];
+  for (const dataset of newestDatasets.values()) {
+    assets.push({
+      type: 'dataset',
+      entityName: assetEntityName('dataset', dataset.name),
+      title: dataset.name,
+      description: `${dataset.sourceType} dataset at ${dataset.source} (digest ${dataset.digest})`,
+      owner: dataset.owner,
+      path: `datasets/${encodeURIComponent(dataset.id)}`,
+      tags: catalogTags(
+        [],
+        'dataset',
+        ...(dataset.residency ? [`residency-${dataset.residency}`] : []),
+      ),
+      dependsOn: [],
+      annotations: {},
+    });
+  }
+  const publishedViews = new Set<string>();
+  for (const view of sources.featureViews) {
+    publishedViews.add(view.id);
+    assets.push({
+      type: 'feature-view',
+      entityName: assetEntityName('feature-view', view.id),
+      title: view.id,
+      description: view.description,
+      owner: view.owner,
+      path: `features/views/${encodeURIComponent(
+        view.project,
+      )}/${encodeURIComponent(view.name)}`,
+      tags: catalogTags(view.tags, 'feature-view'),
+      dependsOn: [],
+      annotations: {},
+    });
+  }
+  for (const model of sources.models) {
+    const upstream = await sources.upstreamOf(
+      model.versionIds.map(id => ({ kind: 'model_version', id })),
+    );
+    const dependsOn = new Set<string>();
+    for (const node of upstream) {
+      if (node.kind === 'dataset' && datasetNames.has(node.id)) {
+        dependsOn.add(assetEntityName('dataset', datasetNames.get(node.id)!));
+      } else if (node.kind === 'feature_view' && publishedViews.has(node.id)) {
+        dependsOn.add(assetEntityName('feature-view', node.id));
+      }
+    }
+    assets.push({
+      type: 'ml-model',
+      entityName: assetEntityName('ml-model', model.name),
+      title: model.name,
+      description: model.description,
+      owner: model.owner,
+      path: `models/${encodeURIComponent(model.name)}`,
+      tags: catalogTags(model.tags, 'ml-model'),
+      dependsOn: [...dependsOn].sort(),
+      annotations: { [ML_MODEL_ANNOTATION]: model.name },
+    });
+  }
+  return assets;
+}

@@ -75,8 +75,64 @@ async function main() {
       process.stdout.write(`demo: ${experiment} ${args.join(' ')}: ${result.stdout.trim() || result.stderr.trim()}\n`);
     }
   }
+  await registerDemoModel();
   await submitDemoJobs();
   if (failures > 0) throw new Error(`${failures} training runs failed`);
+}
+
+/** POSTs to the MLflow API as an MLflow client does; the answer's JSON, or throws MLflow's error. */
+async function mlflowPost(path: string, body: object) {
+  const response = await fetchRetrying(`${trackingUri}/api/2.0/mlflow/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const json = await response.json();
+  if (!response.ok) throw new Error(`${path}: ${json.error_code} ${json.message}`);
+  return json;
+}
+
+/**
+ * Registers the best churn run as `churn-classifier` v1 with the `staging` alias, through
+ * the same MLflow calls as `mlflow.register_model("runs:/<id>/model", ...)` and
+ * `set_registered_model_alias`. Production stays for a person to request and approve.
+ */
+async function registerDemoModel() {
+  const name = 'churn-classifier';
+  const existing = await fetchRetrying(
+    `${trackingUri}/api/2.0/mlflow/registered-models/get?name=${encodeURIComponent(name)}`,
+  );
+  if (existing.ok) {
+    console.log(`demo: model ${name} is registered, leaving it as it is`);
+    return;
+  }
+  const { experiment } = await (
+    await fetchRetrying(
+      `${trackingUri}/api/2.0/mlflow/experiments/get-by-name?experiment_name=demo%2Fchurn-logreg`,
+    )
+  ).json();
+  const { runs = [] } = await mlflowPost('runs/search', {
+    experiment_ids: [experiment.experiment_id],
+    filter: "attributes.status = 'FINISHED'",
+    order_by: ['metrics.val_auc DESC'],
+    max_results: 1,
+  });
+  if (runs.length === 0) {
+    console.log('demo: no finished churn run to register');
+    return;
+  }
+  const runId = runs[0].info.run_id;
+  await mlflowPost('registered-models/create', {
+    name,
+    description: 'Logistic regression predicting customer churn (demo)',
+  });
+  const { model_version } = await mlflowPost('model-versions/create', {
+    name,
+    source: `runs:/${runId}/model`,
+    run_id: runId,
+  });
+  await mlflowPost('registered-models/alias', { name, alias: 'staging', version: model_version.version });
+  console.log(`demo: registered ${name} v${model_version.version} from run ${runId} as staging`);
 }
 
 /** fetch, tried again on a network error (seen once here: "fetch failed" after a long training loop). */

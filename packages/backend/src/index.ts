@@ -14,6 +14,8 @@ backend.add(
   import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'),
 );
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// Models, feature views and datasets as catalog entities, related by lineage.
+backend.add(import('@ml-portal/plugin-catalog-backend-module-ml'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 

@@ -1,0 +1,243 @@
+import { DiscoveryService } from '@backstage/backend-plugin-api';
+import { mockServices } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import { EntityProviderMutation } from '@backstage/plugin-catalog-node';
+import { MlAssetEntityProvider } from './MlAssetEntityProvider';
+import {
+  FakeMlCatalogBackend,
+  RecordingConnection,
+  mlAsset,
+} from './testUtils';
+
+const dataset = mlAsset({
+  type: 'dataset',
+  entityName: 'dataset-churn-events',
+  title: 'churn-events',
+  path: 'datasets/ds-1',
+  tags: ['dataset'],
+  annotations: {},
+});
+const featureView = mlAsset({
+  type: 'feature-view',
+  entityName: 'feature-view-customer-stats',
+  title: 'customer_stats',
+  path: 'features/views/shop/customer_stats',
+  tags: ['feature-view'],
+  annotations: {},
+});
+const model = mlAsset({
+  dependsOn: ['dataset-churn-events', 'feature-view-customer-stats'],
+});
+
+function names(entities: Array<{ entity: Entity }>): string[] {
+  return entities.map(e => e.entity.metadata.name).sort();
+}
+
+describe('MlAssetEntityProvider', () => {
+  let fake: FakeMlCatalogBackend;
+  /** Where discovery sends the provider for plugin `ml`. */
+  let mlBaseUrl: string;
+
+  beforeEach(async () => {
+    fake = await FakeMlCatalogBackend.start();
+    mlBaseUrl = fake.baseUrl;
+  });
+
+  afterEach(async () => {
+    await fake.stop();
+  });
+
+  async function connectedProvider() {
+    const logger = mockServices.logger.mock();
+    const scheduler = mockServices.scheduler();
+    const discovery: DiscoveryService = {
+      getBaseUrl: async () => mlBaseUrl,
+      getExternalBaseUrl: async () => mlBaseUrl,
+    };
+    const provider = new MlAssetEntityProvider({
+      logger,
+      discovery,
+      auth: mockServices.auth({ pluginId: 'catalog' }),
+      scheduler,
+      schedule: { frequency: { seconds: 30 }, timeout: { minutes: 2 } },
+      appBaseUrl: 'http://portal.test',
+    });
+    const connection = new RecordingConnection();
+    await provider.connect(connection);
+    return { provider, connection, logger, scheduler };
+  }
+
+  it('schedules a local refresh task that publishes the assets with a service token for ml', async () => {
+    fake.assets = [dataset];
+    const { connection, scheduler } = await connectedProvider();
+
+    const [task] = await scheduler.getScheduledTasks();
+    expect(task).toMatchObject({
+      id: 'MlAssetEntityProvider:refresh',
+      scope: 'local',
+    });
+    await scheduler.triggerTask(task.id);
+
+    expect(connection.mutations).toHaveLength(1);
+    expect(fake.authorizations).toEqual([
+      expect.stringMatching(
+        /^Bearer mock-service-token:.*"sub":"plugin:catalog".*"target":"ml"/,
+      ),
+    ]);
+  });
+
+  it('applies a full mutation first, then only what changed, and nothing when nothing did', async () => {
+    fake.assets = [dataset, featureView, model];
+    const { provider, connection } = await connectedProvider();
+
+    await provider.refresh();
+    const [full] = connection.mutations;
+    expect(full.type).toBe('full');
+    expect(full.type === 'full' && names(full.entities)).toEqual([
+      'dataset-churn-events',
+      'feature-view-customer-stats',
+      'model-churn-classifier',
+    ]);
+    expect(full.type === 'full' && full.entities[0].locationKey).toBe(
+      'ml-platform',
+    );
+
+    await provider.refresh();
+    expect(connection.mutations).toHaveLength(1);
+
+    const newDataset = mlAsset({
+      type: 'dataset',
+      entityName: 'dataset-churn-labels',
+      title: 'churn-labels',
+      path: 'datasets/ds-2',
+      annotations: {},
+    });
+    fake.assets = [
+      dataset,
+      newDataset,
+      { ...model, dependsOn: ['dataset-churn-events', 'dataset-churn-labels'] },
+    ];
+    await provider.refresh();
+
+    expect(connection.mutations).toHaveLength(2);
+    const delta = connection.mutations[1] as Extract<
+      EntityProviderMutation,
+      { type: 'delta' }
+    >;
+    expect(delta.type).toBe('delta');
+    expect(names(delta.added)).toEqual([
+      'dataset-churn-labels',
+      'model-churn-classifier',
+    ]);
+    expect(delta.added[1].entity.spec?.dependsOn).toEqual([
+      'resource:default/dataset-churn-events',
+      'resource:default/dataset-churn-labels',
+    ]);
+    expect(delta.removed).toEqual([
+      {
+        entityRef: 'resource:default/feature-view-customer-stats',
+        locationKey: 'ml-platform',
+      },
+    ]);
+  });
+
+  it('keeps the catalog as it is when the ml backend answers an error or cannot be reached', async () => {
+    fake.assets = [dataset, model];
+    const { provider, connection, logger } = await connectedProvider();
+    await provider.refresh();
+
+    fake.failWithStatus = 503;
+    await provider.refresh();
+    expect(connection.mutations).toHaveLength(1);
+    expect(logger.warn).toHaveBeenLastCalledWith(
+      expect.stringMatching(/Cannot read ML assets.*503/),
+    );
+
+    const stopped = await FakeMlCatalogBackend.start();
+    await stopped.stop();
+    mlBaseUrl = stopped.baseUrl;
+    await provider.refresh();
+    expect(connection.mutations).toHaveLength(1);
+    expect(logger.warn).toHaveBeenLastCalledWith(
+      expect.stringMatching(
+        /Cannot read ML assets.*Cannot reach http:.*\/api\/ml\/catalog\/assets: .*ECONNREFUSED/,
+      ),
+    );
+
+    // Back online: the baseline survived the outage, so only the change is sent.
+    mlBaseUrl = fake.baseUrl;
+    fake.failWithStatus = undefined;
+    fake.assets = [dataset];
+    await provider.refresh();
+    expect(connection.mutations[1]).toEqual({
+      type: 'delta',
+      added: [],
+      removed: [
+        {
+          entityRef: 'resource:default/model-churn-classifier',
+          locationKey: 'ml-platform',
+        },
+      ],
+    });
+  });
+
+  it('publishes nothing before the ml backend has answered once', async () => {
+    fake.failWithStatus = 500;
+    const { provider, connection } = await connectedProvider();
+    await provider.refresh();
+    expect(connection.mutations).toEqual([]);
+
+    fake.failWithStatus = undefined;
+    fake.assets = [dataset];
+    await provider.refresh();
+    expect(connection.mutations.map(m => m.type)).toEqual(['full']);
+  });
+
+  it('skips invalid, malformed and duplicate assets, logging each problem once', async () => {
+    fake.assets = [
+      dataset,
+      mlAsset({ entityName: 'Churn Classifier!' }),
+      { entityName: 'model-half', type: 'ml-model' },
+      { ...dataset, title: 'the same name again' },
+    ];
+    const { provider, connection, logger } = await connectedProvider();
+
+    await provider.refresh();
+    await provider.refresh();
+
+    const [full] = connection.mutations;
+    expect(full.type === 'full' && names(full.entities)).toEqual([
+      'dataset-churn-events',
+    ]);
+    expect(logger.warn.mock.calls.map(([message]) => message)).toEqual([
+      expect.stringMatching(/^Skipped ML asset 'model-half': title: /),
+      expect.stringMatching(/^Skipped ML asset 'Churn Classifier!': .*name/),
+      "Skipped ML asset 'dataset-churn-events': another asset has its name",
+    ]);
+  });
+
+  it('starts over from a full mutation when applying a change fails', async () => {
+    fake.assets = [dataset];
+    const { provider, connection } = await connectedProvider();
+    await provider.refresh();
+
+    fake.assets = [dataset, model];
+    connection.failNextWith = new Error('database is locked');
+    await expect(provider.refresh()).rejects.toThrow('database is locked');
+
+    await provider.refresh();
+    expect(connection.mutations.map(m => m.type)).toEqual(['full', 'full']);
+  });
+
+  it('refuses to refresh before the catalog connected it', async () => {
+    const provider = new MlAssetEntityProvider({
+      logger: mockServices.logger.mock(),
+      discovery: mockServices.discovery(),
+      auth: mockServices.auth(),
+      scheduler: mockServices.scheduler(),
+      schedule: { frequency: { seconds: 30 }, timeout: { minutes: 2 } },
+      appBaseUrl: 'http://portal.test',
+    });
+    await expect(provider.refresh()).rejects.toThrow(/not connected/);
+  });
+});

@@ -1,0 +1,119 @@
+import {
+  assetToEntity,
+  findEntityProblem,
+  toCatalogTag,
+} from './assetEntities';
+import { mlAsset } from './testUtils';
+
+const context = {
+  appBaseUrl: 'https://portal.example.com/',
+  mlBaseUrl: 'http://backend:7007/api/ml',
+};
+
+describe('assetToEntity', () => {
+  it('turns an asset into a Resource entity that links to its ML page and depends on its upstream', () => {
+    const asset = mlAsset({
+      tags: ['ml-model', 'Team: Fraud', 'ml-model'],
+      dependsOn: ['dataset-churn-events', 'feature-view-customer-stats'],
+      path: 'models/churn%20classifier',
+    });
+
+    expect(assetToEntity(asset, context)).toEqual({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: 'model-churn-classifier',
+        namespace: 'default',
+        title: 'churn-classifier',
+        description: 'Predicts churn',
+        tags: ['ml-model', 'team:-fraud'],
+        links: [
+          {
+            url: 'https://portal.example.com/ml/models/churn%20classifier',
+            title: 'Open in ML Platform',
+          },
+        ],
+        annotations: {
+          'ml.platform/model': 'churn-classifier',
+          'backstage.io/managed-by-location':
+            'ml-platform:http://backend:7007/api/ml',
+          'backstage.io/managed-by-origin-location':
+            'ml-platform:http://backend:7007/api/ml',
+        },
+      },
+      spec: {
+        type: 'ml-model',
+        owner: 'group:default/ml-team',
+        dependsOn: [
+          'resource:default/dataset-churn-events',
+          'resource:default/feature-view-customer-stats',
+        ],
+      },
+    });
+  });
+
+  it('leaves out an empty description and sets the managed-by annotations itself', () => {
+    const entity = assetToEntity(
+      mlAsset({
+        description: '',
+        annotations: { 'backstage.io/managed-by-location': 'url:elsewhere' },
+      }),
+      context,
+    );
+    expect(entity.metadata).not.toHaveProperty('description');
+    expect(entity.metadata.annotations).toEqual({
+      'backstage.io/managed-by-location':
+        'ml-platform:http://backend:7007/api/ml',
+      'backstage.io/managed-by-origin-location':
+        'ml-platform:http://backend:7007/api/ml',
+    });
+  });
+});
+
+describe('toCatalogTag', () => {
+  it.each([
+    ['Python3.11', 'python3-11'],
+    ['team_fraud', 'team-fraud'],
+    ['--edge--', 'edge'],
+    ['c++', 'c++'],
+    ['tier:gold', 'tier:gold'],
+    ['x'.repeat(62) + '-y', 'x'.repeat(62)],
+    ['日本語', undefined],
+  ])('%s → %s', (tag, expected) => {
+    expect(toCatalogTag(tag)).toBe(expected);
+  });
+});
+
+describe('findEntityProblem', () => {
+  async function problemOf(overrides: Parameters<typeof mlAsset>[0]) {
+    const asset = mlAsset(overrides);
+    return findEntityProblem(asset, assetToEntity(asset, context));
+  }
+
+  it('accepts a valid asset', async () => {
+    await expect(problemOf({})).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['an entity name with spaces', { entityName: 'churn classifier' }, /name/],
+    [
+      'an entity name over 63 characters',
+      { entityName: 'm'.repeat(64) },
+      /name/,
+    ],
+    ['an empty owner', { owner: '' }, /owner/],
+    ['a malformed owner ref', { owner: 'group:default/' }, /entity ref|name/i],
+    [
+      'an invalid annotation key',
+      { annotations: { 'not a key': 'x' } },
+      /annotation/i,
+    ],
+    [
+      'an invalid upstream name',
+      { dependsOn: ['dataset ok', 'dataset-fine'] },
+      /dependsOn names invalid entities: dataset ok$/,
+    ],
+  ])('refuses %s', async (_case, overrides, message) => {
+    await expect(problemOf(overrides)).resolves.toMatch(message);
+  });
+});

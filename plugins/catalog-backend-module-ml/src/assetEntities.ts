@@ -1,0 +1,125 @@
+import {
+  ANNOTATION_LOCATION,
+  ANNOTATION_ORIGIN_LOCATION,
+  DEFAULT_NAMESPACE,
+  Entity,
+  EntityPolicies,
+  FieldFormatEntityPolicy,
+  KubernetesValidatorFunctions,
+  NoForeignRootFieldsEntityPolicy,
+  SchemaValidEntityPolicy,
+  parseEntityRef,
+  resourceEntityV1alpha1Validator,
+} from '@backstage/catalog-model';
+import { MlCatalogAsset } from '@ml-portal/plugin-ml-common';
+
+/** What every published entity shares: where the ML pages are and where the data came from. @internal */
+export type AssetEntityContext = {
+  /** The frontend's base URL (`app.baseUrl`); links point at `<appBaseUrl>/ml/<path>`. */
+  appBaseUrl: string;
+  /** The ml backend's base URL, named in the entities' `managed-by` annotations. */
+  mlBaseUrl: string;
+};
+
+const MAX_TAG_LENGTH = 63;
+
+/**
+ * A tag as the catalog accepts it (`[a-z0-9:+#]` words joined by single `-`, at most 63
+ * characters), or undefined when nothing of it survives.
+ *
+ * @internal
+ */
+export function toCatalogTag(tag: string): string | undefined {
+  const sanitised = tag
+    .toLowerCase()
+    .replace(/[^a-z0-9:+#]+/g, '-')
+    .replace(/^-+/, '')
+    .slice(0, MAX_TAG_LENGTH)
+    .replace(/-+$/, '');
+  return sanitised || undefined;
+}
+
+function resourceRef(entityName: string): string {
+  return `resource:${DEFAULT_NAMESPACE}/${entityName}`;
+}
+
+/**
+ * The `Resource` entity of one ML asset. `dependsOn` follows lineage upstream; the
+ * catalog derives the inverse `dependencyOf` relations itself.
+ *
+ * @internal
+ */
+export function assetToEntity(
+  asset: MlCatalogAsset,
+  context: AssetEntityContext,
+): Entity {
+  const location = `ml-platform:${context.mlBaseUrl}`;
+  // Paths arrive URL-encoded per segment from the ml backend; only the joint is ours.
+  const url = `${context.appBaseUrl.replace(
+    /\/+$/,
+    '',
+  )}/ml/${asset.path.replace(/^\/+/, '')}`;
+  const tags = [
+    ...new Set(
+      asset.tags.map(toCatalogTag).filter((t): t is string => Boolean(t)),
+    ),
+  ];
+  return {
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Resource',
+    metadata: {
+      name: asset.entityName,
+      namespace: DEFAULT_NAMESPACE,
+      title: asset.title,
+      ...(asset.description ? { description: asset.description } : {}),
+      tags,
+      links: [{ url, title: 'Open in ML Platform' }],
+      annotations: {
+        ...asset.annotations,
+        [ANNOTATION_LOCATION]: location,
+        [ANNOTATION_ORIGIN_LOCATION]: location,
+      },
+    },
+    spec: {
+      type: asset.type,
+      owner: asset.owner,
+      dependsOn: [...new Set(asset.dependsOn)].map(resourceRef),
+    },
+  };
+}
+
+const entityPolicy = EntityPolicies.allOf([
+  new FieldFormatEntityPolicy(),
+  new NoForeignRootFieldsEntityPolicy(),
+  new SchemaValidEntityPolicy(),
+]);
+
+/**
+ * Why the catalog would refuse the entity of this asset, or undefined when it is valid.
+ * Runs the catalog's own field-format and `Resource` schema checks, plus the references
+ * (owner, dependsOn) that the catalog would only reject later, while processing.
+ *
+ * @internal
+ */
+export async function findEntityProblem(
+  asset: MlCatalogAsset,
+  entity: Entity,
+): Promise<string | undefined> {
+  try {
+    await entityPolicy.enforce(entity);
+    await resourceEntityV1alpha1Validator.check(entity);
+    parseEntityRef(asset.owner, {
+      defaultKind: 'Group',
+      defaultNamespace: DEFAULT_NAMESPACE,
+    });
+  } catch (error) {
+    return (error as Error).message;
+  }
+  const badUpstream = asset.dependsOn.filter(
+    name => !KubernetesValidatorFunctions.isValidObjectName(name),
+  );
+  if (badUpstream.length > 0) {
+    return `dependsOn names invalid entities: ${badUpstream.join(', ')}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,94 @@
+import { AddressInfo } from 'node:net';
+import { Server, createServer } from 'node:http';
+import {
+  EntityProviderConnection,
+  EntityProviderMutation,
+} from '@backstage/plugin-catalog-node';
+import { MlCatalogAsset } from '@ml-portal/plugin-ml-common';
+
+/**
+ * A fake of the ml backend's catalog endpoint (`GET /api/ml/catalog/assets`) on a random
+ * local port: it answers what a test sets, in the ml backend's wire format (Backstage's
+ * error body on failures), and records the Authorization headers it receives.
+ */
+export class FakeMlCatalogBackend {
+  /** What the next requests answer: the asset list, or an error status. */
+  assets: unknown[] = [];
+  failWithStatus?: number;
+  readonly authorizations: Array<string | undefined> = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly baseUrl: string,
+  ) {}
+
+  static async start(): Promise<FakeMlCatalogBackend> {
+    let fake: FakeMlCatalogBackend | undefined;
+    const server = createServer((req, res) => {
+      if (req.method !== 'GET' || req.url !== '/api/ml/catalog/assets') {
+        res.writeHead(404).end();
+        return;
+      }
+      fake!.authorizations.push(req.headers.authorization);
+      const status = fake!.failWithStatus;
+      const body = status
+        ? {
+            error: {
+              name: 'ServiceUnavailableError',
+              message: 'Database down',
+            },
+            response: { statusCode: status },
+          }
+        : { assets: fake!.assets };
+      res
+        .writeHead(status ?? 200, { 'Content-Type': 'application/json' })
+        .end(JSON.stringify(body));
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    fake = new FakeMlCatalogBackend(server, `http://127.0.0.1:${port}/api/ml`);
+    return fake;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server.listening) return;
+    this.server.closeAllConnections();
+    await new Promise<void>(resolve => this.server.close(() => resolve()));
+  }
+}
+
+/** A catalog connection that records the mutations applied to it. */
+export class RecordingConnection implements EntityProviderConnection {
+  readonly mutations: EntityProviderMutation[] = [];
+  /** When set, the next mutation fails with it (and is not recorded). */
+  failNextWith?: Error;
+
+  async applyMutation(mutation: EntityProviderMutation): Promise<void> {
+    const failure = this.failNextWith;
+    if (failure) {
+      this.failNextWith = undefined;
+      throw failure;
+    }
+    this.mutations.push(mutation);
+  }
+
+  async refresh(): Promise<void> {}
+}
+
+/** An asset as the ml backend would list it, with the given overrides. */
+export function mlAsset(
+  overrides: Partial<MlCatalogAsset> = {},
+): MlCatalogAsset {
+  return {
+    type: 'ml-model',
+    entityName: 'model-churn-classifier',
+    title: 'churn-classifier',
+    description: 'Predicts churn',
+    owner: 'group:default/ml-team',
+    path: 'models/churn-classifier',
+    tags: ['ml-model'],
+    dependsOn: [],
+    annotations: { 'ml.platform/model': 'churn-classifier' },
+    ...overrides,
+  };
+}

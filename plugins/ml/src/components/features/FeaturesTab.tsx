@@ -1,4 +1,18 @@
-/** Placeholder until the tab is built. @internal */
+import { Route, Routes } from 'react-router-dom';
+import { FeatureCatalogPage } from './FeatureCatalogPage';
+import { FeatureViewPage } from './FeatureViewPage';
+
+/**
+ * The Features tab of the ML Platform page, mounted at `features/*`: the
+ * catalog of Feast feature views with the registry import, and one view.
+ *
+ * @internal
+ */
 export function FeaturesTab() {
-  return null;
+  return (
+    <Routes>
+      <Route index element={<FeatureCatalogPage />} />
+      <Route path="views/:project/:name" element={<FeatureViewPage />} />
+    </Routes>
+  );
 }

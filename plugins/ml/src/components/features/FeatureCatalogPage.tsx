@@ -1,0 +1,382 @@
+import {
+  CodeSnippet,
+  Content,
+  EmptyState,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import {
+  Box,
+  FormControlLabel,
+  Grid,
+  InputAdornment,
+  Switch,
+  Tab,
+  Tabs,
+  TextField,
+} from '@material-ui/core';
+import SearchIcon from '@material-ui/icons/Search';
+import { ReactNode, useEffect, useId, useReducer, useState } from 'react';
+import { useSearchParams } from 'react-router-dom';
+import useAsync from 'react-use/esm/useAsync';
+import useDebounce from 'react-use/esm/useDebounce';
+import { mlApiRef } from '../../api/MlApi';
+import { teamName } from '../cost/teams';
+import {
+  DataSourcesTable,
+  EntitiesTable,
+  FeatureServicesTable,
+  FeatureViewsTable,
+} from './CatalogTables';
+import { ImportRegistryPanel } from './ImportRegistryPanel';
+import { RecentImports } from './RecentImports';
+
+/** How long the search box waits for typing to pause before it searches. @internal */
+export const SEARCH_DEBOUNCE_MS = 300;
+
+const TABS = {
+  views: 'Feature views',
+  entities: 'Entities',
+  sources: 'Data sources',
+  services: 'Feature services',
+} as const;
+type CatalogTab = keyof typeof TABS;
+
+type ViewFilters = {
+  q: string;
+  project: string;
+  owner: string;
+  stale: boolean;
+};
+
+/**
+ * The search, filters and tab, kept in the URL (`?q=trips&project=driver_ranking
+ * &stale=true`) so a filtered catalog can be linked to.
+ */
+function useCatalogSearch() {
+  const [search, setSearch] = useSearchParams();
+  const filters: ViewFilters = {
+    q: search.get('q') ?? '',
+    project: search.get('project') ?? '',
+    owner: search.get('owner') ?? '',
+    stale: search.get('stale') === 'true',
+  };
+  const tabParam = search.get('tab');
+  const tab: CatalogTab =
+    tabParam && tabParam in TABS ? (tabParam as CatalogTab) : 'views';
+  const update = (next: Partial<ViewFilters> & { tab?: CatalogTab }) =>
+    // From the previous params: the debounced search must not undo a filter
+    // chosen while it waited.
+    setSearch(
+      previous => {
+        const params = new URLSearchParams(previous);
+        for (const [key, value] of Object.entries(next)) {
+          const keep = value && !(key === 'tab' && value === 'views');
+          if (keep) params.set(key, String(value));
+          else params.delete(key);
+        }
+        return params;
+      },
+      { replace: true },
+    );
+  return { filters, tab, update };
+}
+
+function SearchBox(props: { value: string; onChange: (q: string) => void }) {
+  const { value, onChange } = props;
+  const id = useId();
+  const [draft, setDraft] = useState(value);
+  // The URL changed under the box (back, a link): show its search.
+  useEffect(
+    () => setDraft(current => (current.trim() === value ? current : value)),
+    [value],
+  );
+  useDebounce(
+    () => {
+      if (draft.trim() !== value) onChange(draft.trim());
+    },
+    SEARCH_DEBOUNCE_MS,
+    [draft],
+  );
+  return (
+    <TextField
+      id={id}
+      label="Search"
+      placeholder="View, feature or entity name, or tag"
+      value={draft}
+      onChange={event => setDraft(event.target.value)}
+      variant="outlined"
+      size="small"
+      fullWidth
+      InputProps={{
+        startAdornment: (
+          <InputAdornment position="start">
+            <SearchIcon fontSize="small" />
+          </InputAdornment>
+        ),
+      }}
+    />
+  );
+}
+
+function ChoiceFilter(props: {
+  label: string;
+  allLabel: string;
+  value: string;
+  options: string[];
+  optionLabel?: (option: string) => string;
+  onChange: (value: string) => void;
+}) {
+  const { label, allLabel, value, options, onChange } = props;
+  const id = useId();
+  const choices =
+    value && !options.includes(value) ? [value, ...options] : options;
+  return (
+    <TextField
+      id={id}
+      select
+      size="small"
+      variant="outlined"
+      label={label}
+      value={value}
+      onChange={event => onChange(event.target.value)}
+      SelectProps={{ native: true }}
+      InputLabelProps={{ shrink: true }}
+      fullWidth
+    >
+      <option value="">{allLabel}</option>
+      {choices.map(option => (
+        <option key={option} value={option}>
+          {props.optionLabel?.(option) ?? option}
+        </option>
+      ))}
+    </TextField>
+  );
+}
+
+type FilterChoices = { projects: string[]; owners: string[] };
+
+const sortedDistinct = (values: Array<string | undefined>) =>
+  [...new Set(values.filter((v): v is string => Boolean(v)))].sort((a, b) =>
+    a.localeCompare(b),
+  );
+
+/** The projects and owners to choose from, with those of `rows` added. */
+function mergeChoices(
+  choices: FilterChoices,
+  rows: Array<{ project: string; owner?: string }>,
+): FilterChoices {
+  return {
+    projects: sortedDistinct([
+      ...choices.projects,
+      ...rows.map(row => row.project),
+    ]),
+    owners: sortedDistinct([...choices.owners, ...rows.map(row => row.owner)]),
+  };
+}
+
+function ImportInstructions() {
+  return (
+    <EmptyState
+      missing="data"
+      title="No feature views yet"
+      description="The catalog is imported from Feast. Dump your feature repository's registry, then upload registry.json with “Import a Feast registry”, or have the backend import registries itself by configuring ml.features.imports in app-config.yaml."
+      action={
+        <Box maxWidth={560}>
+          <CodeSnippet
+            language="bash"
+            text="feast registry-dump > registry.json"
+            showCopyCodeButton
+          />
+        </Box>
+      }
+    />
+  );
+}
+
+/** The answer of a list as the page shows it: progress, the error, or the table. */
+function Loaded<T>(props: {
+  state: { loading: boolean; error?: Error; value?: T };
+  what: string;
+  children: (value: T) => ReactNode;
+}) {
+  const { state, what, children } = props;
+  if (state.error) {
+    return (
+      <ResponseErrorPanel
+        error={state.error}
+        title={`Could not list ${what}`}
+      />
+    );
+  }
+  if (state.loading || state.value === undefined) return <Progress />;
+  return <>{children(state.value)}</>;
+}
+
+/**
+ * The Features tab's index: the feature views of every Feast project imported,
+ * searchable, with their entities, sources and services, and the registry
+ * import.
+ *
+ * @internal
+ */
+export function FeatureCatalogPage() {
+  const mlApi = useApi(mlApiRef);
+  const { filters, tab, update } = useCatalogSearch();
+  const { q, project, owner, stale } = filters;
+  const [imports, refresh] = useReducer((count: number) => count + 1, 0);
+
+  const views = useAsync(
+    () =>
+      mlApi.listFeatureViews({
+        q: q || undefined,
+        project: project || undefined,
+        owner: owner || undefined,
+        stale: stale || undefined,
+      }),
+    [mlApi, q, project, owner, stale, imports],
+  );
+  const catalog = useAsync(async () => {
+    const [entities, sources, services] = await Promise.all([
+      mlApi.listFeatureEntities(),
+      mlApi.listFeatureSources(),
+      mlApi.listFeatureServices(),
+    ]);
+    return { entities, sources, services };
+  }, [mlApi, imports]);
+  const recentImports = useAsync(
+    () => mlApi.listFeatureImports(),
+    [mlApi, imports],
+  );
+
+  // Filtering narrows the views listed; the choices must not narrow with them.
+  const [seen, setSeen] = useState<FilterChoices>({ projects: [], owners: [] });
+  useEffect(() => {
+    if (views.value) setSeen(previous => mergeChoices(previous, views.value!));
+  }, [views.value]);
+  const catalogRows = [
+    ...(catalog.value?.entities ?? []),
+    ...(catalog.value?.sources ?? []),
+    ...(catalog.value?.services ?? []),
+  ];
+  const { projects, owners } = mergeChoices(seen, catalogRows);
+
+  const filtered = Boolean(q || project || owner || stale);
+  const empty =
+    !filtered &&
+    views.value?.length === 0 &&
+    (catalog.value === undefined || catalogRows.length === 0);
+
+  const tabContent: Record<CatalogTab, ReactNode> = {
+    views: (
+      <Grid container spacing={2}>
+        <Grid item xs={12} md={5}>
+          <SearchBox value={q} onChange={next => update({ q: next })} />
+        </Grid>
+        <Grid item xs={6} md={2}>
+          <ChoiceFilter
+            label="Project"
+            allLabel="All projects"
+            value={project}
+            options={projects}
+            onChange={next => update({ project: next })}
+          />
+        </Grid>
+        <Grid item xs={6} md={3}>
+          <ChoiceFilter
+            label="Owner"
+            allLabel="All owners"
+            value={owner}
+            options={owners}
+            optionLabel={teamName}
+            onChange={next => update({ owner: next })}
+          />
+        </Grid>
+        <Grid item xs={12} md={2}>
+          <FormControlLabel
+            label="Stale only"
+            control={
+              <Switch
+                checked={stale}
+                onChange={event => update({ stale: event.target.checked })}
+              />
+            }
+          />
+        </Grid>
+        <Grid item xs={12}>
+          <Loaded state={views} what="feature views">
+            {value => <FeatureViewsTable views={value} />}
+          </Loaded>
+        </Grid>
+      </Grid>
+    ),
+    entities: (
+      <Loaded state={catalog} what="entities">
+        {value => <EntitiesTable entities={value.entities} />}
+      </Loaded>
+    ),
+    sources: (
+      <Loaded state={catalog} what="data sources">
+        {value => <DataSourcesTable sources={value.sources} />}
+      </Loaded>
+    ),
+    services: (
+      <Loaded state={catalog} what="feature services">
+        {value => <FeatureServicesTable services={value.services} />}
+      </Loaded>
+    ),
+  };
+
+  const count = (key: CatalogTab) => {
+    const value = key === 'views' ? views.value : catalog.value?.[key];
+    return value ? ` (${value.length})` : '';
+  };
+
+  return (
+    <Content>
+      <Grid container spacing={3}>
+        <Grid item xs={12} lg={8}>
+          <InfoCard title="Feature catalog">
+            {empty ? (
+              <ImportInstructions />
+            ) : (
+              <>
+                <Tabs
+                  value={tab}
+                  onChange={(_event, next: CatalogTab) => update({ tab: next })}
+                  indicatorColor="primary"
+                  variant="scrollable"
+                >
+                  {(Object.keys(TABS) as CatalogTab[]).map(key => (
+                    <Tab
+                      key={key}
+                      value={key}
+                      label={`${TABS[key]}${count(key)}`}
+                    />
+                  ))}
+                </Tabs>
+                <Box mt={2} role="tabpanel" aria-label={TABS[tab]}>
+                  {tabContent[tab]}
+                </Box>
+              </>
+            )}
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} lg={4}>
+          <InfoCard title="Import a Feast registry">
+            <ImportRegistryPanel onImported={refresh} />
+          </InfoCard>
+          <Box mt={3}>
+            <InfoCard title="Recent imports">
+              <Loaded state={recentImports} what="imports">
+                {value => <RecentImports imports={value} />}
+              </Loaded>
+            </InfoCard>
+          </Box>
+        </Grid>
+      </Grid>
+    </Content>
+  );
+}

@@ -72,6 +72,10 @@ export type FeatureView = {
   createdAt: number;
   updatedAt: number;
   freshness: FeatureFreshness;
+  /** Feast's kind of view: a (batch) feature view, a stream feature view or an on-demand one. */
+  kind?: 'batch' | 'stream' | 'on_demand';
+  /** When a later import of its project no longer had it; only a view's own page shows it then. */
+  removedAt?: number;
 };
 
 /** @public */
@@ -99,10 +103,20 @@ export type FeatureViewDetails = FeatureView & {
   versions: FeatureViewVersion[];
   services: string[];
   /** Runs and model versions that used the view (from lineage). */
-  usedBy: Array<{ kind: 'run' | 'job' | 'model_version'; id: string; label: string; path?: string }>;
+  usedBy: Array<{
+    kind: 'run' | 'job' | 'model_version';
+    id: string;
+    label: string;
+    path?: string;
+  }>;
 };
 
-/** What an import did; a re-import of the same registry changes nothing. @public */
+/**
+ * What an import did to the feature views (`<project>/<name>` each) of the projects in
+ * the dump; a re-import of the same registry changes nothing.
+ *
+ * @public
+ */
 export type FeatureImportResult = {
   id: string;
   source: string;
@@ -112,6 +126,8 @@ export type FeatureImportResult = {
   changed: string[];
   removed: string[];
   unchanged: number;
+  /** What the import skipped or could not map, e.g. an owner that is not a group. */
+  warnings?: string[];
 };
 
 /**

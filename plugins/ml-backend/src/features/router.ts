@@ -1,0 +1,120 @@
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { InputError } from '@backstage/errors';
+import { z } from 'zod';
+import { toGroupRef } from '../cost/imports';
+import { Caller } from '../tracking/TrackingService';
+import { FeaturesService } from './FeaturesService';
+
+const name = z.string().trim().min(1).max(255);
+
+const viewsQuery = z.object({
+  q: z.string().trim().max(255).optional(),
+  project: name.optional(),
+  owner: name.optional(),
+  stale: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform(v => (v === undefined ? undefined : v === 'true')),
+});
+
+const projectQuery = z.object({ project: name.optional() });
+
+const importsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+const importParams = z.object({
+  source: name.default('upload'),
+});
+
+function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InputError(
+      `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
+    );
+  }
+  return result.data;
+}
+
+/**
+ * The feature catalog API under `/api/ml/features`: views (search, freshness, a view's
+ * page), entities, sources, services, and imports of `feast registry-dump` JSON.
+ *
+ * @internal
+ */
+export function createFeaturesRouter(options: {
+  features: FeaturesService;
+  resolveCaller: (req: Request) => Promise<Caller>;
+}): express.Router {
+  const { features, resolveCaller } = options;
+  const router = Router();
+  // The dump is read as text whatever its content type, so bad JSON gets our message;
+  // a body another router already parsed as JSON arrives as an object.
+  router.use(
+    '/features/imports',
+    express.text({ type: () => true, limit: '10mb' }),
+  );
+
+  router.get('/features/views', async (req, res) => {
+    const query = parse(viewsQuery, req.query);
+    res.json(
+      await features.listViews({
+        ...query,
+        owner: query.owner && (toGroupRef(query.owner) ?? query.owner),
+      }),
+    );
+  });
+
+  router.get('/features/views/:project/:name', async (req, res) => {
+    res.json(await features.getView(req.params.project, req.params.name));
+  });
+
+  router.get('/features/entities', async (req, res) => {
+    res.json(
+      await features.listEntities(parse(projectQuery, req.query).project),
+    );
+  });
+
+  router.get('/features/sources', async (req, res) => {
+    res.json(
+      await features.listSources(parse(projectQuery, req.query).project),
+    );
+  });
+
+  router.get('/features/services', async (req, res) => {
+    res.json(
+      await features.listServices(parse(projectQuery, req.query).project),
+    );
+  });
+
+  router.get('/features/imports', async (req, res) => {
+    res.json(await features.listImports(parse(importsQuery, req.query).limit));
+  });
+
+  router.post('/features/imports', async (req, res) => {
+    const { source } = parse(importParams, req.query);
+    const body: unknown = req.body;
+    if (
+      body === undefined ||
+      (typeof body === 'string' && !body.trim()) ||
+      (typeof body === 'object' && body !== null && !Object.keys(body).length)
+    ) {
+      throw new InputError(
+        'The body must be the JSON that `feast registry-dump` prints',
+      );
+    }
+    const caller = await resolveCaller(req);
+    res.json(
+      await features.importRegistry(body, {
+        source,
+        owner: caller.owner,
+        userId: caller.userId,
+      }),
+    );
+  });
+
+  return router;
+}

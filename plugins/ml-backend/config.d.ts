@@ -136,6 +136,31 @@ export interface Config {
        */
       allowUnauthenticated?: boolean;
     };
+    /** The model registry: who may move protected aliases, and the gates a move must pass. */
+    registry?: {
+      /**
+       * Aliases that move only through an approved promotion request (MLflow's
+       * set-alias answers PERMISSION_DENIED naming the request). Defaults to `['production']`.
+       */
+      protectedAliases?: string[];
+      /** A group entity ref that may decide every model's requests, besides each model's owner group. */
+      approverGroup?: string;
+      /** Whether a requester may approve their own request. Defaults to false; for local development. */
+      allowSelfApproval?: boolean;
+      /**
+       * Gates per alias, checked on the source run's latest metrics when a request is made
+       * and again when it is approved, e.g. `{ alias: production, metric: accuracy, op: '>=', threshold: 0.8 }`.
+       * Models add metric gates to protected aliases with tags `mlplatform.gate.<metric>` = `>=0.85`.
+       */
+      gates?: Array<{
+        alias: string;
+        /** Defaults to `metric`; `no-open-drift-alert` passes while endpoint monitoring is not configured. */
+        type?: 'metric' | 'no-open-drift-alert';
+        metric?: string;
+        op?: '>' | '>=' | '<' | '<=';
+        threshold?: number;
+      }>;
+    };
     /** GPU spend: the price book, budgets and imports of real bills. */
     cost?: {
       /**
@@ -185,6 +210,30 @@ export interface Config {
       }>;
       /** Minutes between scheduled imports; defaults to 60. */
       importIntervalMinutes?: number;
+    };
+    /** The feature catalog, imported from Feast registries (`feast registry-dump` JSON). */
+    features?: {
+      /** Registry dumps a job writes to files, imported on a schedule (also possible by upload on the Features page). */
+      imports?: Array<{
+        /** Names the import in the history, e.g. `rideshare-prod`. */
+        id: string;
+        /** The `feast registry-dump` output, relative to the backend's working directory. */
+        path: string;
+      }>;
+      /** Minutes between scheduled imports; defaults to 60. */
+      importIntervalMinutes?: number;
+      /**
+       * Feast owners (a view's `owner`, or its `team`/`owner` tag) → group entity refs.
+       * Values that are group names (`recsys`) or refs map by themselves; list emails
+       * and other names here. Views whose owner maps to nothing belong to the group
+       * of whoever imported them first.
+       */
+      owners?: Array<{
+        /** As written in Feast, e.g. `mei.chen@example.com`; compared ignoring case. */
+        owner: string;
+        /** A group entity ref, e.g. `group:default/recsys`. */
+        group: string;
+      }>;
     };
   };
 }

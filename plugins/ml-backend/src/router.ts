@@ -16,8 +16,6 @@ export async function createRouter(options: {
 }): Promise<express.Router> {
   const { health, computeTargets } = options;
   const router = Router();
-  router.use(express.json());
-
   router.get('/health', async (_req, res) => {
     const report = await health.check();
     res.status(report.status === 'ok' ? 200 : 503).json(report);

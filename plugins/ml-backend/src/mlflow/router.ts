@@ -2,16 +2,14 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
 import { ViewType } from '@ml-portal/plugin-ml-common';
+import { RegistryService } from '../registry/RegistryService';
 import { Caller, TrackingService } from '../tracking/TrackingService';
 import { decodePageToken, encodePageToken } from '../tracking/search';
 import { ArtifactStore } from '../tracking/artifacts/ArtifactStore';
 import { createMlflowArtifactsRouter } from './artifactsRouter';
 import { MlflowError, mlflowErrorHandler } from './errors';
-
-const ARTIFACT_PREFIXES = [
-  '/api/2.0/mlflow-artifacts/artifacts',
-  '/ajax-api/2.0/mlflow-artifacts/artifacts',
-];
+import { Handler, list, optionalInt, Params, required } from './params';
+import { registryHandlers } from './registryHandlers';
 import {
   datasetInputFrom,
   experimentJson,
@@ -20,41 +18,10 @@ import {
   runJson,
 } from './serialize';
 
-/** Request fields, from the JSON body (POST) or the query string (GET). */
-type Params = Record<string, any>;
-type Handler = (caller: Caller, params: Params) => Promise<object>;
-
-function required(params: Params, ...names: string[]): string {
-  for (const name of names) {
-    const value = params[name];
-    if (value !== undefined && value !== null && value !== '') {
-      return String(value);
-    }
-  }
-  throw new InputError(
-    `Missing value for required parameter '${names[0]}'. See the API docs for more information about request parameters.`,
-  );
-}
-
-function optionalInt(params: Params, name: string): number | undefined {
-  const value = params[name];
-  if (value === undefined || value === null || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isSafeInteger(n)) {
-    throw new InputError(
-      `Invalid value ${JSON.stringify(
-        value,
-      )} for parameter '${name}' supplied: expected an integer.`,
-    );
-  }
-  return n;
-}
-
-/** Repeated query parameters arrive as arrays, single ones as strings. */
-function list(value: unknown): string[] {
-  if (value === undefined || value === null || value === '') return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
-}
+const ARTIFACT_PREFIXES = [
+  '/api/2.0/mlflow-artifacts/artifacts',
+  '/ajax-api/2.0/mlflow-artifacts/artifacts',
+];
 
 const VIEW_TYPES: ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
 function viewType(value: unknown): ViewType {
@@ -76,6 +43,16 @@ function viewType(value: unknown): ViewType {
 }
 
 const runIdOf = (params: Params) => required(params, 'run_id', 'run_uuid');
+
+/**
+ * A request's fields: the query string of a GET, the JSON body otherwise; a DELETE may
+ * carry them in either (MLflow's Python client sends a body, curl users a query).
+ */
+function paramsOf(req: Request): Params {
+  if (req.method === 'GET') return req.query;
+  const body = req.body ?? {};
+  return req.method === 'DELETE' ? { ...req.query, ...body } : body;
+}
 
 /**
  * The MLflow REST API 2.0 tracking endpoints, as a routing table from endpoint to
@@ -316,6 +293,7 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
  */
 export function createMlflowRouter(options: {
   tracking: TrackingService;
+  registry: RegistryService;
   resolveCaller: (req: Request) => Promise<Caller>;
   logError: (error: unknown) => void;
   artifacts: ArtifactStore;
@@ -340,7 +318,10 @@ export function createMlflowRouter(options: {
       logError: options.logError,
     }),
   );
-  const handlers = trackingHandlers(options.tracking);
+  const handlers = {
+    ...trackingHandlers(options.tracking),
+    ...registryHandlers(options.registry),
+  };
   const json = express.json({ limit: '1mb' });
 
   for (const [route, handler] of Object.entries(handlers)) {
@@ -348,15 +329,17 @@ export function createMlflowRouter(options: {
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
       const serve = async (req: Request, res: express.Response) => {
         const caller = await options.resolveCaller(req);
-        const params = method === 'GET' ? req.query : req.body ?? {};
-        res.json(await handler(caller, params));
+        res.json(await handler(caller, paramsOf(req)));
       };
-      if (method === 'GET') {
-        router.get(`${prefix}/${path}`, serve);
-      } else {
-        router.post(`${prefix}/${path}`, json, serve);
-        // MLflow also accepts the search endpoints as GET with query parameters.
-        if (path.endsWith('/search')) router.get(`${prefix}/${path}`, serve);
+      const url = `${prefix}/${path}`;
+      router[method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](
+        url,
+        json,
+        serve,
+      );
+      // MLflow accepts the search endpoints by GET and POST alike.
+      if (path.endsWith('/search')) {
+        router[method === 'GET' ? 'post' : 'get'](url, json, serve);
       }
     }
   }

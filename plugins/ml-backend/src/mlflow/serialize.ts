@@ -2,6 +2,8 @@ import {
   DatasetInput,
   Experiment,
   Metric,
+  ModelVersion,
+  RegisteredModel,
   Run,
   RunInfo,
   Tag,
@@ -97,5 +99,37 @@ export function datasetInputFrom(raw: any): DatasetInput {
       profile: d.profile,
     },
     tags: Array.isArray(raw?.tags) ? raw.tags : [],
+  };
+}
+
+/** MLflow's `ModelVersion` message (version numbers are strings). @internal */
+export function modelVersionJson(v: ModelVersion) {
+  return {
+    name: v.name,
+    version: v.version,
+    creation_timestamp: v.creationTimestamp,
+    last_updated_timestamp: v.lastUpdatedTimestamp,
+    ...(v.userId !== undefined && { user_id: v.userId }),
+    current_stage: v.currentStage,
+    ...(v.description !== undefined && { description: v.description }),
+    source: v.source,
+    ...(v.runId !== undefined && { run_id: v.runId }),
+    status: v.status,
+    ...(v.statusMessage !== undefined && { status_message: v.statusMessage }),
+    tags: tags(v.tags),
+    aliases: v.aliases,
+  };
+}
+
+/** MLflow's `RegisteredModel` message, with `latest_versions` and `aliases`. @internal */
+export function registeredModelJson(m: RegisteredModel) {
+  return {
+    name: m.name,
+    creation_timestamp: m.creationTimestamp,
+    last_updated_timestamp: m.lastUpdatedTimestamp,
+    ...(m.description !== undefined && { description: m.description }),
+    latest_versions: m.latestVersions.map(modelVersionJson),
+    tags: tags(m.tags),
+    aliases: m.aliases.map(({ alias, version }) => ({ alias, version })),
   };
 }

@@ -73,7 +73,8 @@ export function createTrackingRouter(options: {
 }): express.Router {
   const { tracking, resolveCaller } = options;
   const router = Router();
-  router.use(express.json({ limit: '1mb' }));
+  // Each router parses only its own paths: the whole API shares one express app.
+  router.use(['/experiments', '/runs'], express.json({ limit: '1mb' }));
 
   router.get('/experiments', async (req, res) => {
     const query = parse(listExperimentsQuery, req.query);

@@ -17,7 +17,7 @@ export function createTrainingRouter(options: {
 }): express.Router {
   const { training, resolveCaller } = options;
   const router = Router();
-  router.use(express.json({ limit: '256kb' }));
+  router.use('/training', express.json({ limit: '256kb' }));
 
   router.get('/training/pools', async (_req, res) => {
     res.json({ items: await training.listPools() });

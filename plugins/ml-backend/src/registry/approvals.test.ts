@@ -1,0 +1,338 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BackstageUserPrincipal,
+  coreServices,
+  createServiceFactory,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import request from 'supertest';
+import { mlPlugin } from '../plugin';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const TEAM_A = 'group:default/team-a';
+const TEAM_B = 'group:default/team-b';
+const A = 'user:default/a';
+const A2 = 'user:default/a2';
+const B = 'user:default/b';
+
+/** Users and their teams, as the catalog would resolve them. */
+const GROUPS: Record<string, string[]> = {
+  [A]: [TEAM_A],
+  [A2]: [TEAM_A],
+  [B]: [TEAM_B],
+};
+
+const userInfoByTeam = createServiceFactory({
+  service: coreServices.userInfo,
+  deps: {},
+  factory: () => ({
+    async getUserInfo(credentials) {
+      const { userEntityRef } = credentials.principal as BackstageUserPrincipal;
+      return {
+        userEntityRef,
+        ownershipEntityRefs: [userEntityRef, ...(GROUPS[userEntityRef] ?? [])],
+      };
+    },
+  }),
+});
+
+async function startPortal() {
+  const { server } = await startTestBackend({
+    features: [
+      mlPlugin,
+      userInfoByTeam,
+      mockServices.rootConfig.factory({
+        data: {
+          ml: {
+            redis: { url: REDIS_URL },
+            training: { workers: false },
+            artifacts: {
+              local: {
+                directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
+              },
+            },
+            registry: {
+              gates: [
+                {
+                  alias: 'production',
+                  metric: 'accuracy',
+                  op: '>=',
+                  threshold: 0.8,
+                },
+                { alias: 'production', type: 'no-open-drift-alert' },
+              ],
+            },
+          },
+        },
+      }),
+    ],
+  });
+  const as = (user: string) => {
+    const auth = mockCredentials.user.header(user);
+    return {
+      get: (path: string) =>
+        request(server).get(`/api/ml${path}`).set('Authorization', auth),
+      post: (path: string, body: object = {}) =>
+        request(server)
+          .post(`/api/ml${path}`)
+          .set('Authorization', auth)
+          .send(body),
+      mlflow: (endpoint: string, body: object) =>
+        request(server)
+          .post(`/api/ml/mlflow/api/2.0/mlflow/${endpoint}`)
+          .set('Authorization', auth)
+          .send(body),
+    };
+  };
+  return { as };
+}
+
+/** Team A's run with `accuracy` logged, registered as the next version of `churn`. */
+async function registerVersion(
+  user: ReturnType<Awaited<ReturnType<typeof startPortal>>['as']>,
+  experimentId: string,
+  accuracy: number,
+) {
+  const { body } = await user.mlflow('runs/create', {
+    experiment_id: experimentId,
+  });
+  const runId = body.run.info.run_id;
+  await user.mlflow('runs/log-metric', {
+    run_id: runId,
+    key: 'accuracy',
+    value: accuracy,
+    timestamp: 1,
+    step: 0,
+  });
+  const version = await user.post('/models/churn/versions', { runId });
+  expect(version.status).toBe(201);
+  return { runId, version: version.body };
+}
+
+describe('promotion approvals across teams', () => {
+  it('lets the owner team approve another team’s request, with gates and an audit trail', async () => {
+    const { as } = await startPortal();
+    const a = as(A);
+    const b = as(B);
+    const { body: experiment } = await a.mlflow('experiments/create', {
+      name: 'churn-experiments',
+    });
+    const good = await registerVersion(a, experiment.experiment_id, 0.91);
+    expect(good.version).toMatchObject({ name: 'churn', version: '1' });
+
+    const model = await a.get('/models/churn');
+    expect(model.body).toMatchObject({
+      owner: TEAM_A,
+      protectedAliases: ['production'],
+      canApprove: true,
+    });
+    expect((await b.get('/models/churn')).body.canApprove).toBe(false);
+
+    // Team B may not write to team A's model…
+    const foreignAlias = await b.post('/models/churn/promotions', {
+      version: '1',
+      alias: 'staging',
+    });
+    expect(foreignAlias.status).toBe(403);
+    expect(
+      (
+        await b.mlflow('registered-models/set-tag', {
+          name: 'churn',
+          key: 'k',
+          value: 'v',
+        })
+      ).body.error_code,
+    ).toBe('PERMISSION_DENIED');
+
+    // …but may ask for production.
+    const requested = await b.post('/models/churn/promotions', {
+      version: '1',
+      alias: 'production',
+      reason: 'beats the baseline',
+    });
+    expect(requested.status).toBe(201);
+    expect(requested.body).toMatchObject({
+      modelName: 'churn',
+      version: '1',
+      alias: 'production',
+      status: 'PENDING',
+      requestedBy: B,
+      approverGroups: [TEAM_A],
+      metrics: { accuracy: 0.91 },
+      gates: [
+        { passed: true, detail: 'accuracy 0.91 >= 0.8' },
+        { passed: true, detail: 'no drift monitoring configured' },
+      ],
+    });
+    const requestId = requested.body.id;
+
+    expect((await a.get('/promotions?status=PENDING&mine=true')).body).toEqual([
+      expect.objectContaining({ id: requestId }),
+    ]);
+    expect((await b.get('/promotions?status=PENDING&mine=true')).body).toEqual(
+      [],
+    );
+
+    const byB = await b.post(`/promotions/${requestId}/approve`);
+    expect(byB.status).toBe(403);
+    expect(byB.body.error.message).toContain(
+      `approvers are members of ${TEAM_A}`,
+    );
+
+    const approved = await a.post(`/promotions/${requestId}/approve`, {
+      comment: 'ship it',
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      status: 'APPROVED',
+      decidedBy: A,
+      decisionComment: 'ship it',
+    });
+    expect((await a.get('/models/churn')).body.aliases).toEqual([
+      { alias: 'production', version: '1' },
+    ]);
+    const again = await a.post(`/promotions/${requestId}/approve`);
+    expect(again.status).toBe(409);
+
+    const audit = await a.get('/models/churn/audit');
+    expect(audit.body.map((e: any) => e.action)).toEqual([
+      'promotion.approved',
+      'promotion.requested',
+      'version.created',
+      'model.created',
+    ]);
+    expect(audit.body[0]).toMatchObject({
+      actor: A,
+      version: '1',
+      requestId,
+      metrics: { accuracy: 0.91 },
+      detail: expect.stringContaining('ship it'),
+    });
+    expect(audit.body[1]).toMatchObject({
+      actor: B,
+      requestId,
+      metrics: { accuracy: 0.91 },
+    });
+
+    // The version's lineage node is drawn by the registry.
+    const lineage = await a.get(
+      `/lineage?kind=model_version&id=${good.version.id}&direction=upstream&depth=1`,
+    );
+    expect(lineage.status).toBe(200);
+    expect(lineage.body.nodes).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          key: `model_version:${good.version.id}`,
+          label: 'churn v1',
+          subtitle: '@production',
+          owner: TEAM_A,
+          path: 'models/churn/versions/1',
+        }),
+        expect.objectContaining({ key: `run:${good.runId}` }),
+      ]),
+    );
+
+    const details = await a.get('/models/churn/versions/1');
+    expect(details.body).toMatchObject({
+      owner: TEAM_A,
+      aliases: ['production'],
+      metrics: { accuracy: 0.91 },
+      promotions: [expect.objectContaining({ id: requestId })],
+    });
+  });
+
+  it('refuses self-approval and approval past a failing gate; rejects need a comment', async () => {
+    const { as } = await startPortal();
+    const a = as(A);
+    const a2 = as(A2);
+    const b = as(B);
+    const { body: experiment } = await a.mlflow('experiments/create', {
+      name: 'churn-experiments',
+    });
+    await registerVersion(a, experiment.experiment_id, 0.93);
+    await registerVersion(a, experiment.experiment_id, 0.7);
+
+    // Through MLflow, a protected alias answers with the pending request.
+    const viaMlflow = await a.mlflow('registered-models/alias', {
+      name: 'churn',
+      alias: 'production',
+      version: '1',
+    });
+    expect(viaMlflow.status).toBe(403);
+    const requestId = /promotion request ([0-9a-f-]{36})/.exec(
+      viaMlflow.body.message,
+    )![1];
+
+    const self = await a.post(`/promotions/${requestId}/approve`);
+    expect(self.status).toBe(403);
+    expect(self.body.error.message).toContain('may not approve their own');
+    expect((await a.get('/promotions?mine=true')).body).toEqual([]);
+
+    const teammate = await a2.post(`/promotions/${requestId}/approve`);
+    expect(teammate.status).toBe(200);
+
+    const weak = await b.post('/models/churn/promotions', {
+      version: '2',
+      alias: 'production',
+    });
+    expect(weak.body.gates[0]).toMatchObject({
+      passed: false,
+      detail: 'accuracy 0.7 not >= 0.8',
+    });
+    const blocked = await a.post(`/promotions/${weak.body.id}/approve`);
+    expect(blocked.status).toBe(409);
+    expect(blocked.body.error.message).toContain(
+      "gate 'accuracy >= 0.8' failed (accuracy 0.7 not >= 0.8)",
+    );
+    expect((await a.get('/models/churn')).body.aliases).toEqual([
+      { alias: 'production', version: '1' },
+    ]);
+
+    const noComment = await a.post(`/promotions/${weak.body.id}/reject`, {});
+    expect(noComment.status).toBe(400);
+    const notTheirs = await a.post(`/promotions/${weak.body.id}/cancel`);
+    expect(notTheirs.status).toBe(403);
+    const rejected = await a.post(`/promotions/${weak.body.id}/reject`, {
+      comment: 'accuracy too low',
+    });
+    expect(rejected.body).toMatchObject({
+      status: 'REJECTED',
+      decisionComment: 'accuracy too low',
+    });
+
+    const retry = await b.post('/models/churn/promotions', {
+      version: '2',
+      alias: 'production',
+    });
+    const cancelled = await b.post(`/promotions/${retry.body.id}/cancel`);
+    expect(cancelled.body.status).toBe('CANCELLED');
+
+    // Model tags add gates of their own, and must state one.
+    const badGate = await a.mlflow('registered-models/set-tag', {
+      name: 'churn',
+      key: 'mlplatform.gate.f1',
+      value: 'high',
+    });
+    expect(badGate.status).toBe(400);
+    await a.mlflow('registered-models/set-tag', {
+      name: 'churn',
+      key: 'mlplatform.gate.accuracy',
+      value: '>=0.95',
+    });
+    const strict = await b.post('/models/churn/promotions', {
+      version: '1',
+      alias: 'production',
+    });
+    expect(strict.body.gates.map((g: any) => g.passed)).toEqual([
+      true,
+      true,
+      false,
+    ]);
+  });
+});

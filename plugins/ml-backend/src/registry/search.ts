@@ -1,0 +1,201 @@
+/**
+ * MLflow's registry search grammar: filters and order_by entries are parsed by the
+ * tracking search parser against the registry's schemas, then compiled here to
+ * parameterised conditions over `ml_registered_models as m` (and
+ * `ml_model_versions as v`). Only tags are keyed, so this is the small sibling of the
+ * tracking compiler.
+ */
+import { Knex } from 'knex';
+import { Clause, OrderBy, parseFilter, parseOrderBy } from '../tracking/search';
+import { likeToGlob } from '../tracking/search/compiler';
+import { SearchSchema } from '../tracking/search/schema';
+
+const timestamps = (alias: 'm' | 'v') =>
+  ({
+    creation_timestamp: {
+      column: `${alias}.creation_time`,
+      type: 'numeric',
+      orderOnly: true,
+    },
+    last_updated_timestamp: {
+      column: `${alias}.last_updated_time`,
+      type: 'numeric',
+      orderOnly: true,
+    },
+  } as const);
+
+/** `search-registered-models`: `name`, `tags.<key>`; order by name or timestamps. @internal */
+export const registeredModelSearchSchema: SearchSchema = {
+  entities: {
+    attribute: 'attribute',
+    attributes: 'attribute',
+    tag: 'tag',
+    tags: 'tag',
+  },
+  orderable: ['attribute'],
+  attributes: {
+    name: { column: 'm.name', type: 'string' },
+    ...timestamps('m'),
+  },
+  aliases: {},
+};
+
+/** `search-model-versions`: `name`, `run_id`, `source_path`, `version_number`, `tags.<key>`. @internal */
+export const modelVersionSearchSchema: SearchSchema = {
+  entities: {
+    attribute: 'attribute',
+    attributes: 'attribute',
+    tag: 'tag',
+    tags: 'tag',
+  },
+  orderable: ['attribute'],
+  attributes: {
+    name: { column: 'm.name', type: 'string' },
+    run_id: { column: 'v.run_id', type: 'string', nullable: true },
+    source_path: { column: 'v.source', type: 'string' },
+    version_number: { column: 'v.version', type: 'numeric' },
+    ...timestamps('v'),
+  },
+  aliases: {},
+};
+
+/** The tag table of each search, correlated to the searched row. */
+const TAGS = {
+  models: {
+    from: 'ml_registered_model_tags k',
+    where: 'k.model_id = m.model_id',
+  },
+  versions: {
+    from: 'ml_model_version_tags k',
+    where: 'k.version_id = v.version_id',
+  },
+} as const;
+
+/** Order applied when order_by is empty, and tiebreakers that make pages stable (MLflow's). */
+const ORDER = {
+  models: { defaults: [], tiebreakers: ['m.name ASC'] },
+  versions: {
+    defaults: ['v.last_updated_time DESC'],
+    tiebreakers: ['m.name ASC', 'v.version DESC'],
+  },
+} as const;
+
+type Target = keyof typeof TAGS;
+
+function isSqlite(knex: Knex): boolean {
+  const dialect: string = knex.client.dialect;
+  return dialect === 'sqlite3' || dialect === 'better-sqlite3';
+}
+
+/** SQL testing `value` against a clause; values always travel as bindings. */
+function predicate(
+  knex: Knex,
+  value: string,
+  clause: Exclude<Clause, { type: 'null' }>,
+): { sql: string; bindings: Knex.Value[] } {
+  if (clause.type === 'list') {
+    const marks = clause.values.map(() => '?').join(', ');
+    return {
+      sql: `${value} ${clause.comparator} (${marks})`,
+      bindings: clause.values,
+    };
+  }
+  if (clause.type === 'string' && clause.comparator === 'LIKE') {
+    // SQLite's LIKE ignores case; GLOB does not.
+    return isSqlite(knex)
+      ? { sql: `${value} GLOB ?`, bindings: [likeToGlob(clause.value)] }
+      : { sql: `${value} LIKE ? ESCAPE '\\'`, bindings: [clause.value] };
+  }
+  if (clause.type === 'string' && clause.comparator === 'ILIKE') {
+    return {
+      sql: `lower(${value}) LIKE lower(?) ESCAPE '\\'`,
+      bindings: [clause.value],
+    };
+  }
+  return { sql: `${value} ${clause.comparator} ?`, bindings: [clause.value] };
+}
+
+function applyClause(
+  knex: Knex,
+  query: Knex.QueryBuilder,
+  target: Target,
+  schema: SearchSchema,
+  clause: Clause,
+) {
+  const { identifier } = clause;
+  if (identifier.entity === 'attribute') {
+    const { column } = schema.attributes[identifier.key];
+    if (clause.type === 'null') {
+      query.whereRaw(`${column} ${clause.comparator}`);
+      return;
+    }
+    const test = predicate(knex, column, clause);
+    query.whereRaw(test.sql, test.bindings);
+    return;
+  }
+  // A tag: a row lacking the key matches no comparison, `!=` included, as in MLflow.
+  const tags = TAGS[target];
+  const where = `${tags.where} AND k.key = ?`;
+  if (clause.type === 'null') {
+    const exists = `EXISTS (SELECT 1 FROM ${tags.from} WHERE ${where})`;
+    query.whereRaw(clause.comparator === 'IS NULL' ? `NOT ${exists}` : exists, [
+      identifier.key,
+    ]);
+    return;
+  }
+  const test = predicate(knex, 'k.value', clause);
+  query.whereRaw(
+    `EXISTS (SELECT 1 FROM ${tags.from} WHERE ${where} AND ${test.sql})`,
+    [identifier.key, ...test.bindings],
+  );
+}
+
+function applyOrder(
+  query: Knex.QueryBuilder,
+  target: Target,
+  schema: SearchSchema,
+  orderBy: OrderBy[],
+) {
+  for (const { identifier, ascending } of orderBy) {
+    const { column } = schema.attributes[identifier.key];
+    query.orderByRaw(`${column} ${ascending ? 'ASC' : 'DESC'}`);
+  }
+  const { defaults, tiebreakers } = ORDER[target];
+  for (const order of [
+    ...(orderBy.length === 0 ? defaults : []),
+    ...tiebreakers,
+  ]) {
+    query.orderByRaw(order);
+  }
+}
+
+/** A registry search: an MLflow filter string and order_by entries. @internal */
+export type RegistrySearch = { filter?: string; orderBy?: string[] };
+
+/**
+ * Adds the filter and order to `query`, a select over `ml_registered_models as m`
+ * (`target: 'models'`) or `ml_model_versions as v` joined to its model as `m`
+ * (`target: 'versions'`). Throws InputError with MLflow's message on a bad filter or
+ * order_by entry.
+ *
+ * @internal
+ */
+export function applyRegistrySearch(
+  knex: Knex,
+  query: Knex.QueryBuilder,
+  target: Target,
+  search: RegistrySearch,
+): void {
+  const schema =
+    target === 'models'
+      ? registeredModelSearchSchema
+      : modelVersionSearchSchema;
+  const clauses = parseFilter(search.filter, schema);
+  const orderBy = (search.orderBy ?? []).map(entry =>
+    parseOrderBy(entry, schema),
+  );
+  for (const clause of clauses) {
+    applyClause(knex, query, target, schema, clause);
+  }
+  applyOrder(query, target, schema, orderBy);
+}

@@ -12,7 +12,19 @@ import {
 import Router from 'express-promise-router';
 import { migrateDatabase } from './database/migrateDatabase';
 import { HealthService } from './health/HealthService';
+import { LineageService } from './lineage/LineageService';
+import { DatabaseRegistryStore } from './registry/DatabaseRegistryStore';
+import { readRegistryPolicy } from './registry/gates';
+import { RegistryService, registryRunsFrom } from './registry/RegistryService';
+import { createRegistryRouter } from './registry/router';
+import { createLineageRouter } from './lineage/router';
+import { describeJobs, describeRuns } from './lineage/describers';
 import { createMlflowRouter } from './mlflow/router';
+import { DatabaseFeatureStore } from './features/DatabaseFeatureStore';
+import { FeaturesService } from './features/FeaturesService';
+import { scheduleFeatureImports } from './features/imports';
+import { readOwnerMapping } from './features/owners';
+import { createFeaturesRouter } from './features/router';
 import { RedisConnection } from './redis/RedisConnection';
 import { createRouter } from './router';
 import { createArtifactStore } from './tracking/artifacts/createArtifactStore';
@@ -95,6 +107,7 @@ export const mlPlugin = createBackendPlugin({
           config.getOptionalBoolean('ml.mlflow.allowUnauthenticated') ?? false;
 
         const artifacts = await createArtifactStore(config);
+        const lineage = LineageService.create({ knex });
         const trackingStore = DatabaseTrackingStore.create({ knex });
         const tracking = new TrackingService({
           store: trackingStore,
@@ -102,6 +115,7 @@ export const mlPlugin = createBackendPlugin({
           permissions: deps.permissions,
           artifactRoot: experimentId => `mlflow-artifacts:/${experimentId}`,
           defaultOwner,
+          lineage,
         });
         await tracking.ensureDefaultExperiment();
 
@@ -114,8 +128,32 @@ export const mlPlugin = createBackendPlugin({
         });
 
         // [lineage wiring]
+        lineage.addDescriber('run', describeRuns(trackingStore));
+        lineage.addDescriber(
+          'job',
+          describeJobs(DatabaseTrainingStore.create({ knex })),
+        );
         // [registry wiring]
+        const registry = new RegistryService({
+          store: DatabaseRegistryStore.create({ knex, lineage }),
+          runs: registryRunsFrom({ tracking, store: trackingStore }),
+          policy: readRegistryPolicy(config),
+        });
+        lineage.addDescriber('model_version', registry.describeVersions);
         // [features wiring]
+        const features = new FeaturesService({
+          store: DatabaseFeatureStore.create({ knex }),
+          owners: readOwnerMapping(config),
+          lineage,
+        });
+        lineage.addDescriber('feature_view', features.describeViews);
+        await scheduleFeatureImports({
+          features,
+          config,
+          scheduler: deps.scheduler,
+          logger,
+          owner: defaultOwner,
+        });
 
         const resolveCaller = createCallerResolver({
           httpAuth: deps.httpAuth,
@@ -186,6 +224,7 @@ export const mlPlugin = createBackendPlugin({
           logger,
           budgetHolds: () => cost.budgetHolds(),
           meter: () => cost.meter(),
+          lineage,
         });
         if (config.getOptionalBoolean('ml.training.workers') ?? true) {
           await queues.startWorkers(
@@ -210,6 +249,7 @@ export const mlPlugin = createBackendPlugin({
           '/mlflow',
           createMlflowRouter({
             tracking,
+            registry,
             resolveCaller,
             artifacts,
             logError: error => logger.error('MLflow API error', error as Error),
@@ -225,8 +265,11 @@ export const mlPlugin = createBackendPlugin({
         );
         router.use(createCostRouter({ cost }));
         // [lineage routes]
+        router.use(createLineageRouter({ lineage, resolveCaller }));
         // [registry routes]
+        router.use(createRegistryRouter({ registry, resolveCaller }));
         // [features routes]
+        router.use(createFeaturesRouter({ features, resolveCaller }));
         router.use(
           await createRouter({
             health: new HealthService({ knex, redis }),

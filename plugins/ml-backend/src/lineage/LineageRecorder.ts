@@ -1,4 +1,5 @@
 import {
+  CatalogDataset,
   LineageNode,
   LineageNodeKind,
   LineageNodeRef,
@@ -44,3 +45,25 @@ export type LineageNodeDescriber = (
 export type LineageNodeDescribers = Partial<
   Record<LineageNodeKind, LineageNodeDescriber>
 >;
+
+/** A dataset as logged or registered, before it has an id. @internal */
+export type NewDataset = Omit<CatalogDataset, 'id' | 'createdAt'>;
+
+/**
+ * What tracking and training record: facts, and datasets by name and digest.
+ *
+ * @internal
+ */
+export interface DatasetLineageRecorder extends LineageRecorder {
+  /**
+   * Upserts each dataset by name and digest (the first sight's owner stays) and
+   * records it `input_to` the target, in `trx` when given.
+   */
+  recordDatasetInputs(
+    target: LineageNodeRef,
+    datasets: NewDataset[],
+    trx?: Knex.Transaction,
+  ): Promise<CatalogDataset[]>;
+  /** Dataset id per reference that is an id or a name (its newest); unknown ones are left out. */
+  resolveDatasetRefs(refs: string[]): Promise<Map<string, string>>;
+}

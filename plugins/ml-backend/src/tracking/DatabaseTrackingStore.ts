@@ -22,7 +22,9 @@ import {
   PageWindow,
   RunOwnership,
   RunQuery,
+  RunSummary,
   TrackingStore,
+  TransactionHook,
 } from './TrackingStore';
 
 type ExperimentRow = {
@@ -303,6 +305,7 @@ export class DatabaseTrackingStore implements TrackingStore {
     startTime: number;
     artifactUri: (runId: string) => string;
     tags: Tag[];
+    alsoInTransaction?: TransactionHook;
   }): Promise<Run> {
     const runId = randomUUID().replace(/-/g, '');
     await this.db.transaction(async tx => {
@@ -321,6 +324,7 @@ export class DatabaseTrackingStore implements TrackingStore {
           input.tags.map(tag => ({ run_uuid: runId, ...tag })),
         );
       }
+      await input.alsoInTransaction?.(tx, runId);
     });
     return (await this.getRun(runId))!;
   }
@@ -347,6 +351,34 @@ export class DatabaseTrackingStore implements TrackingStore {
         lifecycleStage: row.lifecycle_stage,
       }
     );
+  }
+
+  async getRunSummaries(runIds: string[]): Promise<RunSummary[]> {
+    const summaries: RunSummary[] = [];
+    for (const batch of chunks(runIds)) {
+      const rows = await this.db('ml_runs as r')
+        .join('ml_experiments as e', 'e.experiment_id', 'r.experiment_id')
+        .whereIn('r.run_uuid', batch)
+        .select(
+          'r.run_uuid',
+          'r.experiment_id',
+          'r.name',
+          'r.status',
+          'e.owner',
+          'r.lifecycle_stage',
+        );
+      for (const row of rows) {
+        summaries.push({
+          runId: row.run_uuid,
+          experimentId: String(row.experiment_id),
+          runName: row.name,
+          status: row.status,
+          owner: row.owner,
+          lifecycleStage: row.lifecycle_stage,
+        });
+      }
+    }
+    return summaries;
   }
 
   async updateRun(
@@ -391,6 +423,7 @@ export class DatabaseTrackingStore implements TrackingStore {
   async logBatch(
     runId: string,
     batch: { metrics: Metric[]; params: Param[]; tags: Tag[] },
+    alsoInTransaction?: TransactionHook,
   ): Promise<void> {
     await this.db.transaction(async tx => {
       if (batch.params.length > 0) {
@@ -411,6 +444,7 @@ export class DatabaseTrackingStore implements TrackingStore {
       if (batch.metrics.length > 0) {
         await this.insertMetrics(tx, runId, batch.metrics);
       }
+      await alsoInTransaction?.(tx, runId);
     });
   }
 
@@ -450,6 +484,7 @@ export class DatabaseTrackingStore implements TrackingStore {
     runId: string,
     experimentId: string,
     inputs: DatasetInput[],
+    alsoInTransaction?: TransactionHook,
   ): Promise<void> {
     await this.db.transaction(async tx => {
       for (const input of inputs) {
@@ -484,6 +519,7 @@ export class DatabaseTrackingStore implements TrackingStore {
           .onConflict(['dataset_uuid', 'run_uuid'])
           .merge(['tags']);
       }
+      await alsoInTransaction?.(tx, runId);
     });
   }
 

@@ -33,7 +33,9 @@ import {
   normalizeArtifactPath,
 } from './artifacts/ArtifactStore';
 import { decodePageToken, encodePageToken } from './search';
-import { TrackingStore } from './TrackingStore';
+import { TrackingStore, TransactionHook } from './TrackingStore';
+import { DatasetLineageRecorder } from '../lineage/LineageRecorder';
+import { featureViewInputs, featureViewsFromTags } from '../lineage/runTags';
 import {
   validateBatchSize,
   validateExperimentName,
@@ -130,6 +132,8 @@ export class TrackingService {
       /** Artifact root URI of a new experiment, e.g. `mlflow-artifacts:/7`. */
       artifactRoot: (experimentId: string) => string;
       defaultOwner: string;
+      /** Records what runs read (datasets, feature views); tools without lineage leave it out. */
+      lineage?: DatasetLineageRecorder;
     },
   ) {}
 
@@ -275,6 +279,7 @@ export class TrackingService {
       startTime: input.startTime ?? Date.now(),
       artifactUri: runId => `${experiment.artifactLocation}/${runId}/artifacts`,
       tags: withName,
+      alsoInTransaction: this.featureViewLineage(withName),
     });
   }
 
@@ -330,7 +335,11 @@ export class TrackingService {
     const params: Param[] = raw.params.map(validateParam);
     const tags: Tag[] = raw.tags.map(validateTag);
     await this.activeRunFor(caller, runId);
-    await this.options.store.logBatch(runId, { metrics, params, tags });
+    await this.options.store.logBatch(
+      runId,
+      { metrics, params, tags },
+      this.featureViewLineage(tags),
+    );
   }
 
   /**
@@ -377,7 +386,42 @@ export class TrackingService {
       }
       input.tags.forEach(validateTag);
     }
-    await this.options.store.logInputs(runId, ownership.experimentId, inputs);
+    const { lineage } = this.options;
+    // The datasets become first-class records, owned by the experiment's owner at
+    // first sight, with the run's inputs or not at all.
+    await this.options.store.logInputs(
+      runId,
+      ownership.experimentId,
+      inputs,
+      lineage &&
+        ((tx, id) =>
+          lineage
+            .recordDatasetInputs(
+              { kind: 'run', id },
+              inputs.map(({ dataset }) => ({
+                name: dataset.name,
+                digest: dataset.digest,
+                sourceType: dataset.sourceType,
+                source: dataset.source,
+                schema: dataset.schema,
+                owner: ownership.owner,
+              })),
+              tx,
+            )
+            .then(() => {})),
+    );
+  }
+
+  /** Records the feature views a run's `mlplatform.feature_views` tag names, if any. */
+  private featureViewLineage(tags: Tag[]): TransactionHook | undefined {
+    const { lineage } = this.options;
+    const featureViews = featureViewsFromTags(tags);
+    if (!lineage || featureViews.length === 0) return undefined;
+    return (tx, runId) =>
+      lineage.record(
+        featureViewInputs(featureViews, { kind: 'run', id: runId }),
+        tx,
+      );
   }
 
   async searchRuns(

@@ -11,6 +11,7 @@ import {
   Tag,
   ViewType,
 } from '@ml-portal/plugin-ml-common';
+import { Knex } from 'knex';
 
 /** A search's slice of rows: `offset` from a decoded page token, `limit` the page size. @internal */
 export type PageWindow = { offset: number; limit: number };
@@ -38,6 +39,18 @@ export type RunOwnership = {
   owner: string;
   lifecycleStage: LifecycleStage;
 };
+
+/** A run as other domains draw it (lineage): its name and status besides its owner. @internal */
+export type RunSummary = RunOwnership & { runName: string; status: RunStatus };
+
+/**
+ * More writes about a run that must commit together with a store call's own (lineage
+ * facts), run inside its transaction. @internal
+ */
+export type TransactionHook = (
+  tx: Knex.Transaction,
+  runId: string,
+) => Promise<void>;
 
 /**
  * Persistence of experiment tracking: the only code that touches the tracking tables.
@@ -78,9 +91,12 @@ export interface TrackingStore {
     startTime: number;
     artifactUri: (runId: string) => string;
     tags: Tag[];
+    alsoInTransaction?: TransactionHook;
   }): Promise<Run>;
   getRun(runId: string): Promise<Run | undefined>;
   getRunOwnership(runId: string): Promise<RunOwnership | undefined>;
+  /** Many runs in one query; unknown ids are left out. */
+  getRunSummaries(runIds: string[]): Promise<RunSummary[]>;
   updateRun(
     runId: string,
     update: { status?: RunStatus; endTime?: number; runName?: string },
@@ -89,6 +105,7 @@ export interface TrackingStore {
   logBatch(
     runId: string,
     batch: { metrics: Metric[]; params: Param[]; tags: Tag[] },
+    alsoInTransaction?: TransactionHook,
   ): Promise<void>;
   deleteRunTag(runId: string, key: string): Promise<boolean>;
   /** Appends to the `mlflow.log-model.history` tag; InputError when it would outgrow a tag. */
@@ -97,6 +114,7 @@ export interface TrackingStore {
     runId: string,
     experimentId: string,
     inputs: DatasetInput[],
+    alsoInTransaction?: TransactionHook,
   ): Promise<void>;
   searchRuns(
     query: RunQuery,

@@ -91,6 +91,8 @@ export class DatabaseTrainingStore {
     submittedBy?: string;
     experimentId?: string;
     runId?: string;
+    /** More writes that commit with the job (its lineage). */
+    alsoInTransaction?: (tx: Knex.Transaction, jobId: string) => Promise<void>;
   }): Promise<TrainingJob> {
     const now = Date.now();
     const jobId = randomUUID();
@@ -121,6 +123,7 @@ export class DatabaseTrainingStore {
         'PENDING',
         `Submitted by ${job.submittedBy ?? 'an anonymous client'}`,
       );
+      await job.alsoInTransaction?.(tx, jobId);
     });
     return (await this.getJob(jobId))!;
   }
@@ -128,6 +131,16 @@ export class DatabaseTrainingStore {
   async getJob(jobId: string): Promise<TrainingJob | undefined> {
     const row = await this.db('ml_jobs').where({ job_id: jobId }).first();
     return row && toJob(row);
+  }
+
+  /** Many jobs in one query; unknown ids are left out. */
+  async getJobs(jobIds: string[]): Promise<TrainingJob[]> {
+    const jobs: TrainingJob[] = [];
+    for (const batch of chunks(jobIds)) {
+      const rows = await this.db('ml_jobs').whereIn('job_id', batch);
+      jobs.push(...rows.map(toJob));
+    }
+    return jobs;
   }
 
   async listJobs(filter: {

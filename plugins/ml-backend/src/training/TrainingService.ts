@@ -17,6 +17,11 @@ import {
 import { ComputeTarget, ExternalJobStatus } from '@ml-portal/plugin-ml-node';
 import { z } from 'zod';
 import { Caller, TrackingService } from '../tracking/TrackingService';
+import {
+  DatasetLineageRecorder,
+  LineageFact,
+} from '../lineage/LineageRecorder';
+import { featureViewInputs } from '../lineage/runTags';
 import { decideAdmissions } from './admission';
 import { ConfiguredPool, TrainingConfig } from './config';
 import { ActiveAttempt, DatabaseTrainingStore } from './DatabaseTrainingStore';
@@ -58,6 +63,17 @@ const jobSpecSchema = z.object({
   dataResidency: z.string().optional(),
   compliance: z.array(z.string()).optional(),
   experiment: z.string().optional(),
+  inputs: z
+    .object({
+      datasets: z.array(z.string().min(1).max(500)).max(100).optional(),
+      featureViews: z
+        .array(
+          z.string().regex(/^[^\s/,]+\/[^\s/,]+$/, 'expected <project>/<name>'),
+        )
+        .max(100)
+        .optional(),
+    })
+    .optional(),
 });
 
 /** Env names the platform sets; a spec may not override them. */
@@ -88,6 +104,8 @@ export class TrainingService {
       budgetHolds?: () => Promise<Map<string, string>>;
       /** Records the usage of ended attempts (the cost domain); run on every tick. */
       meter?: () => Promise<unknown>;
+      /** Records what jobs read and the runs they produce; tools without lineage leave it out. */
+      lineage?: DatasetLineageRecorder;
     },
   ) {
     this.pools = new Map(options.config.pools.map(p => [p.name, p]));
@@ -167,9 +185,12 @@ export class TrainingService {
       },
     };
 
+    const inputDatasetIds = await this.resolveInputDatasets(spec);
+
     // Fails fast (503) while Redis is down, before anything is written.
     await this.options.queues.requestAdmission();
     const run = await this.createRun(caller, spec);
+    const { lineage } = this.options;
     const job = await this.options.store.insertJob({
       owner: caller.owner,
       spec,
@@ -182,6 +203,13 @@ export class TrainingService {
       submittedBy: caller.userId,
       experimentId: run.info.experimentId,
       runId: run.info.runId,
+      alsoInTransaction:
+        lineage &&
+        ((tx, jobId) =>
+          lineage.record(
+            jobLineage(jobId, run.info.runId, inputDatasetIds, spec),
+            tx,
+          )),
     });
     await this.options.queues.requestAdmission().catch(() => {}); // the tick catches up otherwise
     return job;
@@ -616,6 +644,22 @@ export class TrainingService {
     await this.targetOf(attempt.target).cancel(attempt.externalName);
   }
 
+  /** The spec's datasets as ids (a name means its newest); InputError for unknown ones. */
+  private async resolveInputDatasets(spec: JobSpec): Promise<string[]> {
+    const refs = spec.inputs?.datasets ?? [];
+    if (refs.length === 0 || !this.options.lineage) return [];
+    const ids = await this.options.lineage.resolveDatasetRefs(refs);
+    const unknown = refs.filter(ref => !ids.has(ref));
+    if (unknown.length > 0) {
+      throw new InputError(
+        `Invalid job spec: inputs.datasets: no dataset with id or name ${unknown
+          .map(ref => `'${ref}'`)
+          .join(', ')}`,
+      );
+    }
+    return refs.map(ref => ids.get(ref)!);
+  }
+
   private async createRun(caller: Caller, spec: JobSpec) {
     const { tracking } = this.options;
     let experimentId = '0';
@@ -644,4 +688,29 @@ export class TrainingService {
     if (!target) throw new Error(`Compute target '${id}' is not enabled`);
     return target;
   }
+}
+
+/** The job produced its run; the spec's inputs went into both. */
+function jobLineage(
+  jobId: string,
+  runId: string,
+  datasetIds: string[],
+  spec: JobSpec,
+): LineageFact[] {
+  const job = { kind: 'job', id: jobId } as const;
+  const run = { kind: 'run', id: runId } as const;
+  const featureViews = spec.inputs?.featureViews ?? [];
+  return [
+    { from: job, to: run, relation: 'produced' },
+    ...[job, run].flatMap(target => [
+      ...datasetIds.map(
+        (id): LineageFact => ({
+          from: { kind: 'dataset', id },
+          to: target,
+          relation: 'input_to',
+        }),
+      ),
+      ...featureViewInputs(featureViews, target),
+    ]),
+  ];
 }

@@ -1,0 +1,87 @@
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { InputError } from '@backstage/errors';
+import {
+  LINEAGE_NODE_KINDS,
+  LineageNodeKind,
+} from '@ml-portal/plugin-ml-common';
+import { z } from 'zod';
+import { Caller } from '../tracking/TrackingService';
+import { LINEAGE_MAX_DEPTH, LineageService } from './LineageService';
+
+const lineageQuery = z.object({
+  kind: z.enum(LINEAGE_NODE_KINDS as [LineageNodeKind, ...LineageNodeKind[]]),
+  id: z.string().min(1).max(255),
+  direction: z.enum(['upstream', 'downstream', 'both']).default('both'),
+  depth: z.coerce.number().int().min(1).max(LINEAGE_MAX_DEPTH).default(3),
+});
+
+const datasetsQuery = z.object({
+  q: z.string().max(255).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+const createDatasetBody = z.object({
+  name: z.string().trim().min(1).max(500),
+  source: z.string().min(1).max(10_000),
+  sourceType: z.string().trim().min(1).max(64).optional(),
+  digest: z.string().trim().min(1).max(64).optional(),
+  schema: z.string().max(1_000_000).optional(),
+  owner: z
+    .string()
+    .regex(/^group:[^/]+\/.+$/, 'a group entity ref')
+    .optional(),
+  residency: z.string().trim().min(1).max(50).optional(),
+});
+
+function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InputError(
+      `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
+    );
+  }
+  return result.data;
+}
+
+/**
+ * The lineage API under `/api/ml`: the graph around a node and the dataset records.
+ *
+ * @internal
+ */
+export function createLineageRouter(options: {
+  lineage: LineageService;
+  resolveCaller: (req: Request) => Promise<Caller>;
+}): express.Router {
+  const { lineage, resolveCaller } = options;
+  const router = Router();
+  router.use('/datasets', express.json({ limit: '2mb' }));
+
+  router.get('/lineage', async (req, res) => {
+    const query = parse(lineageQuery, req.query);
+    res.json(
+      await lineage.graph({
+        root: { kind: query.kind, id: query.id },
+        direction: query.direction,
+        depth: query.depth,
+      }),
+    );
+  });
+
+  router.get('/datasets', async (req, res) => {
+    res.json(await lineage.searchDatasets(parse(datasetsQuery, req.query)));
+  });
+
+  router.get('/datasets/:id', async (req, res) => {
+    res.json(await lineage.getDataset(req.params.id));
+  });
+
+  router.post('/datasets', async (req, res) => {
+    const body = parse(createDatasetBody, req.body);
+    const caller = await resolveCaller(req);
+    res.status(201).json(await lineage.registerDataset(caller, body));
+  });
+
+  return router;
+}

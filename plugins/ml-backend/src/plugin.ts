@@ -20,6 +20,7 @@ import { createRegistryRouter } from './registry/router';
 import { createLineageRouter } from './lineage/router';
 import { describeJobs, describeRuns } from './lineage/describers';
 import { createMlflowRouter } from './mlflow/router';
+import { createCatalogRouter } from './catalog/router';
 import { DatabaseFeatureStore } from './features/DatabaseFeatureStore';
 import { FeaturesService } from './features/FeaturesService';
 import { scheduleFeatureImports } from './features/imports';
@@ -127,20 +128,17 @@ export const mlPlugin = createBackendPlugin({
             Promise.all(refs.map(ref => trackingStore.getExperiment(ref))),
         });
 
-        // [lineage wiring]
         lineage.addDescriber('run', describeRuns(trackingStore));
         lineage.addDescriber(
           'job',
           describeJobs(DatabaseTrainingStore.create({ knex })),
         );
-        // [registry wiring]
         const registry = new RegistryService({
           store: DatabaseRegistryStore.create({ knex, lineage }),
           runs: registryRunsFrom({ tracking, store: trackingStore }),
           policy: readRegistryPolicy(config),
         });
         lineage.addDescriber('model_version', registry.describeVersions);
-        // [features wiring]
         const features = new FeaturesService({
           store: DatabaseFeatureStore.create({ knex }),
           owners: readOwnerMapping(config),
@@ -264,12 +262,10 @@ export const mlPlugin = createBackendPlugin({
           }),
         );
         router.use(createCostRouter({ cost }));
-        // [lineage routes]
         router.use(createLineageRouter({ lineage, resolveCaller }));
-        // [registry routes]
         router.use(createRegistryRouter({ registry, resolveCaller }));
-        // [features routes]
         router.use(createFeaturesRouter({ features, resolveCaller }));
+        router.use(createCatalogRouter({ registry, features, lineage }));
         router.use(
           await createRouter({
             health: new HealthService({ knex, redis }),

@@ -121,6 +121,28 @@ export class LineageService implements DatasetLineageRecorder {
   }
 
   /**
+   * The nodes upstream of any of the given nodes (the roots left out), undescribed:
+   * one walk per root, for callers that want ids rather than a drawing.
+   */
+  async upstreamOf(
+    roots: LineageNodeRef[],
+    depth: number,
+  ): Promise<LineageNodeRef[]> {
+    const found = new Map<string, LineageNodeRef>();
+    for (const start of roots) {
+      const walk = await this.store.walk({
+        start,
+        direction: 'upstream',
+        maxDepth: depth,
+        maxRows: MAX_WALK_ROWS,
+      });
+      for (const { from } of walk) found.set(lineageNodeKey(from), from);
+    }
+    for (const root of roots) found.delete(lineageNodeKey(root));
+    return [...found.values()];
+  }
+
+  /**
    * Registers a dataset through the portal, owned by the caller's group unless another
    * is named (which a user must belong to). Without a digest the source's stands in,
    * so registering the same name and source twice is a ConflictError.

@@ -236,6 +236,28 @@ export class DatabaseRegistryStore implements RegistryStore {
     };
   }
 
+  async listModelsWithVersionIds(): Promise<
+    Array<StoredModel & { versionIds: string[] }>
+  > {
+    const rows = await this.db<ModelRow>('ml_registered_models').orderBy(
+      'name',
+    );
+    const models = await this.hydrateModels(this.db, rows);
+    const versionIds = new Map<string, string[]>();
+    for (const { model_id, version_id } of await this.db('ml_model_versions')
+      .select('model_id', 'version_id')
+      .orderBy('version')) {
+      versionIds.set(model_id, [
+        ...(versionIds.get(model_id) ?? []),
+        version_id,
+      ]);
+    }
+    return models.map(model => ({
+      ...model,
+      versionIds: versionIds.get(model.modelId) ?? [],
+    }));
+  }
+
   async renameModel(
     name: string,
     newName: string,

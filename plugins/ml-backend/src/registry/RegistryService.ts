@@ -223,6 +223,11 @@ export class RegistryService {
     return publicModel(await this.storedModel(name));
   }
 
+  /** Every model with its versions' lineage ids, for the catalog. */
+  listModelsWithVersionIds() {
+    return this.options.store.listModelsWithVersionIds();
+  }
+
   async searchModels(
     _caller: Caller,
     request: {

@@ -80,6 +80,10 @@ export interface RegistryStore {
     audit: AuditEntry,
   ): Promise<StoredModel>;
   getModel(name: string): Promise<StoredModel | undefined>;
+  /** Every model with the ids of its versions, in two queries (the catalog's list). */
+  listModelsWithVersionIds(): Promise<
+    Array<StoredModel & { versionIds: string[] }>
+  >;
   searchModels(
     search: RegistrySearch,
     window: PageWindow,

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import request from 'supertest';
+import { MlCatalogAsset } from '@ml-portal/plugin-ml-common';
+import { startPortal } from '../testUtils/portal';
+
+const feastRegistry = JSON.parse(
+  readFileSync(
+    join(__dirname, '../../../../examples/feast/registry.json'),
+    'utf8',
+  ),
+);
+
+describe('GET /catalog/assets', () => {
+  it('publishes a model trained from a dataset and a feature view with both as dependencies', async () => {
+    const { server, mlflow } = await startPortal();
+    const mlflowApi = (path: string) => `/api/ml/mlflow/api/2.0/mlflow/${path}`;
+    expect(
+      (
+        await request(server)
+          .post('/api/ml/features/imports')
+          .send(feastRegistry)
+      ).status,
+    ).toBe(200);
+
+    const { experiment_id } = await mlflow.call(() =>
+      mlflow.experiments.create({ name: 'eta' }),
+    );
+    const { run } = await mlflow.call(() =>
+      mlflow.runs.create({ experiment_id, tags: [] } as any),
+    );
+    const runId: string = run.info.run_id;
+    const inputs = await request(server)
+      .post(mlflowApi('runs/log-inputs'))
+      .send({
+        run_id: runId,
+        datasets: [
+          {
+            dataset: {
+              name: 'trips',
+              digest: 'a1b2c3d4',
+              source_type: 's3',
+              source: 's3://rides/trips.parquet',
+            },
+            tags: [],
+          },
+        ],
+      });
+    expect(inputs.status).toBe(200);
+    await mlflow.call(() =>
+      mlflow.runs.setTag({
+        run_id: runId,
+        key: 'mlplatform.feature_views',
+        value: 'rideshare/driver_hourly_stats',
+      }),
+    );
+    for (const [path, body] of [
+      ['registered-models/create', { name: 'eta-model' }],
+      [
+        'model-versions/create',
+        { name: 'eta-model', source: `runs:/${runId}/model`, run_id: runId },
+      ],
+    ] as const) {
+      const response = await request(server).post(mlflowApi(path)).send(body);
+      expect(response.status).toBe(200);
+    }
+
+    const response = await request(server).get('/api/ml/catalog/assets');
+    expect(response.status).toBe(200);
+    const assets: MlCatalogAsset[] = response.body.assets;
+    const byName = new Map(assets.map(asset => [asset.entityName, asset]));
+    expect(byName.get('model-eta-model')).toMatchObject({
+      type: 'ml-model',
+      owner: 'group:default/ml-platform',
+      path: 'models/eta-model',
+      dependsOn: [
+        'dataset-trips',
+        'feature-view-rideshare-driver-hourly-stats',
+      ],
+      annotations: { 'ml.platform/model': 'eta-model' },
+    });
+    expect(byName.get('dataset-trips')).toMatchObject({ type: 'dataset' });
+    // Every imported view is published, used or not; owners come from Feast's tags.
+    expect(
+      assets.filter(asset => asset.type === 'feature-view').map(a => a.title),
+    ).toEqual(
+      expect.arrayContaining([
+        'rideshare/customer_profile',
+        'rideshare/driver_hourly_stats',
+      ]),
+    );
+    expect(
+      byName.get('feature-view-rideshare-driver-hourly-stats')?.owner,
+    ).toBe('group:default/recsys');
+  });
+});

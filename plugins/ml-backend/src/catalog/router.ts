@@ -1,0 +1,37 @@
+import express from 'express';
+import Router from 'express-promise-router';
+import { FeaturesService } from '../features/FeaturesService';
+import { LineageService } from '../lineage/LineageService';
+import { RegistryService } from '../registry/RegistryService';
+import { buildCatalogAssets } from './catalogAssets';
+
+/** Hops from a model version to its data: version ← run ← job ← dataset, and one spare. */
+const UPSTREAM_DEPTH = 4;
+/** The newest datasets the catalog lists; one entity per name is kept from them. */
+const MAX_DATASETS = 10_000;
+
+/**
+ * `GET /api/ml/catalog/assets`: the ML assets the catalog module publishes as entities.
+ * The whole list each time: the module diffs it against what it last published and
+ * applies only the changes.
+ *
+ * @internal
+ */
+export function createCatalogRouter(options: {
+  registry: RegistryService;
+  features: FeaturesService;
+  lineage: LineageService;
+}): express.Router {
+  const { registry, features, lineage } = options;
+  const router = Router();
+  router.get('/catalog/assets', async (_req, res) => {
+    const assets = await buildCatalogAssets({
+      models: await registry.listModelsWithVersionIds(),
+      featureViews: await features.listViews({}),
+      datasets: await lineage.searchDatasets({ limit: MAX_DATASETS }),
+      upstreamOf: versions => lineage.upstreamOf(versions, UPSTREAM_DEPTH),
+    });
+    res.json({ assets });
+  });
+  return router;
+}

@@ -1,0 +1,56 @@
+import { mkdtempSync } from 'node:fs';
+import { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import { mlPlugin } from '../plugin';
+import { createMlflowClient } from './mlflowClient';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The ml plugin in a test backend on SQLite with a local artifact folder and a one-node
+ * local pool whose jobs are only submitted (no workers), plus the npm MLflow client
+ * pointed at it.
+ */
+export async function startPortal() {
+  const { server } = await startTestBackend({
+    features: [
+      mlPlugin,
+      mockServices.rootConfig.factory({
+        data: {
+          ml: {
+            redis: { url: REDIS_URL },
+            artifacts: {
+              local: {
+                directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
+              },
+            },
+            training: {
+              workers: false,
+              queuePrefix: `ml-test-${Math.random().toString(36).slice(2)}`,
+              local: {
+                enabled: true,
+                logDirectory: mkdtempSync(join(tmpdir(), 'ml-job-logs-')),
+              },
+              pools: [
+                {
+                  name: 'local-cpu',
+                  target: 'local',
+                  gpuType: 'cpu',
+                  gpusPerNode: 1,
+                  nodes: 1,
+                },
+              ],
+            },
+          },
+        },
+      }),
+    ],
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    mlflow: createMlflowClient(`http://127.0.0.1:${port}/api/ml/mlflow`),
+  };
+}

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { toGroupRef } from '../cost/imports';
 import { Caller } from '../tracking/TrackingService';
 import { FeaturesService } from './FeaturesService';
+import { parseRequest } from '../parseRequest';
 
 const name = z.string().trim().min(1).max(255);
 
@@ -28,17 +29,6 @@ const importParams = z.object({
   source: name.default('upload'),
 });
 
-function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(
-      `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
-    );
-  }
-  return result.data;
-}
-
 /**
  * The feature catalog API under `/api/ml/features`: views (search, freshness, a view's
  * page), entities, sources, services, and imports of `feast registry-dump` JSON.
@@ -59,7 +49,7 @@ export function createFeaturesRouter(options: {
   );
 
   router.get('/features/views', async (req, res) => {
-    const query = parse(viewsQuery, req.query);
+    const query = parseRequest(viewsQuery, req.query);
     res.json(
       await features.listViews({
         ...query,
@@ -74,28 +64,34 @@ export function createFeaturesRouter(options: {
 
   router.get('/features/entities', async (req, res) => {
     res.json(
-      await features.listEntities(parse(projectQuery, req.query).project),
+      await features.listEntities(
+        parseRequest(projectQuery, req.query).project,
+      ),
     );
   });
 
   router.get('/features/sources', async (req, res) => {
     res.json(
-      await features.listSources(parse(projectQuery, req.query).project),
+      await features.listSources(parseRequest(projectQuery, req.query).project),
     );
   });
 
   router.get('/features/services', async (req, res) => {
     res.json(
-      await features.listServices(parse(projectQuery, req.query).project),
+      await features.listServices(
+        parseRequest(projectQuery, req.query).project,
+      ),
     );
   });
 
   router.get('/features/imports', async (req, res) => {
-    res.json(await features.listImports(parse(importsQuery, req.query).limit));
+    res.json(
+      await features.listImports(parseRequest(importsQuery, req.query).limit),
+    );
   });
 
   router.post('/features/imports', async (req, res) => {
-    const { source } = parse(importParams, req.query);
+    const { source } = parseRequest(importParams, req.query);
     const body: unknown = req.body;
     if (
       body === undefined ||

@@ -1,6 +1,5 @@
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
-import { InputError } from '@backstage/errors';
 import {
   LINEAGE_NODE_KINDS,
   LineageNodeKind,
@@ -8,6 +7,7 @@ import {
 import { z } from 'zod';
 import { Caller } from '../tracking/TrackingService';
 import { LINEAGE_MAX_DEPTH, LineageService } from './LineageService';
+import { parseRequest } from '../parseRequest';
 
 const lineageQuery = z.object({
   kind: z.enum(LINEAGE_NODE_KINDS as [LineageNodeKind, ...LineageNodeKind[]]),
@@ -34,17 +34,6 @@ const createDatasetBody = z.object({
   residency: z.string().trim().min(1).max(50).optional(),
 });
 
-function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(
-      `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
-    );
-  }
-  return result.data;
-}
-
 /**
  * The lineage API under `/api/ml`: the graph around a node and the dataset records.
  *
@@ -59,7 +48,7 @@ export function createLineageRouter(options: {
   router.use('/datasets', express.json({ limit: '2mb' }));
 
   router.get('/lineage', async (req, res) => {
-    const query = parse(lineageQuery, req.query);
+    const query = parseRequest(lineageQuery, req.query);
     res.json(
       await lineage.graph({
         root: { kind: query.kind, id: query.id },
@@ -70,7 +59,9 @@ export function createLineageRouter(options: {
   });
 
   router.get('/datasets', async (req, res) => {
-    res.json(await lineage.searchDatasets(parse(datasetsQuery, req.query)));
+    res.json(
+      await lineage.searchDatasets(parseRequest(datasetsQuery, req.query)),
+    );
   });
 
   router.get('/datasets/:id', async (req, res) => {
@@ -78,7 +69,7 @@ export function createLineageRouter(options: {
   });
 
   router.post('/datasets', async (req, res) => {
-    const body = parse(createDatasetBody, req.body);
+    const body = parseRequest(createDatasetBody, req.body);
     const caller = await resolveCaller(req);
     res.status(201).json(await lineage.registerDataset(caller, body));
   });

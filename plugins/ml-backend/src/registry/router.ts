@@ -1,9 +1,9 @@
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
-import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import { Caller } from '../tracking/TrackingService';
 import { RegistryService } from './RegistryService';
+import { parseRequest } from '../parseRequest';
 
 const tag = z.object({ key: z.string(), value: z.string() });
 
@@ -42,17 +42,6 @@ const listPromotionsQuery = z.object({
 const approveBody = z.object({ comment: z.string().optional() });
 const rejectBody = z.object({ comment: z.string().min(1) });
 
-function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input ?? {});
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(
-      `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
-    );
-  }
-  return result.data;
-}
-
 /**
  * The portal's registry API under `/api/ml` (routes in ml-common's `registry.ts`): the
  * same service, rules and audit trail as the MLflow registry API; camelCase shapes.
@@ -68,12 +57,12 @@ export function createRegistryRouter(options: {
   router.use(['/models', '/promotions'], express.json({ limit: '1mb' }));
 
   router.get('/models', async (req, res) => {
-    const query = parse(listModelsQuery, req.query);
+    const query = parseRequest(listModelsQuery, req.query);
     res.json(await registry.searchModels(await resolveCaller(req), query));
   });
 
   router.post('/models', async (req, res) => {
-    const body = parse(createModelBody, req.body);
+    const body = parseRequest(createModelBody, req.body);
     res
       .status(201)
       .json(await registry.createModel(await resolveCaller(req), body));
@@ -92,7 +81,7 @@ export function createRegistryRouter(options: {
   });
 
   router.post('/models/:name/versions', async (req, res) => {
-    const body = parse(registerVersionBody, req.body);
+    const body = parseRequest(registerVersionBody, req.body);
     res
       .status(201)
       .json(
@@ -115,7 +104,7 @@ export function createRegistryRouter(options: {
   });
 
   router.post('/models/:name/promotions', async (req, res) => {
-    const body = parse(promotionBody, req.body);
+    const body = parseRequest(promotionBody, req.body);
     res
       .status(201)
       .json(
@@ -128,12 +117,12 @@ export function createRegistryRouter(options: {
   });
 
   router.get('/promotions', async (req, res) => {
-    const query = parse(listPromotionsQuery, req.query);
+    const query = parseRequest(listPromotionsQuery, req.query);
     res.json(await registry.listPromotions(await resolveCaller(req), query));
   });
 
   router.post('/promotions/:id/approve', async (req, res) => {
-    const { comment } = parse(approveBody, req.body);
+    const { comment } = parseRequest(approveBody, req.body);
     res.json(
       await registry.approvePromotion(
         await resolveCaller(req),
@@ -144,7 +133,7 @@ export function createRegistryRouter(options: {
   });
 
   router.post('/promotions/:id/reject', async (req, res) => {
-    const { comment } = parse(rejectBody, req.body);
+    const { comment } = parseRequest(rejectBody, req.body);
     res.json(
       await registry.rejectPromotion(
         await resolveCaller(req),

@@ -1,9 +1,9 @@
 import { pipeline } from 'node:stream/promises';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
-import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import { Caller, TrackingService } from './TrackingService';
+import { parseRequest } from '../parseRequest';
 
 const viewType = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).optional();
 const stringList = z
@@ -37,17 +37,6 @@ const metricHistoryQuery = z.object({
   maxPoints: z.coerce.number().int().optional().default(1000),
 });
 
-function parse<T extends z.ZodTypeAny>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new InputError(
-      `Invalid request: ${issue.path.join('.') || 'body'}: ${issue.message}`,
-    );
-  }
-  return result.data;
-}
-
 /** JSON with MLflow's encoding of non-finite numbers ("NaN", "Infinity", "-Infinity"). */
 function sendJson(res: Response, body: unknown) {
   res
@@ -77,7 +66,7 @@ export function createTrackingRouter(options: {
   router.use(['/experiments', '/runs'], express.json({ limit: '1mb' }));
 
   router.get('/experiments', async (req, res) => {
-    const query = parse(listExperimentsQuery, req.query);
+    const query = parseRequest(listExperimentsQuery, req.query);
     sendJson(
       res,
       await tracking.searchExperiments(await resolveCaller(req), query),
@@ -95,7 +84,7 @@ export function createTrackingRouter(options: {
   });
 
   router.post('/runs/search', async (req, res) => {
-    const body = parse(searchRunsBody, req.body);
+    const body = parseRequest(searchRunsBody, req.body);
     sendJson(res, await tracking.searchRuns(await resolveCaller(req), body));
   });
 
@@ -107,7 +96,7 @@ export function createTrackingRouter(options: {
   });
 
   router.get('/runs/:runId/metric-history', async (req, res) => {
-    const query = parse(metricHistoryQuery, req.query);
+    const query = parseRequest(metricHistoryQuery, req.query);
     sendJson(
       res,
       await tracking.getMetricHistoryForChart(
@@ -120,7 +109,7 @@ export function createTrackingRouter(options: {
   });
 
   router.get('/runs/:runId/artifacts', async (req, res) => {
-    const { path } = parse(artifactQuery, req.query);
+    const { path } = parseRequest(artifactQuery, req.query);
     const { files } = await tracking.listArtifacts(
       await resolveCaller(req),
       req.params.runId,
@@ -130,7 +119,7 @@ export function createTrackingRouter(options: {
   });
 
   router.get('/runs/:runId/artifacts/content', async (req, res) => {
-    const { path } = parse(artifactQuery, req.query);
+    const { path } = parseRequest(artifactQuery, req.query);
     const file = await tracking.getArtifact(
       await resolveCaller(req),
       req.params.runId,

@@ -8,6 +8,7 @@ import {
 } from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import MemoryIcon from '@material-ui/icons/Memory';
+import { ML_MODEL_ANNOTATION } from '@ml-portal/plugin-ml-common';
 import { MlClient, mlApiRef } from './api/MlApi';
 import { MlDomain } from './components/DomainEmptyState';
 import { rootRouteRef } from './routes';
@@ -107,7 +108,32 @@ const featuresTab = SubPageBlueprint.make({
   },
 });
 
-// [registry + lineage: entity cards]
+/**
+ * The registered model an entity names with `ml.platform/model`: components that
+ * serve or produce one, and the catalog's `ml-model` resources, which carry it too.
+ */
+const modelEntityCard = EntityCardBlueprint.make({
+  name: 'ml-model',
+  params: {
+    filter: entity =>
+      Boolean(entity.metadata.annotations?.[ML_MODEL_ANNOTATION]),
+    loader: () =>
+      import('./components/registry/ModelEntityCard').then(m => (
+        <m.ModelEntityCard />
+      )),
+  },
+});
+
+/** Datasets and their lineage; `datasets/<id>` is where lineage nodes and catalog entities of datasets point. */
+const datasetsTab = SubPageBlueprint.make({
+  name: 'datasets',
+  params: {
+    path: 'datasets',
+    title: 'Datasets',
+    loader: () =>
+      import('./components/lineage/DatasetsTab').then(m => <m.DatasetsTab />),
+  },
+});
 
 const laterDomainTabs = domains.map(domain =>
   SubPageBlueprint.make({
@@ -140,10 +166,11 @@ export const mlPlugin = createFrontendPlugin({
     experimentsTab,
     modelsTab,
     featuresTab,
+    datasetsTab,
     trainingTab,
     ...laterDomainTabs,
     costTab,
     groupCostCard,
-    // [registry + lineage: extensions]
+    modelEntityCard,
   ],
 });

@@ -23,6 +23,24 @@ import {
   Page,
   Run,
   SearchRunsRequest,
+  CatalogDataset,
+  LineageDirection,
+  LineageGraph,
+  LineageNodeRef,
+  ModelVersion,
+  ModelVersionDetails,
+  PromotionRequest,
+  PromotionRequestStatus,
+  RegisteredModel,
+  RegisteredModelDetails,
+  RegistryAuditEvent,
+  Tag,
+  FeatureDataSource,
+  FeatureEntity,
+  FeatureImportResult,
+  FeatureService,
+  FeatureView,
+  FeatureViewDetails,
 } from '@ml-portal/plugin-ml-common';
 
 /** @public */
@@ -91,8 +109,84 @@ export interface MlApi {
     format: CostImportFormat;
     content: string;
   }): Promise<CostImportResult>;
-  // [registry + lineage api: interface]
-  // [features api: interface]
+  /** Registered models; `filter` is MLflow's grammar on name and tags, e.g. `name LIKE '%churn%'` (400 when it does not parse). */
+  listModels(request: {
+    filter?: string;
+    maxResults?: number;
+    pageToken?: string;
+  }): Promise<Page<RegisteredModel>>;
+  getModel(name: string): Promise<RegisteredModelDetails>;
+  createModel(request: {
+    name: string;
+    description?: string;
+    tags?: Tag[];
+  }): Promise<RegisteredModel>;
+  getModelVersion(request: {
+    name: string;
+    version: string;
+  }): Promise<ModelVersionDetails>;
+  /** Registers a run's artifact as the model's next version, registering the model too when it is new. */
+  registerModelVersion(request: {
+    name: string;
+    runId: string;
+    artifactPath?: string;
+    description?: string;
+  }): Promise<ModelVersion>;
+  getModelAudit(name: string): Promise<RegistryAuditEvent[]>;
+  /** Approved at once for an unprotected alias; PENDING for a protected one. */
+  requestPromotion(request: {
+    name: string;
+    version: string;
+    alias: string;
+    reason?: string;
+  }): Promise<PromotionRequest>;
+  /** `mine`: only the requests the caller may decide. */
+  listPromotions(request?: {
+    status?: PromotionRequestStatus;
+    mine?: boolean;
+  }): Promise<PromotionRequest[]>;
+  approvePromotion(request: {
+    id: string;
+    comment?: string;
+  }): Promise<PromotionRequest>;
+  rejectPromotion(request: {
+    id: string;
+    comment: string;
+  }): Promise<PromotionRequest>;
+  cancelPromotion(id: string): Promise<PromotionRequest>;
+  /** The graph around one node; rejects with a 404 ResponseError when nothing is known of it. */
+  getLineage(
+    request: LineageNodeRef & { direction?: LineageDirection; depth?: number },
+  ): Promise<LineageGraph>;
+  listDatasets(request?: { q?: string }): Promise<CatalogDataset[]>;
+  getDataset(id: string): Promise<CatalogDataset>;
+  createDataset(request: {
+    name: string;
+    source: string;
+    sourceType?: string;
+    digest?: string;
+    schema?: string;
+    owner?: string;
+    residency?: string;
+  }): Promise<CatalogDataset>;
+  /** Feature views matching `q` (view, feature and entity names, tags) and the filters. */
+  listFeatureViews(request?: {
+    q?: string;
+    project?: string;
+    owner?: string;
+    stale?: boolean;
+  }): Promise<FeatureView[]>;
+  getFeatureView(project: string, name: string): Promise<FeatureViewDetails>;
+  listFeatureEntities(): Promise<FeatureEntity[]>;
+  listFeatureSources(): Promise<FeatureDataSource[]>;
+  listFeatureServices(): Promise<FeatureService[]>;
+  /**
+   * Imports a `feast registry-dump` JSON document; rejects with a ResponseError
+   * (400) whose message says what is wrong with it.
+   */
+  importFeatureRegistry(registry: object): Promise<FeatureImportResult>;
+  /** Past imports, newest first. */
+  listFeatureImports(): Promise<FeatureImportResult[]>;
 }
 
 /** @public */
@@ -113,6 +207,24 @@ function costPath(path: string, filters: { month?: string; team?: string }) {
   if (filters.team) query.set('team', filters.team);
   const search = query.toString();
   return search ? `${path}?${search}` : path;
+}
+
+/** A path with a query string of the given values; undefined and empty ones are left out. */
+function withQuery(
+  path: string,
+  values: Record<string, string | number | boolean | undefined>,
+) {
+  const query = new URLSearchParams();
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== undefined && value !== '') query.set(key, String(value));
+  }
+  const search = query.toString();
+  return search ? `${path}?${search}` : path;
+}
+
+/** A registered model's path; its name may hold slashes and spaces, so it travels as one encoded segment. */
+function modelPath(name: string) {
+  return `/models/${encodeURIComponent(name)}`;
 }
 
 /**
@@ -273,9 +385,182 @@ export class MlClient implements MlApi {
     return this.request('/cost/imports', { method: 'POST', body: request });
   }
 
-  // [registry + lineage api: methods]
+  async listModels(request: {
+    filter?: string;
+    maxResults?: number;
+    pageToken?: string;
+  }): Promise<Page<RegisteredModel>> {
+    return this.request(withQuery('/models', request));
+  }
 
-  // [features api: methods]
+  async getModel(name: string): Promise<RegisteredModelDetails> {
+    return this.request(modelPath(name));
+  }
+
+  async createModel(request: {
+    name: string;
+    description?: string;
+    tags?: Tag[];
+  }): Promise<RegisteredModel> {
+    return this.request('/models', { method: 'POST', body: request });
+  }
+
+  async getModelVersion(request: {
+    name: string;
+    version: string;
+  }): Promise<ModelVersionDetails> {
+    return this.request(
+      `${modelPath(request.name)}/versions/${encodeURIComponent(
+        request.version,
+      )}`,
+    );
+  }
+
+  async registerModelVersion(request: {
+    name: string;
+    runId: string;
+    artifactPath?: string;
+    description?: string;
+  }): Promise<ModelVersion> {
+    const { name, ...body } = request;
+    return this.request(`${modelPath(name)}/versions`, {
+      method: 'POST',
+      body,
+    });
+  }
+
+  async getModelAudit(name: string): Promise<RegistryAuditEvent[]> {
+    return this.request(`${modelPath(name)}/audit`);
+  }
+
+  async requestPromotion(request: {
+    name: string;
+    version: string;
+    alias: string;
+    reason?: string;
+  }): Promise<PromotionRequest> {
+    const { name, ...body } = request;
+    return this.request(`${modelPath(name)}/promotions`, {
+      method: 'POST',
+      body,
+    });
+  }
+
+  async listPromotions(
+    request: { status?: PromotionRequestStatus; mine?: boolean } = {},
+  ): Promise<PromotionRequest[]> {
+    return this.request(withQuery('/promotions', request));
+  }
+
+  async approvePromotion(request: {
+    id: string;
+    comment?: string;
+  }): Promise<PromotionRequest> {
+    return this.decidePromotion(request.id, 'approve', {
+      comment: request.comment,
+    });
+  }
+
+  async rejectPromotion(request: {
+    id: string;
+    comment: string;
+  }): Promise<PromotionRequest> {
+    return this.decidePromotion(request.id, 'reject', {
+      comment: request.comment,
+    });
+  }
+
+  async cancelPromotion(id: string): Promise<PromotionRequest> {
+    return this.decidePromotion(id, 'cancel', {});
+  }
+
+  async getLineage(
+    request: LineageNodeRef & { direction?: LineageDirection; depth?: number },
+  ): Promise<LineageGraph> {
+    return this.request(withQuery('/lineage', request));
+  }
+
+  async listDatasets(request: { q?: string } = {}): Promise<CatalogDataset[]> {
+    return this.request(withQuery('/datasets', request));
+  }
+
+  async getDataset(id: string): Promise<CatalogDataset> {
+    return this.request(`/datasets/${encodeURIComponent(id)}`);
+  }
+
+  async createDataset(request: {
+    name: string;
+    source: string;
+    sourceType?: string;
+    digest?: string;
+    schema?: string;
+    owner?: string;
+    residency?: string;
+  }): Promise<CatalogDataset> {
+    return this.request('/datasets', { method: 'POST', body: request });
+  }
+
+  private async decidePromotion(
+    id: string,
+    decision: 'approve' | 'reject' | 'cancel',
+    body: { comment?: string },
+  ): Promise<PromotionRequest> {
+    return this.request(`/promotions/${encodeURIComponent(id)}/${decision}`, {
+      method: 'POST',
+      body,
+    });
+  }
+
+  async listFeatureViews(
+    request: {
+      q?: string;
+      project?: string;
+      owner?: string;
+      stale?: boolean;
+    } = {},
+  ): Promise<FeatureView[]> {
+    const query = new URLSearchParams();
+    if (request.q) query.set('q', request.q);
+    if (request.project) query.set('project', request.project);
+    if (request.owner) query.set('owner', request.owner);
+    if (request.stale) query.set('stale', 'true');
+    const search = query.toString();
+    return this.request(`/features/views${search ? `?${search}` : ''}`);
+  }
+
+  async getFeatureView(
+    project: string,
+    name: string,
+  ): Promise<FeatureViewDetails> {
+    return this.request(
+      `/features/views/${encodeURIComponent(project)}/${encodeURIComponent(
+        name,
+      )}`,
+    );
+  }
+
+  async listFeatureEntities(): Promise<FeatureEntity[]> {
+    return this.request('/features/entities');
+  }
+
+  async listFeatureSources(): Promise<FeatureDataSource[]> {
+    return this.request('/features/sources');
+  }
+
+  async listFeatureServices(): Promise<FeatureService[]> {
+    return this.request('/features/services');
+  }
+
+  async importFeatureRegistry(registry: object): Promise<FeatureImportResult> {
+    return this.request('/features/imports', {
+      method: 'POST',
+      body: registry,
+    });
+  }
+
+  async listFeatureImports(): Promise<FeatureImportResult[]> {
+    return this.request('/features/imports');
+  }
 
   private async send(
     path: string,

@@ -35,7 +35,12 @@ export function useMlPaths() {
     cost: (filters: CostFilters = {}) => `${base}/cost${costSearch(filters)}`,
     /** A page by its path relative to the ML page, as the backend names it (lineage nodes, catalog assets). */
     relative: (path: string) => `${base}/${path}`,
-    // [registry + lineage paths]
-    // [features paths]
+    models: () => `${base}/models`,
+    model: (name: string) => `${base}/models/${segment(name)}`,
+    modelVersion: (name: string, version: string) =>
+      `${base}/models/${segment(name)}/versions/${segment(version)}`,
+    dataset: (id: string) => `${base}/datasets/${segment(id)}`,
+    featureView: (project: string, name: string) =>
+      `${base}/features/views/${segment(project)}/${segment(name)}`,
   };
 }

@@ -22,6 +22,7 @@ import { useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { RegisterModelButton } from '../registry/RegisterModelButton';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import {
   formatDuration,
@@ -173,7 +174,10 @@ export function RunPage() {
       />
       <Grid container spacing={3}>
         <Grid item xs={12} md={6}>
-          <InfoCard title={runName}>
+          <InfoCard
+            title={runName}
+            action={<RegisterModelButton runId={info.runId} />}
+          >
             <StructuredMetadataTable
               metadata={{
                 status: <RunStatus status={info.status} />,

@@ -1,0 +1,95 @@
+import {
+  Content,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { Grid, Typography } from '@material-ui/core';
+import { useParams } from 'react-router-dom';
+import useAsync from 'react-use/esm/useAsync';
+import { mlApiRef } from '../../api/MlApi';
+import { useMlPaths } from '../cost/mlPaths';
+import { OwnerLink } from '../registry/OwnerLink';
+import { formatTime, MISSING } from '../tracking/format';
+import { TrackingTrail } from '../tracking/TrackingTrail';
+import { LineageGraph } from './LineageGraph';
+
+/** MLflow's schema JSON, indented when it parses. */
+function prettySchema(schema: string): string {
+  try {
+    return JSON.stringify(JSON.parse(schema), null, 2);
+  } catch {
+    return schema;
+  }
+}
+
+/** One dataset: where it lives, its schema, and what was made from it. @internal */
+export function DatasetPage() {
+  const { id = '' } = useParams();
+  const mlApi = useApi(mlApiRef);
+  const paths = useMlPaths();
+  const { value, loading, error } = useAsync(
+    () => mlApi.getDataset(id),
+    [mlApi, id],
+  );
+
+  if (loading) return <Progress />;
+  if (error) {
+    return (
+      <Content>
+        <ResponseErrorPanel error={error} title="Could not load the dataset" />
+      </Content>
+    );
+  }
+  const dataset = value!;
+
+  return (
+    <Content>
+      <TrackingTrail
+        crumbs={[
+          { label: 'Datasets', to: paths?.relative('datasets') },
+          { label: dataset.name },
+        ]}
+      />
+      <Grid container spacing={3}>
+        <Grid item xs={12} md={6}>
+          <InfoCard title={dataset.name}>
+            <StructuredMetadataTable
+              metadata={{
+                digest: <code>{dataset.digest}</code>,
+                source: (
+                  <code style={{ wordBreak: 'break-all' }}>
+                    {dataset.sourceType}: {dataset.source}
+                  </code>
+                ),
+                owner: <OwnerLink owner={dataset.owner} />,
+                residency: dataset.residency ?? MISSING,
+                recorded: formatTime(dataset.createdAt),
+              }}
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <InfoCard title="Schema">
+            {dataset.schema ? (
+              <pre aria-label="schema" style={{ margin: 0, overflow: 'auto' }}>
+                {prettySchema(dataset.schema)}
+              </pre>
+            ) : (
+              <Typography variant="body2" color="textSecondary">
+                No schema was logged with this dataset.
+              </Typography>
+            )}
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InfoCard title="Lineage">
+            <LineageGraph node={{ kind: 'dataset', id: dataset.id }} />
+          </InfoCard>
+        </Grid>
+      </Grid>
+    </Content>
+  );
+}

@@ -1,0 +1,53 @@
+import { Box, Chip, Typography } from '@material-ui/core';
+import LockIcon from '@material-ui/icons/Lock';
+
+/**
+ * Aliases as chips, protected ones first; a protected alias
+ * carries a lock: moving it takes an approved promotion request.
+ *
+ * @internal
+ */
+export function AliasChips(props: {
+  aliases: Array<{ alias: string; version?: string }>;
+  protectedAliases?: string[];
+  emptyText?: string;
+}) {
+  const { aliases, protectedAliases = [], emptyText } = props;
+  if (aliases.length === 0) {
+    return emptyText ? (
+      <Typography variant="body2" color="textSecondary">
+        {emptyText}
+      </Typography>
+    ) : null;
+  }
+  const isProtected = (alias: string) => protectedAliases.includes(alias);
+  const sorted = [...aliases].sort(
+    (a, b) =>
+      Number(isProtected(b.alias)) - Number(isProtected(a.alias)) ||
+      a.alias.localeCompare(b.alias),
+  );
+  return (
+    <Box display="flex" flexWrap="wrap" style={{ gap: 4 }}>
+      {sorted.map(({ alias, version }) => {
+        const locked = isProtected(alias);
+        const label = version === undefined ? alias : `${alias} → v${version}`;
+        return (
+          <Chip
+            key={alias}
+            size="small"
+            label={label}
+            color={locked ? 'primary' : 'default'}
+            variant={locked ? 'default' : 'outlined'}
+            icon={locked ? <LockIcon aria-label="protected" /> : undefined}
+            title={
+              locked
+                ? `${alias} is protected: moving it takes an approved promotion request`
+                : undefined
+            }
+            style={{ margin: 0 }}
+          />
+        );
+      })}
+    </Box>
+  );
+}

@@ -1,0 +1,168 @@
+import {
+  InfoCard,
+  Link,
+  Progress,
+  ResponseErrorPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { useEntity } from '@backstage/plugin-catalog-react';
+import { Box, Typography } from '@material-ui/core';
+import {
+  ML_MODEL_ANNOTATION,
+  RegisteredModelDetails,
+} from '@ml-portal/plugin-ml-common';
+import useAsync from 'react-use/esm/useAsync';
+import { mlApiRef } from '../../api/MlApi';
+import { useMlPaths } from '../cost/mlPaths';
+import { formatTime } from '../tracking/format';
+import { AliasChips } from './AliasChips';
+import { MetricValues } from './MetricValues';
+import { featuredVersion, newestFirst } from './registryFormat';
+import { VersionLink } from './registryLinks';
+import { VersionStatus } from './VersionStatus';
+
+/** How many versions the card lists. @internal */
+export const CARD_VERSIONS = 3;
+
+/** How many metrics of the featured version the card shows. */
+const CARD_METRICS = 6;
+
+function FeaturedVersion(props: { model: RegisteredModelDetails }) {
+  const { model } = props;
+  const mlApi = useApi(mlApiRef);
+  const paths = useMlPaths();
+  const featured = featuredVersion(model.aliases, model.versions);
+  const details = useAsync(
+    async () =>
+      featured &&
+      mlApi.getModelVersion({ name: model.name, version: featured.version }),
+    [mlApi, model.name, featured?.version],
+  );
+  if (!featured) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        No versions yet.
+      </Typography>
+    );
+  }
+  let metrics;
+  if (details.loading) {
+    metrics = <Progress />;
+  } else if (details.error) {
+    metrics = (
+      <Typography variant="body2" color="error">
+        Could not load its metrics: {details.error.message}
+      </Typography>
+    );
+  } else {
+    metrics = (
+      <MetricValues
+        label="featured version metrics"
+        metrics={details.value?.metrics ?? {}}
+        emptyText="Its source run logged no metrics."
+        limit={CARD_METRICS}
+      />
+    );
+  }
+  return (
+    <Box mt={2}>
+      <Typography variant="subtitle2">
+        Version {featured.version}
+        {featured.aliases.length > 0 ? ` (${featured.aliases.join(', ')})` : ''}
+      </Typography>
+      {metrics}
+      {paths && (
+        <Typography variant="body2" style={{ marginTop: 8 }}>
+          <Link to={paths.modelVersion(model.name, featured.version)}>
+            Lineage and audit of version {featured.version}
+          </Link>
+        </Typography>
+      )}
+    </Box>
+  );
+}
+
+function RecentVersions(props: { model: RegisteredModelDetails }) {
+  const { model } = props;
+  const recent = newestFirst(model.versions).slice(0, CARD_VERSIONS);
+  if (recent.length === 0) return null;
+  return (
+    <Box mt={2}>
+      <Typography variant="subtitle2">Recent versions</Typography>
+      <Box component="ul" aria-label="recent versions" m={0} pl={2.5}>
+        {recent.map(version => (
+          <li key={version.version}>
+            <Typography variant="body2" component="div">
+              <VersionLink name={model.name} version={version.version} /> ·{' '}
+              {formatTime(version.creationTimestamp)}
+              {version.status !== 'READY' && (
+                <>
+                  {' '}
+                  · <VersionStatus status={version.status} />
+                </>
+              )}
+            </Typography>
+          </li>
+        ))}
+      </Box>
+    </Box>
+  );
+}
+
+/**
+ * The registered model an entity names (`ml.platform/model`): its aliases, recent
+ * versions, and the metrics of the version in production (or the newest).
+ *
+ * @internal
+ */
+export function ModelEntityCard() {
+  const { entity } = useEntity();
+  const name = entity.metadata.annotations?.[ML_MODEL_ANNOTATION] ?? '';
+  const mlApi = useApi(mlApiRef);
+  const paths = useMlPaths();
+  const { value, loading, error } = useAsync(
+    () => mlApi.getModel(name),
+    [mlApi, name],
+  );
+
+  let content;
+  if (loading) {
+    content = <Progress />;
+  } else if (error) {
+    content = (
+      <ResponseErrorPanel
+        error={error}
+        title={`Could not load the model ${name}`}
+      />
+    );
+  } else {
+    const model = value!;
+    content = (
+      <>
+        {model.description && (
+          <Typography variant="body2" paragraph>
+            {model.description}
+          </Typography>
+        )}
+        <AliasChips
+          aliases={model.aliases}
+          protectedAliases={model.protectedAliases}
+          emptyText="No aliases."
+        />
+        <FeaturedVersion model={model} />
+        <RecentVersions model={model} />
+      </>
+    );
+  }
+  return (
+    <InfoCard
+      title="ML model"
+      subheader={name}
+      deepLink={
+        paths ? { title: 'Open the model', link: paths.model(name) } : undefined
+      }
+    >
+      {content}
+    </InfoCard>
+  );
+}

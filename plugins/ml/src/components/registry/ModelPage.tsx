@@ -1,0 +1,164 @@
+import {
+  Content,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { Button, Grid } from '@material-ui/core';
+import Alert from '@material-ui/lab/Alert';
+import { PromotionRequest } from '@ml-portal/plugin-ml-common';
+import { useCallback, useState } from 'react';
+import { useParams } from 'react-router-dom';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { mlApiRef } from '../../api/MlApi';
+import { useMlPaths } from '../cost/mlPaths';
+import { formatTime, MISSING } from '../tracking/format';
+import { KeyValueTable } from '../tracking/KeyValueTable';
+import { TrackingTrail } from '../tracking/TrackingTrail';
+import { AliasChips } from './AliasChips';
+import { AuditTrail } from './AuditTrail';
+import { OwnerLink } from './OwnerLink';
+import { PromotionRequests } from './PromotionRequests';
+import { RequestPromotionDialog } from './RequestPromotionDialog';
+import { VersionsTable } from './VersionsTable';
+
+/** What became of a promotion request just sent. */
+function outcome(request: PromotionRequest): string {
+  if (request.status === 'APPROVED') {
+    return `${request.alias} now points at version ${request.version}.`;
+  }
+  return `Requested: ${request.alias} → version ${request.version} waits for approval.`;
+}
+
+/**
+ * One registered model: its versions and aliases, the promotion requests to
+ * decide, and its audit trail.
+ *
+ * @internal
+ */
+export function ModelPage() {
+  const { name = '' } = useParams();
+  const mlApi = useApi(mlApiRef);
+  const paths = useMlPaths();
+  const [requesting, setRequesting] = useState(false);
+  const [notice, setNotice] = useState<string>();
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => Promise.all([mlApi.getModel(name), mlApi.getModelAudit(name)]),
+    [mlApi, name],
+  );
+  const onRequested = useCallback(
+    (request: PromotionRequest) => {
+      setRequesting(false);
+      setNotice(outcome(request));
+      retry();
+    },
+    [retry],
+  );
+  // A decision outdates whatever the notice said about the request.
+  const onDecided = useCallback(() => {
+    setNotice(undefined);
+    retry();
+  }, [retry]);
+
+  // Keep the page while it reloads after a decision; a spinner only at first.
+  if (loading && !value) return <Progress />;
+  if (error) {
+    return (
+      <Content>
+        <ResponseErrorPanel error={error} title="Could not load the model" />
+      </Content>
+    );
+  }
+  const [model, audit] = value!;
+
+  return (
+    <Content>
+      <TrackingTrail
+        crumbs={[{ label: 'Models', to: paths?.models() }, { label: name }]}
+      />
+      {notice && (
+        <Alert
+          severity="success"
+          onClose={() => setNotice(undefined)}
+          style={{ marginBottom: 16 }}
+        >
+          {notice}
+        </Alert>
+      )}
+      <Grid container spacing={3}>
+        <Grid item xs={12} md={6}>
+          <InfoCard
+            title={model.name}
+            action={
+              <Button
+                variant="outlined"
+                color="primary"
+                disabled={model.versions.length === 0}
+                onClick={() => setRequesting(true)}
+              >
+                Request promotion
+              </Button>
+            }
+          >
+            <StructuredMetadataTable
+              metadata={{
+                description: model.description || MISSING,
+                owner: <OwnerLink owner={model.owner} />,
+                aliases: (
+                  <AliasChips
+                    aliases={model.aliases}
+                    protectedAliases={model.protectedAliases}
+                    emptyText="None"
+                  />
+                ),
+                created: formatTime(model.creationTimestamp),
+                updated: formatTime(model.lastUpdatedTimestamp),
+              }}
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <InfoCard title="Tags">
+            <KeyValueTable
+              label="tags"
+              rows={model.tags}
+              emptyText="No tags."
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InfoCard title="Promotion requests">
+            <PromotionRequests
+              promotions={model.promotions}
+              canApprove={model.canApprove}
+              onDecided={onDecided}
+              showVersion
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InfoCard title="Versions">
+            <VersionsTable
+              versions={model.versions}
+              protectedAliases={model.protectedAliases}
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InfoCard title="Audit trail">
+            <AuditTrail events={audit} />
+          </InfoCard>
+        </Grid>
+      </Grid>
+      {requesting && (
+        <RequestPromotionDialog
+          model={model}
+          onClose={() => setRequesting(false)}
+          onRequested={onRequested}
+        />
+      )}
+    </Content>
+  );
+}

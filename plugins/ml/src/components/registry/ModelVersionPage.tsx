@@ -1,0 +1,131 @@
+import {
+  Content,
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/frontend-plugin-api';
+import { Grid, Typography } from '@material-ui/core';
+import { useParams } from 'react-router-dom';
+import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import { mlApiRef } from '../../api/MlApi';
+import { useMlPaths } from '../cost/mlPaths';
+import { LineageGraph } from '../lineage/LineageGraph';
+import { formatTime, MISSING } from '../tracking/format';
+import { TrackingTrail } from '../tracking/TrackingTrail';
+import { AliasChips } from './AliasChips';
+import { AuditTrail } from './AuditTrail';
+import { MetricValues } from './MetricValues';
+import { OwnerLink } from './OwnerLink';
+import { PromotionRequests } from './PromotionRequests';
+import { actorName } from './registryFormat';
+import { ModelLink, SourceRunLink } from './registryLinks';
+import { VersionStatus } from './VersionStatus';
+
+/**
+ * One model version: where it came from (its run, and the lineage beyond), what
+ * that run measured, its aliases, promotions and audit trail.
+ *
+ * @internal
+ */
+export function ModelVersionPage() {
+  const { name = '', version = '' } = useParams();
+  const mlApi = useApi(mlApiRef);
+  const paths = useMlPaths();
+  const { value, loading, error, retry } = useAsyncRetry(
+    () => mlApi.getModelVersion({ name, version }),
+    [mlApi, name, version],
+  );
+
+  if (loading && !value) return <Progress />;
+  if (error) {
+    return (
+      <Content>
+        <ResponseErrorPanel
+          error={error}
+          title="Could not load the model version"
+        />
+      </Content>
+    );
+  }
+  const details = value!;
+
+  return (
+    <Content>
+      <TrackingTrail
+        crumbs={[
+          { label: 'Models', to: paths?.models() },
+          { label: name, to: paths?.model(name) },
+          { label: `Version ${version}` },
+        ]}
+      />
+      <Grid container spacing={3}>
+        <Grid item xs={12} md={6}>
+          <InfoCard title={`${name} version ${version}`}>
+            <StructuredMetadataTable
+              metadata={{
+                status: (
+                  <VersionStatus
+                    status={details.status}
+                    message={details.statusMessage}
+                  />
+                ),
+                stage: details.currentStage,
+                aliases: (
+                  <AliasChips
+                    aliases={details.aliases.map(alias => ({ alias }))}
+                    emptyText="None"
+                  />
+                ),
+                sourceRun: (
+                  <SourceRunLink version={details} runName={details.runName} />
+                ),
+                source: <code>{details.source}</code>,
+                description: details.description || MISSING,
+                owner: <OwnerLink owner={details.owner} />,
+                registeredBy: details.userId
+                  ? actorName(details.userId)
+                  : MISSING,
+                created: formatTime(details.creationTimestamp),
+                updated: formatTime(details.lastUpdatedTimestamp),
+              }}
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <InfoCard title="Metrics of the source run">
+            <MetricValues
+              label="metrics"
+              metrics={details.metrics}
+              emptyText="The source run logged no metrics."
+            />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InfoCard title="Lineage">
+            <LineageGraph node={{ kind: 'model_version', id: details.id }} />
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InfoCard title="Promotion requests">
+            <PromotionRequests
+              promotions={details.promotions}
+              canApprove={false}
+              onDecided={retry}
+            />
+            <Typography variant="body2" color="textSecondary">
+              Requests are decided on the{' '}
+              <ModelLink name={name}>model's page</ModelLink>.
+            </Typography>
+          </InfoCard>
+        </Grid>
+        <Grid item xs={12}>
+          <InfoCard title="Audit trail">
+            <AuditTrail events={details.audit} />
+          </InfoCard>
+        </Grid>
+      </Grid>
+    </Content>
+  );
+}

@@ -1,0 +1,323 @@
+import {
+  Box,
+  Button,
+  Chip,
+  Dialog,
+  DialogActions,
+  DialogContent,
+  DialogTitle,
+  Paper,
+  Table,
+  TableBody,
+  TableCell,
+  TableHead,
+  TableRow,
+  TextField,
+  Typography,
+} from '@material-ui/core';
+import CancelIcon from '@material-ui/icons/Cancel';
+import CheckCircleIcon from '@material-ui/icons/CheckCircle';
+import Alert from '@material-ui/lab/Alert';
+import { useApi } from '@backstage/frontend-plugin-api';
+import {
+  GateResult,
+  PromotionGate,
+  PromotionRequest,
+} from '@ml-portal/plugin-ml-common';
+import { useId, useState } from 'react';
+import useAsyncFn from 'react-use/esm/useAsyncFn';
+import { mlApiRef } from '../../api/MlApi';
+import { formatTime, MISSING } from '../tracking/format';
+import { metricsInline } from './MetricValues';
+import { actorName } from './registryFormat';
+import { VersionLink } from './registryLinks';
+
+type Decision = 'approve' | 'reject';
+
+/** What a gate checks, e.g. `val_auc >= 0.7`. @internal */
+export function describeGate(gate: PromotionGate): string {
+  switch (gate.type) {
+    case 'metric':
+      return `${gate.metric} ${gate.op} ${gate.threshold}`;
+    case 'no-open-drift-alert':
+      return 'No open drift alert';
+    default:
+      return 'Unknown gate';
+  }
+}
+
+function GateResults(props: { gates: GateResult[] }) {
+  if (props.gates.length === 0) {
+    return (
+      <Typography variant="body2" color="textSecondary">
+        No gates apply to this alias.
+      </Typography>
+    );
+  }
+  return (
+    <Box component="ul" m={0} pl={0} style={{ listStyle: 'none' }}>
+      {props.gates.map((result, index) => (
+        <Box
+          component="li"
+          key={index}
+          display="flex"
+          alignItems="center"
+          style={{ gap: 6 }}
+        >
+          {result.passed ? (
+            <CheckCircleIcon
+              fontSize="small"
+              style={{ color: '#2e7d32' }}
+              aria-label="passed"
+            />
+          ) : (
+            <CancelIcon fontSize="small" color="error" aria-label="failed" />
+          )}
+          <Typography variant="body2">
+            <strong>{describeGate(result.gate)}</strong>: {result.detail}
+          </Typography>
+        </Box>
+      ))}
+    </Box>
+  );
+}
+
+/** Approve (comment optional) or reject (comment required) one request. */
+function DecisionDialog(props: {
+  request: PromotionRequest;
+  decision: Decision;
+  onClose: () => void;
+  onDecided: () => void;
+}) {
+  const { request, decision, onClose, onDecided } = props;
+  const mlApi = useApi(mlApiRef);
+  const id = useId();
+  const [comment, setComment] = useState('');
+  const trimmed = comment.trim();
+  const commentMissing = decision === 'reject' && !trimmed;
+  const failedGates = request.gates.filter(g => !g.passed).length;
+
+  const [state, submit] = useAsyncFn(async () => {
+    if (decision === 'approve') {
+      await mlApi.approvePromotion({
+        id: request.id,
+        ...(trimmed && { comment: trimmed }),
+      });
+    } else {
+      await mlApi.rejectPromotion({ id: request.id, comment: trimmed });
+    }
+    onDecided();
+  }, [mlApi, request.id, decision, trimmed, onDecided]);
+
+  const verb = decision === 'approve' ? 'Approve' : 'Reject';
+  return (
+    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
+      <DialogTitle>
+        {verb} moving {request.alias} to version {request.version}
+      </DialogTitle>
+      <DialogContent>
+        {decision === 'approve' && failedGates > 0 && (
+          <Alert severity="warning" style={{ marginBottom: 16 }}>
+            {failedGates} of {request.gates.length} gates failed.
+          </Alert>
+        )}
+        <TextField
+          id={id}
+          label={decision === 'reject' ? 'Why (required)' : 'Comment'}
+          helperText={
+            decision === 'reject'
+              ? 'Tell the requester what to fix.'
+              : 'Optional; kept in the audit trail.'
+          }
+          value={comment}
+          onChange={event => setComment(event.target.value)}
+          multiline
+          minRows={2}
+          fullWidth
+          variant="outlined"
+          autoFocus
+        />
+        {state.error && (
+          <Alert severity="error" style={{ marginTop: 16 }}>
+            {state.error.message}
+          </Alert>
+        )}
+      </DialogContent>
+      <DialogActions>
+        <Button onClick={onClose}>Cancel</Button>
+        <Button
+          color="primary"
+          variant="contained"
+          disabled={commentMissing || state.loading}
+          onClick={submit}
+        >
+          {verb}
+        </Button>
+      </DialogActions>
+    </Dialog>
+  );
+}
+
+function PendingRequest(props: {
+  request: PromotionRequest;
+  canApprove: boolean;
+  showVersion: boolean;
+  onDecide: (decision: Decision) => void;
+}) {
+  const { request, canApprove, showVersion, onDecide } = props;
+  const snapshot = metricsInline(request.metrics);
+  return (
+    <Paper
+      variant="outlined"
+      style={{ padding: 16, marginBottom: 12 }}
+      role="region"
+      aria-label={`request ${request.alias} to version ${request.version}`}
+    >
+      <Box display="flex" alignItems="center" justifyContent="space-between">
+        <Typography variant="subtitle1">
+          <strong>{request.alias}</strong> →{' '}
+          {showVersion ? (
+            <VersionLink name={request.modelName} version={request.version} />
+          ) : (
+            `version ${request.version}`
+          )}
+        </Typography>
+        {canApprove && (
+          <Box display="flex" style={{ gap: 8 }}>
+            <Button
+              size="small"
+              variant="contained"
+              color="primary"
+              onClick={() => onDecide('approve')}
+            >
+              Approve
+            </Button>
+            <Button
+              size="small"
+              variant="outlined"
+              onClick={() => onDecide('reject')}
+            >
+              Reject
+            </Button>
+          </Box>
+        )}
+      </Box>
+      <Typography variant="body2" color="textSecondary" paragraph>
+        Requested by {actorName(request.requestedBy)} on{' '}
+        {formatTime(request.requestedAt)}; decided by{' '}
+        {request.approverGroups.map(actorName).join(' or ') || MISSING}
+      </Typography>
+      {request.reason && (
+        <Typography variant="body2" paragraph>
+          {request.reason}
+        </Typography>
+      )}
+      <Typography variant="subtitle2">Gates</Typography>
+      <GateResults gates={request.gates} />
+      <Typography variant="subtitle2" style={{ marginTop: 8 }}>
+        Metrics when requested
+      </Typography>
+      <Typography variant="body2" aria-label="metrics snapshot">
+        {snapshot || 'The source run had no metrics.'}
+      </Typography>
+    </Paper>
+  );
+}
+
+function DecidedRequests(props: { requests: PromotionRequest[] }) {
+  return (
+    <Table size="small" aria-label="decided promotion requests">
+      <TableHead>
+        <TableRow>
+          <TableCell>Alias</TableCell>
+          <TableCell>Version</TableCell>
+          <TableCell>Outcome</TableCell>
+          <TableCell>Requested by</TableCell>
+          <TableCell>Decided</TableCell>
+          <TableCell>Comment</TableCell>
+        </TableRow>
+      </TableHead>
+      <TableBody>
+        {props.requests.map(request => (
+          <TableRow key={request.id}>
+            <TableCell>{request.alias}</TableCell>
+            <TableCell>{request.version}</TableCell>
+            <TableCell>
+              <Chip
+                size="small"
+                label={request.status.toLowerCase()}
+                color={request.status === 'APPROVED' ? 'primary' : 'default'}
+              />
+            </TableCell>
+            <TableCell>{actorName(request.requestedBy)}</TableCell>
+            <TableCell>
+              {request.decidedBy
+                ? `${actorName(request.decidedBy)}, ${formatTime(
+                    request.decidedAt,
+                  )}`
+                : MISSING}
+            </TableCell>
+            <TableCell>{request.decisionComment ?? MISSING}</TableCell>
+          </TableRow>
+        ))}
+      </TableBody>
+    </Table>
+  );
+}
+
+/**
+ * Promotion requests: the pending ones with their gate results and metrics
+ * snapshot (and Approve / Reject for those who may decide), then the decided ones.
+ *
+ * @internal
+ */
+export function PromotionRequests(props: {
+  promotions: PromotionRequest[];
+  canApprove: boolean;
+  onDecided: () => void;
+  /** Link each request to its version (the model page lists them all). */
+  showVersion?: boolean;
+}) {
+  const { promotions, canApprove, onDecided, showVersion = false } = props;
+  const [deciding, setDeciding] = useState<{
+    request: PromotionRequest;
+    decision: Decision;
+  }>();
+  const byNewest = [...promotions].sort(
+    (a, b) => b.requestedAt - a.requestedAt,
+  );
+  const pending = byNewest.filter(p => p.status === 'PENDING');
+  const decided = byNewest.filter(p => p.status !== 'PENDING');
+
+  return (
+    <>
+      {pending.length === 0 ? (
+        <Typography variant="body2" color="textSecondary" paragraph>
+          No pending promotion requests.
+        </Typography>
+      ) : (
+        pending.map(request => (
+          <PendingRequest
+            key={request.id}
+            request={request}
+            canApprove={canApprove}
+            showVersion={showVersion}
+            onDecide={decision => setDeciding({ request, decision })}
+          />
+        ))
+      )}
+      {decided.length > 0 && <DecidedRequests requests={decided} />}
+      {deciding && (
+        <DecisionDialog
+          request={deciding.request}
+          decision={deciding.decision}
+          onClose={() => setDeciding(undefined)}
+          onDecided={() => {
+            setDeciding(undefined);
+            onDecided();
+          }}
+        />
+      )}
+    </>
+  );
+}

@@ -174,6 +174,8 @@ async function submitDemoJobs() {
         profile: 'local-small',
         experiment: 'demo/churn-logreg',
         command: ['node', 'examples/training/logistic_regression.ts', '--lr', lr, '--epochs', '600'],
+        // Lineage: the Feast view (examples/feast) the job reads, as the catalog knows it.
+        inputs: { featureViews: ['rideshare/customer_profile'] },
       }),
     });
     console.log(`demo: submitted training job ${name}: ${response.status}`);

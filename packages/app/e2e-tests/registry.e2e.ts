@@ -1,0 +1,91 @@
+import { expect, Page, test } from '@playwright/test';
+import path from 'node:path';
+
+const saveScreenshot = (page: Page, name: string) =>
+  page.screenshot({
+    path: path.join(__dirname, '../../../test-results/screenshots', name),
+    fullPage: true,
+  });
+
+test('a run is registered, promoted to production on approval, and its lineage drawn', async ({
+  page,
+}) => {
+  const pageErrors: string[] = [];
+  page.on('pageerror', error => pageErrors.push(error.message));
+  const model = `churn-e2e-${Date.now().toString(36)}`;
+
+  // A run of the demo's seeded training, which logged its dataset as an input.
+  await expect(async () => {
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Enter' }).click();
+    await page.getByRole('link', { name: 'ML Platform' }).first().click();
+    await page.getByRole('tab', { name: 'Experiments' }).click();
+    await expect(
+      page.getByRole('link', { name: 'demo/churn-logreg' }),
+    ).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 120_000 });
+  await page.getByRole('link', { name: 'demo/churn-logreg' }).click();
+  await page
+    .getByRole('table', { name: 'runs' })
+    .getByRole('link')
+    .first()
+    .click();
+
+  await page.getByRole('button', { name: 'Register model' }).click();
+  await page.getByLabel('Model name').fill(model);
+  await page.getByRole('button', { name: 'Register', exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`/ml/models/${model}/versions/1$`));
+
+  // The new version's lineage: the dataset the run read → the run → this version.
+  const graph = page.getByRole('figure', { name: 'lineage graph' });
+  await expect(graph.getByText(/synthetic-churn/).first()).toBeVisible();
+  await expect(graph.getByText(`${model} v1`).first()).toBeVisible();
+  await saveScreenshot(page, 'ml-model-version-lineage.png');
+
+  // Production is protected: the move is a request until the owner approves it.
+  await page.goto(`/ml/models/${model}`);
+  await page.getByRole('button', { name: 'Request promotion' }).click();
+  await page.getByLabel('Alias').fill('production');
+  await page.getByLabel('Reason').fill('Best validation AUC of the sweep');
+  await page.getByRole('button', { name: 'Request approval' }).click();
+
+  const request = page.getByRole('region', {
+    name: 'request production to version 1',
+  });
+  await expect(request).toBeVisible();
+  // The gate in app-config.yaml (val_auc >= 0.7) is checked on the run's metrics.
+  await expect(request.getByLabel('passed').first()).toBeVisible();
+  await request.getByRole('button', { name: 'Approve' }).click();
+  await page.getByLabel('Comment').fill('Looks good');
+  await page
+    .getByRole('dialog')
+    .getByRole('button', { name: 'Approve' })
+    .click();
+  await expect(request).toBeHidden();
+
+  await expect(
+    page.getByRole('table', { name: 'decided promotion requests' }),
+  ).toContainText('approved');
+  const audit = page.getByText('promotion.approved');
+  await expect(audit.first()).toBeVisible();
+  await saveScreenshot(page, 'ml-model-approved.png');
+
+  // The catalog module publishes the model as a Resource owned by its team, depending
+  // on the dataset it was trained on; its page carries the ML card.
+  await expect(async () => {
+    await page.goto(`/catalog/default/resource/model-${model}`);
+    await expect(page.getByText('ml-model').first()).toBeVisible({
+      timeout: 5_000,
+    });
+  }).toPass({ timeout: 90_000 });
+  // The Relations card's graph names each node in an SVG title.
+  await expect(
+    page
+      .locator('title', { hasText: 'resource:default/dataset-synthetic-churn' })
+      .first(),
+  ).toBeAttached();
+  await expect(page.getByText('production').first()).toBeVisible();
+  await saveScreenshot(page, 'ml-model-catalog-entity.png');
+
+  expect(pageErrors).toEqual([]);
+});

@@ -30,6 +30,8 @@ import {
   parseGateTag,
   RegistryPolicy,
 } from './gates';
+import { RegistrySearch } from './search';
+import { PageWindow } from '../tracking/TrackingStore';
 import {
   AuditEntry,
   RegistryStore,
@@ -179,6 +181,35 @@ const localPath = (uri: string) =>
 
 const actorOf = (caller: Caller) => caller.userId ?? 'anonymous';
 
+/** A search request of MLflow's registry endpoints. */
+type RegistrySearchRequest = {
+  filter?: string;
+  orderBy?: string[];
+  maxResults?: number;
+  pageToken?: string;
+};
+
+/** One page of a registry search: `max_results + 1` rows tell whether another follows. */
+async function searchPage<T>(
+  request: RegistrySearchRequest,
+  bounds: { fallback: number; max: number },
+  search: (
+    search: RegistrySearch,
+    window: PageWindow,
+  ) => Promise<{ items: T[]; hasMore: boolean }>,
+): Promise<Page<T>> {
+  const limit = pageSize(request.maxResults, bounds);
+  const offset = decodePageToken(request.pageToken);
+  const { items, hasMore } = await search(
+    { filter: request.filter, orderBy: request.orderBy },
+    { offset, limit },
+  );
+  return {
+    items,
+    nextPageToken: hasMore ? encodePageToken(offset + limit) : undefined,
+  };
+}
+
 /**
  * The model registry: the one implementation behind the MLflow registry API and the
  * portal API. Models belong to their creator's group; writes need membership of it.
@@ -230,23 +261,14 @@ export class RegistryService {
 
   async searchModels(
     _caller: Caller,
-    request: {
-      filter?: string;
-      orderBy?: string[];
-      maxResults?: number;
-      pageToken?: string;
-    },
+    request: RegistrySearchRequest,
   ): Promise<Page<RegisteredModel>> {
-    const limit = pageSize(request.maxResults, MAX_RESULTS.models);
-    const offset = decodePageToken(request.pageToken);
-    const { items, hasMore } = await this.options.store.searchModels(
-      { filter: request.filter, orderBy: request.orderBy },
-      { offset, limit },
+    const page = await searchPage(
+      request,
+      MAX_RESULTS.models,
+      (search, window) => this.options.store.searchModels(search, window),
     );
-    return {
-      items: items.map(publicModel),
-      nextPageToken: hasMore ? encodePageToken(offset + limit) : undefined,
-    };
+    return { ...page, items: page.items.map(publicModel) };
   }
 
   async renameModel(
@@ -460,25 +482,13 @@ export class RegistryService {
     };
   }
 
-  async searchVersions(
+  searchVersions(
     _caller: Caller,
-    request: {
-      filter?: string;
-      orderBy?: string[];
-      maxResults?: number;
-      pageToken?: string;
-    },
+    request: RegistrySearchRequest,
   ): Promise<Page<ModelVersion>> {
-    const limit = pageSize(request.maxResults, MAX_RESULTS.versions);
-    const offset = decodePageToken(request.pageToken);
-    const { items, hasMore } = await this.options.store.searchVersions(
-      { filter: request.filter, orderBy: request.orderBy },
-      { offset, limit },
+    return searchPage(request, MAX_RESULTS.versions, (search, window) =>
+      this.options.store.searchVersions(search, window),
     );
-    return {
-      items,
-      nextPageToken: hasMore ? encodePageToken(offset + limit) : undefined,
-    };
   }
 
   async latestVersions(

@@ -87,5 +87,14 @@ test('a run is registered, promoted to production on approval, and its lineage d
   await expect(page.getByText('production').first()).toBeVisible();
   await saveScreenshot(page, 'ml-model-catalog-entity.png');
 
+  // Search indexes the catalog, ML assets included: a Feast view imported at start-up.
+  await expect(async () => {
+    await page.goto('/search?query=driver_hourly_stats');
+    await expect(
+      page.getByRole('link', { name: /driver_hourly_stats/ }).first(),
+    ).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 120_000 });
+  await saveScreenshot(page, 'ml-search.png');
+
   expect(pageErrors).toEqual([]);
 });

@@ -3,6 +3,7 @@ import catalogPlugin from '@backstage/plugin-catalog/alpha';
 import catalogGraphPlugin from '@backstage/plugin-catalog-graph/alpha';
 import orgPlugin from '@backstage/plugin-org/alpha';
 import scaffolderPlugin from '@backstage/plugin-scaffolder/alpha';
+import searchPlugin from '@backstage/plugin-search/alpha';
 import mlPlugin from '@ml-portal/plugin-ml';
 import { navModule } from './modules/nav';
 
@@ -13,6 +14,7 @@ export default createApp({
     catalogGraphPlugin,
     orgPlugin,
     scaffolderPlugin,
+    searchPlugin,
     navModule,
   ],
 });

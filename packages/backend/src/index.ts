@@ -19,6 +19,10 @@ backend.add(import('@ml-portal/plugin-catalog-backend-module-ml'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 
+// Search over the catalog (ML models, feature views and datasets included); Lunr in memory.
+backend.add(import('@backstage/plugin-search-backend'));
+backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+
 // Permissions: owner-based for ML assets; off in local config (permission.enabled).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(permissionModuleMlPlatformPolicy);

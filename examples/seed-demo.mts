@@ -75,8 +75,10 @@ async function main() {
       process.stdout.write(`demo: ${experiment} ${args.join(' ')}: ${result.stdout.trim() || result.stderr.trim()}\n`);
     }
   }
-  await registerDemoModel();
-  await submitDemoJobs();
+  const token = await guestToken();
+  await registerDemoModel(token);
+  if (token) await submitDemoJobs(token);
+  else console.log('demo: no guest sign-in here, not submitting training jobs');
   if (failures > 0) throw new Error(`${failures} training runs failed`);
 }
 
@@ -95,9 +97,9 @@ async function mlflowPost(path: string, body: object) {
 /**
  * Registers the best churn run as `churn-classifier` v1 with the `staging` alias, through
  * the same MLflow calls as `mlflow.register_model("runs:/<id>/model", ...)` and
- * `set_registered_model_alias`. Production stays for a person to request and approve.
+ * `set_registered_model_alias`, then requests production for a person to approve.
  */
-async function registerDemoModel() {
+async function registerDemoModel(token: string | undefined) {
   const name = 'churn-classifier';
   const existing = await fetchRetrying(
     `${trackingUri}/api/2.0/mlflow/registered-models/get?name=${encodeURIComponent(name)}`,
@@ -133,6 +135,17 @@ async function registerDemoModel() {
   });
   await mlflowPost('registered-models/alias', { name, alias: 'staging', version: model_version.version });
   console.log(`demo: registered ${name} v${model_version.version} from run ${runId} as staging`);
+  if (!token) return;
+  // A request for production waits on the Models tab for someone to approve it.
+  const request = await portalApi(token)(`/models/${name}/promotions`, {
+    method: 'POST',
+    body: JSON.stringify({
+      version: model_version.version,
+      alias: 'production',
+      reason: 'Best validation AUC of the demo sweep',
+    }),
+  });
+  console.log(`demo: requested production for ${name} v${model_version.version}: ${request.status}`);
 }
 
 /** fetch, tried again on a network error (seen once here: "fetch failed" after a long training loop). */
@@ -147,21 +160,26 @@ async function fetchRetrying(url: string, init?: RequestInit): Promise<Response>
   }
 }
 
-/** Two jobs through the training API as the guest user (local sign-in only). */
-async function submitDemoJobs() {
+/** The guest user's token (local sign-in only), or undefined where there is no guest sign-in. */
+async function guestToken(): Promise<string | undefined> {
   const refresh = await fetchRetrying(`${backend}/api/auth/guest/refresh`, {
     headers: { 'x-requested-with': 'XMLHttpRequest' },
   });
-  if (!refresh.ok) {
-    console.log('demo: no guest sign-in here, not submitting training jobs');
-    return;
-  }
-  const token = (await refresh.json()).backstageIdentity.token;
-  const api = (path: string, init: RequestInit = {}) =>
-    fetchRetrying(`${backend}/api/ml/training${path}`, {
+  return refresh.ok ? (await refresh.json()).backstageIdentity.token : undefined;
+}
+
+/** Calls the portal API (`/api/ml`) as the guest. */
+function portalApi(token: string) {
+  return (path: string, init: RequestInit = {}) =>
+    fetchRetrying(`${backend}/api/ml${path}`, {
       ...init,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     });
+}
+
+/** Two jobs through the training API as the guest user. */
+async function submitDemoJobs(token: string) {
+  const api = (path: string, init: RequestInit = {}) => portalApi(token)(`/training${path}`, init);
   if (((await (await api('/jobs')).json()).items ?? []).length > 0) {
     console.log('demo: training jobs exist, leaving them as they are');
     return;

@@ -1,6 +1,6 @@
 import { IdleResource } from '@ml-portal/plugin-ml-common';
 import { MISSING } from '../tracking/format';
-import { CostTable } from './CostTable';
+import { DataTable } from '../common/DataTable';
 import { formatMoney } from './money';
 import { TeamFilterLink } from './TeamFilterLink';
 
@@ -13,28 +13,29 @@ const kindLabel: Record<IdleResource['kind'], string> = {
 export function IdleResources(props: { idle: IdleResource[] }) {
   const idle = [...props.idle].sort((a, b) => b.costMicros - a.costMicros);
   return (
-    <CostTable
+    <DataTable
       label="idle resources"
       rows={idle}
+      emptyAs="text"
       rowKey={resource => `${resource.kind}:${resource.name}`}
       empty="Nothing sat idle this month. Serving endpoints without traffic and GPU pools without jobs appear here, with what their idle time cost."
       columns={[
-        { title: 'Name', cell: resource => resource.name },
+        { title: 'Name', render: resource => resource.name },
         {
           title: 'Kind',
-          cell: resource => kindLabel[resource.kind] ?? resource.kind,
+          render: resource => kindLabel[resource.kind] ?? resource.kind,
         },
         {
           title: 'Team',
-          cell: resource =>
+          render: resource =>
             resource.team ? <TeamFilterLink team={resource.team} /> : MISSING,
         },
         {
           title: 'Idle cost',
           align: 'right',
-          cell: resource => formatMoney(resource.costMicros),
+          render: resource => formatMoney(resource.costMicros),
         },
-        { title: 'Why', cell: resource => resource.message },
+        { title: 'Why', wrap: true, render: resource => resource.message },
       ]}
     />
   );

@@ -1,9 +1,4 @@
-import {
-  InfoCard,
-  Link,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Link } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   Box,
@@ -18,6 +13,7 @@ import {
 import { CostRecommendation } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { Loaded } from '../common/Loaded';
 import { useMlPaths } from './mlPaths';
 import { formatMoney } from './money';
 import { TeamFilterLink } from './TeamFilterLink';
@@ -93,32 +89,13 @@ function RecommendationsTable(props: { items: CostRecommendation[] }) {
 export function Recommendations(props: { team?: string }) {
   const { team } = props;
   const mlApi = useApi(mlApiRef);
-  const { value, loading, error } = useAsync(
+  const recommendations = useAsync(
     () => mlApi.getCostRecommendations({ team }),
     [mlApi, team],
   );
-  let content;
-  if (loading) {
-    content = <Progress />;
-  } else if (error) {
-    content = (
-      <ResponseErrorPanel
-        error={error}
-        title="Could not load the recommendations"
-      />
-    );
-  } else {
-    content = (
-      <RecommendationsTable
-        items={[...value!].sort(
-          (a, b) => b.monthlySavingsMicros - a.monthlySavingsMicros,
-        )}
-      />
-    );
-  }
   // A job can have both kinds of suggestion: count its larger saving once.
   const perJob = new Map<string, number>();
-  for (const r of value ?? []) {
+  for (const r of recommendations.value ?? []) {
     perJob.set(
       r.jobId,
       Math.max(perJob.get(r.jobId) ?? 0, r.monthlySavingsMicros),
@@ -134,7 +111,18 @@ export function Recommendations(props: { team?: string }) {
           : undefined
       }
     >
-      {content}
+      <Loaded
+        state={recommendations}
+        errorTitle="Could not load the recommendations"
+      >
+        {value => (
+          <RecommendationsTable
+            items={[...value].sort(
+              (a, b) => b.monthlySavingsMicros - a.monthlySavingsMicros,
+            )}
+          />
+        )}
+      </Loaded>
     </InfoCard>
   );
 }

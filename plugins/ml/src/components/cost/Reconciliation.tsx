@@ -2,7 +2,7 @@ import { Typography } from '@material-ui/core';
 import { Reconciliation as ReconciliationRow } from '@ml-portal/plugin-ml-common';
 import { formatMoney, formatShare } from './money';
 import { formatMonth } from './months';
-import { CostTable } from './CostTable';
+import { DataTable } from '../common/DataTable';
 import { TeamFilterLink } from './TeamFilterLink';
 
 function Difference(props: { row: ReconciliationRow }) {
@@ -28,31 +28,32 @@ export function ReconciliationTable(props: {
   month: string;
 }) {
   return (
-    <CostTable
+    <DataTable
       label="reconciliation"
       rows={props.rows}
+      emptyAs="text"
       rowKey={row => `${row.team}:${row.month}:${row.source}`}
       empty={`No bill is imported for ${formatMonth(
         props.month,
       )}. Import an OpenCost allocation export or an AWS Cost and Usage Report to compare what was billed with the estimate from the jobs' GPU time.`}
       columns={[
-        { title: 'Team', cell: row => <TeamFilterLink team={row.team} /> },
-        { title: 'Month', cell: row => formatMonth(row.month, true) },
-        { title: 'Source', cell: row => row.source },
+        { title: 'Team', render: row => <TeamFilterLink team={row.team} /> },
+        { title: 'Month', render: row => formatMonth(row.month, true) },
+        { title: 'Source', render: row => row.source },
         {
           title: 'Billed',
           align: 'right',
-          cell: row => formatMoney(row.billedMicros),
+          render: row => formatMoney(row.billedMicros),
         },
         {
           title: 'Estimated',
           align: 'right',
-          cell: row => formatMoney(row.estimatedMicros),
+          render: row => formatMoney(row.estimatedMicros),
         },
         {
           title: 'Billed − estimated',
           align: 'right',
-          cell: row => <Difference row={row} />,
+          render: row => <Difference row={row} />,
         },
       ]}
     />

@@ -5,7 +5,7 @@ import { SpendItem } from '@ml-portal/plugin-ml-common';
 import { useState } from 'react';
 import { formatGpuHours, formatMoney } from './money';
 import { SpendItemLink } from './SpendItemLink';
-import { CostTable } from './CostTable';
+import { DataTable } from '../common/DataTable';
 import { TeamFilterLink } from './TeamFilterLink';
 
 type Kind = SpendItem['kind'];
@@ -45,26 +45,27 @@ export function TopSpendTable(props: { items: SpendItem[] }) {
         ))}
       </ToggleButtonGroup>
       <Box mt={1}>
-        <CostTable
+        <DataTable
           label={`top ${plural.toLowerCase()}`}
           rows={items}
+          emptyAs="text"
           rowKey={item => item.id}
           empty={`No ${plural.toLowerCase()} used GPU time this month.`}
           columns={[
-            { title: label, cell: item => <SpendItemLink item={item} /> },
+            { title: label, render: item => <SpendItemLink item={item} /> },
             {
               title: 'Team',
-              cell: item => <TeamFilterLink team={item.team} />,
+              render: item => <TeamFilterLink team={item.team} />,
             },
             {
               title: 'Spend',
               align: 'right',
-              cell: item => formatMoney(item.costMicros),
+              render: item => formatMoney(item.costMicros),
             },
             {
               title: 'GPU time',
               align: 'right',
-              cell: item => formatGpuHours(item.gpuSeconds),
+              render: item => formatGpuHours(item.gpuSeconds),
             },
           ]}
         />

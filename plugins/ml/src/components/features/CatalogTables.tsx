@@ -6,9 +6,9 @@ import {
   FeatureService,
   FeatureView,
 } from '@ml-portal/plugin-ml-common';
+import { DataColumn, DataTable } from '../common/DataTable';
 import { teamName } from '../cost/teams';
 import { formatTime, MISSING } from '../tracking/format';
-import { CatalogColumn, CatalogTable } from './CatalogTable';
 import { featureViewPath, formatTtl, storesLabel } from './featureFormat';
 import { FreshnessChip } from './FreshnessChip';
 
@@ -18,7 +18,7 @@ export const FEATURE_NAMES_SHOWN = 3;
 const owner = (row: { owner?: string }) =>
   row.owner ? teamName(row.owner) : MISSING;
 
-const featureViewColumns: CatalogColumn<FeatureView>[] = [
+const featureViewColumns: DataColumn<FeatureView>[] = [
   {
     title: 'Name',
     render: view => <Link to={featureViewPath(view)}>{view.name}</Link>,
@@ -59,7 +59,7 @@ const featureViewColumns: CatalogColumn<FeatureView>[] = [
 /** Feature views, one line each, linking to their pages. @internal */
 export function FeatureViewsTable(props: { views: FeatureView[] }) {
   return (
-    <CatalogTable
+    <DataTable
       label="feature views"
       columns={featureViewColumns}
       rows={props.views}
@@ -72,7 +72,7 @@ export function FeatureViewsTable(props: { views: FeatureView[] }) {
 const byProjectAndName = (row: { project: string; name: string }) =>
   `${row.project}/${row.name}`;
 
-const entityColumns: CatalogColumn<FeatureEntity>[] = [
+const entityColumns: DataColumn<FeatureEntity>[] = [
   { title: 'Name', render: entity => entity.name },
   { title: 'Project', render: entity => entity.project },
   { title: 'Join keys', render: entity => entity.joinKeys.join(', ') },
@@ -88,7 +88,7 @@ const entityColumns: CatalogColumn<FeatureEntity>[] = [
 /** The entities feature views are keyed by. @internal */
 export function EntitiesTable(props: { entities: FeatureEntity[] }) {
   return (
-    <CatalogTable
+    <DataTable
       label="entities"
       columns={entityColumns}
       rows={props.entities}
@@ -98,7 +98,7 @@ export function EntitiesTable(props: { entities: FeatureEntity[] }) {
   );
 }
 
-const sourceColumns: CatalogColumn<FeatureDataSource>[] = [
+const sourceColumns: DataColumn<FeatureDataSource>[] = [
   { title: 'Name', render: source => source.name },
   { title: 'Project', render: source => source.project },
   { title: 'Type', render: source => source.type },
@@ -117,7 +117,7 @@ const sourceColumns: CatalogColumn<FeatureDataSource>[] = [
 /** The batch and stream sources feature views read. @internal */
 export function DataSourcesTable(props: { sources: FeatureDataSource[] }) {
   return (
-    <CatalogTable
+    <DataTable
       label="data sources"
       columns={sourceColumns}
       rows={props.sources}
@@ -127,7 +127,7 @@ export function DataSourcesTable(props: { sources: FeatureDataSource[] }) {
   );
 }
 
-const serviceColumns: CatalogColumn<FeatureService>[] = [
+const serviceColumns: DataColumn<FeatureService>[] = [
   { title: 'Name', render: service => service.name },
   { title: 'Project', render: service => service.project },
   {
@@ -160,7 +160,7 @@ const serviceColumns: CatalogColumn<FeatureService>[] = [
 /** Feature services: the sets of features a model is served. @internal */
 export function FeatureServicesTable(props: { services: FeatureService[] }) {
   return (
-    <CatalogTable
+    <DataTable
       label="feature services"
       columns={serviceColumns}
       rows={props.services}

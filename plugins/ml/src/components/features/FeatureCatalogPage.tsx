@@ -1,28 +1,22 @@
-import {
-  CodeSnippet,
-  Content,
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { Content, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   Box,
   FormControlLabel,
   Grid,
-  InputAdornment,
   Switch,
   Tab,
   Tabs,
   TextField,
 } from '@material-ui/core';
-import SearchIcon from '@material-ui/icons/Search';
 import { ReactNode, useEffect, useId, useReducer, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
+import { Loaded } from '../common/Loaded';
+import { SearchField } from '../common/SearchField';
+import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { teamName } from '../cost/teams';
 import {
   DataSourcesTable,
@@ -86,7 +80,6 @@ function useCatalogSearch() {
 
 function SearchBox(props: { value: string; onChange: (q: string) => void }) {
   const { value, onChange } = props;
-  const id = useId();
   const [draft, setDraft] = useState(value);
   // The URL changed under the box (back, a link): show its search.
   useEffect(
@@ -101,22 +94,10 @@ function SearchBox(props: { value: string; onChange: (q: string) => void }) {
     [draft],
   );
   return (
-    <TextField
-      id={id}
-      label="Search"
+    <SearchField
       placeholder="View, feature or entity name, or tag"
       value={draft}
-      onChange={event => setDraft(event.target.value)}
-      variant="outlined"
-      size="small"
-      fullWidth
-      InputProps={{
-        startAdornment: (
-          <InputAdornment position="start">
-            <SearchIcon fontSize="small" />
-          </InputAdornment>
-        ),
-      }}
+      onChange={setDraft}
     />
   );
 }
@@ -179,40 +160,15 @@ function mergeChoices(
 
 function ImportInstructions() {
   return (
-    <EmptyState
-      missing="data"
+    <SnippetEmptyState
       title="No feature views yet"
       description="The catalog is imported from Feast. Dump your feature repository's registry, then upload registry.json with “Import a Feast registry”, or have the backend import registries itself by configuring ml.features.imports in app-config.yaml."
-      action={
-        <Box maxWidth={560}>
-          <CodeSnippet
-            language="bash"
-            text="feast registry-dump > registry.json"
-            showCopyCodeButton
-          />
-        </Box>
-      }
+      snippets={[
+        { language: 'bash', text: 'feast registry-dump > registry.json' },
+      ]}
+      maxWidth={560}
     />
   );
-}
-
-/** The answer of a list as the page shows it: progress, the error, or the table. */
-function Loaded<T>(props: {
-  state: { loading: boolean; error?: Error; value?: T };
-  what: string;
-  children: (value: T) => ReactNode;
-}) {
-  const { state, what, children } = props;
-  if (state.error) {
-    return (
-      <ResponseErrorPanel
-        error={state.error}
-        title={`Could not list ${what}`}
-      />
-    );
-  }
-  if (state.loading || state.value === undefined) return <Progress />;
-  return <>{children(state.value)}</>;
 }
 
 /**
@@ -306,24 +262,24 @@ export function FeatureCatalogPage() {
           />
         </Grid>
         <Grid item xs={12}>
-          <Loaded state={views} what="feature views">
+          <Loaded state={views} errorTitle="Could not list feature views">
             {value => <FeatureViewsTable views={value} />}
           </Loaded>
         </Grid>
       </Grid>
     ),
     entities: (
-      <Loaded state={catalog} what="entities">
+      <Loaded state={catalog} errorTitle="Could not list entities">
         {value => <EntitiesTable entities={value.entities} />}
       </Loaded>
     ),
     sources: (
-      <Loaded state={catalog} what="data sources">
+      <Loaded state={catalog} errorTitle="Could not list data sources">
         {value => <DataSourcesTable sources={value.sources} />}
       </Loaded>
     ),
     services: (
-      <Loaded state={catalog} what="feature services">
+      <Loaded state={catalog} errorTitle="Could not list feature services">
         {value => <FeatureServicesTable services={value.services} />}
       </Loaded>
     ),
@@ -337,7 +293,8 @@ export function FeatureCatalogPage() {
   return (
     <Content>
       <Grid container spacing={3}>
-        <Grid item xs={12} lg={8}>
+        {/* The catalog's table needs the page's width; imports sit below it. */}
+        <Grid item xs={12}>
           <InfoCard title="Feature catalog">
             {empty ? (
               <ImportInstructions />
@@ -364,17 +321,17 @@ export function FeatureCatalogPage() {
             )}
           </InfoCard>
         </Grid>
-        <Grid item xs={12} lg={4}>
+        <Grid item xs={12} md={6}>
           <InfoCard title="Import a Feast registry">
             <ImportRegistryPanel onImported={refresh} />
           </InfoCard>
-          <Box mt={3}>
-            <InfoCard title="Recent imports">
-              <Loaded state={recentImports} what="imports">
-                {value => <RecentImports imports={value} />}
-              </Loaded>
-            </InfoCard>
-          </Box>
+        </Grid>
+        <Grid item xs={12} md={6}>
+          <InfoCard title="Recent imports">
+            <Loaded state={recentImports} errorTitle="Could not list imports">
+              {value => <RecentImports imports={value} />}
+            </Loaded>
+          </InfoCard>
         </Grid>
       </Grid>
     </Content>

@@ -1,6 +1,5 @@
 import {
   Content,
-  InfoCard,
   Link,
   Progress,
   ResponseErrorPanel,
@@ -19,12 +18,14 @@ import {
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { DataColumn, DataTable } from '../common/DataTable';
+import { GridCard } from '../common/GridCard';
+import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../cost/mlPaths';
 import { teamName } from '../cost/teams';
 import { LineageGraph } from '../lineage/LineageGraph';
 import { formatTime, MISSING } from '../tracking/format';
 import { TrackingTrail } from '../tracking/TrackingTrail';
-import { CatalogColumn, CatalogTable } from './CatalogTable';
 import { formatSeconds, formatTtl, storesLabel } from './featureFormat';
 import { FreshnessChip } from './FreshnessChip';
 import { TagChips } from './TagChips';
@@ -76,7 +77,7 @@ function ViewSummary(props: {
         'stream source': (
           <SourceLabel name={view.streamSource} sources={sources} />
         ),
-        ttl: formatTtl(view.ttlSeconds),
+        TTL: formatTtl(view.ttlSeconds),
         tags: <TagChips tags={view.tags} />,
         version: `v${view.version}`,
         created: formatTime(view.createdAt),
@@ -120,7 +121,7 @@ function StaleWarning(props: { view: FeatureViewDetails }) {
   );
 }
 
-const schemaColumns: CatalogColumn<Feature>[] = [
+const schemaColumns: DataColumn<Feature>[] = [
   { title: 'Feature', render: feature => <code>{feature.name}</code> },
   { title: 'Type', render: feature => feature.valueType },
   {
@@ -134,7 +135,7 @@ const schemaColumns: CatalogColumn<Feature>[] = [
 /** An entity of the view; the catalog may not know it (the registry left it out). */
 type ViewEntity = { name: string; entity?: FeatureEntity };
 
-const entityColumns: CatalogColumn<ViewEntity>[] = [
+const entityColumns: DataColumn<ViewEntity>[] = [
   { title: 'Entity', render: row => row.name },
   {
     title: 'Join keys',
@@ -148,7 +149,7 @@ const entityColumns: CatalogColumn<ViewEntity>[] = [
   },
 ];
 
-const versionColumns: CatalogColumn<FeatureViewVersion>[] = [
+const versionColumns: DataColumn<FeatureViewVersion>[] = [
   { title: 'Version', render: version => `v${version.version}` },
   { title: 'Imported', render: version => formatTime(version.importedAt) },
   {
@@ -166,7 +167,7 @@ function UsedByLink(props: { item: UsedBy }) {
   return <Link to={paths.relative(item.path)}>{item.label}</Link>;
 }
 
-const usedByColumns: CatalogColumn<UsedBy>[] = [
+const usedByColumns: DataColumn<UsedBy>[] = [
   { title: 'Kind', render: item => usedByKind[item.kind] ?? item.kind },
   { title: 'Name', render: item => <UsedByLink item={item} /> },
 ];
@@ -193,83 +194,74 @@ function ViewDetails(props: {
           <StaleWarning view={view} />
         </Grid>
       )}
-      <Grid item xs={12} md={7}>
-        <InfoCard
-          title={view.name}
-          subheader={view.description || 'No description'}
-        >
-          <ViewSummary view={view} sources={sources} />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12} md={5}>
-        <InfoCard title="Freshness">
-          <Freshness view={view} />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12}>
-        <InfoCard title="Schema" subheader={`${view.features.length} features`}>
-          <CatalogTable
-            label="schema"
-            columns={schemaColumns}
-            rows={view.features}
-            rowKey={feature => feature.name}
-            empty="The view declares no feature."
-          />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <InfoCard title="Entities">
-          <CatalogTable
-            label="entities"
-            columns={entityColumns}
-            rows={viewEntities}
-            rowKey={row => row.name}
-            empty="No entity: the view is keyed by nothing."
-          />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <InfoCard title="Feature services" subheader="Services that serve it">
-          {view.services.length > 0 ? (
-            <Box component="ul" m={0} pl={3} aria-label="feature services">
-              {view.services.map(service => (
-                <li key={service}>{service}</li>
-              ))}
-            </Box>
-          ) : (
-            <Typography variant="body2" color="textSecondary">
-              No feature service includes it.
-            </Typography>
-          )}
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <InfoCard title="Used by" subheader="Runs, jobs and model versions">
-          <CatalogTable
-            label="used by"
-            columns={usedByColumns}
-            rows={view.usedBy}
-            rowKey={item => `${item.kind}:${item.id}`}
-            empty="Nothing recorded as reading it yet."
-          />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12} md={6}>
-        <InfoCard title="Version history">
-          <CatalogTable
-            label="version history"
-            columns={versionColumns}
-            rows={versions}
-            rowKey={version => String(version.version)}
-            empty="No version recorded."
-          />
-        </InfoCard>
-      </Grid>
-      <Grid item xs={12}>
-        <InfoCard title="Lineage">
-          <LineageGraph node={{ kind: 'feature_view', id: view.id }} />
-        </InfoCard>
-      </Grid>
+      <GridCard
+        md={7}
+        title={view.name}
+        subheader={view.description || 'No description'}
+      >
+        <ViewSummary view={view} sources={sources} />
+      </GridCard>
+      <GridCard md={5} title="Freshness">
+        <Freshness view={view} />
+      </GridCard>
+      <GridCard title="Schema" subheader={`${view.features.length} features`}>
+        <DataTable
+          label="schema"
+          columns={schemaColumns}
+          rows={view.features}
+          rowKey={feature => feature.name}
+          empty="The view declares no feature."
+        />
+      </GridCard>
+      <GridCard md={6} title="Entities">
+        <DataTable
+          label="entities"
+          columns={entityColumns}
+          rows={viewEntities}
+          rowKey={row => row.name}
+          empty="No entity: the view is keyed by nothing."
+        />
+      </GridCard>
+      <GridCard
+        md={6}
+        title="Feature services"
+        subheader="Services that serve it"
+      >
+        {view.services.length > 0 ? (
+          <Box component="ul" m={0} pl={3} aria-label="feature services">
+            {view.services.map(service => (
+              <li key={service}>{service}</li>
+            ))}
+          </Box>
+        ) : (
+          <MutedText>No feature service includes it.</MutedText>
+        )}
+      </GridCard>
+      <GridCard
+        md={6}
+        title="Used by"
+        subheader="Runs, jobs and model versions"
+      >
+        <DataTable
+          label="used by"
+          columns={usedByColumns}
+          rows={view.usedBy}
+          rowKey={item => `${item.kind}:${item.id}`}
+          empty="Nothing recorded as reading it yet."
+        />
+      </GridCard>
+      <GridCard md={6} title="Version history">
+        <DataTable
+          label="version history"
+          columns={versionColumns}
+          rows={versions}
+          rowKey={version => String(version.version)}
+          empty="No version recorded."
+        />
+      </GridCard>
+      <GridCard title="Lineage">
+        <LineageGraph node={{ kind: 'feature_view', id: view.id }} />
+      </GridCard>
     </Grid>
   );
 }

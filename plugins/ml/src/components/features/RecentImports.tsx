@@ -1,11 +1,11 @@
 import { FeatureImportResult } from '@ml-portal/plugin-ml-common';
+import { DataColumn, DataTable } from '../common/DataTable';
 import { formatTime } from '../tracking/format';
-import { CatalogColumn, CatalogTable } from './CatalogTable';
 
 /** How many of the latest imports the list shows. @internal */
 export const RECENT_IMPORTS_SHOWN = 5;
 
-const importColumns: CatalogColumn<FeatureImportResult>[] = [
+const importColumns: DataColumn<FeatureImportResult>[] = [
   { title: 'Imported', render: result => formatTime(result.importedAt) },
   { title: 'Source', wrap: true, render: result => result.source },
   { title: 'Projects', render: result => result.projects.join(', ') },
@@ -19,7 +19,7 @@ const importColumns: CatalogColumn<FeatureImportResult>[] = [
 /** The latest registry imports (the server lists them newest first). @internal */
 export function RecentImports(props: { imports: FeatureImportResult[] }) {
   return (
-    <CatalogTable
+    <DataTable
       label="recent imports"
       columns={importColumns}
       rows={props.imports.slice(0, RECENT_IMPORTS_SHOWN)}

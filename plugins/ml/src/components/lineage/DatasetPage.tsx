@@ -1,15 +1,16 @@
 import {
   Content,
-  InfoCard,
   Progress,
   ResponseErrorPanel,
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Grid, Typography } from '@material-ui/core';
+import { Grid } from '@material-ui/core';
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { GridCard } from '../common/GridCard';
+import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../cost/mlPaths';
 import { OwnerLink } from '../registry/OwnerLink';
 import { formatTime, MISSING } from '../tracking/format';
@@ -54,41 +55,33 @@ export function DatasetPage() {
         ]}
       />
       <Grid container spacing={3}>
-        <Grid item xs={12} md={6}>
-          <InfoCard title={dataset.name}>
-            <StructuredMetadataTable
-              metadata={{
-                digest: <code>{dataset.digest}</code>,
-                source: (
-                  <code style={{ wordBreak: 'break-all' }}>
-                    {dataset.sourceType}: {dataset.source}
-                  </code>
-                ),
-                owner: <OwnerLink owner={dataset.owner} />,
-                residency: dataset.residency ?? MISSING,
-                recorded: formatTime(dataset.createdAt),
-              }}
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Schema">
-            {dataset.schema ? (
-              <pre aria-label="schema" style={{ margin: 0, overflow: 'auto' }}>
-                {prettySchema(dataset.schema)}
-              </pre>
-            ) : (
-              <Typography variant="body2" color="textSecondary">
-                No schema was logged with this dataset.
-              </Typography>
-            )}
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Lineage">
-            <LineageGraph node={{ kind: 'dataset', id: dataset.id }} />
-          </InfoCard>
-        </Grid>
+        <GridCard md={6} title={dataset.name}>
+          <StructuredMetadataTable
+            metadata={{
+              digest: <code>{dataset.digest}</code>,
+              source: (
+                <code style={{ wordBreak: 'break-all' }}>
+                  {dataset.sourceType}: {dataset.source}
+                </code>
+              ),
+              owner: <OwnerLink owner={dataset.owner} />,
+              residency: dataset.residency ?? MISSING,
+              recorded: formatTime(dataset.createdAt),
+            }}
+          />
+        </GridCard>
+        <GridCard md={6} title="Schema">
+          {dataset.schema ? (
+            <pre aria-label="schema" style={{ margin: 0, overflow: 'auto' }}>
+              {prettySchema(dataset.schema)}
+            </pre>
+          ) : (
+            <MutedText>No schema was logged with this dataset.</MutedText>
+          )}
+        </GridCard>
+        <GridCard title="Lineage">
+          <LineageGraph node={{ kind: 'dataset', id: dataset.id }} />
+        </GridCard>
       </Grid>
     </Content>
   );

@@ -1,30 +1,14 @@
-import {
-  CodeSnippet,
-  Content,
-  EmptyState,
-  InfoCard,
-  Link,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { Content, InfoCard, Link } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  InputAdornment,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  TextField,
-  Typography,
-} from '@material-ui/core';
-import SearchIcon from '@material-ui/icons/Search';
 import { CatalogDataset } from '@ml-portal/plugin-ml-common';
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
+import { DataColumn, DataTable } from '../common/DataTable';
+import { Loaded } from '../common/Loaded';
+import { SearchField } from '../common/SearchField';
+import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { useMlPaths } from '../cost/mlPaths';
 import { OwnerLink } from '../registry/OwnerLink';
 import { formatTime, MISSING } from '../tracking/format';
@@ -35,129 +19,70 @@ dataset = mlflow.data.from_pandas(df, source="s3://bucket/trips.parquet", name="
 with mlflow.start_run():
     mlflow.log_input(dataset, context="training")`;
 
-function DatasetInstructions() {
-  return (
-    <EmptyState
-      missing="data"
-      title="No datasets yet"
-      description="A dataset is recorded when a run logs it as an input with the MLflow client; from then on its lineage shows the runs, models and deployments made from it."
-      action={
-        <Box maxWidth={720}>
-          <CodeSnippet
-            language="python"
-            text={logInputSnippet}
-            showCopyCodeButton
-          />
-        </Box>
-      }
-    />
-  );
+function DatasetLink(props: { dataset: CatalogDataset }) {
+  const { dataset } = props;
+  const paths = useMlPaths();
+  if (!paths) return <>{dataset.name}</>;
+  return <Link to={paths.dataset(dataset.id)}>{dataset.name}</Link>;
 }
 
-function DatasetsTable(props: { datasets: CatalogDataset[] }) {
-  const paths = useMlPaths();
-  return (
-    <Table size="small" aria-label="datasets">
-      <TableHead>
-        <TableRow>
-          <TableCell>Name</TableCell>
-          <TableCell>Digest</TableCell>
-          <TableCell>Source</TableCell>
-          <TableCell>Owner</TableCell>
-          <TableCell>Residency</TableCell>
-          <TableCell>Recorded</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.datasets.length === 0 && (
-          <TableRow>
-            <TableCell colSpan={6}>
-              <Typography variant="body2" color="textSecondary">
-                No dataset matches.
-              </Typography>
-            </TableCell>
-          </TableRow>
-        )}
-        {props.datasets.map(dataset => (
-          <TableRow key={dataset.id} hover>
-            <TableCell>
-              {paths ? (
-                <Link to={paths.dataset(dataset.id)}>{dataset.name}</Link>
-              ) : (
-                dataset.name
-              )}
-            </TableCell>
-            <TableCell>
-              <code>{dataset.digest}</code>
-            </TableCell>
-            <TableCell style={{ wordBreak: 'break-all' }}>
-              {dataset.sourceType}: {dataset.source}
-            </TableCell>
-            <TableCell>
-              <OwnerLink owner={dataset.owner} />
-            </TableCell>
-            <TableCell>{dataset.residency ?? MISSING}</TableCell>
-            <TableCell>{formatTime(dataset.createdAt)}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
-  );
-}
+const datasetColumns: DataColumn<CatalogDataset>[] = [
+  { title: 'Name', render: dataset => <DatasetLink dataset={dataset} /> },
+  { title: 'Digest', render: dataset => <code>{dataset.digest}</code> },
+  {
+    title: 'Source',
+    wrap: 'anywhere',
+    render: dataset => `${dataset.sourceType}: ${dataset.source}`,
+  },
+  { title: 'Owner', render: dataset => <OwnerLink owner={dataset.owner} /> },
+  { title: 'Residency', render: dataset => dataset.residency ?? MISSING },
+  { title: 'Recorded', render: dataset => formatTime(dataset.createdAt) },
+];
 
 /** The datasets runs have read, searched by name or source. @internal */
 export function DatasetsListPage() {
   const mlApi = useApi(mlApiRef);
-  const id = useId();
   const [draft, setDraft] = useState('');
   const [q, setQ] = useState('');
   useDebounce(() => setQ(draft.trim()), 300, [draft]);
-  const { value, loading, error } = useAsync(
+  const datasets = useAsync(
     () => mlApi.listDatasets(q ? { q } : {}),
     [mlApi, q],
   );
 
-  if (value?.length === 0 && !q) {
+  if (datasets.value?.length === 0 && !q) {
     return (
       <Content>
-        <DatasetInstructions />
+        <SnippetEmptyState
+          title="No datasets yet"
+          description="A dataset is recorded when a run logs it as an input with the MLflow client; from then on its lineage shows the runs, models and deployments made from it."
+          snippets={[{ language: 'python', text: logInputSnippet }]}
+          maxWidth={720}
+        />
       </Content>
     );
-  }
-
-  let table;
-  if (loading) {
-    table = <Progress />;
-  } else if (error) {
-    table = (
-      <ResponseErrorPanel error={error} title="Could not list datasets" />
-    );
-  } else if (value) {
-    table = <DatasetsTable datasets={value} />;
   }
 
   return (
     <Content>
       <InfoCard title="Datasets">
-        <TextField
-          id={id}
-          label="Search"
+        <SearchField
           placeholder="trips"
           value={draft}
-          onChange={event => setDraft(event.target.value)}
-          variant="outlined"
-          size="small"
-          fullWidth
-          InputProps={{
-            startAdornment: (
-              <InputAdornment position="start">
-                <SearchIcon fontSize="small" />
-              </InputAdornment>
-            ),
-          }}
+          onChange={setDraft}
           style={{ marginBottom: 16 }}
         />
-        {table}
+        <Loaded state={datasets} errorTitle="Could not list datasets">
+          {value => (
+            <DataTable
+              label="datasets"
+              columns={datasetColumns}
+              rows={value}
+              rowKey={dataset => dataset.id}
+              empty="No dataset matches."
+            />
+          )}
+        </Loaded>
       </InfoCard>
     </Content>
   );

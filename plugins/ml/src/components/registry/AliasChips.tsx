@@ -1,5 +1,6 @@
-import { Box, Chip, Typography } from '@material-ui/core';
+import { Box, Chip } from '@material-ui/core';
 import LockIcon from '@material-ui/icons/Lock';
+import { MutedText } from '../common/MutedText';
 
 /**
  * Aliases as chips, protected ones first; a protected alias
@@ -14,11 +15,7 @@ export function AliasChips(props: {
 }) {
   const { aliases, protectedAliases = [], emptyText } = props;
   if (aliases.length === 0) {
-    return emptyText ? (
-      <Typography variant="body2" color="textSecondary">
-        {emptyText}
-      </Typography>
-    ) : null;
+    return emptyText ? <MutedText>{emptyText}</MutedText> : null;
   }
   const isProtected = (alias: string) => protectedAliases.includes(alias);
   const sorted = [...aliases].sort(

@@ -1,52 +1,35 @@
-import {
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
 import { RegistryAuditEvent } from '@ml-portal/plugin-ml-common';
+import { DataColumn, DataTable } from '../common/DataTable';
 import { formatTime, MISSING } from '../tracking/format';
 import { metricsInline } from './MetricValues';
 import { actorName } from './registryFormat';
 
+const auditColumns: DataColumn<RegistryAuditEvent>[] = [
+  { title: 'When', render: event => formatTime(event.at) },
+  {
+    title: 'Who',
+    render: event => <span title={event.actor}>{actorName(event.actor)}</span>,
+  },
+  { title: 'Action', render: event => <code>{event.action}</code> },
+  { title: 'Version', render: event => event.version ?? MISSING },
+  { title: 'Detail', wrap: true, render: event => event.detail },
+  {
+    title: 'Metrics',
+    wrap: true,
+    render: event => metricsInline(event.metrics) || MISSING,
+  },
+];
+
 /** Who did what to a model and when, newest first. @internal */
 export function AuditTrail(props: { events: RegistryAuditEvent[] }) {
-  if (props.events.length === 0) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        Nothing recorded yet.
-      </Typography>
-    );
-  }
-  const events = [...props.events].sort((a, b) => b.at - a.at);
   return (
-    <Table size="small" aria-label="audit trail">
-      <TableHead>
-        <TableRow>
-          <TableCell>When</TableCell>
-          <TableCell>Who</TableCell>
-          <TableCell>Action</TableCell>
-          <TableCell>Version</TableCell>
-          <TableCell>Detail</TableCell>
-          <TableCell>Metrics</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {events.map(event => (
-          <TableRow key={event.id}>
-            <TableCell>{formatTime(event.at)}</TableCell>
-            <TableCell title={event.actor}>{actorName(event.actor)}</TableCell>
-            <TableCell style={{ whiteSpace: 'nowrap' }}>
-              <code>{event.action}</code>
-            </TableCell>
-            <TableCell>{event.version ?? MISSING}</TableCell>
-            <TableCell>{event.detail}</TableCell>
-            <TableCell>{metricsInline(event.metrics) || MISSING}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <DataTable
+      label="audit trail"
+      columns={auditColumns}
+      rows={[...props.events].sort((a, b) => b.at - a.at)}
+      rowKey={event => event.id}
+      empty="Nothing recorded yet."
+      emptyAs="text"
+    />
   );
 }

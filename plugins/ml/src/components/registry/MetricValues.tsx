@@ -1,12 +1,16 @@
-import {
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
+import { DataColumn, DataTable } from '../common/DataTable';
 import { formatMetricValue } from '../tracking/format';
+
+type MetricValue = { key: string; value: number };
+
+const metricColumns: DataColumn<MetricValue>[] = [
+  { title: 'Metric', render: metric => metric.key },
+  {
+    title: 'Value',
+    align: 'right',
+    render: metric => formatMetricValue(metric.value),
+  },
+];
 
 /** Metrics by key, as a version's source run last logged them or as a request snapshot. @internal */
 export function MetricValues(props: {
@@ -17,33 +21,19 @@ export function MetricValues(props: {
   limit?: number;
 }) {
   const { label, metrics, emptyText, limit } = props;
-  const keys = Object.keys(metrics).sort((a, b) => a.localeCompare(b));
-  if (keys.length === 0) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        {emptyText}
-      </Typography>
-    );
-  }
+  const rows = Object.keys(metrics)
+    .sort((a, b) => a.localeCompare(b))
+    .slice(0, limit)
+    .map(key => ({ key, value: metrics[key] }));
   return (
-    <Table size="small" aria-label={label}>
-      <TableHead>
-        <TableRow>
-          <TableCell>Metric</TableCell>
-          <TableCell align="right">Value</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {keys.slice(0, limit).map(key => (
-          <TableRow key={key}>
-            <TableCell>{key}</TableCell>
-            <TableCell align="right">
-              {formatMetricValue(metrics[key])}
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <DataTable
+      label={label}
+      columns={metricColumns}
+      rows={rows}
+      rowKey={metric => metric.key}
+      empty={emptyText}
+      emptyAs="text"
+    />
   );
 }
 

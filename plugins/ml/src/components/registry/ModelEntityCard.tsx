@@ -1,9 +1,4 @@
-import {
-  InfoCard,
-  Link,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
 import { Box, Typography } from '@material-ui/core';
@@ -13,6 +8,8 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { Loaded } from '../common/Loaded';
+import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../cost/mlPaths';
 import { formatTime } from '../tracking/format';
 import { AliasChips } from './AliasChips';
@@ -39,11 +36,7 @@ function FeaturedVersion(props: { model: RegisteredModelDetails }) {
     [mlApi, model.name, featured?.version],
   );
   if (!featured) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        No versions yet.
-      </Typography>
-    );
+    return <MutedText>No versions yet.</MutedText>;
   }
   let metrics;
   if (details.loading) {
@@ -120,40 +113,7 @@ export function ModelEntityCard() {
   const name = entity.metadata.annotations?.[ML_MODEL_ANNOTATION] ?? '';
   const mlApi = useApi(mlApiRef);
   const paths = useMlPaths();
-  const { value, loading, error } = useAsync(
-    () => mlApi.getModel(name),
-    [mlApi, name],
-  );
-
-  let content;
-  if (loading) {
-    content = <Progress />;
-  } else if (error) {
-    content = (
-      <ResponseErrorPanel
-        error={error}
-        title={`Could not load the model ${name}`}
-      />
-    );
-  } else {
-    const model = value!;
-    content = (
-      <>
-        {model.description && (
-          <Typography variant="body2" paragraph>
-            {model.description}
-          </Typography>
-        )}
-        <AliasChips
-          aliases={model.aliases}
-          protectedAliases={model.protectedAliases}
-          emptyText="No aliases."
-        />
-        <FeaturedVersion model={model} />
-        <RecentVersions model={model} />
-      </>
-    );
-  }
+  const model = useAsync(() => mlApi.getModel(name), [mlApi, name]);
   return (
     <InfoCard
       title="ML model"
@@ -162,7 +122,24 @@ export function ModelEntityCard() {
         paths ? { title: 'Open the model', link: paths.model(name) } : undefined
       }
     >
-      {content}
+      <Loaded state={model} errorTitle={`Could not load the model ${name}`}>
+        {details => (
+          <>
+            {details.description && (
+              <Typography variant="body2" paragraph>
+                {details.description}
+              </Typography>
+            )}
+            <AliasChips
+              aliases={details.aliases}
+              protectedAliases={details.protectedAliases}
+              emptyText="No aliases."
+            />
+            <FeaturedVersion model={details} />
+            <RecentVersions model={details} />
+          </>
+        )}
+      </Loaded>
     </InfoCard>
   );
 }

@@ -1,6 +1,5 @@
 import {
   Content,
-  InfoCard,
   Progress,
   ResponseErrorPanel,
   StructuredMetadataTable,
@@ -13,6 +12,7 @@ import { useCallback, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { mlApiRef } from '../../api/MlApi';
+import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../cost/mlPaths';
 import { formatTime, MISSING } from '../tracking/format';
 import { KeyValueTable } from '../tracking/KeyValueTable';
@@ -88,69 +88,56 @@ export function ModelPage() {
         </Alert>
       )}
       <Grid container spacing={3}>
-        <Grid item xs={12} md={6}>
-          <InfoCard
-            title={model.name}
-            action={
-              <Button
-                variant="outlined"
-                color="primary"
-                disabled={model.versions.length === 0}
-                onClick={() => setRequesting(true)}
-              >
-                Request promotion
-              </Button>
-            }
-          >
-            <StructuredMetadataTable
-              metadata={{
-                description: model.description || MISSING,
-                owner: <OwnerLink owner={model.owner} />,
-                aliases: (
-                  <AliasChips
-                    aliases={model.aliases}
-                    protectedAliases={model.protectedAliases}
-                    emptyText="None"
-                  />
-                ),
-                created: formatTime(model.creationTimestamp),
-                updated: formatTime(model.lastUpdatedTimestamp),
-              }}
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Tags">
-            <KeyValueTable
-              label="tags"
-              rows={model.tags}
-              emptyText="No tags."
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Promotion requests">
-            <PromotionRequests
-              promotions={model.promotions}
-              canApprove={model.canApprove}
-              onDecided={onDecided}
-              showVersion
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Versions">
-            <VersionsTable
-              versions={model.versions}
-              protectedAliases={model.protectedAliases}
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Audit trail">
-            <AuditTrail events={audit} />
-          </InfoCard>
-        </Grid>
+        <GridCard
+          md={6}
+          title={model.name}
+          action={
+            <Button
+              variant="outlined"
+              color="primary"
+              disabled={model.versions.length === 0}
+              onClick={() => setRequesting(true)}
+            >
+              Request promotion
+            </Button>
+          }
+        >
+          <StructuredMetadataTable
+            metadata={{
+              description: model.description || MISSING,
+              owner: <OwnerLink owner={model.owner} />,
+              aliases: (
+                <AliasChips
+                  aliases={model.aliases}
+                  protectedAliases={model.protectedAliases}
+                  emptyText="None"
+                />
+              ),
+              created: formatTime(model.creationTimestamp),
+              updated: formatTime(model.lastUpdatedTimestamp),
+            }}
+          />
+        </GridCard>
+        <GridCard md={6} title="Tags">
+          <KeyValueTable label="tags" rows={model.tags} emptyText="No tags." />
+        </GridCard>
+        <GridCard title="Promotion requests">
+          <PromotionRequests
+            promotions={model.promotions}
+            canApprove={model.canApprove}
+            onDecided={onDecided}
+            showVersion
+          />
+        </GridCard>
+        <GridCard title="Versions">
+          <VersionsTable
+            versions={model.versions}
+            protectedAliases={model.protectedAliases}
+          />
+        </GridCard>
+        <GridCard title="Audit trail">
+          <AuditTrail events={audit} />
+        </GridCard>
       </Grid>
       {requesting && (
         <RequestPromotionDialog

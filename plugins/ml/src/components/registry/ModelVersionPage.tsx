@@ -1,15 +1,16 @@
 import {
   Content,
-  InfoCard,
   Progress,
   ResponseErrorPanel,
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Grid, Typography } from '@material-ui/core';
+import { Grid } from '@material-ui/core';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { mlApiRef } from '../../api/MlApi';
+import { GridCard } from '../common/GridCard';
+import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../cost/mlPaths';
 import { LineageGraph } from '../lineage/LineageGraph';
 import { formatTime, MISSING } from '../tracking/format';
@@ -61,70 +62,60 @@ export function ModelVersionPage() {
         ]}
       />
       <Grid container spacing={3}>
-        <Grid item xs={12} md={6}>
-          <InfoCard title={`${name} version ${version}`}>
-            <StructuredMetadataTable
-              metadata={{
-                status: (
-                  <VersionStatus
-                    status={details.status}
-                    message={details.statusMessage}
-                  />
-                ),
-                stage: details.currentStage,
-                aliases: (
-                  <AliasChips
-                    aliases={details.aliases.map(alias => ({ alias }))}
-                    emptyText="None"
-                  />
-                ),
-                sourceRun: (
-                  <SourceRunLink version={details} runName={details.runName} />
-                ),
-                source: <code>{details.source}</code>,
-                description: details.description || MISSING,
-                owner: <OwnerLink owner={details.owner} />,
-                registeredBy: details.userId
-                  ? actorName(details.userId)
-                  : MISSING,
-                created: formatTime(details.creationTimestamp),
-                updated: formatTime(details.lastUpdatedTimestamp),
-              }}
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Metrics of the source run">
-            <MetricValues
-              label="metrics"
-              metrics={details.metrics}
-              emptyText="The source run logged no metrics."
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Lineage">
-            <LineageGraph node={{ kind: 'model_version', id: details.id }} />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Promotion requests">
-            <PromotionRequests
-              promotions={details.promotions}
-              canApprove={false}
-              onDecided={retry}
-            />
-            <Typography variant="body2" color="textSecondary">
-              Requests are decided on the{' '}
-              <ModelLink name={name}>model's page</ModelLink>.
-            </Typography>
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Audit trail">
-            <AuditTrail events={details.audit} />
-          </InfoCard>
-        </Grid>
+        <GridCard md={6} title={`${name} version ${version}`}>
+          <StructuredMetadataTable
+            metadata={{
+              status: (
+                <VersionStatus
+                  status={details.status}
+                  message={details.statusMessage}
+                />
+              ),
+              stage: details.currentStage,
+              aliases: (
+                <AliasChips
+                  aliases={details.aliases.map(alias => ({ alias }))}
+                  emptyText="None"
+                />
+              ),
+              sourceRun: (
+                <SourceRunLink version={details} runName={details.runName} />
+              ),
+              source: <code>{details.source}</code>,
+              description: details.description || MISSING,
+              owner: <OwnerLink owner={details.owner} />,
+              registeredBy: details.userId
+                ? actorName(details.userId)
+                : MISSING,
+              created: formatTime(details.creationTimestamp),
+              updated: formatTime(details.lastUpdatedTimestamp),
+            }}
+          />
+        </GridCard>
+        <GridCard md={6} title="Metrics of the source run">
+          <MetricValues
+            label="metrics"
+            metrics={details.metrics}
+            emptyText="The source run logged no metrics."
+          />
+        </GridCard>
+        <GridCard title="Lineage">
+          <LineageGraph node={{ kind: 'model_version', id: details.id }} />
+        </GridCard>
+        <GridCard title="Promotion requests">
+          <PromotionRequests
+            promotions={details.promotions}
+            canApprove={false}
+            onDecided={retry}
+          />
+          <MutedText>
+            Requests are decided on the{' '}
+            <ModelLink name={name}>model's page</ModelLink>.
+          </MutedText>
+        </GridCard>
+        <GridCard title="Audit trail">
+          <AuditTrail events={details.audit} />
+        </GridCard>
       </Grid>
     </Content>
   );

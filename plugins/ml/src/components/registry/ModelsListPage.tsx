@@ -1,32 +1,18 @@
-import {
-  CodeSnippet,
-  Content,
-  EmptyState,
-  InfoCard,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { Content, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  InputAdornment,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  TextField,
-  Typography,
-} from '@material-ui/core';
-import SearchIcon from '@material-ui/icons/Search';
 import { RegisteredModel } from '@ml-portal/plugin-ml-common';
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
+import { DataColumn } from '../common/DataTable';
+import { Loaded } from '../common/Loaded';
+import { PagedTable } from '../common/PagedTable';
+import { SearchField } from '../common/SearchField';
+import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { badFilterMessage } from '../tracking/FilterBox';
 import { formatTime, MISSING } from '../tracking/format';
-import { PageControls, usePageTokens } from '../tracking/paging';
+import { usePageTokens } from '../tracking/paging';
 import { AliasChips } from './AliasChips';
 import { OwnerLink } from './OwnerLink';
 import { latestVersion, modelSearchFilter } from './registryFormat';
@@ -36,80 +22,30 @@ const registerSnippet = `import mlflow
 # a run that logged its model under the artifact path "model"
 mlflow.register_model("runs:/<run_id>/model", "churn-classifier")`;
 
-function RegisterInstructions() {
-  return (
-    <EmptyState
-      missing="data"
-      title="No registered models yet"
-      description="Register a run's model with the MLflow client, or open the run's page and press Register model. Its versions, aliases and promotions appear here."
-      action={
-        <Box maxWidth={640}>
-          <CodeSnippet
-            language="python"
-            text={registerSnippet}
-            showCopyCodeButton
-          />
-        </Box>
-      }
-    />
-  );
-}
-
-function ModelsTable(props: { models: RegisteredModel[] }) {
-  return (
-    <Table size="small" aria-label="models">
-      <TableHead>
-        <TableRow>
-          <TableCell>Name</TableCell>
-          <TableCell>Owner</TableCell>
-          <TableCell>Latest version</TableCell>
-          <TableCell>Aliases</TableCell>
-          <TableCell>Last updated</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.models.length === 0 && (
-          <TableRow>
-            <TableCell colSpan={5}>
-              <Typography variant="body2" color="textSecondary">
-                No model matches.
-              </Typography>
-            </TableCell>
-          </TableRow>
-        )}
-        {props.models.map(model => {
-          const latest = latestVersion(model);
-          return (
-            <TableRow key={model.name} hover>
-              <TableCell>
-                <ModelLink name={model.name} />
-              </TableCell>
-              <TableCell>
-                <OwnerLink owner={model.owner} />
-              </TableCell>
-              <TableCell>
-                {latest ? (
-                  <VersionLink name={model.name} version={latest.version} />
-                ) : (
-                  MISSING
-                )}
-              </TableCell>
-              <TableCell>
-                <AliasChips aliases={model.aliases} />
-              </TableCell>
-              <TableCell>{formatTime(model.lastUpdatedTimestamp)}</TableCell>
-            </TableRow>
-          );
-        })}
-      </TableBody>
-    </Table>
-  );
-}
+const modelColumns: DataColumn<RegisteredModel>[] = [
+  { title: 'Name', render: model => <ModelLink name={model.name} /> },
+  { title: 'Owner', render: model => <OwnerLink owner={model.owner} /> },
+  {
+    title: 'Latest version',
+    render: model => {
+      const latest = latestVersion(model);
+      return latest ? (
+        <VersionLink name={model.name} version={latest.version} />
+      ) : (
+        MISSING
+      );
+    },
+  },
+  { title: 'Aliases', render: model => <AliasChips aliases={model.aliases} /> },
+  {
+    title: 'Last updated',
+    render: model => formatTime(model.lastUpdatedTimestamp),
+  },
+];
 
 /** The registered models, searched by name (or an MLflow filter) on the server. @internal */
 export function ModelsListPage() {
   const mlApi = useApi(mlApiRef);
-  const id = useId();
   const paging = usePageTokens();
   const [draft, setDraft] = useState('');
   const [search, setSearch] = useState('');
@@ -125,7 +61,7 @@ export function ModelsListPage() {
   );
   const filter = modelSearchFilter(search);
 
-  const { value, loading, error } = useAsync(
+  const models = useAsync(
     () =>
       mlApi.listModels({
         filter,
@@ -135,56 +71,47 @@ export function ModelsListPage() {
     [mlApi, filter, paging.pageSize, paging.pageToken],
   );
 
-  const filterError = badFilterMessage(error);
-  if (value?.items.length === 0 && !filter && paging.pageNumber === 1) {
+  const filterError = badFilterMessage(models.error);
+  if (models.value?.items.length === 0 && !filter && paging.pageNumber === 1) {
     return (
       <Content>
-        <RegisterInstructions />
+        <SnippetEmptyState
+          title="No registered models yet"
+          description="Register a run's model with the MLflow client, or open the run's page and press Register model. Its versions, aliases and promotions appear here."
+          snippets={[{ language: 'python', text: registerSnippet }]}
+          maxWidth={640}
+        />
       </Content>
-    );
-  }
-
-  let table;
-  if (loading) {
-    table = <Progress />;
-  } else if (error && !filterError) {
-    table = <ResponseErrorPanel error={error} title="Could not list models" />;
-  } else if (value) {
-    table = (
-      <>
-        <ModelsTable models={value.items} />
-        <PageControls paging={paging} nextPageToken={value.nextPageToken} />
-      </>
     );
   }
 
   return (
     <Content>
       <InfoCard title="Registered models">
-        <TextField
-          id={id}
-          label="Search"
+        <SearchField
           placeholder="churn, or tags.team = 'growth'"
           value={draft}
-          onChange={event => setDraft(event.target.value)}
-          error={filterError !== undefined}
-          helperText={
-            filterError ??
-            'A part of the name, or an MLflow filter on name and tags'
-          }
-          variant="outlined"
-          size="small"
-          fullWidth
-          InputProps={{
-            startAdornment: (
-              <InputAdornment position="start">
-                <SearchIcon fontSize="small" />
-              </InputAdornment>
-            ),
-          }}
+          onChange={setDraft}
+          error={filterError}
+          helperText="A part of the name, or an MLflow filter on name and tags"
           style={{ marginBottom: 16 }}
         />
-        {table}
+        <Loaded
+          state={models}
+          errorTitle="Could not list models"
+          hideError={!!filterError}
+        >
+          {page => (
+            <PagedTable
+              label="models"
+              columns={modelColumns}
+              page={page}
+              paging={paging}
+              rowKey={model => model.name}
+              empty="No model matches."
+            />
+          )}
+        </Loaded>
       </InfoCard>
     </Content>
   );

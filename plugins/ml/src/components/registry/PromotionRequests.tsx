@@ -2,16 +2,7 @@ import {
   Box,
   Button,
   Chip,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
   Paper,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
   TextField,
   Typography,
 } from '@material-ui/core';
@@ -27,6 +18,9 @@ import {
 import { useId, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
+import { DataColumn, DataTable } from '../common/DataTable';
+import { FormDialog, textAreaProps } from '../common/FormDialog';
+import { MutedText } from '../common/MutedText';
 import { formatTime, MISSING } from '../tracking/format';
 import { metricsInline } from './MetricValues';
 import { actorName } from './registryFormat';
@@ -48,11 +42,7 @@ export function describeGate(gate: PromotionGate): string {
 
 function GateResults(props: { gates: GateResult[] }) {
   if (props.gates.length === 0) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        No gates apply to this alias.
-      </Typography>
-    );
+    return <MutedText>No gates apply to this alias.</MutedText>;
   }
   return (
     <Box component="ul" m={0} pl={0} style={{ listStyle: 'none' }}>
@@ -111,50 +101,33 @@ function DecisionDialog(props: {
 
   const verb = decision === 'approve' ? 'Approve' : 'Reject';
   return (
-    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
-      <DialogTitle>
-        {verb} moving {request.alias} to version {request.version}
-      </DialogTitle>
-      <DialogContent>
-        {decision === 'approve' && failedGates > 0 && (
-          <Alert severity="warning" style={{ marginBottom: 16 }}>
-            {failedGates} of {request.gates.length} gates failed.
-          </Alert>
-        )}
-        <TextField
-          id={id}
-          label={decision === 'reject' ? 'Why (required)' : 'Comment'}
-          helperText={
-            decision === 'reject'
-              ? 'Tell the requester what to fix.'
-              : 'Optional; kept in the audit trail.'
-          }
-          value={comment}
-          onChange={event => setComment(event.target.value)}
-          multiline
-          minRows={2}
-          fullWidth
-          variant="outlined"
-          autoFocus
-        />
-        {state.error && (
-          <Alert severity="error" style={{ marginTop: 16 }}>
-            {state.error.message}
-          </Alert>
-        )}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          disabled={commentMissing || state.loading}
-          onClick={submit}
-        >
-          {verb}
-        </Button>
-      </DialogActions>
-    </Dialog>
+    <FormDialog
+      title={`${verb} moving ${request.alias} to version ${request.version}`}
+      error={state.error}
+      submitLabel={verb}
+      submitDisabled={commentMissing || state.loading}
+      onSubmit={submit}
+      onClose={onClose}
+    >
+      {decision === 'approve' && failedGates > 0 && (
+        <Alert severity="warning">
+          {failedGates} of {request.gates.length} gates failed.
+        </Alert>
+      )}
+      <TextField
+        id={id}
+        label={decision === 'reject' ? 'Why (required)' : 'Comment'}
+        helperText={
+          decision === 'reject'
+            ? 'Tell the requester what to fix.'
+            : 'Optional; kept in the audit trail.'
+        }
+        value={comment}
+        onChange={event => setComment(event.target.value)}
+        {...textAreaProps}
+        autoFocus
+      />
+    </FormDialog>
   );
 }
 
@@ -202,11 +175,11 @@ function PendingRequest(props: {
           </Box>
         )}
       </Box>
-      <Typography variant="body2" color="textSecondary" paragraph>
+      <MutedText paragraph>
         Requested by {actorName(request.requestedBy)} on{' '}
         {formatTime(request.requestedAt)}; decided by{' '}
         {request.approverGroups.map(actorName).join(' or ') || MISSING}
-      </Typography>
+      </MutedText>
       {request.reason && (
         <Typography variant="body2" paragraph>
           {request.reason}
@@ -224,46 +197,33 @@ function PendingRequest(props: {
   );
 }
 
-function DecidedRequests(props: { requests: PromotionRequest[] }) {
-  return (
-    <Table size="small" aria-label="decided promotion requests">
-      <TableHead>
-        <TableRow>
-          <TableCell>Alias</TableCell>
-          <TableCell>Version</TableCell>
-          <TableCell>Outcome</TableCell>
-          <TableCell>Requested by</TableCell>
-          <TableCell>Decided</TableCell>
-          <TableCell>Comment</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.requests.map(request => (
-          <TableRow key={request.id}>
-            <TableCell>{request.alias}</TableCell>
-            <TableCell>{request.version}</TableCell>
-            <TableCell>
-              <Chip
-                size="small"
-                label={request.status.toLowerCase()}
-                color={request.status === 'APPROVED' ? 'primary' : 'default'}
-              />
-            </TableCell>
-            <TableCell>{actorName(request.requestedBy)}</TableCell>
-            <TableCell>
-              {request.decidedBy
-                ? `${actorName(request.decidedBy)}, ${formatTime(
-                    request.decidedAt,
-                  )}`
-                : MISSING}
-            </TableCell>
-            <TableCell>{request.decisionComment ?? MISSING}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
-  );
-}
+const decidedColumns: DataColumn<PromotionRequest>[] = [
+  { title: 'Alias', render: request => request.alias },
+  { title: 'Version', render: request => request.version },
+  {
+    title: 'Outcome',
+    render: request => (
+      <Chip
+        size="small"
+        label={request.status.toLowerCase()}
+        color={request.status === 'APPROVED' ? 'primary' : 'default'}
+      />
+    ),
+  },
+  { title: 'Requested by', render: request => actorName(request.requestedBy) },
+  {
+    title: 'Decided',
+    render: request =>
+      request.decidedBy
+        ? `${actorName(request.decidedBy)}, ${formatTime(request.decidedAt)}`
+        : MISSING,
+  },
+  {
+    title: 'Comment',
+    wrap: true,
+    render: request => request.decisionComment ?? MISSING,
+  },
+];
 
 /**
  * Promotion requests: the pending ones with their gate results and metrics
@@ -292,9 +252,7 @@ export function PromotionRequests(props: {
   return (
     <>
       {pending.length === 0 ? (
-        <Typography variant="body2" color="textSecondary" paragraph>
-          No pending promotion requests.
-        </Typography>
+        <MutedText paragraph>No pending promotion requests.</MutedText>
       ) : (
         pending.map(request => (
           <PendingRequest
@@ -306,7 +264,15 @@ export function PromotionRequests(props: {
           />
         ))
       )}
-      {decided.length > 0 && <DecidedRequests requests={decided} />}
+      {decided.length > 0 && (
+        <DataTable
+          label="decided promotion requests"
+          columns={decidedColumns}
+          rows={decided}
+          rowKey={request => request.id}
+          empty={null}
+        />
+      )}
       {deciding && (
         <DecisionDialog
           request={deciding.request}

@@ -1,20 +1,12 @@
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Button,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogContentText,
-  DialogTitle,
-  TextField,
-} from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import { Button, DialogContentText, TextField } from '@material-ui/core';
 import Autocomplete from '@material-ui/lab/Autocomplete';
 import { useId, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
+import { FormDialog, textAreaProps } from '../common/FormDialog';
 import { useMlPaths } from '../cost/mlPaths';
 
 /** How many existing model names the dialog suggests. */
@@ -58,83 +50,67 @@ function RegisterModelDialog(props: { runId: string; onClose: () => void }) {
 
   const isNew = trimmedName !== '' && !names.includes(trimmedName);
   return (
-    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
-      <DialogTitle>Register a model from this run</DialogTitle>
-      <DialogContent>
-        <DialogContentText>
-          The run's artifact folder becomes the model's next version; a new name
-          registers the model too.
-        </DialogContentText>
-        <Autocomplete
-          freeSolo
-          options={names}
-          inputValue={name}
-          onInputChange={(_event, value) => setName(value)}
-          renderInput={params => (
-            <TextField
-              {...params}
-              id={`${id}-name`}
-              label="Model name"
-              placeholder="churn-classifier"
-              error={touched && Boolean(nameProblem)}
-              helperText={
-                (touched && nameProblem) ||
-                (isNew
-                  ? `${trimmedName} is a new model`
-                  : 'An existing model gets a new version')
-              }
-              margin="normal"
-              variant="outlined"
-              autoFocus
-            />
-          )}
-        />
-        <TextField
-          id={`${id}-path`}
-          label="Artifact path"
-          value={artifactPath}
-          onChange={event => setArtifactPath(event.target.value)}
-          error={touched && Boolean(pathProblem)}
-          helperText={
-            (touched && pathProblem) ||
-            `runs:/${runId}/${trimmedPath || '<path>'}`
-          }
-          fullWidth
-          margin="normal"
-          variant="outlined"
-        />
-        <TextField
-          id={`${id}-description`}
-          label="Description"
-          value={description}
-          onChange={event => setDescription(event.target.value)}
-          multiline
-          minRows={2}
-          fullWidth
-          margin="normal"
-          variant="outlined"
-        />
-        {state.error && (
-          <Alert severity="error" style={{ marginTop: 8 }}>
-            {state.error.message}
-          </Alert>
+    <FormDialog
+      title="Register a model from this run"
+      error={state.error}
+      submitLabel="Register"
+      submitDisabled={state.loading}
+      onSubmit={() => {
+        setTouched(true);
+        if (!nameProblem && !pathProblem) register();
+      }}
+      onClose={onClose}
+    >
+      <DialogContentText>
+        The run's artifact folder becomes the model's next version; a new name
+        registers the model too.
+      </DialogContentText>
+      <Autocomplete
+        freeSolo
+        options={names}
+        inputValue={name}
+        onInputChange={(_event, value) => setName(value)}
+        renderInput={params => (
+          <TextField
+            {...params}
+            id={`${id}-name`}
+            label="Model name"
+            placeholder="churn-classifier"
+            error={touched && Boolean(nameProblem)}
+            helperText={
+              (touched && nameProblem) ||
+              (isNew
+                ? `${trimmedName} is a new model`
+                : 'An existing model gets a new version')
+            }
+            margin="normal"
+            variant="outlined"
+            autoFocus
+          />
         )}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          disabled={state.loading}
-          onClick={() => {
-            setTouched(true);
-            if (!nameProblem && !pathProblem) register();
-          }}
-        >
-          Register
-        </Button>
-      </DialogActions>
-    </Dialog>
+      />
+      <TextField
+        id={`${id}-path`}
+        label="Artifact path"
+        value={artifactPath}
+        onChange={event => setArtifactPath(event.target.value)}
+        error={touched && Boolean(pathProblem)}
+        helperText={
+          (touched && pathProblem) ||
+          `runs:/${runId}/${trimmedPath || '<path>'}`
+        }
+        fullWidth
+        margin="normal"
+        variant="outlined"
+      />
+      <TextField
+        id={`${id}-description`}
+        label="Description"
+        value={description}
+        onChange={event => setDescription(event.target.value)}
+        {...textAreaProps}
+      />
+    </FormDialog>
   );
 }
 

@@ -1,14 +1,5 @@
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Button,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-  MenuItem,
-  TextField,
-} from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import { MenuItem, TextField } from '@material-ui/core';
 import Autocomplete from '@material-ui/lab/Autocomplete';
 import {
   PromotionRequest,
@@ -17,6 +8,7 @@ import {
 import { useId, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
+import { FormDialog, textAreaProps } from '../common/FormDialog';
 import { aliasProblem, newestFirst } from './registryFormat';
 
 /** Why the request cannot be sent as filled in, by field. */
@@ -92,78 +84,62 @@ export function RequestPromotionDialog(props: {
   }
 
   return (
-    <Dialog open onClose={onClose} fullWidth maxWidth="sm">
-      <DialogTitle>Request promotion of {model.name}</DialogTitle>
-      <DialogContent>
-        <TextField
-          id={`${id}-version`}
-          select
-          label="Version"
-          value={version}
-          onChange={event => setVersion(event.target.value)}
-          error={touched && Boolean(found.version)}
-          helperText={touched ? found.version : undefined}
-          fullWidth
-          margin="normal"
-          variant="outlined"
-        >
-          {versions.map(v => (
-            <MenuItem key={v.version} value={v.version}>
-              Version {v.version}
-              {v.aliases.length > 0 ? ` (${v.aliases.join(', ')})` : ''}
-            </MenuItem>
-          ))}
-        </TextField>
-        <Autocomplete
-          freeSolo
-          options={aliasOptions}
-          inputValue={alias}
-          onInputChange={(_event, value) => setAlias(value)}
-          renderInput={params => (
-            <TextField
-              {...params}
-              id={`${id}-alias`}
-              label="Alias"
-              placeholder="production"
-              error={touched && Boolean(found.alias)}
-              helperText={aliasHelp}
-              margin="normal"
-              variant="outlined"
-            />
-          )}
-        />
-        <TextField
-          id={`${id}-reason`}
-          label="Reason"
-          placeholder="What is better about this version"
-          value={reason}
-          onChange={event => setReason(event.target.value)}
-          multiline
-          minRows={2}
-          fullWidth
-          margin="normal"
-          variant="outlined"
-        />
-        {state.error && (
-          <Alert severity="error" style={{ marginTop: 8 }}>
-            {state.error.message}
-          </Alert>
+    <FormDialog
+      title={`Request promotion of ${model.name}`}
+      error={state.error}
+      submitLabel={isProtected ? 'Request approval' : 'Move alias'}
+      submitDisabled={state.loading || (touched && invalid)}
+      onSubmit={() => {
+        setTouched(true);
+        if (!invalid) submit();
+      }}
+      onClose={onClose}
+    >
+      <TextField
+        id={`${id}-version`}
+        select
+        label="Version"
+        value={version}
+        onChange={event => setVersion(event.target.value)}
+        error={touched && Boolean(found.version)}
+        helperText={touched ? found.version : undefined}
+        fullWidth
+        margin="normal"
+        variant="outlined"
+      >
+        {versions.map(v => (
+          <MenuItem key={v.version} value={v.version}>
+            Version {v.version}
+            {v.aliases.length > 0 ? ` (${v.aliases.join(', ')})` : ''}
+          </MenuItem>
+        ))}
+      </TextField>
+      <Autocomplete
+        freeSolo
+        options={aliasOptions}
+        inputValue={alias}
+        onInputChange={(_event, value) => setAlias(value)}
+        renderInput={params => (
+          <TextField
+            {...params}
+            id={`${id}-alias`}
+            label="Alias"
+            placeholder="production"
+            error={touched && Boolean(found.alias)}
+            helperText={aliasHelp}
+            margin="normal"
+            variant="outlined"
+          />
         )}
-      </DialogContent>
-      <DialogActions>
-        <Button onClick={onClose}>Cancel</Button>
-        <Button
-          color="primary"
-          variant="contained"
-          disabled={state.loading || (touched && invalid)}
-          onClick={() => {
-            setTouched(true);
-            if (!invalid) submit();
-          }}
-        >
-          {isProtected ? 'Request approval' : 'Move alias'}
-        </Button>
-      </DialogActions>
-    </Dialog>
+      />
+      <TextField
+        id={`${id}-reason`}
+        label="Reason"
+        placeholder="What is better about this version"
+        value={reason}
+        onChange={event => setReason(event.target.value)}
+        {...textAreaProps}
+      />
+    </FormDialog>
   );
 }

@@ -21,6 +21,7 @@ import { useMemo, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { GridCard } from '../common/GridCard';
 import {
   ComparedRun,
   MAX_COMPARED_RUNS,
@@ -139,58 +140,54 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
         ]}
       />
       <Grid container spacing={3}>
-        <Grid item xs={12}>
-          <InfoCard title="Metrics over time">
-            <Box
-              display="flex"
-              alignItems="center"
-              flexWrap="wrap"
-              mb={2}
-              style={{ gap: 24 }}
-            >
-              <KeySelect
-                label="Metrics"
-                keys={metricKeys}
-                selected={charted}
-                onChange={setChosenMetrics}
-              />
-              <ChartControls
-                xAxis={xAxis}
-                onXAxis={setXAxis}
-                smoothing={smoothing}
-                onSmoothing={setSmoothing}
-                logScale={logScale}
-                onLogScale={setLogScale}
-              />
-            </Box>
-            {charted.length === 0 ? (
-              <Typography variant="body2" color="textSecondary">
-                {metricKeys.length === 0
-                  ? 'These runs logged no metrics.'
-                  : 'Choose metrics to chart.'}
-              </Typography>
-            ) : (
-              <Grid container spacing={2}>
-                {charted.map(metricKey => (
-                  <Grid item xs={12} lg={6} key={metricKey}>
-                    <MetricComparisonChart
-                      metricKey={metricKey}
-                      runs={runs}
-                      xAxis={xAxis}
-                      smoothing={smoothing}
-                      logScale={logScale}
-                    />
-                  </Grid>
-                ))}
-              </Grid>
-            )}
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Param against metric">
-            <ParamScatter runs={runs} />
-          </InfoCard>
-        </Grid>
+        <GridCard title="Metrics over time">
+          <Box
+            display="flex"
+            alignItems="center"
+            flexWrap="wrap"
+            mb={2}
+            style={{ gap: 24 }}
+          >
+            <KeySelect
+              label="Metrics"
+              keys={metricKeys}
+              selected={charted}
+              onChange={setChosenMetrics}
+            />
+            <ChartControls
+              xAxis={xAxis}
+              onXAxis={setXAxis}
+              smoothing={smoothing}
+              onSmoothing={setSmoothing}
+              logScale={logScale}
+              onLogScale={setLogScale}
+            />
+          </Box>
+          {charted.length === 0 ? (
+            <Typography variant="body2" color="textSecondary">
+              {metricKeys.length === 0
+                ? 'These runs logged no metrics.'
+                : 'Choose metrics to chart.'}
+            </Typography>
+          ) : (
+            <Grid container spacing={2}>
+              {charted.map(metricKey => (
+                <Grid item xs={12} lg={6} key={metricKey}>
+                  <MetricComparisonChart
+                    metricKey={metricKey}
+                    runs={runs}
+                    xAxis={xAxis}
+                    smoothing={smoothing}
+                    logScale={logScale}
+                  />
+                </Grid>
+              ))}
+            </Grid>
+          )}
+        </GridCard>
+        <GridCard title="Param against metric">
+          <ParamScatter runs={runs} />
+        </GridCard>
         <Grid item xs={12} lg={6}>
           <InfoCard title="Parameters">
             <DiffTable

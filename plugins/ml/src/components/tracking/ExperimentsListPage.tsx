@@ -1,32 +1,18 @@
-import {
-  CodeSnippet,
-  Content,
-  EmptyState,
-  InfoCard,
-  Link,
-  Progress,
-  ResponseErrorPanel,
-} from '@backstage/core-components';
+import { Content, InfoCard, Link } from '@backstage/core-components';
 import { discoveryApiRef, useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  Grid,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  TextField,
-  Typography,
-} from '@material-ui/core';
+import { Grid, TextField } from '@material-ui/core';
 import Autocomplete from '@material-ui/lab/Autocomplete';
 import { ExperimentSummary } from '@ml-portal/plugin-ml-common';
 import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { DataColumn } from '../common/DataTable';
+import { Loaded } from '../common/Loaded';
+import { PagedTable } from '../common/PagedTable';
+import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { FilterBox, badFilterMessage } from './FilterBox';
 import { formatTime } from './format';
-import { PageControls, usePageTokens } from './paging';
+import { usePageTokens } from './paging';
 
 const pythonSnippet = `import mlflow
 mlflow.set_experiment("my-exp")
@@ -40,65 +26,34 @@ function LoggingInstructions() {
   const baseUrl = useAsync(() => discoveryApi.getBaseUrl('ml'), [discoveryApi]);
   const trackingUri = `${baseUrl.value ?? '<backend base url>/api/ml'}/mlflow`;
   return (
-    <EmptyState
-      missing="data"
+    <SnippetEmptyState
       title="No experiments yet"
       description="Log runs with the MLflow client and they appear here. Point the client at the portal's MLflow endpoint, then log as usual:"
-      action={
-        <Box maxWidth={640}>
-          <CodeSnippet
-            language="bash"
-            text={`export MLFLOW_TRACKING_URI=${trackingUri}`}
-            showCopyCodeButton
-          />
-          <CodeSnippet
-            language="python"
-            text={pythonSnippet}
-            showCopyCodeButton
-          />
-        </Box>
-      }
+      snippets={[
+        { language: 'bash', text: `export MLFLOW_TRACKING_URI=${trackingUri}` },
+        { language: 'python', text: pythonSnippet },
+      ]}
+      maxWidth={640}
     />
   );
 }
 
-function ExperimentsTable(props: { experiments: ExperimentSummary[] }) {
-  return (
-    <Table size="small" aria-label="experiments">
-      <TableHead>
-        <TableRow>
-          <TableCell>Name</TableCell>
-          <TableCell>Owner</TableCell>
-          <TableCell>Last run</TableCell>
-          <TableCell align="right">Runs</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.experiments.length === 0 && (
-          <TableRow>
-            <TableCell colSpan={4}>
-              <Typography variant="body2" color="textSecondary">
-                No experiment matches.
-              </Typography>
-            </TableCell>
-          </TableRow>
-        )}
-        {props.experiments.map(experiment => (
-          <TableRow key={experiment.experimentId} hover>
-            <TableCell>
-              <Link to={encodeURIComponent(experiment.experimentId)}>
-                {experiment.name}
-              </Link>
-            </TableCell>
-            <TableCell>{experiment.owner}</TableCell>
-            <TableCell>{formatTime(experiment.lastRunStartTime)}</TableCell>
-            <TableCell align="right">{experiment.runCount}</TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
-  );
-}
+const experimentColumns: DataColumn<ExperimentSummary>[] = [
+  {
+    title: 'Name',
+    render: experiment => (
+      <Link to={encodeURIComponent(experiment.experimentId)}>
+        {experiment.name}
+      </Link>
+    ),
+  },
+  { title: 'Owner', render: experiment => experiment.owner },
+  {
+    title: 'Last run',
+    render: experiment => formatTime(experiment.lastRunStartTime),
+  },
+  { title: 'Runs', align: 'right', render: experiment => experiment.runCount },
+];
 
 /** The experiments of the platform, searchable by MLflow filter and owner. @internal */
 export function ExperimentsListPage() {
@@ -108,7 +63,7 @@ export function ExperimentsListPage() {
   const [owner, setOwner] = useState('');
   const [ownersSeen, setOwnersSeen] = useState<string[]>([]);
 
-  const { value, loading, error } = useAsync(
+  const experiments = useAsync(
     () =>
       mlApi.listExperiments({
         filter: filter || undefined,
@@ -119,6 +74,7 @@ export function ExperimentsListPage() {
     [mlApi, filter, owner, paging.pageSize, paging.pageToken],
   );
 
+  const { value } = experiments;
   useEffect(() => {
     if (!value) return;
     setOwnersSeen(seen => {
@@ -127,29 +83,13 @@ export function ExperimentsListPage() {
     });
   }, [value]);
 
-  const filterError = badFilterMessage(error);
+  const filterError = badFilterMessage(experiments.error);
   const unfiltered = !filter && !owner && paging.pageNumber === 1;
   if (value && value.items.length === 0 && unfiltered) {
     return (
       <Content>
         <LoggingInstructions />
       </Content>
-    );
-  }
-
-  let table;
-  if (loading) {
-    table = <Progress />;
-  } else if (error && !filterError) {
-    table = (
-      <ResponseErrorPanel error={error} title="Could not list experiments" />
-    );
-  } else if (value) {
-    table = (
-      <>
-        <ExperimentsTable experiments={value.items} />
-        <PageControls paging={paging} nextPageToken={value.nextPageToken} />
-      </>
     );
   }
 
@@ -190,7 +130,22 @@ export function ExperimentsListPage() {
             />
           </Grid>
           <Grid item xs={12}>
-            {table}
+            <Loaded
+              state={experiments}
+              errorTitle="Could not list experiments"
+              hideError={!!filterError}
+            >
+              {page => (
+                <PagedTable
+                  label="experiments"
+                  columns={experimentColumns}
+                  page={page}
+                  paging={paging}
+                  rowKey={experiment => experiment.experimentId}
+                  empty="No experiment matches."
+                />
+              )}
+            </Loaded>
           </Grid>
         </Grid>
       </InfoCard>

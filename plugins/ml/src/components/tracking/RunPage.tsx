@@ -6,22 +6,14 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  FormControlLabel,
-  Grid,
-  Switch,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
+import { FormControlLabel, Grid, Switch } from '@material-ui/core';
 import { DatasetInput, Metric, Tag } from '@ml-portal/plugin-ml-common';
 import { useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { DataColumn, DataTable } from '../common/DataTable';
+import { GridCard } from '../common/GridCard';
 import { RegisterModelButton } from '../registry/RegisterModelButton';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import {
@@ -40,40 +32,30 @@ const isSystemTag = (tag: Tag) => tag.key.startsWith('mlflow.');
 
 function MetricsTable(props: { runId: string; metrics: Metric[] }) {
   const { runId, metrics } = props;
-  if (metrics.length === 0) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        This run logged no metrics.
-      </Typography>
-    );
-  }
+  const columns: DataColumn<Metric>[] = [
+    { title: 'Key', render: metric => metric.key },
+    {
+      title: 'Latest',
+      align: 'right',
+      render: metric => formatMetricValue(metric.value),
+    },
+    { title: 'Step', align: 'right', render: metric => metric.step },
+    {
+      title: 'History',
+      render: metric => (
+        <MetricSparkline runId={runId} metricKey={metric.key} />
+      ),
+    },
+  ];
   return (
-    <Table size="small" aria-label="metrics">
-      <TableHead>
-        <TableRow>
-          <TableCell>Key</TableCell>
-          <TableCell align="right">Latest</TableCell>
-          <TableCell align="right">Step</TableCell>
-          <TableCell>History</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {[...metrics]
-          .sort((a, b) => a.key.localeCompare(b.key))
-          .map(metric => (
-            <TableRow key={metric.key}>
-              <TableCell>{metric.key}</TableCell>
-              <TableCell align="right">
-                {formatMetricValue(metric.value)}
-              </TableCell>
-              <TableCell align="right">{metric.step}</TableCell>
-              <TableCell>
-                <MetricSparkline runId={runId} metricKey={metric.key} />
-              </TableCell>
-            </TableRow>
-          ))}
-      </TableBody>
-    </Table>
+    <DataTable
+      label="metrics"
+      columns={columns}
+      rows={[...metrics].sort((a, b) => a.key.localeCompare(b.key))}
+      rowKey={metric => metric.key}
+      empty="This run logged no metrics."
+      emptyAs="text"
+    />
   );
 }
 
@@ -104,42 +86,31 @@ function TagsCard(props: { tags: Tag[] }) {
   );
 }
 
+const inputColumns: DataColumn<DatasetInput>[] = [
+  { title: 'Dataset', render: ({ dataset }) => dataset.name },
+  { title: 'Digest', render: ({ dataset }) => <code>{dataset.digest}</code> },
+  {
+    title: 'Source',
+    wrap: 'anywhere',
+    render: ({ dataset }) => `${dataset.sourceType}: ${dataset.source}`,
+  },
+  {
+    title: 'Context',
+    render: ({ tags }) =>
+      tags.find(tag => tag.key === 'mlflow.data.context')?.value ?? MISSING,
+  },
+];
+
 function InputsTable(props: { inputs: DatasetInput[] }) {
-  if (props.inputs.length === 0) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        This run logged no dataset inputs.
-      </Typography>
-    );
-  }
   return (
-    <Table size="small" aria-label="dataset inputs">
-      <TableHead>
-        <TableRow>
-          <TableCell>Dataset</TableCell>
-          <TableCell>Digest</TableCell>
-          <TableCell>Source</TableCell>
-          <TableCell>Context</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {props.inputs.map(({ dataset, tags }) => (
-          <TableRow key={`${dataset.name}@${dataset.digest}`}>
-            <TableCell>{dataset.name}</TableCell>
-            <TableCell>
-              <code>{dataset.digest}</code>
-            </TableCell>
-            <TableCell style={{ wordBreak: 'break-all' }}>
-              {dataset.sourceType}: {dataset.source}
-            </TableCell>
-            <TableCell>
-              {tags.find(tag => tag.key === 'mlflow.data.context')?.value ??
-                MISSING}
-            </TableCell>
-          </TableRow>
-        ))}
-      </TableBody>
-    </Table>
+    <DataTable
+      label="dataset inputs"
+      columns={inputColumns}
+      rows={props.inputs}
+      rowKey={({ dataset }) => `${dataset.name}@${dataset.digest}`}
+      empty="This run logged no dataset inputs."
+      emptyAs="text"
+    />
   );
 }
 
@@ -173,51 +144,42 @@ export function RunPage() {
         ]}
       />
       <Grid container spacing={3}>
-        <Grid item xs={12} md={6}>
-          <InfoCard
-            title={runName}
-            action={<RegisterModelButton runId={info.runId} />}
-          >
-            <StructuredMetadataTable
-              metadata={{
-                status: <RunStatus status={info.status} />,
-                started: formatTime(info.startTime),
-                ended: formatTime(info.endTime),
-                duration: formatDuration(runDuration(info)),
-                user: info.userId ?? MISSING,
-                artifactUri: <code>{info.artifactUri}</code>,
-                runId: <code>{info.runId}</code>,
-              }}
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Parameters">
-            <KeyValueTable
-              label="parameters"
-              rows={data.params}
-              emptyText="This run logged no parameters."
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} md={6}>
-          <InfoCard title="Metrics">
-            <MetricsTable runId={info.runId} metrics={data.metrics} />
-          </InfoCard>
-        </Grid>
+        <GridCard
+          md={6}
+          title={runName}
+          action={<RegisterModelButton runId={info.runId} />}
+        >
+          <StructuredMetadataTable
+            metadata={{
+              status: <RunStatus status={info.status} />,
+              started: formatTime(info.startTime),
+              ended: formatTime(info.endTime),
+              duration: formatDuration(runDuration(info)),
+              user: info.userId ?? MISSING,
+              artifactUri: <code>{info.artifactUri}</code>,
+              runId: <code>{info.runId}</code>,
+            }}
+          />
+        </GridCard>
+        <GridCard md={6} title="Parameters">
+          <KeyValueTable
+            label="parameters"
+            rows={data.params}
+            emptyText="This run logged no parameters."
+          />
+        </GridCard>
+        <GridCard md={6} title="Metrics">
+          <MetricsTable runId={info.runId} metrics={data.metrics} />
+        </GridCard>
         <Grid item xs={12} md={6}>
           <TagsCard tags={data.tags} />
         </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Inputs">
-            <InputsTable inputs={inputs.datasetInputs} />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12}>
-          <InfoCard title="Artifacts">
-            <ArtifactBrowser runId={info.runId} />
-          </InfoCard>
-        </Grid>
+        <GridCard title="Inputs">
+          <InputsTable inputs={inputs.datasetInputs} />
+        </GridCard>
+        <GridCard title="Artifacts">
+          <ArtifactBrowser runId={info.runId} />
+        </GridCard>
       </Grid>
     </Content>
   );

@@ -6,41 +6,58 @@ import {
   TableCell,
   TableHead,
   TableRow,
-  Typography,
 } from '@material-ui/core';
 import { ReactNode } from 'react';
+import { MutedText } from './MutedText';
 
-/** One column of a {@link CatalogTable}. @internal */
-export type CatalogColumn<T> = {
+/** One column of a {@link DataTable}. @internal */
+export type DataColumn<T> = {
   title: string;
   render: (row: T) => ReactNode;
   align?: 'right';
-  /** Long text (descriptions, change lists) wraps; everything else stays on one line. */
-  wrap?: boolean;
+  /**
+   * Long text (descriptions, change lists) wraps, `'anywhere'` breaking a long
+   * word (URIs, digests) where it must; everything else stays on one line.
+   */
+  wrap?: boolean | 'anywhere';
 };
 
 const useStyles = makeStyles({
   cell: { whiteSpace: 'nowrap' },
   wrap: { whiteSpace: 'normal', minWidth: 200 },
+  anywhere: { whiteSpace: 'normal', minWidth: 200, wordBreak: 'break-word' },
 });
 
-/**
- * A small table of catalog objects, one row each, saying `empty` when there is
- * none: the feature catalog's lists share it so they look and read the same.
- *
- * @internal
- */
-export function CatalogTable<T>(props: {
+/** The props of a {@link DataTable}. @internal */
+export type DataTableProps<T> = {
   label: string;
-  columns: CatalogColumn<T>[];
+  columns: DataColumn<T>[];
   rows: T[];
   rowKey: (row: T) => string;
   empty: ReactNode;
-}) {
-  const { label, columns, rows, rowKey, empty } = props;
+  /**
+   * `'row'`: the headings stay and `empty` stands under them (a list a search
+   * narrows); `'text'`: `empty` stands instead of the table.
+   */
+  emptyAs?: 'row' | 'text';
+};
+
+/**
+ * A small table of objects, one row each, saying `empty` when there is none:
+ * the plugin's lists share it so they look and read the same.
+ *
+ * @internal
+ */
+export function DataTable<T>(props: DataTableProps<T>) {
+  const { label, columns, rows, rowKey, empty, emptyAs = 'row' } = props;
   const classes = useStyles();
-  const cellClass = (column: CatalogColumn<T>) =>
-    column.wrap ? classes.wrap : classes.cell;
+  if (rows.length === 0 && emptyAs === 'text') {
+    return <MutedText>{empty}</MutedText>;
+  }
+  const cellClass = (column: DataColumn<T>) => {
+    if (column.wrap === 'anywhere') return classes.anywhere;
+    return column.wrap ? classes.wrap : classes.cell;
+  };
   return (
     <Box overflow="auto">
       <Table size="small" aria-label={label}>
@@ -61,9 +78,7 @@ export function CatalogTable<T>(props: {
           {rows.length === 0 && (
             <TableRow>
               <TableCell colSpan={columns.length}>
-                <Typography variant="body2" color="textSecondary">
-                  {empty}
-                </Typography>
+                <MutedText>{empty}</MutedText>
               </TableCell>
             </TableRow>
           )}

@@ -1,0 +1,15 @@
+import { Typography } from '@material-ui/core';
+import { ReactNode } from 'react';
+
+/** Secondary body text: what a card says when it has nothing to show. @internal */
+export function MutedText(props: { children: ReactNode; paragraph?: boolean }) {
+  return (
+    <Typography
+      variant="body2"
+      color="textSecondary"
+      paragraph={props.paragraph}
+    >
+      {props.children}
+    </Typography>
+  );
+}

@@ -93,6 +93,15 @@ async function startPortal(readAcrossTeams: boolean) {
         .post(`/api/ml/mlflow/api/2.0/mlflow/${path}`)
         .set('authorization', mockCredentials.user.header(user))
         .send(body),
+    delete: (path: string, body: object) =>
+      request(server)
+        .delete(`/api/ml/mlflow/api/2.0/mlflow/${path}`)
+        .set('authorization', mockCredentials.user.header(user))
+        .send(body),
+    portal: (path: string) =>
+      request(server)
+        .get(`/api/ml${path}`)
+        .set('authorization', mockCredentials.user.header(user)),
     get: (path: string) =>
       request(server)
         .get(`/api/ml/mlflow/api/2.0/mlflow/${path}`)
@@ -163,6 +172,65 @@ describe('the ML platform permission policy, end to end', () => {
     );
   });
 
+  it('lets a team change only its own registered models', async () => {
+    const { alice, bob } = await startPortal(true);
+    const experiment = await alice.post('experiments/create', {
+      name: 'vision-models',
+    });
+    const run = await alice.post('runs/create', {
+      experiment_id: experiment.body.experiment_id,
+    });
+    const source = `runs:/${run.body.run.info.run_id}/model`;
+    expect(
+      (await alice.post('registered-models/create', { name: 'detector' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (await alice.post('model-versions/create', { name: 'detector', source }))
+        .status,
+    ).toBe(200);
+
+    const bobAddsVersion = await bob.post('model-versions/create', {
+      name: 'detector',
+      source,
+    });
+    expect(bobAddsVersion.status).toBe(403);
+    expect(bobAddsVersion.body).toEqual({
+      error_code: 'PERMISSION_DENIED',
+      message: `user:default/bob may not add versions to model 'detector' owned by group:default/vision`,
+    });
+    const bobTags = await bob.post('registered-models/set-tag', {
+      name: 'detector',
+      key: 'k',
+      value: 'v',
+    });
+    expect(bobTags.status).toBe(403);
+    const bobDeletes = await bob.delete('registered-models/delete', {
+      name: 'detector',
+    });
+    expect(bobDeletes.status).toBe(403);
+    expect(bobDeletes.body.error_code).toBe('PERMISSION_DENIED');
+    // Anyone may register models of their own, and read others' here.
+    expect(
+      (await bob.post('registered-models/create', { name: 'ranker' })).status,
+    ).toBe(200);
+    expect((await bob.portal('/models/detector')).status).toBe(200);
+
+    expect(
+      (
+        await alice.post('registered-models/set-tag', {
+          name: 'detector',
+          key: 'k',
+          value: 'v',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (await alice.delete('registered-models/delete', { name: 'detector' }))
+        .status,
+    ).toBe(200);
+  });
+
   it('hides other teams experiments when reading across teams is off', async () => {
     const { alice, bob } = await startPortal(false);
     const created = await alice.post('experiments/create', {
@@ -185,5 +253,22 @@ describe('the ML platform permission policy, end to end', () => {
     expect(
       aliceSearches.body.experiments.map((e: { name: string }) => e.name),
     ).toContain('private-exp');
+  });
+
+  it('hides other teams models when reading across teams is off', async () => {
+    const { alice, bob } = await startPortal(false);
+    await alice.post('registered-models/create', { name: 'private-model' });
+
+    const bobReads = await bob.portal('/models/private-model');
+    expect(bobReads.status).toBe(403);
+    expect(bobReads.body.error.message).toBe(
+      `user:default/bob may not read model 'private-model' owned by group:default/vision`,
+    );
+    const bobSearches = await bob.portal('/models');
+    expect(bobSearches.body.items).toEqual([]);
+    const aliceSearches = await alice.portal('/models');
+    expect(aliceSearches.body.items).toEqual([
+      expect.objectContaining({ name: 'private-model' }),
+    ]);
   });
 });

@@ -15,14 +15,21 @@ import {
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
 import {
   createExperimentConditionalDecision,
+  createModelConditionalDecision,
   experimentConditions,
+  modelConditions,
 } from '@ml-portal/plugin-ml-backend';
-import { ML_EXPERIMENT_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import {
+  ML_EXPERIMENT_RESOURCE_TYPE,
+  ML_MODEL_RESOURCE_TYPE,
+} from '@ml-portal/plugin-ml-common';
 
 /**
- * The portal's policy: a team writes only what it owns (experiments and their runs);
- * reading other teams' experiments is allowed unless `ml.permissions.readAcrossTeams`
- * is false. Everything else is allowed. Only consulted when `permission.enabled` is true.
+ * The portal's policy: a team writes only what it owns (experiments and their runs,
+ * registered models and their versions); reading other teams' experiments and models is
+ * allowed unless `ml.permissions.readAcrossTeams` is false. Who approves promotions is
+ * the registry's own rule, not this policy's. Everything else is allowed. Only
+ * consulted when `permission.enabled` is true.
  */
 export class MlPlatformPermissionPolicy implements PermissionPolicy {
   constructor(private readonly options: { readAcrossTeams: boolean }) {}
@@ -31,18 +38,22 @@ export class MlPlatformPermissionPolicy implements PermissionPolicy {
     request: PolicyQuery,
     user?: PolicyQueryUser,
   ): Promise<PolicyDecision> {
-    if (isResourcePermission(request.permission, ML_EXPERIMENT_RESOURCE_TYPE)) {
-      if (
-        request.permission.attributes.action === 'read' &&
-        this.options.readAcrossTeams
-      ) {
-        return { result: AuthorizeResult.ALLOW };
-      }
+    const { permission } = request;
+    const owners = user?.info.ownershipEntityRefs ?? [];
+    const readsAcrossTeams =
+      permission.attributes.action === 'read' && this.options.readAcrossTeams;
+    if (isResourcePermission(permission, ML_EXPERIMENT_RESOURCE_TYPE)) {
+      if (readsAcrossTeams) return { result: AuthorizeResult.ALLOW };
       return createExperimentConditionalDecision(
-        request.permission,
-        experimentConditions.isExperimentOwner({
-          owners: user?.info.ownershipEntityRefs ?? [],
-        }),
+        permission,
+        experimentConditions.isExperimentOwner({ owners }),
+      );
+    }
+    if (isResourcePermission(permission, ML_MODEL_RESOURCE_TYPE)) {
+      if (readsAcrossTeams) return { result: AuthorizeResult.ALLOW };
+      return createModelConditionalDecision(
+        permission,
+        modelConditions.isModelOwner({ owners }),
       );
     }
     return { result: AuthorizeResult.ALLOW };

@@ -12,3 +12,11 @@ export {
   mlExperimentRules,
 } from './tracking/permissionRules';
 export type { ExperimentOwnerQuery } from './tracking/permissionRules';
+export {
+  createModelConditionalDecision,
+  isModelOwner,
+  mlModelPermissionResourceRef,
+  mlModelRules,
+  modelConditions,
+} from './registry/permissionRules';
+export type { ModelOwnerQuery } from './registry/permissionRules';

@@ -16,6 +16,10 @@ import { LineageService } from './lineage/LineageService';
 import { DatabaseRegistryStore } from './registry/DatabaseRegistryStore';
 import { readRegistryPolicy } from './registry/gates';
 import { RegistryService, registryRunsFrom } from './registry/RegistryService';
+import {
+  mlModelPermissionResourceRef,
+  mlModelRules,
+} from './registry/permissionRules';
 import { createRegistryRouter } from './registry/router';
 import { createLineageRouter } from './lineage/router';
 import { describeJobs, describeRuns } from './lineage/describers';
@@ -120,9 +124,9 @@ export const mlPlugin = createBackendPlugin({
         });
         await tracking.ensureDefaultExperiment();
 
+        deps.permissionsRegistry.addPermissions(mlPermissions);
         deps.permissionsRegistry.addResourceType({
           resourceRef: mlExperimentPermissionResourceRef,
-          permissions: mlPermissions,
           rules: Object.values(mlExperimentRules),
           getResources: refs =>
             Promise.all(refs.map(ref => trackingStore.getExperiment(ref))),
@@ -133,10 +137,18 @@ export const mlPlugin = createBackendPlugin({
           'job',
           describeJobs(DatabaseTrainingStore.create({ knex })),
         );
+        const registryStore = DatabaseRegistryStore.create({ knex, lineage });
         const registry = new RegistryService({
-          store: DatabaseRegistryStore.create({ knex, lineage }),
+          store: registryStore,
           runs: registryRunsFrom({ tracking, store: trackingStore }),
+          permissions: deps.permissions,
           policy: readRegistryPolicy(config),
+        });
+        deps.permissionsRegistry.addResourceType({
+          resourceRef: mlModelPermissionResourceRef,
+          rules: Object.values(mlModelRules),
+          getResources: names =>
+            Promise.all(names.map(name => registryStore.getModel(name))),
         });
         lineage.addDescriber('model_version', registry.describeVersions);
         const features = new FeaturesService({

@@ -1,11 +1,18 @@
 import path from 'node:path';
+import { PermissionsService } from '@backstage/backend-plugin-api';
 import {
   ConflictError,
   InputError,
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
+  mlModelCreatePermission,
+  mlModelDeletePermission,
+  MlModelPermission,
+  mlModelReadPermission,
+  mlModelUpdatePermission,
   ModelVersion,
   ModelVersionDetails,
   ModelVersionStage,
@@ -212,9 +219,11 @@ async function searchPage<T>(
 
 /**
  * The model registry: the one implementation behind the MLflow registry API and the
- * portal API. Models belong to their creator's group; writes need membership of it.
- * Protected aliases move only through approved promotion requests whose gates pass.
- * Every change lands with its audit event.
+ * portal API. Models belong to their creator's group; reads and writes are authorised
+ * by the permission framework (`ml.model.*`, owner-conditional in the portal's policy).
+ * Protected aliases move only through approved promotion requests whose gates pass;
+ * who approves is registry policy, not a permission. Every change lands with its
+ * audit event.
  *
  * @internal
  */
@@ -223,6 +232,7 @@ export class RegistryService {
     private readonly options: {
       store: RegistryStore;
       runs: RegistryRuns;
+      permissions: PermissionsService;
       policy: RegistryPolicy;
     },
   ) {}
@@ -239,6 +249,13 @@ export class RegistryService {
   ): Promise<RegisteredModel> {
     const name = validateModelName(input.name);
     const tags = validateTags(input.tags, validateModelTag);
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission: mlModelCreatePermission }],
+      { credentials: caller.credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`${actorOf(caller)} may not register models`);
+    }
     const model = await this.options.store.createModel(
       { name, owner: caller.owner, description: input.description, tags },
       {
@@ -250,8 +267,8 @@ export class RegistryService {
     return publicModel(model);
   }
 
-  async getModel(_caller: Caller, name: unknown): Promise<RegisteredModel> {
-    return publicModel(await this.storedModel(name));
+  async getModel(caller: Caller, name: unknown): Promise<RegisteredModel> {
+    return publicModel(await this.readableModel(caller, name));
   }
 
   /** Every model with its versions' lineage ids, for the catalog. */
@@ -260,7 +277,7 @@ export class RegistryService {
   }
 
   async searchModels(
-    _caller: Caller,
+    caller: Caller,
     request: RegistrySearchRequest,
   ): Promise<Page<RegisteredModel>> {
     const page = await searchPage(
@@ -268,7 +285,14 @@ export class RegistryService {
       MAX_RESULTS.models,
       (search, window) => this.options.store.searchModels(search, window),
     );
-    return { ...page, items: page.items.map(publicModel) };
+    const readable = await this.readableNames(
+      caller,
+      page.items.map(m => m.name),
+    );
+    return {
+      ...page,
+      items: page.items.filter(m => readable.has(m.name)).map(publicModel),
+    };
   }
 
   async renameModel(
@@ -305,7 +329,12 @@ export class RegistryService {
   }
 
   async deleteModel(caller: Caller, name: unknown): Promise<void> {
-    const model = await this.writableModel(caller, name, 'delete');
+    const model = await this.writableModel(
+      caller,
+      name,
+      'delete',
+      mlModelDeletePermission,
+    );
     await this.options.store.deleteModel(model.name, {
       actor: actorOf(caller),
       action: 'model.deleted',
@@ -345,7 +374,7 @@ export class RegistryService {
     caller: Caller,
     name: unknown,
   ): Promise<RegisteredModelDetails> {
-    const model = await this.storedModel(name);
+    const model = await this.readableModel(caller, name);
     const { store } = this.options;
     const [versions, promotions] = await Promise.all([
       store.listVersions(model.name),
@@ -361,10 +390,10 @@ export class RegistryService {
   }
 
   async listAudit(
-    _caller: Caller,
+    caller: Caller,
     name: unknown,
   ): Promise<RegistryAuditEvent[]> {
-    const model = await this.storedModel(name);
+    const model = await this.readableModel(caller, name);
     return this.options.store.listAudit(model.modelId, { limit: 500 });
   }
 
@@ -440,18 +469,12 @@ export class RegistryService {
   }
 
   async getVersion(
-    _caller: Caller,
+    caller: Caller,
     name: unknown,
     version: unknown,
   ): Promise<ModelVersion> {
-    const modelName = validateModelName(name);
-    const number = validateVersion(version);
-    const found = await this.options.store.getVersion(modelName, number);
-    if (!found) {
-      throw new NotFoundError(
-        `Model Version (name=${modelName}, version=${number}) not found`,
-      );
-    }
+    const found = await this.storedVersion(name, version);
+    await this.readableModel(caller, found.name);
     return found;
   }
 
@@ -482,22 +505,30 @@ export class RegistryService {
     };
   }
 
-  searchVersions(
-    _caller: Caller,
+  async searchVersions(
+    caller: Caller,
     request: RegistrySearchRequest,
   ): Promise<Page<ModelVersion>> {
-    return searchPage(request, MAX_RESULTS.versions, (search, window) =>
-      this.options.store.searchVersions(search, window),
+    const page = await searchPage(
+      request,
+      MAX_RESULTS.versions,
+      (search, window) => this.options.store.searchVersions(search, window),
     );
+    const readable = await this.readableNames(
+      caller,
+      page.items.map(v => v.name),
+    );
+    return { ...page, items: page.items.filter(v => readable.has(v.name)) };
   }
 
   async latestVersions(
-    _caller: Caller,
+    caller: Caller,
     name: unknown,
     stages: string[],
   ): Promise<ModelVersion[]> {
+    const model = await this.readableModel(caller, name);
     return this.options.store.latestVersions(
-      validateModelName(name),
+      model.name,
       stages.map(canonicalStage),
     );
   }
@@ -527,7 +558,13 @@ export class RegistryService {
     name: unknown,
     version: unknown,
   ): Promise<void> {
-    const found = await this.writableVersion(caller, name, version);
+    const found = await this.writableVersion(
+      caller,
+      name,
+      version,
+      'delete versions of',
+      mlModelDeletePermission,
+    );
     const aliases = found.aliases.length
       ? ` (aliases ${found.aliases.join(', ')} removed)`
       : '';
@@ -634,15 +671,14 @@ export class RegistryService {
     name: unknown,
     alias: unknown,
   ): Promise<ModelVersion> {
-    const modelName = validateModelName(name);
     const aliasName = validateAlias(alias);
+    // A missing model is told apart from a missing alias.
+    const model = await this.readableModel(caller, name);
     const found = await this.options.store.getVersionByAlias(
-      modelName,
+      model.name,
       aliasName,
     );
     if (!found) {
-      // Tell a missing model from a missing alias.
-      await this.getModel(caller, modelName);
       throw new NotFoundError(`Registered model alias ${aliasName} not found.`);
     }
     return found;
@@ -833,8 +869,8 @@ export class RegistryService {
         `${actor} may not approve their own promotion request ${request.id}; another approver must decide it`,
       );
     }
-    const version = await this.getVersion(
-      caller,
+    // Approvers decide by registry policy, whatever the permission policy lets them read.
+    const version = await this.storedVersion(
       request.modelName,
       request.version,
     );
@@ -998,19 +1034,39 @@ export class RegistryService {
     return model;
   }
 
+  private async storedVersion(
+    name: unknown,
+    version: unknown,
+  ): Promise<ModelVersion> {
+    const modelName = validateModelName(name);
+    const number = validateVersion(version);
+    const found = await this.options.store.getVersion(modelName, number);
+    if (!found) {
+      throw new NotFoundError(
+        `Model Version (name=${modelName}, version=${number}) not found`,
+      );
+    }
+    return found;
+  }
+
+  private async readableModel(
+    caller: Caller,
+    name: unknown,
+  ): Promise<StoredModel> {
+    const model = await this.storedModel(name);
+    await this.authorize(caller, mlModelReadPermission, model, 'read');
+    return model;
+  }
+
+  /** The model if the caller may change it: `ml.model.update`, or the given permission. */
   private async writableModel(
     caller: Caller,
     name: unknown,
     verb: string,
+    permission: MlModelPermission = mlModelUpdatePermission,
   ): Promise<StoredModel> {
     const model = await this.storedModel(name);
-    if (!this.groupsOf(caller).has(model.owner)) {
-      throw new NotAllowedError(
-        `${actorOf(caller)} may not ${verb} model '${model.name}' owned by ${
-          model.owner
-        }`,
-      );
-    }
+    await this.authorize(caller, permission, model, verb);
     return model;
   }
 
@@ -1018,9 +1074,49 @@ export class RegistryService {
     caller: Caller,
     name: unknown,
     version: unknown,
+    verb = 'change versions of',
+    permission: MlModelPermission = mlModelUpdatePermission,
   ): Promise<ModelVersion> {
-    const model = await this.writableModel(caller, name, 'change versions of');
-    return this.getVersion(caller, model.name, version);
+    const model = await this.writableModel(caller, name, verb, permission);
+    return this.storedVersion(model.name, version);
+  }
+
+  private async authorize(
+    caller: Caller,
+    permission: MlModelPermission,
+    model: StoredModel,
+    verb: string,
+  ): Promise<void> {
+    const [decision] = await this.options.permissions.authorize(
+      [{ permission, resourceRef: model.name }],
+      { credentials: caller.credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(
+        `${actorOf(caller)} may not ${verb} model '${model.name}' owned by ${
+          model.owner
+        }`,
+      );
+    }
+  }
+
+  /** The names among `names` whose models the caller may read. */
+  private async readableNames(
+    caller: Caller,
+    names: string[],
+  ): Promise<Set<string>> {
+    const distinct = [...new Set(names)];
+    if (distinct.length === 0) return new Set();
+    const decisions = await this.options.permissions.authorize(
+      distinct.map(name => ({
+        permission: mlModelReadPermission,
+        resourceRef: name,
+      })),
+      { credentials: caller.credentials },
+    );
+    return new Set(
+      distinct.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
+    );
   }
 
   private versionAudit(

@@ -13,6 +13,7 @@ import {
 } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { mlPlugin } from '../plugin';
+import { modelOwnerPermissionFeatures } from '../testUtils/permissions';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TEAM_A = 'group:default/team-a';
@@ -46,9 +47,11 @@ async function startPortal() {
   const { server } = await startTestBackend({
     features: [
       mlPlugin,
+      ...modelOwnerPermissionFeatures,
       userInfoByTeam,
       mockServices.rootConfig.factory({
         data: {
+          permission: { enabled: true },
           ml: {
             redis: { url: REDIS_URL },
             training: { workers: false },
@@ -83,9 +86,13 @@ async function startPortal() {
           .post(`/api/ml${path}`)
           .set('Authorization', auth)
           .send(body),
-      mlflow: (endpoint: string, body: object) =>
+      mlflow: (
+        endpoint: string,
+        body: object,
+        method: 'post' | 'patch' | 'delete' = 'post',
+      ) =>
         request(server)
-          .post(`/api/ml/mlflow/api/2.0/mlflow/${endpoint}`)
+          [method](`/api/ml/mlflow/api/2.0/mlflow/${endpoint}`)
           .set('Authorization', auth)
           .send(body),
     };
@@ -134,21 +141,66 @@ describe('promotion approvals across teams', () => {
     });
     expect((await b.get('/models/churn')).body.canApprove).toBe(false);
 
-    // Team B may not write to team A's model…
+    // Team B may not write to team A's model: the permission policy says so…
     const foreignAlias = await b.post('/models/churn/promotions', {
       version: '1',
       alias: 'staging',
     });
     expect(foreignAlias.status).toBe(403);
-    expect(
-      (
-        await b.mlflow('registered-models/set-tag', {
-          name: 'churn',
-          key: 'k',
-          value: 'v',
-        })
-      ).body.error_code,
-    ).toBe('PERMISSION_DENIED');
+    expect(foreignAlias.body.error.message).toBe(
+      `${B} may not change aliases of model 'churn' owned by ${TEAM_A}`,
+    );
+    const foreignVersion = await b.post('/models/churn/versions', {
+      runId: good.runId,
+    });
+    expect(foreignVersion.status).toBe(403);
+    expect(foreignVersion.body.error.message).toContain(
+      "may not add versions to model 'churn'",
+    );
+    const foreignWrites = {
+      'model-versions/create': {
+        name: 'churn',
+        source: `runs:/${good.runId}/model`,
+      },
+      'registered-models/set-tag': { name: 'churn', key: 'k', value: 'v' },
+      'registered-models/rename': { name: 'churn', new_name: 'bs-churn' },
+    };
+    for (const [endpoint, body] of Object.entries(foreignWrites)) {
+      const denied = await b.mlflow(endpoint, body);
+      expect({ endpoint, status: denied.status, body: denied.body }).toEqual({
+        endpoint,
+        status: 403,
+        body: {
+          error_code: 'PERMISSION_DENIED',
+          message: expect.stringContaining(`owned by ${TEAM_A}`),
+        },
+      });
+    }
+    const foreignDelete = await b.mlflow(
+      'registered-models/delete',
+      { name: 'churn' },
+      'delete',
+    );
+    expect(foreignDelete.status).toBe(403);
+    expect(foreignDelete.body).toEqual({
+      error_code: 'PERMISSION_DENIED',
+      message: `${B} may not delete model 'churn' owned by ${TEAM_A}`,
+    });
+    const foreignVersionDelete = await b.mlflow(
+      'model-versions/delete',
+      { name: 'churn', version: '1' },
+      'delete',
+    );
+    expect(foreignVersionDelete.body.message).toBe(
+      `${B} may not delete versions of model 'churn' owned by ${TEAM_A}`,
+    );
+    // …reading stays open (the policy allows it) and nothing was written.
+    const unchanged = await b.get('/models/churn');
+    expect(unchanged.status).toBe(200);
+    expect(unchanged.body).toMatchObject({
+      tags: [],
+      versions: [expect.objectContaining({ version: '1' })],
+    });
 
     // …but may ask for production.
     const requested = await b.post('/models/churn/promotions', {
@@ -245,6 +297,32 @@ describe('promotion approvals across teams', () => {
       metrics: { accuracy: 0.91 },
       promotions: [expect.objectContaining({ id: requestId })],
     });
+
+    // The owner team may change and delete what team B was refused.
+    expect(
+      (
+        await a.mlflow('registered-models/set-tag', {
+          name: 'churn',
+          key: 'k',
+          value: 'v',
+        })
+      ).status,
+    ).toBe(200);
+    const renamed = await a.mlflow('registered-models/rename', {
+      name: 'churn',
+      new_name: 'churn-v2',
+    });
+    expect(renamed.status).toBe(200);
+    expect(
+      (
+        await a.mlflow(
+          'registered-models/delete',
+          { name: 'churn-v2' },
+          'delete',
+        )
+      ).status,
+    ).toBe(200);
+    expect((await a.get('/models/churn-v2')).status).toBe(404);
   });
 
   it('refuses self-approval and approval past a failing gate; rejects need a comment', async () => {

@@ -1,32 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { mlPlugin } from '../plugin';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { startPortal as startTestPortal } from '../testUtils/portal';
 
 /** The portal with MLflow's registry API; requests come from the default mock user. */
 async function startPortal() {
-  const { server } = await startTestBackend({
-    features: [
-      mlPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          ml: {
-            redis: { url: REDIS_URL },
-            training: { workers: false },
-            artifacts: {
-              local: {
-                directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
-              },
-            },
-          },
-        },
-      }),
-    ],
-  });
+  const { server } = await startTestPortal();
   const path = (endpoint: string) =>
     `/api/ml/mlflow/api/2.0/mlflow/${endpoint}`;
   const call = {

@@ -1,36 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { mlPlugin } from '../plugin';
-import { createMlflowClient } from '../testUtils/mlflowClient';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { startPortal as startTestPortal } from '../testUtils/portal';
 
 async function startPortal() {
-  const { server } = await startTestBackend({
-    features: [
-      mlPlugin,
-      mockServices.rootConfig.factory({
-        data: {
-          ml: {
-            redis: { url: REDIS_URL },
-            artifacts: {
-              local: {
-                directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
-              },
-            },
-          },
-        },
-      }),
-    ],
-  });
-  const { port } = server.address() as AddressInfo;
+  const portal = await startTestPortal();
   return {
-    server,
-    mlflow: createMlflowClient(`http://127.0.0.1:${port}/api/ml/mlflow`),
+    ...portal,
     api: (path: string) => `/api/ml/mlflow/api/2.0/mlflow/${path}`,
   };
 }

@@ -10,16 +10,14 @@ import { FeatureView } from '@ml-portal/plugin-ml-common';
 import request from 'supertest';
 import { migrateDatabase } from '../database/migrateDatabase';
 import { LineageService } from '../lineage/LineageService';
-import { mlPlugin } from '../plugin';
 import { createTestDatabases } from '../testUtils/databases';
+import { startPortal } from '../testUtils/portal';
 import { createCallerResolver } from '../tracking/callers';
 import { EXAMPLE_NOW, exampleRegistry } from './__testUtils__/exampleRegistry';
 import { DatabaseFeatureStore } from './DatabaseFeatureStore';
 import { FeaturesService } from './FeaturesService';
 import { runFeatureImports } from './imports';
 import { createFeaturesRouter } from './router';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 const databases = createTestDatabases();
 
@@ -343,31 +341,14 @@ describe('scheduled imports', () => {
 
 describe('features in the ml plugin', () => {
   it('maps owners from ml.features.owners and lets lineage describe imported views', async () => {
-    const { server } = await startTestBackend({
-      features: [
-        mlPlugin,
-        mockServices.rootConfig.factory({
-          data: {
-            ml: {
-              redis: { url: REDIS_URL },
-              training: { workers: false },
-              artifacts: {
-                local: {
-                  directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
-                },
-              },
-              features: {
-                owners: [
-                  {
-                    owner: 'Mei.Chen@example.com',
-                    group: 'group:default/recsys',
-                  },
-                ],
-              },
-            },
-          },
-        }),
-      ],
+    const { server } = await startPortal({
+      ml: {
+        features: {
+          owners: [
+            { owner: 'Mei.Chen@example.com', group: 'group:default/recsys' },
+          ],
+        },
+      },
     });
 
     const imported = await request(server)

@@ -1,21 +1,13 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   BackstageUserPrincipal,
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
-import {
-  mockCredentials,
-  mockServices,
-  startTestBackend,
-} from '@backstage/backend-test-utils';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { mlPlugin } from '../plugin';
 import { modelOwnerPermissionFeatures } from '../testUtils/permissions';
+import { startPortal as startTestPortal } from '../testUtils/portal';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const TEAM_A = 'group:default/team-a';
 const TEAM_B = 'group:default/team-b';
 const A = 'user:default/a';
@@ -44,37 +36,17 @@ const userInfoByTeam = createServiceFactory({
 });
 
 async function startPortal() {
-  const { server } = await startTestBackend({
-    features: [
-      mlPlugin,
-      ...modelOwnerPermissionFeatures,
-      userInfoByTeam,
-      mockServices.rootConfig.factory({
-        data: {
-          permission: { enabled: true },
-          ml: {
-            redis: { url: REDIS_URL },
-            training: { workers: false },
-            artifacts: {
-              local: {
-                directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')),
-              },
-            },
-            registry: {
-              gates: [
-                {
-                  alias: 'production',
-                  metric: 'accuracy',
-                  op: '>=',
-                  threshold: 0.8,
-                },
-                { alias: 'production', type: 'no-open-drift-alert' },
-              ],
-            },
-          },
-        },
-      }),
-    ],
+  const { server } = await startTestPortal({
+    features: [...modelOwnerPermissionFeatures, userInfoByTeam],
+    config: { permission: { enabled: true } },
+    ml: {
+      registry: {
+        gates: [
+          { alias: 'production', metric: 'accuracy', op: '>=', threshold: 0.8 },
+          { alias: 'production', type: 'no-open-drift-alert' },
+        ],
+      },
+    },
   });
   const as = (user: string) => {
     const auth = mockCredentials.user.header(user);

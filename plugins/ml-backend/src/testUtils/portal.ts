@@ -8,17 +8,30 @@ import { createMlflowClient } from './mlflowClient';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+type TestFeatures = NonNullable<
+  Parameters<typeof startTestBackend>[0]['features']
+>;
+
 /**
  * The ml plugin in a test backend on SQLite with a local artifact folder and a one-node
  * local pool whose jobs are only submitted (no workers), plus the npm MLflow client
- * pointed at it.
+ * pointed at it. `ml` settings are added to (and override) those; `config` adds other
+ * top-level sections; `features` adds services or plugins.
  */
-export async function startPortal() {
+export async function startPortal(
+  options: {
+    ml?: Record<string, unknown>;
+    config?: Record<string, unknown>;
+    features?: TestFeatures;
+  } = {},
+) {
   const { server } = await startTestBackend({
     features: [
       mlPlugin,
+      ...(options.features ?? []),
       mockServices.rootConfig.factory({
         data: {
+          ...options.config,
           ml: {
             redis: { url: REDIS_URL },
             artifacts: {
@@ -43,6 +56,7 @@ export async function startPortal() {
                 },
               ],
             },
+            ...options.ml,
           },
         },
       }),

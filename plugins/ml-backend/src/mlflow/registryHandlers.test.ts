@@ -2,8 +2,8 @@ import request from 'supertest';
 import { startPortal as startTestPortal } from '../testUtils/portal';
 
 /** The portal with MLflow's registry API; requests come from the default mock user. */
-async function startPortal() {
-  const { server } = await startTestPortal();
+async function startPortal(ml?: Record<string, unknown>) {
+  const { server } = await startTestPortal({ ml });
   const path = (endpoint: string) =>
     `/api/ml/mlflow/api/2.0/mlflow/${endpoint}`;
   const call = {
@@ -319,6 +319,19 @@ describe('MLflow model registry API', () => {
       version: '2',
     });
     expect(repeated.body).toEqual(protectedSet.body);
+    // The deprecated stages are no way around it: Production is the protected alias's stage.
+    const staged = await call.post('model-versions/transition-stage', {
+      name: 'ranker',
+      version: '2',
+      stage: 'Production',
+      archive_existing_versions: false,
+    });
+    expect(staged.status).toBe(403);
+    expect(staged.body).toEqual({
+      error_code: 'PERMISSION_DENIED',
+      message:
+        "Stage 'Production' is governed by the protected alias 'production': set that alias to version 2 to request a promotion; the request needs approval",
+    });
     const pending = await request(server).get(
       '/api/ml/promotions?status=PENDING',
     );
@@ -334,7 +347,10 @@ describe('MLflow model registry API', () => {
   });
 
   it('moves stages, archives the previous ones and answers latest versions', async () => {
-    const { call, run } = await startPortal();
+    // No protected aliases: stages move freely, as on a plain MLflow server.
+    const { call, run } = await startPortal({
+      registry: { protectedAliases: [] },
+    });
     await call.post('registered-models/create', { name: 'staged' });
     for (let i = 0; i < 3; i++) {
       await call.post('model-versions/create', {

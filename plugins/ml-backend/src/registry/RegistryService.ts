@@ -638,6 +638,13 @@ export class RegistryService {
       );
     }
     const found = await this.writableVersion(caller, name, version);
+    // A stage named like a protected alias would move a model to production unapproved.
+    const governingAlias = target.toLowerCase();
+    if (this.protectedAliases.includes(governingAlias)) {
+      throw new NotAllowedError(
+        `Stage '${target}' is governed by the protected alias '${governingAlias}': set that alias to version ${found.version} to request a promotion; the request needs approval`,
+      );
+    }
     return this.options.store.transitionStage(
       found.name,
       found.version,

@@ -66,20 +66,30 @@ describe('buildCatalogAssets', () => {
           versionIds: ['v1', 'v2'],
         },
       ],
-      upstreamOf: async versions => {
-        requested.push(versions.map(v => `${v.kind}:${v.id}`));
-        return [
-          { kind: 'run', id: 'r1' },
-          { kind: 'dataset', id: '1' },
-          { kind: 'dataset', id: '3' },
-          { kind: 'dataset', id: 'unknown' },
-          { kind: 'feature_view', id: view.id },
-          { kind: 'feature_view', id: 'gone/view' },
-        ];
+      upstreamOfVersions: async ids => {
+        requested.push(ids);
+        return new Map([
+          [
+            'v1',
+            [
+              { kind: 'run', id: 'r1' },
+              { kind: 'dataset', id: '1' },
+              { kind: 'dataset', id: 'unknown' },
+              { kind: 'feature_view', id: view.id },
+            ],
+          ],
+          [
+            'v2',
+            [
+              { kind: 'dataset', id: '3' },
+              { kind: 'feature_view', id: 'gone/view' },
+            ],
+          ],
+        ]);
       },
     });
 
-    expect(requested).toEqual([['model_version:v1', 'model_version:v2']]);
+    expect(requested).toEqual([['v1', 'v2']]);
     const byName = new Map(assets.map(a => [a.entityName, a]));
     expect([...byName.keys()].sort()).toEqual([
       'dataset-churn',

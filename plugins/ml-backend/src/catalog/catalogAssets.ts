@@ -63,8 +63,10 @@ export type CatalogAssetSources = {
   }>;
   featureViews: FeatureView[];
   datasets: CatalogDataset[];
-  /** The datasets and feature views upstream of the given model versions. */
-  upstreamOf: (versions: LineageNodeRef[]) => Promise<LineageNodeRef[]>;
+  /** What is upstream of each model version (by version id), all asked at once. */
+  upstreamOfVersions: (
+    versionIds: string[],
+  ) => Promise<Map<string, LineageNodeRef[]>>;
 };
 
 /**
@@ -122,9 +124,12 @@ export async function buildCatalogAssets(
       annotations: {},
     });
   }
+  const upstreamByVersion = await sources.upstreamOfVersions(
+    sources.models.flatMap(model => model.versionIds),
+  );
   for (const model of sources.models) {
-    const upstream = await sources.upstreamOf(
-      model.versionIds.map(id => ({ kind: 'model_version', id })),
+    const upstream = model.versionIds.flatMap(
+      id => upstreamByVersion.get(id) ?? [],
     );
     const dependsOn = new Set<string>();
     for (const node of upstream) {

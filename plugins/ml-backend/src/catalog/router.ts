@@ -29,7 +29,8 @@ export function createCatalogRouter(options: {
       models: await registry.listModelsWithVersionIds(),
       featureViews: await features.listViews({}),
       datasets: await lineage.searchDatasets({ limit: MAX_DATASETS }),
-      upstreamOf: versions => lineage.upstreamOf(versions, UPSTREAM_DEPTH),
+      upstreamOfVersions: ids =>
+        lineage.upstreamOfEach('model_version', ids, UPSTREAM_DEPTH),
     });
     res.json({ assets });
   });

@@ -109,6 +109,47 @@ export class DatabaseLineageStore {
   }
 
   /**
+   * The nodes upstream of each of many nodes of one kind, to a depth: one recursive
+   * query per 250 roots that carries each row's root, for lists such as the catalog's
+   * (every model version's data) where a walk per root would be a query per version.
+   */
+  async upstreamOfEach(options: {
+    kind: LineageNodeKind;
+    ids: string[];
+    maxDepth: number;
+  }): Promise<Array<{ rootId: string; node: LineageNodeRef }>> {
+    const found: Array<{ rootId: string; node: LineageNodeRef }> = [];
+    for (const ids of chunks(options.ids)) {
+      const result = await this.db.raw(
+        `WITH RECURSIVE walk (root_id, from_kind, from_id, depth) AS (
+          SELECT e.to_id, e.from_kind, e.from_id, 1
+            FROM ml_lineage_edges e
+           WHERE e.to_kind = ? AND e.to_id IN (${ids.map(() => '?').join(', ')})
+          UNION
+          SELECT w.root_id, e.from_kind, e.from_id, w.depth + 1
+            FROM walk w
+            JOIN ml_lineage_edges e
+              ON e.to_kind = w.from_kind AND e.to_id = w.from_id
+           WHERE w.depth < ?
+        )
+        SELECT DISTINCT root_id, from_kind, from_id FROM walk`,
+        [options.kind, ...ids, options.maxDepth],
+      );
+      for (const row of resultRows<{
+        root_id: string;
+        from_kind: LineageNodeKind;
+        from_id: string;
+      }>(result)) {
+        found.push({
+          rootId: row.root_id,
+          node: { kind: row.from_kind, id: row.from_id },
+        });
+      }
+    }
+    return found;
+  }
+
+  /**
    * Walks the edges from `start` in one direction, breadth first, in ONE recursive
    * query; returns each edge with the hop it was met at (an edge reached along paths
    * of different lengths comes once per length). `maxRows` stops the walk early on

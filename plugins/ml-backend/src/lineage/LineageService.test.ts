@@ -173,6 +173,47 @@ describe.each(databases.eachSupportedId())(
       expect(graph.truncated).toBe(true);
     });
 
+    it('walks upstream of many versions at once, each root its own set, cycles included', async () => {
+      const { lineage } = await createService(databaseId);
+      const version = (id: string): LineageNodeRef => ({
+        kind: 'model_version',
+        id,
+      });
+      const d = (id: string): LineageNodeRef => ({ kind: 'dataset', id });
+      await lineage.record([
+        fact(d('d1'), run('r1')),
+        fact({ kind: 'feature_view', id: 'p/f' }, run('r1')),
+        fact({ kind: 'job', id: 'j1' }, run('r1'), 'produced'),
+        fact(d('d1'), { kind: 'job', id: 'j1' }),
+        fact(run('r1'), version('v1'), 'registered_as'),
+        fact(d('d2'), run('r2')),
+        fact(run('r2'), version('v2'), 'registered_as'),
+        // A cycle must end at the depth limit, not loop.
+        fact(run('r2'), d('d2')),
+      ]);
+      // More roots than one batch holds.
+      const ids = [
+        'v1',
+        'v2',
+        ...Array.from({ length: 300 }, (_, i) => `none-${i}`),
+      ];
+
+      const deep = await lineage.upstreamOfEach('model_version', ids, 4);
+      const sorted = (nodes: LineageNodeRef[] = []) =>
+        [...new Set(nodes.map(n => `${n.kind}:${n.id}`))].sort();
+      expect(sorted(deep.get('v1'))).toEqual([
+        'dataset:d1',
+        'feature_view:p/f',
+        'job:j1',
+        'run:r1',
+      ]);
+      expect(sorted(deep.get('v2'))).toEqual(['dataset:d2', 'run:r2']);
+      expect(deep.get('none-299')).toEqual([]);
+
+      const shallow = await lineage.upstreamOfEach('model_version', ['v1'], 1);
+      expect(sorted(shallow.get('v1'))).toEqual(['run:r1']);
+    });
+
     it('describes nodes with one call per kind and draws unknown ones by id', async () => {
       const { lineage } = await createService(databaseId);
       const [trips] = await lineage.recordDatasetInputs(run('r1'), [

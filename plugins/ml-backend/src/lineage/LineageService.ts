@@ -121,25 +121,26 @@ export class LineageService implements DatasetLineageRecorder {
   }
 
   /**
-   * The nodes upstream of any of the given nodes (the roots left out), undescribed:
-   * one walk per root, for callers that want ids rather than a drawing.
+   * The nodes upstream of each of many nodes of one kind (roots left out), undescribed,
+   * keyed by root id: batched recursive queries, for callers that want ids rather than
+   * a drawing.
    */
-  async upstreamOf(
-    roots: LineageNodeRef[],
+  async upstreamOfEach(
+    kind: LineageNodeKind,
+    ids: string[],
     depth: number,
-  ): Promise<LineageNodeRef[]> {
-    const found = new Map<string, LineageNodeRef>();
-    for (const start of roots) {
-      const walk = await this.store.walk({
-        start,
-        direction: 'upstream',
-        maxDepth: depth,
-        maxRows: MAX_WALK_ROWS,
-      });
-      for (const { from } of walk) found.set(lineageNodeKey(from), from);
+  ): Promise<Map<string, LineageNodeRef[]>> {
+    const byRoot = new Map<string, LineageNodeRef[]>(ids.map(id => [id, []]));
+    const rows = await this.store.upstreamOfEach({
+      kind,
+      ids,
+      maxDepth: depth,
+    });
+    for (const { rootId, node } of rows) {
+      if (node.kind === kind && node.id === rootId) continue;
+      byRoot.get(rootId)?.push(node);
     }
-    for (const root of roots) found.delete(lineageNodeKey(root));
-    return [...found.values()];
+    return byRoot;
   }
 
   /**

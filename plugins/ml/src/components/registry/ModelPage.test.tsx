@@ -164,7 +164,7 @@ describe('ModelPage', () => {
 
     const pending = await pendingRegion();
     expect(within(pending).queryByRole('button')).toBeNull();
-    expect(pending).toHaveTextContent('decided by growth');
+    expect(pending).toHaveTextContent('awaiting a decision by growth');
   });
 
   it('requests a promotion, checking the alias first', async () => {

@@ -177,7 +177,7 @@ function PendingRequest(props: {
       </Box>
       <MutedText paragraph>
         Requested by {actorName(request.requestedBy)} on{' '}
-        {formatTime(request.requestedAt)}; decided by{' '}
+        {formatTime(request.requestedAt)}; awaiting a decision by{' '}
         {request.approverGroups.map(actorName).join(' or ') || MISSING}
       </MutedText>
       {request.reason && (

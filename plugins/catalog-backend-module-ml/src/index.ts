@@ -6,3 +6,4 @@
  */
 export { catalogModuleMlAssets as default } from './module';
 export { MlAssetEntityProvider } from './MlAssetEntityProvider';
+export { MlModelRelationProcessor } from './MlModelRelationProcessor';

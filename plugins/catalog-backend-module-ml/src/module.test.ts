@@ -1,5 +1,6 @@
 import {
   coreServices,
+  createBackendModule,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
 import {
@@ -11,9 +12,49 @@ import { Entity } from '@backstage/catalog-model';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { catalogModuleMlAssets } from './module';
+import { MlAssetEntityProvider } from './MlAssetEntityProvider';
+import { MlModelRelationProcessor } from './MlModelRelationProcessor';
 import { FakeMlCatalogBackend, mlAsset } from './testUtils';
 
 const REFRESH_TASK = 'MlAssetEntityProvider:refresh';
+
+/** A service that runs the model, as a team's catalog-info.yaml would describe it. */
+const churnScoring: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'churn-scoring',
+    annotations: {
+      'ml.platform/model': 'churn-classifier',
+      'backstage.io/managed-by-location':
+        'url:http://git.test/catalog-info.yaml',
+      'backstage.io/managed-by-origin-location':
+        'url:http://git.test/catalog-info.yaml',
+    },
+  },
+  spec: { type: 'service', lifecycle: 'production', owner: 'group:ml-team' },
+};
+
+/** Another source of entities for the catalog under test, publishing `churnScoring` once. */
+const teamEntities = createBackendModule({
+  pluginId: 'catalog',
+  moduleId: 'test-team-entities',
+  register(reg) {
+    reg.registerInit({
+      deps: { catalog: catalogProcessingExtensionPoint },
+      async init({ catalog }) {
+        catalog.addEntityProvider({
+          getProviderName: () => 'TeamEntities',
+          connect: connection =>
+            connection.applyMutation({
+              type: 'full',
+              entities: [{ entity: churnScoring, locationKey: 'team' }],
+            }),
+        });
+      },
+    });
+  },
+});
 
 describe('catalogModuleMlAssets', () => {
   let fake: FakeMlCatalogBackend;
@@ -42,7 +83,7 @@ describe('catalogModuleMlAssets', () => {
     });
   }
 
-  it('publishes the assets through the real catalog, with owner and lineage relations', async () => {
+  it('publishes the assets through the real catalog, with owner, lineage and model-user relations', async () => {
     fake.assets = [
       mlAsset({
         type: 'dataset',
@@ -58,6 +99,7 @@ describe('catalogModuleMlAssets', () => {
       features: [
         catalogPlugin,
         catalogModuleMlAssets,
+        teamEntities,
         // This instance runs tasks only when triggered, so the test decides when.
         createServiceFactory({
           service: coreServices.scheduler,
@@ -105,6 +147,35 @@ describe('catalogModuleMlAssets', () => {
       targetRef: 'resource:default/model-churn-classifier',
     });
 
+    // The service annotated with the model depends on the model's entity, and back.
+    const service = await pollForEntity(
+      `http://localhost:${server.port()}/api/catalog/entities/by-name/component/default/churn-scoring`,
+      entity => Boolean(entity.relations?.some(r => r.type === 'dependsOn')),
+    );
+    expect(service.relations).toContainEqual({
+      type: 'dependsOn',
+      targetRef: 'resource:default/model-churn-classifier',
+    });
+    const usedModel = await pollForEntity(
+      `${base}/model-churn-classifier`,
+      entity =>
+        Boolean(
+          entity.relations?.some(
+            r => r.targetRef === 'component:default/churn-scoring',
+          ),
+        ),
+    );
+    expect(usedModel.relations).toContainEqual({
+      type: 'dependencyOf',
+      targetRef: 'component:default/churn-scoring',
+    });
+    // The model's own Resource carries the annotation but does not depend on itself.
+    expect(usedModel.relations).not.toContainEqual(
+      expect.objectContaining({
+        targetRef: 'resource:default/model-churn-classifier',
+      }),
+    );
+
     // A delta: the dataset is gone and the model lost its upstream.
     fake.assets = [mlAsset({ description: 'Retrained without events' })];
     await scheduler.triggerTask(REFRESH_TASK);
@@ -116,12 +187,16 @@ describe('catalogModuleMlAssets', () => {
     expect(await statusOf(`${base}/dataset-churn-events`)).toBe(404);
   }, 60_000);
 
-  it('adds the provider unless catalog.providers.mlPlatform.enabled is false', async () => {
+  it('adds the provider and the processor unless catalog.providers.mlPlatform.enabled is false', async () => {
     const added = async (config: object) => {
       const addEntityProvider = jest.fn();
+      const addProcessor = jest.fn();
       await startTestBackend({
         extensionPoints: [
-          [catalogProcessingExtensionPoint, { addEntityProvider }],
+          [
+            catalogProcessingExtensionPoint,
+            { addEntityProvider, addProcessor },
+          ],
         ],
         features: [
           catalogModuleMlAssets,
@@ -130,10 +205,16 @@ describe('catalogModuleMlAssets', () => {
           }),
         ],
       });
-      return addEntityProvider.mock.calls.flat();
+      return [
+        ...addEntityProvider.mock.calls.flat(),
+        ...addProcessor.mock.calls.flat(),
+      ];
     };
 
-    expect(await added({})).toEqual([expect.any(Object)]);
+    expect(await added({})).toEqual([
+      expect.any(MlAssetEntityProvider),
+      expect.any(MlModelRelationProcessor),
+    ]);
     expect(
       await added({
         catalog: { providers: { mlPlatform: { enabled: false } } },

@@ -5,10 +5,12 @@ import {
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
 import { readMlProviderConfig } from './config';
 import { MlAssetEntityProvider } from './MlAssetEntityProvider';
+import { MlModelRelationProcessor } from './MlModelRelationProcessor';
 
 /**
  * Catalog module that publishes the ML platform's assets as catalog entities
- * (`catalog.providers.mlPlatform` in config).
+ * (`catalog.providers.mlPlatform` in config) and relates entities annotated
+ * `ml.platform/model` to their model's entity.
  *
  * @public
  */
@@ -43,6 +45,7 @@ export const catalogModuleMlAssets = createBackendModule({
             appBaseUrl,
           }),
         );
+        catalog.addProcessor(new MlModelRelationProcessor());
       },
     });
   },

@@ -1,5 +1,9 @@
-import { CatalogDataset, FeatureView } from '@ml-portal/plugin-ml-common';
-import { assetEntityName, buildCatalogAssets } from './catalogAssets';
+import {
+  assetEntityName,
+  CatalogDataset,
+  FeatureView,
+} from '@ml-portal/plugin-ml-common';
+import { buildCatalogAssets } from './catalogAssets';
 
 const ENTITY_NAME = /^[a-z0-9]+([-_.][a-z0-9]+)*$/;
 

@@ -1,37 +1,12 @@
-import { createHash } from 'node:crypto';
 import {
+  assetEntityName,
   CatalogDataset,
   FeatureView,
   LineageNodeRef,
-  MlAssetType,
   MlCatalogAsset,
   ML_MODEL_ANNOTATION,
   Tag,
 } from '@ml-portal/plugin-ml-common';
-
-const MAX_ENTITY_NAME = 63;
-
-/**
- * A catalog entity name for an asset: `<prefix>-<name>` with every run of characters
- * the catalog refuses turned into one `-`; names too long for the catalog keep their
- * start and get a hash of the whole, so two long names never collide.
- *
- * @internal
- */
-export function assetEntityName(type: MlAssetType, name: string): string {
-  const prefix = {
-    'ml-model': 'model',
-    'feature-view': 'feature-view',
-    dataset: 'dataset',
-  }[type];
-  const slug = `${prefix}-${name}`
-    .replace(/[^A-Za-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .toLowerCase();
-  if (slug.length <= MAX_ENTITY_NAME) return slug;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${slug.slice(0, MAX_ENTITY_NAME - 9).replace(/-+$/, '')}-${hash}`;
-}
 
 /** Catalog tags: lowercase `[a-z0-9:+#-]`, at most 63 characters. */
 function catalogTags(tags: Tag[], ...extra: string[]): string[] {

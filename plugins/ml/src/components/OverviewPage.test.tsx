@@ -1,16 +1,22 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { screen } from '@testing-library/react';
-import { MlHealthResponse } from '@ml-portal/plugin-ml-common';
+import { screen, within } from '@testing-library/react';
+import {
+  MlHealthResponse,
+  PromotionRequest,
+} from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../api/MlApi';
+import { rootRouteRef } from '../routes';
 import { OverviewPage } from './OverviewPage';
 
 function apiReturning(
   health: MlHealthResponse,
   targets: string[] = [],
-): Partial<MlApi> {
+  promotions: PromotionRequest[] = [],
+): Partial<MlApi> & { listPromotions: jest.Mock } {
   return {
     getHealth: async () => health,
     listComputeTargets: async () => targets.map(id => ({ id })),
+    listPromotions: jest.fn(async () => promotions),
   };
 }
 
@@ -58,6 +64,62 @@ describe('OverviewPage', () => {
     ).toBeInTheDocument();
     expect(
       await screen.findByText(/No compute target is registered/),
+    ).toBeInTheDocument();
+  });
+
+  it('lists the promotion requests the user may decide, linking to the model', async () => {
+    const request: PromotionRequest = {
+      id: 'p1',
+      modelName: 'churn classifier',
+      version: '3',
+      alias: 'production',
+      status: 'PENDING',
+      requestedBy: 'user:default/mei.chen',
+      requestedAt: Date.UTC(2026, 10, 23, 9),
+      reason: 'Best AUC of the sweep',
+      approverGroups: ['group:default/ml-platform'],
+      metrics: { val_auc: 0.98 },
+      gates: [
+        {
+          gate: { type: 'metric', metric: 'val_auc', op: '>=', threshold: 0.7 },
+          passed: true,
+          detail: 'val_auc 0.98 >= 0.7',
+        },
+        {
+          gate: { type: 'metric', metric: 'val_loss', op: '<', threshold: 0.1 },
+          passed: false,
+          detail: 'val_loss 0.15 < 0.1',
+        },
+      ],
+    };
+    const api = apiReturning(healthy, [], [request]);
+    await renderInTestApp(<OverviewPage />, {
+      apis: [[mlApiRef, api]],
+      mountedRoutes: { '/ml': rootRouteRef },
+    });
+
+    const table = await screen.findByRole('table', {
+      name: 'promotions awaiting approval',
+    });
+    expect(api.listPromotions).toHaveBeenCalledWith({
+      status: 'PENDING',
+      mine: true,
+    });
+    expect(
+      within(table).getByRole('link', { name: 'churn classifier' }),
+    ).toHaveAttribute('href', '/ml/models/churn%20classifier');
+    expect(within(table).getByText('1 failing')).toBeInTheDocument();
+    expect(
+      within(table).getByText('Best AUC of the sweep'),
+    ).toBeInTheDocument();
+  });
+
+  it('says when nothing waits for the user', async () => {
+    await renderInTestApp(<OverviewPage />, {
+      apis: [[mlApiRef, apiReturning(healthy)]],
+    });
+    expect(
+      await screen.findByText(/Nothing waits for you/),
     ).toBeInTheDocument();
   });
 });

@@ -12,6 +12,7 @@ import { Grid, Typography } from '@material-ui/core';
 import { MlDependencyHealth } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../api/MlApi';
+import { AwaitingApprovalCard } from './registry/AwaitingApprovalCard';
 
 function DependencyStatus(props: {
   health: MlDependencyHealth;
@@ -120,6 +121,9 @@ export function OverviewPage() {
         </Grid>
         <Grid item xs={12} md={6}>
           <ComputeTargetsCard />
+        </Grid>
+        <Grid item xs={12}>
+          <AwaitingApprovalCard />
         </Grid>
       </Grid>
     </Content>

@@ -45,12 +45,12 @@ async function waitForBackend() {
 }
 
 async function runCount(experiment: string): Promise<number> {
-  const get = await fetch(
+  const get = await fetchRetrying(
     `${trackingUri}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(experiment)}`,
   );
   if (get.status === 404) return 0;
   const { experiment: e } = await get.json();
-  const search = await fetch(`${trackingUri}/api/2.0/mlflow/runs/search`, {
+  const search = await fetchRetrying(`${trackingUri}/api/2.0/mlflow/runs/search`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ experiment_ids: [e.experiment_id], max_results: 1 }),
@@ -148,7 +148,11 @@ async function registerDemoModel(token: string | undefined) {
   console.log(`demo: requested production for ${name} v${model_version.version}: ${request.status}`);
 }
 
-/** fetch, tried again on a network error (seen once here: "fetch failed" after a long training loop). */
+/**
+ * fetch, tried again on a network error: after the training loops (spawnSync blocks
+ * this process for seconds) the pooled keep-alive socket may be closed by the server as
+ * the next request goes out ("fetch failed (other side closed)"; seen twice here).
+ */
 async function fetchRetrying(url: string, init?: RequestInit): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     try {

@@ -96,5 +96,17 @@ test('a run is registered, promoted to production on approval, and its lineage d
   }).toPass({ timeout: 120_000 });
   await saveScreenshot(page, 'ml-search.png');
 
+  // The demo seeding finished: it registers churn-classifier after all its training runs
+  // and asks for production, which waits on the Overview for an approver.
+  await expect(async () => {
+    await page.goto('/ml/overview');
+    await expect(
+      page
+        .getByRole('table', { name: 'promotions awaiting approval' })
+        .getByRole('link', { name: 'churn-classifier' }),
+    ).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 120_000 });
+  await saveScreenshot(page, 'ml-platform-overview-approvals.png');
+
   expect(pageErrors).toEqual([]);
 });

@@ -127,6 +127,12 @@ export interface Config {
        * Writes are always limited to the owner team. Defaults to true.
        */
       readAcrossTeams?: boolean;
+      /**
+       * Group entity refs whose members may upload Feast registries to the feature
+       * catalog (`ml.feature.import`); anyone when unset. Scheduled imports from
+       * `ml.features.imports` are not affected.
+       */
+      featureImporters?: string[];
     };
     /** The MLflow-compatible API under `/api/ml/mlflow`. */
     mlflow?: {

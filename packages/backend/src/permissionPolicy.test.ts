@@ -14,7 +14,13 @@ import {
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import mlPlugin from '@ml-portal/plugin-ml-backend';
 import request from 'supertest';
-import { permissionModuleMlPlatformPolicy } from './permissionPolicy';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import { PolicyQueryUser } from '@backstage/plugin-permission-node';
+import { mlFeatureImportPermission } from '@ml-portal/plugin-ml-common';
+import {
+  MlPlatformPermissionPolicy,
+  permissionModuleMlPlatformPolicy,
+} from './permissionPolicy';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const teams: Record<string, string> = {
@@ -270,5 +276,44 @@ describe('the ML platform permission policy, end to end', () => {
     expect(aliceSearches.body.items).toEqual([
       expect.objectContaining({ name: 'private-model' }),
     ]);
+  });
+});
+
+describe('Feast registry uploads in the ML platform policy', () => {
+  const user = (...groups: string[]) =>
+    ({
+      identity: {
+        type: 'user',
+        userEntityRef: 'user:default/someone',
+        ownershipEntityRefs: groups,
+      },
+      info: {
+        userEntityRef: 'user:default/someone',
+        ownershipEntityRefs: ['user:default/someone', ...groups],
+      },
+      token: 'token',
+      expiresInSeconds: 60,
+    } as unknown as PolicyQueryUser);
+  const ask = (policy: MlPlatformPermissionPolicy, who: PolicyQueryUser) =>
+    policy.handle({ permission: mlFeatureImportPermission }, who);
+
+  it('keeps uploads to the configured importer groups', async () => {
+    const policy = new MlPlatformPermissionPolicy({
+      readAcrossTeams: true,
+      featureImporters: ['group:default/ml-platform'],
+    });
+    expect(await ask(policy, user('group:default/ml-platform'))).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
+    expect(await ask(policy, user('group:default/recsys'))).toEqual({
+      result: AuthorizeResult.DENY,
+    });
+  });
+
+  it('lets anyone upload when no importer group is configured', async () => {
+    const policy = new MlPlatformPermissionPolicy({ readAcrossTeams: true });
+    expect(await ask(policy, user('group:default/recsys'))).toEqual({
+      result: AuthorizeResult.ALLOW,
+    });
   });
 });

@@ -22,17 +22,25 @@ import {
 import {
   ML_EXPERIMENT_RESOURCE_TYPE,
   ML_MODEL_RESOURCE_TYPE,
+  mlFeatureImportPermission,
 } from '@ml-portal/plugin-ml-common';
 
 /**
  * The portal's policy: a team writes only what it owns (experiments and their runs,
  * registered models and their versions); reading other teams' experiments and models is
- * allowed unless `ml.permissions.readAcrossTeams` is false. Who approves promotions is
- * the registry's own rule, not this policy's. Everything else is allowed. Only
+ * allowed unless `ml.permissions.readAcrossTeams` is false; Feast registry uploads are
+ * kept to `ml.permissions.featureImporters` when it lists groups. Who approves promotions
+ * is the registry's own rule, not this policy's. Everything else is allowed. Only
  * consulted when `permission.enabled` is true.
  */
 export class MlPlatformPermissionPolicy implements PermissionPolicy {
-  constructor(private readonly options: { readAcrossTeams: boolean }) {}
+  constructor(
+    private readonly options: {
+      readAcrossTeams: boolean;
+      /** Groups that may upload Feast registries; anyone when not configured. */
+      featureImporters?: string[];
+    },
+  ) {}
 
   async handle(
     request: PolicyQuery,
@@ -56,6 +64,17 @@ export class MlPlatformPermissionPolicy implements PermissionPolicy {
         modelConditions.isModelOwner({ owners }),
       );
     }
+    if (
+      permission.name === mlFeatureImportPermission.name &&
+      this.options.featureImporters
+    ) {
+      const importers = this.options.featureImporters;
+      return {
+        result: owners.some(ref => importers.includes(ref))
+          ? AuthorizeResult.ALLOW
+          : AuthorizeResult.DENY,
+      };
+    }
     return { result: AuthorizeResult.ALLOW };
   }
 }
@@ -73,6 +92,9 @@ export const permissionModuleMlPlatformPolicy = createBackendModule({
             readAcrossTeams:
               config.getOptionalBoolean('ml.permissions.readAcrossTeams') ??
               true,
+            featureImporters: config.getOptionalStringArray(
+              'ml.permissions.featureImporters',
+            ),
           }),
         );
       },

@@ -155,6 +155,7 @@ export const mlPlugin = createBackendPlugin({
           store: DatabaseFeatureStore.create({ knex }),
           owners: readOwnerMapping(config),
           lineage,
+          permissions: deps.permissions,
         });
         lineage.addDescriber('feature_view', features.describeViews);
         await scheduleFeatureImports({

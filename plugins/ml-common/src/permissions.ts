@@ -89,6 +89,18 @@ export const mlModelDeletePermission = createPermission({
   resourceType: ML_MODEL_RESOURCE_TYPE,
 });
 
+/**
+ * Import a Feast registry into the feature catalog by upload (scheduled imports from
+ * config need none): an import can mark a project's views removed, so policies may keep
+ * it to platform teams.
+ *
+ * @public
+ */
+export const mlFeatureImportPermission = createPermission({
+  name: 'ml.feature.import',
+  attributes: { action: 'create' },
+});
+
 /** Every permission of the ml plugin, for registration with the permission service. @public */
 export const mlPermissions = [
   mlExperimentReadPermission,
@@ -99,4 +111,5 @@ export const mlPermissions = [
   mlModelCreatePermission,
   mlModelUpdatePermission,
   mlModelDeletePermission,
+  mlFeatureImportPermission,
 ];

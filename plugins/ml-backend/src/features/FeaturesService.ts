@@ -1,4 +1,5 @@
-import { InputError, NotFoundError } from '@backstage/errors';
+import { PermissionsService } from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   FeatureDataSource,
   FeatureEntity,
@@ -6,7 +7,9 @@ import {
   FeatureService,
   FeatureView,
   FeatureViewDetails,
+  mlFeatureImportPermission,
 } from '@ml-portal/plugin-ml-common';
+import { Caller } from '../tracking/TrackingService';
 import { LineageService } from '../lineage/LineageService';
 import { LineageNodeDescriber } from '../lineage/LineageRecorder';
 import {
@@ -41,14 +44,18 @@ export class FeaturesService {
   private readonly owners: FeatureOwnerMapping;
   private readonly lineage?: FeatureLineage;
   private readonly now: () => number;
+  private readonly permissions?: PermissionsService;
 
   constructor(options: {
     store: DatabaseFeatureStore;
     owners?: FeatureOwnerMapping;
     lineage?: FeatureLineage;
     now?: () => number;
+    /** Needed to take uploads (`uploadRegistry`); scheduled imports need none. */
+    permissions?: PermissionsService;
   }) {
     this.store = options.store;
+    this.permissions = options.permissions;
     this.owners = options.owners ?? new Map();
     this.lineage = options.lineage;
     this.now = options.now ?? Date.now;
@@ -78,6 +85,36 @@ export class FeaturesService {
       importedBy: options.userId,
       fallbackOwner: options.owner,
       now: this.now(),
+    });
+  }
+
+  /**
+   * Imports a registry someone uploaded, if `ml.feature.import` allows them; the views
+   * nobody owns yet go to their group.
+   */
+  async uploadRegistry(
+    caller: Caller,
+    registry: unknown,
+    source: string,
+  ): Promise<FeatureImportResult> {
+    if (!this.permissions) {
+      throw new Error(
+        'The feature catalog takes no uploads without permissions',
+      );
+    }
+    const [decision] = await this.permissions.authorize(
+      [{ permission: mlFeatureImportPermission }],
+      { credentials: caller.credentials },
+    );
+    if (decision.result !== 'ALLOW') {
+      throw new NotAllowedError(
+        `${caller.userId ?? 'The caller'} may not import Feast registries`,
+      );
+    }
+    return this.importRegistry(registry, {
+      source,
+      owner: caller.owner,
+      userId: caller.userId,
     });
   }
 

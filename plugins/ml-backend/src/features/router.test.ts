@@ -5,8 +5,16 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { FeatureView } from '@ml-portal/plugin-ml-common';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import {
+  FeatureView,
+  mlFeatureImportPermission,
+} from '@ml-portal/plugin-ml-common';
 import request from 'supertest';
 import { migrateDatabase } from '../database/migrateDatabase';
 import { LineageService } from '../lineage/LineageService';
@@ -36,8 +44,9 @@ async function startFeaturesApi() {
           httpRouter: coreServices.httpRouter,
           httpAuth: coreServices.httpAuth,
           userInfo: coreServices.userInfo,
+          permissions: coreServices.permissions,
         },
-        async init({ database, httpRouter, httpAuth, userInfo }) {
+        async init({ database, httpRouter, httpAuth, userInfo, permissions }) {
           const knex = await database.getClient();
           await migrateDatabase(database, knex);
           lineage = LineageService.create({ knex });
@@ -45,6 +54,7 @@ async function startFeaturesApi() {
             store: DatabaseFeatureStore.create({ knex }),
             lineage,
             now: () => EXAMPLE_NOW,
+            permissions,
           });
           lineage.addDescriber('feature_view', features.describeViews);
           lineage.addDescriber(
@@ -295,6 +305,44 @@ describe('features API', () => {
     expect(imported.body.added).toHaveLength(5);
     expect(badFilter.status).toBe(400);
     expect(badFilter.body.error.message).toMatch(/^Invalid request: stale/);
+  });
+});
+
+describe('uploads', () => {
+  it('import only when ml.feature.import allows the caller, and write nothing otherwise', async () => {
+    const knex = await databases.init('SQLITE_3');
+    await migrateDatabase({ getClient: async () => knex }, knex);
+    const decisions: AuthorizeResult[] = [AuthorizeResult.DENY];
+    const permissions = mockServices.permissions.mock({
+      authorize: async requests => {
+        expect(requests).toEqual([{ permission: mlFeatureImportPermission }]);
+        return [{ result: decisions.shift()! }] as any;
+      },
+    });
+    const features = new FeaturesService({
+      store: DatabaseFeatureStore.create({ knex }),
+      permissions,
+    });
+    const caller = {
+      credentials: mockCredentials.user('user:default/mei.chen'),
+      userId: 'user:default/mei.chen',
+      owner: 'group:default/growth',
+      groups: ['group:default/growth'],
+    };
+
+    await expect(
+      features.uploadRegistry(caller, exampleRegistry(), 'upload'),
+    ).rejects.toThrow('user:default/mei.chen may not import Feast registries');
+    expect(await features.listImports()).toEqual([]);
+
+    decisions.push(AuthorizeResult.ALLOW);
+    const result = await features.uploadRegistry(
+      caller,
+      exampleRegistry(),
+      'upload',
+    );
+    expect(result.added).toHaveLength(5);
+    await knex.destroy();
   });
 });
 

@@ -102,13 +102,8 @@ export function createFeaturesRouter(options: {
         'The body must be the JSON that `feast registry-dump` prints',
       );
     }
-    const caller = await resolveCaller(req);
     res.json(
-      await features.importRegistry(body, {
-        source,
-        owner: caller.owner,
-        userId: caller.userId,
-      }),
+      await features.uploadRegistry(await resolveCaller(req), body, source),
     );
   });
 

@@ -50,7 +50,16 @@ trap 'kill -TERM $child 2>/dev/null' TERM
 trap 'kill -INT $child 2>/dev/null' INT
 wait $child
 code=$?
-while kill -0 $child 2>/dev/null; do wait $child; code=$?; done
+# A trapped signal cuts wait short (status > 128) while the command still runs: wait
+# again. Only then: once reaped, the pid can belong to another process (pid_max is
+# 32768 here), where wait answers 127 at once and kill -0 succeeds, so a loop on kill -0
+# alone spun forever and the attempt never ended.
+while [ $code -gt 128 ] && kill -0 $child 2>/dev/null; do
+  wait $child
+  next=$?
+  [ $next -eq 127 ] && break
+  code=$next
+done
 printf '\n[portal] exited with %s\n' $code
 printf '{"code":%s,"at":%s}' $code "$(date +%s%3N)" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"
 exit $code

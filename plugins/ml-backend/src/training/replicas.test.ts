@@ -163,6 +163,35 @@ describeWithPostgres('backend replicas on one PostgreSQL and one Redis', () => {
         body: JSON.stringify({ name, profile: 'one', command }),
       }).then(r => r.status);
 
+    /**
+     * What the local target's files say of the jobs' attempts, and who holds the pid in
+     * the pid file: an attempt can only stay running while a live process has that pid.
+     */
+    async function localAttemptFiles(jobIds: string[]) {
+      const attempts = await db('ml_job_attempts')
+        .whereIn('job_id', jobIds)
+        .select('job_id', 'state', 'external_name');
+      const read = (path: string) => {
+        try {
+          return readFileSync(path, 'utf8').replace(/\0/g, ' ').slice(0, 300);
+        } catch (error) {
+          return `(${(error as NodeJS.ErrnoException).code})`;
+        }
+      };
+      return attempts.map(attempt => {
+        const files = (kind: string) =>
+          read(join(logs, `${attempt.external_name}.${kind}`));
+        const pid = /"pid":(\d+)/.exec(files('pid'))?.[1];
+        return {
+          ...attempt,
+          pidFile: files('pid'),
+          exitFile: files('exit'),
+          pidCmdline: pid ? read(`/proc/${pid}/cmdline`) : undefined,
+          log: files('log').slice(-200),
+        };
+      });
+    }
+
     async function waitUntilAllFinal(jobs: number, timeoutMs: number) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
@@ -178,7 +207,11 @@ describeWithPostgres('backend replicas on one PostgreSQL and one Redis', () => {
           throw new Error(
             `only ${
               rows[0].done
-            } of ${jobs} jobs finished; unfinished: ${JSON.stringify(stuck)}`,
+            } of ${jobs} jobs finished; unfinished: ${JSON.stringify(
+              stuck,
+            )}; their attempts: ${JSON.stringify(
+              await localAttemptFiles(stuck.map(job => job.job_id)),
+            )}`,
           );
         }
         await new Promise(r => setTimeout(r, 250));

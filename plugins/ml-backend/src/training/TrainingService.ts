@@ -541,10 +541,10 @@ export class TrainingService {
         }
         return;
       case 'succeeded':
-        await store.updateAttempt(attempt.attemptId, {
-          state: 'SUCCEEDED',
-          ...ended,
-        });
+        // Job first, attempt second: a replica killed between the two leaves the attempt
+        // active, so the next tick sees it again and ends it (the job's transition is then
+        // a no-op). The other order left the job RUNNING for good behind an ended attempt
+        // (the kill -9 test's one unfinished job of 1,000).
         await store.jobTransition(
           attempt.jobId,
           ['RUNNING', 'DISPATCHING'],
@@ -554,6 +554,10 @@ export class TrainingService {
           {},
           attempt.attemptId,
         );
+        await store.updateAttempt(attempt.attemptId, {
+          state: 'SUCCEEDED',
+          ...ended,
+        });
         break;
       case 'preempted':
         await store.updateAttempt(attempt.attemptId, {

@@ -399,6 +399,11 @@ export class DatabaseTrainingStore {
     });
   }
 
+  /**
+   * Changes an attempt and, when the change ends it, moves its job in the same
+   * transaction: a replica killed between two separate writes left an ended attempt
+   * (which no tick follows again) under a job RUNNING for good.
+   */
   async updateAttempt(
     attemptId: string,
     changes: {
@@ -410,6 +415,14 @@ export class DatabaseTrainingStore {
       billableSeconds?: number;
       instanceType?: string;
     },
+    job?: {
+      jobId: string;
+      from: JobStatus[];
+      to: JobStatus;
+      type: string;
+      message: string;
+      extra?: Record<string, unknown>;
+    },
   ) {
     const row: Record<string, unknown> = {};
     if (changes.state) row.state = changes.state;
@@ -420,9 +433,21 @@ export class DatabaseTrainingStore {
     if (changes.billableSeconds !== undefined)
       row.billable_seconds = changes.billableSeconds;
     if (changes.instanceType) row.instance_type = changes.instanceType;
-    await this.db('ml_job_attempts')
-      .where({ attempt_id: attemptId })
-      .update(row);
+    await this.db.transaction(async tx => {
+      await tx('ml_job_attempts').where({ attempt_id: attemptId }).update(row);
+      if (job) {
+        await this.transition(
+          tx,
+          job.jobId,
+          job.from,
+          job.to,
+          job.type,
+          job.message,
+          job.extra,
+          attemptId,
+        );
+      }
+    });
   }
 
   async activeAttempts(): Promise<ActiveAttempt[]> {

@@ -290,18 +290,16 @@ export class TrainingService {
       throw new ConflictError(`Job ${jobId} is already ${job.status}`);
     }
     const attempt = await store.activeAttemptOf(jobId);
-    if (attempt)
-      await store.updateAttempt(attempt.attemptId, {
-        state: 'CANCELLED',
-        endedAt: Date.now(),
-        exitReason: 'cancelled',
-      });
-    await store.jobTransition(
-      jobId,
-      ['PENDING', 'ADMITTED', 'DISPATCHING', 'RUNNING'],
-      'CANCELLED',
-      'cancelled',
-      `Cancelled by ${caller.userId ?? 'a client'}`,
+    await this.endAttemptAndMoveJob(
+      attempt,
+      { state: 'CANCELLED', endedAt: Date.now(), exitReason: 'cancelled' },
+      {
+        jobId,
+        from: ['PENDING', 'ADMITTED', 'DISPATCHING', 'RUNNING'],
+        to: 'CANCELLED',
+        type: 'cancelled',
+        message: `Cancelled by ${caller.userId ?? 'a client'}`,
+      },
     );
     if (attempt)
       await this.targetOf(attempt.target).cancel(attempt.externalName);
@@ -429,37 +427,54 @@ export class TrainingService {
           }
         : undefined,
     });
-    await store.updateAttempt(attempt.attemptId, {
-      state: 'PENDING',
-      externalId,
-    });
-    await store.jobTransition(
-      jobId,
-      ['DISPATCHING'],
-      'RUNNING',
-      'dispatched',
-      `Dispatched to ${pool.target} as ${attempt.externalName}`,
-      {},
+    await store.updateAttempt(
       attempt.attemptId,
+      { state: 'PENDING', externalId },
+      {
+        jobId,
+        from: ['DISPATCHING'],
+        to: 'RUNNING',
+        type: 'dispatched',
+        message: `Dispatched to ${pool.target} as ${attempt.externalName}`,
+      },
     );
   }
 
   async dispatchFailed(jobId: string, error: Error): Promise<void> {
-    const attempt = await this.options.store.activeAttemptOf(jobId);
-    if (attempt)
-      await this.options.store.updateAttempt(attempt.attemptId, {
-        state: 'FAILED',
-        endedAt: Date.now(),
-        exitReason: error.message,
-      });
-    await this.options.store.jobTransition(
-      jobId,
-      ['ADMITTED', 'DISPATCHING'],
-      'FAILED',
-      'dispatch-failed',
-      `Dispatch failed: ${error.message}`,
+    const { store } = this.options;
+    const attempt = await store.activeAttemptOf(jobId);
+    await this.endAttemptAndMoveJob(
+      attempt,
+      { state: 'FAILED', endedAt: Date.now(), exitReason: error.message },
+      {
+        jobId,
+        from: ['ADMITTED', 'DISPATCHING'],
+        to: 'FAILED',
+        type: 'dispatch-failed',
+        message: `Dispatch failed: ${error.message}`,
+      },
     );
     await this.options.queues.requestAdmission().catch(() => {});
+  }
+
+  /** Ends a job's active attempt, if it has one, and moves the job in one transaction. */
+  private async endAttemptAndMoveJob(
+    attempt: { attemptId: string } | undefined,
+    changes: Parameters<DatabaseTrainingStore['updateAttempt']>[1],
+    job: NonNullable<Parameters<DatabaseTrainingStore['updateAttempt']>[2]>,
+  ) {
+    const { store } = this.options;
+    if (attempt) {
+      await store.updateAttempt(attempt.attemptId, changes, job);
+    } else {
+      await store.jobTransition(
+        job.jobId,
+        job.from,
+        job.to,
+        job.type,
+        job.message,
+      );
+    }
   }
 
   /** The periodic work: follow every active attempt, re-queue lost dispatches, admit. */
@@ -541,40 +556,32 @@ export class TrainingService {
         }
         return;
       case 'succeeded':
-        // Job first, attempt second: a replica killed between the two leaves the attempt
-        // active, so the next tick sees it again and ends it (the job's transition is then
-        // a no-op). The other order left the job RUNNING for good behind an ended attempt
-        // (the kill -9 test's one unfinished job of 1,000).
-        await store.jobTransition(
-          attempt.jobId,
-          ['RUNNING', 'DISPATCHING'],
-          'SUCCEEDED',
-          'succeeded',
-          `Attempt ${attempt.attemptNumber} succeeded`,
-          {},
+        await store.updateAttempt(
           attempt.attemptId,
+          { state: 'SUCCEEDED', ...ended },
+          {
+            jobId: attempt.jobId,
+            from: ['RUNNING', 'DISPATCHING'],
+            to: 'SUCCEEDED',
+            type: 'succeeded',
+            message: `Attempt ${attempt.attemptNumber} succeeded`,
+          },
         );
-        await store.updateAttempt(attempt.attemptId, {
-          state: 'SUCCEEDED',
-          ...ended,
-        });
         break;
       case 'preempted':
-        await store.updateAttempt(attempt.attemptId, {
-          state: 'PREEMPTED',
-          exitReason: status.reason,
-          ...ended,
-        });
-        await store.jobTransition(
-          attempt.jobId,
-          ['RUNNING', 'DISPATCHING'],
-          'PENDING',
-          'preempted',
-          `Preempted (${
-            status.reason ?? 'capacity reclaimed'
-          }); it resumes from its checkpoint when admitted again`,
-          { pool: null },
+        await store.updateAttempt(
           attempt.attemptId,
+          { state: 'PREEMPTED', exitReason: status.reason, ...ended },
+          {
+            jobId: attempt.jobId,
+            from: ['RUNNING', 'DISPATCHING'],
+            to: 'PENDING',
+            type: 'preempted',
+            message: `Preempted (${
+              status.reason ?? 'capacity reclaimed'
+            }); it resumes from its checkpoint when admitted again`,
+            extra: { pool: null },
+          },
         );
         break;
       case 'failed':
@@ -585,39 +592,32 @@ export class TrainingService {
         const lost = status.state === 'not-found';
         const reason =
           status.reason ?? (lost ? 'the external job disappeared' : 'failed');
-        await store.updateAttempt(attempt.attemptId, {
-          state: lost ? 'LOST' : 'FAILED',
-          exitReason: reason,
-          ...ended,
-        });
+        const what = `Attempt ${attempt.attemptNumber} ${
+          lost ? 'was lost' : 'failed'
+        }`;
         const tries = await store.attemptCount(attempt.jobId);
-        if (tries <= attempt.maxRetries) {
-          await store.jobTransition(
-            attempt.jobId,
-            ['RUNNING', 'DISPATCHING'],
-            'PENDING',
-            'retrying',
-            `Attempt ${attempt.attemptNumber} ${
-              lost ? 'was lost' : 'failed'
-            } (${reason}); retrying (${tries} of ${
-              attempt.maxRetries + 1
-            } tries used)`,
-            { pool: null },
-            attempt.attemptId,
-          );
-        } else {
-          await store.jobTransition(
-            attempt.jobId,
-            ['RUNNING', 'DISPATCHING'],
-            'FAILED',
-            'failed',
-            `Attempt ${attempt.attemptNumber} ${
-              lost ? 'was lost' : 'failed'
-            }: ${reason}`,
-            {},
-            attempt.attemptId,
-          );
-        }
+        await store.updateAttempt(
+          attempt.attemptId,
+          { state: lost ? 'LOST' : 'FAILED', exitReason: reason, ...ended },
+          tries <= attempt.maxRetries
+            ? {
+                jobId: attempt.jobId,
+                from: ['RUNNING', 'DISPATCHING'],
+                to: 'PENDING',
+                type: 'retrying',
+                message: `${what} (${reason}); retrying (${tries} of ${
+                  attempt.maxRetries + 1
+                } tries used)`,
+                extra: { pool: null },
+              }
+            : {
+                jobId: attempt.jobId,
+                from: ['RUNNING', 'DISPATCHING'],
+                to: 'FAILED',
+                type: 'failed',
+                message: `${what}: ${reason}`,
+              },
+        );
         break;
       }
       default:
@@ -631,19 +631,17 @@ export class TrainingService {
     const { store } = this.options;
     const attempt = await store.activeAttemptOf(jobId);
     if (!attempt) return;
-    await store.updateAttempt(attempt.attemptId, {
-      state: 'PREEMPTED',
-      endedAt: Date.now(),
-      exitReason: message,
-    });
-    await store.jobTransition(
-      jobId,
-      ['RUNNING', 'DISPATCHING'],
-      'PENDING',
-      'preempted',
-      `Preempted: ${message}; it resumes from its checkpoint when admitted again`,
-      { pool: null },
+    await store.updateAttempt(
       attempt.attemptId,
+      { state: 'PREEMPTED', endedAt: Date.now(), exitReason: message },
+      {
+        jobId,
+        from: ['RUNNING', 'DISPATCHING'],
+        to: 'PENDING',
+        type: 'preempted',
+        message: `Preempted: ${message}; it resumes from its checkpoint when admitted again`,
+        extra: { pool: null },
+      },
     );
     await this.targetOf(attempt.target).cancel(attempt.externalName);
   }

@@ -1,21 +1,14 @@
-import { expect, Page, test } from '@playwright/test';
-import path from 'node:path';
-
-const saveScreenshot = (page: Page, name: string) =>
-  page.screenshot({
-    path: path.join(__dirname, '../../../test-results/screenshots', name),
-    fullPage: true,
-  });
+import { expect, test } from '@playwright/test';
+import { saveScreenshot, signIn, waitForBackend } from './support';
 
 test('the ML Platform page renders with the Backstage theme and live status', async ({
   page,
+  request,
 }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', error => pageErrors.push(error.message));
 
-  await page.goto('/');
-  // The guest sign-in page comes first.
-  await page.getByRole('button', { name: 'Enter' }).click();
+  await signIn(page);
 
   await page.getByRole('link', { name: 'ML Platform' }).first().click();
   await expect(page).toHaveURL(/\/ml/);
@@ -65,7 +58,13 @@ test('the ML Platform page renders with the Backstage theme and live status', as
       .first(),
   ).toBeVisible();
 
-  // The Feast registry in examples/feast is imported at start-up (ml.features.imports).
+  // The Feast registry in examples/feast is imported by a scheduled task after start
+  // (ml.features.imports): wait for the import to land, then open the catalog.
+  await waitForBackend<Array<{ name: string }>>(
+    request,
+    '/ml/features/views',
+    views => views.some(view => view.name === 'driver_hourly_stats'),
+  );
   await page.getByRole('tab', { name: 'Features' }).click();
   await expect(
     page.getByRole('link', { name: 'driver_hourly_stats' }),

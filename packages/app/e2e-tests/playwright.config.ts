@@ -12,7 +12,9 @@ const repoRoot = path.resolve(__dirname, '../../..');
 export default defineConfig({
   testDir: __dirname,
   testMatch: '*.e2e.ts',
-  timeout: 120_000,
+  // A ceiling, not a pace: each test waits for the state it needs (support.ts), and on a
+  // loaded machine the demo's seeding alone can take minutes.
+  timeout: 600_000,
   expect: { timeout: 30_000 },
   workers: 1,
   reporter: [['list']],

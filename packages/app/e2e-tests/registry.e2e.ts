@@ -1,29 +1,24 @@
-import { expect, Page, test } from '@playwright/test';
-import path from 'node:path';
-
-const saveScreenshot = (page: Page, name: string) =>
-  page.screenshot({
-    path: path.join(__dirname, '../../../test-results/screenshots', name),
-    fullPage: true,
-  });
+import { expect, test } from '@playwright/test';
+import {
+  saveScreenshot,
+  signIn,
+  waitForBackend,
+  waitForDemoExperiment,
+} from './support';
 
 test('a run is registered, promoted to production on approval, and its lineage drawn', async ({
   page,
+  request,
 }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', error => pageErrors.push(error.message));
   const model = `churn-e2e-${Date.now().toString(36)}`;
 
   // A run of the demo's seeded training, which logged its dataset as an input.
-  await expect(async () => {
-    await page.goto('/');
-    await page.getByRole('button', { name: 'Enter' }).click();
-    await page.getByRole('link', { name: 'ML Platform' }).first().click();
-    await page.getByRole('tab', { name: 'Experiments' }).click();
-    await expect(
-      page.getByRole('link', { name: 'demo/churn-logreg' }),
-    ).toBeVisible({ timeout: 5_000 });
-  }).toPass({ timeout: 120_000 });
+  await waitForDemoExperiment(request);
+  await signIn(page);
+  await page.getByRole('link', { name: 'ML Platform' }).first().click();
+  await page.getByRole('tab', { name: 'Experiments' }).click();
   await page.getByRole('link', { name: 'demo/churn-logreg' }).click();
   await page
     .getByRole('table', { name: 'runs' })
@@ -49,19 +44,19 @@ test('a run is registered, promoted to production on approval, and its lineage d
   await page.getByLabel('Reason').fill('Best validation AUC of the sweep');
   await page.getByRole('button', { name: 'Request approval' }).click();
 
-  const request = page.getByRole('region', {
+  const pending = page.getByRole('region', {
     name: 'request production to version 1',
   });
-  await expect(request).toBeVisible();
+  await expect(pending).toBeVisible();
   // The gate in app-config.yaml (val_auc >= 0.7) is checked on the run's metrics.
-  await expect(request.getByLabel('passed').first()).toBeVisible();
-  await request.getByRole('button', { name: 'Approve' }).click();
+  await expect(pending.getByLabel('passed').first()).toBeVisible();
+  await pending.getByRole('button', { name: 'Approve' }).click();
   await page.getByLabel('Comment').fill('Looks good');
   await page
     .getByRole('dialog')
     .getByRole('button', { name: 'Approve' })
     .click();
-  await expect(request).toBeHidden();
+  await expect(pending).toBeHidden();
 
   await expect(
     page.getByRole('table', { name: 'decided promotion requests' }),
@@ -72,12 +67,13 @@ test('a run is registered, promoted to production on approval, and its lineage d
 
   // The catalog module publishes the model as a Resource owned by its team, depending
   // on the dataset it was trained on; its page carries the ML card.
-  await expect(async () => {
-    await page.goto(`/catalog/default/resource/model-${model}`);
-    await expect(page.getByText('ml-model').first()).toBeVisible({
-      timeout: 5_000,
-    });
-  }).toPass({ timeout: 90_000 });
+  await waitForBackend(
+    request,
+    `/catalog/entities/by-name/resource/default/model-${model}`,
+    () => true,
+  );
+  await page.goto(`/catalog/default/resource/model-${model}`);
+  await expect(page.getByText('ml-model').first()).toBeVisible();
   // The Relations card's graph names each node in an SVG title.
   await expect(
     page
@@ -88,24 +84,31 @@ test('a run is registered, promoted to production on approval, and its lineage d
   await saveScreenshot(page, 'ml-model-catalog-entity.png');
 
   // Search indexes the catalog, ML assets included: a Feast view imported at start-up.
-  await expect(async () => {
-    await page.goto('/search?query=driver_hourly_stats');
-    await expect(
-      page.getByRole('link', { name: /driver_hourly_stats/ }).first(),
-    ).toBeVisible({ timeout: 5_000 });
-  }).toPass({ timeout: 120_000 });
+  await waitForBackend<{ results: Array<{ document: { title: string } }> }>(
+    request,
+    '/search/query?term=driver_hourly_stats',
+    body =>
+      body.results.some(r => r.document.title.includes('driver_hourly_stats')),
+  );
+  await page.goto('/search?query=driver_hourly_stats');
+  await expect(
+    page.getByRole('link', { name: /driver_hourly_stats/ }).first(),
+  ).toBeVisible();
   await saveScreenshot(page, 'ml-search.png');
 
   // The demo seeding finished: it registers churn-classifier after all its training runs
   // and asks for production, which waits on the Overview for an approver.
-  await expect(async () => {
-    await page.goto('/ml/overview');
-    await expect(
-      page
-        .getByRole('table', { name: 'promotions awaiting approval' })
-        .getByRole('link', { name: 'churn-classifier' }),
-    ).toBeVisible({ timeout: 5_000 });
-  }).toPass({ timeout: 120_000 });
+  await waitForBackend<Array<{ modelName: string }>>(
+    request,
+    '/ml/promotions?status=PENDING',
+    requests => requests.some(r => r.modelName === 'churn-classifier'),
+  );
+  await page.goto('/ml/overview');
+  await expect(
+    page
+      .getByRole('table', { name: 'promotions awaiting approval' })
+      .getByRole('link', { name: 'churn-classifier' }),
+  ).toBeVisible();
   await saveScreenshot(page, 'ml-platform-overview-approvals.png');
 
   expect(pageErrors).toEqual([]);

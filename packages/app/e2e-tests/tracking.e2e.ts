@@ -1,35 +1,18 @@
-import { expect, Page, test } from '@playwright/test';
-import path from 'node:path';
-
-const screenshots = path.join(
-  __dirname,
-  '..',
-  '..',
-  '..',
-  'test-results',
-  'screenshots',
-);
-
-async function openExperiments(page: Page) {
-  await page.goto('/');
-  await page.getByRole('button', { name: 'Enter' }).click();
-  await page.getByRole('link', { name: 'ML Platform' }).first().click();
-  await page.getByRole('tab', { name: 'Experiments' }).click();
-}
+import { expect, test } from '@playwright/test';
+import { saveScreenshot, signIn, waitForDemoExperiment } from './support';
 
 test('runs seeded by real training can be filtered and compared', async ({
   page,
+  request,
 }) => {
   const pageErrors: string[] = [];
   page.on('pageerror', error => pageErrors.push(error.message));
 
-  // `npm start` seeds the demo by running examples/training; wait for its runs.
-  await expect(async () => {
-    await openExperiments(page);
-    await expect(
-      page.getByRole('link', { name: 'demo/churn-logreg' }),
-    ).toBeVisible({ timeout: 5_000 });
-  }).toPass({ timeout: 120_000 });
+  // `npm start` seeds the demo by running examples/training; wait for its experiment.
+  await waitForDemoExperiment(request);
+  await signIn(page);
+  await page.getByRole('link', { name: 'ML Platform' }).first().click();
+  await page.getByRole('tab', { name: 'Experiments' }).click();
   await page.getByRole('link', { name: 'demo/churn-logreg' }).click();
 
   const runsTable = page.getByRole('table', { name: 'runs' });
@@ -65,10 +48,7 @@ test('runs seeded by real training can be filtered and compared', async ({
   await expect(page.getByText('val_auc').first()).toBeVisible();
   // recharts draws one path per run in each chart.
   await expect(page.locator('.recharts-line').first()).toBeVisible();
-  await page.screenshot({
-    path: path.join(screenshots, 'compare-runs.png'),
-    fullPage: true,
-  });
+  await saveScreenshot(page, 'compare-runs.png');
 
   expect(pageErrors).toEqual([]);
 });

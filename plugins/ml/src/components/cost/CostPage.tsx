@@ -12,6 +12,8 @@ import { CostSummary } from '@ml-portal/plugin-ml-common';
 import { useEffect, useId, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
+import useInterval from 'react-use/esm/useInterval';
+import { LIVE_REFRESH_MS } from '../common/usePolledAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
 import { BudgetBurnDown } from './BudgetBurnDown';
@@ -244,6 +246,8 @@ export function CostPage(props: { now?: Date }) {
       return { filtersKey, error: error as Error };
     }
   }, [mlApi, month, team]);
+  // Jobs are metered as they end: the figures follow without a reload.
+  useInterval(state.retry, state.loading ? null : LIVE_REFRESH_MS);
   const current =
     state.value?.filtersKey === filtersKey ? state.value : undefined;
 

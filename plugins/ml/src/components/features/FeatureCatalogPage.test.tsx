@@ -1,9 +1,16 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within,
+} from '@testing-library/react';
 import { File as NodeFile } from 'node:buffer';
 import { useLocation } from 'react-router-dom';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
+import { LIVE_REFRESH_MS } from '../common/usePolledAsync';
 import { badRequest } from '../tracking/testData';
 import { FeaturesTab } from './FeaturesTab';
 import {
@@ -246,6 +253,42 @@ describe('FeatureCatalogPage', () => {
     expect(
       await screen.findByText('Nothing imported yet.'),
     ).toBeInTheDocument();
+  });
+
+  it('shows an import that lands while the page is open, without a reload', async () => {
+    // The backend's scheduled import lands after the user opened the page: the first
+    // answers are empty, the next ones hold the catalog.
+    let imported = false;
+    const whenImported = <T,>(rows: T[]) =>
+      jest.fn(async () => (imported ? rows : []));
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      await renderCatalog(
+        featuresApi({
+          listFeatureViews: whenImported([driverStats, customerProfile]),
+          listFeatureEntities: whenImported(entities),
+          listFeatureSources: whenImported(sources),
+          listFeatureServices: whenImported(services),
+          listFeatureImports: whenImported([importResult]),
+        }),
+      );
+      expect(
+        await screen.findByText('No feature views yet'),
+      ).toBeInTheDocument();
+
+      imported = true;
+      await act(async () => {
+        jest.advanceTimersByTime(LIVE_REFRESH_MS);
+      });
+      expect(
+        await screen.findByRole('link', { name: 'driver_hourly_stats' }),
+      ).toBeInTheDocument();
+      expect(
+        screen.queryByText('No feature views yet'),
+      ).not.toBeInTheDocument();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('lists the recent imports with their changes', async () => {

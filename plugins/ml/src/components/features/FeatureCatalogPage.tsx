@@ -11,7 +11,7 @@ import {
 } from '@material-ui/core';
 import { ReactNode, useEffect, useId, useReducer, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
-import useAsync from 'react-use/esm/useAsync';
+import { useLiveAsync } from '../common/usePolledAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
 import { Loaded } from '../common/Loaded';
@@ -162,7 +162,7 @@ function ImportInstructions() {
   return (
     <SnippetEmptyState
       title="No feature views yet"
-      description="The catalog is imported from Feast. Dump your feature repository's registry, then upload registry.json with “Import a Feast registry”, or have the backend import registries itself by configuring ml.features.imports in app-config.yaml."
+      description="The catalog is imported from Feast. Dump your feature repository's registry, then upload registry.json with “Import a Feast registry”, or have the backend import registries itself by configuring ml.features.imports in app-config.yaml. This page shows them as soon as an import lands."
       snippets={[
         { language: 'bash', text: 'feast registry-dump > registry.json' },
       ]}
@@ -184,7 +184,7 @@ export function FeatureCatalogPage() {
   const { q, project, owner, stale } = filters;
   const [imports, refresh] = useReducer((count: number) => count + 1, 0);
 
-  const views = useAsync(
+  const views = useLiveAsync(
     () =>
       mlApi.listFeatureViews({
         q: q || undefined,
@@ -194,7 +194,7 @@ export function FeatureCatalogPage() {
       }),
     [mlApi, q, project, owner, stale, imports],
   );
-  const catalog = useAsync(async () => {
+  const catalog = useLiveAsync(async () => {
     const [entities, sources, services] = await Promise.all([
       mlApi.listFeatureEntities(),
       mlApi.listFeatureSources(),
@@ -202,7 +202,7 @@ export function FeatureCatalogPage() {
     ]);
     return { entities, sources, services };
   }, [mlApi, imports]);
-  const recentImports = useAsync(
+  const recentImports = useLiveAsync(
     () => mlApi.listFeatureImports(),
     [mlApi, imports],
   );

@@ -2,7 +2,7 @@ import { Content, InfoCard, Link } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { CatalogDataset } from '@ml-portal/plugin-ml-common';
 import { useState } from 'react';
-import useAsync from 'react-use/esm/useAsync';
+import { useLiveAsync } from '../common/usePolledAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn, DataTable } from '../common/DataTable';
@@ -45,7 +45,7 @@ export function DatasetsListPage() {
   const [draft, setDraft] = useState('');
   const [q, setQ] = useState('');
   useDebounce(() => setQ(draft.trim()), 300, [draft]);
-  const datasets = useAsync(
+  const datasets = useLiveAsync(
     () => mlApi.listDatasets(q ? { q } : {}),
     [mlApi, q],
   );

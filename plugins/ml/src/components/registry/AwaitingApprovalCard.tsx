@@ -1,7 +1,7 @@
 import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { PromotionRequest } from '@ml-portal/plugin-ml-common';
-import useAsync from 'react-use/esm/useAsync';
+import { useLiveAsync } from '../common/usePolledAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { DataTable } from '../common/DataTable';
 import { Loaded } from '../common/Loaded';
@@ -16,7 +16,7 @@ import { ModelLink, VersionLink } from './registryLinks';
  */
 export function AwaitingApprovalCard() {
   const mlApi = useApi(mlApiRef);
-  const requests = useAsync(
+  const requests = useLiveAsync(
     () => mlApi.listPromotions({ status: 'PENDING', mine: true }),
     [mlApi],
   );

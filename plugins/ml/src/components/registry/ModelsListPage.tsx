@@ -2,7 +2,7 @@ import { Content, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { RegisteredModel } from '@ml-portal/plugin-ml-common';
 import { useState } from 'react';
-import useAsync from 'react-use/esm/useAsync';
+import { useLiveAsync } from '../common/usePolledAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn } from '../common/DataTable';
@@ -61,7 +61,7 @@ export function ModelsListPage() {
   );
   const filter = modelSearchFilter(search);
 
-  const models = useAsync(
+  const models = useLiveAsync(
     () =>
       mlApi.listModels({
         filter,

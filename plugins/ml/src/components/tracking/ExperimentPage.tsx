@@ -23,6 +23,7 @@ import { Run } from '@ml-portal/plugin-ml-common';
 import { useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
+import { useLiveAsync } from '../common/usePolledAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { MAX_COMPARED_RUNS } from './chartSeries';
 import { FilterBox, badFilterMessage } from './FilterBox';
@@ -199,7 +200,7 @@ export function ExperimentPage() {
     () => mlApi.getExperiment(experimentId),
     [mlApi, experimentId],
   );
-  const runs = useAsync(
+  const runs = useLiveAsync(
     () =>
       mlApi.searchRuns({
         experimentIds: [experimentId],

@@ -5,6 +5,7 @@ import Autocomplete from '@material-ui/lab/Autocomplete';
 import { ExperimentSummary } from '@ml-portal/plugin-ml-common';
 import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
+import { useLiveAsync } from '../common/usePolledAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn } from '../common/DataTable';
 import { Loaded } from '../common/Loaded';
@@ -63,7 +64,7 @@ export function ExperimentsListPage() {
   const [owner, setOwner] = useState('');
   const [ownersSeen, setOwnersSeen] = useState<string[]>([]);
 
-  const experiments = useAsync(
+  const experiments = useLiveAsync(
     () =>
       mlApi.listExperiments({
         filter: filter || undefined,

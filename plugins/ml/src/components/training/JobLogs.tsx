@@ -3,7 +3,7 @@ import { Box, Typography, makeStyles } from '@material-ui/core';
 import Alert from '@material-ui/lab/Alert';
 import { useLayoutEffect, useRef } from 'react';
 import { mlApiRef } from '../../api/MlApi';
-import { usePolledAsync } from './usePolledAsync';
+import { usePolledAsync } from '../common/usePolledAsync';
 
 /** How often the logs of a running job are fetched again. @internal */
 export const LOG_REFRESH_MS = 2000;

@@ -31,7 +31,7 @@ import { JobLogs } from './JobLogs';
 import { JobStatus } from './JobStatus';
 import { JobTimeline } from './JobTimeline';
 import { LinkedRun } from './LinkedRun';
-import { usePolledAsync } from './usePolledAsync';
+import { usePolledAsync } from '../common/usePolledAsync';
 
 /** How often a job that can still change is fetched again. @internal */
 export const JOB_REFRESH_MS = 3000;

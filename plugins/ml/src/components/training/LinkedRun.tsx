@@ -5,7 +5,7 @@ import { mlApiRef } from '../../api/MlApi';
 import { formatMetricValue } from '../tracking/format';
 import { MetricSparkline } from '../tracking/MetricSparkline';
 import { RunStatus } from '../tracking/RunStatus';
-import { usePolledAsync } from './usePolledAsync';
+import { usePolledAsync } from '../common/usePolledAsync';
 
 /** How often a running job's run is fetched again for its latest metrics. @internal */
 export const RUN_REFRESH_MS = 10000;

@@ -24,7 +24,7 @@ import { mlApiRef } from '../../api/MlApi';
 import { isFinalJob } from './jobFormat';
 import { JobsTable } from './JobsTable';
 import { PoolQueue } from './PoolQueue';
-import { usePolledAsync } from './usePolledAsync';
+import { usePolledAsync } from '../common/usePolledAsync';
 
 /** How often the queue is refreshed while some job can still change. @internal */
 export const QUEUE_REFRESH_MS = 5000;

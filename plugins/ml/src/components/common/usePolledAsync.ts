@@ -35,3 +35,22 @@ export function usePolledAsync<T>(
     retry: state.retry,
   };
 }
+
+/**
+ * How often a list page that others fill in the background (jobs logging runs, a
+ * scheduled Feast import, the demo seeding) loads again while it is open.
+ *
+ * @internal
+ */
+export const LIVE_REFRESH_MS = 15_000;
+
+/**
+ * A list that stays current on its own: loads again every {@link LIVE_REFRESH_MS},
+ * keeping what it shows while it does, so a user who opened the page before the data
+ * arrived is not left with an empty page.
+ *
+ * @internal
+ */
+export function useLiveAsync<T>(fn: () => Promise<T>, deps: DependencyList) {
+  return usePolledAsync(fn, deps, () => LIVE_REFRESH_MS);
+}

@@ -1,0 +1,60 @@
+import { APIRequestContext, expect, Page } from '@playwright/test';
+import path from 'node:path';
+
+const BACKEND = 'http://localhost:7007';
+
+/** Saves a full-page screenshot under test-results/screenshots (the README's come from there). */
+export const saveScreenshot = (page: Page, name: string) =>
+  page.screenshot({
+    path: path.join(__dirname, '../../../test-results/screenshots', name),
+    fullPage: true,
+  });
+
+/** Opens the app and signs in as the guest (the sign-in page comes first). */
+export async function signIn(page: Page) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Enter' }).click();
+}
+
+/** A guest's Backstage token, as the app gets it, for asking the API what the demo has done. */
+async function guestToken(request: APIRequestContext): Promise<string> {
+  const response = await request.get(`${BACKEND}/api/auth/guest/refresh`, {
+    headers: { 'X-Requested-With': 'XMLHttpRequest' },
+  });
+  expect(response.ok()).toBe(true);
+  return (await response.json()).backstageIdentity.token;
+}
+
+/**
+ * Waits until the backend has done what a page under test needs (a background import,
+ * the demo's seeding, the catalog's refresh), by asking its API (`apiPath` under `/api`)
+ * until it answers and `done` holds. Tests wait for that state,
+ * then load the page: how soon it arrives depends on the machine, never on a delay.
+ */
+export async function waitForBackend<T>(
+  request: APIRequestContext,
+  apiPath: string,
+  done: (body: T) => boolean,
+  timeout = 180_000,
+) {
+  const token = await guestToken(request);
+  await expect
+    .poll(
+      async () => {
+        const response = await request.get(`${BACKEND}/api${apiPath}`, {
+          headers: { Authorization: `Bearer ${token}` },
+        });
+        return response.ok() && done((await response.json()) as T);
+      },
+      { timeout, intervals: [500, 1_000, 2_000] },
+    )
+    .toBe(true);
+}
+
+/** Waits until the demo seeding has logged its first runs (examples/seed-demo.mts). */
+export const waitForDemoExperiment = (request: APIRequestContext) =>
+  waitForBackend<{ items: Array<{ name: string }> }>(
+    request,
+    '/ml/experiments',
+    page => page.items.some(e => e.name === 'demo/churn-logreg'),
+  );

@@ -1,3 +1,5 @@
+import { sha256Hex, utf16Bytes } from './sha256';
+
 /**
  * Annotation on a catalog entity naming the registered model it serves or produces,
  * e.g. `ml.platform/model: churn-classifier`.
@@ -9,57 +11,88 @@ export const ML_MODEL_ANNOTATION = 'ml.platform/model';
 /** The catalog `Resource` types of ML assets. @public */
 export type MlAssetType = 'ml-model' | 'feature-view' | 'dataset';
 
+/**
+ * Annotation on every entity the catalog module publishes for an ML asset: the asset's
+ * exact name (a model's registered name, a feature view's `project/name` id, a dataset's
+ * name), which the entity's name is derived from by {@link assetEntityName}. The entity's
+ * `metadata.title` holds it too.
+ *
+ * @public
+ */
+export const ML_ASSET_NAME_ANNOTATION = 'ml.platform/asset-name';
+
 /** The catalog's limit on entity names. */
 const MAX_ENTITY_NAME = 63;
 
-/** FNV-1a 32-bit hash as 8 hex digits: pure JS, since this package also runs in browsers. */
-function fnv1aHex(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return (hash >>> 0).toString(16).padStart(8, '0');
-}
+/** Hex digits of the identity hash in entity names: 64 bits, beyond any search for a match. */
+const HASH_DIGITS = 16;
 
 /**
- * The catalog entity name of an ML asset: `<prefix>-<name>` with every run of characters
- * the catalog refuses turned into one `-`; names too long for the catalog keep their
- * start and get a hash of the whole, so two long names never collide. The ml backend
- * names the `Resource` entities it publishes with it, and the catalog module finds a
- * model's entity from an `ml.platform/model` annotation with it.
+ * Asset names that are an entity name's tail as they are: lowercase letters and digits,
+ * single `-`, `_` or `.` between them. Never two separators in a row, so never the `--`
+ * that marks a hashed name.
+ */
+const PLAIN_NAME = /^[a-z0-9]+(?:[-_.][a-z0-9]+)*$/;
+
+const PREFIXES: Record<MlAssetType, string> = {
+  'ml-model': 'model',
+  'feature-view': 'feature-view',
+  dataset: 'dataset',
+};
+
+/**
+ * The catalog entity name of an ML asset, unique to its type and exact name and a
+ * function of those alone, so no other asset, present or future, can ever have it:
+ *
+ * - `<prefix>-<name>` when the name is already a valid lowercase entity name
+ *   (`[a-z0-9]` words joined by single `-`, `_` or `.`) and fits in 63 characters: the
+ *   name is there exactly, so no other name gives it;
+ * - otherwise `<slug>--<hash>`: the start of `<prefix>-<name>` with every run of other
+ *   characters turned into one `-` and lowercased, readable but not unique, then `--` and
+ *   16 hex digits of SHA-256 over the type and the exact name (its UTF-16 code units, so
+ *   case, whitespace, Unicode forms and even lone surrogates tell names apart). Plain
+ *   names never hold `--`, so the two forms never meet.
+ *
+ * The prefix is `model`, `feature-view` or `dataset`, so types never share names either.
+ * The ml backend names the `Resource` entities it publishes and their `dependsOn` with
+ * it, the catalog module checks each published name against it, and finds a model's
+ * entity from an `ml.platform/model` annotation with it.
  *
  * @public
  */
 export function assetEntityName(type: MlAssetType, name: string): string {
-  const prefix = {
-    'ml-model': 'model',
-    'feature-view': 'feature-view',
-    dataset: 'dataset',
-  }[type];
-  const slug = `${prefix}-${name}`
+  const plain = `${PREFIXES[type]}-${name}`;
+  if (PLAIN_NAME.test(name) && plain.length <= MAX_ENTITY_NAME) return plain;
+  const slug = plain
     .replace(/[^A-Za-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .toLowerCase();
-  if (slug.length <= MAX_ENTITY_NAME) return slug;
-  return `${slug.slice(0, MAX_ENTITY_NAME - 9).replace(/-+$/, '')}-${fnv1aHex(
-    name,
-  )}`;
+    .toLowerCase()
+    .slice(0, MAX_ENTITY_NAME - HASH_DIGITS - 2)
+    .replace(/-+$/, '');
+  const hash = sha256Hex(utf16Bytes(`${type}\u0000${name}`));
+  return `${slug}--${hash.slice(0, HASH_DIGITS)}`;
 }
 
 /**
  * An ML asset as the catalog publishes it: `GET /api/ml/catalog/assets` →
- * `{ assets: MlCatalogAsset[] }`. The ml backend chooses entity names (valid, unique
- * across types) so that `dependsOn` can name them; the catalog module turns each into a
+ * `{ assets: MlCatalogAsset[] }`. The ml backend names the entities with
+ * {@link assetEntityName} (valid, unique across types and names) so that `dependsOn`
+ * can name them; the catalog module turns each into a
  * `Resource` entity in namespace `default`.
  *
  * @public
  */
 export type MlCatalogAsset = {
   type: MlAssetType;
-  /** Entity name, e.g. `model-churn-classifier`, `feature-view-driver-stats`. */
+  /**
+   * Entity name, `assetEntityName(type, title)`, e.g. `model-churn-classifier`,
+   * `feature-view-shop-driver-stats--<hash>`.
+   */
   entityName: string;
-  /** The asset's own name, e.g. `churn-classifier`, `driver_stats`. */
+  /**
+   * The asset's exact name, its identity within its type: a model's registered name, a
+   * feature view's `project/name` id, a dataset's name (e.g. `churn-classifier`,
+   * `shop/driver_stats`).
+   */
   title: string;
   description?: string;
   /** Backstage group entity ref. */

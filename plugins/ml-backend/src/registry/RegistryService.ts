@@ -38,6 +38,7 @@ import {
   RegistryPolicy,
 } from './gates';
 import { RegistrySearch } from './search';
+import { trimBoth, trimLeading, trimTrailing } from '../shared/strings';
 import { PageWindow } from '../tracking/TrackingStore';
 import {
   AuditEntry,
@@ -459,7 +460,7 @@ export class RegistryService {
         if (!(error instanceof ConflictError)) throw error;
       }
     }
-    const artifactPath = (input.artifactPath ?? 'model').replace(/^\/+/, '');
+    const artifactPath = trimLeading(input.artifactPath ?? 'model', '/');
     return this.createVersion(caller, {
       name: modelName,
       source: `runs:/${input.runId}/${artifactPath}`,
@@ -1198,9 +1199,9 @@ export class RegistryService {
       return { source };
     }
     const run = await this.options.runs.getRun(caller, runId);
-    const root = run.info.artifactUri.replace(/\/+$/, '');
+    const root = trimTrailing(run.info.artifactUri, '/');
     if (runsUri) {
-      const artifactPath = (runsUri[2] ?? '').replace(/^\/+|\/+$/g, '');
+      const artifactPath = trimBoth(runsUri[2] ?? '', '/');
       if (artifactPath.split('/').includes('..')) {
         throw new InputError(`Invalid model version source: '${rawSource}'`);
       }

@@ -72,6 +72,26 @@ describe('registry gates', () => {
     expect(() =>
       parseGateTag({ key: 'mlplatform.gate.', value: '>1' }),
     ).toThrow(/Invalid gate tag/);
+    for (const [value, threshold] of [
+      ['>1.', 1],
+      ['>.5', 0.5],
+      ['> 12.50e1 ', 125],
+    ] as const) {
+      expect(parseGateTag({ key: 'mlplatform.gate.a', value })).toMatchObject({
+        threshold,
+      });
+    }
+  });
+
+  it('reads a long run of digits in one pass', () => {
+    // Was `\d+\.?\d*`: quadratic backtracking, seconds on 20,000 digits.
+    const digits = '1'.repeat(200_000);
+    expect(() =>
+      parseGateTag({ key: 'mlplatform.gate.a', value: `>=${digits}x` }),
+    ).toThrow(/Invalid gate tag/);
+    expect(
+      parseGateTag({ key: 'mlplatform.gate.a', value: `>=${digits}` }),
+    ).toMatchObject({ op: '>=' });
   });
 
   it('adds tag gates to protected aliases only', () => {

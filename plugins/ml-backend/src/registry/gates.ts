@@ -73,7 +73,9 @@ export function readRegistryPolicy(config: Config): RegistryPolicy {
 export function parseGateTag(tag: Tag): PromotionGate {
   const metric = tag.key.slice(GATE_TAG_PREFIX.length);
   const match =
-    /^\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$/.exec(
+    // `\d+(?:\.\d*)?`, not `\d+\.?\d*`: both quantifiers could take the same digits,
+    // which backtracks quadratically on a long run of digits.
+    /^\s*(>=|<=|>|<)\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*$/.exec(
       tag.value,
     );
   if (!metric || !match) {

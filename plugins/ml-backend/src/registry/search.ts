@@ -8,7 +8,7 @@
 import { Knex } from 'knex';
 import { Clause, OrderBy, parseFilter, parseOrderBy } from '../tracking/search';
 import { likeToGlob } from '../tracking/search/compiler';
-import { SearchSchema } from '../tracking/search/schema';
+import { SearchSchema, attributeSpec } from '../tracking/search/schema';
 
 const timestamps = (alias: 'm' | 'v') =>
   ({
@@ -124,7 +124,7 @@ function applyClause(
 ) {
   const { identifier } = clause;
   if (identifier.entity === 'attribute') {
-    const { column } = schema.attributes[identifier.key];
+    const { column } = attributeSpec(schema, identifier.key);
     if (clause.type === 'null') {
       query.whereRaw(`${column} ${clause.comparator}`);
       return;
@@ -157,7 +157,7 @@ function applyOrder(
   orderBy: OrderBy[],
 ) {
   for (const { identifier, ascending } of orderBy) {
-    const { column } = schema.attributes[identifier.key];
+    const { column } = attributeSpec(schema, identifier.key);
     query.orderByRaw(`${column} ${ascending ? 'ASC' : 'DESC'}`);
   }
   const { defaults, tiebreakers } = ORDER[target];

@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { Clause, Identifier, OrderBy } from './parser';
 import {
   SearchSchema,
+  attributeSpec,
   experimentSearchSchema,
   runSearchSchema,
 } from './schema';
@@ -132,7 +133,7 @@ const experiments: SearchTarget = {
 };
 
 function attributeOperand(schema: SearchSchema, key: string): Operand {
-  const { column, nullable } = schema.attributes[key];
+  const { column, nullable } = attributeSpec(schema, key);
   return { value: column, nullable };
 }
 

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { parseFilter, parseOrderBy } from './parser';
+import { FILTER_LIMITS, parseFilter, parseOrderBy } from './parser';
 import { experimentSearchSchema, runSearchSchema } from './schema';
 
 const runs = (filter: string) => parseFilter(filter, runSearchSchema);
@@ -269,6 +269,69 @@ describe('parseFilter', () => {
     expect(runs("tags.path LIKE 'C:\\\\'")[0]).toMatchObject({
       value: 'C:\\\\',
     });
+  });
+
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'treats the prototype name %p as no entity, attribute or alias',
+    name => {
+      expect(failure(() => runs(`${name}.x = 'a'`)).message).toMatch(
+        new RegExp(`^Invalid entity type '${name}'`),
+      );
+      expect(failure(() => runs(`${name} = 'a'`)).message).toMatch(
+        new RegExp(`^Invalid attribute key '${name}'`),
+      );
+      expect(failure(() => runs(`attributes.${name} = 'a'`)).message).toMatch(
+        new RegExp(`^Invalid attribute key '${name}'`),
+      );
+      expect(
+        failure(() => parseOrderBy(name, runSearchSchema)).message,
+      ).toMatch(new RegExp(`^Invalid attribute key '${name}'`));
+      // As keys of params and tags they are plain names.
+      expect(runs(`params.${name} = 'a'`)[0].identifier).toEqual({
+        entity: 'param',
+        key: name,
+      });
+    },
+  );
+
+  it('reads a long run of backslashes at the end of a LIKE pattern by parity', () => {
+    const run = '\\'.repeat(80_000);
+    expect(runs(`tags.path LIKE '${run}'`)[0]).toMatchObject({ value: run });
+    expect(failure(() => runs(`tags.path LIKE '${run}\\'`)).message).toMatch(
+      /ends with the escape character/,
+    );
+  });
+
+  it('rejects a filter that is not a string', () => {
+    expect(failure(() => parseFilter({} as any, runSearchSchema)).message).toBe(
+      "Invalid value an object for parameter 'filter' supplied: expected a string.",
+    );
+  });
+
+  it('bounds the clauses and the values of IN lists', () => {
+    const clauses = (n: number) =>
+      Array.from({ length: n }, (_, i) => `params.p${i} = 'x'`).join(' AND ');
+    expect(runs(clauses(FILTER_LIMITS.clauses))).toHaveLength(
+      FILTER_LIMITS.clauses,
+    );
+    expect(
+      failure(() => runs(clauses(FILTER_LIMITS.clauses + 1))).message,
+    ).toBe(
+      `Invalid filter string: it has more than ${FILTER_LIMITS.clauses} clauses`,
+    );
+    const list = (n: number) =>
+      `(${Array.from({ length: n }, (_, i) => `'v${i}'`).join(', ')})`;
+    const half = FILTER_LIMITS.listValues / 2;
+    expect(
+      runs(`params.a IN ${list(half)} AND tags.b NOT IN ${list(half)}`),
+    ).toHaveLength(2);
+    expect(
+      failure(() =>
+        runs(`params.a IN ${list(half)} AND tags.b NOT IN ${list(half + 1)}`),
+      ).message,
+    ).toBe(
+      `Invalid filter string: its IN lists hold more than ${FILTER_LIMITS.listValues} values in all`,
+    );
   });
 
   describe('on experiments', () => {

@@ -1,6 +1,14 @@
 import { InputError } from '@backstage/errors';
-import { DATASET_KEYS, DatasetKey, EntityType, SearchSchema } from './schema';
+import {
+  DATASET_KEYS,
+  DatasetKey,
+  EntityType,
+  SearchSchema,
+  attributeSpec,
+} from './schema';
 import { Token, tokenize } from './tokenizer';
+import { ownValue } from '../../shared/objects';
+import { countTrailing, describeValue } from '../../shared/strings';
 
 /** What a clause or order_by entry names. @internal */
 export type Identifier =
@@ -111,6 +119,15 @@ const quoteList = (items: readonly string[]) =>
   `[${items.map(item => `'${item}'`).join(', ')}]`;
 
 /**
+ * Bounds on one filter, so that a filter cannot grow the SQL past what the databases
+ * take (SQLite's expression depth of 1,000 and 32,766 bindings) or hold the database
+ * for long: its AND-ed clauses, and the values of all its IN lists together.
+ *
+ * @internal
+ */
+export const FILTER_LIMITS = { clauses: 100, listValues: 1000 } as const;
+
+/**
  * Parses an MLflow search filter into AND-ed clauses; empty or absent means
  * no clauses. Throws InputError with MLflow's messages.
  *
@@ -120,13 +137,33 @@ export function parseFilter(
   filter: string | undefined,
   schema: SearchSchema,
 ): Clause[] {
+  if (filter !== undefined && typeof filter !== 'string') {
+    throw new InputError(
+      `Invalid value ${describeValue(
+        filter,
+      )} for parameter 'filter' supplied: expected a string.`,
+    );
+  }
   if (!filter?.trim()) {
     return [];
   }
   const cursor = new Cursor(tokenize(filter, `filter '${filter}'`), filter);
   const clauses: Clause[] = [];
+  let listValues = 0;
   for (;;) {
-    clauses.push(parseClause(cursor, schema));
+    const clause = parseClause(cursor, schema);
+    clauses.push(clause);
+    if (clauses.length > FILTER_LIMITS.clauses) {
+      throw new InputError(
+        `Invalid filter string: it has more than ${FILTER_LIMITS.clauses} clauses`,
+      );
+    }
+    listValues += clause.type === 'list' ? clause.values.length : 0;
+    if (listValues > FILTER_LIMITS.listValues) {
+      throw new InputError(
+        `Invalid filter string: its IN lists hold more than ${FILTER_LIMITS.listValues} values in all`,
+      );
+    }
     if (cursor.peek() === undefined) {
       return clauses;
     }
@@ -283,8 +320,7 @@ function numericValue(identifier: Identifier, token: Token): number {
 
 /** Whether a LIKE pattern ends with an unescaped backslash. */
 function endsWithEscape(pattern: string): boolean {
-  const trailing = /\\*$/.exec(pattern)![0].length;
-  return trailing % 2 === 1;
+  return countTrailing(pattern, '\\') % 2 === 1;
 }
 
 function valueTypeOf(
@@ -295,7 +331,7 @@ function valueTypeOf(
     case 'metric':
       return 'numeric';
     case 'attribute':
-      return schema.attributes[identifier.key].type;
+      return attributeSpec(schema, identifier.key).type;
     default:
       return 'string';
   }
@@ -334,7 +370,9 @@ function resolveIdentifier(
   purpose: 'filter' | 'order_by',
 ): Identifier {
   const entity =
-    token.entity === undefined ? 'attribute' : schema.entities[token.entity];
+    token.entity === undefined
+      ? 'attribute'
+      : ownValue(schema.entities, token.entity);
   if (entity === undefined) {
     const valid = [...new Set(Object.values(schema.entities))];
     throw new InputError(
@@ -357,7 +395,7 @@ function resolveIdentifier(
   if (entity !== 'attribute') {
     return { entity, key: token.key };
   }
-  const key = schema.aliases[token.key] ?? token.key;
+  const key = ownValue(schema.aliases, token.key) ?? token.key;
   const valid = Object.entries(schema.attributes)
     .filter(([, spec]) => purpose === 'order_by' || !spec.orderOnly)
     .map(([name]) => name)

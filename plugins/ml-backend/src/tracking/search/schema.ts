@@ -95,3 +95,19 @@ export const experimentSearchSchema: SearchSchema = {
   },
   aliases: {},
 };
+
+/**
+ * The spec of an attribute the parser resolved. Looked up as an own property only, so a
+ * name such as `constructor` never reaches the prototype.
+ *
+ * @internal
+ */
+export function attributeSpec(
+  schema: SearchSchema,
+  key: string,
+): AttributeSpec {
+  if (!Object.hasOwn(schema.attributes, key)) {
+    throw new Error(`The search schema has no attribute '${key}'`);
+  }
+  return schema.attributes[key];
+}

@@ -2,6 +2,7 @@ import { DiscoveryService } from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import { EntityProviderMutation } from '@backstage/plugin-catalog-node';
+import { assetEntityName } from '@ml-portal/plugin-ml-common';
 import { MlAssetEntityProvider } from './MlAssetEntityProvider';
 import {
   FakeMlCatalogBackend,
@@ -19,14 +20,14 @@ const dataset = mlAsset({
 });
 const featureView = mlAsset({
   type: 'feature-view',
-  entityName: 'feature-view-customer-stats',
-  title: 'customer_stats',
+  entityName: 'feature-view-shop.customer_stats',
+  title: 'shop.customer_stats',
   path: 'features/views/shop/customer_stats',
   tags: ['feature-view'],
   annotations: {},
 });
 const model = mlAsset({
-  dependsOn: ['dataset-churn-events', 'feature-view-customer-stats'],
+  dependsOn: ['dataset-churn-events', 'feature-view-shop.customer_stats'],
 });
 
 function names(entities: Array<{ entity: Entity }>): string[] {
@@ -95,7 +96,7 @@ describe('MlAssetEntityProvider', () => {
     expect(full.type).toBe('full');
     expect(full.type === 'full' && names(full.entities)).toEqual([
       'dataset-churn-events',
-      'feature-view-customer-stats',
+      'feature-view-shop.customer_stats',
       'model-churn-classifier',
     ]);
     expect(full.type === 'full' && full.entities[0].locationKey).toBe(
@@ -135,7 +136,7 @@ describe('MlAssetEntityProvider', () => {
     ]);
     expect(delta.removed).toEqual([
       {
-        entityRef: 'resource:default/feature-view-customer-stats',
+        entityRef: 'resource:default/feature-view-shop.customer_stats',
         locationKey: 'ml-platform',
       },
     ]);
@@ -193,12 +194,13 @@ describe('MlAssetEntityProvider', () => {
     expect(connection.mutations.map(m => m.type)).toEqual(['full']);
   });
 
-  it('skips invalid, malformed and duplicate assets, logging each problem once', async () => {
+  it('skips invalid, malformed, misnamed and duplicate assets, logging each problem once', async () => {
     fake.assets = [
       dataset,
       mlAsset({ entityName: 'Churn Classifier!' }),
       { entityName: 'model-half', type: 'ml-model' },
-      { ...dataset, title: 'the same name again' },
+      { ...dataset, description: 'the same dataset again' },
+      { ...dataset, title: 'Churn Events' },
     ];
     const { provider, connection, logger } = await connectedProvider();
 
@@ -213,7 +215,96 @@ describe('MlAssetEntityProvider', () => {
       expect.stringMatching(/^Skipped ML asset 'model-half': title: /),
       expect.stringMatching(/^Skipped ML asset 'Churn Classifier!': .*name/),
       "Skipped ML asset 'dataset-churn-events': another asset has its name",
+      expect.stringMatching(
+        /^Skipped ML asset 'dataset-churn-events': entity name is not the one of dataset "Churn Events", which is 'dataset-churn-events--[0-9a-f]{16}'$/,
+      ),
     ]);
+  });
+
+  it('publishes assets whose names normalise alike as entities of their own, and a new one never takes an existing entity', async () => {
+    // As the ml backend lists them: each named by assetEntityName of its type and exact name.
+    const modelNamed = (name: string) =>
+      mlAsset({
+        entityName: assetEntityName('ml-model', name),
+        title: name,
+        path: `models/${encodeURIComponent(name)}`,
+        annotations: { 'ml.platform/model': name },
+      });
+    const first = modelNamed('audit-probe-m');
+    const second = modelNamed(' Audit.Probe.M');
+    const third = modelNamed('Audit_Probe_M');
+
+    fake.assets = [first];
+    const { provider, connection, logger } = await connectedProvider();
+    await provider.refresh();
+    const [full] = connection.mutations;
+    expect(full.type === 'full' && names(full.entities)).toEqual([
+      'model-audit-probe-m',
+    ]);
+
+    // A model whose name normalises to the first one's appears, listed before it (name
+    // order: ' ' sorts before 'a'): it gets an entity of its own, the first keeps its own.
+    fake.assets = [second, first];
+    await provider.refresh();
+    const added = connection.mutations[1] as Extract<
+      EntityProviderMutation,
+      { type: 'delta' }
+    >;
+    expect(added.removed).toEqual([]);
+    expect(added.added).toHaveLength(1);
+    const [secondEntity] = added.added.map(e => e.entity);
+    expect(secondEntity.metadata).toMatchObject({
+      name: expect.stringMatching(/^model-audit-probe-m--[0-9a-f]{16}$/),
+      title: ' Audit.Probe.M',
+      annotations: expect.objectContaining({
+        'ml.platform/asset-name': ' Audit.Probe.M',
+        'ml.platform/model': ' Audit.Probe.M',
+      }),
+    });
+
+    // More look-alikes come and the second goes: nobody's entity moves.
+    fake.assets = [third, first];
+    await provider.refresh();
+    const churn = connection.mutations[2] as Extract<
+      EntityProviderMutation,
+      { type: 'delta' }
+    >;
+    expect(names(churn.added)).toEqual([
+      assetEntityName('ml-model', 'Audit_Probe_M'),
+    ]);
+    expect(churn.removed).toEqual([
+      {
+        entityRef: `resource:default/${secondEntity.metadata.name}`,
+        locationKey: 'ml-platform',
+      },
+    ]);
+    expect(new Set([first, second, third].map(a => a.entityName)).size).toBe(3);
+    expect(logger.warn).not.toHaveBeenCalled();
+  });
+
+  it('refuses an asset that claims an entity name other than its own', async () => {
+    const owner = mlAsset({
+      title: 'audit-probe-m',
+      entityName: 'model-audit-probe-m',
+    });
+    const squatter = mlAsset({
+      title: ' Audit.Probe.M',
+      entityName: 'model-audit-probe-m',
+      owner: 'group:default/intruders',
+    });
+    fake.assets = [squatter, owner];
+    const { provider, connection, logger } = await connectedProvider();
+    await provider.refresh();
+
+    const [full] = connection.mutations;
+    expect(
+      full.type === 'full' && full.entities.map(e => e.entity.metadata.title),
+    ).toEqual(['audit-probe-m']);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(
+        /^Skipped ML asset 'model-audit-probe-m': entity name is not the one of ml-model " Audit.Probe.M"/,
+      ),
+    );
   });
 
   it('starts over from a full mutation when applying a change fails', async () => {

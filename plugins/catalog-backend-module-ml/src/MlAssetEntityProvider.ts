@@ -126,7 +126,12 @@ export class MlAssetEntityProvider implements EntityProvider {
     this.published = index;
   }
 
-  /** The valid entities; malformed or invalid assets and duplicate names are skipped and logged. */
+  /**
+   * The valid entities; malformed or invalid assets, assets whose entity name is not the
+   * one `assetEntityName` gives their type and exact name, and assets listed twice are
+   * skipped and logged. Since an entity name follows from its asset alone, no asset can
+   * publish under another's name, whichever comes first.
+   */
   private async toEntities(response: MlAssetsResponse): Promise<Entity[]> {
     const problems = [...response.malformed];
     const entities = new Map<string, Entity>();

@@ -67,14 +67,38 @@ describe('MlModelRelationProcessor', () => {
       },
     });
     expect(assetEntityName('ml-model', longName)).toMatch(
-      /^model-churn-classifier-x+-[0-9a-f]{8}$/,
+      /^model-churn-classifier-x+--[0-9a-f]{16}$/,
     );
+  });
+
+  it('relates each of two models whose names normalise alike to its own Resource', async () => {
+    const targets = [];
+    for (const modelName of ['audit-probe-m', ' Audit.Probe.M']) {
+      const [dependsOn] = await process(
+        component({ 'ml.platform/model': modelName }),
+      );
+      const published = assetToEntity(
+        mlAsset({
+          entityName: assetEntityName('ml-model', modelName),
+          title: modelName,
+          annotations: { 'ml.platform/model': modelName },
+        }),
+        { appBaseUrl: 'http://portal.test', mlBaseUrl: 'http://ml.test' },
+      );
+      expect(dependsOn).toMatchObject({
+        relation: { target: { name: published.metadata.name } },
+      });
+      targets.push(published.metadata.name);
+    }
+    expect(targets[0]).toBe('model-audit-probe-m');
+    expect(targets[1]).toMatch(/^model-audit-probe-m--[0-9a-f]{16}$/);
   });
 
   it('emits nothing for the published model Resource, which carries the annotation too', async () => {
     const published = assetToEntity(
       mlAsset({
         entityName: assetEntityName('ml-model', 'Churn Classifier'),
+        title: 'Churn Classifier',
         annotations: { 'ml.platform/model': 'Churn Classifier' },
       }),
       { appBaseUrl: 'http://portal.test', mlBaseUrl: 'http://ml.test' },

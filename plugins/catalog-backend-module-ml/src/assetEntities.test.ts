@@ -1,3 +1,4 @@
+import { assetEntityName } from '@ml-portal/plugin-ml-common';
 import {
   assetToEntity,
   findEntityProblem,
@@ -35,6 +36,7 @@ describe('assetToEntity', () => {
         ],
         annotations: {
           'ml.platform/model': 'churn-classifier',
+          'ml.platform/asset-name': 'churn-classifier',
           'backstage.io/managed-by-location':
             'ml-platform:http://backend:7007/api/ml',
           'backstage.io/managed-by-origin-location':
@@ -52,16 +54,20 @@ describe('assetToEntity', () => {
     });
   });
 
-  it('leaves out an empty description and sets the managed-by annotations itself', () => {
+  it('leaves out an empty description and sets the managed-by and asset-name annotations itself', () => {
     const entity = assetToEntity(
       mlAsset({
         description: '',
-        annotations: { 'backstage.io/managed-by-location': 'url:elsewhere' },
+        annotations: {
+          'backstage.io/managed-by-location': 'url:elsewhere',
+          'ml.platform/asset-name': 'someone-else',
+        },
       }),
       context,
     );
     expect(entity.metadata).not.toHaveProperty('description');
     expect(entity.metadata.annotations).toEqual({
+      'ml.platform/asset-name': 'churn-classifier',
       'backstage.io/managed-by-location':
         'ml-platform:http://backend:7007/api/ml',
       'backstage.io/managed-by-origin-location':
@@ -113,7 +119,29 @@ describe('findEntityProblem', () => {
       { dependsOn: ['dataset ok', 'dataset-fine'] },
       /dependsOn names invalid entities: dataset ok$/,
     ],
+    [
+      "another asset's entity name",
+      { title: ' Audit.Probe.M', entityName: 'model-audit-probe-m' },
+      /^entity name is not the one of ml-model " Audit.Probe.M", which is 'model-audit-probe-m--[0-9a-f]{16}'$/,
+    ],
+    [
+      'an entity name of another type',
+      { entityName: 'dataset-churn-classifier' },
+      /^entity name is not the one of ml-model "churn-classifier"/,
+    ],
   ])('refuses %s', async (_case, overrides, message) => {
     await expect(problemOf(overrides)).resolves.toMatch(message);
+  });
+
+  it('accepts the entity name of an exotic asset name, keeping the exact name', async () => {
+    const title = ' Audit.Probe.M\n';
+    const asset = mlAsset({
+      title,
+      entityName: assetEntityName('ml-model', title),
+    });
+    const entity = assetToEntity(asset, context);
+    await expect(findEntityProblem(asset, entity)).resolves.toBeUndefined();
+    expect(entity.metadata.title).toBe(title);
+    expect(entity.metadata.annotations?.['ml.platform/asset-name']).toBe(title);
   });
 });

@@ -11,7 +11,11 @@ import {
   parseEntityRef,
   resourceEntityV1alpha1Validator,
 } from '@backstage/catalog-model';
-import { MlCatalogAsset } from '@ml-portal/plugin-ml-common';
+import {
+  ML_ASSET_NAME_ANNOTATION,
+  MlCatalogAsset,
+  assetEntityName,
+} from '@ml-portal/plugin-ml-common';
 
 /** What every published entity shares: where the ML pages are and where the data came from. @internal */
 export type AssetEntityContext = {
@@ -45,7 +49,9 @@ function resourceRef(entityName: string): string {
 
 /**
  * The `Resource` entity of one ML asset. `dependsOn` follows lineage upstream; the
- * catalog derives the inverse `dependencyOf` relations itself.
+ * catalog derives the inverse `dependencyOf` relations itself. The asset's exact name is
+ * the title and the `ml.platform/asset-name` annotation, whatever the ml backend sent as
+ * annotations.
  *
  * @internal
  */
@@ -76,6 +82,7 @@ export function assetToEntity(
       links: [{ url, title: 'Open in ML Platform' }],
       annotations: {
         ...asset.annotations,
+        [ML_ASSET_NAME_ANNOTATION]: asset.title,
         [ANNOTATION_LOCATION]: location,
         [ANNOTATION_ORIGIN_LOCATION]: location,
       },
@@ -95,9 +102,12 @@ const entityPolicy = EntityPolicies.allOf([
 ]);
 
 /**
- * Why the catalog would refuse the entity of this asset, or undefined when it is valid.
- * Runs the catalog's own field-format and `Resource` schema checks, plus the references
- * (owner, dependsOn) that the catalog would only reject later, while processing.
+ * Why the catalog would refuse the entity of this asset, or why this module does, or
+ * undefined when it is valid. Runs the catalog's own field-format and `Resource` schema
+ * checks, plus the references (owner, dependsOn) that the catalog would only reject
+ * later, while processing. The entity name must be the one {@link assetEntityName} gives
+ * the asset's type and exact name (its title): no asset publishes under another's name,
+ * whatever the ml backend sent.
  *
  * @internal
  */
@@ -114,6 +124,12 @@ export async function findEntityProblem(
     });
   } catch (error) {
     return (error as Error).message;
+  }
+  const expectedName = assetEntityName(asset.type, asset.title);
+  if (asset.entityName !== expectedName) {
+    return `entity name is not the one of ${asset.type} ${JSON.stringify(
+      asset.title,
+    )}, which is '${expectedName}'`;
   }
   const badUpstream = asset.dependsOn.filter(
     name => !KubernetesValidatorFunctions.isValidObjectName(name),

@@ -11,6 +11,7 @@ import {
 import { Entity } from '@backstage/catalog-model';
 import catalogPlugin from '@backstage/plugin-catalog-backend';
 import { catalogProcessingExtensionPoint } from '@backstage/plugin-catalog-node';
+import { assetEntityName } from '@ml-portal/plugin-ml-common';
 import { catalogModuleMlAssets } from './module';
 import { MlAssetEntityProvider } from './MlAssetEntityProvider';
 import { MlModelRelationProcessor } from './MlModelRelationProcessor';
@@ -35,26 +36,48 @@ const churnScoring: Entity = {
   spec: { type: 'service', lifecycle: 'production', owner: 'group:ml-team' },
 };
 
-/** Another source of entities for the catalog under test, publishing `churnScoring` once. */
-const teamEntities = createBackendModule({
-  pluginId: 'catalog',
-  moduleId: 'test-team-entities',
-  register(reg) {
-    reg.registerInit({
-      deps: { catalog: catalogProcessingExtensionPoint },
-      async init({ catalog }) {
-        catalog.addEntityProvider({
-          getProviderName: () => 'TeamEntities',
-          connect: connection =>
-            connection.applyMutation({
-              type: 'full',
-              entities: [{ entity: churnScoring, locationKey: 'team' }],
-            }),
-        });
+/** Another source of entities for the catalog under test, publishing `entities` once. */
+function teamEntitiesOf(entities: Entity[]) {
+  return createBackendModule({
+    pluginId: 'catalog',
+    moduleId: 'test-team-entities',
+    register(reg) {
+      reg.registerInit({
+        deps: { catalog: catalogProcessingExtensionPoint },
+        async init({ catalog }) {
+          catalog.addEntityProvider({
+            getProviderName: () => 'TeamEntities',
+            connect: connection =>
+              connection.applyMutation({
+                type: 'full',
+                entities: entities.map(entity => ({
+                  entity,
+                  locationKey: 'team',
+                })),
+              }),
+          });
+        },
+      });
+    },
+  });
+}
+
+const teamEntities = teamEntitiesOf([churnScoring]);
+
+/** A service annotated with the model named `modelName`. */
+function serviceOf(name: string, modelName: string): Entity {
+  return {
+    ...churnScoring,
+    metadata: {
+      ...churnScoring.metadata,
+      name,
+      annotations: {
+        ...churnScoring.metadata.annotations,
+        'ml.platform/model': modelName,
       },
-    });
-  },
-});
+    },
+  };
+}
 
 describe('catalogModuleMlAssets', () => {
   let fake: FakeMlCatalogBackend;
@@ -185,6 +208,76 @@ describe('catalogModuleMlAssets', () => {
     );
     expect(changed.spec?.dependsOn).toEqual([]);
     expect(await statusOf(`${base}/dataset-churn-events`)).toBe(404);
+  }, 60_000);
+
+  it('keeps models whose names normalise alike apart in the real catalog, relations included', async () => {
+    const modelNamed = (name: string, owner: string) =>
+      mlAsset({
+        entityName: assetEntityName('ml-model', name),
+        title: name,
+        owner,
+        path: `models/${encodeURIComponent(name)}`,
+        annotations: { 'ml.platform/model': name },
+      });
+    // Before, both were `model-audit-probe-m` and ' Audit.Probe.M' (first in name order) won.
+    fake.assets = [
+      modelNamed(' Audit.Probe.M', 'group:default/other-team'),
+      modelNamed('audit-probe-m', 'group:default/ml-team'),
+    ];
+    const scheduler = mockServices.scheduler();
+    const { server } = await startTestBackend({
+      features: [
+        catalogPlugin,
+        catalogModuleMlAssets,
+        teamEntitiesOf([
+          serviceOf('audit-service', 'audit-probe-m'),
+          serviceOf('other-service', ' Audit.Probe.M'),
+        ]),
+        createServiceFactory({
+          service: coreServices.scheduler,
+          deps: {},
+          factory: () => scheduler,
+        }),
+        discoveryOfFake(),
+        mockServices.rootConfig.factory({
+          data: { app: { baseUrl: 'http://portal.test' } },
+        }),
+      ],
+    });
+    await scheduler.triggerTask(REFRESH_TASK);
+
+    const base = `http://localhost:${server.port()}/api/catalog/entities/by-name`;
+    const hashedName = assetEntityName('ml-model', ' Audit.Probe.M');
+    const cases = [
+      ['model-audit-probe-m', 'audit-probe-m', 'ml-team', 'audit-service'],
+      [hashedName, ' Audit.Probe.M', 'other-team', 'other-service'],
+    ];
+    for (const [entityName, title, team, service] of cases) {
+      const model = await pollForEntity(
+        `${base}/resource/default/${entityName}`,
+        entity =>
+          Boolean(
+            entity.relations?.some(
+              r => r.targetRef === `component:default/${service}`,
+            ),
+          ),
+      );
+      expect(model.metadata.title).toBe(title);
+      expect(model.metadata.annotations?.['ml.platform/asset-name']).toBe(
+        title,
+      );
+      expect(model.spec?.owner).toBe(`group:default/${team}`);
+      // Each service depends on its own model only.
+      const user = await pollForEntity(
+        `${base}/component/default/${service}`,
+        entity => Boolean(entity.relations?.some(r => r.type === 'dependsOn')),
+      );
+      expect(
+        user.relations
+          ?.filter(r => r.type === 'dependsOn')
+          .map(r => r.targetRef),
+      ).toEqual([`resource:default/${entityName}`]);
+    }
   }, 60_000);
 
   it('adds the provider and the processor unless catalog.providers.mlPlatform.enabled is false', async () => {

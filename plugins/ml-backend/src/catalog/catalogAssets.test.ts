@@ -2,10 +2,11 @@ import {
   assetEntityName,
   CatalogDataset,
   FeatureView,
+  MlCatalogAsset,
 } from '@ml-portal/plugin-ml-common';
 import { buildCatalogAssets } from './catalogAssets';
 
-const ENTITY_NAME = /^[a-z0-9]+([-_.][a-z0-9]+)*$/;
+const ENTITY_NAME = /^[a-z0-9]+([-_.]+[a-z0-9]+)*$/;
 
 function dataset(id: string, name: string, createdAt: number): CatalogDataset {
   return {
@@ -30,12 +31,12 @@ const view = {
 
 describe('assetEntityName', () => {
   it('makes valid, type-prefixed names from any asset name', () => {
-    expect(assetEntityName('ml-model', 'Churn Classifier/v2')).toBe(
-      'model-churn-classifier-v2',
+    expect(assetEntityName('ml-model', 'churn-classifier')).toBe(
+      'model-churn-classifier',
     );
-    expect(
-      assetEntityName('feature-view', 'driver_ranking/driver_hourly_stats'),
-    ).toBe('feature-view-driver-ranking-driver-hourly-stats');
+    expect(assetEntityName('ml-model', 'Churn Classifier/v2')).toMatch(
+      /^model-churn-classifier-v2--[0-9a-f]{16}$/,
+    );
     expect(assetEntityName('dataset', '__trips__')).toMatch(ENTITY_NAME);
   });
 
@@ -94,11 +95,15 @@ describe('buildCatalogAssets', () => {
     });
 
     expect(requested).toEqual([['v1', 'v2']]);
+    const viewEntity = assetEntityName('feature-view', view.id);
+    expect(viewEntity).toMatch(
+      /^feature-view-driver-ranking-[-a-z]+--[0-9a-f]{16}$/,
+    );
     const byName = new Map(assets.map(a => [a.entityName, a]));
     expect([...byName.keys()].sort()).toEqual([
       'dataset-churn',
       'dataset-trips',
-      'feature-view-driver-ranking-driver-hourly-stats',
+      viewEntity,
       'model-churn-classifier',
     ]);
     // The newest digest of `trips` is the one published.
@@ -107,9 +112,8 @@ describe('buildCatalogAssets', () => {
       owner: 'group:default/data',
       tags: ['dataset', 'residency-eu'],
     });
-    expect(
-      byName.get('feature-view-driver-ranking-driver-hourly-stats'),
-    ).toMatchObject({
+    expect(byName.get(viewEntity)).toMatchObject({
+      title: view.id,
       path: 'features/views/driver_ranking/driver_hourly_stats',
       tags: ['feature-view', 'team-driver-perf'],
     });
@@ -122,12 +126,64 @@ describe('buildCatalogAssets', () => {
       path: 'models/churn-classifier',
       tags: ['ml-model', 'tier-gold'],
       // Runs are not assets; unknown datasets and views are left out.
-      dependsOn: [
-        'dataset-churn',
-        'dataset-trips',
-        'feature-view-driver-ranking-driver-hourly-stats',
-      ],
+      dependsOn: ['dataset-churn', 'dataset-trips', viewEntity].sort(),
       annotations: { 'ml.platform/model': 'churn-classifier' },
     });
+  });
+
+  it('gives assets whose names normalise alike entities of their own, which others never rename', async () => {
+    const model = (name: string, versionIds: string[] = []) => ({
+      name,
+      owner: 'group:default/team-a',
+      tags: [],
+      versionIds,
+    });
+    const build = (
+      models: Array<ReturnType<typeof model>>,
+      datasets: CatalogDataset[],
+    ) =>
+      buildCatalogAssets({
+        datasets,
+        featureViews: [],
+        models,
+        upstreamOfVersions: async () =>
+          new Map([
+            ['v1', [{ kind: 'dataset' as const, id: '1' }]],
+            ['v2', [{ kind: 'dataset' as const, id: '2' }]],
+          ]),
+      });
+    const entityNames = (assets: MlCatalogAsset[]) =>
+      new Map(assets.map(a => [`${a.type} ${a.title}`, a.entityName]));
+
+    const before = entityNames(
+      await build(
+        [model('audit-probe-m', ['v1'])],
+        [dataset('1', 'trips', 100)],
+      ),
+    );
+    // Before the fix, ' Audit.Probe.M' took `model-audit-probe-m` (first in name order),
+    // and the newer 'Trips' took `dataset-trips`.
+    const assets = await build(
+      [model(' Audit.Probe.M', ['v2']), model('audit-probe-m', ['v1'])],
+      [dataset('1', 'trips', 100), dataset('2', 'Trips', 200)],
+    );
+    const after = entityNames(assets);
+
+    expect(after.get('ml-model audit-probe-m')).toBe('model-audit-probe-m');
+    expect(after.get('dataset trips')).toBe('dataset-trips');
+    expect(after.get('ml-model  Audit.Probe.M')).toMatch(
+      /^model-audit-probe-m--[0-9a-f]{16}$/,
+    );
+    expect(after.get('dataset Trips')).toMatch(/^dataset-trips--[0-9a-f]{16}$/);
+    expect(new Set(after.values()).size).toBe(4);
+    for (const [identity, entityName] of before) {
+      expect(after.get(identity)).toBe(entityName);
+    }
+    // Each model depends on its own dataset's entity.
+    const byTitle = new Map(assets.map(a => [a.title, a]));
+    expect(byTitle.get('audit-probe-m')?.dependsOn).toEqual(['dataset-trips']);
+    expect(byTitle.get(' Audit.Probe.M')?.dependsOn).toEqual([
+      after.get('dataset Trips'),
+    ]);
   });
 });

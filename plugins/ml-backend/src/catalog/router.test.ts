@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { MlCatalogAsset } from '@ml-portal/plugin-ml-common';
+import { assetEntityName, MlCatalogAsset } from '@ml-portal/plugin-ml-common';
 import { startPortal } from '../testUtils/portal';
 
 const feastRegistry = JSON.parse(
@@ -69,14 +69,15 @@ describe('GET /catalog/assets', () => {
     expect(response.status).toBe(200);
     const assets: MlCatalogAsset[] = response.body.assets;
     const byName = new Map(assets.map(asset => [asset.entityName, asset]));
+    const viewEntity = assetEntityName(
+      'feature-view',
+      'rideshare/driver_hourly_stats',
+    );
     expect(byName.get('model-eta-model')).toMatchObject({
       type: 'ml-model',
       owner: 'group:default/ml-platform',
       path: 'models/eta-model',
-      dependsOn: [
-        'dataset-trips',
-        'feature-view-rideshare-driver-hourly-stats',
-      ],
+      dependsOn: ['dataset-trips', viewEntity].sort(),
       annotations: { 'ml.platform/model': 'eta-model' },
     });
     expect(byName.get('dataset-trips')).toMatchObject({ type: 'dataset' });
@@ -89,8 +90,9 @@ describe('GET /catalog/assets', () => {
         'rideshare/driver_hourly_stats',
       ]),
     );
-    expect(
-      byName.get('feature-view-rideshare-driver-hourly-stats')?.owner,
-    ).toBe('group:default/recsys');
+    expect(byName.get(viewEntity)).toMatchObject({
+      title: 'rideshare/driver_hourly_stats',
+      owner: 'group:default/recsys',
+    });
   });
 });

@@ -1,35 +1,30 @@
-import { InputError } from '@backstage/errors';
 import { PromotionRequest } from '@ml-portal/plugin-ml-common';
 import { RegistryService } from '../registry/RegistryService';
 import { MlflowError } from './errors';
 import {
   Handler,
   list,
+  optionalArray,
   optionalBool,
   optionalInt,
+  optionalString,
   Params,
   required,
 } from './params';
+import { requestLimits } from '../tracking/validation';
 import { modelVersionJson, registeredModelJson } from './serialize';
 
 const nameOf = (p: Params) => required(p, 'name');
 const versionOf = (p: Params) => required(p, 'version');
 
-function tagsOf(p: Params): unknown[] | undefined {
-  if (p.tags !== undefined && !Array.isArray(p.tags)) {
-    throw new InputError(
-      "Invalid value for parameter 'tags': expected a list.",
-    );
-  }
-  return p.tags;
-}
+const tagsOf = (p: Params) => optionalArray(p, 'tags');
 
 function searchOf(p: Params) {
   return {
-    filter: p.filter === undefined ? undefined : String(p.filter),
-    orderBy: list(p.order_by),
+    filter: optionalString(p, 'filter'),
+    orderBy: list(p, 'order_by', requestLimits.orderBy),
     maxResults: optionalInt(p, 'max_results'),
-    pageToken: p.page_token === undefined ? undefined : String(p.page_token),
+    pageToken: optionalString(p, 'page_token'),
   };
 }
 
@@ -59,7 +54,11 @@ export function registryHandlers(
 ): Record<string, Handler> {
   const latestVersions: Handler = async (caller, p) => ({
     model_versions: (
-      await registry.latestVersions(caller, nameOf(p), list(p.stages))
+      await registry.latestVersions(
+        caller,
+        nameOf(p),
+        list(p, 'stages', requestLimits.stages),
+      )
     ).map(modelVersionJson),
   });
 
@@ -68,7 +67,7 @@ export function registryHandlers(
       registered_model: registeredModelJson(
         await registry.createModel(caller, {
           name: p.name,
-          description: p.description,
+          description: optionalString(p, 'description'),
           tags: tagsOf(p),
         }),
       ),
@@ -80,12 +79,20 @@ export function registryHandlers(
     }),
     'POST registered-models/rename': async (caller, p) => ({
       registered_model: registeredModelJson(
-        await registry.renameModel(caller, nameOf(p), p.new_name),
+        await registry.renameModel(
+          caller,
+          nameOf(p),
+          optionalString(p, 'new_name'),
+        ),
       ),
     }),
     'PATCH registered-models/update': async (caller, p) => ({
       registered_model: registeredModelJson(
-        await registry.updateModel(caller, nameOf(p), p.description),
+        await registry.updateModel(
+          caller,
+          nameOf(p),
+          optionalString(p, 'description'),
+        ),
       ),
     }),
     'DELETE registered-models/delete': async (caller, p) => {
@@ -141,8 +148,8 @@ export function registryHandlers(
         await registry.createVersion(caller, {
           name: nameOf(p),
           source: required(p, 'source'),
-          runId: p.run_id ? String(p.run_id) : undefined,
-          description: p.description,
+          runId: optionalString(p, 'run_id') || undefined,
+          description: optionalString(p, 'description'),
           tags: tagsOf(p),
         }),
       ),
@@ -158,7 +165,7 @@ export function registryHandlers(
           caller,
           nameOf(p),
           versionOf(p),
-          p.description,
+          optionalString(p, 'description'),
         ),
       ),
     }),

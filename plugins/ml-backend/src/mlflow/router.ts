@@ -6,9 +6,30 @@ import { RegistryService } from '../registry/RegistryService';
 import { Caller, TrackingService } from '../tracking/TrackingService';
 import { decodePageToken, encodePageToken } from '../tracking/search';
 import { ArtifactStore } from '../tracking/artifacts/ArtifactStore';
+import {
+  requestLimits,
+  validateArtifactLocation,
+  validateRunName,
+  validateRunNameTags,
+  validateUserId,
+} from '../tracking/validation';
+import { jsonBody, MAX_JSON_DEPTH } from '../shared/jsonBody';
+import {
+  describeValue,
+  jsonNestsDeeperThan,
+  trimLeading,
+} from '../shared/strings';
 import { createMlflowArtifactsRouter } from './artifactsRouter';
 import { MlflowError, mlflowErrorHandler } from './errors';
-import { Handler, list, optionalInt, Params, required } from './params';
+import {
+  Handler,
+  list,
+  optionalArray,
+  optionalInt,
+  optionalString,
+  Params,
+  required,
+} from './params';
 import { registryHandlers } from './registryHandlers';
 import {
   datasetInputFrom,
@@ -23,26 +44,61 @@ const ARTIFACT_PREFIXES = [
   '/ajax-api/2.0/mlflow-artifacts/artifacts',
 ];
 
-const VIEW_TYPES: ViewType[] = ['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL'];
-function viewType(value: unknown): ViewType {
-  if (value === undefined || value === null || value === '')
-    return 'ACTIVE_ONLY';
-  // MLflow accepts the enum name or its number (1, 2, 3).
-  const byNumber: Record<string, ViewType> = {
-    '1': 'ACTIVE_ONLY',
-    '2': 'DELETED_ONLY',
-    '3': 'ALL',
-  };
-  const v = byNumber[String(value)] ?? String(value);
-  if (!VIEW_TYPES.includes(v as ViewType)) {
+// MLflow accepts the enum name or its number (1, 2, 3).
+const VIEW_TYPES = new Map<string, ViewType>([
+  ['ACTIVE_ONLY', 'ACTIVE_ONLY'],
+  ['DELETED_ONLY', 'DELETED_ONLY'],
+  ['ALL', 'ALL'],
+  ['1', 'ACTIVE_ONLY'],
+  ['2', 'DELETED_ONLY'],
+  ['3', 'ALL'],
+]);
+function viewType(params: Params, name: string): ViewType {
+  const value = optionalString(params, name);
+  if (value === undefined || value === '') return 'ACTIVE_ONLY';
+  const v = VIEW_TYPES.get(value);
+  if (!v) {
     throw new InputError(
-      `Invalid value ${value} for parameter 'view_type' supplied.`,
+      `Invalid value ${describeValue(value)} for parameter '${name}' supplied.`,
     );
   }
-  return v as ViewType;
+  return v;
 }
 
+/** A search's `order_by`, bounded. */
+const orderByOf = (p: Params) => list(p, 'order_by', requestLimits.orderBy);
+
 const runIdOf = (params: Params) => required(params, 'run_id', 'run_uuid');
+
+/**
+ * Tags of a request, a list of `{key, value}` objects the service validates; the
+ * `mlflow.runName` tag's value is a run name, bounded as one.
+ */
+function tagsOf(params: Params): any[] | undefined {
+  const tags = optionalArray(params, 'tags');
+  validateRunNameTags(tags);
+  return tags;
+}
+
+/** The directory an artifact listing names (`?path=`); the artifacts router rejects the rest. */
+function listedPath(req: Request): string {
+  const path = req.query.path ?? '';
+  if (typeof path !== 'string') {
+    throw new InputError("Query parameter 'path' must be a single string");
+  }
+  return path;
+}
+
+/** The artifact path of a request's URL, %-decoded; InputError for malformed escapes. */
+function decodePath(req: Request): string {
+  try {
+    return decodeURIComponent(req.path);
+  } catch {
+    throw new InputError(
+      `Invalid artifact path: malformed %-encoding in '${req.path}'`,
+    );
+  }
+}
 
 /**
  * A request's fields: the query string of a GET, the JSON body otherwise; a DELETE may
@@ -64,8 +120,10 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     'POST experiments/create': async (caller, p) => ({
       experiment_id: await tracking.createExperiment(caller, {
         name: p.name,
-        artifactLocation: p.artifact_location,
-        tags: p.tags,
+        artifactLocation: validateArtifactLocation(
+          optionalString(p, 'artifact_location'),
+        ),
+        tags: tagsOf(p),
       }),
     }),
     'GET experiments/get': async (caller, p) => ({
@@ -83,11 +141,11 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     }),
     'POST experiments/search': async (caller, p) => {
       const page = await tracking.searchExperiments(caller, {
-        filter: p.filter,
-        orderBy: list(p.order_by),
+        filter: optionalString(p, 'filter'),
+        orderBy: orderByOf(p),
         maxResults: optionalInt(p, 'max_results'),
-        pageToken: p.page_token,
-        viewType: viewType(p.view_type),
+        pageToken: optionalString(p, 'page_token'),
+        viewType: viewType(p, 'view_type'),
       });
       return {
         experiments: page.items.map(experimentJson),
@@ -97,7 +155,7 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     // Removed in MLflow 2.0 but still called by older clients (the npm `mlflow` package).
     'GET experiments/list': async (caller, p) => {
       const page = await tracking.searchExperiments(caller, {
-        viewType: viewType(p.view_type),
+        viewType: viewType(p, 'view_type'),
         maxResults: 1000,
       });
       return { experiments: page.items.map(experimentJson) };
@@ -106,7 +164,7 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       await tracking.renameExperiment(
         caller,
         required(p, 'experiment_id'),
-        p.new_name,
+        optionalString(p, 'new_name'),
       );
       return {};
     },
@@ -128,12 +186,14 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     'POST runs/create': async (caller, p) => ({
       run: runJson(
         await tracking.createRun(caller, {
-          experimentId: p.experiment_id,
-          runName: p.run_name,
+          experimentId: optionalString(p, 'experiment_id'),
+          runName: validateRunName(optionalString(p, 'run_name')),
           startTime: optionalInt(p, 'start_time'),
-          tags: p.tags,
+          tags: tagsOf(p),
           // The signed-in identity wins over what the client claims.
-          userId: caller.userId ? undefined : p.user_id,
+          userId: caller.userId
+            ? undefined
+            : validateUserId(optionalString(p, 'user_id')),
         }),
       ),
     }),
@@ -143,9 +203,9 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     'POST runs/update': async (caller, p) => ({
       run_info: runInfoJson(
         await tracking.updateRun(caller, runIdOf(p), {
-          status: p.status,
+          status: optionalString(p, 'status'),
           endTime: optionalInt(p, 'end_time'),
-          runName: p.run_name,
+          runName: validateRunName(optionalString(p, 'run_name')),
         }),
       ),
     }),
@@ -159,12 +219,16 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     },
     'POST runs/search': async (caller, p) => {
       const page = await tracking.searchRuns(caller, {
-        experimentIds: list(p.experiment_ids),
-        filter: p.filter,
-        orderBy: list(p.order_by),
+        experimentIds: list(
+          p,
+          'experiment_ids',
+          requestLimits.searchExperimentIds,
+        ),
+        filter: optionalString(p, 'filter'),
+        orderBy: orderByOf(p),
         maxResults: optionalInt(p, 'max_results'),
-        pageToken: p.page_token,
-        viewType: viewType(p.run_view_type),
+        pageToken: optionalString(p, 'page_token'),
+        viewType: viewType(p, 'run_view_type'),
       });
       return {
         runs: page.items.map(runJson),
@@ -186,9 +250,9 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       return {};
     },
     'POST runs/set-tag': async (caller, p) => {
-      await tracking.logBatch(caller, runIdOf(p), {
-        tags: [{ key: p.key, value: p.value }],
-      });
+      const tags = [{ key: p.key, value: p.value }];
+      validateRunNameTags(tags);
+      await tracking.logBatch(caller, runIdOf(p), { tags });
       return {};
     },
     'POST runs/delete-tag': async (caller, p) => {
@@ -196,22 +260,21 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       return {};
     },
     'POST runs/log-batch': async (caller, p) => {
-      for (const field of ['metrics', 'params', 'tags']) {
-        if (p[field] !== undefined && !Array.isArray(p[field])) {
-          throw new InputError(
-            `Invalid value for parameter '${field}': expected a list.`,
-          );
-        }
-      }
+      // MLflow's batch limits are checked by the service, before any entry is read.
       await tracking.logBatch(caller, runIdOf(p), {
-        metrics: p.metrics,
-        params: p.params,
-        tags: p.tags,
+        metrics: optionalArray(p, 'metrics'),
+        params: optionalArray(p, 'params'),
+        tags: tagsOf(p),
       });
       return {};
     },
     'POST runs/log-inputs': async (caller, p) => {
       const datasets = Array.isArray(p.datasets) ? p.datasets : [];
+      if (datasets.length > requestLimits.datasetInputs) {
+        throw new InputError(
+          `Invalid value for parameter 'datasets': a request may log at most ${requestLimits.datasetInputs} dataset inputs, got ${datasets.length}.`,
+        );
+      }
       await tracking.logInputs(
         caller,
         runIdOf(p),
@@ -220,14 +283,21 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       return {};
     },
     'POST runs/log-model': async (caller, p) => {
-      await tracking.logModel(caller, runIdOf(p), required(p, 'model_json'));
+      const modelJson = required(p, 'model_json');
+      // Stored re-serialised: deep nesting would overflow JSON.stringify's stack.
+      if (jsonNestsDeeperThan(modelJson, MAX_JSON_DEPTH)) {
+        throw new InputError(
+          `Invalid value for parameter 'model_json': JSON nested deeper than ${MAX_JSON_DEPTH} levels`,
+        );
+      }
+      await tracking.logModel(caller, runIdOf(p), modelJson);
       return {};
     },
     'GET artifacts/list': async (caller, p) => {
       const { rootUri, files } = await tracking.listArtifacts(
         caller,
         runIdOf(p),
-        p.path ?? '',
+        optionalString(p, 'path') ?? '',
       );
       return {
         root_uri: rootUri,
@@ -246,7 +316,12 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       );
       // MLflow 2.x returns the whole series unless max_results pages it.
       const maxResults = optionalInt(p, 'max_results');
-      const offset = decodePageToken(p.page_token);
+      if (maxResults !== undefined && maxResults < 0) {
+        throw new InputError(
+          `Invalid value ${maxResults} for parameter 'max_results' supplied: it must not be negative.`,
+        );
+      }
+      const offset = decodePageToken(optionalString(p, 'page_token'));
       const end = maxResults ? offset + maxResults : metrics.length;
       return {
         metrics: metrics.slice(offset, end).map(metricJson),
@@ -254,9 +329,14 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       };
     },
     'GET metrics/get-history-bulk-interval': async (caller, p) => {
-      const runIds = list(p.run_ids);
-      if (runIds.length === 0 || runIds.length > 100) {
-        throw new InputError('run_ids must list between 1 and 100 run ids.');
+      const runIds = list(p, 'run_ids', Number.MAX_SAFE_INTEGER);
+      if (
+        runIds.length === 0 ||
+        runIds.length > requestLimits.bulkHistoryRunIds
+      ) {
+        throw new InputError(
+          `run_ids must list between 1 and ${requestLimits.bulkHistoryRunIds} run ids.`,
+        );
       }
       const key = required(p, 'metric_key');
       const maxResults = optionalInt(p, 'max_results') ?? 320;
@@ -304,9 +384,7 @@ export function createMlflowRouter(options: {
   router.use(ARTIFACT_PREFIXES, async (req, _res, next) => {
     const caller = await options.resolveCaller(req);
     const path =
-      req.path === '/'
-        ? String(req.query.path ?? '')
-        : decodeURIComponent(req.path).replace(/^\/+/, '');
+      req.path === '/' ? listedPath(req) : trimLeading(decodePath(req), '/');
     const mode =
       req.method === 'GET' || req.method === 'HEAD' ? 'read' : 'write';
     await options.tracking.authorizeArtifactPath(caller, path, mode);
@@ -322,7 +400,7 @@ export function createMlflowRouter(options: {
     ...trackingHandlers(options.tracking),
     ...registryHandlers(options.registry),
   };
-  const json = express.json({ limit: '1mb' });
+  const json = jsonBody();
 
   for (const [route, handler] of Object.entries(handlers)) {
     const [method, path] = route.split(' ');

@@ -8,6 +8,7 @@ import {
   RunInfo,
   Tag,
 } from '@ml-portal/plugin-ml-common';
+import { validateDatasetInput } from '../tracking/validation';
 
 /** MLflow's JSON for doubles: non-finite values become strings (protobuf JSON rules). */
 export function mlflowNumber(value: number): number | string {
@@ -86,20 +87,12 @@ export function runJson(run: Run) {
   };
 }
 
-/** Parses a dataset input from MLflow's request shape. @internal */
-export function datasetInputFrom(raw: any): DatasetInput {
-  const d = raw?.dataset ?? {};
-  return {
-    dataset: {
-      name: d.name,
-      digest: d.digest,
-      sourceType: d.source_type,
-      source: d.source,
-      schema: d.schema,
-      profile: d.profile,
-    },
-    tags: Array.isArray(raw?.tags) ? raw.tags : [],
-  };
+/**
+ * Parses a dataset input from MLflow's request shape, checking its types and MLflow's
+ * limits. @internal
+ */
+export function datasetInputFrom(raw: unknown): DatasetInput {
+  return validateDatasetInput(raw);
 }
 
 /** MLflow's `ModelVersion` message (version numbers are strings). @internal */

@@ -78,3 +78,38 @@ export function describeValue(value: unknown): string {
       return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
   }
 }
+
+/**
+ * Whether JSON text nests arrays and objects deeper than `max`, read in one pass
+ * without parsing (brackets inside strings do not count). Deep nesting is what makes
+ * `JSON.parse` slow (a megabyte of `[` takes a few hundred milliseconds) and
+ * `JSON.stringify` overflow the stack. Bytes of UTF-8 work as well as text: the
+ * characters looked for are ASCII, which never occurs inside a multi-byte sequence.
+ *
+ * @internal
+ */
+export function jsonNestsDeeperThan(
+  json: string | Uint8Array,
+  max: number,
+): boolean {
+  const code =
+    typeof json === 'string'
+      ? (i: number) => json.charCodeAt(i)
+      : (i: number) => json[i];
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = code(i);
+    if (inString) {
+      if (c === 0x5c /* \ */) i++;
+      else if (c === 0x22 /* " */) inString = false;
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > max) return true;
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    }
+  }
+  return false;
+}

@@ -4,10 +4,12 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { Caller, TrackingService } from './TrackingService';
 import { parseRequest } from '../parseRequest';
+import { jsonBody } from '../shared/jsonBody';
+import { requestLimits } from './validation';
 
 const viewType = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).optional();
 const stringList = z
-  .union([z.string(), z.array(z.string())])
+  .union([z.string(), z.array(z.string()).max(requestLimits.orderBy)])
   .optional()
   .transform(v => (v === undefined ? undefined : [v].flat()));
 const positiveInt = z.coerce.number().int().positive().optional();
@@ -22,9 +24,21 @@ const listExperimentsQuery = z.object({
 });
 
 const searchRunsBody = z.object({
-  experimentIds: z.array(z.string()).min(1),
+  experimentIds: z
+    .array(z.string())
+    .min(1)
+    .max(
+      requestLimits.searchExperimentIds,
+      `at most ${requestLimits.searchExperimentIds} experiment ids may be searched at once`,
+    ),
   filter: z.string().optional(),
-  orderBy: z.array(z.string()).optional(),
+  orderBy: z
+    .array(z.string())
+    .max(
+      requestLimits.orderBy,
+      `at most ${requestLimits.orderBy} order_by entries`,
+    )
+    .optional(),
   maxResults: z.number().int().positive().optional(),
   pageToken: z.string().optional(),
   viewType,
@@ -63,7 +77,7 @@ export function createTrackingRouter(options: {
   const { tracking, resolveCaller } = options;
   const router = Router();
   // Each router parses only its own paths: the whole API shares one express app.
-  router.use(['/experiments', '/runs'], express.json({ limit: '1mb' }));
+  router.use(['/experiments', '/runs'], jsonBody());
 
   router.get('/experiments', async (req, res) => {
     const query = parseRequest(listExperimentsQuery, req.query);

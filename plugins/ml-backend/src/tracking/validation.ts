@@ -1,5 +1,6 @@
 import { InputError } from '@backstage/errors';
-import { Metric, Param, Tag } from '@ml-portal/plugin-ml-common';
+import { DatasetInput, Metric, Param, Tag } from '@ml-portal/plugin-ml-common';
+import { describeValue } from '../shared/strings';
 
 /** MLflow's limits (mlflow/utils/validation.py), enforced exactly. @internal */
 export const limits = {
@@ -11,6 +12,39 @@ export const limits = {
   batchParams: 100,
   batchTags: 100,
   batchTotal: 1000,
+} as const;
+
+/**
+ * Bounds on request lists that MLflow's protocol leaves open; each costs a query or a
+ * binding per element, so an unbounded list holds the database and the event loop.
+ * MLflow's own limits (above) bound the rest.
+ *
+ * @internal
+ */
+export const requestLimits = {
+  /** `experiment_ids` of runs/search (the portal's `experimentIds`). */
+  searchExperimentIds: 1000,
+  /** `order_by` entries of every search. */
+  orderBy: 100,
+  /** `stages` of get-latest-versions: MLflow has 4; repeats are harmless. */
+  stages: 100,
+  /** Datasets of one log-inputs request. */
+  datasetInputs: 1000,
+  /** `run_ids` of get-history-bulk-interval (MLflow's MAX_RUNS_GET_METRIC_HISTORY_BULK). */
+  bulkHistoryRunIds: 100,
+} as const;
+
+/** MLflow's limits on dataset inputs (mlflow/utils/validation.py). @internal */
+export const datasetLimits = {
+  name: 500,
+  digest: 36,
+  /** Not an MLflow limit: its database column, as MLflow's. */
+  sourceType: 36,
+  source: 65535,
+  schema: 1048575,
+  profile: 16384,
+  tagKey: 255,
+  tagValue: 500,
 } as const;
 
 const VALID_KEY = /^[/\w.\- :]*$/;
@@ -82,7 +116,7 @@ function validateValue(
 function entry(kind: string, value: unknown): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InputError(
-      `Invalid ${kind}: expected an object, got ${JSON.stringify(value)}`,
+      `Invalid ${kind}: expected an object, got ${describeValue(value)}`,
     );
   }
   return value as Record<string, unknown>;
@@ -122,7 +156,7 @@ function metricValue(key: string, value: unknown): number {
     return Number(value);
   }
   throw new InputError(
-    `Got invalid value ${JSON.stringify(
+    `Got invalid value ${describeValue(
       value,
     )} for metric '${key}' (timestamp=...). Please specify value as a valid double (64-bit floating point)`,
   );
@@ -136,7 +170,7 @@ function integer(name: string, value: unknown, fallback?: number): number {
   const n = typeof value === 'string' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isSafeInteger(n)) {
     throw new InputError(
-      `Invalid value ${JSON.stringify(
+      `Invalid value ${describeValue(
         value,
       )} for parameter '${name}' supplied: expected an integer.`,
     );
@@ -183,7 +217,13 @@ export function validateBatchSize(batch: {
 /** @internal */
 export function validateExperimentName(name: unknown): string {
   if (typeof name !== 'string' || name.trim() === '') {
-    throw new InputError(`Invalid experiment name: '${name ?? ''}'`);
+    throw new InputError(
+      `Invalid experiment name: ${
+        typeof name === 'string' || name === undefined || name === null
+          ? `'${name ?? ''}'`
+          : describeValue(name)
+      }`,
+    );
   }
   if (name.length > limits.experimentNameLength) {
     throw new InputError(
@@ -191,4 +231,135 @@ export function validateExperimentName(name: unknown): string {
     );
   }
   return name;
+}
+
+/**
+ * A dataset input of log-inputs as MLflow's request holds it (`{dataset: {name, digest,
+ * source_type, source, schema?, profile?}, tags: [{key, value}]}`), checked against
+ * MLflow's types and limits. Missing required fields are left to the service, which
+ * names them.
+ *
+ * @internal
+ */
+export function validateDatasetInput(raw: unknown): DatasetInput {
+  const input = entry('dataset input', raw);
+  const d =
+    input.dataset === undefined || input.dataset === null
+      ? {}
+      : entry('dataset', input.dataset);
+  const text = (name: string, value: unknown, max: number) => {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string') {
+      throw new InputError(
+        `Invalid value ${describeValue(
+          value,
+        )} for parameter 'dataset.${name}' supplied: expected a string.`,
+      );
+    }
+    if (value.length > max) {
+      throw new InputError(
+        `Dataset ${name} exceeds the maximum length of ${max} characters`,
+      );
+    }
+    return value;
+  };
+  const tags =
+    input.tags === undefined || input.tags === null ? [] : input.tags;
+  if (!Array.isArray(tags)) {
+    throw new InputError(
+      "Invalid value for parameter 'tags' of a dataset input: expected a list.",
+    );
+  }
+  return {
+    dataset: {
+      name: text('name', d.name, datasetLimits.name)!,
+      digest: text('digest', d.digest, datasetLimits.digest)!,
+      sourceType: text('source_type', d.source_type, datasetLimits.sourceType)!,
+      source: text('source', d.source, datasetLimits.source)!,
+      schema: text('schema', d.schema, datasetLimits.schema),
+      profile: text('profile', d.profile, datasetLimits.profile),
+    },
+    tags: tags.map(rawTag => {
+      const tag = entry('input tag', rawTag);
+      const key = tag.key;
+      if (typeof key !== 'string' || key === '') {
+        throw new InputError(
+          "Missing value for required parameter 'key' of an input tag.",
+        );
+      }
+      if (key.length > datasetLimits.tagKey) {
+        throw new InputError(
+          `Input tag key exceeds the maximum length of ${datasetLimits.tagKey} characters`,
+        );
+      }
+      if (typeof tag.value !== 'string') {
+        throw new InputError(
+          `Invalid value for input tag '${key}': expected a string.`,
+        );
+      }
+      if (tag.value.length > datasetLimits.tagValue) {
+        throw new InputError(
+          `Input tag value exceeds the maximum length of ${datasetLimits.tagValue} characters`,
+        );
+      }
+      return { key, value: tag.value };
+    }),
+  };
+}
+
+/**
+ * Lengths of the database columns that request strings land in, where MLflow states no
+ * limit of its own: longer values would fail on PostgreSQL (`varchar(n)`) as server
+ * errors. A run's artifact URI is its experiment's location plus
+ * `/<32-character run id>/artifacts`, within 1,000.
+ *
+ * @internal
+ */
+export const columnLimits = {
+  runName: 250,
+  userId: 255,
+  artifactLocation: 1000 - '/'.length - 32 - '/artifacts'.length,
+} as const;
+
+function bounded(label: string, value: string | undefined, max: number) {
+  if (value !== undefined && value.length > max) {
+    throw new InputError(
+      `${label} '${value.slice(0, 20)}...' had length ${
+        value.length
+      }, which exceeded length limit of ${max}`,
+    );
+  }
+  return value;
+}
+
+/** A run name, from `run_name` or the `mlflow.runName` tag. @internal */
+export function validateRunName(name: string | undefined): string | undefined {
+  return bounded('Run name', name, columnLimits.runName);
+}
+
+/** @internal */
+export function validateUserId(userId: string | undefined): string | undefined {
+  return bounded('User id', userId, columnLimits.userId);
+}
+
+/** @internal */
+export function validateArtifactLocation(
+  location: string | undefined,
+): string | undefined {
+  return bounded('Artifact location', location, columnLimits.artifactLocation);
+}
+
+/**
+ * The `mlflow.runName` tags among request tags name the run: their values are run
+ * names. Other entries are left to {@link validateTag}.
+ *
+ * @internal
+ */
+export function validateRunNameTags(tags: unknown[] | undefined): void {
+  for (const tag of tags ?? []) {
+    const { key, value } = (tag ?? {}) as { key?: unknown; value?: unknown };
+    if (key === 'mlflow.runName' && typeof value === 'string') {
+      validateRunName(value);
+    }
+  }
 }

@@ -6,11 +6,13 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
+import { NotAllowedError } from '@backstage/errors';
 import {
   ComputeTarget,
   DispatchRequest,
   ExternalJobStatus,
 } from '@ml-portal/plugin-ml-node';
+import { readLocalTargetPolicy } from './config';
 
 /** What the files of an attempt say about its process. */
 type LocalProcess = {
@@ -19,28 +21,41 @@ type LocalProcess = {
   finishedAt?: Date;
   exitCode?: number | null;
   signal?: string | null;
-  /** Set when the platform stopped it: a simulated preemption or a cancel. */
-  stoppedFor?: 'preempted' | 'cancelled';
+  /** Set when the platform stopped it: a simulated preemption, a cancel, its max runtime. */
+  stoppedFor?: StopReason;
 };
 
-/** Environment a job inherits from the backend: enough to find binaries, nothing secret. */
-const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'TZ'];
+type StopReason = 'preempted' | 'cancelled' | 'timeout';
+
+/**
+ * All a job gets of the backend's environment: enough to find binaries. Everything else
+ * it sees is the platform's (MLFLOW_*, ML_JOB_*, CHECKPOINT_*), its spec's own env and
+ * the secrets `envAllowlist` lets it name.
+ */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG'];
 const KILL_GRACE_MS = 5000;
 const EXIT_FILE_GRACE_MS = 2000;
 /** Exit status of a supervisor that found the attempt already started. */
 const ALREADY_STARTED = 75;
 
 /**
- * Runs one attempt: `sh -c SUPERVISOR sh <pid file> <exit file> <command...>`. It claims
- * the attempt by creating the pid file exclusively (noclobber), so a replayed dispatch
- * never starts the command twice, even when the backend that dispatched first was killed
- * between spawning and recording. It forwards SIGTERM/SIGINT to the command and writes
- * the exit file itself, so an attempt outlives a crashed or restarted backend and its
- * outcome is still known.
+ * Runs one attempt: `sh -c SUPERVISOR sh <pid file> <exit file> <stop file> <max runtime>
+ * <grace> <command...>`. It claims the attempt by creating the pid file exclusively
+ * (noclobber), so a replayed dispatch never starts the command twice, even when the
+ * backend that dispatched first was killed between spawning and recording. It forwards
+ * SIGTERM/SIGINT to the command and writes the exit file itself, so an attempt outlives
+ * a crashed or restarted backend and its outcome is still known.
+ *
+ * With a max runtime (seconds, 0 for none) a watchdog subshell marks the attempt
+ * `timeout` when it is up, SIGTERMs the supervisor's process group (the command and
+ * everything it started; the supervisor forwards it too), and after the grace writes
+ * the exit file if the supervisor has not and SIGKILLs the group, stragglers and
+ * itself included. It runs on the host, so the limit holds while no backend runs. The
+ * supervisor stops it when the command ends first.
  */
 const SUPERVISOR = `
-pid_file=$1 exit_file=$2
-shift 2
+pid_file=$1 exit_file=$2 stop_file=$3 max_runtime=$4 grace=$5
+shift 5
 set -C
 { printf '{"pid":%s,"startedAt":%s}' $$ "$(date +%s%3N)" > "$pid_file"; } 2>/dev/null || exit ${ALREADY_STARTED}
 set +C
@@ -48,6 +63,24 @@ set +C
 child=$!
 trap 'kill -TERM $child 2>/dev/null' TERM
 trap 'kill -INT $child 2>/dev/null' INT
+watchdog=
+if [ "$max_runtime" -gt 0 ]; then
+  (
+    timer=
+    trap 'kill $timer 2>/dev/null; exit 0' TERM
+    sleep "$max_runtime" & timer=$!
+    wait $timer
+    [ -e "$exit_file" ] && exit 0
+    # Time is up: from here on nothing stops the watchdog but the group's SIGKILL.
+    trap '' TERM
+    printf timeout > "$stop_file"
+    kill -s TERM -- -$$ 2>/dev/null
+    sleep "$grace"
+    [ -e "$exit_file" ] || { printf '{"code":null,"signal":"SIGKILL","at":%s}' "$(date +%s%3N)" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"; }
+    kill -s KILL -- -$$ 2>/dev/null
+  ) </dev/null &
+  watchdog=$!
+fi
 wait $child
 code=$?
 # A trapped signal cuts wait short (status > 128) while the command still runs: wait
@@ -60,6 +93,7 @@ while [ $code -gt 128 ] && kill -0 $child 2>/dev/null; do
   [ $next -eq 127 ] && break
   code=$next
 done
+[ -n "$watchdog" ] && kill -TERM $watchdog 2>/dev/null
 printf '\n[portal] exited with %s\n' $code
 printf '{"code":%s,"at":%s}' $code "$(date +%s%3N)" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"
 exit $code
@@ -87,9 +121,14 @@ function signalOf(code: number | null | undefined): string | undefined {
 /**
  * The `local` compute target: runs a job's command on the backend's host, as the
  * backend's user. For single-machine installs and demos only (enabled by
- * `ml.training.local.enabled`). Injects the job's env (and `CUDA_VISIBLE_DEVICES` when
- * the host has GPUs), writes logs to a file per attempt, stops with SIGTERM then SIGKILL,
- * and can simulate a spot preemption (SIGTERM with notice) so checkpoint/resume runs for real.
+ * `ml.training.local.enabled`; the training service admits only the jobs of
+ * `ml.training.local.allowedGroups`). A job's process gets PATH, HOME and LANG of the
+ * backend's environment and nothing else of it: its env (and `CUDA_VISIBLE_DEVICES` when
+ * the host has GPUs), and secrets referenced as `env:NAME` only for the names
+ * `ml.training.local.envAllowlist` lists. Writes logs to a file per attempt, stops with
+ * SIGTERM then SIGKILL, stops an attempt past its `maxRuntimeSeconds` the same way (it
+ * fails with `max runtime exceeded`), and can simulate a spot preemption (SIGTERM with
+ * notice) so checkpoint/resume runs for real.
  *
  * Each attempt runs under a small supervising shell in its own process group that leaves
  * `<name>.pid`, `<name>.log` and, when it ends, `<name>.exit` in the log directory. The
@@ -107,6 +146,8 @@ export class LocalComputeTarget implements ComputeTarget {
       workingDirectory: string;
       logDirectory: string;
       gpuIndexes: string[];
+      /** Backend variables `env:NAME` secret references may name. */
+      envAllowlist: ReadonlySet<string>;
       logger: LoggerService;
     },
   ) {}
@@ -123,6 +164,7 @@ export class LocalComputeTarget implements ComputeTarget {
       ),
       logDirectory,
       gpuIndexes: await detectGpus(),
+      envAllowlist: new Set(readLocalTargetPolicy(options.config).envAllowlist),
       logger: options.logger,
     });
   }
@@ -141,6 +183,9 @@ export class LocalComputeTarget implements ComputeTarget {
         'sh',
         this.file(externalName, 'pid'),
         this.file(externalName, 'exit'),
+        this.file(externalName, 'stop'),
+        String(Math.max(0, Math.ceil(request.maxRuntimeSeconds ?? 0))),
+        String(KILL_GRACE_MS / 1000),
         ...request.command,
       ],
       {
@@ -193,6 +238,9 @@ export class LocalComputeTarget implements ComputeTarget {
       instanceType: 'local',
     };
     if (!entry.finishedAt) return { ...base, state: 'running' };
+    if (entry.stoppedFor === 'timeout') {
+      return { ...base, state: 'failed', reason: 'max runtime exceeded' };
+    }
     if (entry.stoppedFor === 'preempted') {
       return {
         ...base,
@@ -238,13 +286,23 @@ export class LocalComputeTarget implements ComputeTarget {
     }
     Object.assign(env, request.env);
     for (const { name, secretRef } of request.secretEnv) {
-      // Locally a secret reference names a variable of the backend's environment.
-      const value = secretRef.startsWith('env:')
-        ? process.env[secretRef.slice(4)]
-        : undefined;
+      // Locally a secret reference names a variable of the backend's environment, one
+      // the allowlist hands to jobs: the backend's own credentials stay its own.
+      if (!secretRef.startsWith('env:')) {
+        throw new NotAllowedError(
+          `Secret reference '${secretRef}' for ${name} cannot be resolved by the local target (use env:VARIABLE)`,
+        );
+      }
+      const variable = secretRef.slice(4);
+      if (!this.options.envAllowlist.has(variable)) {
+        throw new NotAllowedError(
+          `Secret reference '${secretRef}' for ${name}: the local target hands jobs only the variables ml.training.local.envAllowlist lists`,
+        );
+      }
+      const value = process.env[variable];
       if (value === undefined) {
         throw new Error(
-          `Secret reference '${secretRef}' for ${name} cannot be resolved locally (use env:VARIABLE)`,
+          `Secret reference '${secretRef}' for ${name}: the backend has no variable ${variable}`,
         );
       }
       env[name] = value;
@@ -299,12 +357,12 @@ export class LocalComputeTarget implements ComputeTarget {
 
   private async stopMarker(
     externalName: string,
-  ): Promise<'preempted' | 'cancelled' | undefined> {
+  ): Promise<StopReason | undefined> {
     const reason = await readFile(
       this.file(externalName, 'stop'),
       'utf8',
     ).catch(() => undefined);
-    return reason as 'preempted' | 'cancelled' | undefined;
+    return reason as StopReason | undefined;
   }
 
   /** What the files say of an attempt, whichever backend started it. */
@@ -334,23 +392,27 @@ export class LocalComputeTarget implements ComputeTarget {
     return undefined;
   }
 
-  /** Marks why, SIGTERMs the supervisor (which forwards it), SIGKILLs the group after the grace. */
+  /**
+   * Marks why and SIGTERMs the supervisor's process group (the command, what it started,
+   * and the supervisor, which forwards it); once the command has ended, or after the
+   * grace, SIGKILLs what is left of the group.
+   */
   private async stop(externalName: string, reason: 'preempted' | 'cancelled') {
     const pid = await this.readPid(externalName);
     if (pid === undefined || existsSync(this.file(externalName, 'exit')))
       return;
     await writeFile(this.file(externalName, 'stop'), reason);
     try {
-      process.kill(pid, 'SIGTERM');
+      process.kill(-pid, 'SIGTERM');
     } catch {
       return; // already gone
     }
     for (let waited = 0; waited < KILL_GRACE_MS; waited += 100) {
-      if (existsSync(this.file(externalName, 'exit'))) return;
+      if (existsSync(this.file(externalName, 'exit'))) break;
       await sleep(100);
     }
     try {
-      process.kill(-pid, 'SIGKILL'); // the supervisor's group: it and the command
+      process.kill(-pid, 'SIGKILL'); // stragglers, or all of it after the grace
     } catch {
       // ended meanwhile
     }

@@ -28,6 +28,12 @@ export interface Config {
     };
     /** Where run artifacts are stored (MLflow's proxied artifact storage, `mlflow-artifacts:` URIs). */
     artifacts?: {
+      /**
+       * The largest artifact an upload may store, in bytes; a larger upload is refused
+       * (HTTP 413) at its first byte over the limit, and nothing of it is kept.
+       * Defaults to 5 GiB (5368709120), which is also the most the S3 store takes.
+       */
+      maxUploadBytes?: number;
       /** A directory on the backend's file system; used when `s3` is not set. */
       local?: {
         /** Defaults to `.data/artifacts`, relative to the backend's working directory. */

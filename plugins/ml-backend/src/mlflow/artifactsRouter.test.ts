@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
@@ -191,6 +191,61 @@ describe('createMlflowArtifactsRouter', () => {
     );
     expect((await request(app).get(BASE).query({ path: RUN })).body).toEqual({
       files: [],
+    });
+  });
+
+  describe('with an upload limit', () => {
+    const LIMIT = 64 * 1024;
+    let limited: express.Express;
+    let limitedDirectory: string;
+
+    beforeEach(async () => {
+      limitedDirectory = await mkdtemp(join(tmpdir(), 'artifacts-limited-'));
+      const store = await LocalArtifactStore.create({
+        directory: limitedDirectory,
+        maxUploadBytes: LIMIT,
+      });
+      limited = express();
+      limited.use('/api/ml/mlflow', createMlflowArtifactsRouter({ store }));
+    });
+
+    afterEach(() => rm(limitedDirectory, { recursive: true, force: true }));
+
+    const tooLarge = {
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: `Artifact '${RUN}/big.bin' is larger than the ${LIMIT} bytes an upload may hold (ml.artifacts.maxUploadBytes)`,
+    };
+
+    it('stores an upload of exactly the limit', async () => {
+      const res = await request(limited)
+        .put(`${BASE}/${RUN}/big.bin`)
+        .send(BINARY.subarray(0, LIMIT));
+      expect(res.status).toBe(200);
+    });
+
+    it('answers 413 before reading a body whose Content-Length is over the limit', async () => {
+      const res = await request(limited)
+        .put(`${BASE}/${RUN}/big.bin`)
+        .send(Buffer.alloc(LIMIT + 1));
+      expect(res.status).toBe(413);
+      expect(res.body).toEqual(tooLarge);
+      expect(
+        (await request(limited).get(BASE).query({ path: RUN })).body,
+      ).toEqual({ files: [] });
+    });
+
+    it('answers 413 when a chunked body goes over the limit, and keeps nothing', async () => {
+      const req = request(limited)
+        .put(`${BASE}/${RUN}/big.bin`)
+        .set('Transfer-Encoding', 'chunked');
+      for (let i = 0; i < 3; i++) req.write(Buffer.alloc(LIMIT / 2, i));
+      const res = await req;
+      expect(res.status).toBe(413);
+      expect(res.body).toEqual(tooLarge);
+      expect(await readdir(join(limitedDirectory, '.staging'))).toEqual([]);
+      expect(
+        (await request(limited).get(BASE).query({ path: RUN })).body,
+      ).toEqual({ files: [] });
     });
   });
 

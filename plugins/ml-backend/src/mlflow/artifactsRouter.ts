@@ -1,10 +1,12 @@
 import { posix } from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import express from 'express';
 import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
 import {
   ArtifactStore,
+  ArtifactTooLargeError,
   normalizeArtifactFilePath,
   normalizeArtifactPath,
 } from '../tracking/artifacts/ArtifactStore';
@@ -33,7 +35,9 @@ const TEXT_FILE_NAMES = new Set(['MLmodel', 'MLproject']);
  *
  * Served under `/api/2.0` and `/ajax-api/2.0`, relative to where it is mounted.
  *
- * - `PUT .../artifacts/<path>`: upload; the raw request body, streamed into the store.
+ * - `PUT .../artifacts/<path>`: upload; the raw request body, streamed into the store, at
+ *   most the store's `maxUploadBytes` (413 beyond, at the first byte over the limit, or
+ *   before any byte when `Content-Length` says so).
  * - `GET .../artifacts/<path>`: download, streamed, as an attachment.
  * - `GET .../artifacts?path=<dir>`: list a directory, `{"files": [{"path", "is_dir",
  *   "file_size"}]}` with paths relative to the directory listed.
@@ -101,7 +105,19 @@ export function createMlflowArtifactsRouter(options: {
         'The upload body was consumed before the MLflow artifacts router; mount it before any body parser',
       );
     }
-    await store.put(path, req);
+    const declared = Number(req.get('content-length'));
+    try {
+      if (declared > store.maxUploadBytes) {
+        throw new ArtifactTooLargeError(path, store.maxUploadBytes);
+      }
+      await store.put(path, uploadBody(req));
+    } catch (error) {
+      if (error instanceof ArtifactTooLargeError) {
+        // The rest of the body is not read: the connection closes after the answer.
+        res.set('Connection', 'close');
+      }
+      throw error;
+    }
     res.json({});
   });
 
@@ -112,6 +128,22 @@ export function createMlflowArtifactsRouter(options: {
 
   router.use(mlflowErrorHandler({ logError }));
   return router;
+}
+
+/**
+ * The request body as a stream of its own: a store that stops reading (an upload over
+ * the limit) destroys this stream, not the request, so an answer can still be sent. A
+ * request that breaks off fails the stream.
+ */
+function uploadBody(req: express.Request): Readable {
+  const body = new PassThrough();
+  req.on('error', error => body.destroy(error));
+  req.on('close', () => {
+    if (!req.readableEnded) {
+      body.destroy(new Error('The upload broke off before its end'));
+    }
+  });
+  return req.pipe(body);
 }
 
 /** The `*` of an artifact route, URL-decoded by express. */

@@ -1,5 +1,6 @@
 import { ErrorRequestHandler } from 'express';
 import { isError } from '@backstage/errors';
+import { ownValue } from '../shared/objects';
 
 /** MLflow's error codes that this server answers with. @internal */
 export type MlflowErrorCode =
@@ -38,12 +39,17 @@ const codeByErrorName: Record<string, MlflowErrorCode> = {
 };
 
 /**
- * An error that already carries its MLflow code.
+ * An error that already carries its MLflow code, and optionally an HTTP status other
+ * than the code's (MLflow has no code of its own for 413).
  *
  * @internal
  */
 export class MlflowError extends Error {
-  constructor(readonly code: MlflowErrorCode, message: string) {
+  constructor(
+    readonly code: MlflowErrorCode,
+    message: string,
+    readonly status?: number,
+  ) {
     super(message);
     this.name = 'MlflowError';
   }
@@ -59,8 +65,18 @@ export function toMlflowResponse(error: unknown): {
   if (error instanceof MlflowError) {
     code = error.code;
     message = error.message;
+    if (error.status) {
+      return { status: error.status, body: { error_code: code, message } };
+    }
   } else if (isError(error)) {
-    code = codeByErrorName[error.name] ?? 'INTERNAL_ERROR';
+    if (error.name === 'ArtifactTooLargeError') {
+      // The body is too large to store: the request's fault, with HTTP's own status.
+      return {
+        status: 413,
+        body: { error_code: 'INVALID_PARAMETER_VALUE', message: error.message },
+      };
+    }
+    code = ownValue(codeByErrorName, error.name) ?? 'INTERNAL_ERROR';
     message = error.message;
     // body-parser marks its own errors with `type` and `status`.
     const status = (error as { status?: number }).status;

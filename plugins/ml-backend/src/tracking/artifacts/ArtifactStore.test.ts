@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { InputError, NotFoundError } from '@backstage/errors';
-import { ArtifactStore, normalizeArtifactPath } from './ArtifactStore';
+import {
+  ArtifactStore,
+  ArtifactTooLargeError,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  normalizeArtifactPath,
+} from './ArtifactStore';
 import { LocalArtifactStore } from './LocalArtifactStore';
 import { S3ArtifactStore } from './S3ArtifactStore';
 import { startFakeS3Server } from './__testUtils__/fakeS3Server';
@@ -34,14 +39,35 @@ async function read(store: ArtifactStore, path: string): Promise<Buffer> {
   return buffer((await store.get(path)).body);
 }
 
-type Harness = { store: ArtifactStore; close(): Promise<void> };
+/**
+ * A body without end, 64 KiB at a time, that counts the bytes it was asked for: an
+ * upload larger than any limit.
+ */
+function endlessBody() {
+  const produced = { bytes: 0 };
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  const stream = Readable.from(
+    (function* generate() {
+      for (;;) {
+        produced.bytes += chunk.length;
+        yield chunk;
+      }
+    })(),
+  );
+  return { stream, produced };
+}
 
-const implementations: Array<[string, () => Promise<Harness>]> = [
+type Harness = { store: ArtifactStore; close(): Promise<void> };
+type Options = { maxUploadBytes?: number };
+
+const implementations: Array<
+  [string, (options?: Options) => Promise<Harness>]
+> = [
   [
     'LocalArtifactStore',
-    async () => {
+    async (options = {}) => {
       const directory = await mkdtemp(join(tmpdir(), 'artifacts-test-'));
-      const store = await LocalArtifactStore.create({ directory });
+      const store = await LocalArtifactStore.create({ directory, ...options });
       return {
         store,
         close: () => rm(directory, { recursive: true, force: true }),
@@ -50,7 +76,7 @@ const implementations: Array<[string, () => Promise<Harness>]> = [
   ],
   [
     'S3ArtifactStore on a fake S3',
-    async () => {
+    async (options = {}) => {
       // Two entries per listing page, so that every listing below paginates.
       const s3 = await startFakeS3Server({ pageSize: 2 });
       const store = S3ArtifactStore.create({
@@ -59,6 +85,7 @@ const implementations: Array<[string, () => Promise<Harness>]> = [
         region: 'us-east-1',
         endpoint: s3.endpoint,
         forcePathStyle: true,
+        ...options,
       });
       return { store, close: () => s3.close() };
     },
@@ -200,6 +227,48 @@ describe.each(implementations)('%s', (_name, setUp) => {
     expect((await read(store, 'run/old.bin')).toString()).toBe('old');
   });
 
+  it('takes 5 GiB uploads unless configured', () => {
+    expect(store.maxUploadBytes).toBe(DEFAULT_MAX_UPLOAD_BYTES);
+  });
+
+  it('stops an upload at its first byte over maxUploadBytes and keeps nothing of it', async () => {
+    const limit = 256 * 1024;
+    const limited = await setUp({ maxUploadBytes: limit });
+    try {
+      expect(limited.store.maxUploadBytes).toBe(limit);
+      const exact = randomBytes(limit);
+      await limited.store.put('run/exact.bin', body(exact));
+      expect((await read(limited.store, 'run/exact.bin')).equals(exact)).toBe(
+        true,
+      );
+
+      const endless = endlessBody();
+      const error = await limited.store
+        .put('run/huge.bin', endless.stream)
+        .catch(e => e);
+      expect(error).toBeInstanceOf(ArtifactTooLargeError);
+      expect(error.message).toBe(
+        `Artifact 'run/huge.bin' is larger than the ${limit} bytes an upload may hold (ml.artifacts.maxUploadBytes)`,
+      );
+      // Read no further than the limit and what the streams buffer on the way.
+      expect(endless.produced.bytes).toBeLessThan(limit + 1024 * 1024);
+      await expect(limited.store.get('run/huge.bin')).rejects.toThrow(
+        NotFoundError,
+      );
+
+      // One byte over, and a replacement that is too large keeps the old file.
+      await expect(
+        limited.store.put('run/exact.bin', body(randomBytes(limit + 1))),
+      ).rejects.toThrow(ArtifactTooLargeError);
+      expect((await read(limited.store, 'run/exact.bin')).equals(exact)).toBe(
+        true,
+      );
+      expect(await limited.store.size('')).toBe(limit);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it.each(['../x', 'a/../../x', '/etc/passwd', 'C:/x', 'a\\b', 'a\0b'])(
     'rejects the unsafe path %j in every method',
     async path => {
@@ -253,6 +322,18 @@ describe('LocalArtifactStore', () => {
   it('keeps uploads in flight out of the tree and cleans up after a broken one', async () => {
     const store = await LocalArtifactStore.create({ directory });
     await expect(store.put('a/b/c.bin', brokenBody())).rejects.toThrow();
+    expect(await readdir(directory)).toEqual(['.staging']);
+    expect(await readdir(join(directory, '.staging'))).toEqual([]);
+  });
+
+  it('removes the staged part of an upload over the limit', async () => {
+    const store = await LocalArtifactStore.create({
+      directory,
+      maxUploadBytes: 1000,
+    });
+    await expect(store.put('a/b/c.bin', endlessBody().stream)).rejects.toThrow(
+      ArtifactTooLargeError,
+    );
     expect(await readdir(directory)).toEqual(['.staging']);
     expect(await readdir(join(directory, '.staging'))).toEqual([]);
   });

@@ -1,5 +1,5 @@
-import { Readable } from 'node:stream';
-import { InputError } from '@backstage/errors';
+import { Readable, Transform } from 'node:stream';
+import { CustomErrorBase, InputError } from '@backstage/errors';
 
 /**
  * One entry of a directory listing.
@@ -25,10 +25,15 @@ export type ArtifactFile = {
  * @internal
  */
 export interface ArtifactStore {
+  /** The largest file {@link ArtifactStore.put} stores, in bytes. */
+  readonly maxUploadBytes: number;
+
   /**
    * Stores a file, replacing any file at the path. Streams the body, never buffers a whole
    * file in memory. Atomic: when the body fails part way, nothing is left at the path (a
-   * file that was there before stays as it was).
+   * file that was there before stays as it was). A body longer than
+   * {@link ArtifactStore.maxUploadBytes} fails with {@link ArtifactTooLargeError} at its
+   * first byte over the limit, leaving nothing behind either.
    */
   put(path: string, body: Readable): Promise<void>;
 
@@ -103,4 +108,44 @@ export function normalizeArtifactFilePath(path: string): string {
     throw new InputError('Artifact path must name a file, not the root');
   }
   return normalized;
+}
+
+/** Uploads stored when `ml.artifacts.maxUploadBytes` is not set: 5 GiB. @internal */
+export const DEFAULT_MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+/**
+ * An upload over the store's limit (HTTP 413).
+ *
+ * @internal
+ */
+export class ArtifactTooLargeError extends CustomErrorBase {
+  name = 'ArtifactTooLargeError' as const;
+  readonly statusCode = 413;
+
+  constructor(path: string, maxBytes: number) {
+    super(
+      `Artifact '${path}' is larger than the ${maxBytes} bytes an upload may hold (ml.artifacts.maxUploadBytes)`,
+    );
+  }
+}
+
+/**
+ * A pass-through that fails with {@link ArtifactTooLargeError} as soon as more than
+ * `maxBytes` bytes have gone through it, so that a pipeline into a file stops at the
+ * first byte over the limit.
+ *
+ * @internal
+ */
+export function limitBytes(path: string, maxBytes: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        callback(new ArtifactTooLargeError(path, maxBytes));
+        return;
+      }
+      callback(null, chunk);
+    },
+  });
 }

@@ -8,6 +8,8 @@ import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
 import {
   ArtifactFile,
   ArtifactStore,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  limitBytes,
   normalizeArtifactFilePath,
   normalizeArtifactPath,
 } from './ArtifactStore';
@@ -29,11 +31,16 @@ const STALE_STAGING_MS = 24 * 60 * 60 * 1000;
  * @internal
  */
 export class LocalArtifactStore implements ArtifactStore {
-  private constructor(readonly directory: string) {}
+  private constructor(
+    readonly directory: string,
+    readonly maxUploadBytes: number,
+  ) {}
 
   /** Creates the root directory when missing and clears stale staged uploads. */
   static async create(options: {
     directory: string;
+    /** Defaults to 5 GiB. */
+    maxUploadBytes?: number;
   }): Promise<LocalArtifactStore> {
     const directory = resolve(options.directory);
     const staging = join(directory, STAGING_DIR);
@@ -45,7 +52,10 @@ export class LocalArtifactStore implements ArtifactStore {
         await fs.rm(file, { force: true, recursive: true });
       }
     }
-    return new LocalArtifactStore(directory);
+    return new LocalArtifactStore(
+      directory,
+      options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+    );
   }
 
   async put(path: string, body: Readable): Promise<void> {
@@ -54,7 +64,12 @@ export class LocalArtifactStore implements ArtifactStore {
     const temp = join(staging, randomUUID());
     try {
       await fs.mkdir(staging, { recursive: true });
-      await pipeline(body, createWriteStream(temp, { flags: 'wx' }));
+      // The limit stops the copy at its first byte over; the catch removes the part.
+      await pipeline(
+        body,
+        limitBytes(normalizeArtifactFilePath(path), this.maxUploadBytes),
+        createWriteStream(temp, { flags: 'wx' }),
+      );
       // A concurrent delete may prune the parent between mkdir and rename: try again.
       for (let attempt = 1; ; attempt++) {
         await fs.mkdir(dirname(target), { recursive: true });

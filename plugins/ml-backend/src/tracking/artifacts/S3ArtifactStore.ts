@@ -12,10 +12,12 @@ import {
   S3Client,
   _Object,
 } from '@aws-sdk/client-s3';
-import { InputError, NotFoundError } from '@backstage/errors';
+import { NotFoundError } from '@backstage/errors';
 import {
   ArtifactFile,
   ArtifactStore,
+  DEFAULT_MAX_UPLOAD_BYTES,
+  limitBytes,
   normalizeArtifactFilePath,
   normalizeArtifactPath,
 } from './ArtifactStore';
@@ -37,9 +39,11 @@ export type S3ArtifactStoreOptions = {
   endpoint?: string;
   /** Path-style addressing (`endpoint/bucket/key`), which most S3-compatible services need. */
   forcePathStyle?: boolean;
+  /** The largest upload; defaults to, and is at most, 5 GiB (one PutObject's limit). */
+  maxUploadBytes?: number;
 };
 
-/** The largest object one PutObject may write. */
+/** The largest object one PutObject may write, and so the largest upload. */
 const MAX_PUT_OBJECT_BYTES = 5 * 1024 ** 3;
 /** How many DeleteObject requests run at once. */
 const DELETE_CONCURRENCY = 16;
@@ -51,8 +55,8 @@ const DELETE_CONCURRENCY = 16;
  * Uploads are spooled to a temporary file first: PutObject needs the body's length up
  * front (the SDK's checksummed, `aws-chunked` streaming upload fails on a stream of
  * unknown length), and an MLflow client's PUT may come without one. Memory use stays
- * bounded; one PutObject writes at most 5 GiB (larger artifacts would need a multipart
- * upload).
+ * bounded, and so does the spool: it stops at `maxUploadBytes`, at most 5 GiB, as one
+ * PutObject writes at most 5 GiB (larger artifacts would need a multipart upload).
  *
  * @internal
  */
@@ -62,6 +66,7 @@ export class S3ArtifactStore implements ArtifactStore {
     private readonly bucket: string,
     /** `''` or a prefix ending in `/`. */
     private readonly keyPrefix: string,
+    readonly maxUploadBytes: number,
   ) {}
 
   static create(options: S3ArtifactStoreOptions): S3ArtifactStore {
@@ -71,21 +76,30 @@ export class S3ArtifactStore implements ArtifactStore {
       forcePathStyle: options.forcePathStyle,
     });
     const prefix = normalizeArtifactPath(options.prefix ?? '');
-    return new S3ArtifactStore(client, options.bucket, prefix && `${prefix}/`);
+    return new S3ArtifactStore(
+      client,
+      options.bucket,
+      prefix && `${prefix}/`,
+      Math.min(
+        options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+        MAX_PUT_OBJECT_BYTES,
+      ),
+    );
   }
 
   async put(path: string, body: Readable): Promise<void> {
-    const key = this.key(normalizeArtifactFilePath(path));
+    const normalized = normalizeArtifactFilePath(path);
+    const key = this.key(normalized);
     const spool = await mkdtemp(join(tmpdir(), 'ml-artifact-'));
     try {
       const file = join(spool, 'body');
-      await pipeline(body, createWriteStream(file));
+      // Spooling stops at the first byte over the limit; the finally removes the part.
+      await pipeline(
+        body,
+        limitBytes(normalized, this.maxUploadBytes),
+        createWriteStream(file),
+      );
       const { size } = await stat(file);
-      if (size > MAX_PUT_OBJECT_BYTES) {
-        throw new InputError(
-          `Artifact '${path}' is ${size} bytes; the S3 artifact store takes at most 5 GiB per file`,
-        );
-      }
       await this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,

@@ -28,6 +28,7 @@ describe('createArtifactStore', () => {
     await createArtifactStore(new ConfigReader({}));
     expect(create).toHaveBeenCalledWith({
       directory: join(process.cwd(), '.data/artifacts'),
+      maxUploadBytes: 5 * 1024 ** 3,
     });
   });
 
@@ -42,6 +43,7 @@ describe('createArtifactStore', () => {
     );
     expect(create).toHaveBeenCalledWith({
       directory: join(process.cwd(), 'store'),
+      maxUploadBytes: 5 * 1024 ** 3,
     });
   });
 
@@ -80,6 +82,38 @@ describe('createArtifactStore', () => {
       expect([...s3.objects.keys()]).toEqual(['portal/1/run/artifacts/a.txt']);
     } finally {
       await s3.close();
+    }
+  });
+
+  it('reads ml.artifacts.maxUploadBytes, at most 5 GiB for S3', async () => {
+    const local = await createArtifactStore(
+      new ConfigReader({
+        ml: {
+          artifacts: {
+            maxUploadBytes: 1024,
+            local: { directory: join(cwd, 'local') },
+          },
+        },
+      }),
+    );
+    expect(local.maxUploadBytes).toBe(1024);
+    const big = await createArtifactStore(
+      new ConfigReader({
+        ml: {
+          artifacts: {
+            maxUploadBytes: 10 * 1024 ** 3,
+            s3: { bucket: 'b', region: 'eu-west-1' },
+          },
+        },
+      }),
+    );
+    expect(big.maxUploadBytes).toBe(5 * 1024 ** 3);
+    for (const maxUploadBytes of [0, -1, 1.5]) {
+      await expect(
+        createArtifactStore(
+          new ConfigReader({ ml: { artifacts: { maxUploadBytes } } }),
+        ),
+      ).rejects.toThrow(/Invalid config ml.artifacts.maxUploadBytes/);
     }
   });
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Config } from '@backstage/config';
-import { ArtifactStore } from './ArtifactStore';
+import { ArtifactStore, DEFAULT_MAX_UPLOAD_BYTES } from './ArtifactStore';
 import { LocalArtifactStore } from './LocalArtifactStore';
 import { S3ArtifactStore } from './S3ArtifactStore';
 
@@ -10,13 +10,15 @@ const DEFAULT_LOCAL_DIRECTORY = '.data/artifacts';
 /**
  * The artifact store that `ml.artifacts` configures: S3 when `ml.artifacts.s3` is set,
  * else a directory on the local file system (`ml.artifacts.local.directory`, by default
- * `.data/artifacts`, relative to the backend's working directory).
+ * `.data/artifacts`, relative to the backend's working directory). Either takes uploads
+ * up to `ml.artifacts.maxUploadBytes` (5 GiB by default; S3 at most 5 GiB).
  *
  * @internal
  */
 export async function createArtifactStore(
   config: Config,
 ): Promise<ArtifactStore> {
+  const maxUploadBytes = readMaxUploadBytes(config);
   const s3 = config.getOptionalConfig('ml.artifacts.s3');
   if (s3) {
     return S3ArtifactStore.create({
@@ -25,10 +27,26 @@ export async function createArtifactStore(
       region: s3.getOptionalString('region'),
       endpoint: s3.getOptionalString('endpoint'),
       forcePathStyle: s3.getOptionalBoolean('forcePathStyle'),
+      maxUploadBytes,
     });
   }
   const directory =
     config.getOptionalString('ml.artifacts.local.directory') ??
     DEFAULT_LOCAL_DIRECTORY;
-  return LocalArtifactStore.create({ directory: resolve(directory) });
+  return LocalArtifactStore.create({
+    directory: resolve(directory),
+    maxUploadBytes,
+  });
+}
+
+/** `ml.artifacts.maxUploadBytes`: a positive whole number of bytes, 5 GiB by default. */
+function readMaxUploadBytes(config: Config): number {
+  const key = 'ml.artifacts.maxUploadBytes';
+  const value = config.getOptionalNumber(key) ?? DEFAULT_MAX_UPLOAD_BYTES;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(
+      `Invalid config ${key}: expected a positive whole number of bytes, got ${value}`,
+    );
+  }
+  return value;
 }

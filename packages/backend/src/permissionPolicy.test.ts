@@ -17,10 +17,8 @@ import request from 'supertest';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { mlFeatureImportPermission } from '@ml-portal/plugin-ml-common';
-import {
-  MlPlatformPermissionPolicy,
-  permissionModuleMlPlatformPolicy,
-} from './permissionPolicy';
+import { MlTenancyPolicy } from '@ml-portal/plugin-ml-backend';
+import { permissionModuleMlPlatformPolicy } from './permissionPolicy';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const teams: Record<string, string> = {
@@ -294,13 +292,14 @@ describe('Feast registry uploads in the ML platform policy', () => {
       token: 'token',
       expiresInSeconds: 60,
     } as unknown as PolicyQueryUser);
-  const ask = (policy: MlPlatformPermissionPolicy, who: PolicyQueryUser) =>
+  const ask = (policy: MlTenancyPolicy, who: PolicyQueryUser) =>
     policy.handle({ permission: mlFeatureImportPermission }, who);
 
-  it('keeps uploads to the configured importer groups', async () => {
-    const policy = new MlPlatformPermissionPolicy({
+  it('keeps uploads to the platform groups', async () => {
+    const policy = new MlTenancyPolicy({
       readAcrossTeams: true,
-      featureImporters: ['group:default/ml-platform'],
+      managers: [],
+      platformGroups: ['group:default/ml-platform'],
     });
     expect(await ask(policy, user('group:default/ml-platform'))).toEqual({
       result: AuthorizeResult.ALLOW,
@@ -310,10 +309,14 @@ describe('Feast registry uploads in the ML platform policy', () => {
     });
   });
 
-  it('lets anyone upload when no importer group is configured', async () => {
-    const policy = new MlPlatformPermissionPolicy({ readAcrossTeams: true });
+  it('lets nobody upload when no platform group is configured', async () => {
+    const policy = new MlTenancyPolicy({
+      readAcrossTeams: true,
+      managers: [],
+      platformGroups: [],
+    });
     expect(await ask(policy, user('group:default/recsys'))).toEqual({
-      result: AuthorizeResult.ALLOW,
+      result: AuthorizeResult.DENY,
     });
   });
 });

@@ -5,18 +5,14 @@
  */
 export { mlPlugin as default } from './plugin';
 export {
-  createExperimentConditionalDecision,
-  experimentConditions,
-  isExperimentOwner,
-  mlExperimentPermissionResourceRef,
-  mlExperimentRules,
-} from './tracking/permissionRules';
-export type { ExperimentOwnerQuery } from './tracking/permissionRules';
+  isMlResourcePermission,
+  mlResources,
+  ownedByDecision,
+} from './shared/ownerRules';
+export type { OwnedResource, OwnerQuery } from './shared/ownerRules';
 export {
-  createModelConditionalDecision,
-  isModelOwner,
-  mlModelPermissionResourceRef,
-  mlModelRules,
-  modelConditions,
-} from './registry/permissionRules';
-export type { ModelOwnerQuery } from './registry/permissionRules';
+  decideTenancy,
+  MlTenancyPolicy,
+  readTenancySettings,
+} from './shared/tenancy';
+export type { TenancyDecision, TenancySettings } from './shared/tenancy';

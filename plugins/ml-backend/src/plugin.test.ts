@@ -44,6 +44,7 @@ function configWithRedis(url: string) {
   return mockServices.rootConfig.factory({
     data: {
       ml: {
+        permissions: { allowDisabled: true },
         redis: { url },
         artifacts: {
           local: { directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')) },

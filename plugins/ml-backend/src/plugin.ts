@@ -16,10 +16,6 @@ import { LineageService } from './lineage/LineageService';
 import { DatabaseRegistryStore } from './registry/DatabaseRegistryStore';
 import { readRegistryPolicy } from './registry/gates';
 import { RegistryService, registryRunsFrom } from './registry/RegistryService';
-import {
-  mlModelPermissionResourceRef,
-  mlModelRules,
-} from './registry/permissionRules';
 import { createRegistryRouter } from './registry/router';
 import { createLineageRouter } from './lineage/router';
 import { describeJobs, describeRuns } from './lineage/describers';
@@ -33,12 +29,10 @@ import { createFeaturesRouter } from './features/router';
 import { RedisConnection } from './redis/RedisConnection';
 import { createRouter } from './router';
 import { createArtifactStore } from './tracking/artifacts/createArtifactStore';
-import { createCallerResolver } from './tracking/callers';
+import { AccessControl } from './shared/AccessControl';
+import { createCallerResolver, readPrincipalGroups } from './shared/caller';
+import { mlResources, OwnedResource } from './shared/ownerRules';
 import { DatabaseTrackingStore } from './tracking/DatabaseTrackingStore';
-import {
-  mlExperimentPermissionResourceRef,
-  mlExperimentRules,
-} from './tracking/permissionRules';
 import { createTrackingRouter } from './tracking/router';
 import { readTrainingConfig } from './training/config';
 import { DatabaseTrainingStore } from './training/DatabaseTrainingStore';
@@ -100,6 +94,12 @@ export const mlPlugin = createBackendPlugin({
       },
       async init(deps) {
         const { config, logger, database, httpRouter, lifecycle } = deps;
+        // Before anything else: an open portal starts only when config says so.
+        const access = AccessControl.fromConfig(
+          config,
+          deps.permissions,
+          logger,
+        );
         const knex = await database.getClient();
         await migrateDatabase(database, knex);
 
@@ -112,51 +112,62 @@ export const mlPlugin = createBackendPlugin({
           config.getOptionalBoolean('ml.mlflow.allowUnauthenticated') ?? false;
 
         const artifacts = await createArtifactStore(config);
-        const lineage = LineageService.create({ knex });
+        const lineage = LineageService.create({ knex, access });
         const trackingStore = DatabaseTrackingStore.create({ knex });
         const tracking = new TrackingService({
           store: trackingStore,
           artifacts,
-          permissions: deps.permissions,
+          access,
           artifactRoot: experimentId => `mlflow-artifacts:/${experimentId}`,
           defaultOwner,
           lineage,
         });
         await tracking.ensureDefaultExperiment();
 
-        deps.permissionsRegistry.addPermissions(mlPermissions);
-        deps.permissionsRegistry.addResourceType({
-          resourceRef: mlExperimentPermissionResourceRef,
-          rules: Object.values(mlExperimentRules),
-          getResources: refs =>
-            Promise.all(refs.map(ref => trackingStore.getExperiment(ref))),
-        });
-
         lineage.addDescriber('run', describeRuns(trackingStore));
-        lineage.addDescriber(
-          'job',
-          describeJobs(DatabaseTrainingStore.create({ knex })),
-        );
+        const trainingStore = DatabaseTrainingStore.create({ knex });
+        lineage.addDescriber('job', describeJobs(trainingStore));
         const registryStore = DatabaseRegistryStore.create({ knex, lineage });
         const registry = new RegistryService({
           store: registryStore,
           runs: registryRunsFrom({ tracking, store: trackingStore }),
-          permissions: deps.permissions,
+          access,
           policy: readRegistryPolicy(config),
         });
-        deps.permissionsRegistry.addResourceType({
-          resourceRef: mlModelPermissionResourceRef,
-          rules: Object.values(mlModelRules),
-          getResources: names =>
-            Promise.all(names.map(name => registryStore.getModel(name))),
-        });
         lineage.addDescriber('model_version', registry.describeVersions);
+        const featureStore = DatabaseFeatureStore.create({ knex });
         const features = new FeaturesService({
-          store: DatabaseFeatureStore.create({ knex }),
+          store: featureStore,
           owners: readOwnerMapping(config),
           lineage,
-          permissions: deps.permissions,
+          access,
         });
+
+        // Every ML resource type, each with its owner rule, resolvable by ref for
+        // policies' conditional decisions.
+        deps.permissionsRegistry.addPermissions(mlPermissions);
+        const byRef =
+          <T extends OwnedResource>(
+            get: (ref: string) => Promise<T | undefined>,
+          ) =>
+          (refs: string[]) =>
+            Promise.all(refs.map(get));
+        const lookups = {
+          'ml-experiment': byRef(ref => trackingStore.getExperiment(ref)),
+          'ml-model': byRef(name => registryStore.getModel(name)),
+          'ml-job': byRef(id => trainingStore.getJob(id)),
+          'ml-dataset': byRef(id => lineage.findDataset(id)),
+          'ml-feature-view': byRef(id => featureStore.getView(id)),
+          'ml-team': byRef(async team => ({ owner: team })),
+        } satisfies Record<keyof typeof mlResources, unknown>;
+        for (const [type, getResources] of Object.entries(lookups)) {
+          const resource = mlResources[type as keyof typeof mlResources];
+          deps.permissionsRegistry.addResourceType({
+            resourceRef: resource.resourceRef,
+            rules: [resource.isOwner],
+            getResources,
+          });
+        }
         lineage.addDescriber('feature_view', features.describeViews);
         await scheduleFeatureImports({
           features,
@@ -171,6 +182,7 @@ export const mlPlugin = createBackendPlugin({
           userInfo: deps.userInfo,
           defaultOwner,
           allowUnauthenticated,
+          principals: readPrincipalGroups(config),
         });
 
         const trainingConfig = readTrainingConfig(config);
@@ -191,6 +203,7 @@ export const mlPlugin = createBackendPlugin({
           pools: trainingConfig.pools,
           budgets: CostService.readBudgets(config),
           logger,
+          access,
         });
         // Real bills for reconciliation: configured files and modules' sources, on a schedule.
         const billSources = [
@@ -224,7 +237,8 @@ export const mlPlugin = createBackendPlugin({
           });
         }
         const training = new TrainingService({
-          store: DatabaseTrainingStore.create({ knex }),
+          store: trainingStore,
+          access,
           config: trainingConfig,
           targets: computeTargets,
           queues,
@@ -274,11 +288,13 @@ export const mlPlugin = createBackendPlugin({
             allowSimulatedPreemption: computeTargets.has('local'),
           }),
         );
-        router.use(createCostRouter({ cost }));
+        router.use(createCostRouter({ cost, resolveCaller }));
         router.use(createLineageRouter({ lineage, resolveCaller }));
         router.use(createRegistryRouter({ registry, resolveCaller }));
         router.use(createFeaturesRouter({ features, resolveCaller }));
-        router.use(createCatalogRouter({ registry, features, lineage }));
+        router.use(
+          createCatalogRouter({ registry, features, lineage, resolveCaller }),
+        );
         router.use(
           await createRouter({
             health: new HealthService({ knex, redis }),

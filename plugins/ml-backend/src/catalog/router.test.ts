@@ -66,6 +66,7 @@ describe('GET /catalog/assets', () => {
     }
 
     const response = await request(server).get('/api/ml/catalog/assets');
+    expect(response.body).toMatchObject({ assets: expect.any(Array) });
     expect(response.status).toBe(200);
     const assets: MlCatalogAsset[] = response.body.assets;
     const byName = new Map(assets.map(asset => [asset.entityName, asset]));

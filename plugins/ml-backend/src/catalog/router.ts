@@ -1,8 +1,9 @@
-import express from 'express';
+import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { FeaturesService } from '../features/FeaturesService';
 import { LineageService } from '../lineage/LineageService';
 import { RegistryService } from '../registry/RegistryService';
+import { Caller } from '../shared/caller';
 import { buildCatalogAssets } from './catalogAssets';
 
 /** Hops from a model version to its data: version ← run ← job ← dataset, and one spare. */
@@ -21,14 +22,18 @@ export function createCatalogRouter(options: {
   registry: RegistryService;
   features: FeaturesService;
   lineage: LineageService;
+  resolveCaller: (req: Request) => Promise<Caller>;
 }): express.Router {
-  const { registry, features, lineage } = options;
+  const { registry, features, lineage, resolveCaller } = options;
   const router = Router();
-  router.get('/catalog/assets', async (_req, res) => {
+  // What the caller may read: everything for the catalog module's plugin token (an
+  // unmapped service principal reads across teams), a user's readable assets otherwise.
+  router.get('/catalog/assets', async (req, res) => {
+    const caller = await resolveCaller(req);
     const assets = await buildCatalogAssets({
-      models: await registry.listModelsWithVersionIds(),
-      featureViews: await features.listViews({}),
-      datasets: await lineage.searchDatasets({ limit: MAX_DATASETS }),
+      models: await registry.listModelsWithVersionIds(caller),
+      featureViews: await features.listViews(caller, {}),
+      datasets: await lineage.searchDatasets(caller, { limit: MAX_DATASETS }),
       upstreamOfVersions: ids =>
         lineage.upstreamOfEach('model_version', ids, UPSTREAM_DEPTH),
     });

@@ -4,10 +4,13 @@ import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { createTestDatabases } from '../testUtils/databases';
 import { readTrainingConfig } from '../training/config';
+import { openAccess, userCaller } from '../testUtils/access';
 import { CostService } from './CostService';
 import { DatabaseCostStore } from './DatabaseCostStore';
 import { PriceBook } from './priceBook';
 import { DatabaseTrackingStore } from '../tracking/DatabaseTrackingStore';
+
+const caller = userCaller();
 
 const databases = createTestDatabases();
 const at = (iso: string) => Date.parse(iso);
@@ -78,6 +81,7 @@ async function setup(
     pools: training.pools,
     budgets: CostService.readBudgets(config),
     logger,
+    access: openAccess(),
     now: () => at(now),
   });
   let n = 0;
@@ -181,14 +185,14 @@ describe('CostService', () => {
         ['2026-11', 64_000_000],
         ['2026-11', 800_000],
       ]);
-      const november = await cost.summary({ month: '2026-11' });
+      const november = await cost.summary(caller, { month: '2026-11' });
       expect(
         november.teams.map(t => [t.team, t.costMicros, t.listCostMicros]),
       ).toEqual([
         [RECSYS, 64_000_000, 64_000_000],
         [VISION, 800_000, 2_000_000],
       ]);
-      const october = await cost.summary({ month: '2026-10' });
+      const october = await cost.summary(caller, { month: '2026-10' });
       expect(october.teams).toEqual([
         expect.objectContaining({ team: RECSYS, costMicros: 128_000_000 }),
       ]);
@@ -205,7 +209,10 @@ describe('CostService', () => {
         costMicros: 64_000_000,
       });
 
-      const csv = await cost.exportCsv({ month: '2026-11', team: RECSYS });
+      const csv = await cost.exportCsv(caller, {
+        month: '2026-11',
+        team: RECSYS,
+      });
       expect(csv.trim().split('\n')).toHaveLength(2);
       expect(csv).toContain(',64.000000,64.000000');
     },
@@ -301,7 +308,7 @@ describe('CostService', () => {
         end: '2026-11-01T01:00:00Z',
       });
       await cost.meter();
-      const { idle } = await cost.summary({ month: '2026-11' });
+      const { idle } = await cost.summary(caller, { month: '2026-11' });
       expect(idle).toEqual([
         expect.objectContaining({
           kind: 'pool',
@@ -355,7 +362,7 @@ describe('CostService', () => {
         runId: run.info.runId,
       });
       await cost.meter();
-      const recommendations = await cost.recommendations();
+      const recommendations = await cost.recommendations(caller);
       expect(
         recommendations.map(r => [r.kind, r.jobId, r.suggestedPool]),
       ).toEqual(
@@ -372,11 +379,11 @@ describe('CostService', () => {
           .monthlySavingsMicros,
       ).toBe(18_000_000);
 
-      await expect(cost.summary({ month: '2026-13' })).rejects.toThrow(
+      await expect(cost.summary(caller, { month: '2026-13' })).rejects.toThrow(
         'month must be YYYY-MM',
       );
       await expect(
-        cost.importBill({ format: 'pdf', content: 'x' }),
+        cost.importBill(caller, { format: 'pdf', content: 'x' }),
       ).rejects.toThrow("format must be 'opencost' or 'aws-cur'");
 
       const line = (key: string, amountMicros: number) => ({
@@ -398,7 +405,9 @@ describe('CostService', () => {
       expect(
         await cost.storeBill('aws-cur', [line('a', 10), line('b', 25)]),
       ).toMatchObject({ added: 0, changed: 1, unchanged: 1 });
-      const { reconciliation } = await cost.summary({ month: '2026-11' });
+      const { reconciliation } = await cost.summary(caller, {
+        month: '2026-11',
+      });
       expect(reconciliation).toEqual([
         {
           team: VISION,

@@ -8,12 +8,17 @@ import {
   CostSummary,
   GpuPrice,
   IdleResource,
+  mlCostImportPermission,
+  mlCostReadPermission,
 } from '@ml-portal/plugin-ml-common';
+import { AccessControl } from '../shared/AccessControl';
+import { Caller } from '../shared/caller';
 import { ConfiguredPool } from '../training/config';
 import {
   DatabaseCostStore,
   MeterableAttempt,
   UsageRecord,
+  TeamScope,
 } from './DatabaseCostStore';
 import { parseBill, TeamMapping } from './imports';
 import { formatUsd, numberToMicros } from './money';
@@ -36,6 +41,11 @@ const nextMonthStart = (month: string) => {
   return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 };
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+/** Whether `team` is within `scope` (undefined: every team). */
+const inScope = (team: string, scope: TeamScope) =>
+  scope === undefined ||
+  (typeof scope === 'string' ? team === scope : scope.includes(team));
 
 /** The six months ending with `month`, oldest first. */
 function lastMonths(month: string, count: number): string[] {
@@ -62,6 +72,8 @@ export class CostService {
       pools: ConfiguredPool[];
       budgets: Budget[];
       logger: LoggerService;
+      /** Who sees which team's spend (`ml.cost.read`) and imports bills (`ml.cost.import`). */
+      access: AccessControl;
       now?: () => number;
     },
   ) {
@@ -194,9 +206,9 @@ export class CostService {
 
   async budgets(
     month = monthOf(this.now()),
-    team?: string,
+    team?: TeamScope,
   ): Promise<BudgetStatus[]> {
-    const budgets = this.options.budgets.filter(b => !team || b.team === team);
+    const budgets = this.options.budgets.filter(b => inScope(b.team, team));
     if (budgets.length === 0) return [];
     const spent = new Map(
       (await this.options.store.spend(['team'], { months: [month] })).map(r => [
@@ -276,13 +288,13 @@ export class CostService {
     return m;
   }
 
-  async summary(query: {
-    month?: string;
-    team?: string;
-  }): Promise<CostSummary> {
+  async summary(
+    caller: Caller,
+    query: { month?: string; team?: string },
+  ): Promise<CostSummary> {
     const month = this.checkMonth(query.month);
     const { store } = this.options;
-    const team = query.team || undefined;
+    const team = await this.visibleTeams(caller, query.team);
     const [teams, trend, daily, budgets, top, billed] = await Promise.all([
       store.spend(['team'], { months: [month], team }),
       store.spend(['month', 'team', 'gpu_type', 'spot'], {
@@ -302,6 +314,7 @@ export class CostService {
       daily,
       budgets,
       top,
+      // Reserved pools are the platform's, not a team's: every reader sees them.
       idle: await this.idle(month),
       reconciliation: billed.map(b => ({
         ...b,
@@ -352,6 +365,26 @@ export class CostService {
     });
   }
 
+  /**
+   * The teams whose spend the caller sees: the one asked for if they may read it (403
+   * otherwise), else every team for managers, else their own teams.
+   */
+  private async visibleTeams(
+    caller: Caller,
+    requested?: string,
+  ): Promise<TeamScope> {
+    const { access } = this.options;
+    if (requested) {
+      await access.authorize(caller, mlCostReadPermission, {
+        owner: requested,
+        describe: `the spend of ${requested}`,
+      });
+      return requested;
+    }
+    const teams = await access.ownersFor(caller, mlCostReadPermission);
+    return teams === 'all' ? undefined : teams;
+  }
+
   prices(): GpuPrice[] {
     return this.options.priceBook.entries.map(
       ({ effectiveFromMs, ...price }) => price,
@@ -359,11 +392,14 @@ export class CostService {
   }
 
   /** The month's usage as CSV, one line per attempt-day. */
-  async exportCsv(query: { month?: string; team?: string }): Promise<string> {
+  async exportCsv(
+    caller: Caller,
+    query: { month?: string; team?: string },
+  ): Promise<string> {
     const month = this.checkMonth(query.month);
     const rows = await this.options.store.usageRows(
       month,
-      query.team || undefined,
+      await this.visibleTeams(caller, query.team),
     );
     const columns = [
       'day',
@@ -416,9 +452,12 @@ export class CostService {
   }
 
   async importBill(
+    caller: Caller,
     input: unknown,
     mapping: TeamMapping = {},
   ): Promise<CostImportResult> {
+    // A bill replaces billed lines of every team it names.
+    await this.options.access.authorize(caller, mlCostImportPermission);
     const body = input as { format?: unknown; content?: unknown };
     if (body?.format !== 'opencost' && body?.format !== 'aws-cur')
       throw new InputError(`format must be 'opencost' or 'aws-cur'`);
@@ -448,7 +487,11 @@ export class CostService {
    * GPU exists) and right-sizing (jobs on the priciest GPUs whose runs logged GPU memory
    * use ≤ 25% — MLflow's system metrics), from this month's spend.
    */
-  async recommendations(team?: string): Promise<CostRecommendation[]> {
+  async recommendations(
+    caller: Caller,
+    requestedTeam?: string,
+  ): Promise<CostRecommendation[]> {
+    const team = await this.visibleTeams(caller, requestedTeam);
     const month = monthOf(this.now());
     const jobs = await this.options.store.monthJobs(month, team, 200);
     const peaks = await this.options.store.peakGpuMemory(

@@ -4,6 +4,19 @@ import { SpendItem, SpendRow } from '@ml-portal/plugin-ml-common';
 import { chunks } from '../database/chunks';
 import { UsageSlice } from './pricing';
 
+/**
+ * Whose spend a query reads: one team, a list of teams (those a caller may see), or
+ * every team when undefined.
+ *
+ * @internal
+ */
+export type TeamScope = string | string[] | undefined;
+
+function forTeams(query: Knex.QueryBuilder, column: string, scope: TeamScope) {
+  if (typeof scope === 'string') query.where(column, scope);
+  else if (scope) query.whereIn(column, scope);
+}
+
 /** A priced slice with what it was for. @internal */
 export type UsageRecord = UsageSlice & {
   source: 'training' | 'endpoint' | 'storage';
@@ -198,7 +211,7 @@ export class DatabaseCostStore {
   /** Spend grouped by the given rollup columns, for months and optionally one team. */
   async spend(
     group: Array<'month' | 'day' | 'team' | 'pool' | 'gpu_type' | 'spot'>,
-    filter: { months: string[]; team?: string },
+    filter: { months: string[]; team?: TeamScope },
   ): Promise<SpendRow[]> {
     const query = this.db('ml_cost_daily')
       .whereIn('month', filter.months)
@@ -210,7 +223,7 @@ export class DatabaseCostStore {
       })
       .groupBy(group)
       .orderBy(group);
-    if (filter.team) query.where({ team: filter.team });
+    forTeams(query, 'team', filter.team);
     const rows: any[] = await query;
     return rows.map(row => ({
       team: row.team,
@@ -226,7 +239,7 @@ export class DatabaseCostStore {
   }
 
   /** The month's most expensive jobs, runs and experiments, each read from one index range. */
-  async top(month: string, team: string | undefined, limit: number) {
+  async top(month: string, team: TeamScope, limit: number) {
     const names: Record<SpendItem['kind'], [string, string, string]> = {
       job: ['ml_jobs', 'job_id', 'name'],
       run: ['ml_runs', 'run_uuid', 'name'],
@@ -238,7 +251,7 @@ export class DatabaseCostStore {
           .where({ month, kind })
           .orderBy('cost_micros', 'desc')
           .limit(limit);
-        if (team) q.where({ team });
+        forTeams(q, 'team', team);
         const rows: any[] = await q;
         const [table, idColumn, nameColumn] = names[kind];
         const ids = rows.map(r => r.item_id);
@@ -265,7 +278,7 @@ export class DatabaseCostStore {
   }
 
   /** The month's jobs by spend, with what recommendations need to know of each. */
-  async monthJobs(month: string, team: string | undefined, limit: number) {
+  async monthJobs(month: string, team: TeamScope, limit: number) {
     const q = this.db('ml_cost_monthly_items as c')
       .join('ml_jobs as j', 'j.job_id', 'c.item_id')
       .where({ 'c.month': month, 'c.kind': 'job' })
@@ -281,7 +294,7 @@ export class DatabaseCostStore {
       )
       .orderBy('c.cost_micros', 'desc')
       .limit(limit);
-    if (team) q.where('c.team', team);
+    forTeams(q, 'c.team', team);
     const rows: any[] = await q;
     return rows.map(row => {
       const { checkpoint } = JSON.parse(row.spec);
@@ -323,9 +336,9 @@ export class DatabaseCostStore {
   }
 
   /** The month's usage rows, oldest first, for the CSV export. */
-  async usageRows(month: string, team?: string) {
+  async usageRows(month: string, team?: TeamScope) {
     const q = this.db('ml_usage').where({ month }).orderBy('start_ms');
-    if (team) q.where({ team });
+    forTeams(q, 'team', team);
     return q;
   }
 
@@ -388,13 +401,13 @@ export class DatabaseCostStore {
     return { added, changed, unchanged };
   }
 
-  async billedByTeam(month: string, team?: string) {
+  async billedByTeam(month: string, team?: TeamScope) {
     const q = this.db('ml_billed_costs')
       .where({ month })
       .select('source', 'team')
       .sum({ amount: 'amount_micros' })
       .groupBy('source', 'team');
-    if (team) q.where({ team });
+    forTeams(q, 'team', team);
     const rows: any[] = await q;
     return rows.map(r => ({
       source: r.source as string,

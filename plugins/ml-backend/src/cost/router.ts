@@ -1,5 +1,6 @@
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
+import { Caller } from '../shared/caller';
 import { CostService } from './CostService';
 
 const text = (req: Request, name: string) =>
@@ -13,15 +14,16 @@ const text = (req: Request, name: string) =>
  */
 export function createCostRouter(options: {
   cost: CostService;
+  resolveCaller: (req: Request) => Promise<Caller>;
 }): express.Router {
-  const { cost } = options;
+  const { cost, resolveCaller } = options;
   const router = Router();
   // Bills are uploaded as text; a month of a CUR for a few accounts fits.
   router.use('/cost/imports', express.json({ limit: '50mb' }));
 
   router.get('/cost/summary', async (req, res) => {
     res.json(
-      await cost.summary({
+      await cost.summary(await resolveCaller(req), {
         month: text(req, 'month'),
         team: text(req, 'team'),
       }),
@@ -29,7 +31,9 @@ export function createCostRouter(options: {
   });
 
   router.get('/cost/recommendations', async (req, res) => {
-    res.json(await cost.recommendations(text(req, 'team')));
+    res.json(
+      await cost.recommendations(await resolveCaller(req), text(req, 'team')),
+    );
   });
 
   router.get('/cost/prices', async (_req, res) => {
@@ -38,7 +42,10 @@ export function createCostRouter(options: {
 
   router.get('/cost/export.csv', async (req, res) => {
     const month = text(req, 'month');
-    const csv = await cost.exportCsv({ month, team: text(req, 'team') });
+    const csv = await cost.exportCsv(await resolveCaller(req), {
+      month,
+      team: text(req, 'team'),
+    });
     res
       .type('text/csv')
       .attachment(`gpu-spend-${month ?? 'current'}.csv`)
@@ -46,7 +53,7 @@ export function createCostRouter(options: {
   });
 
   router.post('/cost/imports', async (req, res) => {
-    res.json(await cost.importBill(req.body));
+    res.json(await cost.importBill(await resolveCaller(req), req.body));
   });
 
   return router;

@@ -1,5 +1,4 @@
-import { PermissionsService } from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import {
   FeatureDataSource,
   FeatureEntity,
@@ -8,8 +7,10 @@ import {
   FeatureView,
   FeatureViewDetails,
   mlFeatureImportPermission,
+  mlFeatureViewReadPermission,
 } from '@ml-portal/plugin-ml-common';
-import { Caller } from '../tracking/TrackingService';
+import { AccessControl } from '../shared/AccessControl';
+import { Caller } from '../shared/caller';
 import { LineageService } from '../lineage/LineageService';
 import { LineageNodeDescriber } from '../lineage/LineageRecorder';
 import {
@@ -22,7 +23,7 @@ import { freshnessOf } from './freshness';
 import { FeatureOwnerMapping } from './owners';
 
 /** The part of lineage the catalog reads: the graph downstream of a view. @internal */
-export type FeatureLineage = Pick<LineageService, 'graph'>;
+export type FeatureLineage = Pick<LineageService, 'graphFor'>;
 
 /** Hops from a view to what used it: view → job → run → model version. */
 const USAGE_DEPTH = 3;
@@ -44,18 +45,18 @@ export class FeaturesService {
   private readonly owners: FeatureOwnerMapping;
   private readonly lineage?: FeatureLineage;
   private readonly now: () => number;
-  private readonly permissions?: PermissionsService;
+  private readonly access?: AccessControl;
 
   constructor(options: {
     store: DatabaseFeatureStore;
     owners?: FeatureOwnerMapping;
     lineage?: FeatureLineage;
     now?: () => number;
-    /** Needed to take uploads (`uploadRegistry`); scheduled imports need none. */
-    permissions?: PermissionsService;
+    /** Permission checks for callers; scheduled imports and tools need none. */
+    access?: AccessControl;
   }) {
     this.store = options.store;
-    this.permissions = options.permissions;
+    this.access = options.access;
     this.owners = options.owners ?? new Map();
     this.lineage = options.lineage;
     this.now = options.now ?? Date.now;
@@ -97,20 +98,7 @@ export class FeaturesService {
     registry: unknown,
     source: string,
   ): Promise<FeatureImportResult> {
-    if (!this.permissions) {
-      throw new Error(
-        'The feature catalog takes no uploads without permissions',
-      );
-    }
-    const [decision] = await this.permissions.authorize(
-      [{ permission: mlFeatureImportPermission }],
-      { credentials: caller.credentials },
-    );
-    if (decision.result !== 'ALLOW') {
-      throw new NotAllowedError(
-        `${caller.userId ?? 'The caller'} may not import Feast registries`,
-      );
-    }
+    await this.requireAccess().authorize(caller, mlFeatureImportPermission);
     return this.importRegistry(registry, {
       source,
       owner: caller.owner,
@@ -120,39 +108,82 @@ export class FeaturesService {
 
   /** Views not removed; `stale` keeps those past their SLO. */
   async listViews(
+    caller: Caller,
     filter: FeatureViewFilter & { stale?: boolean },
   ): Promise<FeatureView[]> {
-    const views = (await this.store.listViews(filter)).map(view =>
-      this.withFreshness(view),
-    );
+    const views = (
+      await this.readable(caller, await this.store.listViews(filter))
+    ).map(view => this.withFreshness(view));
     return filter.stale === undefined
       ? views
       : views.filter(v => (v.freshness.status === 'stale') === filter.stale);
   }
 
   /** A view's page: versions, the services serving it and what used it (lineage). */
-  async getView(project: string, name: string): Promise<FeatureViewDetails> {
+  async getView(
+    caller: Caller,
+    project: string,
+    name: string,
+  ): Promise<FeatureViewDetails> {
     const id = `${project}/${name}`;
     const view = await this.store.getView(id);
     if (!view) throw new NotFoundError(`No feature view '${id}'`);
+    await this.requireAccess().authorize(caller, mlFeatureViewReadPermission, {
+      owner: view.owner,
+      describe: `feature view '${id}'`,
+    });
     const [versions, services, usedBy] = await Promise.all([
       this.store.viewVersions(id),
       this.store.servicesServing(project, name),
-      this.usedBy(id),
+      this.usedBy(caller, id),
     ]);
     return { ...this.withFreshness(view), versions, services, usedBy };
   }
 
-  listEntities(project?: string): Promise<FeatureEntity[]> {
-    return this.store.listEntities(project);
+  async listEntities(
+    caller: Caller,
+    project?: string,
+  ): Promise<FeatureEntity[]> {
+    return this.readable(caller, await this.store.listEntities(project));
   }
 
-  listSources(project?: string): Promise<FeatureDataSource[]> {
-    return this.store.listSources(project);
+  async listSources(
+    caller: Caller,
+    project?: string,
+  ): Promise<FeatureDataSource[]> {
+    return this.readable(caller, await this.store.listSources(project));
   }
 
-  listServices(project?: string): Promise<FeatureService[]> {
-    return this.store.listServices(project);
+  async listServices(
+    caller: Caller,
+    project?: string,
+  ): Promise<FeatureService[]> {
+    return this.readable(caller, await this.store.listServices(project));
+  }
+
+  /** What the caller may read; rows without an owner are the project's, open to readers. */
+  private async readable<T extends { owner?: string }>(
+    caller: Caller,
+    rows: T[],
+  ): Promise<T[]> {
+    const allowed = new Set(
+      await this.requireAccess().filter(
+        caller,
+        mlFeatureViewReadPermission,
+        rows.filter(row => row.owner !== undefined),
+        row => row.owner!,
+      ),
+    );
+    return rows.filter(row => row.owner === undefined || allowed.has(row));
+  }
+
+  private requireAccess(): AccessControl {
+    if (!this.access) {
+      throw new Error(
+        'The feature catalog serves callers only with access control',
+      );
+    }
+    return this.access;
   }
 
   listImports(limit = 100): Promise<FeatureImportResult[]> {
@@ -191,10 +222,13 @@ export class FeaturesService {
   }
 
   /** Runs, jobs and model versions downstream of the view, as lineage draws them. */
-  private async usedBy(id: string): Promise<FeatureViewDetails['usedBy']> {
+  private async usedBy(
+    caller: Caller,
+    id: string,
+  ): Promise<FeatureViewDetails['usedBy']> {
     if (!this.lineage) return [];
     try {
-      const graph = await this.lineage.graph({
+      const graph = await this.lineage.graphFor(caller, {
         root: { kind: 'feature_view', id },
         direction: 'downstream',
         depth: USAGE_DEPTH,

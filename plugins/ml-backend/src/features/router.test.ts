@@ -6,7 +6,6 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import {
-  mockCredentials,
   mockServices,
   startTestBackend,
 } from '@backstage/backend-test-utils';
@@ -18,9 +17,11 @@ import {
 import request from 'supertest';
 import { migrateDatabase } from '../database/migrateDatabase';
 import { LineageService } from '../lineage/LineageService';
+import { userCaller } from '../testUtils/access';
 import { createTestDatabases } from '../testUtils/databases';
 import { startPortal } from '../testUtils/portal';
-import { createCallerResolver } from '../tracking/callers';
+import { AccessControl } from '../shared/AccessControl';
+import { createCallerResolver } from '../shared/caller';
 import { EXAMPLE_NOW, exampleRegistry } from './__testUtils__/exampleRegistry';
 import { DatabaseFeatureStore } from './DatabaseFeatureStore';
 import { FeaturesService } from './FeaturesService';
@@ -49,12 +50,21 @@ async function startFeaturesApi() {
         async init({ database, httpRouter, httpAuth, userInfo, permissions }) {
           const knex = await database.getClient();
           await migrateDatabase(database, knex);
-          lineage = LineageService.create({ knex });
+          const access = new AccessControl({
+            permissions,
+            tenancy: {
+              readAcrossTeams: true,
+              managers: [],
+              platformGroups: [],
+            },
+            enabled: true,
+          });
+          lineage = LineageService.create({ knex, access });
           const features = new FeaturesService({
             store: DatabaseFeatureStore.create({ knex }),
             lineage,
             now: () => EXAMPLE_NOW,
-            permissions,
+            access,
           });
           lineage.addDescriber('feature_view', features.describeViews);
           lineage.addDescriber(
@@ -69,6 +79,7 @@ async function startFeaturesApi() {
             userInfo,
             defaultOwner: 'group:default/ml-platform',
             allowUnauthenticated: false,
+            principals: { services: new Map() },
           });
           httpRouter.use(createFeaturesRouter({ features, resolveCaller }));
         },
@@ -321,18 +332,21 @@ describe('uploads', () => {
     });
     const features = new FeaturesService({
       store: DatabaseFeatureStore.create({ knex }),
-      permissions,
+      access: new AccessControl({
+        permissions,
+        tenancy: { readAcrossTeams: true, managers: [], platformGroups: [] },
+        enabled: true,
+      }),
     });
-    const caller = {
-      credentials: mockCredentials.user('user:default/mei.chen'),
-      userId: 'user:default/mei.chen',
-      owner: 'group:default/growth',
-      groups: ['group:default/growth'],
-    };
+    const caller = userCaller('user:default/mei.chen', [
+      'group:default/growth',
+    ]);
 
     await expect(
       features.uploadRegistry(caller, exampleRegistry(), 'upload'),
-    ).rejects.toThrow('user:default/mei.chen may not import Feast registries');
+    ).rejects.toThrow(
+      'user:default/mei.chen lacks the permission ml.feature.import',
+    );
     expect(await features.listImports()).toEqual([]);
 
     decisions.push(AuthorizeResult.ALLOW);

@@ -51,7 +51,7 @@ export function createFeaturesRouter(options: {
   router.get('/features/views', async (req, res) => {
     const query = parseRequest(viewsQuery, req.query);
     res.json(
-      await features.listViews({
+      await features.listViews(await resolveCaller(req), {
         ...query,
         owner: query.owner && (toGroupRef(query.owner) ?? query.owner),
       }),
@@ -59,12 +59,19 @@ export function createFeaturesRouter(options: {
   });
 
   router.get('/features/views/:project/:name', async (req, res) => {
-    res.json(await features.getView(req.params.project, req.params.name));
+    res.json(
+      await features.getView(
+        await resolveCaller(req),
+        req.params.project,
+        req.params.name,
+      ),
+    );
   });
 
   router.get('/features/entities', async (req, res) => {
     res.json(
       await features.listEntities(
+        await resolveCaller(req),
         parseRequest(projectQuery, req.query).project,
       ),
     );
@@ -72,13 +79,17 @@ export function createFeaturesRouter(options: {
 
   router.get('/features/sources', async (req, res) => {
     res.json(
-      await features.listSources(parseRequest(projectQuery, req.query).project),
+      await features.listSources(
+        await resolveCaller(req),
+        parseRequest(projectQuery, req.query).project,
+      ),
     );
   });
 
   router.get('/features/services', async (req, res) => {
     res.json(
       await features.listServices(
+        await resolveCaller(req),
         parseRequest(projectQuery, req.query).project,
       ),
     );

@@ -6,6 +6,7 @@ import {
 import { LineageNodeRef } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
+import { memberAccess, userCaller } from '../testUtils/access';
 import { createTestDatabases } from '../testUtils/databases';
 import { LineageFact } from './LineageRecorder';
 import { LINEAGE_MAX_NODES, LineageService } from './LineageService';
@@ -18,7 +19,10 @@ async function createService(databaseId: Parameters<typeof databases.init>[0]) {
     directory: ML_MIGRATIONS_DIR,
     tableName: 'ml_knex_migrations',
   });
-  return { knex, lineage: LineageService.create({ knex }) };
+  return {
+    knex,
+    lineage: LineageService.create({ knex, access: memberAccess() }),
+  };
 }
 
 const run = (id: string): LineageNodeRef => ({ kind: 'run', id });
@@ -298,12 +302,7 @@ describe.each(databases.eachSupportedId())(
         truncated: false,
       });
       const registered = await lineage.registerDataset(
-        {
-          credentials: {} as any,
-          userId: 'user:default/ana',
-          owner: 'group:default/a',
-          groups: ['group:default/a'],
-        },
+        userCaller('user:default/ana', ['group:default/a']),
         { name: 'orphan', source: 's3://b/orphan.csv' },
       );
       const graph = await lineage.graph({
@@ -346,18 +345,18 @@ describe.each(databases.eachSupportedId())(
       );
 
       expect(
-        (await lineage.searchDatasets({ q: 'TRIP' })).map(d => d.digest),
+        (await lineage.searchDatasets(userCaller(), { q: 'TRIP' })).map(
+          d => d.digest,
+        ),
       ).toEqual(['v2', 'v1']);
-      expect(await lineage.searchDatasets({ q: '%' })).toEqual([]);
-      expect(await lineage.getDataset(first.id)).toEqual(first);
-      await expect(lineage.getDataset('missing')).rejects.toBeInstanceOf(
-        NotFoundError,
+      expect(await lineage.searchDatasets(userCaller(), { q: '%' })).toEqual(
+        [],
       );
-      const caller = {
-        credentials: {} as any,
-        owner: 'group:default/a',
-        groups: [],
-      };
+      expect(await lineage.getDataset(userCaller(), first.id)).toEqual(first);
+      await expect(
+        lineage.getDataset(userCaller(), 'missing'),
+      ).rejects.toBeInstanceOf(NotFoundError);
+      const caller = userCaller('user:default/ana', ['group:default/a']);
       await expect(
         lineage.registerDataset(caller, {
           name: 'trips',
@@ -381,18 +380,11 @@ describe.each(databases.eachSupportedId())(
         }),
       ).rejects.toBeInstanceOf(ConflictError);
       await expect(
-        lineage.registerDataset(
-          {
-            ...caller,
-            userId: 'user:default/ana',
-            groups: ['group:default/a'],
-          },
-          {
-            name: 'theirs',
-            source: '/data/theirs.csv',
-            owner: 'group:default/b',
-          },
-        ),
+        lineage.registerDataset(caller, {
+          name: 'theirs',
+          source: '/data/theirs.csv',
+          owner: 'group:default/b',
+        }),
       ).rejects.toBeInstanceOf(NotAllowedError);
     });
   },

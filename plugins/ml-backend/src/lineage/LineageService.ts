@@ -3,6 +3,11 @@ import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   CatalogDataset,
   LineageDirection,
+  mlDatasetReadPermission,
+  mlExperimentReadPermission,
+  mlFeatureViewReadPermission,
+  mlJobReadPermission,
+  mlModelReadPermission,
   LineageEdge,
   LineageGraph,
   LineageNode,
@@ -11,7 +16,8 @@ import {
   lineageNodeKey,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
-import type { Caller } from '../tracking/TrackingService';
+import type { AccessControl } from '../shared/AccessControl';
+import type { Caller } from '../shared/caller';
 import { DatabaseLineageStore, WalkedEdge } from './DatabaseLineageStore';
 import {
   DatasetLineageRecorder,
@@ -35,6 +41,17 @@ export const LINEAGE_MAX_NODES = 500;
  */
 const MAX_WALK_ROWS = LINEAGE_MAX_NODES * 3;
 
+/** The permission that lets a caller see each kind of node. */
+const READ_PERMISSION_OF = {
+  dataset: mlDatasetReadPermission,
+  feature_view: mlFeatureViewReadPermission,
+  job: mlJobReadPermission,
+  run: mlExperimentReadPermission,
+  model_version: mlModelReadPermission,
+  // A deployment serves a model version: whoever may read the model may see it.
+  deployment: mlModelReadPermission,
+} satisfies Record<LineageNodeKind, unknown>;
+
 /**
  * Lineage: records facts as edges (for every domain, through {@link LineageRecorder}),
  * answers the graph around a node, and keeps datasets as first-class records.
@@ -44,7 +61,10 @@ const MAX_WALK_ROWS = LINEAGE_MAX_NODES * 3;
 export class LineageService implements DatasetLineageRecorder {
   private readonly describers: LineageNodeDescribers = {};
 
-  private constructor(private readonly store: DatabaseLineageStore) {
+  private constructor(
+    private readonly store: DatabaseLineageStore,
+    private readonly access?: AccessControl,
+  ) {
     this.addDescriber('dataset', async ids => {
       const datasets = await store.getDatasets(ids);
       return new Map(
@@ -61,8 +81,67 @@ export class LineageService implements DatasetLineageRecorder {
     });
   }
 
-  static create(options: { knex: Knex }): LineageService {
-    return new LineageService(DatabaseLineageStore.create(options));
+  /** `access` checks callers' reads; tools that only record lineage leave it out. */
+  static create(options: {
+    knex: Knex;
+    access?: AccessControl;
+  }): LineageService {
+    return new LineageService(
+      DatabaseLineageStore.create(options),
+      options.access,
+    );
+  }
+
+  /**
+   * {@link LineageService.graph} as `caller` may see it: the root must be readable;
+   * other nodes the caller may not read keep their place in the graph (so paths stay
+   * whole) but lose their name, owner and link.
+   */
+  async graphFor(
+    caller: Caller,
+    options: Parameters<LineageService['graph']>[0],
+  ): Promise<LineageGraph> {
+    const graph = await this.graph(options);
+    const visible = new Set<LineageNode>();
+    for (const [kind, permission] of Object.entries(READ_PERMISSION_OF)) {
+      const nodes = graph.nodes.filter(n => n.kind === kind && n.known);
+      for (const node of await this.requireAccess().filter(
+        caller,
+        permission,
+        nodes,
+        n => n.owner ?? '',
+      )) {
+        visible.add(node);
+      }
+    }
+    const root = graph.nodes.find(n => n.key === graph.root);
+    if (root?.known && !visible.has(root)) {
+      throw new NotAllowedError(
+        `${caller.userId ?? 'An anonymous client'} may not read ${root.kind} '${
+          root.id
+        }'`,
+      );
+    }
+    return {
+      ...graph,
+      nodes: graph.nodes.map(node =>
+        visible.has(node) || !node.known
+          ? node
+          : {
+              ...node,
+              label: 'Not visible to you',
+              subtitle: undefined,
+              owner: undefined,
+              path: undefined,
+            },
+      ),
+    };
+  }
+
+  private requireAccess(): AccessControl {
+    if (!this.access)
+      throw new Error('Lineage serves callers only with access control');
+    return this.access;
   }
 
   /** Records facts idempotently, in `trx` when given (all or nothing with the change). */
@@ -161,18 +240,8 @@ export class LineageService implements DatasetLineageRecorder {
     },
   ): Promise<CatalogDataset> {
     const owner = input.owner ?? caller.owner;
-    if (
-      // Services (CI, the catalog) register for any team; users for their own groups.
-      caller.userId?.startsWith('user:') &&
-      owner !== caller.owner &&
-      !caller.groups.includes(owner)
-    ) {
-      throw new NotAllowedError(
-        `${
-          caller.userId ?? 'The caller'
-        } may not register datasets for ${owner}`,
-      );
-    }
+    // Users and mapped service principals register for their own groups only.
+    this.requireAccess().assertMember(caller, owner, 'register datasets');
     return this.store.createDataset({
       name: input.name,
       source: input.source,
@@ -186,17 +255,35 @@ export class LineageService implements DatasetLineageRecorder {
     });
   }
 
-  async getDataset(id: string): Promise<CatalogDataset> {
+  async getDataset(caller: Caller, id: string): Promise<CatalogDataset> {
     const dataset = await this.store.getDataset(id);
     if (!dataset) throw new NotFoundError(`No dataset with id '${id}'`);
+    await this.requireAccess().authorize(caller, mlDatasetReadPermission, {
+      owner: dataset.owner,
+      describe: `dataset '${dataset.name}'`,
+    });
     return dataset;
   }
 
-  searchDatasets(options: { q?: string; limit?: number }) {
-    return this.store.searchDatasets({
+  /** A dataset by id, for permission lookups; undefined when there is none. */
+  findDataset(id: string): Promise<CatalogDataset | undefined> {
+    return this.store.getDataset(id);
+  }
+
+  async searchDatasets(
+    caller: Caller,
+    options: { q?: string; limit?: number },
+  ): Promise<CatalogDataset[]> {
+    const datasets = await this.store.searchDatasets({
       q: options.q,
       limit: options.limit ?? 100,
     });
+    return this.requireAccess().filter(
+      caller,
+      mlDatasetReadPermission,
+      datasets,
+      d => d.owner,
+    );
   }
 
   async recordDatasetInputs(

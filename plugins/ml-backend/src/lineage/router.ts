@@ -5,7 +5,7 @@ import {
   LineageNodeKind,
 } from '@ml-portal/plugin-ml-common';
 import { z } from 'zod';
-import { Caller } from '../tracking/TrackingService';
+import { Caller } from '../shared/caller';
 import { LINEAGE_MAX_DEPTH, LineageService } from './LineageService';
 import { parseRequest } from '../parseRequest';
 
@@ -50,7 +50,7 @@ export function createLineageRouter(options: {
   router.get('/lineage', async (req, res) => {
     const query = parseRequest(lineageQuery, req.query);
     res.json(
-      await lineage.graph({
+      await lineage.graphFor(await resolveCaller(req), {
         root: { kind: query.kind, id: query.id },
         direction: query.direction,
         depth: query.depth,
@@ -60,12 +60,15 @@ export function createLineageRouter(options: {
 
   router.get('/datasets', async (req, res) => {
     res.json(
-      await lineage.searchDatasets(parseRequest(datasetsQuery, req.query)),
+      await lineage.searchDatasets(
+        await resolveCaller(req),
+        parseRequest(datasetsQuery, req.query),
+      ),
     );
   });
 
   router.get('/datasets/:id', async (req, res) => {
-    res.json(await lineage.getDataset(req.params.id));
+    res.json(await lineage.getDataset(await resolveCaller(req), req.params.id));
   });
 
   router.post('/datasets', async (req, res) => {

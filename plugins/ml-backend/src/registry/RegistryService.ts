@@ -1,12 +1,10 @@
 import path from 'node:path';
-import { PermissionsService } from '@backstage/backend-plugin-api';
 import {
   ConflictError,
   InputError,
   NotAllowedError,
   NotFoundError,
 } from '@backstage/errors';
-import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import {
   mlModelCreatePermission,
   mlModelDeletePermission,
@@ -26,7 +24,8 @@ import {
   Tag,
 } from '@ml-portal/plugin-ml-common';
 import { decodePageToken, encodePageToken } from '../tracking/search';
-import { Caller } from '../tracking/TrackingService';
+import { AccessControl } from '../shared/AccessControl';
+import { Caller } from '../shared/caller';
 import { validateTag } from '../tracking/validation';
 import { LineageNodeDescriber } from '../lineage/LineageRecorder';
 import {
@@ -233,7 +232,7 @@ export class RegistryService {
     private readonly options: {
       store: RegistryStore;
       runs: RegistryRuns;
-      permissions: PermissionsService;
+      access: AccessControl;
       policy: RegistryPolicy;
     },
   ) {}
@@ -250,13 +249,7 @@ export class RegistryService {
   ): Promise<RegisteredModel> {
     const name = validateModelName(input.name);
     const tags = validateTags(input.tags, validateModelTag);
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission: mlModelCreatePermission }],
-      { credentials: caller.credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`${actorOf(caller)} may not register models`);
-    }
+    await this.options.access.authorize(caller, mlModelCreatePermission);
     const model = await this.options.store.createModel(
       { name, owner: caller.owner, description: input.description, tags },
       {
@@ -273,8 +266,14 @@ export class RegistryService {
   }
 
   /** Every model with its versions' lineage ids, for the catalog. */
-  listModelsWithVersionIds() {
-    return this.options.store.listModelsWithVersionIds();
+  /** Every model the caller may read, with its version ids (the catalog's assets). */
+  async listModelsWithVersionIds(caller: Caller) {
+    return this.options.access.filter(
+      caller,
+      mlModelReadPermission,
+      await this.options.store.listModelsWithVersionIds(),
+      m => m.owner,
+    );
   }
 
   async searchModels(
@@ -286,14 +285,13 @@ export class RegistryService {
       MAX_RESULTS.models,
       (search, window) => this.options.store.searchModels(search, window),
     );
-    const readable = await this.readableNames(
+    const readable = await this.options.access.filter(
       caller,
-      page.items.map(m => m.name),
+      mlModelReadPermission,
+      page.items,
+      m => m.owner,
     );
-    return {
-      ...page,
-      items: page.items.filter(m => readable.has(m.name)).map(publicModel),
-    };
+    return { ...page, items: readable.map(publicModel) };
   }
 
   async renameModel(
@@ -855,7 +853,13 @@ export class RegistryService {
         notRequestedBy: policy.allowSelfApproval ? undefined : actorOf(caller),
       }),
     });
-    return requests.map(r => this.publicPromotion(r));
+    const readable = await this.options.access.filter(
+      caller,
+      mlModelReadPermission,
+      requests,
+      r => r.modelOwner,
+    );
+    return readable.map(r => this.publicPromotion(r));
   }
 
   /**
@@ -985,9 +989,9 @@ export class RegistryService {
 
   // ---- helpers --------------------------------------------------------------
 
-  /** The caller's groups; users outside the org act as the default owner. */
+  /** The caller's groups: memberships only, never the default owner. */
   private groupsOf(caller: Caller): Set<string> {
-    return new Set([...caller.groups, caller.owner]);
+    return new Set(caller.groups);
   }
 
   private approverGroups(modelOwner: string): string[] {
@@ -1095,11 +1099,14 @@ export class RegistryService {
     model: StoredModel,
     verb: string,
   ): Promise<void> {
-    const [decision] = await this.options.permissions.authorize(
-      [{ permission, resourceRef: model.name }],
-      { credentials: caller.credentials },
-    );
-    if (decision.result !== AuthorizeResult.ALLOW) {
+    try {
+      await this.options.access.authorize(caller, permission, {
+        owner: model.owner,
+        describe: `model '${model.name}'`,
+      });
+    } catch (error) {
+      // The registry's own verb ("rename", "promote") says more than the permission's.
+      if (!(error instanceof NotAllowedError)) throw error;
       throw new NotAllowedError(
         `${actorOf(caller)} may not ${verb} model '${model.name}' owned by ${
           model.owner
@@ -1114,17 +1121,16 @@ export class RegistryService {
     names: string[],
   ): Promise<Set<string>> {
     const distinct = [...new Set(names)];
-    if (distinct.length === 0) return new Set();
-    const decisions = await this.options.permissions.authorize(
-      distinct.map(name => ({
-        permission: mlModelReadPermission,
-        resourceRef: name,
-      })),
-      { credentials: caller.credentials },
+    const models = (
+      await Promise.all(distinct.map(name => this.options.store.getModel(name)))
+    ).filter((m): m is StoredModel => m !== undefined);
+    const readable = await this.options.access.filter(
+      caller,
+      mlModelReadPermission,
+      models,
+      m => m.owner,
     );
-    return new Set(
-      distinct.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW),
-    );
+    return new Set(readable.map(m => m.name));
   }
 
   private versionAudit(

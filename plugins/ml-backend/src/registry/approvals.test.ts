@@ -5,7 +5,7 @@ import {
 } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { modelOwnerPermissionFeatures } from '../testUtils/permissions';
+import { tenancyPermissionFeatures } from '../testUtils/permissions';
 import { startPortal as startTestPortal } from '../testUtils/portal';
 
 const TEAM_A = 'group:default/team-a';
@@ -37,7 +37,7 @@ const userInfoByTeam = createServiceFactory({
 
 async function startPortal() {
   const { server } = await startTestPortal({
-    features: [...modelOwnerPermissionFeatures, userInfoByTeam],
+    features: [...tenancyPermissionFeatures, userInfoByTeam],
     config: { permission: { enabled: true } },
     ml: {
       registry: {

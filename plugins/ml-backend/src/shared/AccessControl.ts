@@ -1,4 +1,8 @@
-import { PermissionsService } from '@backstage/backend-plugin-api';
+import {
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
 import { NotAllowedError } from '@backstage/errors';
 import {
   AuthorizeResult,
@@ -9,7 +13,7 @@ import {
 } from '@backstage/plugin-permission-common';
 import { Caller } from './caller';
 import { OwnerQuery } from './ownerRules';
-import { decideTenancy, TenancySettings } from './tenancy';
+import { decideTenancy, readTenancySettings, TenancySettings } from './tenancy';
 
 type Criteria = PermissionCriteria<PermissionCondition<string, OwnerQuery>>;
 
@@ -51,6 +55,34 @@ export class AccessControl {
     },
   ) {}
 
+  /**
+   * From config: with `permission.enabled` off every signed-in user may do anything to
+   * any team's work, so the backend refuses to start unless `ml.permissions.allowDisabled`
+   * says that is meant, and then says so loudly.
+   */
+  static fromConfig(
+    config: Config,
+    permissions: PermissionsService,
+    logger: LoggerService,
+  ): AccessControl {
+    const enabled = config.getOptionalBoolean('permission.enabled') ?? false;
+    if (!enabled) {
+      if (!config.getOptionalBoolean('ml.permissions.allowDisabled')) {
+        throw new Error(
+          "Permissions are off (permission.enabled is not true): every signed-in user could change and delete every team's experiments, models and jobs. Turn them on with the portal policy, or set ml.permissions.allowDisabled: true to run an open portal on purpose.",
+        );
+      }
+      logger.warn(
+        "PERMISSIONS ARE OFF (ml.permissions.allowDisabled: true): every caller may read, change and delete every team's ML work. Never run this way on a shared platform.",
+      );
+    }
+    return new AccessControl({
+      permissions,
+      tenancy: readTenancySettings(config),
+      enabled,
+    });
+  }
+
   /** Refuses (403) unless the caller holds `permission`, on `resource` when it is a resource permission. */
   async authorize(
     caller: Caller,
@@ -63,14 +95,33 @@ export class AccessControl {
       const action = permission.attributes.action ?? 'use';
       throw new NotAllowedError(
         resource
-          ? `${who} may not ${verbOf(permission)} ${resource.describe} owned by ${resource.owner}`
-          : `${who} may not ${action === 'create' ? 'create with' : 'use'} ${permission.name}${
+          ? `${who} may not ${verbOf(permission)} ${resource.describe}${
+              resource.describe.includes(resource.owner)
+                ? ''
+                : ` owned by ${resource.owner}`
+            }`
+          : `${who} lacks the permission ${permission.name}${
               caller.groups.length === 0 && action === 'create'
-                ? ': it belongs to no group'
+                ? ' (it belongs to no group to own what it would create)'
                 : ''
             }`,
       );
     }
+  }
+
+  /**
+   * Refuses (403) unless the caller may create something owned by `owner`: one of the
+   * groups they belong to (the default owner never counts). Open when permissions are off.
+   */
+  assertMember(caller: Caller, owner: string, what: string): void {
+    if (!this.options.enabled || caller.groups.includes(owner)) return;
+    throw new NotAllowedError(
+      `${caller.userId ?? 'An anonymous client'} may not ${what} for ${owner}: ${
+        caller.groups.length
+          ? `it acts for ${caller.groups.join(', ')}`
+          : 'it belongs to no group'
+      }`,
+    );
   }
 
   /** The items the caller holds `permission` on (a read filter for lists). */
@@ -86,18 +137,20 @@ export class AccessControl {
   }
 
   /**
-   * The owners whose resources the caller holds `permission` on, as a query: `all`, or
-   * the list of owners (for filtering in SQL before paging).
+   * The owners whose resources the caller holds `permission` on, for filtering in SQL
+   * before paging: `all`, or those of the caller's own refs (their groups and user ref)
+   * it holds on. Owner rules name the caller's refs, so nothing readable is left out
+   * under the portal policy; a policy naming other owners gets a subset, never more.
    */
   async ownersFor(
     caller: Caller,
     permission: ResourcePermission,
-    candidates: string[],
   ): Promise<'all' | string[]> {
     const decide = await this.decision(caller, permission);
     // A decision that holds without an owner is unconditional.
     if (decide(undefined)) return 'all';
-    return candidates.filter(owner => decide(owner));
+    const refs = [...caller.groups, ...(caller.userId ? [caller.userId] : [])];
+    return refs.filter(owner => decide(owner));
   }
 
   private async decision(
@@ -111,6 +164,15 @@ export class AccessControl {
         ? () => true // no identity for the framework; only the tenancy rules apply
         : await this.frameworkDecision(caller, permission, permissions);
     if (caller.kind === 'user') return framework;
+    if (
+      caller.kind === 'service' &&
+      caller.groups.length === 0 &&
+      permission.attributes.action === 'read'
+    ) {
+      // An unmapped service (the catalog, a dashboard) reads every team's work; its
+      // token's accessRestrictions narrow that. It writes nothing.
+      return framework;
+    }
     const rule = decideTenancy(permission, caller.groups, tenancy);
     const ruled: Decision =
       rule.result === 'owned-by'

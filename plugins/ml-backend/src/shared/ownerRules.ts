@@ -52,7 +52,13 @@ function ownedResourceType<TType extends MlResourceType>(
     resourceRef,
     rules: { isOwner },
   });
-  return { resourceType, resourceRef, isOwner, conditions, createConditionalDecision };
+  return {
+    resourceType,
+    resourceRef,
+    isOwner,
+    conditions,
+    createConditionalDecision,
+  };
 }
 
 /**

@@ -47,7 +47,8 @@ export type TenancyDecision =
   | { result: 'deny' }
   | { result: 'owned-by'; owners: string[] };
 
-const groupsIn = (refs: string[]) => refs.filter(ref => ref.startsWith('group:'));
+const groupsIn = (refs: string[]) =>
+  refs.filter(ref => ref.startsWith('group:'));
 
 /**
  * The one statement of the ML tenancy rules, for a caller who belongs to `memberOf`
@@ -117,7 +118,9 @@ export class MlTenancyPolicy implements PermissionPolicy {
     }
     return {
       result:
-        decision.result === 'deny' ? AuthorizeResult.DENY : AuthorizeResult.ALLOW,
+        decision.result === 'deny'
+          ? AuthorizeResult.DENY
+          : AuthorizeResult.ALLOW,
     };
   }
 }

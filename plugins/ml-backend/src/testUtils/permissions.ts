@@ -5,16 +5,8 @@ import {
 } from '@backstage/backend-plugin-api';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import permissionPlugin from '@backstage/plugin-permission-backend';
-import {
-  AuthorizeResult,
-  isResourcePermission,
-} from '@backstage/plugin-permission-common';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
-import { ML_MODEL_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
-import {
-  createModelConditionalDecision,
-  modelConditions,
-} from '../registry/permissionRules';
+import { MlTenancyPolicy, readTenancySettings } from '../shared/tenancy';
 
 /**
  * Backstage's mock auth issues on-behalf-of tokens without the actor that real auth
@@ -42,45 +34,28 @@ const authWithActors = createServiceFactory({
 });
 
 /**
- * A policy with the portal's rule for models (the portal's own policy lives in
- * packages/backend, which depends on this plugin): changes to a registered model are
- * conditional on owning it, everything else is allowed.
+ * The portal's own policy ({@link MlTenancyPolicy}) in the permission backend, with the
+ * tenancy settings from `ml.permissions` of the test's config.
  */
-const modelOwnersWritePolicy = createBackendModule({
+const tenancyPolicy = createBackendModule({
   pluginId: 'permission',
-  moduleId: 'ml-test-model-owners',
+  moduleId: 'ml-test-tenancy-policy',
   register(reg) {
     reg.registerInit({
-      deps: { policy: policyExtensionPoint },
-      async init({ policy }) {
-        policy.setPolicy({
-          async handle(request, user) {
-            const { permission } = request;
-            if (
-              isResourcePermission(permission, ML_MODEL_RESOURCE_TYPE) &&
-              permission.attributes.action !== 'read'
-            ) {
-              return createModelConditionalDecision(
-                permission,
-                modelConditions.isModelOwner({
-                  owners: user?.info.ownershipEntityRefs ?? [],
-                }),
-              );
-            }
-            return { result: AuthorizeResult.ALLOW };
-          },
-        });
+      deps: { policy: policyExtensionPoint, config: coreServices.rootConfig },
+      async init({ policy, config }) {
+        policy.setPolicy(new MlTenancyPolicy(readTenancySettings(config)));
       },
     });
   },
 });
 
 /**
- * The real permission backend with {@link modelOwnersWritePolicy}, for tests whose
- * backend config sets `permission.enabled: true` and whose userInfo resolves teams.
+ * The real permission backend with the portal's policy, for tests whose backend config
+ * sets `permission.enabled: true` and whose userInfo resolves teams.
  */
-export const modelOwnerPermissionFeatures = [
+export const tenancyPermissionFeatures = [
   permissionPlugin,
-  modelOwnersWritePolicy,
+  tenancyPolicy,
   authWithActors,
 ];

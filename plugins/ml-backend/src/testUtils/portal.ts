@@ -33,6 +33,8 @@ export async function startPortal(
         data: {
           ...options.config,
           ml: {
+            // Tests of other behaviour run open; tenancy tests turn permissions on.
+            permissions: { allowDisabled: true },
             redis: { url: REDIS_URL },
             artifacts: {
               local: {

@@ -235,6 +235,9 @@ export class DatabaseTrackingStore implements TrackingStore {
     if (query.owner) {
       select.where('e.owner', query.owner);
     }
+    if (query.owners) {
+      select.whereIn('e.owner', query.owners);
+    }
     applyExperimentSearch(this.db, select, {
       filter: query.filter,
       orderBy: query.orderBy,

@@ -1,12 +1,5 @@
-import {
-  BackstageCredentials,
-  PermissionsService,
-} from '@backstage/backend-plugin-api';
-import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
-import {
-  BasicPermission,
-  ResourcePermission,
-} from '@backstage/plugin-permission-common';
+import { InputError, NotFoundError } from '@backstage/errors';
+import { ResourcePermission } from '@backstage/plugin-permission-common';
 import {
   DatasetInput,
   Experiment,
@@ -33,6 +26,8 @@ import {
   normalizeArtifactPath,
 } from './artifacts/ArtifactStore';
 import { decodePageToken, encodePageToken } from './search';
+import { AccessControl } from '../shared/AccessControl';
+import { Caller } from '../shared/caller';
 import { TrackingStore, TransactionHook } from './TrackingStore';
 import { DatasetLineageRecorder } from '../lineage/LineageRecorder';
 import { featureViewInputs, featureViewsFromTags } from '../lineage/runTags';
@@ -44,19 +39,7 @@ import {
   validateTag,
 } from './validation';
 
-/**
- * Who is calling: their credentials (for permission checks), their user ref (recorded
- * on runs) and the group that owns what they create.
- *
- * @internal
- */
-export type Caller = {
-  credentials: BackstageCredentials;
-  userId?: string;
-  owner: string;
-  /** Every group the caller belongs to (their ownership refs); empty for services. */
-  groups: string[];
-};
+export type { Caller } from '../shared/caller';
 
 /** The id MLflow reserves for the experiment runs land in when none is chosen. */
 export const DEFAULT_EXPERIMENT_ID = '0';
@@ -128,7 +111,7 @@ export class TrackingService {
     private readonly options: {
       store: TrackingStore;
       artifacts: ArtifactStore;
-      permissions: PermissionsService;
+      access: AccessControl;
       /** Artifact root URI of a new experiment, e.g. `mlflow-artifacts:/7`. */
       artifactRoot: (experimentId: string) => string;
       defaultOwner: string;
@@ -193,18 +176,24 @@ export class TrackingService {
   ): Promise<Page<ExperimentSummary>> {
     const limit = pageSize(request.maxResults, 100, MAX_RESULTS.experiments);
     const offset = decodePageToken(request.pageToken);
+    // Unreadable experiments are left out in SQL, before paging: pages stay full and
+    // tokens stable.
+    const readableOwners = await this.options.access.ownersFor(
+      caller,
+      mlExperimentReadPermission,
+    );
     const { items, hasMore } = await this.options.store.searchExperiments(
       {
         filter: request.filter,
         orderBy: request.orderBy,
         owner: request.owner,
+        owners: readableOwners === 'all' ? undefined : readableOwners,
         viewType: request.viewType ?? 'ACTIVE_ONLY',
       },
       { offset, limit },
     );
-    const readable = await this.readable(caller, items);
     return {
-      items: readable,
+      items,
       nextPageToken: hasMore ? encodePageToken(offset + limit) : undefined,
     };
   }
@@ -586,46 +575,18 @@ export class TrackingService {
     return ownership;
   }
 
-  private async readable<T extends Experiment>(
-    caller: Caller,
-    experiments: T[],
-  ): Promise<T[]> {
-    if (experiments.length === 0) return experiments;
-    const decisions = await this.options.permissions.authorize(
-      experiments.map(e => ({
-        permission: mlExperimentReadPermission,
-        resourceRef: e.experimentId,
-      })),
-      { credentials: caller.credentials },
-    );
-    return experiments.filter((_, i) => decisions[i].result === 'ALLOW');
-  }
-
   private async authorize(
     caller: Caller,
-    permission: BasicPermission | ResourcePermission,
+    permission: typeof mlExperimentCreatePermission | ResourcePermission,
     experiment?: { experimentId: string; owner: string },
   ): Promise<void> {
-    const [decision] = await this.options.permissions.authorize(
-      [
-        experiment && 'resourceType' in permission
-          ? { permission, resourceRef: experiment.experimentId }
-          : { permission: permission as BasicPermission },
-      ],
-      { credentials: caller.credentials },
+    await this.options.access.authorize(
+      caller,
+      permission,
+      experiment && {
+        owner: experiment.owner,
+        describe: `experiment ${experiment.experimentId}`,
+      },
     );
-    if (decision.result !== 'ALLOW') {
-      throw new NotAllowedError(
-        experiment
-          ? `${caller.userId ?? 'The caller'} may not ${
-              permission.attributes.action
-            } experiment ${experiment.experimentId} owned by ${
-              experiment.owner
-            }`
-          : `${caller.userId ?? 'The caller'} may not ${
-              permission.attributes.action
-            } experiments`,
-      );
-    }
   }
 }

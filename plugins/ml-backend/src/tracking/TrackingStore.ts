@@ -21,6 +21,8 @@ export type ExperimentQuery = {
   filter?: string;
   orderBy?: string[];
   owner?: string;
+  /** Only experiments of these owners (those the caller may read); all when unset. */
+  owners?: string[];
   viewType: ViewType;
 };
 

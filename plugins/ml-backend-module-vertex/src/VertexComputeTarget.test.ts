@@ -103,17 +103,20 @@ describe('VertexComputeTarget', () => {
     expect(result.externalId).toMatch(
       /^projects\/ml-training-prod\/locations\/europe-west4\/customJobs\/\d+$/,
     );
+    const list = [
+      'ListCustomJobs',
+      '/v1/projects/ml-training-prod/locations/europe-west4/customJobs',
+      'labels.ml_portal_attempt="ml-attempt-7f3a9c"',
+    ];
     expect(server.calls.map(c => [c.operation, c.path, c.filter])).toEqual([
-      [
-        'ListCustomJobs',
-        '/v1/projects/ml-training-prod/locations/europe-west4/customJobs',
-        'labels.ml_portal_attempt="ml-attempt-7f3a9c"',
-      ],
+      list,
       [
         'CreateCustomJob',
         '/v1/projects/ml-training-prod/locations/europe-west4/customJobs',
         undefined,
       ],
+      // Whether a racing dispatch of the attempt created one too.
+      list,
     ]);
     expect(createdJob(server)).toEqual({
       displayName: 'ml-attempt-7f3a9c',
@@ -293,7 +296,7 @@ describe('VertexComputeTarget', () => {
     await expect(target.dispatch(leaked)).rejects.toThrow(
       "Secret 'HF_TOKEN' must reference a Secret Manager secret",
     );
-    expect(server.calls).toHaveLength(2);
+    expect(server.calls).toHaveLength(3);
     expect(JSON.stringify(server.calls)).not.toContain('hf_live_9f8e7d6c5b4a');
   });
 
@@ -310,10 +313,53 @@ describe('VertexComputeTarget', () => {
     expect(server.calls.map(c => c.operation)).toEqual([
       'ListCustomJobs',
       'CreateCustomJob',
-      // The same target remembers the job's name; a new one finds it by its label.
-      'GetCustomJob',
+      'ListCustomJobs',
+      // A replay finds it by its label, in the same target or a new one.
+      'ListCustomJobs',
       'ListCustomJobs',
     ]);
+  });
+
+  it('leaves one job running when two dispatches of an attempt race to create it', async () => {
+    const other = VertexComputeTarget.create({ settings });
+    // Both look before either creates: both create a job.
+    server.barrier('ListCustomJobs', 2);
+    const [a, b] = await Promise.all([
+      target.dispatch(dispatchRequest()),
+      other.dispatch(dispatchRequest()),
+    ]);
+    await other.destroy();
+
+    const creates = server.calls.filter(c => c.operation === 'CreateCustomJob');
+    expect(creates).toHaveLength(2);
+    expect(b).toEqual(a);
+    const [oldest, newer] = [...server.jobs.values()].sort((x, y) =>
+      x.createTime.localeCompare(y.createTime),
+    );
+    expect(a.externalId).toBe(oldest.name);
+    expect(oldest.state).toBe('JOB_STATE_PENDING');
+    expect(newer.state).toBe('JOB_STATE_CANCELLING');
+    expect(await target.status('ml-attempt-7f3a9c')).toMatchObject({
+      state: 'pending',
+    });
+  });
+
+  it('cancels a duplicate a replayed dispatch finds, and keeps the oldest', async () => {
+    const { externalId } = await target.dispatch(dispatchRequest());
+    const twin = externalId.replace(/\d+$/, '9999');
+    server.jobs.set(twin, {
+      ...server.jobs.get(externalId),
+      name: twin,
+      state: 'JOB_STATE_RUNNING',
+      createTime: new Date(Date.now() + 60_000).toISOString(),
+    });
+
+    expect(await target.dispatch(dispatchRequest())).toEqual({ externalId });
+    expect(server.jobs.get(twin)!.state).toBe('JOB_STATE_CANCELLING');
+    expect(server.jobs.get(externalId)!.state).toBe('JOB_STATE_PENDING');
+    expect(
+      server.calls.filter(c => c.operation === 'CreateCustomJob'),
+    ).toHaveLength(1);
   });
 
   it('does not take a job with the same label but another display name for the attempt', async () => {

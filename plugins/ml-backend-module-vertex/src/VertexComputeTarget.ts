@@ -101,10 +101,17 @@ const MAX_REMEMBERED_NAMES = 1000;
  * worker pool of one replica, displayed as the attempt's external name and labelled with
  * it (see {@link toVertexLabelValue}).
  *
- * - Dispatch is idempotent: Vertex AI assigns job ids, so the target first looks for a job
- *   labelled with the attempt (`ListCustomJobs` filtered on the label) and returns it
- *   instead of creating a second one. Two dispatches of one attempt racing each other can
- *   still both create a job; `status` then follows the oldest and `cancel` cancels all.
+ * - Dispatch is idempotent, one running job per attempt: Vertex AI assigns job ids and
+ *   `CreateCustomJob` takes no request id, so nothing makes a create conditional. The
+ *   target first looks for the jobs labelled with the attempt (`ListCustomJobs` filtered
+ *   on the label) and creates one only when there is none; two dispatches of one attempt
+ *   racing each other can both get there and both create. So every dispatch lists the
+ *   attempt's jobs again after creating, keeps the oldest (create time, then name: every
+ *   dispatch picks the same one) and cancels the others before it returns; a job found
+ *   by the first look gets the same treatment. As long as a list shows the jobs created
+ *   before it (Vertex AI's job listing reads its own writes), each racer sees its own job
+ *   and every older one, so all but the oldest are cancelled, by their creators at the
+ *   latest. `status` follows the oldest and `cancel` cancels all.
  * - Secrets are passed by reference only: the variable `ML_SECRET_REFS` holds a JSON
  *   object from each `secretEnv` name to its Secret Manager version
  *   (`projects/<p>/secrets/<s>/versions/<v>`, `latest` when the reference names only the
@@ -266,29 +273,36 @@ export class VertexComputeTarget implements ComputeTarget {
   async dispatch(request: DispatchRequest): Promise<{ externalId: string }> {
     const customJob = this.buildCustomJob(request);
     const { externalName } = request;
-    const existing = await this.find(externalName);
-    if (existing) {
+    let jobs = await this.list(externalName);
+    if (jobs.length > 0) {
       // A replayed dispatch: the attempt already has its job.
       this.logger?.info(
-        `vertex target found existing custom job ${existing.name} for ${externalName}; not creating another`,
+        `vertex target found existing custom job ${jobs[0].name} for ${externalName}; not creating another`,
       );
-      return { externalId: existing.name! };
+    } else {
+      const [job] = await this.call('CreateCustomJob', externalName, () =>
+        this.client.createCustomJob({ parent: this.parent, customJob }),
+      );
+      const machine = customJob.jobSpec!.workerPoolSpecs![0].machineSpec!;
+      this.logger?.info(
+        `vertex target created custom job ${job.name} for ${externalName} (${
+          machine.machineType
+        }${
+          machine.acceleratorCount
+            ? `, ${machine.acceleratorCount} x ${machine.acceleratorType}`
+            : ''
+        }${request.pool.spot ? ', spot' : ''})`,
+      );
+      // Another dispatch of the attempt may have created one too: look again.
+      jobs = await this.list(externalName);
+      if (!jobs.some(listed => listed.name === job.name)) {
+        jobs = [...jobs, job].sort(byAge);
+      }
     }
-    const [job] = await this.call('CreateCustomJob', externalName, () =>
-      this.client.createCustomJob({ parent: this.parent, customJob }),
-    );
-    this.remember(externalName, job.name!);
-    const machine = customJob.jobSpec!.workerPoolSpecs![0].machineSpec!;
-    this.logger?.info(
-      `vertex target created custom job ${job.name} for ${externalName} (${
-        machine.machineType
-      }${
-        machine.acceleratorCount
-          ? `, ${machine.acceleratorCount} x ${machine.acceleratorType}`
-          : ''
-      }${request.pool.spot ? ', spot' : ''})`,
-    );
-    return { externalId: job.name! };
+    const [kept, ...duplicates] = jobs;
+    await this.cancelJobs(externalName, duplicates, 'a duplicate');
+    this.remember(externalName, kept.name!);
+    return { externalId: kept.name! };
   }
 
   async status(externalName: string): Promise<ExternalJobStatus> {
@@ -301,13 +315,23 @@ export class VertexComputeTarget implements ComputeTarget {
 
   /** Cancels every live job of the attempt; a no-op when there is none, or it has ended. */
   async cancel(externalName: string): Promise<void> {
-    for (const job of await this.list(externalName)) {
+    await this.cancelJobs(externalName, await this.list(externalName));
+  }
+
+  private async cancelJobs(
+    externalName: string,
+    jobs: CustomJob[],
+    what = 'custom job',
+  ): Promise<void> {
+    for (const job of jobs) {
       if (ENDED_STATES.has(String(job.state))) {
         continue;
       }
       try {
         await this.client.cancelCustomJob({ name: job.name });
-        this.logger?.info(`vertex target cancelling custom job ${job.name}`);
+        this.logger?.info(
+          `vertex target cancelling ${what} ${job.name} of ${externalName}`,
+        );
       } catch (error) {
         const code = errorCode(error);
         if (code === NOT_FOUND) {
@@ -351,9 +375,7 @@ export class VertexComputeTarget implements ComputeTarget {
     const [jobs] = await this.call('ListCustomJobs', externalName, () =>
       this.client.listCustomJobs({ parent: this.parent, filter }),
     );
-    return jobs
-      .filter(job => job.displayName === externalName)
-      .sort((a, b) => seconds(a.createTime) - seconds(b.createTime));
+    return jobs.filter(job => job.displayName === externalName).sort(byAge);
   }
 
   private async get(name: string): Promise<CustomJob | undefined> {
@@ -527,6 +549,14 @@ function toGcsFusePath(uri: string): string {
 }
 
 type Timestamp = protos.google.protobuf.ITimestamp | null | undefined;
+
+/** Oldest first: by create time, then by name, so every caller orders alike. */
+function byAge(a: CustomJob, b: CustomJob): number {
+  return (
+    seconds(a.createTime) - seconds(b.createTime) ||
+    (a.name ?? '').localeCompare(b.name ?? '')
+  );
+}
 
 function seconds(time: Timestamp): number {
   return Number(time?.seconds ?? 0) + (time?.nanos ?? 0) / 1e9;

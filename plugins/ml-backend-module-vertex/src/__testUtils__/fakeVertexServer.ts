@@ -41,6 +41,11 @@ export type FakeVertexServer = {
   update(name: string, update: FakeJobUpdate): void;
   /** Makes the next call of `operation` fail with this canonical status, e.g. `RESOURCE_EXHAUSTED`. */
   failNext(operation: string, status: string, message: string): void;
+  /**
+   * Holds the next `parties` calls of `operation` until all of them have arrived, then
+   * answers them together: racing clients all see the state before any of them acted.
+   */
+  barrier(operation: string, parties: number): void;
   close(): Promise<void>;
 };
 
@@ -76,6 +81,10 @@ export async function startFakeVertexServer(): Promise<FakeVertexServer> {
   const jobs = new Map<string, Json>();
   const calls: FakeVertexServer['calls'] = [];
   const failures = new Map<string, [status: string, message: string]>();
+  const barriers = new Map<
+    string,
+    { parties: number; waiting: Array<() => void> }
+  >();
   let nextId = 1000;
   let clock = 0;
   /** RFC 3339 time that moves forward on every call, so jobs never share a createTime. */
@@ -165,6 +174,16 @@ export async function startFakeVertexServer(): Promise<FakeVertexServer> {
     }
     const filter = url.searchParams.get('filter') ?? undefined;
     const body = raw ? JSON.parse(raw) : {};
+    const barrier = barriers.get(operation);
+    if (barrier) {
+      await new Promise<void>(resolve => {
+        barrier.waiting.push(resolve);
+        if (barrier.waiting.length === barrier.parties) {
+          barriers.delete(operation);
+          barrier.waiting.forEach(release => release());
+        }
+      });
+    }
     calls.push({ operation, path: url.pathname, filter, body, authorization });
     try {
       const failure = failures.get(operation);
@@ -192,6 +211,9 @@ export async function startFakeVertexServer(): Promise<FakeVertexServer> {
     },
     failNext(operation, status, message) {
       failures.set(operation, [status, message]);
+    },
+    barrier(operation, parties) {
+      barriers.set(operation, { parties, waiting: [] });
     },
     close: async () => {
       server.closeAllConnections();

@@ -267,6 +267,20 @@ describe('AzureMlComputeTarget', () => {
     ]);
   });
 
+  it('creates one job when two dispatches of an attempt race: the job name is the attempt', async () => {
+    const other = AzureMlComputeTarget.create({ settings, credential });
+    // Both read before either creates: both try to create the job.
+    server.barrier('GetJob', 2);
+    const [a, b] = await Promise.all([
+      target.dispatch(dispatchRequest()),
+      other.dispatch(dispatchRequest()),
+    ]);
+
+    expect(b).toEqual(a);
+    expect(server.jobs.size).toBe(1);
+    expect(server.calls.filter(c => c.operation === 'PutJob')).toHaveLength(2);
+  });
+
   it('normalises an external name that Azure ML would refuse, the same way every time', async () => {
     const externalName = 'ml.job:42/attempt 1';
     await target.dispatch(dispatchRequest({ externalName }));

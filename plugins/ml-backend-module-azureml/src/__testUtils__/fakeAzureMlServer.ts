@@ -63,6 +63,11 @@ export type FakeAzureMlServer = {
     code: string,
     message: string,
   ): void;
+  /**
+   * Holds the next `parties` calls of `operation` until all of them have arrived, then
+   * answers them together: racing clients all see the state before any of them acted.
+   */
+  barrier(operation: FakeOperation, parties: number): void;
   close(): Promise<void>;
 };
 
@@ -87,6 +92,10 @@ export async function startFakeAzureMlServer(
   const computes = new Map<string, Json>();
   const calls: FakeAzureMlServer['calls'] = [];
   const failures = new Map<FakeOperation, [number, string, string]>();
+  const barriers = new Map<
+    FakeOperation,
+    { parties: number; waiting: Array<() => void> }
+  >();
   let endpoint = '';
 
   const { subscriptionId, resourceGroup } = workspace;
@@ -288,6 +297,16 @@ export async function startFakeAzureMlServer(
       return fail(401, 'AuthenticationFailed', 'Authentication failed.');
     }
     const body = raw ? JSON.parse(raw) : undefined;
+    const barrier = barriers.get(route.operation);
+    if (barrier) {
+      await new Promise<void>(resolve => {
+        barrier.waiting.push(resolve);
+        if (barrier.waiting.length === barrier.parties) {
+          barriers.delete(route.operation);
+          barrier.waiting.forEach(release => release());
+        }
+      });
+    }
     calls.push({
       operation: route.operation,
       method: req.method!,
@@ -338,6 +357,9 @@ export async function startFakeAzureMlServer(
     update,
     failNext(operation, status, code, message) {
       failures.set(operation, [status, code, message]);
+    },
+    barrier(operation, parties) {
+      barriers.set(operation, { parties, waiting: [] });
     },
     close: async () => {
       server.closeAllConnections();

@@ -3,14 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { ConfigReader } from '@backstage/config';
+import { ConfigReader, JsonObject } from '@backstage/config';
 import mlPlugin from '@ml-portal/plugin-ml-backend';
 import { parse } from 'yaml';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const root = resolve(__dirname, '../../..');
 const read = (file: string) =>
-  parse(readFileSync(join(root, file), 'utf8')) as Record<string, unknown>;
+  parse(readFileSync(join(root, file), 'utf8')) as JsonObject;
 
 /** The configs as `--config app-config.yaml --config app-config.production.yaml` layers them. */
 const local = read('app-config.yaml');

@@ -85,6 +85,8 @@ export type PromotionRequest = {
   modelName: string;
   version: string;
   alias: string;
+  /** `set` moves the alias to the version; `remove` takes it off the version. */
+  action: 'set' | 'remove';
   status: PromotionRequestStatus;
   requestedBy: string;
   requestedAt: number;

@@ -241,7 +241,7 @@ export class LineageService implements DatasetLineageRecorder {
   ): Promise<CatalogDataset> {
     const owner = input.owner ?? caller.owner;
     // Users and mapped service principals register for their own groups only.
-    this.requireAccess().assertMember(caller, owner, 'register datasets');
+    this.requireAccess().assertMember(caller, 'register datasets', owner);
     return this.store.createDataset({
       name: input.name,
       source: input.source,

@@ -9,6 +9,7 @@ import {
   optionalInt,
   optionalString,
   Params,
+  passThrough,
   required,
 } from './params';
 import { requestLimits } from '../tracking/validation';
@@ -37,7 +38,9 @@ function awaitingApproval(request: PromotionRequest): MlflowError {
     'PERMISSION_DENIED',
     `Alias '${request.alias}' of model '${
       request.modelName
-    }' is protected: promotion request ${request.id} to move it to version ${
+    }' is protected: promotion request ${request.id} to ${
+      request.action === 'remove' ? 'remove it from' : 'move it to'
+    } version ${
       request.version
     } awaits approval by a member of ${request.approverGroups.join(' or ')}`,
   );
@@ -66,7 +69,7 @@ export function registryHandlers(
     'POST registered-models/create': async (caller, p) => ({
       registered_model: registeredModelJson(
         await registry.createModel(caller, {
-          name: p.name,
+          name: passThrough(p, 'name'),
           description: optionalString(p, 'description'),
           tags: tagsOf(p),
         }),
@@ -82,7 +85,7 @@ export function registryHandlers(
         await registry.renameModel(
           caller,
           nameOf(p),
-          optionalString(p, 'new_name'),
+          passThrough(p, 'new_name'),
         ),
       ),
     }),
@@ -130,7 +133,12 @@ export function registryHandlers(
       return {};
     },
     'DELETE registered-models/alias': async (caller, p) => {
-      await registry.deleteAlias(caller, nameOf(p), required(p, 'alias'));
+      const pending = await registry.deleteAlias(
+        caller,
+        nameOf(p),
+        required(p, 'alias'),
+      );
+      if (pending) throw awaitingApproval(pending);
       return {};
     },
     'GET registered-models/alias': async (caller, p) => ({

@@ -61,6 +61,7 @@ type PromotionRow = {
   model_id: string;
   version_id: string;
   alias: string;
+  action: string;
   status: PromotionRequestStatus;
   requested_by: string;
   requested_at: number | string;
@@ -139,6 +140,7 @@ function toPromotion(row: PromotionRow): StoredPromotion {
     versionId: row.version_id,
     version: String(row.version),
     alias: row.alias,
+    action: row.action === 'remove' ? 'remove' : 'set',
     status: row.status,
     requestedBy: row.requested_by,
     requestedAt: Number(row.requested_at),
@@ -661,6 +663,7 @@ export class DatabaseRegistryStore implements RegistryStore {
           model_id: version.model_id,
           version_id: version.version_id,
           alias: input.alias,
+          action: input.action ?? 'set',
           status: approvedBy ? 'APPROVED' : 'PENDING',
           requested_by: input.requestedBy,
           requested_at: now,
@@ -692,7 +695,11 @@ export class DatabaseRegistryStore implements RegistryStore {
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new ConflictError(
-          `A request to move alias '${input.alias}' of model '${input.modelName}' to version ${input.version} is already pending`,
+          `A request to ${
+            input.action === 'remove' ? 'remove' : 'move'
+          } alias '${input.alias}' of model '${input.modelName}' ${
+            input.action === 'remove' ? 'from' : 'to'
+          } version ${input.version} is already pending`,
         );
       }
       throw error;
@@ -709,6 +716,7 @@ export class DatabaseRegistryStore implements RegistryStore {
     name: string,
     alias: string,
     version: string,
+    action: StoredPromotion['action'] = 'set',
   ): Promise<StoredPromotion | undefined> {
     const number = versionNumber(version);
     if (number === undefined) return undefined;
@@ -717,6 +725,7 @@ export class DatabaseRegistryStore implements RegistryStore {
         'm.name': name,
         'p.alias': alias,
         'v.version': number,
+        'p.action': action,
         'p.status': 'PENDING',
       })
     )[0];
@@ -773,7 +782,22 @@ export class DatabaseRegistryStore implements RegistryStore {
           `Promotion request ${requestId} is ${current?.status}, no longer PENDING`,
         );
       }
-      if (decision.status === 'APPROVED') {
+      if (decision.status === 'APPROVED' && request.action === 'remove') {
+        // Only from the version the request named: an alias moved since stays.
+        const removed = await tx('ml_model_aliases')
+          .where({
+            model_id: request.modelId,
+            alias: request.alias,
+            version_id: request.versionId,
+          })
+          .delete();
+        if (removed === 0) {
+          throw new ConflictError(
+            `Alias '${request.alias}' of model '${request.modelName}' no longer points to version ${request.version}`,
+          );
+        }
+        await this.touch(tx, request.modelId);
+      } else if (decision.status === 'APPROVED') {
         await this.moveAlias(
           tx,
           request.modelId,

@@ -334,6 +334,7 @@ export class RegistryService {
       'delete',
       mlModelDeletePermission,
     );
+    this.refuseProtected(model.aliases, `model '${model.name}'`);
     await this.options.store.deleteModel(model.name, {
       actor: actorOf(caller),
       action: 'model.deleted',
@@ -564,6 +565,10 @@ export class RegistryService {
       'delete versions of',
       mlModelDeletePermission,
     );
+    this.refuseProtected(
+      found.aliases.map(alias => ({ alias, version: found.version })),
+      `version ${found.version} of model '${found.name}'`,
+    );
     const aliases = found.aliases.length
       ? ` (aliases ${found.aliases.join(', ')} removed)`
       : '';
@@ -721,14 +726,21 @@ export class RegistryService {
     return undefined;
   }
 
+  /**
+   * MLflow's delete-alias: an unprotected alias goes at once; a protected one becomes
+   * (or finds) a pending removal request, which is returned, as setting one does.
+   */
   async deleteAlias(
     caller: Caller,
     name: unknown,
     alias: unknown,
-  ): Promise<void> {
+  ): Promise<PromotionRequest | undefined> {
     const model = await this.writableModel(caller, name, 'change aliases of');
     const aliasName = validateAlias(alias);
     const from = model.aliases.find(a => a.alias === aliasName)?.version;
+    if (this.protectedAliases.includes(aliasName) && from) {
+      return this.requestRemoval(caller, model, aliasName, from);
+    }
     await this.options.store.deleteAlias(model.name, aliasName, {
       actor: actorOf(caller),
       action: 'alias.deleted',
@@ -737,6 +749,67 @@ export class RegistryService {
       }`,
       version: from,
     });
+    return undefined;
+  }
+
+  /**
+   * Asks for a protected alias to come off the version it points to: the rollback path
+   * goes through the same approvers as the promotion did.
+   */
+  private async requestRemoval(
+    caller: Caller,
+    model: StoredModel,
+    alias: string,
+    version: string,
+  ): Promise<PromotionRequest> {
+    const { store } = this.options;
+    const pending = await store.findPendingPromotion(
+      model.name,
+      alias,
+      version,
+      'remove',
+    );
+    if (pending) return this.publicPromotion(pending);
+    const found = await this.storedVersion(model.name, version);
+    const request = await store.createPromotion(
+      {
+        modelName: model.name,
+        version,
+        alias,
+        action: 'remove',
+        requestedBy: actorOf(caller),
+        metrics: {},
+        gates: [],
+      },
+      [
+        this.versionAudit(
+          caller,
+          found,
+          'promotion.requested',
+          `requested removing protected alias '${alias}' from version ${version}`,
+        ),
+      ],
+    );
+    return this.publicPromotion(request);
+  }
+
+  /** Refuses to delete versions a protected alias points to: its removal needs approval first. */
+  private refuseProtected(
+    aliases: Array<{ alias: string; version: string }>,
+    what: string,
+  ) {
+    const held = aliases.filter(a => this.protectedAliases.includes(a.alias));
+    if (held.length > 0) {
+      throw new NotAllowedError(
+        `Cannot delete ${what}: ${held
+          .map(
+            a => `protected alias '${a.alias}' points to version ${a.version}`,
+          )
+          .join(
+            ', ',
+          )}. Delete the alias first; removing a protected alias is a request an approver decides.`,
+      );
+    }
   }
 
   /**
@@ -782,6 +855,9 @@ export class RegistryService {
       return this.publicPromotion(request);
     }
 
+    // Any team that reads the model may ask for a protected alias (approvers decide);
+    // a caller of no team, such as an unmapped service token, may not.
+    this.options.access.assertMember(caller, 'request promotions');
     const pending = await store.findPendingPromotion(
       found.name,
       alias,
@@ -880,6 +956,24 @@ export class RegistryService {
       throw new NotAllowedError(
         `${actor} may not approve their own promotion request ${request.id}; another approver must decide it`,
       );
+    }
+    if (request.action === 'remove') {
+      // Taking a protected alias off is the rollback path: no gates, the same approvers.
+      const removed = await store.decidePromotion(
+        request.id,
+        { status: 'APPROVED', by: actor, comment },
+        {
+          actor,
+          action: 'promotion.approved',
+          detail: `approved removing alias '${request.alias}' from version ${
+            request.version
+          } (requested by ${request.requestedBy})${
+            comment ? `: ${comment}` : ''
+          }`,
+          version: request.version,
+        },
+      );
+      return this.publicPromotion(removed);
     }
     // Approvers decide by registry policy, whatever the permission policy lets them read.
     const version = await this.storedVersion(

@@ -33,7 +33,12 @@ export type AuditEntry = Pick<
 > &
   Partial<Pick<RegistryAuditEvent, 'version' | 'metrics' | 'requestId'>>;
 
-/** A decision on a pending request; `APPROVED` moves the alias in the same transaction. @internal */
+/**
+ * A decision on a pending request; `APPROVED` moves (or removes) the alias in the same
+ * transaction.
+ *
+ * @internal
+ */
 export type PromotionDecision = {
   status: Exclude<PromotionRequestStatus, 'PENDING'>;
   by: string;
@@ -48,6 +53,8 @@ export type NewPromotion = {
   modelName: string;
   version: string;
   alias: string;
+  /** Default `set`. */
+  action?: PromotionRequest['action'];
   requestedBy: string;
   reason?: string;
   metrics: Record<string, number>;
@@ -192,6 +199,7 @@ export interface RegistryStore {
     name: string,
     alias: string,
     version: string,
+    action?: StoredPromotion['action'],
   ): Promise<StoredPromotion | undefined>;
   listPromotions(query: PromotionQuery): Promise<StoredPromotion[]>;
   /**

@@ -285,6 +285,8 @@ describe('promotion approvals across teams', () => {
       new_name: 'churn-v2',
     });
     expect(renamed.status).toBe(200);
+    // Production still points into it: deleting the model waits for that alias's
+    // approved removal (the next test).
     expect(
       (
         await a.mlflow(
@@ -293,8 +295,8 @@ describe('promotion approvals across teams', () => {
           'delete',
         )
       ).status,
-    ).toBe(200);
-    expect((await a.get('/models/churn-v2')).status).toBe(404);
+    ).toBe(403);
+    expect((await a.get('/models/churn-v2')).status).toBe(200);
   });
 
   it('refuses self-approval and approval past a failing gate; rejects need a comment', async () => {
@@ -384,5 +386,109 @@ describe('promotion approvals across teams', () => {
       true,
       false,
     ]);
+  });
+
+  it('takes a protected alias off only by approval, and keeps its version until then', async () => {
+    const { as } = await startPortal();
+    const a = as(A);
+    const a2 = as(A2);
+    const b = as(B);
+    const { body: experiment } = await a.mlflow('experiments/create', {
+      name: 'churn-rollback',
+    });
+    await registerVersion(a, experiment.experiment_id, 0.93);
+    const ask = await a.mlflow('registered-models/alias', {
+      name: 'churn',
+      alias: 'production',
+      version: '1',
+    });
+    const promotion = /promotion request ([0-9a-f-]{36})/.exec(
+      ask.body.message,
+    )![1];
+    expect((await a2.post(`/promotions/${promotion}/approve`)).status).toBe(
+      200,
+    );
+
+    // The version and the model it holds production on cannot be deleted past it.
+    const deleteVersion = await a.mlflow(
+      'model-versions/delete',
+      { name: 'churn', version: '1' },
+      'delete',
+    );
+    expect(deleteVersion.status).toBe(403);
+    expect(deleteVersion.body.message).toContain(
+      "protected alias 'production' points to version 1",
+    );
+    const deleteModel = await a.mlflow(
+      'registered-models/delete',
+      { name: 'churn' },
+      'delete',
+    );
+    expect(deleteModel.status).toBe(403);
+
+    // Deleting the alias asks for its removal; another team may not even ask.
+    expect(
+      (
+        await b.mlflow(
+          'registered-models/alias',
+          { name: 'churn', alias: 'production' },
+          'delete',
+        )
+      ).status,
+    ).toBe(403);
+    const removal = await a.mlflow(
+      'registered-models/alias',
+      { name: 'churn', alias: 'production' },
+      'delete',
+    );
+    expect(removal.status).toBe(403);
+    expect(removal.body).toMatchObject({ error_code: 'PERMISSION_DENIED' });
+    expect(removal.body.message).toContain('to remove it from version 1');
+    const removalId = /promotion request ([0-9a-f-]{36})/.exec(
+      removal.body.message,
+    )![1];
+    // Asking again finds the same request.
+    const again = await a.mlflow(
+      'registered-models/alias',
+      { name: 'churn', alias: 'production' },
+      'delete',
+    );
+    expect(again.body.message).toContain(removalId);
+    expect(
+      (await a.get('/models/churn')).body.aliases.map(
+        (x: { alias: string }) => x.alias,
+      ),
+    ).toContain('production');
+
+    expect((await a.post(`/promotions/${removalId}/approve`)).status).toBe(403);
+    expect((await b.post(`/promotions/${removalId}/approve`)).status).toBe(403);
+    const approved = await a2.post(`/promotions/${removalId}/approve`, {
+      comment: 'rolling back',
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      action: 'remove',
+      status: 'APPROVED',
+    });
+    expect(
+      (await a.get('/models/churn')).body.aliases.map(
+        (x: { alias: string }) => x.alias,
+      ),
+    ).not.toContain('production');
+    const audit = await a.get('/models/churn/audit');
+    expect(JSON.stringify(audit.body)).toContain(
+      "approved removing alias 'production' from version 1",
+    );
+
+    // Now the version goes.
+    expect(
+      (
+        await a.mlflow(
+          'model-versions/delete',
+          { name: 'churn', version: '1' },
+          'delete',
+        )
+      ).status,
+    ).toBe(200);
   });
 });

@@ -110,13 +110,19 @@ export class AccessControl {
   }
 
   /**
-   * Refuses (403) unless the caller may create something owned by `owner`: one of the
-   * groups they belong to (the default owner never counts). Open when permissions are off.
+   * Refuses (403) unless the caller acts for `owner` (one of the groups they belong to;
+   * the default owner never counts), or for any group when `owner` is not given. Open
+   * when permissions are off.
    */
-  assertMember(caller: Caller, owner: string, what: string): void {
-    if (!this.options.enabled || caller.groups.includes(owner)) return;
+  assertMember(caller: Caller, what: string, owner?: string): void {
+    const member = owner
+      ? caller.groups.includes(owner)
+      : caller.groups.length > 0;
+    if (!this.options.enabled || member) return;
     throw new NotAllowedError(
-      `${caller.userId ?? 'An anonymous client'} may not ${what} for ${owner}: ${
+      `${caller.userId ?? 'An anonymous client'} may not ${what}${
+        owner ? ` for ${owner}` : ''
+      }: ${
         caller.groups.length
           ? `it acts for ${caller.groups.join(', ')}`
           : 'it belongs to no group'

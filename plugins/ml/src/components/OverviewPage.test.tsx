@@ -73,6 +73,7 @@ describe('OverviewPage', () => {
       modelName: 'churn classifier',
       version: '3',
       alias: 'production',
+      action: 'set',
       status: 'PENDING',
       requestedBy: 'user:default/mei.chen',
       requestedAt: Date.UTC(2026, 10, 23, 9),

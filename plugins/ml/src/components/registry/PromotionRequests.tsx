@@ -102,7 +102,7 @@ function DecisionDialog(props: {
   const verb = decision === 'approve' ? 'Approve' : 'Reject';
   return (
     <FormDialog
-      title={`${verb} moving ${request.alias} to version ${request.version}`}
+      title={`${verb} ${describeRequest(request)}`}
       error={state.error}
       submitLabel={verb}
       submitDisabled={commentMissing || state.loading}
@@ -131,6 +131,13 @@ function DecisionDialog(props: {
   );
 }
 
+/** What a request asks, e.g. `moving production to version 3`. */
+function describeRequest(request: PromotionRequest) {
+  return request.action === 'remove'
+    ? `removing ${request.alias} from version ${request.version}`
+    : `moving ${request.alias} to version ${request.version}`;
+}
+
 function PendingRequest(props: {
   request: PromotionRequest;
   canApprove: boolean;
@@ -144,11 +151,17 @@ function PendingRequest(props: {
       variant="outlined"
       style={{ padding: 16, marginBottom: 12 }}
       role="region"
-      aria-label={`request ${request.alias} to version ${request.version}`}
+      aria-label={
+        request.action === 'remove'
+          ? `request removing ${request.alias} from version ${request.version}`
+          : `request ${request.alias} to version ${request.version}`
+      }
     >
       <Box display="flex" alignItems="center" justifyContent="space-between">
         <Typography variant="subtitle1">
-          <strong>{request.alias}</strong> →{' '}
+          {request.action === 'remove' ? 'Remove ' : ''}
+          <strong>{request.alias}</strong>
+          {request.action === 'remove' ? ' from ' : ' → '}
           {showVersion ? (
             <VersionLink name={request.modelName} version={request.version} />
           ) : (
@@ -186,7 +199,13 @@ function PendingRequest(props: {
         </Typography>
       )}
       <Typography variant="subtitle2">Gates</Typography>
-      <GateResults gates={request.gates} />
+      {request.action === 'remove' ? (
+        <MutedText paragraph>
+          None: taking a protected alias off a version is the rollback path.
+        </MutedText>
+      ) : (
+        <GateResults gates={request.gates} />
+      )}
       <Typography variant="subtitle2" style={{ marginTop: 8 }}>
         Metrics when requested
       </Typography>

@@ -62,6 +62,7 @@ export const pendingPromotion: PromotionRequest = {
   modelName: 'churn',
   version: '3',
   alias: 'production',
+  action: 'set',
   status: 'PENDING',
   requestedBy: 'user:default/alice',
   requestedAt: created + 4 * 86_400_000,

@@ -15,10 +15,41 @@ import { Holding, PendingJob } from './admission';
 /** An attempt with the job fields dispatch and polling need. @internal */
 export type ActiveAttempt = JobAttempt & { jobId: string; maxRetries: number };
 
+/**
+ * What a conditional attempt change did: `updated`; nothing, because the attempt was no
+ * longer in an expected state (`attempt-moved`); or, with a job transition, the job was
+ * not in its expected status (`job-moved`): then a change that ends the attempt is kept
+ * (an ended attempt must not stay active under a job that moved on), any other is
+ * rolled back (a dispatched attempt under a cancelled job would run on).
+ *
+ * @internal
+ */
+export type AttemptUpdate = 'updated' | 'attempt-moved' | 'job-moved';
+
+/** The MLflow run a job reports to, created with it (the tracking tables' row). @internal */
+export type JobRun = {
+  experimentId: string;
+  runName: string;
+  userId?: string;
+  /** The experiment's artifact location; the run's artifacts go under it. */
+  artifactLocation: string;
+  tags: Array<{ key: string; value: string }>;
+};
+
+class JobMoved extends Error {}
+
 const ACTIVE_JOB_STATUSES: JobStatus[] = ['ADMITTED', 'DISPATCHING', 'RUNNING'];
-const ACTIVE_ATTEMPT_STATES: AttemptState[] = [
+/** @internal */
+export const ACTIVE_ATTEMPT_STATES: AttemptState[] = [
   'DISPATCHING',
   'PENDING',
+  'RUNNING',
+];
+/** Job statuses a cancel ends. */
+const CANCELLABLE_JOB_STATUSES: JobStatus[] = [
+  'PENDING',
+  'ADMITTED',
+  'DISPATCHING',
   'RUNNING',
 ];
 
@@ -89,14 +120,43 @@ export class DatabaseTrainingStore {
     profile?: string;
     requestedPool?: string;
     submittedBy?: string;
-    experimentId?: string;
-    runId?: string;
-    /** More writes that commit with the job (its lineage). */
-    alsoInTransaction?: (tx: Knex.Transaction, jobId: string) => Promise<void>;
+    /**
+     * The job's MLflow run, created in the same transaction: a job whose insert fails
+     * leaves no run behind, and no job is without its run. Written here as the tracking
+     * store writes a new run (run row, tags), since that store cannot join this
+     * transaction.
+     */
+    run?: JobRun;
+    /** More writes that commit with the job (its lineage); `runId` when it has a run. */
+    alsoInTransaction?: (
+      tx: Knex.Transaction,
+      jobId: string,
+      runId?: string,
+    ) => Promise<void>;
   }): Promise<TrainingJob> {
     const now = Date.now();
     const jobId = randomUUID();
+    const { run } = job;
+    // MLflow's run id form, as the tracking store makes them.
+    const runId = run && randomUUID().replace(/-/g, '');
     await this.db.transaction(async tx => {
+      if (run && runId) {
+        await tx('ml_runs').insert({
+          run_uuid: runId,
+          experiment_id: Number(run.experimentId),
+          name: run.runName,
+          user_id: run.userId ?? null,
+          status: 'RUNNING',
+          start_time: now,
+          lifecycle_stage: 'active',
+          artifact_uri: `${run.artifactLocation}/${runId}/artifacts`,
+        });
+        if (run.tags.length > 0) {
+          await tx('ml_run_tags').insert(
+            run.tags.map(tag => ({ run_uuid: runId, ...tag })),
+          );
+        }
+      }
       await tx('ml_jobs').insert({
         job_id: jobId,
         name: job.spec.name,
@@ -110,8 +170,8 @@ export class DatabaseTrainingStore {
         spot_allowed: job.spotAllowed,
         max_retries: job.maxRetries,
         submitted_by: job.submittedBy ?? null,
-        experiment_id: job.experimentId ?? null,
-        run_id: job.runId ?? null,
+        experiment_id: run?.experimentId ?? null,
+        run_id: runId ?? null,
         spec: JSON.stringify(job.spec),
         created_at: now,
         updated_at: now,
@@ -123,7 +183,7 @@ export class DatabaseTrainingStore {
         'PENDING',
         `Submitted by ${job.submittedBy ?? 'an anonymous client'}`,
       );
-      await job.alsoInTransaction?.(tx, jobId);
+      await job.alsoInTransaction?.(tx, jobId, runId);
     });
     return (await this.getJob(jobId))!;
   }
@@ -145,6 +205,8 @@ export class DatabaseTrainingStore {
 
   async listJobs(filter: {
     owner?: string;
+    /** Only jobs of these owners; every owner when unset. */
+    owners?: string[];
     statuses?: JobStatus[];
     limit: number;
   }): Promise<TrainingJob[]> {
@@ -152,6 +214,7 @@ export class DatabaseTrainingStore {
       .orderBy('created_at', 'desc')
       .limit(filter.limit);
     if (filter.owner) query.where('owner', filter.owner);
+    if (filter.owners) query.whereIn('owner', filter.owners);
     if (filter.statuses) query.whereIn('status', filter.statuses);
     return (await query).map(toJob);
   }
@@ -333,7 +396,13 @@ export class DatabaseTrainingStore {
     );
   }
 
-  /** The attempt dispatch works on: the active one, or a new one numbered after the last. */
+  /**
+   * The attempt dispatch works on: for a DISPATCHING job its active one, for an ADMITTED
+   * job a new one numbered after the last (the job moves to DISPATCHING with it); none
+   * for a job in any other status (cancelled or preempted meanwhile). Holds the job's
+   * row while it decides, as cancel and every attempt change with a job move do, so a
+   * cancel either comes first (no attempt) or ends the attempt made here.
+   */
   async startAttempt(
     job: TrainingJob,
     pool: {
@@ -344,18 +413,20 @@ export class DatabaseTrainingStore {
       region: string;
       instanceType?: string;
     },
-  ): Promise<ActiveAttempt> {
+  ): Promise<ActiveAttempt | undefined> {
     return this.db.transaction(async tx => {
+      const status = await this.lockJob(tx, job.jobId);
+      const withJob = (row: any): ActiveAttempt => ({
+        ...toAttempt(row),
+        jobId: job.jobId,
+        maxRetries: job.spec.maxRetries ?? 0,
+      });
       const active = await tx('ml_job_attempts')
         .where({ job_id: job.jobId })
         .whereIn('state', ACTIVE_ATTEMPT_STATES)
         .first();
-      if (active)
-        return {
-          ...toAttempt(active),
-          jobId: job.jobId,
-          maxRetries: job.spec.maxRetries ?? 0,
-        };
+      if (status === 'DISPATCHING') return active && withJob(active);
+      if (status !== 'ADMITTED' || active) return undefined;
       const last = await tx('ml_job_attempts')
         .where({ job_id: job.jobId })
         .max({ n: 'attempt_number' })
@@ -388,24 +459,87 @@ export class DatabaseTrainingStore {
         {},
         attemptId,
       );
-      const row = await tx('ml_job_attempts')
-        .where({ attempt_id: attemptId })
-        .first();
-      return {
-        ...toAttempt(row),
-        jobId: job.jobId,
-        maxRetries: job.spec.maxRetries ?? 0,
-      };
+      return withJob(
+        await tx('ml_job_attempts').where({ attempt_id: attemptId }).first(),
+      );
     });
   }
 
   /**
-   * Changes an attempt and, when the change ends it, moves its job in the same
-   * transaction: a replica killed between two separate writes left an ended attempt
-   * (which no tick follows again) under a job RUNNING for good.
+   * Cancels a job and ends its active attempts (CANCELLED) in one transaction, holding
+   * the job's row; the attempts it ended, for their targets to stop, or `undefined` when
+   * the job was not in a status a cancel ends.
+   */
+  async cancelJob(
+    jobId: string,
+    message: string,
+  ): Promise<ActiveAttempt[] | undefined> {
+    return this.db.transaction(async tx => {
+      await this.lockJob(tx, jobId);
+      const rows = await tx('ml_job_attempts as a')
+        .join('ml_jobs as j', 'j.job_id', 'a.job_id')
+        .where('a.job_id', jobId)
+        .whereIn('a.state', ACTIVE_ATTEMPT_STATES)
+        .select('a.*', 'j.max_retries');
+      const moved = await this.transition(
+        tx,
+        jobId,
+        CANCELLABLE_JOB_STATUSES,
+        'CANCELLED',
+        'cancelled',
+        message,
+        { pending_reason: null },
+        rows[0]?.attempt_id,
+      );
+      if (!moved) return undefined;
+      if (rows.length > 0) {
+        await tx('ml_job_attempts')
+          .whereIn(
+            'attempt_id',
+            rows.map(row => row.attempt_id),
+          )
+          .whereIn('state', ACTIVE_ATTEMPT_STATES)
+          .update({
+            state: 'CANCELLED',
+            ended_at: Date.now(),
+            exit_reason: 'cancelled',
+          });
+      }
+      return rows.map(row => ({
+        ...toAttempt(row),
+        jobId,
+        maxRetries: Number(row.max_retries),
+      }));
+    });
+  }
+
+  async getAttempt(attemptId: string): Promise<JobAttempt | undefined> {
+    const row = await this.db('ml_job_attempts')
+      .where({ attempt_id: attemptId })
+      .first();
+    return row && toAttempt(row);
+  }
+
+  /** The job's status, holding its row until the transaction ends (PostgreSQL). */
+  private async lockJob(
+    tx: Knex.Transaction,
+    jobId: string,
+  ): Promise<JobStatus | undefined> {
+    const query = tx('ml_jobs').where({ job_id: jobId }).first('status');
+    if (tx.client.config.client === 'pg') query.forUpdate();
+    return (await query)?.status;
+  }
+
+  /**
+   * Changes an attempt when it is in one of the `from` states, and moves its job in the
+   * same transaction (holding the job's row first, as cancel does): a replica killed
+   * between two separate writes left an ended attempt (which no tick follows again)
+   * under a job RUNNING for good, and an unconditional write put back an attempt a
+   * cancel had ended. See {@link AttemptUpdate} for what happens when either has moved.
    */
   async updateAttempt(
     attemptId: string,
+    from: AttemptState[],
     changes: {
       state?: AttemptState;
       externalId?: string;
@@ -423,7 +557,7 @@ export class DatabaseTrainingStore {
       message: string;
       extra?: Record<string, unknown>;
     },
-  ) {
+  ): Promise<AttemptUpdate> {
     const row: Record<string, unknown> = {};
     if (changes.state) row.state = changes.state;
     if (changes.externalId) row.external_id = changes.externalId;
@@ -433,10 +567,19 @@ export class DatabaseTrainingStore {
     if (changes.billableSeconds !== undefined)
       row.billable_seconds = changes.billableSeconds;
     if (changes.instanceType) row.instance_type = changes.instanceType;
-    await this.db.transaction(async tx => {
-      await tx('ml_job_attempts').where({ attempt_id: attemptId }).update(row);
-      if (job) {
-        await this.transition(
+    const ends =
+      changes.state !== undefined &&
+      !ACTIVE_ATTEMPT_STATES.includes(changes.state);
+    try {
+      return await this.db.transaction(async tx => {
+        if (job) await this.lockJob(tx, job.jobId);
+        const updated = await tx('ml_job_attempts')
+          .where({ attempt_id: attemptId })
+          .whereIn('state', from)
+          .update(row);
+        if (updated === 0) return 'attempt-moved';
+        if (!job) return 'updated';
+        const moved = await this.transition(
           tx,
           job.jobId,
           job.from,
@@ -446,8 +589,14 @@ export class DatabaseTrainingStore {
           job.extra,
           attemptId,
         );
-      }
-    });
+        if (moved) return 'updated';
+        if (!ends) throw new JobMoved();
+        return 'job-moved';
+      });
+    } catch (error) {
+      if (error instanceof JobMoved) return 'job-moved';
+      throw error;
+    }
   }
 
   async activeAttempts(): Promise<ActiveAttempt[]> {

@@ -6,17 +6,28 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import {
+  AttemptState,
   FINAL_JOB_STATUSES,
   GpuPoolSummary,
   JobSpec,
   JobStatus,
+  mlExperimentUpdatePermission,
+  mlJobCancelPermission,
+  mlJobCreatePermission,
+  mlJobPreemptPermission,
+  mlJobReadPermission,
   TrainingJob,
   TrainingJobDetails,
   TrainingProfile,
 } from '@ml-portal/plugin-ml-common';
 import { ComputeTarget, ExternalJobStatus } from '@ml-portal/plugin-ml-node';
 import { z } from 'zod';
-import { Caller, TrackingService } from '../tracking/TrackingService';
+import { AccessControl } from '../shared/AccessControl';
+import { Caller } from '../shared/caller';
+import {
+  DEFAULT_EXPERIMENT_ID,
+  TrackingService,
+} from '../tracking/TrackingService';
 import {
   DatasetLineageRecorder,
   LineageFact,
@@ -24,12 +35,19 @@ import {
 import { featureViewInputs } from '../lineage/runTags';
 import { decideAdmissions } from './admission';
 import { ConfiguredPool, TrainingConfig } from './config';
-import { ActiveAttempt, DatabaseTrainingStore } from './DatabaseTrainingStore';
+import {
+  ACTIVE_ATTEMPT_STATES,
+  ActiveAttempt,
+  DatabaseTrainingStore,
+  JobRun,
+} from './DatabaseTrainingStore';
 import { LocalComputeTarget } from './LocalComputeTarget';
+import { firstSecretOutOfScope } from './secretScopes';
 import { TrainingQueues } from './TrainingQueues';
 
 const jobSpecSchema = z.object({
   name: z.string().min(1).max(250),
+  owner: z.string().min(1).max(500).optional(),
   profile: z.string().optional(),
   pool: z.string().optional(),
   image: z.string().optional(),
@@ -79,6 +97,19 @@ const jobSpecSchema = z.object({
 /** Env names the platform sets; a spec may not override them. */
 const RESERVED_ENV = /^(MLFLOW_|ML_JOB_|CUDA_VISIBLE_DEVICES$|CHECKPOINT_)/;
 
+/** What readers who may not cancel a job see of its env values. */
+export const REDACTED_ENV_VALUE = '(hidden)';
+
+/** Attempt ends the platform decides (not the target): what a dispatch started must stop. */
+const STOPPED_BY_PLATFORM: AttemptState[] = [
+  'CANCELLED',
+  'PREEMPTED',
+  'FAILED',
+];
+
+const describeJob = (job: TrainingJob) =>
+  `training job '${job.name}' (${job.jobId})`;
+
 /**
  * Training jobs: submission with validation, admission cycles under the admission lock,
  * dispatch to compute targets, following attempts to their end (retries, preemption and
@@ -97,6 +128,8 @@ export class TrainingService {
       targets: ReadonlyMap<string, ComputeTarget>;
       queues: TrainingQueues;
       tracking: TrackingService;
+      /** Permission checks (ml.job.*), tenancy applied to services too. */
+      access: AccessControl;
       /** MLFLOW_TRACKING_URI as jobs see it. */
       trackingUri: string;
       logger: LoggerService;
@@ -112,6 +145,13 @@ export class TrainingService {
     this.profiles = new Map(options.config.profiles.map(p => [p.name, p]));
   }
 
+  /**
+   * Submits a job for one of the caller's groups (`owner` in the spec, else the caller's
+   * default owner), with its MLflow run. Needs `ml.job.create`; refuses (403) an owner
+   * that is not one of the caller's groups, a local pool for a group the local target
+   * does not serve, and secrets outside the owner's scope on any target the job could
+   * run on.
+   */
   async submit(caller: Caller, input: unknown): Promise<TrainingJob> {
     const parsed = jobSpecSchema.safeParse(input);
     if (!parsed.success) {
@@ -121,6 +161,17 @@ export class TrainingService {
       );
     }
     const raw = parsed.data;
+    await this.options.access.authorize(caller, mlJobCreatePermission);
+    if (raw.owner !== undefined && !caller.groups.includes(raw.owner)) {
+      throw new NotAllowedError(
+        `Invalid job spec: owner: ${
+          caller.userId ?? 'the caller'
+        } may submit jobs only for a group they belong to (${
+          caller.groups.join(', ') || 'none'
+        }), not ${raw.owner}`,
+      );
+    }
+    const owner = raw.owner ?? caller.owner;
     const profile = raw.profile ? this.profiles.get(raw.profile) : undefined;
     if (raw.profile && !profile) {
       throw new InputError(
@@ -171,8 +222,14 @@ export class TrainingService {
           `Invalid job spec: env.${name}: set by the platform`,
         );
     }
+    const targets = [...new Set(candidatePools.map(pool => pool.target))];
+    for (const target of targets) {
+      const refusal = this.refusal(owner, target, raw.secretEnv ?? []);
+      if (refusal) throw refusal;
+    }
     const spec: JobSpec = {
       ...raw,
+      owner,
       resources: { ...raw.resources, gpus },
       spotAllowed: raw.spotAllowed ?? profile?.defaults.spotAllowed ?? false,
       maxRuntimeSeconds:
@@ -189,10 +246,11 @@ export class TrainingService {
 
     // Fails fast (503) while Redis is down, before anything is written.
     await this.options.queues.requestAdmission();
-    const run = await this.createRun(caller, spec);
+    // What the job creates is its owner's: an experiment made for it too.
+    const run = await this.runOf({ ...caller, owner }, spec);
     const { lineage } = this.options;
     const job = await this.options.store.insertJob({
-      owner: caller.owner,
+      owner,
       spec,
       gpus,
       priority: spec.priority ?? 0,
@@ -201,30 +259,76 @@ export class TrainingService {
       profile: profile?.name,
       requestedPool: raw.pool,
       submittedBy: caller.userId,
-      experimentId: run.info.experimentId,
-      runId: run.info.runId,
+      run,
       alsoInTransaction:
         lineage &&
-        ((tx, jobId) =>
-          lineage.record(
-            jobLineage(jobId, run.info.runId, inputDatasetIds, spec),
-            tx,
-          )),
+        ((tx, jobId, runId) =>
+          lineage.record(jobLineage(jobId, runId!, inputDatasetIds, spec), tx)),
     });
     await this.options.queues.requestAdmission().catch(() => {}); // the tick catches up otherwise
-    return job;
+    return this.redacted(job, true);
   }
 
-  async getJob(jobId: string): Promise<TrainingJobDetails> {
-    const { store } = this.options;
-    const job = await store.getJob(jobId);
-    if (!job) throw new NotFoundError(`No training job ${jobId}`);
-    const [attempts, events] = await Promise.all([
+  /**
+   * Why jobs of `owner` may not run on `target` with these secrets, as the error to
+   * throw (403, or 400 for a reference the target cannot read); none when they may.
+   */
+  private refusal(
+    owner: string,
+    target: string,
+    secretEnv: Array<{ name: string; secretRef: string }>,
+  ): Error | undefined {
+    const { local, secretScopes } = this.options.config;
+    if (target === 'local') {
+      if (!local.allowedGroups.includes(owner)) {
+        return new NotAllowedError(
+          `Invalid job spec: pool: the local compute target runs jobs only for the groups in ml.training.local.allowedGroups (${
+            local.allowedGroups.join(', ') || 'none'
+          }), and ${owner} is not one of them`,
+        );
+      }
+      for (const [index, { secretRef }] of secretEnv.entries()) {
+        if (!secretRef.startsWith('env:')) {
+          return new InputError(
+            `Invalid job spec: secretEnv[${index}].secretRef: the local target reads secrets only as env:VARIABLE, got '${secretRef}'`,
+          );
+        }
+        if (!local.envAllowlist.includes(secretRef.slice(4))) {
+          return new NotAllowedError(
+            `Invalid job spec: secretEnv[${index}].secretRef: the local target hands jobs only the variables ml.training.local.envAllowlist lists, not ${secretRef.slice(
+              4,
+            )}`,
+          );
+        }
+      }
+    }
+    const outside = firstSecretOutOfScope(
+      secretScopes,
+      owner,
+      [target],
+      secretEnv,
+    );
+    if (outside) {
+      return new NotAllowedError(
+        `Invalid job spec: secretEnv[${outside.index}].secretRef: '${outside.secretRef}' is not a secret ${owner} may use on the ${outside.target} target (ml.training.secretScopes)`,
+      );
+    }
+    return undefined;
+  }
+
+  /** A job with its details; read needs `ml.job.read` on it, env values `ml.job.cancel`. */
+  async getJob(caller: Caller, jobId: string): Promise<TrainingJobDetails> {
+    const { store, access } = this.options;
+    const job = await this.readableJob(caller, jobId);
+    const [attempts, events, mayCancel] = await Promise.all([
       store.attempts(jobId),
       store.events(jobId),
+      access
+        .filter(caller, mlJobCancelPermission, [job], j => j.owner)
+        .then(jobs => jobs.length > 0),
     ]);
     return {
-      ...job,
+      ...this.redacted(job, mayCancel),
       attempts,
       events,
       queuePosition:
@@ -232,18 +336,34 @@ export class TrainingService {
     };
   }
 
-  async listJobs(filter: {
-    owner?: string;
-    status?: string;
-  }): Promise<TrainingJob[]> {
+  /**
+   * The newest 500 jobs the caller may read, narrowed in SQL to the owners they may read
+   * (before the limit, so the page is full); env values only of those they may cancel.
+   */
+  async listJobs(
+    caller: Caller,
+    filter: {
+      owner?: string;
+      status?: string;
+    },
+  ): Promise<TrainingJob[]> {
+    const { access, store } = this.options;
     const statuses = filter.status
       ? (filter.status.split(',') as JobStatus[])
       : undefined;
-    return this.options.store.listJobs({
+    const readable = await access.ownersFor(caller, mlJobReadPermission);
+    const jobs = await store.listJobs({
       owner: filter.owner,
+      owners: readable === 'all' ? undefined : readable,
       statuses,
       limit: 500,
     });
+    const cancellable = new Set(
+      (
+        await access.filter(caller, mlJobCancelPermission, jobs, j => j.owner)
+      ).map(job => job.jobId),
+    );
+    return jobs.map(job => this.redacted(job, cancellable.has(job.jobId)));
   }
 
   async listPools(): Promise<GpuPoolSummary[]> {
@@ -277,39 +397,46 @@ export class TrainingService {
     return this.options.config.profiles;
   }
 
+  /**
+   * Cancels a job (`ml.job.cancel` on it): the job and its active attempt end together,
+   * then the attempt is stopped on its target. A dispatch still running finds its
+   * attempt ended and stops what it started.
+   */
   async cancel(caller: Caller, jobId: string): Promise<TrainingJob> {
-    const { store } = this.options;
+    const { store, access } = this.options;
     const job = await store.getJob(jobId);
     if (!job) throw new NotFoundError(`No training job ${jobId}`);
-    if (job.owner !== caller.owner && job.submittedBy !== caller.userId) {
-      throw new NotAllowedError(
-        `${caller.userId ?? 'The caller'} may not cancel a job of ${job.owner}`,
-      );
+    await access.authorize(caller, mlJobCancelPermission, {
+      owner: job.owner,
+      describe: describeJob(job),
+    });
+    const ended = FINAL_JOB_STATUSES.includes(job.status)
+      ? undefined
+      : await store.cancelJob(
+          jobId,
+          `Cancelled by ${caller.userId ?? 'a client'}`,
+        );
+    if (!ended) {
+      const now = (await store.getJob(jobId))!;
+      throw new ConflictError(`Job ${jobId} is already ${now.status}`);
     }
-    if (FINAL_JOB_STATUSES.includes(job.status)) {
-      throw new ConflictError(`Job ${jobId} is already ${job.status}`);
-    }
-    const attempt = await store.activeAttemptOf(jobId);
-    await this.endAttemptAndMoveJob(
-      attempt,
-      { state: 'CANCELLED', endedAt: Date.now(), exitReason: 'cancelled' },
-      {
-        jobId,
-        from: ['PENDING', 'ADMITTED', 'DISPATCHING', 'RUNNING'],
-        to: 'CANCELLED',
-        type: 'cancelled',
-        message: `Cancelled by ${caller.userId ?? 'a client'}`,
-      },
-    );
-    if (attempt)
+    for (const attempt of ended) {
       await this.targetOf(attempt.target).cancel(attempt.externalName);
+    }
     await this.options.queues.requestAdmission().catch(() => {});
-    return (await store.getJob(jobId))!;
+    return this.redacted((await store.getJob(jobId))!, true);
   }
 
   /** Simulates a spot reclaim of a running job on the local target, to exercise resume. */
-  async simulatePreemption(jobId: string): Promise<void> {
-    const attempt = await this.options.store.activeAttemptOf(jobId);
+  async simulatePreemption(caller: Caller, jobId: string): Promise<void> {
+    const { store, access } = this.options;
+    const job = await store.getJob(jobId);
+    if (!job) throw new NotFoundError(`No training job ${jobId}`);
+    await access.authorize(caller, mlJobPreemptPermission, {
+      owner: job.owner,
+      describe: describeJob(job),
+    });
+    const attempt = await store.activeAttemptOf(jobId);
     const target = attempt && this.targetOf(attempt.target);
     if (!attempt || !(target instanceof LocalComputeTarget)) {
       throw new InputError(
@@ -319,15 +446,46 @@ export class TrainingService {
     await target.preempt(attempt.externalName);
   }
 
-  async logs(jobId: string, tailLines: number): Promise<string> {
-    if (!(await this.options.store.getJob(jobId))) {
-      throw new NotFoundError(`No training job ${jobId}`);
-    }
+  async logs(
+    caller: Caller,
+    jobId: string,
+    tailLines: number,
+  ): Promise<string> {
+    await this.readableJob(caller, jobId);
     const attempts = await this.options.store.attempts(jobId);
     const last = attempts[attempts.length - 1];
     if (!last) return '';
     const target = this.options.targets.get(last.target);
     return target?.logs ? target.logs(last.externalName, { tailLines }) : '';
+  }
+
+  /** The job, when it exists (404) and the caller may read it (403). */
+  private async readableJob(caller: Caller, jobId: string) {
+    const job = await this.options.store.getJob(jobId);
+    if (!job) throw new NotFoundError(`No training job ${jobId}`);
+    await this.options.access.authorize(caller, mlJobReadPermission, {
+      owner: job.owner,
+      describe: describeJob(job),
+    });
+    return job;
+  }
+
+  /**
+   * The job as a reader sees it: env names always, their values only for those who may
+   * cancel it (its team): values are often tokens the submitter put there by hand.
+   * Secret references are names of secrets, never values, and stay.
+   */
+  private redacted<T extends TrainingJob>(job: T, mayCancel: boolean): T {
+    if (mayCancel || !job.spec.env) return job;
+    return {
+      ...job,
+      spec: {
+        ...job.spec,
+        env: Object.fromEntries(
+          Object.keys(job.spec.env).map(name => [name, REDACTED_ENV_VALUE]),
+        ),
+      },
+    };
   }
 
   /** One admission cycle under the admission lock; dispatches and preemptions after commit. */
@@ -396,7 +554,18 @@ export class TrainingService {
       return;
     const pool = this.pools.get(job.pool)!;
     const target = this.targetOf(pool.target);
+    // Checked again: what was allowed at submit may not be any more.
+    const refusal = this.refusal(
+      job.owner,
+      pool.target,
+      job.spec.secretEnv ?? [],
+    );
+    if (refusal) {
+      await this.refuseDispatch(job, refusal.message);
+      return;
+    }
     const attempt = await store.startAttempt(job, pool);
+    if (!attempt) return; // cancelled or preempted before it started
     const checkpointUri =
       job.spec.checkpoint?.uri ??
       (pool.target === 'local' ? `.data/checkpoints/${jobId}` : undefined);
@@ -427,8 +596,11 @@ export class TrainingService {
           }
         : undefined,
     });
-    await store.updateAttempt(
+    // Only from DISPATCHING: a cancel or a preemption may have ended the attempt while
+    // the target started it, and must not be undone.
+    const outcome = await store.updateAttempt(
       attempt.attemptId,
+      ['DISPATCHING'],
       { state: 'PENDING', externalId },
       {
         jobId,
@@ -438,43 +610,111 @@ export class TrainingService {
         message: `Dispatched to ${pool.target} as ${attempt.externalName}`,
       },
     );
+    if (outcome !== 'updated') await this.stopAbandoned(attempt, target);
+  }
+
+  /**
+   * A dispatch whose attempt the platform ended while the target started it (a cancel,
+   * a preemption): what it started must not run on. An attempt the tick found running
+   * meanwhile is left to it.
+   */
+  private async stopAbandoned(attempt: ActiveAttempt, target: ComputeTarget) {
+    const { store } = this.options;
+    let now = await store.getAttempt(attempt.attemptId);
+    if (now?.state === 'DISPATCHING') {
+      // Its job moved on without it (a cancel ends it too): end it here.
+      await store.updateAttempt(attempt.attemptId, ['DISPATCHING'], {
+        state: 'CANCELLED',
+        endedAt: Date.now(),
+        exitReason: 'its job moved on while it was being dispatched',
+      });
+      now = await store.getAttempt(attempt.attemptId);
+    }
+    if (!now || !STOPPED_BY_PLATFORM.includes(now.state)) return;
+    await target.cancel(attempt.externalName);
+    const job = await store.getJob(attempt.jobId);
+    if (job) {
+      await store.recordEvent(
+        attempt.jobId,
+        'dispatch-stopped',
+        job.status,
+        `Stopped ${attempt.externalName} on ${target.id}: attempt ${
+          attempt.attemptNumber
+        } was ${now.state.toLowerCase()} while it was being dispatched`,
+        attempt.attemptId,
+      );
+    }
+  }
+
+  /** Fails a job whose dispatch is no longer allowed (its group, its secrets), before it runs. */
+  private async refuseDispatch(job: TrainingJob, message: string) {
+    const { store } = this.options;
+    const transition = {
+      jobId: job.jobId,
+      from: ['ADMITTED', 'DISPATCHING'] as JobStatus[],
+      to: 'FAILED' as const,
+      type: 'refused',
+      message: `Refused: ${message}`,
+    };
+    const attempt = await store.activeAttemptOf(job.jobId);
+    if (!attempt) {
+      await store.jobTransition(
+        job.jobId,
+        transition.from,
+        transition.to,
+        transition.type,
+        transition.message,
+      );
+    } else if (
+      (await store.updateAttempt(
+        attempt.attemptId,
+        ['DISPATCHING'],
+        { state: 'FAILED', endedAt: Date.now(), exitReason: message },
+        transition,
+      )) !== 'attempt-moved'
+    ) {
+      await this.targetOf(attempt.target).cancel(attempt.externalName);
+    }
+    await this.options.queues.requestAdmission().catch(() => {});
   }
 
   async dispatchFailed(jobId: string, error: Error): Promise<void> {
     const { store } = this.options;
+    const transition = {
+      jobId,
+      from: ['ADMITTED', 'DISPATCHING'] as JobStatus[],
+      to: 'FAILED' as const,
+      type: 'dispatch-failed',
+      message: `Dispatch failed: ${error.message}`,
+    };
     const attempt = await store.activeAttemptOf(jobId);
-    await this.endAttemptAndMoveJob(
-      attempt,
-      { state: 'FAILED', endedAt: Date.now(), exitReason: error.message },
-      {
-        jobId,
-        from: ['ADMITTED', 'DISPATCHING'],
-        to: 'FAILED',
-        type: 'dispatch-failed',
-        message: `Dispatch failed: ${error.message}`,
-      },
-    );
-    await this.options.queues.requestAdmission().catch(() => {});
-  }
-
-  /** Ends a job's active attempt, if it has one, and moves the job in one transaction. */
-  private async endAttemptAndMoveJob(
-    attempt: { attemptId: string } | undefined,
-    changes: Parameters<DatabaseTrainingStore['updateAttempt']>[1],
-    job: NonNullable<Parameters<DatabaseTrainingStore['updateAttempt']>[2]>,
-  ) {
-    const { store } = this.options;
-    if (attempt) {
-      await store.updateAttempt(attempt.attemptId, changes, job);
-    } else {
+    if (!attempt) {
       await store.jobTransition(
-        job.jobId,
-        job.from,
-        job.to,
-        job.type,
-        job.message,
+        jobId,
+        transition.from,
+        transition.to,
+        transition.type,
+        transition.message,
       );
+    } else if (
+      // One the tick found running meanwhile is followed, not failed.
+      (await store.updateAttempt(
+        attempt.attemptId,
+        ['DISPATCHING'],
+        { state: 'FAILED', endedAt: Date.now(), exitReason: error.message },
+        transition,
+      )) !== 'attempt-moved'
+    ) {
+      // Whatever the failed tries left on the target.
+      await this.targetOf(attempt.target)
+        .cancel(attempt.externalName)
+        .catch(e =>
+          this.options.logger.warn(
+            `Could not stop ${attempt.externalName} after its dispatch failed: ${e}`,
+          ),
+        );
     }
+    await this.options.queues.requestAdmission().catch(() => {});
   }
 
   /** The periodic work: follow every active attempt, re-queue lost dispatches, admit. */
@@ -531,11 +771,16 @@ export class TrainingService {
         return;
       case 'running':
         if (attempt.state !== 'RUNNING') {
-          await store.updateAttempt(attempt.attemptId, {
-            state: 'RUNNING',
-            startedAt: status.startedAt?.getTime() ?? Date.now(),
-            instanceType: status.instanceType,
-          });
+          const outcome = await store.updateAttempt(
+            attempt.attemptId,
+            ['DISPATCHING', 'PENDING'],
+            {
+              state: 'RUNNING',
+              startedAt: status.startedAt?.getTime() ?? Date.now(),
+              instanceType: status.instanceType,
+            },
+          );
+          if (outcome !== 'updated') return; // ended meanwhile (a cancel)
           await store.recordEvent(
             attempt.jobId,
             'running',
@@ -558,6 +803,7 @@ export class TrainingService {
       case 'succeeded':
         await store.updateAttempt(
           attempt.attemptId,
+          ACTIVE_ATTEMPT_STATES,
           { state: 'SUCCEEDED', ...ended },
           {
             jobId: attempt.jobId,
@@ -571,6 +817,7 @@ export class TrainingService {
       case 'preempted':
         await store.updateAttempt(
           attempt.attemptId,
+          ACTIVE_ATTEMPT_STATES,
           { state: 'PREEMPTED', exitReason: status.reason, ...ended },
           {
             jobId: attempt.jobId,
@@ -598,6 +845,7 @@ export class TrainingService {
         const tries = await store.attemptCount(attempt.jobId);
         await store.updateAttempt(
           attempt.attemptId,
+          ACTIVE_ATTEMPT_STATES,
           { state: lost ? 'LOST' : 'FAILED', exitReason: reason, ...ended },
           tries <= attempt.maxRetries
             ? {
@@ -631,8 +879,9 @@ export class TrainingService {
     const { store } = this.options;
     const attempt = await store.activeAttemptOf(jobId);
     if (!attempt) return;
-    await store.updateAttempt(
+    const outcome = await store.updateAttempt(
       attempt.attemptId,
+      ACTIVE_ATTEMPT_STATES,
       { state: 'PREEMPTED', endedAt: Date.now(), exitReason: message },
       {
         jobId,
@@ -643,6 +892,7 @@ export class TrainingService {
         extra: { pool: null },
       },
     );
+    if (outcome === 'attempt-moved') return; // it ended on its own meanwhile
     await this.targetOf(attempt.target).cancel(attempt.externalName);
   }
 
@@ -662,9 +912,14 @@ export class TrainingService {
     return refs.map(ref => ids.get(ref)!);
   }
 
-  private async createRun(caller: Caller, spec: JobSpec) {
-    const { tracking } = this.options;
-    let experimentId = '0';
+  /**
+   * The run a job reports to, for the store to create with the job: in the spec's
+   * experiment (an id, or a name, created for the job's owner when new), which the caller
+   * must be allowed to log to, as MLflow's CreateRun requires.
+   */
+  private async runOf(caller: Caller, spec: JobSpec): Promise<JobRun> {
+    const { tracking, access } = this.options;
+    let experimentId = DEFAULT_EXPERIMENT_ID;
     if (spec.experiment) {
       experimentId = /^\d+$/.test(spec.experiment)
         ? spec.experiment
@@ -678,11 +933,26 @@ export class TrainingService {
               });
             });
     }
-    return tracking.createRun(caller, {
+    const experiment = await tracking.getExperiment(caller, experimentId);
+    if (experiment.lifecycleStage !== 'active') {
+      throw new InputError(
+        `Invalid job spec: experiment: experiment ${experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`,
+      );
+    }
+    await access.authorize(caller, mlExperimentUpdatePermission, {
+      owner: experiment.owner,
+      describe: `experiment ${experimentId}`,
+    });
+    return {
       experimentId,
       runName: spec.name,
-      tags: [{ key: 'ml.platform/source', value: 'training-job' }],
-    });
+      userId: caller.userId,
+      artifactLocation: experiment.artifactLocation,
+      tags: [
+        { key: 'ml.platform/source', value: 'training-job' },
+        { key: 'mlflow.runName', value: spec.name },
+      ],
+    };
   }
 
   private targetOf(id: string): ComputeTarget {

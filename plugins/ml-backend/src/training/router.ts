@@ -1,11 +1,12 @@
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
-import { Caller } from '../tracking/TrackingService';
+import { Caller } from '../shared/caller';
 import { TrainingService } from './TrainingService';
 
 /**
- * The training API under `/api/ml/training`: submit, list, explain, cancel, logs.
+ * The training API under `/api/ml/training`: submit, list, explain, cancel, logs. Every
+ * job route acts for the caller: the training service checks `ml.job.*` on each job.
  *
  * @internal
  */
@@ -32,7 +33,12 @@ export function createTrainingRouter(options: {
       typeof req.query.owner === 'string' ? req.query.owner : undefined;
     const status =
       typeof req.query.status === 'string' ? req.query.status : undefined;
-    res.json({ items: await training.listJobs({ owner, status }) });
+    res.json({
+      items: await training.listJobs(await resolveCaller(req), {
+        owner,
+        status,
+      }),
+    });
   });
 
   router.post('/training/jobs', async (req, res) => {
@@ -42,7 +48,7 @@ export function createTrainingRouter(options: {
   });
 
   router.get('/training/jobs/:jobId', async (req, res) => {
-    res.json(await training.getJob(req.params.jobId));
+    res.json(await training.getJob(await resolveCaller(req), req.params.jobId));
   });
 
   router.post('/training/jobs/:jobId/cancel', async (req, res) => {
@@ -58,7 +64,13 @@ export function createTrainingRouter(options: {
     ) {
       throw new InputError('tailLines must be an integer between 1 and 10000');
     }
-    res.json({ text: await training.logs(req.params.jobId, tailLines) });
+    res.json({
+      text: await training.logs(
+        await resolveCaller(req),
+        req.params.jobId,
+        tailLines,
+      ),
+    });
   });
 
   router.post('/training/jobs/:jobId/preempt', async (req, res) => {
@@ -67,8 +79,10 @@ export function createTrainingRouter(options: {
         'Simulated preemption is only available with the local target',
       );
     }
-    await resolveCaller(req);
-    await training.simulatePreemption(req.params.jobId);
+    await training.simulatePreemption(
+      await resolveCaller(req),
+      req.params.jobId,
+    );
     res.status(202).json({});
   });
 

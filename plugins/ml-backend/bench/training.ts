@@ -12,6 +12,9 @@ import { Queue, Worker } from 'bullmq';
 import knexFactory from 'knex';
 import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { RedisConnection } from '../src/redis/RedisConnection';
+import { AccessControl } from '../src/shared/AccessControl';
+import { Caller } from '../src/shared/caller';
+import { readTenancySettings } from '../src/shared/tenancy';
 import { readTrainingConfig } from '../src/training/config';
 import { DatabaseTrainingStore } from '../src/training/DatabaseTrainingStore';
 import { TrainingQueues } from '../src/training/TrainingQueues';
@@ -71,6 +74,7 @@ async function main() {
       targets: new Map([['local', { id: 'local', dispatch: async () => ({ externalId: 'x' }), status: async () => ({ state: 'running' as const }), cancel: async () => {} }]]),
       queues,
       tracking: undefined as never, // admission never touches tracking
+      access: undefined as never, // nor permissions
       trackingUri: 'http://127.0.0.1/api/ml/mlflow',
       logger,
     });
@@ -129,11 +133,16 @@ async function main() {
 /** Submits 1,000 jobs at 100/s through the real service, queues and workers. */
 async function measureDispatch(db: any, redis: RedisConnection, logger: any, prefix: string) {
   await db('ml_jobs').delete();
-  const allow = { authorize: async (requests: unknown[]) => requests.map(() => ({ result: 'ALLOW' })) };
+  // Permissions off: the bench measures the platform's own overhead.
+  const access = new AccessControl({
+    permissions: undefined as never,
+    tenancy: readTenancySettings(new ConfigReader({})),
+    enabled: false,
+  });
   const tracking = new TrackingService({
     store: DatabaseTrackingStore.create({ knex: db }),
     artifacts: undefined as never, // runs are created, no artifacts touched
-    permissions: allow as never,
+    access,
     artifactRoot: id => `mlflow-artifacts:/${id}`,
     defaultOwner: 'group:default/vision',
   });
@@ -159,6 +168,7 @@ async function measureDispatch(db: any, redis: RedisConnection, logger: any, pre
     }]]),
     queues,
     tracking,
+    access,
     trackingUri: 'http://127.0.0.1/api/ml/mlflow',
     logger,
   });
@@ -168,7 +178,13 @@ async function measureDispatch(db: any, redis: RedisConnection, logger: any, pre
     dispatchFailed: async () => {},
     tick: () => training.tick(),
   }, 1000);
-  const caller = { credentials: {} as never, owner: 'group:default/vision', userId: 'bench' };
+  const caller: Caller = {
+    credentials: {} as never,
+    kind: 'service',
+    groups: ['group:default/vision'],
+    owner: 'group:default/vision',
+    userId: 'bench',
+  };
   const JOBS = 1000;
   const submittedAt = new Map<string, number>();
   const submissions: Promise<void>[] = [];

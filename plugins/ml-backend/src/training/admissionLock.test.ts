@@ -43,6 +43,7 @@ function replica(knex: Knex) {
     targets: new Map(),
     queues,
     tracking: undefined as never, // admission never touches tracking
+    access: undefined as never, // nor permissions
     trackingUri: 'http://127.0.0.1/api/ml/mlflow',
     logger: mockServices.logger.mock(),
   });
@@ -66,7 +67,9 @@ const postgres = databases
   .filter(([id]) => id === 'POSTGRES_15');
 
 describe('the admission lock', () => {
-  (postgres.length ? it.each(postgres) : it.skip.each([['POSTGRES_15' as const]]))(
+  (postgres.length
+    ? it.each(postgres)
+    : it.skip.each([['POSTGRES_15' as const]]))(
     'serialises admission cycles of two replicas, so capacity read in one is never spent by the other (%p)',
     async databaseId => {
       const knex = await databases.init(databaseId);

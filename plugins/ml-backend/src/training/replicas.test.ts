@@ -16,6 +16,8 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PLUGIN_DIR = resolve(__dirname, '../..');
 const REPO_ROOT = resolve(PLUGIN_DIR, '../..');
 const TOKEN = `replicas-${Math.random().toString(36).slice(2)}-token`;
+/** The group the test's token acts for; the local target runs its jobs. */
+const REPLICA_GROUP = 'group:default/replica-test';
 
 jest.setTimeout(600_000);
 
@@ -113,6 +115,12 @@ describeWithPostgres('backend replicas on one PostgreSQL and one Redis', () => {
               },
             ]),
             APP_CONFIG_ml_redis_url: REDIS_URL,
+            APP_CONFIG_ml_permissions: JSON.stringify({
+              allowDisabled: true,
+              servicePrincipals: [
+                { subject: 'replica-test', group: REPLICA_GROUP },
+              ],
+            }),
             APP_CONFIG_ml_training: JSON.stringify({
               queuePrefix: database,
               pollIntervalMs: 200,
@@ -120,6 +128,7 @@ describeWithPostgres('backend replicas on one PostgreSQL and one Redis', () => {
                 enabled: true,
                 workingDirectory: REPO_ROOT,
                 logDirectory: logs,
+                allowedGroups: [REPLICA_GROUP],
               },
               pools: [
                 {

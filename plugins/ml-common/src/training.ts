@@ -43,20 +43,28 @@ export type PendingReason =
 /** What a user submits. Secrets are referenced by name, never passed by value. @public */
 export type JobSpec = {
   name: string;
-  /** Backstage group entity ref; defaults to the submitter's group. */
+  /**
+   * Backstage group entity ref: one of the submitter's groups (refused otherwise);
+   * defaults to their first group.
+   */
   owner?: string;
   /** A training profile (golden path) or an explicit pool. */
   profile?: string;
   pool?: string;
   image?: string;
   command: string[];
+  /** Plain variables; readers outside the owner team see their names, not their values. */
   env?: Record<string, string>;
-  /** Environment variables from secrets, by reference: `{ name: 'HF_TOKEN', secretRef: 'hf/token' }`. */
+  /**
+   * Environment variables from secrets, by reference: `{ name: 'HF_TOKEN', secretRef: 'hf/token' }`.
+   * Only references the owner's scope allows on the job's targets (`ml.training.secretScopes`).
+   */
   secretEnv?: Array<{ name: string; secretRef: string }>;
   resources: { gpus: number; cpu?: number; memoryMiB?: number };
   priority?: number;
   spotAllowed?: boolean;
   checkpoint?: { uri?: string; intervalSeconds?: number };
+  /** Each attempt is stopped and fails (`max runtime exceeded`) once it runs longer. */
   maxRuntimeSeconds?: number;
   maxRetries?: number;
   /** Where the job's input data may be processed, e.g. `eu`; pools outside it are refused. */

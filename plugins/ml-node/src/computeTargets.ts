@@ -46,6 +46,7 @@ export type DispatchRequest = {
   /** Environment variables filled from secrets the target can read, e.g. a Kubernetes Secret. */
   secretEnv: Array<{ name: string; secretRef: string }>;
   resources: { gpus: number; cpu?: number; memoryMiB?: number };
+  /** The attempt's limit: the target stops it once it runs longer, and reports it failed. */
   maxRuntimeSeconds?: number;
   /** Where the job writes checkpoints and resumes from; also exported as `CHECKPOINT_DIR`/`CHECKPOINT_URI`. */
   checkpoint?: { uri: string; intervalSeconds?: number };
@@ -76,7 +77,11 @@ export type ExternalJobStatus = {
 
 /**
  * A place where training attempts run. Implementations must make `dispatch` idempotent:
- * when an external job named `externalName` exists, return it instead of starting another.
+ * when an external job named `externalName` exists, return it instead of starting another,
+ * and leave one running job per attempt even when two dispatches of it race (a name the
+ * platform chooses, or a check after creating). `cancel` may be called for an attempt
+ * whose dispatch is still under way, and again once it returned: the platform calls it
+ * when a dispatch finds its attempt cancelled meanwhile.
  *
  * @public
  */

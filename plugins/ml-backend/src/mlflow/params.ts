@@ -23,10 +23,18 @@ function invalid(name: string, value: unknown, expected: string): InputError {
 
 /**
  * A string field's value: strings as they are, numbers and booleans as text (MLflow
- * clients send ids either way), `InputError` for lists and objects.
+ * clients send ids either way), `InputError` for lists, objects and NUL characters.
  */
 function text(name: string, value: unknown): string {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') {
+    // PostgreSQL's text holds no NUL: it would fail as a server error.
+    if (value.includes('\0')) {
+      throw new InputError(
+        `Invalid value for parameter '${name}' supplied: it contains a NUL character.`,
+      );
+    }
+    return value;
+  }
   if (typeof value === 'number' || typeof value === 'boolean') {
     return String(value);
   }
@@ -44,6 +52,18 @@ export function required(params: Params, ...names: string[]): string {
   throw new InputError(
     `Missing value for required parameter '${names[0]}'. See the API docs for more information about request parameters.`,
   );
+}
+
+/**
+ * A field as the request has it, for the service to validate (names, whose checks say
+ * what a name must be), except that text with a NUL character is refused here.
+ *
+ * @internal
+ */
+export function passThrough(params: Params, name: string): unknown {
+  const value = field(params, name);
+  if (typeof value === 'string') text(name, value);
+  return value;
 }
 
 /** A string field, `''` included; undefined when absent or null. @internal */

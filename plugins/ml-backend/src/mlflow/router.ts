@@ -28,6 +28,7 @@ import {
   optionalInt,
   optionalString,
   Params,
+  passThrough,
   required,
 } from './params';
 import { registryHandlers } from './registryHandlers';
@@ -119,7 +120,7 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
   return {
     'POST experiments/create': async (caller, p) => ({
       experiment_id: await tracking.createExperiment(caller, {
-        name: p.name,
+        name: passThrough(p, 'name'),
         artifactLocation: validateArtifactLocation(
           optionalString(p, 'artifact_location'),
         ),
@@ -164,7 +165,7 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       await tracking.renameExperiment(
         caller,
         required(p, 'experiment_id'),
-        optionalString(p, 'new_name'),
+        passThrough(p, 'new_name'),
       );
       return {};
     },

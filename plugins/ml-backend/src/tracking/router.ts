@@ -2,52 +2,57 @@ import { pipeline } from 'node:stream/promises';
 import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
+import { InputError } from '@backstage/errors';
 import { Caller, TrackingService } from './TrackingService';
 import { parseRequest } from '../parseRequest';
 import { jsonBody } from '../shared/jsonBody';
 import { requestLimits } from './validation';
 
+/** Request text: PostgreSQL's text holds no NUL, which would fail as a server error. */
+const text = () =>
+  z.string().refine(value => !value.includes('\0'), 'contains a NUL character');
+
 const viewType = z.enum(['ACTIVE_ONLY', 'DELETED_ONLY', 'ALL']).optional();
 const stringList = z
-  .union([z.string(), z.array(z.string()).max(requestLimits.orderBy)])
+  .union([text(), z.array(text()).max(requestLimits.orderBy)])
   .optional()
   .transform(v => (v === undefined ? undefined : [v].flat()));
 const positiveInt = z.coerce.number().int().positive().optional();
 
 const listExperimentsQuery = z.object({
-  filter: z.string().optional(),
-  owner: z.string().optional(),
+  filter: text().optional(),
+  owner: text().optional(),
   orderBy: stringList,
   maxResults: positiveInt,
-  pageToken: z.string().optional(),
+  pageToken: text().optional(),
   viewType,
 });
 
 const searchRunsBody = z.object({
   experimentIds: z
-    .array(z.string())
+    .array(text())
     .min(1)
     .max(
       requestLimits.searchExperimentIds,
       `at most ${requestLimits.searchExperimentIds} experiment ids may be searched at once`,
     ),
-  filter: z.string().optional(),
+  filter: text().optional(),
   orderBy: z
-    .array(z.string())
+    .array(text())
     .max(
       requestLimits.orderBy,
       `at most ${requestLimits.orderBy} order_by entries`,
     )
     .optional(),
   maxResults: z.number().int().positive().optional(),
-  pageToken: z.string().optional(),
+  pageToken: text().optional(),
   viewType,
 });
 
-const artifactQuery = z.object({ path: z.string().default('') });
+const artifactQuery = z.object({ path: text().default('') });
 
 const metricHistoryQuery = z.object({
-  key: z.string().min(1),
+  key: text().min(1),
   maxPoints: z.coerce.number().int().optional().default(1000),
 });
 
@@ -78,6 +83,15 @@ export function createTrackingRouter(options: {
   const router = Router();
   // Each router parses only its own paths: the whole API shares one express app.
   router.use(['/experiments', '/runs'], jsonBody());
+  for (const name of ['experimentId', 'runId']) {
+    router.param(name, (_req, _res, next, value: string) => {
+      next(
+        value.includes('\0')
+          ? new InputError(`Invalid ${name}: it contains a NUL character`)
+          : undefined,
+      );
+    });
+  }
 
   router.get('/experiments', async (req, res) => {
     const query = parseRequest(listExperimentsQuery, req.query);

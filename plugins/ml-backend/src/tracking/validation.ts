@@ -49,6 +49,21 @@ export const datasetLimits = {
 
 const VALID_KEY = /^[/\w.\- :]*$/;
 
+/**
+ * InputError for text with a NUL character, which PostgreSQL's text cannot hold (it
+ * would fail as a server error there, and be stored on SQLite).
+ *
+ * @internal
+ */
+export function rejectNul(what: string, text: string): string {
+  if (text.includes('\0')) {
+    throw new InputError(
+      `Invalid value for ${what}: it contains a NUL character.`,
+    );
+  }
+  return text;
+}
+
 /** Keys may become file names: they must not resolve to another name as a path. */
 function resolvesToOtherPath(key: string): boolean {
   const segments = key.split('/');
@@ -101,6 +116,7 @@ function validateValue(
       `Invalid value for ${kind} '${key}': expected a string.`,
     );
   }
+  rejectNul(`${kind} '${key}'`, value);
   if (value.length > max) {
     throw new InputError(
       `${kind === 'param' ? 'Param' : 'Tag'} value '${value.slice(
@@ -230,7 +246,7 @@ export function validateExperimentName(name: unknown): string {
       `Experiment name exceeds the maximum length of ${limits.experimentNameLength} characters`,
     );
   }
-  return name;
+  return rejectNul('the experiment name', name);
 }
 
 /**
@@ -261,7 +277,7 @@ export function validateDatasetInput(raw: unknown): DatasetInput {
         `Dataset ${name} exceeds the maximum length of ${max} characters`,
       );
     }
-    return value;
+    return rejectNul(`parameter 'dataset.${name}'`, value);
   };
   const tags =
     input.tags === undefined || input.tags === null ? [] : input.tags;
@@ -302,7 +318,10 @@ export function validateDatasetInput(raw: unknown): DatasetInput {
           `Input tag value exceeds the maximum length of ${datasetLimits.tagValue} characters`,
         );
       }
-      return { key, value: tag.value };
+      return {
+        key: rejectNul('an input tag key', key),
+        value: rejectNul(`input tag '${key}'`, tag.value),
+      };
     }),
   };
 }

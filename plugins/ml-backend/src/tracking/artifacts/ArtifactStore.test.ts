@@ -269,6 +269,20 @@ describe.each(implementations)('%s', (_name, setUp) => {
     }
   });
 
+  it.each([
+    // Over both stores' limits: a name of 255 bytes, a path of 4,095 (local), a key
+    // of 1,024 bytes (S3).
+    'a'.repeat(1100),
+    `run/${'\u00e9'.repeat(600)}`,
+    Array.from({ length: 900 }, () => 'abcd').join('/'),
+  ])('rejects a path too long to store, %#', async path => {
+    await expect(store.put(path, body('x'))).rejects.toThrow(InputError);
+    await expect(store.get(path)).rejects.toThrow(InputError);
+    await expect(store.list(path)).rejects.toThrow(InputError);
+    await expect(store.delete(path)).rejects.toThrow(InputError);
+    await expect(store.size(path)).rejects.toThrow(InputError);
+  });
+
   it.each(['../x', 'a/../../x', '/etc/passwd', 'C:/x', 'a\\b', 'a\0b'])(
     'rejects the unsafe path %j in every method',
     async path => {
@@ -336,6 +350,19 @@ describe('LocalArtifactStore', () => {
     );
     expect(await readdir(directory)).toEqual(['.staging']);
     expect(await readdir(join(directory, '.staging'))).toEqual([]);
+  });
+
+  it('stores files while concurrent deletes prune their parents', async () => {
+    // mkdir -p of a/b/c/d races the pruning of the directories a delete leaves empty:
+    // ENOENT from mkdir or rename is tried again, never an error of the upload.
+    const store = await LocalArtifactStore.create({ directory });
+    for (let round = 0; round < 100; round++) {
+      await Promise.all([
+        store.put(`a/b/c/d/${round}.bin`, body('x')),
+        store.put('a/b/other.bin', body('y')).then(() => store.delete('a/b')),
+        store.put('a/b/c/x.bin', body('z')).then(() => store.delete('a/b/c')),
+      ]);
+    }
   });
 
   it('reserves the staging directory', async () => {

@@ -21,6 +21,9 @@ import {
 const STAGING_DIR = '.staging';
 /** Staged files older than this are left over from a crashed process. */
 const STALE_STAGING_MS = 24 * 60 * 60 * 1000;
+/** Linux's NAME_MAX and PATH_MAX (less its NUL), in bytes: longer fails as ENAMETOOLONG. */
+const NAME_MAX = 255;
+const PATH_MAX = 4095;
 
 /**
  * An {@link ArtifactStore} on the local file system, for development and single-node
@@ -70,10 +73,11 @@ export class LocalArtifactStore implements ArtifactStore {
         limitBytes(normalizeArtifactFilePath(path), this.maxUploadBytes),
         createWriteStream(temp, { flags: 'wx' }),
       );
-      // A concurrent delete may prune the parent between mkdir and rename: try again.
+      // A concurrent delete may prune the parents while mkdir creates them, or between
+      // mkdir and rename: try again.
       for (let attempt = 1; ; attempt++) {
-        await fs.mkdir(dirname(target), { recursive: true });
         try {
+          await fs.mkdir(dirname(target), { recursive: true });
           await fs.rename(temp, target);
           return;
         } catch (error) {
@@ -154,7 +158,16 @@ export class LocalArtifactStore implements ArtifactStore {
 
   async delete(path: string): Promise<void> {
     const target = this.resolve(normalizeArtifactFilePath(path));
-    await fs.rm(target, { recursive: true, force: true });
+    // An upload into the tree while it is removed leaves a directory not empty: remove
+    // again, what that upload stored included.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await fs.rm(target, { recursive: true, force: true });
+        break;
+      } catch (error) {
+        if (errorCode(error) !== 'ENOTEMPTY' || attempt === 5) throw error;
+      }
+    }
     await this.pruneEmptyParents(target);
   }
 
@@ -190,7 +203,19 @@ export class LocalArtifactStore implements ArtifactStore {
         `Invalid artifact path '${normalized}': '${STAGING_DIR}' is reserved`,
       );
     }
-    return join(this.directory, ...segments);
+    const file = join(this.directory, ...segments);
+    if (
+      segments.some(segment => Buffer.byteLength(segment) > NAME_MAX) ||
+      Buffer.byteLength(file) > PATH_MAX
+    ) {
+      throw new InputError(
+        `Invalid artifact path '${normalized.slice(
+          0,
+          100,
+        )}...': longer than the file system allows (${NAME_MAX} bytes a name, ${PATH_MAX} in all)`,
+      );
+    }
+    return file;
   }
 
   /** Removes the now empty directories above a deleted file, up to the root. */

@@ -12,7 +12,7 @@ import {
   S3Client,
   _Object,
 } from '@aws-sdk/client-s3';
-import { NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import {
   ArtifactFile,
   ArtifactStore,
@@ -45,6 +45,8 @@ export type S3ArtifactStoreOptions = {
 
 /** The largest object one PutObject may write, and so the largest upload. */
 const MAX_PUT_OBJECT_BYTES = 5 * 1024 ** 3;
+/** The longest S3 object key, in bytes of UTF-8. */
+const MAX_KEY_BYTES = 1024;
 /** How many DeleteObject requests run at once. */
 const DELETE_CONCURRENCY = 16;
 
@@ -211,7 +213,16 @@ export class S3ArtifactStore implements ArtifactStore {
   }
 
   private key(normalized: string): string {
-    return this.keyPrefix + normalized;
+    const key = this.keyPrefix + normalized;
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) {
+      throw new InputError(
+        `Invalid artifact path '${normalized.slice(
+          0,
+          100,
+        )}...': its S3 key would be longer than ${MAX_KEY_BYTES} bytes`,
+      );
+    }
+    return key;
   }
 
   /** Every object whose key starts with the prefix, page by page. */

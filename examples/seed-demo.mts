@@ -12,7 +12,11 @@ import { fileURLToPath } from 'node:url';
 
 const backend = process.env.ML_PORTAL_BACKEND_URL ?? 'http://localhost:7007';
 const trackingUri = `${backend}/api/ml/mlflow`;
-const script = join(dirname(fileURLToPath(import.meta.url)), 'training', 'logistic_regression.ts');
+const script = join(
+  dirname(fileURLToPath(import.meta.url)),
+  'training',
+  'logistic_regression.ts',
+);
 
 /** Hyperparameter grids per demo experiment. */
 const demo: Record<string, string[][]> = {
@@ -29,6 +33,20 @@ const demo: Record<string, string[][]> = {
     ['--features', '16', '--lr', '0.2', '--seed', '11'],
     ['--features', '16', '--lr', '0.2', '--seed', '11', '--batch-size', '128'],
   ],
+  'recsys/ranking-logreg': [
+    ['--features', '12', '--lr', '0.1', '--seed', '5'],
+    ['--features', '12', '--lr', '0.3', '--seed', '5'],
+  ],
+};
+
+/**
+ * Experiments logged by another team's CI: the recsys token of the local config
+ * (backend.auth.externalAccess, mapped to group:default/recsys by
+ * ml.permissions.servicePrincipals). The guest, of ML Platform, reads them but may not
+ * change them; the rest log as anonymous MLflow clients (ml.mlflow.anonymousGroup).
+ */
+const tokens: Record<string, string> = {
+  'recsys/ranking-logreg': 'local-recsys-ci-token-not-a-secret',
 };
 
 async function waitForBackend() {
@@ -41,20 +59,30 @@ async function waitForBackend() {
     }
     await new Promise(resolve => setTimeout(resolve, 1000));
   }
-  throw new Error(`the backend at ${backend} did not become healthy within 5 minutes`);
+  throw new Error(
+    `the backend at ${backend} did not become healthy within 5 minutes`,
+  );
 }
 
 async function runCount(experiment: string): Promise<number> {
   const get = await fetchRetrying(
-    `${trackingUri}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(experiment)}`,
+    `${trackingUri}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(
+      experiment,
+    )}`,
   );
   if (get.status === 404) return 0;
   const { experiment: e } = await get.json();
-  const search = await fetchRetrying(`${trackingUri}/api/2.0/mlflow/runs/search`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ experiment_ids: [e.experiment_id], max_results: 1 }),
-  });
+  const search = await fetchRetrying(
+    `${trackingUri}/api/2.0/mlflow/runs/search`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        experiment_ids: [e.experiment_id],
+        max_results: 1,
+      }),
+    },
+  );
   return ((await search.json()).runs ?? []).length;
 }
 
@@ -67,12 +95,26 @@ async function main() {
       continue;
     }
     for (const args of grid) {
-      const result = spawnSync(process.execPath, [script, '--experiment', experiment, ...args], {
-        env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri },
-        encoding: 'utf8',
-      });
+      const result = spawnSync(
+        process.execPath,
+        [script, '--experiment', experiment, ...args],
+        {
+          env: {
+            ...process.env,
+            MLFLOW_TRACKING_URI: trackingUri,
+            ...(tokens[experiment] && {
+              MLFLOW_TRACKING_TOKEN: tokens[experiment],
+            }),
+          },
+          encoding: 'utf8',
+        },
+      );
       if (result.status !== 0) failures++;
-      process.stdout.write(`demo: ${experiment} ${args.join(' ')}: ${result.stdout.trim() || result.stderr.trim()}\n`);
+      process.stdout.write(
+        `demo: ${experiment} ${args.join(' ')}: ${
+          result.stdout.trim() || result.stderr.trim()
+        }\n`,
+      );
     }
   }
   const token = await guestToken();
@@ -84,13 +126,17 @@ async function main() {
 
 /** POSTs to the MLflow API as an MLflow client does; the answer's JSON, or throws MLflow's error. */
 async function mlflowPost(path: string, body: object) {
-  const response = await fetchRetrying(`${trackingUri}/api/2.0/mlflow/${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
+  const response = await fetchRetrying(
+    `${trackingUri}/api/2.0/mlflow/${path}`,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    },
+  );
   const json = await response.json();
-  if (!response.ok) throw new Error(`${path}: ${json.error_code} ${json.message}`);
+  if (!response.ok)
+    throw new Error(`${path}: ${json.error_code} ${json.message}`);
   return json;
 }
 
@@ -102,7 +148,9 @@ async function mlflowPost(path: string, body: object) {
 async function registerDemoModel(token: string | undefined) {
   const name = 'churn-classifier';
   const existing = await fetchRetrying(
-    `${trackingUri}/api/2.0/mlflow/registered-models/get?name=${encodeURIComponent(name)}`,
+    `${trackingUri}/api/2.0/mlflow/registered-models/get?name=${encodeURIComponent(
+      name,
+    )}`,
   );
   if (existing.ok) {
     console.log(`demo: model ${name} is registered, leaving it as it is`);
@@ -133,8 +181,14 @@ async function registerDemoModel(token: string | undefined) {
     source: `runs:/${runId}/model`,
     run_id: runId,
   });
-  await mlflowPost('registered-models/alias', { name, alias: 'staging', version: model_version.version });
-  console.log(`demo: registered ${name} v${model_version.version} from run ${runId} as staging`);
+  await mlflowPost('registered-models/alias', {
+    name,
+    alias: 'staging',
+    version: model_version.version,
+  });
+  console.log(
+    `demo: registered ${name} v${model_version.version} from run ${runId} as staging`,
+  );
   if (!token) return;
   // A request for production waits on the Models tab for someone to approve it.
   const request = await portalApi(token)(`/models/${name}/promotions`, {
@@ -145,7 +199,9 @@ async function registerDemoModel(token: string | undefined) {
       reason: 'Best validation AUC of the demo sweep',
     }),
   });
-  console.log(`demo: requested production for ${name} v${model_version.version}: ${request.status}`);
+  console.log(
+    `demo: requested production for ${name} v${model_version.version}: ${request.status}`,
+  );
 }
 
 /**
@@ -153,7 +209,10 @@ async function registerDemoModel(token: string | undefined) {
  * this process for seconds) the pooled keep-alive socket may be closed by the server as
  * the next request goes out ("fetch failed (other side closed)"; seen twice here).
  */
-async function fetchRetrying(url: string, init?: RequestInit): Promise<Response> {
+async function fetchRetrying(
+  url: string,
+  init?: RequestInit,
+): Promise<Response> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fetch(url, init);
@@ -169,7 +228,9 @@ async function guestToken(): Promise<string | undefined> {
   const refresh = await fetchRetrying(`${backend}/api/auth/guest/refresh`, {
     headers: { 'x-requested-with': 'XMLHttpRequest' },
   });
-  return refresh.ok ? (await refresh.json()).backstageIdentity.token : undefined;
+  return refresh.ok
+    ? (await refresh.json()).backstageIdentity.token
+    : undefined;
 }
 
 /** Calls the portal API (`/api/ml`) as the guest. */
@@ -177,25 +238,39 @@ function portalApi(token: string) {
   return (path: string, init: RequestInit = {}) =>
     fetchRetrying(`${backend}/api/ml${path}`, {
       ...init,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+      },
     });
 }
 
 /** Two jobs through the training API as the guest user. */
 async function submitDemoJobs(token: string) {
-  const api = (path: string, init: RequestInit = {}) => portalApi(token)(`/training${path}`, init);
+  const api = (path: string, init: RequestInit = {}) =>
+    portalApi(token)(`/training${path}`, init);
   if (((await (await api('/jobs')).json()).items ?? []).length > 0) {
     console.log('demo: training jobs exist, leaving them as they are');
     return;
   }
-  for (const [name, lr] of [['churn-nightly', '0.1'], ['churn-sweep-lr-0.3', '0.3']]) {
+  for (const [name, lr] of [
+    ['churn-nightly', '0.1'],
+    ['churn-sweep-lr-0.3', '0.3'],
+  ]) {
     const response = await api('/jobs', {
       method: 'POST',
       body: JSON.stringify({
         name,
         profile: 'local-small',
         experiment: 'demo/churn-logreg',
-        command: ['node', 'examples/training/logistic_regression.ts', '--lr', lr, '--epochs', '600'],
+        command: [
+          'node',
+          'examples/training/logistic_regression.ts',
+          '--lr',
+          lr,
+          '--epochs',
+          '600',
+        ],
         // Lineage: the Feast view (examples/feast) the job reads, as the catalog knows it.
         inputs: { featureViews: ['rideshare/customer_profile'] },
       }),
@@ -205,6 +280,10 @@ async function submitDemoJobs(token: string) {
 }
 
 main().catch(error => {
-  console.error(`demo: seeding failed: ${error.message}${error.cause ? ` (${error.cause.message ?? error.cause})` : ""}`);
+  console.error(
+    `demo: seeding failed: ${error.message}${
+      error.cause ? ` (${error.cause.message ?? error.cause})` : ''
+    }`,
+  );
   process.exit(1);
 });

@@ -126,27 +126,50 @@ export interface Config {
       /** Fair-share weights per team entity ref (default 1). */
       teamWeights?: { [team: string]: number };
     };
-    /** The portal's permission policy (when `permission.enabled` is true). */
+    /**
+     * Tenancy: the rules of the portal's policy (`MlTenancyPolicy`) for users, applied by
+     * the ml plugin itself to service tokens and anonymous MLflow clients.
+     */
     permissions?: {
       /**
-       * Whether members of one team may read other teams' experiments and runs.
-       * Writes are always limited to the owner team. Defaults to true.
+       * Whether members of one team may read other teams' experiments, runs, models,
+       * jobs, datasets, feature views and lineage. Writes are always limited to the
+       * owner team. Spend is never read across teams (see `managers`). Defaults to true.
        */
       readAcrossTeams?: boolean;
+      /** Group entity refs whose members read every team's spend (`ml.cost.read`). */
+      managers?: string[];
       /**
-       * Group entity refs whose members may upload Feast registries to the feature
-       * catalog (`ml.feature.import`); anyone when unset. Scheduled imports from
-       * `ml.features.imports` are not affected.
+       * Group entity refs whose members import bills (`ml.cost.import`) and upload Feast
+       * registries (`ml.feature.import`); nobody when empty. Scheduled imports from
+       * config are not affected.
        */
-      featureImporters?: string[];
+      platformGroups?: string[];
+      /**
+       * Which team each service token acts for: `subject` is the principal's subject
+       * (a static token's `subject` in `backend.auth.externalAccess`), `group` a group
+       * entity ref. A mapped token reads and writes as a member of that group only; an
+       * unmapped one (the catalog's plugin token, a dashboard) reads every team's work and
+       * writes nothing. Narrow any token further with `accessRestrictions`.
+       */
+      servicePrincipals?: Array<{ subject: string; group: string }>;
+      /**
+       * Start even though `permission.enabled` is not true, which lets every signed-in
+       * user change and delete every team's work. The backend refuses to start with
+       * permissions off unless this is true, and then logs a warning at start.
+       */
+      allowDisabled?: boolean;
     };
     /** The MLflow-compatible API under `/api/ml/mlflow`. */
     mlflow?: {
       /**
-       * Let MLflow clients without `MLFLOW_TRACKING_TOKEN` call the API; they act as
-       * `ml.tracking.defaultOwner`. For single-machine installs only. Defaults to false.
+       * Let MLflow clients without `MLFLOW_TRACKING_TOKEN` call the API, as members of
+       * `anonymousGroup` (or of no group: read only). For single-machine installs only.
+       * Defaults to false.
        */
       allowUnauthenticated?: boolean;
+      /** The group anonymous MLflow clients act for where `allowUnauthenticated` is true. */
+      anonymousGroup?: string;
     };
     /** The model registry: who may move protected aliases, and the gates a move must pass. */
     registry?: {

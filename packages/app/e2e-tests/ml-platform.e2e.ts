@@ -38,10 +38,11 @@ test('the ML Platform page renders with the Backstage theme and live status', as
   // whether or not the demo's jobs have been metered yet.
   await page.getByRole('tab', { name: 'Cost' }).click();
   await expect(page.getByRole('table', { name: 'budgets' })).toBeVisible();
+  // The guest is in ML Platform: it sees its own team's budget, not other teams'.
   await expect(
     page
-      .getByText('group:default/recsys')
-      .or(page.getByRole('link', { name: 'recsys' }))
+      .getByText('group:default/ml-platform')
+      .or(page.getByRole('link', { name: 'ml-platform' }))
       .first(),
   ).toBeVisible();
   await expect(

@@ -21,15 +21,16 @@ async function guestToken(request: APIRequestContext): Promise<string> {
   const response = await request.get(`${BACKEND}/api/auth/guest/refresh`, {
     headers: { 'X-Requested-With': 'XMLHttpRequest' },
   });
-  expect(response.ok()).toBe(true);
+  if (!response.ok()) throw new Error(`guest sign-in: ${response.status()}`);
   return (await response.json()).backstageIdentity.token;
 }
 
 /**
  * Waits until the backend has done what a page under test needs (a background import,
  * the demo's seeding, the catalog's refresh), by asking its API (`apiPath` under `/api`)
- * until it answers and `done` holds. Tests wait for that state,
- * then load the page: how soon it arrives depends on the machine, never on a delay.
+ * until it answers and `done` holds. Tests wait for that state, then load the page: how
+ * soon it arrives depends on the machine, never on a delay. A backend that does not
+ * answer yet (starting, restarting) is asked again.
  */
 export async function waitForBackend<T>(
   request: APIRequestContext,
@@ -37,14 +38,17 @@ export async function waitForBackend<T>(
   done: (body: T) => boolean,
   timeout = 180_000,
 ) {
-  const token = await guestToken(request);
   await expect
     .poll(
       async () => {
-        const response = await request.get(`${BACKEND}/api${apiPath}`, {
-          headers: { Authorization: `Bearer ${token}` },
-        });
-        return response.ok() && done((await response.json()) as T);
+        try {
+          const response = await request.get(`${BACKEND}/api${apiPath}`, {
+            headers: { Authorization: `Bearer ${await guestToken(request)}` },
+          });
+          return response.ok() && done((await response.json()) as T);
+        } catch {
+          return false;
+        }
       },
       { timeout, intervals: [500, 1_000, 2_000] },
     )

@@ -50,8 +50,10 @@ const ALREADY_STARTED = 75;
  * `timeout` when it is up, SIGTERMs the supervisor's process group (the command and
  * everything it started; the supervisor forwards it too), and after the grace writes
  * the exit file if the supervisor has not and SIGKILLs the group, stragglers and
- * itself included. It runs on the host, so the limit holds while no backend runs. The
- * supervisor stops it when the command ends first.
+ * itself included. It runs on the host, so the limit holds while no backend runs.
+ *
+ * Once the command has ended and the exit file is written, the supervisor SIGKILLs its
+ * own group: the watchdog and whatever the command left running go with the attempt.
  */
 const SUPERVISOR = `
 pid_file=$1 exit_file=$2 stop_file=$3 max_runtime=$4 grace=$5
@@ -63,13 +65,9 @@ set +C
 child=$!
 trap 'kill -TERM $child 2>/dev/null' TERM
 trap 'kill -INT $child 2>/dev/null' INT
-watchdog=
 if [ "$max_runtime" -gt 0 ]; then
   (
-    timer=
-    trap 'kill $timer 2>/dev/null; exit 0' TERM
-    sleep "$max_runtime" & timer=$!
-    wait $timer
+    sleep "$max_runtime"
     [ -e "$exit_file" ] && exit 0
     # Time is up: from here on nothing stops the watchdog but the group's SIGKILL.
     trap '' TERM
@@ -79,7 +77,6 @@ if [ "$max_runtime" -gt 0 ]; then
     [ -e "$exit_file" ] || { printf '{"code":null,"signal":"SIGKILL","at":%s}' "$(date +%s%3N)" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"; }
     kill -s KILL -- -$$ 2>/dev/null
   ) </dev/null &
-  watchdog=$!
 fi
 wait $child
 code=$?
@@ -93,9 +90,12 @@ while [ $code -gt 128 ] && kill -0 $child 2>/dev/null; do
   [ $next -eq 127 ] && break
   code=$next
 done
-[ -n "$watchdog" ] && kill -TERM $watchdog 2>/dev/null
 printf '\n[portal] exited with %s\n' $code
 printf '{"code":%s,"at":%s}' $code "$(date +%s%3N)" > "$exit_file.tmp" && mv -f "$exit_file.tmp" "$exit_file"
+# The attempt is over: what it left in its process group (background processes, the
+# watchdog) ends with it, as when a container's main process exits.
+trap - TERM INT
+kill -s KILL -- -$$ 2>/dev/null
 exit $code
 `;
 

@@ -71,7 +71,27 @@ export interface Config {
         workingDirectory?: string;
         /** Where attempt logs are written. Default `.data/job-logs`. */
         logDirectory?: string;
+        /**
+         * Group entity refs whose jobs the local target runs (on the backend's host, as
+         * its user). Missing or empty: nobody's.
+         */
+        allowedGroups?: string[];
+        /**
+         * Backend environment variables that `env:NAME` secret references may hand to a
+         * job. Jobs otherwise get PATH, HOME and LANG of the backend's environment only.
+         */
+        envAllowlist?: string[];
       };
+      /**
+       * Which secret references each owner group's jobs may use, per target (all targets
+       * when `target` is left out): exact names or `prefix*`. A job naming a secret
+       * outside its owner's scope is refused at submit and never dispatched.
+       */
+      secretScopes?: Array<{
+        group: string;
+        target?: string;
+        secrets: string[];
+      }>;
       /** GPU pools. Capacity is `nodes × gpusPerNode`. */
       pools?: Array<{
         name: string;

@@ -1,11 +1,9 @@
-import {
-  BackstageUserPrincipal,
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { tenancyPermissionFeatures } from '../testUtils/permissions';
+import {
+  tenancyPermissionFeatures,
+  userInfoByTeam,
+} from '../testUtils/permissions';
 import { startPortal as startTestPortal } from '../testUtils/portal';
 
 const TEAM_A = 'group:default/team-a';
@@ -21,23 +19,9 @@ const GROUPS: Record<string, string[]> = {
   [B]: [TEAM_B],
 };
 
-const userInfoByTeam = createServiceFactory({
-  service: coreServices.userInfo,
-  deps: {},
-  factory: () => ({
-    async getUserInfo(credentials) {
-      const { userEntityRef } = credentials.principal as BackstageUserPrincipal;
-      return {
-        userEntityRef,
-        ownershipEntityRefs: [userEntityRef, ...(GROUPS[userEntityRef] ?? [])],
-      };
-    },
-  }),
-});
-
 async function startPortal() {
   const { server } = await startTestPortal({
-    features: [...tenancyPermissionFeatures, userInfoByTeam],
+    features: [...tenancyPermissionFeatures, userInfoByTeam(GROUPS)],
     config: { permission: { enabled: true } },
     ml: {
       registry: {

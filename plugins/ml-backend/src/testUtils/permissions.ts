@@ -1,4 +1,5 @@
 import {
+  BackstageUserPrincipal,
   coreServices,
   createBackendModule,
   createServiceFactory,
@@ -59,3 +60,23 @@ export const tenancyPermissionFeatures = [
   tenancyPolicy,
   authWithActors,
 ];
+
+/** userInfo as the catalog would resolve it: each user owns through the groups listed for them. */
+export const userInfoByTeam = (groups: Record<string, string[]>) =>
+  createServiceFactory({
+    service: coreServices.userInfo,
+    deps: {},
+    factory: () => ({
+      async getUserInfo(credentials) {
+        const { userEntityRef } =
+          credentials.principal as BackstageUserPrincipal;
+        return {
+          userEntityRef,
+          ownershipEntityRefs: [
+            userEntityRef,
+            ...(groups[userEntityRef] ?? []),
+          ],
+        };
+      },
+    }),
+  });

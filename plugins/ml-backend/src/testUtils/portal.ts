@@ -46,6 +46,8 @@ export async function startPortal(
               queuePrefix: `ml-test-${Math.random().toString(36).slice(2)}`,
               local: {
                 enabled: true,
+                // What tests submit as a user of no group is the default owner's.
+                allowedGroups: ['group:default/ml-platform'],
                 logDirectory: mkdtempSync(join(tmpdir(), 'ml-job-logs-')),
               },
               pools: [

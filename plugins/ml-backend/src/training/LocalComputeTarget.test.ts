@@ -78,6 +78,14 @@ function running(pid: number): boolean {
   }
 }
 
+/** Waits until `pid` no longer runs: the group's SIGKILL lands just after the exit file. */
+async function untilStopped(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && running(pid); i++) {
+    await new Promise(r => setTimeout(r, 50));
+  }
+  return running(pid);
+}
+
 jest.setTimeout(30_000);
 
 describe('LocalComputeTarget', () => {
@@ -252,7 +260,7 @@ describe('LocalComputeTarget', () => {
       await until(b, stubborn.externalName, s => s.state !== 'running'),
     ).toMatchObject({ state: 'failed', reason: 'max runtime exceeded' });
     const grandchild = Number(readFileSync(join(dir, 'grandchild'), 'utf8'));
-    expect(running(grandchild)).toBe(false);
+    expect(await untilStopped(grandchild)).toBe(false);
     expect(
       await until(b, quick.externalName, s => s.state !== 'running'),
     ).toMatchObject({ state: 'succeeded' });

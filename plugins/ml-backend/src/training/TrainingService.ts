@@ -24,10 +24,7 @@ import { ComputeTarget, ExternalJobStatus } from '@ml-portal/plugin-ml-node';
 import { z } from 'zod';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
-import {
-  DEFAULT_EXPERIMENT_ID,
-  TrackingService,
-} from '../tracking/TrackingService';
+import { TrackingService } from '../tracking/TrackingService';
 import {
   DatasetLineageRecorder,
   LineageFact,
@@ -914,25 +911,33 @@ export class TrainingService {
 
   /**
    * The run a job reports to, for the store to create with the job: in the spec's
-   * experiment (an id, or a name, created for the job's owner when new), which the caller
-   * must be allowed to log to, as MLflow's CreateRun requires.
+   * experiment (an id, or a name, created for the job's owner when new; by default the
+   * owner's `jobs/<team>`), which the caller must be allowed to log to, as MLflow's
+   * CreateRun requires.
    */
   private async runOf(caller: Caller, spec: JobSpec): Promise<JobRun> {
     const { tracking, access } = this.options;
-    let experimentId = DEFAULT_EXPERIMENT_ID;
-    if (spec.experiment) {
-      experimentId = /^\d+$/.test(spec.experiment)
-        ? spec.experiment
-        : await tracking
-            .getExperimentByName(caller, spec.experiment)
-            .then(e => e.experimentId)
-            .catch(async error => {
-              if (error.name !== 'NotFoundError') throw error;
-              return tracking.createExperiment(caller, {
-                name: spec.experiment,
+    // Without one, the owner team's own `jobs/<team>` experiment: MLflow's Default
+    // experiment belongs to the platform, and other teams may not log to it.
+    const named =
+      spec.experiment ||
+      `jobs/${caller.owner.replace(/^group:(default\/)?/, '')}`;
+    const experimentId = /^\d+$/.test(named)
+      ? named
+      : await tracking
+          .getExperimentByName(caller, named)
+          .then(e => e.experimentId)
+          .catch(async error => {
+            if (error.name !== 'NotFoundError') throw error;
+            return tracking
+              .createExperiment(caller, { name: named })
+              .catch(async (createError: Error) => {
+                // Another submission created it meanwhile.
+                if (createError.name !== 'ConflictError') throw createError;
+                return (await tracking.getExperimentByName(caller, named))
+                  .experimentId;
               });
-            });
-    }
+          });
     const experiment = await tracking.getExperiment(caller, experimentId);
     if (experiment.lifecycleStage !== 'active') {
       throw new InputError(

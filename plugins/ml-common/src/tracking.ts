@@ -8,7 +8,12 @@
 export type LifecycleStage = 'active' | 'deleted';
 
 /** @public */
-export type RunStatus = 'RUNNING' | 'SCHEDULED' | 'FINISHED' | 'FAILED' | 'KILLED';
+export type RunStatus =
+  | 'RUNNING'
+  | 'SCHEDULED'
+  | 'FINISHED'
+  | 'FAILED'
+  | 'KILLED';
 
 /** Which runs or experiments a search returns, by lifecycle stage. @public */
 export type ViewType = 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';

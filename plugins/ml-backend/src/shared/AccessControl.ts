@@ -209,7 +209,7 @@ export class AccessControl {
   }
 }
 
+/** The action a permission names last: `ml.job.cancel` → `cancel`. */
 function verbOf(permission: ResourcePermission | BasicPermission) {
-  const verb = permission.name.split('.').pop() ?? 'use';
-  return verb === 'update' ? 'change' : verb;
+  return permission.name.split('.').pop() ?? 'use';
 }

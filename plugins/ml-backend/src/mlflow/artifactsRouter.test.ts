@@ -93,12 +93,14 @@ describe('createMlflowArtifactsRouter', () => {
   });
 
   it('fails loudly when a body parser consumed the upload first', async () => {
+    const logged: unknown[] = [];
     const misordered = express();
     misordered.use(express.json());
     misordered.use(
       '/api/ml/mlflow',
       createMlflowArtifactsRouter({
         store: await LocalArtifactStore.create({ directory }),
+        logError: error => logged.push(error),
       }),
     );
     const res = await request(misordered)
@@ -106,7 +108,10 @@ describe('createMlflowArtifactsRouter', () => {
       .set('Content-Type', 'application/json')
       .send('{"lr": 0.1}');
     expect(res.status).toBe(500);
-    expect(res.body.message).toMatch(/mount it before any body parser/);
+    // The client gets an id to quote, the log the reason.
+    const id = /^Internal error ([0-9a-f-]{36});/.exec(res.body.message)![1];
+    expect(String(logged[0])).toMatch(/mount it before any body parser/);
+    expect(String(logged[1])).toContain(id);
   });
 
   it('stores an empty upload as an empty file', async () => {

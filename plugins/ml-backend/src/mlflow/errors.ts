@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorRequestHandler } from 'express';
 import { isError } from '@backstage/errors';
 import { ownValue } from '../shared/objects';
@@ -104,6 +105,12 @@ export function mlflowErrorHandler(options: {
     const { status, body } = toMlflowResponse(error);
     if (status >= 500) {
       options.logError(error);
+    }
+    if (body.error_code === 'INTERNAL_ERROR') {
+      // What went wrong inside stays in the log; the client gets an id to quote.
+      const id = randomUUID();
+      options.logError(new Error(`MLflow API internal error ${id}`));
+      body.message = `Internal error ${id}; the portal's log has the details`;
     }
     res.status(status).json(body);
   };

@@ -21,6 +21,9 @@ import {
 } from '../src/cost/DatabaseCostStore';
 import { PriceBook } from '../src/cost/priceBook';
 import { createCostRouter } from '../src/cost/router';
+import { AccessControl } from '../src/shared/AccessControl';
+import { Caller } from '../src/shared/caller';
+import { readTenancySettings } from '../src/shared/tenancy';
 import { readTrainingConfig } from '../src/training/config';
 
 const PG = {
@@ -155,6 +158,12 @@ async function main() {
         hard: false,
       })),
       logger,
+      // Permissions off: the bench measures the queries, not a policy.
+      access: new AccessControl({
+        permissions: undefined as never,
+        tenancy: readTenancySettings(new ConfigReader({})),
+        enabled: false,
+      }),
     });
 
     const spendSamples: number[] = [];
@@ -173,7 +182,17 @@ async function main() {
       )} ms over 50 queries`,
     );
 
-    const app = express().use('/api/ml', createCostRouter({ cost }));
+    const caller: Caller = {
+      credentials: undefined as never,
+      kind: 'service',
+      userId: 'ml-bench',
+      groups: [],
+      owner: TEAMS[0],
+    };
+    const app = express().use(
+      '/api/ml',
+      createCostRouter({ cost, resolveCaller: async () => caller }),
+    );
     const server = app.listen(0, '127.0.0.1');
     await new Promise(r => server.once('listening', r));
     const url = `http://127.0.0.1:${

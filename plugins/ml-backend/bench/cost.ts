@@ -24,7 +24,7 @@ import { createCostRouter } from '../src/cost/router';
 import { AccessControl } from '../src/shared/AccessControl';
 import { Caller } from '../src/shared/caller';
 import { readTenancySettings } from '../src/shared/tenancy';
-import { readTrainingConfig } from '../src/training/config';
+import { readPools } from '../src/shared/pools';
 
 const PG = {
   host: '127.0.0.1',
@@ -138,7 +138,7 @@ async function main() {
         },
       },
     });
-    const training = readTrainingConfig(configReader);
+    const pricedPools = readPools(configReader);
     const quiet = () => {};
     const logger: any = {
       info: quiet,
@@ -149,8 +149,8 @@ async function main() {
     };
     const cost = new CostService({
       store,
-      priceBook: PriceBook.fromConfig(configReader, training.pools),
-      pools: training.pools,
+      priceBook: PriceBook.fromConfig(configReader, pricedPools),
+      pools: pricedPools,
       budgets: TEAMS.map(team => ({
         team,
         amountMicros: 50_000_000_000,

@@ -3,7 +3,7 @@ import { ConfigReader } from '@backstage/config';
 import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { createTestDatabases } from '../testUtils/databases';
-import { readTrainingConfig } from '../training/config';
+import { readPools } from '../shared/pools';
 import { openAccess, userCaller } from '../testUtils/access';
 import { CostService } from './CostService';
 import { DatabaseCostStore } from './DatabaseCostStore';
@@ -73,12 +73,12 @@ async function setup(
     directory: ML_MIGRATIONS_DIR,
     tableName: 'ml_knex_migrations',
   });
-  const training = readTrainingConfig(config);
+  const pools = readPools(config);
   const logger = mockServices.logger.mock();
   const cost = new CostService({
     store: DatabaseCostStore.create({ knex }),
-    priceBook: PriceBook.fromConfig(config, training.pools),
-    pools: training.pools,
+    priceBook: PriceBook.fromConfig(config, pools),
+    pools,
     budgets: CostService.readBudgets(config),
     logger,
     access: openAccess(),

@@ -13,7 +13,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
-import { ConfiguredPool } from '../training/config';
+import { ConfiguredPool } from '../shared/pools';
 import {
   DatabaseCostStore,
   MeterableAttempt,

@@ -43,18 +43,6 @@ const dayMs = (day: string, where: string) => {
   return Date.parse(`${day}T00:00:00Z`);
 };
 
-/** The provider a pool's compute target bills through, unless the pool names one. */
-export function providerOf(target: string): string | undefined {
-  return (
-    {
-      sagemaker: 'aws',
-      vertex: 'gcp',
-      azureml: 'azure',
-      local: 'local',
-    } as Record<string, string>
-  )[target];
-}
-
 /**
  * The price book: prices per GPU-hour by pool, or by provider, GPU type and region,
  * each from an effective date (UTC), so a price change applies from its date on and

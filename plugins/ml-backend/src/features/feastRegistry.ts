@@ -7,7 +7,7 @@ import {
   FeatureView,
   Tag,
 } from '@ml-portal/plugin-ml-common';
-import { parseUtcTimestamp } from '../cost/imports/common';
+import { parseUtcTimestamp } from '../shared/time';
 import {
   formatSeconds,
   parseProtoDuration,

@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { toGroupRef } from '../cost/imports';
+import { toGroupRef } from '../shared/groupRefs';
 
 /**
  * Feast owners (emails, names, team tags) → Backstage group entity refs, from

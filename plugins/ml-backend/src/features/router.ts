@@ -2,7 +2,7 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
-import { toGroupRef } from '../cost/imports';
+import { toGroupRef } from '../shared/groupRefs';
 import { Caller } from '../tracking/TrackingService';
 import { FeaturesService } from './FeaturesService';
 import { parseRequest } from '../parseRequest';

@@ -31,7 +31,8 @@ import {
 } from '../lineage/LineageRecorder';
 import { featureViewInputs } from '../lineage/runTags';
 import { decideAdmissions } from './admission';
-import { ConfiguredPool, TrainingConfig } from './config';
+import { ConfiguredPool } from '../shared/pools';
+import { TrainingConfig } from './config';
 import {
   ACTIVE_ATTEMPT_STATES,
   ActiveAttempt,

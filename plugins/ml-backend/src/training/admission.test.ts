@@ -1,4 +1,4 @@
-import { ConfiguredPool } from './config';
+import { ConfiguredPool } from '../shared/pools';
 import {
   AdmissionInput,
   decideAdmissions,

@@ -1,5 +1,6 @@
 import { PendingReason } from '@ml-portal/plugin-ml-common';
-import { ConfiguredPool, TeamQuota } from './config';
+import { ConfiguredPool } from '../shared/pools';
+import { TeamQuota } from './config';
 
 /** A job waiting for admission, as the scheduler sees it. @internal */
 export type PendingJob = {

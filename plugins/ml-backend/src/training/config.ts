@@ -1,19 +1,6 @@
 import { Config } from '@backstage/config';
 import { TrainingProfile } from '@ml-portal/plugin-ml-common';
-import { GpuPool } from '@ml-portal/plugin-ml-node';
-import { providerOf } from '../cost/priceBook';
-
-/** A pool with the capacity admission hands out. @internal */
-export type ConfiguredPool = GpuPool & {
-  capacityGpus: number;
-  /** Who bills the pool's GPUs: `aws`, `gcp`, `azure`, `local`; from the target unless set. */
-  provider?: string;
-  /** Billed whether used or not (reserved nodes): its unused GPU-hours show as idle spend. */
-  reserved?: boolean;
-  /** The pool's own price, over the price book's. */
-  gpuHourUsd?: number;
-  spotGpuHourUsd?: number;
-};
+import { ConfiguredPool, readPools } from '../shared/pools';
 
 /** A team's share of a pool, in the spirit of Kueue's ClusterQueue quotas. @internal */
 export type TeamQuota = {
@@ -122,33 +109,7 @@ export function readSecretScopes(config: Config): SecretScope[] {
 /** Reads `ml.training`; an absent section means no pools, so every submission is refused. @internal */
 export function readTrainingConfig(config: Config): TrainingConfig {
   const training = config.getOptionalConfig('ml.training');
-  const pools = (training?.getOptionalConfigArray('pools') ?? []).map(pool => {
-    const gpusPerNode = pool.getOptionalNumber('gpusPerNode') ?? 1;
-    return {
-      name: pool.getString('name'),
-      target: pool.getString('target'),
-      region: pool.getOptionalString('region') ?? 'local',
-      gpuType: pool.getString('gpuType'),
-      gpusPerNode,
-      capacityGpus: (pool.getOptionalNumber('nodes') ?? 1) * gpusPerNode,
-      spot: pool.getOptionalBoolean('spot') ?? false,
-      labels: pool.getOptional<Record<string, string>>('labels') ?? {},
-      taints: (pool.getOptionalConfigArray('taints') ?? []).map(t => ({
-        key: t.getString('key'),
-        value: t.getOptionalString('value'),
-        effect: (t.getOptionalString('effect') ??
-          'NoSchedule') as GpuPool['taints'][number]['effect'],
-      })),
-      instanceType: pool.getOptionalString('instanceType'),
-      compliance: pool.getOptionalStringArray('compliance') ?? [],
-      provider:
-        pool.getOptionalString('provider') ??
-        providerOf(pool.getString('target')),
-      reserved: pool.getOptionalBoolean('reserved') ?? false,
-      gpuHourUsd: pool.getOptionalNumber('gpuHourUsd'),
-      spotGpuHourUsd: pool.getOptionalNumber('spotGpuHourUsd'),
-    };
-  });
+  const pools = readPools(config);
   const profiles = (training?.getOptionalConfigArray('profiles') ?? []).map(
     p => ({
       name: p.getString('name'),

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { InputError } from '@backstage/errors';
 import { BilledCost } from '@ml-portal/plugin-ml-node';
 import { decimalToMicros } from '../money';
-import { parseUtcTimestamp } from './common';
+import { parseUtcTimestamp } from '../../shared/time';
 import { parseCsv } from './csv';
-import { mapTeam, TeamMapping, teamLabelOf, toGroupRef } from './teams';
+import { toGroupRef } from '../../shared/groupRefs';
+import { mapTeam, TeamMapping, teamLabelOf } from './teams';
 
 /**
  * The CUR columns read, by their legacy CUR names. CUR 2.0 / Athena snake_case names

@@ -10,7 +10,7 @@ import { TeamMapping, validateTeamMapping } from './teams';
 export { parseAwsCurCsv, gpuTypeOfInstance } from './awsCur';
 export { parseOpenCostAllocation } from './opencost';
 export type { OpenCostOptions } from './opencost';
-export { mapTeam, toGroupRef } from './teams';
+export { mapTeam } from './teams';
 export type { TeamMapping } from './teams';
 
 /** The bill formats the portal imports. @public */

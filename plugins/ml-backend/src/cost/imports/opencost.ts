@@ -1,7 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { BilledCost } from '@ml-portal/plugin-ml-node';
 import { formatUsd, numberToMicros } from '../money';
-import { parseUtcTimestamp } from './common';
+import { parseUtcTimestamp } from '../../shared/time';
 import { findLabel, mapTeam, TeamMapping, teamLabelOf } from './teams';
 
 /**

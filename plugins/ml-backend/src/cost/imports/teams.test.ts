@@ -1,4 +1,5 @@
-import { findLabel, mapTeam, toGroupRef, validateTeamMapping } from './teams';
+import { toGroupRef } from '../../shared/groupRefs';
+import { findLabel, mapTeam, validateTeamMapping } from './teams';
 
 describe('toGroupRef', () => {
   it('turns label values into group refs and keeps refs', () => {

@@ -1,4 +1,4 @@
-/** Time parsing shared by the bill parsers. */
+/** Time parsing shared by the bill parsers and the Feast import. */
 
 const TIMESTAMP =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|z|UTC|[+-]\d{2}:?\d{2})?$/;

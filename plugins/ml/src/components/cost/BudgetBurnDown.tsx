@@ -18,7 +18,7 @@ import {
   YAxis,
 } from 'recharts';
 import { burnDown } from './costSeries';
-import { formatMoney } from './money';
+import { formatMoney, moneyAxis } from './money';
 import { daysElapsed } from './months';
 import { teamName } from './teams';
 
@@ -78,6 +78,16 @@ export function BudgetBurnDown(props: {
     budget,
     daysElapsed: daysElapsed(month, props.now ?? new Date()),
   });
+  const axis = moneyAxis(
+    Math.max(
+      0,
+      ...points.flatMap(point => [
+        point.spentMicros ?? 0,
+        point.forecastMicros ?? 0,
+        point.budgetMicros ?? 0,
+      ]),
+    ),
+  );
 
   return (
     <Box component="figure" m={0} aria-label={`${teamName(team)} burn-down`}>
@@ -109,12 +119,7 @@ export function BudgetBurnDown(props: {
         >
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="day" />
-          <YAxis
-            width={64}
-            tickFormatter={value =>
-              formatMoney(Number(value), { style: 'compact' })
-            }
-          />
+          <YAxis width={64} {...axis} />
           <Tooltip
             labelFormatter={day => `${month}-${String(day).padStart(2, '0')}`}
             formatter={value => formatMoney(Number(value))}

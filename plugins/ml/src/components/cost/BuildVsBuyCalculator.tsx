@@ -94,7 +94,7 @@ function Result(props: { input: BuildVsBuyInput }) {
             API
           </Typography>
           <Typography variant="h5" component="p">
-            {formatMoney(result.apiMonthlyMicros, { style: 'whole' })} a month
+            {formatMoney(result.apiMonthlyMicros, { style: 'rounded' })} a month
           </Typography>
         </Grid>
         <Grid item xs={12} sm={6}>
@@ -102,8 +102,8 @@ function Result(props: { input: BuildVsBuyInput }) {
             Self-hosted
           </Typography>
           <Typography variant="h5" component="p">
-            {formatMoney(result.selfHostedMonthlyMicros, { style: 'whole' })} a
-            month
+            {formatMoney(result.selfHostedMonthlyMicros, { style: 'rounded' })}{' '}
+            a month
           </Typography>
           <Typography variant="caption" color="textSecondary">
             {fleet} {fleet === 1 ? 'replica' : 'replicas'} ×{' '}
@@ -126,7 +126,7 @@ function Result(props: { input: BuildVsBuyInput }) {
             ? 'The API is cheaper'
             : 'Self-hosting is cheaper'}
         </strong>{' '}
-        by {formatMoney(saving, { style: 'whole' })} a month at{' '}
+        by {formatMoney(saving, { style: 'rounded' })} a month at{' '}
         {tokens.format(input.tokensPerDay)} tokens a day.
       </Typography>
       <Typography variant="body2" color="textSecondary">

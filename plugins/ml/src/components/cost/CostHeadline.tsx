@@ -55,11 +55,11 @@ export function CostHeadline(props: { summary: CostSummary }) {
         color={over ? 'error' : 'textSecondary'}
       >
         {formatShare(forecastMicros / budgetMicros)} of{' '}
-        {formatMoney(budgetMicros, { style: 'whole' })} budgeted
+        {formatMoney(budgetMicros, { style: 'rounded' })} budgeted
         {budgeted > 1 ? ` for ${budgeted} teams` : ''}
         {over
           ? `: ${formatMoney(forecastMicros - budgetMicros, {
-              style: 'whole',
+              style: 'rounded',
             })} over`
           : ''}
       </Typography>
@@ -71,21 +71,21 @@ export function CostHeadline(props: { summary: CostSummary }) {
       <Grid item xs={12} md={4}>
         <Figure
           title={`Spend in ${formatMonth(summary.month)}`}
-          value={formatMoney(spend.costMicros, { style: 'whole' })}
+          value={formatMoney(spend.costMicros, { style: 'rounded' })}
           detail={formatGpuHours(spend.gpuSeconds)}
         />
       </Grid>
       <Grid item xs={12} md={4}>
         <Figure
           title="Spot savings"
-          value={formatMoney(savedMicros, { style: 'whole' })}
+          value={formatMoney(savedMicros, { style: 'rounded' })}
           detail={
             spend.listCostMicros > 0
               ? `${formatShare(
                   savedMicros / spend.listCostMicros,
                 )} below the on-demand list price of ${formatMoney(
                   spend.listCostMicros,
-                  { style: 'whole' },
+                  { style: 'rounded' },
                 )}`
               : 'No GPU time was used.'
           }
@@ -95,7 +95,9 @@ export function CostHeadline(props: { summary: CostSummary }) {
         <Figure
           title="Forecast to month end"
           value={
-            budgeted > 0 ? formatMoney(forecastMicros, { style: 'whole' }) : '—'
+            budgeted > 0
+              ? formatMoney(forecastMicros, { style: 'rounded' })
+              : '—'
           }
           detail={forecastDetail}
         />

@@ -63,6 +63,61 @@ describe('CostPage', () => {
     });
   });
 
+  it('shows a month of cents in cents, in the headline as in the budgets, with distinct axis ticks', async () => {
+    const cents = (n: number) => n * 10_000;
+    const small = {
+      ...summary,
+      teams: [
+        {
+          team: recsys,
+          costMicros: cents(17),
+          listCostMicros: cents(17),
+          gpuSeconds: 60,
+        },
+      ],
+      trend: [
+        {
+          team: recsys,
+          month: '2026-10',
+          gpuType: 'nvidia-l4',
+          spot: false,
+          costMicros: cents(28),
+          listCostMicros: cents(28),
+          gpuSeconds: 90,
+        },
+        {
+          team: recsys,
+          month: '2026-11',
+          gpuType: 'nvidia-l4',
+          spot: false,
+          costMicros: cents(17),
+          listCostMicros: cents(17),
+          gpuSeconds: 60,
+        },
+      ],
+      daily: [],
+      budgets: [{ ...summary.budgets[0], spentMicros: cents(17) }],
+    };
+    await renderCost(costApi({ getCostSummary: async () => small }));
+
+    const spend = await screen.findByRole('region', {
+      name: 'Spend in November 2026',
+    });
+    expect(spend).toHaveTextContent('$0.17');
+    const budgets = screen.getByRole('table', { name: 'budgets' });
+    expect(budgets).toHaveTextContent('$0.17');
+
+    const trend = screen.getByRole('figure', {
+      name: 'recsys spend per month',
+    });
+    const ticks = [
+      ...trend.querySelectorAll(
+        '.recharts-yAxis-tick-labels .recharts-cartesian-axis-tick-value',
+      ),
+    ].map(tick => tick.textContent);
+    expect(ticks).toEqual(['$0.00', '$0.10', '$0.20', '$0.30']);
+  });
+
   it('warns that new jobs are held where a hard budget is spent', async () => {
     await renderCost(costApi());
 

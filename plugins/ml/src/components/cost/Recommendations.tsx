@@ -107,7 +107,7 @@ export function Recommendations(props: { team?: string }) {
       title="Recommendations"
       subheader={
         total
-          ? `Up to ${formatMoney(total, { style: 'whole' })} a month to save`
+          ? `Up to ${formatMoney(total, { style: 'rounded' })} a month to save`
           : undefined
       }
     >

@@ -10,8 +10,8 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { teamTrends, TrendSeries } from './costSeries';
-import { formatMoney } from './money';
+import { TeamTrend, teamTrends, TrendSeries } from './costSeries';
+import { formatMoney, moneyAxis } from './money';
 import { formatMonth } from './months';
 import { teamName } from './teams';
 
@@ -32,6 +32,14 @@ function useSeriesColor(gpuTypes: string[]) {
     fill: palette[gpuTypes.indexOf(series.gpuType) % palette.length],
     fillOpacity: series.spot ? 0.45 : 1,
   });
+}
+
+/** The y-axis of a team's stacked bars: from zero to its most expensive month. */
+function stackedAxis(team: TeamTrend) {
+  const monthTotals = team.rows.map(row =>
+    team.series.reduce((sum, series) => sum + Number(row[series.key]), 0),
+  );
+  return moneyAxis(Math.max(0, ...monthTotals));
 }
 
 /**
@@ -72,7 +80,7 @@ export function SpendTrendChart(props: {
         >
           <Typography variant="subtitle2" component="figcaption">
             {teamName(team.team)} ·{' '}
-            {formatMoney(team.totalMicros, { style: 'whole' })} in{' '}
+            {formatMoney(team.totalMicros, { style: 'rounded' })} in{' '}
             {props.months.length} months
           </Typography>
           <ResponsiveContainer
@@ -89,12 +97,7 @@ export function SpendTrendChart(props: {
                 dataKey="month"
                 tickFormatter={month => formatMonth(String(month), true)}
               />
-              <YAxis
-                width={64}
-                tickFormatter={value =>
-                  formatMoney(Number(value), { style: 'compact' })
-                }
-              />
+              <YAxis width={64} {...stackedAxis(team)} />
               <Tooltip
                 labelFormatter={month => formatMonth(String(month))}
                 formatter={value => formatMoney(Number(value))}

@@ -2,6 +2,7 @@ import {
   formatGpuHours,
   formatMoney,
   formatShare,
+  moneyAxis,
   parseUsd,
   usdInputValue,
 } from './money';
@@ -20,16 +21,92 @@ describe('formatMoney', () => {
     expect(formatMoney(1)).toBe('<$0.01');
   });
 
-  it('rounds to whole dollars for headlines and shortens for chart axes', () => {
-    expect(formatMoney(1_234_567_890, { style: 'whole' })).toBe('$1,235');
-    expect(formatMoney(12_345_000_000, { style: 'compact' })).toBe('$12.3K');
-    expect(formatMoney(2_500_000_000_000, { style: 'compact' })).toBe('$2.5M');
+  it('rounds headline figures to whole dollars only where cents are noise', () => {
+    expect(formatMoney(1_234_567_890, { style: 'rounded' })).toBe('$1,235');
+    expect(formatMoney(100_000_000, { style: 'rounded' })).toBe('$100');
+    expect(formatMoney(-4_500_000_000, { style: 'rounded' })).toBe('-$4,500');
   });
 
+  it('shows a headline below a dollar in cents, as the budgets show it', () => {
+    // The bug: a $0.17 month read "$0" in the headline and $0.17 in its budgets.
+    expect(formatMoney(170_000, { style: 'rounded' })).toBe('$0.17');
+    expect(formatMoney(170_000, { style: 'rounded' })).toBe(
+      formatMoney(170_000),
+    );
+    expect(formatMoney(99_990_000, { style: 'rounded' })).toBe('$99.99');
+    expect(formatMoney(3_000, { style: 'rounded' })).toBe('<$0.01');
+    expect(formatMoney(0, { style: 'rounded' })).toBe('$0.00');
+  });
   it('signs differences when asked', () => {
     expect(formatMoney(600_000_000, { signed: true })).toBe('+$600.00');
     expect(formatMoney(-600_000_000, { signed: true })).toBe('-$600.00');
     expect(formatMoney(0, { signed: true })).toBe('$0.00');
+  });
+});
+
+describe('moneyAxis', () => {
+  const labels = (maxMicros: number) => {
+    const axis = moneyAxis(maxMicros);
+    return axis.ticks.map(axis.tickFormatter);
+  };
+
+  it('labels the ticks of a $0–$0.30 axis distinctly, in cents', () => {
+    // The bug: compact labels with one decimal read "$0.1" on several ticks.
+    expect(labels(300_000)).toEqual(['$0.00', '$0.10', '$0.20', '$0.30']);
+    expect(labels(170_000)).toEqual([
+      '$0.00',
+      '$0.05',
+      '$0.10',
+      '$0.15',
+      '$0.20',
+    ]);
+  });
+
+  it('keeps ticks distinct and readable at any scale', () => {
+    expect(labels(20_000)).toEqual([
+      '$0.000',
+      '$0.005',
+      '$0.010',
+      '$0.015',
+      '$0.020',
+    ]);
+    expect(labels(2_000_000)).toEqual([
+      '$0.00',
+      '$0.50',
+      '$1.00',
+      '$1.50',
+      '$2.00',
+    ]);
+    expect(labels(950_000_000)).toEqual([
+      '$0',
+      '$250',
+      '$500',
+      '$750',
+      '$1,000',
+    ]);
+    expect(labels(19_000_000_000)).toEqual([
+      '$0',
+      '$5K',
+      '$10K',
+      '$15K',
+      '$20K',
+    ]);
+    expect(labels(1_100_000_000_000)).toEqual(['$0', '$500K', '$1M', '$1.5M']);
+    for (let exponent = 0; exponent <= 15; exponent++) {
+      for (const mantissa of [1, 1.7, 2.2, 3, 4.9, 7.3]) {
+        const max = Math.round(mantissa * 10 ** exponent);
+        const ticks = labels(max);
+        expect(new Set(ticks).size).toBe(ticks.length);
+        const axis = moneyAxis(max);
+        expect(axis.domain[1]).toBeGreaterThanOrEqual(max);
+        expect(axis.ticks.length).toBeGreaterThanOrEqual(2);
+        expect(axis.ticks.length).toBeLessThanOrEqual(6);
+      }
+    }
+  });
+
+  it('gives an empty chart a $0–$1 axis', () => {
+    expect(labels(0)).toEqual(['$0.00', '$0.25', '$0.50', '$0.75', '$1.00']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { IdleResource } from '@ml-portal/plugin-ml-common';
-import { MISSING } from '../tracking/format';
+import { MISSING } from '../common/format';
 import { DataTable } from '../common/DataTable';
 import { formatMoney } from './money';
 import { TeamFilterLink } from './TeamFilterLink';

@@ -8,7 +8,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { DataColumn, DataTable } from '../common/DataTable';
 import { teamName } from '../cost/teams';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 import { featureViewPath, formatTtl, storesLabel } from './featureFormat';
 import { FreshnessChip } from './FreshnessChip';
 

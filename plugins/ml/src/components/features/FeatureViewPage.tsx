@@ -24,7 +24,7 @@ import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../cost/mlPaths';
 import { teamName } from '../cost/teams';
 import { LineageGraph } from '../lineage/LineageGraph';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 import { TrackingTrail } from '../tracking/TrackingTrail';
 import { formatSeconds, formatTtl, storesLabel } from './featureFormat';
 import { FreshnessChip } from './FreshnessChip';

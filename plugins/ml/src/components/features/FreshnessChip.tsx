@@ -1,6 +1,6 @@
 import { Chip, makeStyles, Tooltip } from '@material-ui/core';
 import { FeatureFreshness } from '@ml-portal/plugin-ml-common';
-import { formatTime } from '../tracking/format';
+import { formatTime } from '../common/format';
 import { freshnessSummary } from './featureFormat';
 
 const useStyles = makeStyles(theme => ({

@@ -1,6 +1,6 @@
 import { FeatureImportResult } from '@ml-portal/plugin-ml-common';
 import { DataColumn, DataTable } from '../common/DataTable';
-import { formatTime } from '../tracking/format';
+import { formatTime } from '../common/format';
 
 /** How many of the latest imports the list shows. @internal */
 export const RECENT_IMPORTS_SHOWN = 5;

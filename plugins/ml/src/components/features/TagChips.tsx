@@ -1,6 +1,6 @@
 import { Box, Chip } from '@material-ui/core';
 import { Tag } from '@ml-portal/plugin-ml-common';
-import { MISSING } from '../tracking/format';
+import { MISSING } from '../common/format';
 import { tagLabel } from './featureFormat';
 
 /** Tags as small chips, `key=value`. @internal */

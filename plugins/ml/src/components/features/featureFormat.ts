@@ -1,5 +1,5 @@
 import { FeatureFreshness, Tag } from '@ml-portal/plugin-ml-common';
-import { MISSING } from '../tracking/format';
+import { MISSING } from '../common/format';
 
 const UNITS: Array<[suffix: string, seconds: number]> = [
   ['d', 86_400],

@@ -13,7 +13,7 @@ import { GridCard } from '../common/GridCard';
 import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../cost/mlPaths';
 import { OwnerLink } from '../registry/OwnerLink';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 import { TrackingTrail } from '../tracking/TrackingTrail';
 import { LineageGraph } from './LineageGraph';
 

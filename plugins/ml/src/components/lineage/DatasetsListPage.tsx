@@ -11,7 +11,7 @@ import { SearchField } from '../common/SearchField';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { useMlPaths } from '../cost/mlPaths';
 import { OwnerLink } from '../registry/OwnerLink';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 
 const logInputSnippet = `import mlflow
 df = ...  # a pandas DataFrame

@@ -1,6 +1,6 @@
 import { RegistryAuditEvent } from '@ml-portal/plugin-ml-common';
 import { DataColumn, DataTable } from '../common/DataTable';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 import { metricsInline } from './MetricValues';
 import { actorName } from './registryFormat';
 

@@ -5,7 +5,7 @@ import { useLiveAsync } from '../common/usePolledAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { DataTable } from '../common/DataTable';
 import { Loaded } from '../common/Loaded';
-import { formatTime } from '../tracking/format';
+import { formatTime } from '../common/format';
 import { ModelLink, VersionLink } from './registryLinks';
 
 /**

@@ -1,5 +1,5 @@
 import { DataColumn, DataTable } from '../common/DataTable';
-import { formatMetricValue } from '../tracking/format';
+import { formatMetricValue } from '../common/format';
 
 type MetricValue = { key: string; value: number };
 

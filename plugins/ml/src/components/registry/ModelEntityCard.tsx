@@ -11,7 +11,7 @@ import { mlApiRef } from '../../api/MlApi';
 import { Loaded } from '../common/Loaded';
 import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../cost/mlPaths';
-import { formatTime } from '../tracking/format';
+import { formatTime } from '../common/format';
 import { AliasChips } from './AliasChips';
 import { MetricValues } from './MetricValues';
 import { featuredVersion, newestFirst } from './registryFormat';

@@ -14,7 +14,7 @@ import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { mlApiRef } from '../../api/MlApi';
 import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../cost/mlPaths';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 import { KeyValueTable } from '../tracking/KeyValueTable';
 import { TrackingTrail } from '../tracking/TrackingTrail';
 import { AliasChips } from './AliasChips';

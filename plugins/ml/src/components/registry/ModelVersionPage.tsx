@@ -13,7 +13,7 @@ import { GridCard } from '../common/GridCard';
 import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../cost/mlPaths';
 import { LineageGraph } from '../lineage/LineageGraph';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 import { TrackingTrail } from '../tracking/TrackingTrail';
 import { AliasChips } from './AliasChips';
 import { AuditTrail } from './AuditTrail';

@@ -11,7 +11,7 @@ import { PagedTable } from '../common/PagedTable';
 import { SearchField } from '../common/SearchField';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { badFilterMessage } from '../tracking/FilterBox';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 import { usePageTokens } from '../tracking/paging';
 import { AliasChips } from './AliasChips';
 import { OwnerLink } from './OwnerLink';

@@ -21,7 +21,7 @@ import { mlApiRef } from '../../api/MlApi';
 import { DataColumn, DataTable } from '../common/DataTable';
 import { FormDialog, textAreaProps } from '../common/FormDialog';
 import { MutedText } from '../common/MutedText';
-import { formatTime, MISSING } from '../tracking/format';
+import { formatTime, MISSING } from '../common/format';
 import { metricsInline } from './MetricValues';
 import { actorName } from './registryFormat';
 import { VersionLink } from './registryLinks';

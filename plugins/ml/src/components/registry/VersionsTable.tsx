@@ -1,6 +1,6 @@
 import { ModelVersion } from '@ml-portal/plugin-ml-common';
 import { DataColumn, DataTable } from '../common/DataTable';
-import { formatTime } from '../tracking/format';
+import { formatTime } from '../common/format';
 import { AliasChips } from './AliasChips';
 import { newestFirst } from './registryFormat';
 import { SourceRunLink, VersionLink } from './registryLinks';

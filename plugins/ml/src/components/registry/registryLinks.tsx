@@ -2,7 +2,7 @@ import { Link } from '@backstage/core-components';
 import { ModelVersion } from '@ml-portal/plugin-ml-common';
 import { ReactNode } from 'react';
 import { useMlPaths } from '../cost/mlPaths';
-import { MISSING } from '../tracking/format';
+import { MISSING } from '../common/format';
 
 /** A registered model's name, linking to its page. @internal */
 export function ModelLink(props: { name: string; children?: ReactNode }) {

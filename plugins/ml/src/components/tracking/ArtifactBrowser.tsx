@@ -18,7 +18,7 @@ import { ArtifactFile } from '@ml-portal/plugin-ml-common';
 import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
-import { formatBytes } from './format';
+import { formatBytes } from '../common/format';
 
 /** Text previews show at most this much of a file. @internal */
 export const TEXT_PREVIEW_BYTES = 200 * 1024;

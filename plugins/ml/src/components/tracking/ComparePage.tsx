@@ -21,6 +21,13 @@ import { useMemo, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import {
+  distinctKeys,
+  formatMetricValue,
+  latestMetric,
+  MISSING,
+  paramValue,
+} from '../common/format';
 import { GridCard } from '../common/GridCard';
 import {
   ComparedRun,
@@ -29,13 +36,6 @@ import {
   XAxisMode,
 } from './chartSeries';
 import { DiffTable } from './DiffTable';
-import {
-  distinctKeys,
-  formatMetricValue,
-  latestMetric,
-  MISSING,
-  paramValue,
-} from './format';
 import { KeySelect } from './KeySelect';
 import { MetricComparisonChart } from './MetricComparisonChart';
 import { ParamScatter } from './ParamScatter';

@@ -23,21 +23,21 @@ import { Run } from '@ml-portal/plugin-ml-common';
 import { useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
-import { useLiveAsync } from '../common/usePolledAsync';
 import { mlApiRef } from '../../api/MlApi';
-import { MAX_COMPARED_RUNS } from './chartSeries';
-import { FilterBox, badFilterMessage } from './FilterBox';
 import {
-  keysByVariation,
   formatDuration,
   formatMetricValue,
   formatTime,
+  keysByVariation,
   latestMetric,
   MISSING,
   paramValue,
   runDuration,
   searchIdentifier,
-} from './format';
+} from '../common/format';
+import { useLiveAsync } from '../common/usePolledAsync';
+import { MAX_COMPARED_RUNS } from './chartSeries';
+import { FilterBox, badFilterMessage } from './FilterBox';
 import { KeySelect } from './KeySelect';
 import { PageControls, usePageTokens } from './paging';
 import { RunStatus } from './RunStatus';

@@ -12,7 +12,7 @@ import { Loaded } from '../common/Loaded';
 import { PagedTable } from '../common/PagedTable';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { FilterBox, badFilterMessage } from './FilterBox';
-import { formatTime } from './format';
+import { formatTime } from '../common/format';
 import { usePageTokens } from './paging';
 
 const pythonSnippet = `import mlflow

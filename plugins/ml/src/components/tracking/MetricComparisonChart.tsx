@@ -11,7 +11,7 @@ import {
   YAxis,
 } from 'recharts';
 import { chartSeries, ComparedRun, XAxisMode } from './chartSeries';
-import { formatDuration, formatMetricValue } from './format';
+import { formatDuration, formatMetricValue } from '../common/format';
 import { useMetricHistories } from './useMetricHistories';
 
 /** Histories are downsampled on the server to about this many points per run. */

@@ -10,13 +10,13 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import { ComparedRun, numericParam } from './chartSeries';
 import {
-  keysByVariation,
   formatMetricValue,
+  keysByVariation,
   latestMetric,
   paramValue,
-} from './format';
+} from '../common/format';
+import { ComparedRun, numericParam } from './chartSeries';
 
 const SCATTER_HEIGHT = 300;
 

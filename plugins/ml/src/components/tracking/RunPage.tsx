@@ -13,16 +13,16 @@ import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn, DataTable } from '../common/DataTable';
-import { GridCard } from '../common/GridCard';
-import { RegisterModelButton } from '../registry/RegisterModelButton';
-import { ArtifactBrowser } from './ArtifactBrowser';
 import {
   formatDuration,
   formatMetricValue,
   formatTime,
   MISSING,
   runDuration,
-} from './format';
+} from '../common/format';
+import { GridCard } from '../common/GridCard';
+import { RegisterModelButton } from '../registry/RegisterModelButton';
+import { ArtifactBrowser } from './ArtifactBrowser';
 import { KeyValueTable } from './KeyValueTable';
 import { MetricSparkline } from './MetricSparkline';
 import { RunStatus } from './RunStatus';

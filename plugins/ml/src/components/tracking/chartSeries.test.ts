@@ -1,5 +1,9 @@
+import {
+  formatDuration,
+  formatMetricValue,
+  searchIdentifier,
+} from '../common/format';
 import { chartSeries, emaSmooth, numericParam, runColor } from './chartSeries';
-import { formatDuration, formatMetricValue, searchIdentifier } from './format';
 
 const point = (step: number, value: number, timestamp = 1000 + step * 500) => ({
   key: 'loss',

@@ -9,7 +9,7 @@ import {
   makeStyles,
 } from '@material-ui/core';
 import { JobAttempt } from '@ml-portal/plugin-ml-common';
-import { formatDuration, formatTime, MISSING } from '../tracking/format';
+import { formatDuration, formatTime, MISSING } from '../common/format';
 import { attemptDuration } from './jobFormat';
 import { JobStatus } from './JobStatus';
 

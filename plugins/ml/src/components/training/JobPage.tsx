@@ -23,7 +23,7 @@ import { useId, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
-import { formatDuration, formatTime, MISSING } from '../tracking/format';
+import { formatDuration, formatTime, MISSING } from '../common/format';
 import { TrackingTrail } from '../tracking/TrackingTrail';
 import { AttemptsTable } from './AttemptsTable';
 import { isFinalJob, jobDuration, pendingReasonLabel } from './jobFormat';

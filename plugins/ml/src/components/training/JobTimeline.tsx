@@ -7,7 +7,7 @@ import {
   Typography,
 } from '@material-ui/core';
 import { JobAttempt, JobEvent } from '@ml-portal/plugin-ml-common';
-import { formatTime } from '../tracking/format';
+import { formatTime } from '../common/format';
 import { JobStatus } from './JobStatus';
 
 /** What happened to a job and why, oldest first, so the latest is read last. @internal */

@@ -10,7 +10,7 @@ import {
   makeStyles,
 } from '@material-ui/core';
 import { TrainingJob } from '@ml-portal/plugin-ml-common';
-import { formatDuration, formatTime, MISSING } from '../tracking/format';
+import { formatDuration, formatTime, MISSING } from '../common/format';
 import { jobDuration, pendingReasonLabel } from './jobFormat';
 import { JobStatus } from './JobStatus';
 

@@ -2,7 +2,7 @@ import { Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { Box, Grid, Paper, Typography } from '@material-ui/core';
 import { mlApiRef } from '../../api/MlApi';
-import { formatMetricValue } from '../tracking/format';
+import { formatMetricValue } from '../common/format';
 import { MetricSparkline } from '../tracking/MetricSparkline';
 import { RunStatus } from '../tracking/RunStatus';
 import { usePolledAsync } from '../common/usePolledAsync';

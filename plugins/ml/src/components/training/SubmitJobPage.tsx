@@ -36,7 +36,7 @@ import { useNavigate } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
-import { formatDuration } from '../tracking/format';
+import { formatDuration } from '../common/format';
 import { TrackingTrail } from '../tracking/TrackingTrail';
 import { splitCommandLine } from './commandLine';
 import {

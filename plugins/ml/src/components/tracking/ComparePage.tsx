@@ -21,13 +21,7 @@ import { useMemo, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
-import {
-  distinctKeys,
-  formatMetricValue,
-  latestMetric,
-  MISSING,
-  paramValue,
-} from '../common/format';
+import { formatMetricValue, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import {
   ComparedRun,
@@ -39,6 +33,7 @@ import { DiffTable } from './DiffTable';
 import { KeySelect } from './KeySelect';
 import { MetricComparisonChart } from './MetricComparisonChart';
 import { ParamScatter } from './ParamScatter';
+import { distinctKeys, latestMetric, paramValue } from './runFormat';
 import { TrackingTrail } from './TrackingTrail';
 
 const DEFAULT_CHARTS = 6;

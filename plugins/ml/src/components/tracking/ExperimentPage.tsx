@@ -28,18 +28,20 @@ import {
   formatDuration,
   formatMetricValue,
   formatTime,
-  keysByVariation,
-  latestMetric,
   MISSING,
-  paramValue,
-  runDuration,
-  searchIdentifier,
 } from '../common/format';
 import { useLiveAsync } from '../common/usePolledAsync';
 import { MAX_COMPARED_RUNS } from './chartSeries';
 import { FilterBox, badFilterMessage } from './FilterBox';
 import { KeySelect } from './KeySelect';
 import { PageControls, usePageTokens } from './paging';
+import {
+  keysByVariation,
+  latestMetric,
+  paramValue,
+  runDuration,
+  searchIdentifier,
+} from './runFormat';
 import { RunStatus } from './RunStatus';
 import { orderByClause, RunOrder, SortableHeader } from './SortableHeader';
 import { TrackingTrail } from './TrackingTrail';

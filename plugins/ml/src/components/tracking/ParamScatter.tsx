@@ -10,13 +10,9 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
-import {
-  formatMetricValue,
-  keysByVariation,
-  latestMetric,
-  paramValue,
-} from '../common/format';
+import { formatMetricValue } from '../common/format';
 import { ComparedRun, numericParam } from './chartSeries';
+import { keysByVariation, latestMetric, paramValue } from './runFormat';
 
 const SCATTER_HEIGHT = 300;
 

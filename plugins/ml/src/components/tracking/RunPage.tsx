@@ -18,13 +18,13 @@ import {
   formatMetricValue,
   formatTime,
   MISSING,
-  runDuration,
 } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { RegisterModelButton } from '../registry/RegisterModelButton';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import { KeyValueTable } from './KeyValueTable';
 import { MetricSparkline } from './MetricSparkline';
+import { runDuration } from './runFormat';
 import { RunStatus } from './RunStatus';
 import { TrackingTrail } from './TrackingTrail';
 

@@ -1,9 +1,5 @@
-import {
-  formatDuration,
-  formatMetricValue,
-  searchIdentifier,
-} from '../common/format';
 import { chartSeries, emaSmooth, numericParam, runColor } from './chartSeries';
+import { searchIdentifier } from './runFormat';
 
 const point = (step: number, value: number, timestamp = 1000 + step * 500) => ({
   key: 'loss',
@@ -65,23 +61,7 @@ describe('chartSeries', () => {
   });
 });
 
-describe('format', () => {
-  it('spells out non-finite metric values', () => {
-    expect(formatMetricValue(NaN)).toBe('NaN');
-    expect(formatMetricValue(Infinity)).toBe('∞');
-    expect(formatMetricValue(-Infinity)).toBe('−∞');
-    expect(formatMetricValue(0.123456789)).toBe('0.123457');
-    expect(formatMetricValue(undefined)).toBe('—');
-  });
-
-  it('formats durations the way people read them', () => {
-    expect(formatDuration(850)).toBe('850ms');
-    expect(formatDuration(42_000)).toBe('42s');
-    expect(formatDuration(192_000)).toBe('3m 12s');
-    expect(formatDuration(3_720_000)).toBe('1h 02m');
-    expect(formatDuration(undefined)).toBe('—');
-  });
-
+describe('runFormat', () => {
   it('backtick-quotes keys that are not plain identifiers', () => {
     expect(searchIdentifier('metrics', 'auc')).toBe('metrics.auc');
     expect(searchIdentifier('params', 'model.lr')).toBe('params.`model.lr`');

@@ -14,7 +14,7 @@ import { CostRecommendation } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { Loaded } from '../common/Loaded';
-import { useMlPaths } from './mlPaths';
+import { useMlPaths } from '../common/mlPaths';
 import { formatMoney } from './money';
 import { TeamFilterLink } from './TeamFilterLink';
 

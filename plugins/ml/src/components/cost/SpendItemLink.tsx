@@ -3,7 +3,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { SpendItem } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
-import { useMlPaths } from './mlPaths';
+import { useMlPaths } from '../common/mlPaths';
 
 /**
  * A run's page lives under its experiment, which a spend item does not name:

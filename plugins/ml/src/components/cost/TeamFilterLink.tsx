@@ -1,6 +1,6 @@
 import { Link } from '@backstage/core-components';
 import { useSearchParams } from 'react-router-dom';
-import { costSearch } from './mlPaths';
+import { costSearch } from '../common/mlPaths';
 import { teamName } from './teams';
 
 /**

@@ -9,11 +9,11 @@ import { Grid } from '@material-ui/core';
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
-import { GridCard } from '../common/GridCard';
-import { MutedText } from '../common/MutedText';
-import { useMlPaths } from '../cost/mlPaths';
-import { OwnerLink } from '../registry/OwnerLink';
 import { formatTime, MISSING } from '../common/format';
+import { GridCard } from '../common/GridCard';
+import { useMlPaths } from '../common/mlPaths';
+import { MutedText } from '../common/MutedText';
+import { OwnerLink } from '../registry/OwnerLink';
 import { TrackingTrail } from '../tracking/TrackingTrail';
 import { LineageGraph } from './LineageGraph';
 

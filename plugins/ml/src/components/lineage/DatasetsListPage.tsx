@@ -9,7 +9,7 @@ import { DataColumn, DataTable } from '../common/DataTable';
 import { Loaded } from '../common/Loaded';
 import { SearchField } from '../common/SearchField';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
-import { useMlPaths } from '../cost/mlPaths';
+import { useMlPaths } from '../common/mlPaths';
 import { OwnerLink } from '../registry/OwnerLink';
 import { formatTime, MISSING } from '../common/format';
 

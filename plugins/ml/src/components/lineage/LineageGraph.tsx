@@ -38,10 +38,10 @@ import { MouseEvent, useCallback, useId, useMemo, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
-import { useMlPaths } from '../cost/mlPaths';
+import { useMlPaths } from '../common/mlPaths';
 import { teamName } from '../cost/teams';
-import { LINEAGE_KIND_STYLES, relationLabel } from './lineageKinds';
 import { layoutLineage } from './layoutLineage';
+import { LINEAGE_KIND_STYLES, relationLabel } from './lineageKinds';
 
 /** The depths the depth control offers (the API allows up to 10). @internal */
 export const LINEAGE_DEPTHS = [1, 2, 3, 4, 5];

@@ -8,10 +8,10 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
-import { Loaded } from '../common/Loaded';
-import { MutedText } from '../common/MutedText';
-import { useMlPaths } from '../cost/mlPaths';
 import { formatTime } from '../common/format';
+import { Loaded } from '../common/Loaded';
+import { useMlPaths } from '../common/mlPaths';
+import { MutedText } from '../common/MutedText';
 import { AliasChips } from './AliasChips';
 import { MetricValues } from './MetricValues';
 import { featuredVersion, newestFirst } from './registryFormat';

@@ -7,7 +7,7 @@ import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { FormDialog, textAreaProps } from '../common/FormDialog';
-import { useMlPaths } from '../cost/mlPaths';
+import { useMlPaths } from '../common/mlPaths';
 
 /** How many existing model names the dialog suggests. */
 const SUGGESTED_NAMES = 100;

@@ -1,8 +1,8 @@
 import { Link } from '@backstage/core-components';
 import { ModelVersion } from '@ml-portal/plugin-ml-common';
 import { ReactNode } from 'react';
-import { useMlPaths } from '../cost/mlPaths';
 import { MISSING } from '../common/format';
+import { useMlPaths } from '../common/mlPaths';
 
 /** A registered model's name, linking to its page. @internal */
 export function ModelLink(props: { name: string; children?: ReactNode }) {

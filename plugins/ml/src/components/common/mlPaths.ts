@@ -16,9 +16,9 @@ export function costSearch(filters: CostFilters): string {
 }
 
 /**
- * Paths to the ML Platform's pages wherever the app mounts them, for links from
- * the cost page and from cards on other plugins' pages; `undefined` when the
- * app has no ML Platform page.
+ * Paths to the ML Platform's pages wherever the app mounts them, for links
+ * between its pages and from cards on other plugins' pages; `undefined` when
+ * the app has no ML Platform page.
  *
  * @internal
  */

@@ -1,5 +1,5 @@
-import { PageControls, PageTokens } from '../tracking/paging';
 import { DataTable, DataTableProps } from './DataTable';
+import { PageControls, PageTokens } from './paging';
 
 /** One page of a server-paged list as a {@link DataTable}, with the controls to page on. @internal */
 export function PagedTable<T>(

@@ -12,7 +12,7 @@ import { SearchField } from '../common/SearchField';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { badFilterMessage } from '../tracking/FilterBox';
 import { formatTime, MISSING } from '../common/format';
-import { usePageTokens } from '../tracking/paging';
+import { usePageTokens } from '../common/paging';
 import { AliasChips } from './AliasChips';
 import { OwnerLink } from './OwnerLink';
 import { latestVersion, modelSearchFilter } from './registryFormat';

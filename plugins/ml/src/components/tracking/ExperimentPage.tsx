@@ -30,11 +30,11 @@ import {
   formatTime,
   MISSING,
 } from '../common/format';
+import { PageControls, usePageTokens } from '../common/paging';
 import { useLiveAsync } from '../common/usePolledAsync';
 import { MAX_COMPARED_RUNS } from './chartSeries';
 import { FilterBox, badFilterMessage } from './FilterBox';
 import { KeySelect } from './KeySelect';
-import { PageControls, usePageTokens } from './paging';
 import {
   keysByVariation,
   latestMetric,

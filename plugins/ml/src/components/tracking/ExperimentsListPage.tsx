@@ -5,15 +5,15 @@ import Autocomplete from '@material-ui/lab/Autocomplete';
 import { ExperimentSummary } from '@ml-portal/plugin-ml-common';
 import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import { useLiveAsync } from '../common/usePolledAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn } from '../common/DataTable';
+import { formatTime } from '../common/format';
 import { Loaded } from '../common/Loaded';
 import { PagedTable } from '../common/PagedTable';
+import { usePageTokens } from '../common/paging';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
+import { useLiveAsync } from '../common/usePolledAsync';
 import { FilterBox, badFilterMessage } from './FilterBox';
-import { formatTime } from '../common/format';
-import { usePageTokens } from './paging';
 
 const pythonSnippet = `import mlflow
 mlflow.set_experiment("my-exp")

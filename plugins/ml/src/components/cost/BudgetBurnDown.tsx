@@ -17,10 +17,10 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { teamName } from '../common/teams';
 import { burnDown } from './costSeries';
 import { formatMoney, moneyAxis } from './money';
 import { daysElapsed } from './months';
-import { teamName } from './teams';
 
 const CHART_HEIGHT = 260;
 

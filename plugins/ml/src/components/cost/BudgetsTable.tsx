@@ -11,10 +11,10 @@ import {
 } from '@material-ui/core';
 import Alert from '@material-ui/lab/Alert';
 import { BudgetStatus } from '@ml-portal/plugin-ml-common';
+import { teamName } from '../common/teams';
 import { formatMoney, formatShare } from './money';
 import { formatMonth } from './months';
 import { TeamFilterLink } from './TeamFilterLink';
-import { teamName } from './teams';
 
 /**
  * One alert per team whose hard budget is spent: admission holds its new

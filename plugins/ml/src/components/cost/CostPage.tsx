@@ -27,7 +27,7 @@ import { formatMonth, isMonth, monthOf, monthsUpTo } from './months';
 import { ReconciliationTable } from './Reconciliation';
 import { Recommendations } from './Recommendations';
 import { SpendTrendChart } from './SpendTrendChart';
-import { teamName, teamRef } from './teams';
+import { teamName, teamRef } from '../common/teams';
 import { TopSpendTable } from './TopSpendTable';
 
 /** Months the selector offers, the current one first. @internal */

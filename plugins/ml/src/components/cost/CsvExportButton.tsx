@@ -3,7 +3,7 @@ import { Box, Button, Typography } from '@material-ui/core';
 import GetAppIcon from '@material-ui/icons/GetApp';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
-import { teamName } from './teams';
+import { teamName } from '../common/teams';
 
 /** Hands a fetched file to the browser as a download. */
 function saveAs(blob: Blob, fileName: string) {

@@ -12,10 +12,10 @@ import { BudgetStatus, CostSummary } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { useMlPaths } from '../common/mlPaths';
+import { groupEntityRef } from '../common/teams';
 import { totalSpend } from './costSeries';
 import { formatGpuHours, formatMoney, formatShare } from './money';
 import { formatMonth, monthOf } from './months';
-import { groupEntityRef } from './teams';
 
 /** How many of the team's costliest jobs the card lists. @internal */
 export const CARD_TOP_JOBS = 5;

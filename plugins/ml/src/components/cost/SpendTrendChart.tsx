@@ -10,10 +10,10 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { teamName } from '../common/teams';
 import { TeamTrend, teamTrends, TrendSeries } from './costSeries';
 import { formatMoney, moneyAxis } from './money';
 import { formatMonth } from './months';
-import { teamName } from './teams';
 
 const CHART_HEIGHT = 220;
 

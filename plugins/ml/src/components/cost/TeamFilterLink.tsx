@@ -1,7 +1,7 @@
 import { Link } from '@backstage/core-components';
 import { useSearchParams } from 'react-router-dom';
 import { costSearch } from '../common/mlPaths';
-import { teamName } from './teams';
+import { teamName } from '../common/teams';
 
 /**
  * A team's short name, linking to the cost page filtered to it (the month

@@ -1,7 +1,6 @@
 import { BudgetStatus, SpendRow } from '@ml-portal/plugin-ml-common';
 import { burnDown, teamTrends, totalSpend } from './costSeries';
 import { addMonths, daysElapsed, daysInMonth, monthsUpTo } from './months';
-import { groupEntityRef, teamName, teamRef } from './teams';
 
 const row = (overrides: Partial<SpendRow>): SpendRow => ({
   team: 'group:default/recsys',
@@ -25,32 +24,6 @@ describe('months', () => {
     expect(daysElapsed('2026-11', now)).toBe(20);
     expect(daysElapsed('2026-10', now)).toBe(31);
     expect(daysElapsed('2026-12', now)).toBe(0);
-  });
-});
-
-describe('teams', () => {
-  it('shortens refs in the default namespace only', () => {
-    expect(teamName('group:default/ml-research')).toBe('ml-research');
-    expect(teamName('group:emea/vision')).toBe('emea/vision');
-  });
-
-  it('completes a typed team into a group ref', () => {
-    expect(teamRef('ml-research')).toBe('group:default/ml-research');
-    expect(teamRef(' Emea/Vision ')).toBe('group:emea/vision');
-    expect(teamRef('group:default/recsys')).toBe('group:default/recsys');
-    expect(teamRef('  ')).toBe('');
-  });
-
-  it("names a group entity like the catalog's stringifyEntityRef", () => {
-    expect(
-      groupEntityRef({ kind: 'Group', metadata: { name: 'ML-Research' } }),
-    ).toBe('group:default/ml-research');
-    expect(
-      groupEntityRef({
-        kind: 'Group',
-        metadata: { name: 'vision', namespace: 'emea' },
-      }),
-    ).toBe('group:emea/vision');
   });
 });
 

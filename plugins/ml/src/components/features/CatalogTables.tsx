@@ -7,8 +7,8 @@ import {
   FeatureView,
 } from '@ml-portal/plugin-ml-common';
 import { DataColumn, DataTable } from '../common/DataTable';
-import { teamName } from '../cost/teams';
 import { formatTime, MISSING } from '../common/format';
+import { teamName } from '../common/teams';
 import { featureViewPath, formatTtl, storesLabel } from './featureFormat';
 import { FreshnessChip } from './FreshnessChip';
 

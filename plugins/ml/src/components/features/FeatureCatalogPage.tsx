@@ -17,7 +17,7 @@ import { mlApiRef } from '../../api/MlApi';
 import { Loaded } from '../common/Loaded';
 import { SearchField } from '../common/SearchField';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
-import { teamName } from '../cost/teams';
+import { teamName } from '../common/teams';
 import {
   DataSourcesTable,
   EntitiesTable,

@@ -23,7 +23,7 @@ import { formatTime, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
-import { teamName } from '../cost/teams';
+import { teamName } from '../common/teams';
 import { LineageGraph } from '../lineage/LineageGraph';
 import { TrackingTrail } from '../tracking/TrackingTrail';
 import { formatSeconds, formatTtl, storesLabel } from './featureFormat';

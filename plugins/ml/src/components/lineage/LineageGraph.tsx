@@ -39,7 +39,7 @@ import { useNavigate } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { useMlPaths } from '../common/mlPaths';
-import { teamName } from '../cost/teams';
+import { teamName } from '../common/teams';
 import { layoutLineage } from './layoutLineage';
 import { LINEAGE_KIND_STYLES, relationLabel } from './lineageKinds';
 

@@ -23,9 +23,9 @@ import { formatTime, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
+import { PageTrail } from '../common/PageTrail';
 import { teamName } from '../common/teams';
 import { LineageGraph } from '../lineage/LineageGraph';
-import { TrackingTrail } from '../tracking/TrackingTrail';
 import { formatSeconds, formatTtl, storesLabel } from './featureFormat';
 import { FreshnessChip } from './FreshnessChip';
 import { TagChips } from './TagChips';
@@ -292,7 +292,7 @@ export function FeatureViewPage() {
   if (!view.value) {
     return (
       <Content>
-        <TrackingTrail crumbs={trail} />
+        <PageTrail crumbs={trail} />
         <ResponseErrorPanel
           error={view.error!}
           title="Could not load the feature view"
@@ -302,7 +302,7 @@ export function FeatureViewPage() {
   }
   return (
     <Content>
-      <TrackingTrail crumbs={trail} />
+      <PageTrail crumbs={trail} />
       <ViewDetails
         view={view.value}
         entities={related.value?.entities ?? []}

@@ -13,8 +13,8 @@ import { formatTime, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
+import { PageTrail } from '../common/PageTrail';
 import { OwnerLink } from '../registry/OwnerLink';
-import { TrackingTrail } from '../tracking/TrackingTrail';
 import { LineageGraph } from './LineageGraph';
 
 /** MLflow's schema JSON, indented when it parses. */
@@ -48,7 +48,7 @@ export function DatasetPage() {
 
   return (
     <Content>
-      <TrackingTrail
+      <PageTrail
         crumbs={[
           { label: 'Datasets', to: paths?.relative('datasets') },
           { label: dataset.name },

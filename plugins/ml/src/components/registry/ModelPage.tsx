@@ -15,8 +15,8 @@ import { mlApiRef } from '../../api/MlApi';
 import { formatTime, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../common/mlPaths';
+import { PageTrail } from '../common/PageTrail';
 import { KeyValueTable } from '../tracking/KeyValueTable';
-import { TrackingTrail } from '../tracking/TrackingTrail';
 import { AliasChips } from './AliasChips';
 import { AuditTrail } from './AuditTrail';
 import { OwnerLink } from './OwnerLink';
@@ -75,7 +75,7 @@ export function ModelPage() {
 
   return (
     <Content>
-      <TrackingTrail
+      <PageTrail
         crumbs={[{ label: 'Models', to: paths?.models() }, { label: name }]}
       />
       {notice && (

@@ -13,8 +13,8 @@ import { formatTime, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
+import { PageTrail } from '../common/PageTrail';
 import { LineageGraph } from '../lineage/LineageGraph';
-import { TrackingTrail } from '../tracking/TrackingTrail';
 import { AliasChips } from './AliasChips';
 import { AuditTrail } from './AuditTrail';
 import { MetricValues } from './MetricValues';
@@ -54,7 +54,7 @@ export function ModelVersionPage() {
 
   return (
     <Content>
-      <TrackingTrail
+      <PageTrail
         crumbs={[
           { label: 'Models', to: paths?.models() },
           { label: name, to: paths?.model(name) },

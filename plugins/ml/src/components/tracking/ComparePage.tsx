@@ -23,6 +23,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { formatMetricValue, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
+import { PageTrail } from '../common/PageTrail';
 import {
   ComparedRun,
   MAX_COMPARED_RUNS,
@@ -34,7 +35,6 @@ import { KeySelect } from './KeySelect';
 import { MetricComparisonChart } from './MetricComparisonChart';
 import { ParamScatter } from './ParamScatter';
 import { distinctKeys, latestMetric, paramValue } from './runFormat';
-import { TrackingTrail } from './TrackingTrail';
 
 const DEFAULT_CHARTS = 6;
 
@@ -127,7 +127,7 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
 
   return (
     <>
-      <TrackingTrail
+      <PageTrail
         crumbs={[
           { label: 'Experiments', to: '../..' },
           { label: loaded.value![0].name, to: '..' },

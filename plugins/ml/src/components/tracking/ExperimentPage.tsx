@@ -30,6 +30,7 @@ import {
   formatTime,
   MISSING,
 } from '../common/format';
+import { PageTrail } from '../common/PageTrail';
 import { PageControls, usePageTokens } from '../common/paging';
 import { useLiveAsync } from '../common/usePolledAsync';
 import { MAX_COMPARED_RUNS } from './chartSeries';
@@ -44,7 +45,6 @@ import {
 } from './runFormat';
 import { RunStatus } from './RunStatus';
 import { orderByClause, RunOrder, SortableHeader } from './SortableHeader';
-import { TrackingTrail } from './TrackingTrail';
 
 const DEFAULT_COLUMNS = 3;
 
@@ -284,7 +284,7 @@ export function ExperimentPage() {
   const { name, owner } = experiment.value!;
   return (
     <Content>
-      <TrackingTrail
+      <PageTrail
         crumbs={[{ label: 'Experiments', to: '..' }, { label: name }]}
       />
       <InfoCard

@@ -20,13 +20,13 @@ import {
   MISSING,
 } from '../common/format';
 import { GridCard } from '../common/GridCard';
+import { PageTrail } from '../common/PageTrail';
 import { RegisterModelButton } from '../registry/RegisterModelButton';
 import { ArtifactBrowser } from './ArtifactBrowser';
 import { KeyValueTable } from './KeyValueTable';
 import { MetricSparkline } from './MetricSparkline';
 import { runDuration } from './runFormat';
 import { RunStatus } from './RunStatus';
-import { TrackingTrail } from './TrackingTrail';
 
 const isSystemTag = (tag: Tag) => tag.key.startsWith('mlflow.');
 
@@ -136,7 +136,7 @@ export function RunPage() {
 
   return (
     <Content>
-      <TrackingTrail
+      <PageTrail
         crumbs={[
           { label: 'Experiments', to: '../..' },
           { label: experiment.name, to: '..' },

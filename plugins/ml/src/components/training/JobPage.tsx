@@ -24,14 +24,14 @@ import { useParams } from 'react-router-dom';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { formatDuration, formatTime, MISSING } from '../common/format';
-import { TrackingTrail } from '../tracking/TrackingTrail';
+import { PageTrail } from '../common/PageTrail';
+import { usePolledAsync } from '../common/usePolledAsync';
 import { AttemptsTable } from './AttemptsTable';
 import { isFinalJob, jobDuration, pendingReasonLabel } from './jobFormat';
 import { JobLogs } from './JobLogs';
 import { JobStatus } from './JobStatus';
 import { JobTimeline } from './JobTimeline';
 import { LinkedRun } from './LinkedRun';
-import { usePolledAsync } from '../common/usePolledAsync';
 
 /** How often a job that can still change is fetched again. @internal */
 export const JOB_REFRESH_MS = 3000;
@@ -152,7 +152,7 @@ export function JobPage() {
   if (!job.value) {
     return (
       <Content>
-        <TrackingTrail crumbs={[{ label: 'Training', to: '..' }]} />
+        <PageTrail crumbs={[{ label: 'Training', to: '..' }]} />
         <ResponseErrorPanel error={job.error!} title="Could not load the job" />
       </Content>
     );
@@ -163,7 +163,7 @@ export function JobPage() {
 
   return (
     <Content>
-      <TrackingTrail
+      <PageTrail
         crumbs={[{ label: 'Training', to: '..' }, { label: details.name }]}
       />
       <Grid container spacing={3}>

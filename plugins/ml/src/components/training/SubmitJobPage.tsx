@@ -37,7 +37,7 @@ import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { formatDuration } from '../common/format';
-import { TrackingTrail } from '../tracking/TrackingTrail';
+import { PageTrail } from '../common/PageTrail';
 import { splitCommandLine } from './commandLine';
 import {
   buildJobSpec,
@@ -477,7 +477,7 @@ export function SubmitJobPage() {
   }
   return (
     <Content>
-      <TrackingTrail
+      <PageTrail
         crumbs={[{ label: 'Training', to: '..' }, { label: 'Submit job' }]}
       />
       {body}

@@ -5,12 +5,13 @@ import { Breadcrumbs, Typography } from '@material-ui/core';
 export type Crumb = { label: string; to?: string };
 
 /**
- * The trail from the experiments list down to the page shown; `to` paths are
- * relative to the route of the page that renders it.
+ * The breadcrumb trail from a domain's list down to the page shown (an
+ * experiment's runs, a model's versions, a job); `to` paths are relative to
+ * the route of the page that renders it.
  *
  * @internal
  */
-export function TrackingTrail(props: { crumbs: Crumb[] }) {
+export function PageTrail(props: { crumbs: Crumb[] }) {
   return (
     <Breadcrumbs aria-label="breadcrumb" style={{ marginBottom: 16 }}>
       {props.crumbs.map(crumb =>

@@ -13,8 +13,8 @@ import { formatTime, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
+import { OwnerLink } from '../common/OwnerLink';
 import { PageTrail } from '../common/PageTrail';
-import { OwnerLink } from '../registry/OwnerLink';
 import { LineageGraph } from './LineageGraph';
 
 /** MLflow's schema JSON, indented when it parses. */

@@ -10,7 +10,7 @@ import { Loaded } from '../common/Loaded';
 import { SearchField } from '../common/SearchField';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { useMlPaths } from '../common/mlPaths';
-import { OwnerLink } from '../registry/OwnerLink';
+import { OwnerLink } from '../common/OwnerLink';
 import { formatTime, MISSING } from '../common/format';
 
 const logInputSnippet = `import mlflow

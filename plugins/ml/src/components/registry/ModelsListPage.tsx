@@ -10,11 +10,11 @@ import { Loaded } from '../common/Loaded';
 import { PagedTable } from '../common/PagedTable';
 import { SearchField } from '../common/SearchField';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
-import { badFilterMessage } from '../tracking/FilterBox';
+import { badFilterMessage } from '../common/FilterBox';
 import { formatTime, MISSING } from '../common/format';
 import { usePageTokens } from '../common/paging';
 import { AliasChips } from './AliasChips';
-import { OwnerLink } from './OwnerLink';
+import { OwnerLink } from '../common/OwnerLink';
 import { latestVersion, modelSearchFilter } from './registryFormat';
 import { ModelLink, VersionLink } from './registryLinks';
 

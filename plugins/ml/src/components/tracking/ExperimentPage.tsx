@@ -24,6 +24,7 @@ import { useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { badFilterMessage, FilterBox } from '../common/FilterBox';
 import {
   formatDuration,
   formatMetricValue,
@@ -34,7 +35,6 @@ import { PageTrail } from '../common/PageTrail';
 import { PageControls, usePageTokens } from '../common/paging';
 import { useLiveAsync } from '../common/usePolledAsync';
 import { MAX_COMPARED_RUNS } from './chartSeries';
-import { FilterBox, badFilterMessage } from './FilterBox';
 import { KeySelect } from './KeySelect';
 import {
   keysByVariation,

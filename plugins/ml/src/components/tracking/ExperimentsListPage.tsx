@@ -7,13 +7,13 @@ import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn } from '../common/DataTable';
+import { badFilterMessage, FilterBox } from '../common/FilterBox';
 import { formatTime } from '../common/format';
 import { Loaded } from '../common/Loaded';
 import { PagedTable } from '../common/PagedTable';
 import { usePageTokens } from '../common/paging';
 import { SnippetEmptyState } from '../common/SnippetEmptyState';
 import { useLiveAsync } from '../common/usePolledAsync';
-import { FilterBox, badFilterMessage } from './FilterBox';
 
 const pythonSnippet = `import mlflow
 mlflow.set_experiment("my-exp")

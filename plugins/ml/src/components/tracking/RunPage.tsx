@@ -20,10 +20,10 @@ import {
   MISSING,
 } from '../common/format';
 import { GridCard } from '../common/GridCard';
+import { KeyValueTable } from '../common/KeyValueTable';
 import { PageTrail } from '../common/PageTrail';
 import { RegisterModelButton } from '../registry/RegisterModelButton';
 import { ArtifactBrowser } from './ArtifactBrowser';
-import { KeyValueTable } from './KeyValueTable';
 import { MetricSparkline } from './MetricSparkline';
 import { runDuration } from './runFormat';
 import { RunStatus } from './RunStatus';

@@ -2,7 +2,7 @@ import { parseEntityRef } from '@backstage/catalog-model';
 import { Link } from '@backstage/core-components';
 import { useRouteRef } from '@backstage/frontend-plugin-api';
 import { entityRouteRef } from '@backstage/plugin-catalog-react';
-import { teamName } from '../common/teams';
+import { teamName } from './teams';
 
 /** The owner's entity page params, or undefined for a ref that does not parse. */
 function entityParams(ref: string) {

@@ -1,4 +1,4 @@
-import { DataColumn, DataTable } from '../common/DataTable';
+import { DataColumn, DataTable } from './DataTable';
 
 type KeyValue = { key: string; value: string };
 

@@ -4,7 +4,7 @@ import { CostImportResult } from '@ml-portal/plugin-ml-common';
 import { File as NodeFile } from 'node:buffer';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
-import { badRequest } from '../tracking/testData';
+import { badRequest } from '../common/testData';
 import { CostPage } from './CostPage';
 import {
   emptySummary,

@@ -10,8 +10,8 @@ import { File as NodeFile } from 'node:buffer';
 import { useLocation } from 'react-router-dom';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
+import { badRequest } from '../common/testData';
 import { LIVE_REFRESH_MS } from '../common/usePolledAsync';
-import { badRequest } from '../tracking/testData';
 import { FeaturesTab } from './FeaturesTab';
 import {
   customerProfile,

@@ -2,7 +2,7 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
-import { badRequest } from '../tracking/testData';
+import { badRequest } from '../common/testData';
 import { ModelsTab } from './ModelsTab';
 import { churn, makeVersion } from './testData';
 

@@ -2,8 +2,9 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { SearchRunsRequest } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
+import { badRequest } from '../common/testData';
 import { ExperimentsTab } from './ExperimentsTab';
-import { badRequest, experiment, makeHistory, makeRun } from './testData';
+import { experiment, makeHistory, makeRun } from './testData';
 
 const runs = [
   makeRun({

@@ -2,9 +2,9 @@ import { renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { JobSpec } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
-import { badRequest } from '../tracking/testData';
-import { TrainingTab } from './TrainingTab';
+import { badRequest } from '../common/testData';
 import { makeJob, pools, profiles, unavailable } from './testData';
+import { TrainingTab } from './TrainingTab';
 
 function renderSubmit(submitJob: MlApi['submitJob']) {
   const api: Partial<MlApi> = {

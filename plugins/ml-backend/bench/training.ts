@@ -22,31 +22,72 @@ import { TrainingService } from '../src/training/TrainingService';
 import { DatabaseTrackingStore } from '../src/tracking/DatabaseTrackingStore';
 import { TrackingService } from '../src/tracking/TrackingService';
 
-const PG = { host: '127.0.0.1', port: Number(process.env.PGPORT ?? 5432), user: process.env.PGUSER ?? 'postgres' };
+const PG = {
+  host: '127.0.0.1',
+  port: Number(process.env.PGPORT ?? 5432),
+  user: process.env.PGUSER ?? 'postgres',
+};
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PENDING = 10_000;
-const TEAMS = ['vision', 'recsys', 'nlp', 'search', 'ads'].map(t => `group:default/${t}`);
+const TEAMS = ['vision', 'recsys', 'nlp', 'search', 'ads'].map(
+  t => `group:default/${t}`,
+);
 const POOLS = ['a100-spot', 'a100', 'h100', 'l4'];
 
 async function main() {
   const name = `ml_bench_training_${Date.now()}`;
-  const admin = knexFactory({ client: 'pg', connection: { ...PG, database: 'postgres' } });
+  const admin = knexFactory({
+    client: 'pg',
+    connection: { ...PG, database: 'postgres' },
+  });
   await admin.raw(`CREATE DATABASE ${name}`);
-  const db = knexFactory({ client: 'pg', connection: { ...PG, database: name }, pool: { min: 1, max: 5 } });
+  const db = knexFactory({
+    client: 'pg',
+    connection: { ...PG, database: name },
+    pool: { min: 1, max: 5 },
+  });
   // Quiet: the bench prints its own lines.
   const quiet = () => {};
-  const logger: any = { info: quiet, warn: quiet, error: quiet, debug: quiet, child: () => logger };
-  const redis = await RedisConnection.resolve({ config: new ConfigReader({ ml: { redis: { url: REDIS_URL } } }), logger });
+  const logger: any = {
+    info: quiet,
+    warn: quiet,
+    error: quiet,
+    debug: quiet,
+    child: () => logger,
+  };
+  const redis = await RedisConnection.resolve({
+    config: new ConfigReader({ ml: { redis: { url: REDIS_URL } } }),
+    logger,
+  });
   const queues = new TrainingQueues({ redis, logger, prefix: name });
   try {
-    await db.migrate.latest({ directory: ML_MIGRATIONS_DIR, tableName: 'ml_knex_migrations' });
+    await db.migrate.latest({
+      directory: ML_MIGRATIONS_DIR,
+      tableName: 'ml_knex_migrations',
+    });
     const config = readTrainingConfig(
       new ConfigReader({
         ml: {
           training: {
-            pools: POOLS.map(pool => ({ name: pool, target: 'local', gpuType: pool, gpusPerNode: 8, nodes: 8 })),
-            profiles: POOLS.map(pool => ({ name: pool, pools: [pool, 'a100-spot'] })),
-            quotas: POOLS.flatMap(pool => TEAMS.map(team => ({ team, pool, nominalGpus: 8, borrowingLimitGpus: 8 }))),
+            pools: POOLS.map(pool => ({
+              name: pool,
+              target: 'local',
+              gpuType: pool,
+              gpusPerNode: 8,
+              nodes: 8,
+            })),
+            profiles: POOLS.map(pool => ({
+              name: pool,
+              pools: [pool, 'a100-spot'],
+            })),
+            quotas: POOLS.flatMap(pool =>
+              TEAMS.map(team => ({
+                team,
+                pool,
+                nominalGpus: 8,
+                borrowingLimitGpus: 8,
+              })),
+            ),
           },
         },
       }),
@@ -62,16 +103,31 @@ async function main() {
       gpus: 1 + (i % 4),
       spot_allowed: true,
       max_retries: 0,
-      spec: JSON.stringify({ name: `job-${i}`, command: ['true'], resources: { gpus: 1 + (i % 4) } }),
+      spec: JSON.stringify({
+        name: `job-${i}`,
+        command: ['true'],
+        resources: { gpus: 1 + (i % 4) },
+      }),
       created_at: now + i,
       updated_at: now + i,
     }));
-    for (let i = 0; i < rows.length; i += 1000) await db('ml_jobs').insert(rows.slice(i, i + 1000));
+    for (let i = 0; i < rows.length; i += 1000)
+      await db('ml_jobs').insert(rows.slice(i, i + 1000));
 
     const training = new TrainingService({
       store: DatabaseTrainingStore.create({ knex: db }),
       config,
-      targets: new Map([['local', { id: 'local', dispatch: async () => ({ externalId: 'x' }), status: async () => ({ state: 'running' as const }), cancel: async () => {} }]]),
+      targets: new Map([
+        [
+          'local',
+          {
+            id: 'local',
+            dispatch: async () => ({ externalId: 'x' }),
+            status: async () => ({ state: 'running' as const }),
+            cancel: async () => {},
+          },
+        ],
+      ]),
       queues,
       tracking: undefined as never, // admission never touches tracking
       access: undefined as never, // nor permissions
@@ -84,10 +140,27 @@ async function main() {
     started = performance.now();
     await training.runAdmissionCycle();
     const steadyMs = performance.now() - started;
-    const admitted = Number((await db('ml_jobs').where({ status: 'ADMITTED' }).count({ n: '*' }).first())?.n);
+    const admitted = Number(
+      (
+        await db('ml_jobs')
+          .where({ status: 'ADMITTED' })
+          .count({ n: '*' })
+          .first()
+      )?.n,
+    );
     const admissionPerS = Math.round(PENDING / (firstMs / 1000));
-    console.log(`admission: first cycle decided ${PENDING} pending jobs (5 teams, 4 pools; ${admitted} admitted, the rest given a reason) in ${firstMs.toFixed(0)} ms = ${admissionPerS} decisions/s`);
-    console.log(`admission: next cycle over the same queue (reasons unchanged, no writes) in ${steadyMs.toFixed(0)} ms = ${Math.round((PENDING - admitted) / (steadyMs / 1000))} decisions/s`);
+    console.log(
+      `admission: first cycle decided ${PENDING} pending jobs (5 teams, 4 pools; ${admitted} admitted, the rest given a reason) in ${firstMs.toFixed(
+        0,
+      )} ms = ${admissionPerS} decisions/s`,
+    );
+    console.log(
+      `admission: next cycle over the same queue (reasons unchanged, no writes) in ${steadyMs.toFixed(
+        0,
+      )} ms = ${Math.round(
+        (PENDING - admitted) / (steadyMs / 1000),
+      )} decisions/s`,
+    );
 
     // Raw BullMQ on the same Redis: addBulk of no-op jobs, a concurrency-100 worker.
     const rawName = `${name}-raw`;
@@ -97,30 +170,55 @@ async function main() {
     let done = 0;
     let finish!: () => void;
     const finished = new Promise<void>(r => (finish = r));
-    const worker = new Worker(rawName, async () => {
-      if (++done === N) finish();
-    }, { connection: redis.createClient('worker'), concurrency: 100 });
+    const worker = new Worker(
+      rawName,
+      async () => {
+        if (++done === N) finish();
+      },
+      { connection: redis.createClient('worker'), concurrency: 100 },
+    );
     started = performance.now();
     for (let i = 0; i < N; i += 1000) {
-      await raw.addBulk(Array.from({ length: 1000 }, (_, j) => ({ name: 'noop', data: { i: i + j }, opts: { removeOnComplete: true } })));
+      await raw.addBulk(
+        Array.from({ length: 1000 }, (_, j) => ({
+          name: 'noop',
+          data: { i: i + j },
+          opts: { removeOnComplete: true },
+        })),
+      );
     }
     await finished;
     const rawPerS = Math.round(N / ((performance.now() - started) / 1000));
-    console.log(`bullmq raw: ${N} no-op jobs added in bulk and processed (concurrency 100) = ${rawPerS} jobs/s`);
+    console.log(
+      `bullmq raw: ${N} no-op jobs added in bulk and processed (concurrency 100) = ${rawPerS} jobs/s`,
+    );
     await worker.close();
     await raw.obliterate({ force: true });
     await raw.close();
-    const latency = await measureDispatch(db, redis, logger, `${name}-dispatch`);
-    console.log(
-      `dispatch: ${latency.jobs} jobs submitted at 100/s; submit→dispatched p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms; ${latency.jobsPerS} jobs/s end to end (no-op target)`,
+    const latency = await measureDispatch(
+      db,
+      redis,
+      logger,
+      `${name}-dispatch`,
     );
-    console.log(JSON.stringify({
-      admission_decisions_per_s: admissionPerS,
-      dispatch_p50_ms: Number(latency.p50.toFixed(1)),
-      dispatch_p99_ms: Number(latency.p99.toFixed(1)),
-      jobs_per_s: latency.jobsPerS,
-      bullmq_raw_jobs_per_s: rawPerS,
-    }));
+    console.log(
+      `dispatch: ${
+        latency.jobs
+      } jobs submitted at 100/s; submit→dispatched p50 ${latency.p50.toFixed(
+        1,
+      )} ms, p99 ${latency.p99.toFixed(1)} ms; ${
+        latency.jobsPerS
+      } jobs/s end to end (no-op target)`,
+    );
+    console.log(
+      JSON.stringify({
+        admission_decisions_per_s: admissionPerS,
+        dispatch_p50_ms: Number(latency.p50.toFixed(1)),
+        dispatch_p99_ms: Number(latency.p99.toFixed(1)),
+        jobs_per_s: latency.jobsPerS,
+        bullmq_raw_jobs_per_s: rawPerS,
+      }),
+    );
   } finally {
     await queues.close();
     await redis.close();
@@ -131,7 +229,12 @@ async function main() {
 }
 
 /** Submits 1,000 jobs at 100/s through the real service, queues and workers. */
-async function measureDispatch(db: any, redis: RedisConnection, logger: any, prefix: string) {
+async function measureDispatch(
+  db: any,
+  redis: RedisConnection,
+  logger: any,
+  prefix: string,
+) {
   await db('ml_jobs').delete();
   // Permissions off: the bench measures the platform's own overhead.
   const access = new AccessControl({
@@ -150,34 +253,54 @@ async function measureDispatch(db: any, redis: RedisConnection, logger: any, pre
   const dispatchedAt = new Map<string, number>();
   const config = readTrainingConfig(
     new ConfigReader({
-      ml: { training: { pools: [{ name: 'fast', target: 'noop', gpuType: 'none', gpusPerNode: 100000 }], profiles: [{ name: 'fast', pools: ['fast'] }] } },
+      ml: {
+        training: {
+          pools: [
+            {
+              name: 'fast',
+              target: 'noop',
+              gpuType: 'none',
+              gpusPerNode: 100000,
+            },
+          ],
+          profiles: [{ name: 'fast', pools: ['fast'] }],
+        },
+      },
     }),
   );
   const queues = new TrainingQueues({ redis, logger, prefix });
   const training = new TrainingService({
     store: DatabaseTrainingStore.create({ knex: db }),
     config,
-    targets: new Map([['noop', {
-      id: 'noop',
-      dispatch: async (request: { jobId: string }) => {
-        dispatchedAt.set(request.jobId, performance.now());
-        return { externalId: request.jobId };
-      },
-      status: async () => ({ state: 'running' as const }),
-      cancel: async () => {},
-    }]]),
+    targets: new Map([
+      [
+        'noop',
+        {
+          id: 'noop',
+          dispatch: async (request: { jobId: string }) => {
+            dispatchedAt.set(request.jobId, performance.now());
+            return { externalId: request.jobId };
+          },
+          status: async () => ({ state: 'running' as const }),
+          cancel: async () => {},
+        },
+      ],
+    ]),
     queues,
     tracking,
     access,
     trackingUri: 'http://127.0.0.1/api/ml/mlflow',
     logger,
   });
-  await queues.startWorkers({
-    admission: () => training.runAdmissionCycle(),
-    dispatch: jobId => training.dispatch(jobId),
-    dispatchFailed: async () => {},
-    tick: () => training.tick(),
-  }, 1000);
+  await queues.startWorkers(
+    {
+      admission: () => training.runAdmissionCycle(),
+      dispatch: jobId => training.dispatch(jobId),
+      dispatchFailed: async () => {},
+      tick: () => training.tick(),
+    },
+    1000,
+  );
   const caller: Caller = {
     credentials: {} as never,
     kind: 'service',
@@ -195,16 +318,21 @@ async function measureDispatch(db: any, redis: RedisConnection, logger: any, pre
     if (wait > 0) await new Promise(r => setTimeout(r, wait));
     const started = performance.now();
     submissions.push(
-      training.submit(caller, { name: `d${i}`, profile: 'fast', command: ['true'] }).then(job => {
-        submittedAt.set(job.jobId, started);
-      }),
+      training
+        .submit(caller, { name: `d${i}`, profile: 'fast', command: ['true'] })
+        .then(job => {
+          submittedAt.set(job.jobId, started);
+        }),
     );
   }
   await Promise.all(submissions);
   const deadline = Date.now() + 60_000;
-  while (dispatchedAt.size < JOBS && Date.now() < deadline) await new Promise(r => setTimeout(r, 50));
+  while (dispatchedAt.size < JOBS && Date.now() < deadline)
+    await new Promise(r => setTimeout(r, 50));
   await queues.close();
-  const latencies = [...submittedAt].map(([jobId, at]) => (dispatchedAt.get(jobId) ?? Infinity) - at).sort((a, b) => a - b);
+  const latencies = [...submittedAt]
+    .map(([jobId, at]) => (dispatchedAt.get(jobId) ?? Infinity) - at)
+    .sort((a, b) => a - b);
   const last = Math.max(...dispatchedAt.values());
   return {
     jobs: JOBS,

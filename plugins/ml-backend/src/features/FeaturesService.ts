@@ -11,8 +11,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
-import { LineageService } from '../lineage/LineageService';
-import { LineageNodeDescriber } from '../lineage/LineageRecorder';
+import { LineageNodeDescriber, LineageReader } from '../shared/lineage';
 import {
   DatabaseFeatureStore,
   FeatureViewFilter,
@@ -23,7 +22,7 @@ import { freshnessOf } from './freshness';
 import { FeatureOwnerMapping } from './owners';
 
 /** The part of lineage the catalog reads: the graph downstream of a view. @internal */
-export type FeatureLineage = Pick<LineageService, 'graphFor'>;
+export type FeatureLineage = LineageReader;
 
 /** Hops from a view to what used it: view → job → run → model version. */
 const USAGE_DEPTH = 3;

@@ -3,9 +3,9 @@ import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
 import { z } from 'zod';
 import { toGroupRef } from '../shared/groupRefs';
-import { Caller } from '../tracking/TrackingService';
+import { Caller } from '../shared/caller';
 import { FeaturesService } from './FeaturesService';
-import { parseRequest } from '../parseRequest';
+import { parseRequest } from '../shared/parseRequest';
 
 const name = z.string().trim().min(1).max(255);
 

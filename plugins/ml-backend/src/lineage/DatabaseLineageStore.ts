@@ -8,7 +8,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
-import { LineageFact, NewDataset } from './LineageRecorder';
+import { LineageFact, NewDataset } from '../shared/lineage';
 
 /** One edge met by a walk, at the number of hops from the walk's start. @internal */
 export type WalkedEdge = {

@@ -8,7 +8,7 @@ import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { memberAccess, userCaller } from '../testUtils/access';
 import { createTestDatabases } from '../testUtils/databases';
-import { LineageFact } from './LineageRecorder';
+import { LineageFact } from '../shared/lineage';
 import { LINEAGE_MAX_NODES, LineageService } from './LineageService';
 
 const databases = createTestDatabases();

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   CatalogDataset,
-  LineageDirection,
   mlDatasetReadPermission,
   mlExperimentReadPermission,
   mlFeatureViewReadPermission,
@@ -25,7 +24,9 @@ import {
   LineageNodeDescriber,
   LineageNodeDescribers,
   NewDataset,
-} from './LineageRecorder';
+  LineageQuery,
+  LineageReader,
+} from '../shared/lineage';
 
 /** Depth limits of `GET /lineage`. @internal */
 export const LINEAGE_MAX_DEPTH = 10;
@@ -58,7 +59,7 @@ const READ_PERMISSION_OF = {
  *
  * @internal
  */
-export class LineageService implements DatasetLineageRecorder {
+export class LineageService implements DatasetLineageRecorder, LineageReader {
   private readonly describers: LineageNodeDescribers = {};
 
   private constructor(
@@ -97,10 +98,7 @@ export class LineageService implements DatasetLineageRecorder {
    * other nodes the caller may not read keep their place in the graph (so paths stay
    * whole) but lose their name, owner and link.
    */
-  async graphFor(
-    caller: Caller,
-    options: Parameters<LineageService['graph']>[0],
-  ): Promise<LineageGraph> {
+  async graphFor(caller: Caller, options: LineageQuery): Promise<LineageGraph> {
     const graph = await this.graph(options);
     const visible = new Set<LineageNode>();
     for (const [kind, permission] of Object.entries(READ_PERMISSION_OF)) {
@@ -159,11 +157,7 @@ export class LineageService implements DatasetLineageRecorder {
    * hops, at most {@link LINEAGE_MAX_NODES} nodes, then drawn by the describers. Throws
    * NotFoundError when the node has no edges and no describer knows it.
    */
-  async graph(options: {
-    root: LineageNodeRef;
-    direction: LineageDirection;
-    depth: number;
-  }): Promise<LineageGraph> {
+  async graph(options: LineageQuery): Promise<LineageGraph> {
     const { root, direction, depth } = options;
     const directions =
       direction === 'both'

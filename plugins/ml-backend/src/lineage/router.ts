@@ -7,7 +7,7 @@ import {
 import { z } from 'zod';
 import { Caller } from '../shared/caller';
 import { LINEAGE_MAX_DEPTH, LineageService } from './LineageService';
-import { parseRequest } from '../parseRequest';
+import { parseRequest } from '../shared/parseRequest';
 
 const lineageQuery = z.object({
   kind: z.enum(LINEAGE_NODE_KINDS as [LineageNodeKind, ...LineageNodeKind[]]),

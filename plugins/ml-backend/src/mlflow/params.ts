@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { Caller } from '../tracking/TrackingService';
+import { Caller } from '../shared/caller';
 import { describeValue } from '../shared/strings';
 
 /** Request fields, from the JSON body or the query string. @internal */

@@ -12,7 +12,7 @@ import {
   passThrough,
   required,
 } from './params';
-import { requestLimits } from '../tracking/validation';
+import { requestLimits } from '../shared/validation';
 import { modelVersionJson, registeredModelJson } from './serialize';
 
 const nameOf = (p: Params) => required(p, 'name');

@@ -3,8 +3,9 @@ import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
 import { ViewType } from '@ml-portal/plugin-ml-common';
 import { RegistryService } from '../registry/RegistryService';
-import { Caller, TrackingService } from '../tracking/TrackingService';
-import { decodePageToken, encodePageToken } from '../tracking/search';
+import { Caller } from '../shared/caller';
+import { TrackingService } from '../tracking/TrackingService';
+import { decodePageToken, encodePageToken } from '../shared/paging';
 import { ArtifactStore } from '../tracking/artifacts/ArtifactStore';
 import {
   requestLimits,
@@ -12,7 +13,7 @@ import {
   validateRunName,
   validateRunNameTags,
   validateUserId,
-} from '../tracking/validation';
+} from '../shared/validation';
 import { jsonBody, MAX_JSON_DEPTH } from '../shared/jsonBody';
 import {
   describeValue,

@@ -8,7 +8,7 @@ import {
   RunInfo,
   Tag,
 } from '@ml-portal/plugin-ml-common';
-import { validateDatasetInput } from '../tracking/validation';
+import { validateDatasetInput } from '../shared/validation';
 
 /** MLflow's JSON for doubles: non-finite values become strings (protobuf JSON rules). */
 export function mlflowNumber(value: number): number | string {

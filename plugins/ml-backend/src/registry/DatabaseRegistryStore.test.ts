@@ -2,7 +2,7 @@ import { ConflictError, NotFoundError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { LineageService } from '../lineage/LineageService';
-import { LineageRecorder } from '../lineage/LineageRecorder';
+import { LineageRecorder } from '../shared/lineage';
 import { createTestDatabases } from '../testUtils/databases';
 import { DatabaseRegistryStore } from './DatabaseRegistryStore';
 

@@ -11,8 +11,8 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
-import { LineageRecorder } from '../lineage/LineageRecorder';
-import { PageWindow } from '../tracking/TrackingStore';
+import { LineageRecorder } from '../shared/lineage';
+import { PageWindow } from '../shared/paging';
 import {
   AuditEntry,
   NewPromotion,

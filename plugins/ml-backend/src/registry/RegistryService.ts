@@ -23,11 +23,11 @@ import {
   Run,
   Tag,
 } from '@ml-portal/plugin-ml-common';
-import { decodePageToken, encodePageToken } from '../tracking/search';
+import { decodePageToken, encodePageToken } from '../shared/paging';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
-import { validateTag } from '../tracking/validation';
-import { LineageNodeDescriber } from '../lineage/LineageRecorder';
+import { validateTag } from '../shared/validation';
+import { LineageNodeDescriber } from '../shared/lineage';
 import {
   describeGate,
   evaluateGates,
@@ -38,7 +38,7 @@ import {
 } from './gates';
 import { RegistrySearch } from './search';
 import { trimBoth, trimLeading, trimTrailing } from '../shared/strings';
-import { PageWindow } from '../tracking/TrackingStore';
+import { PageWindow } from '../shared/paging';
 import {
   AuditEntry,
   RegistryStore,

@@ -7,7 +7,7 @@ import {
   RegistryAuditEvent,
   Tag,
 } from '@ml-portal/plugin-ml-common';
-import { PageWindow } from '../tracking/TrackingStore';
+import { PageWindow } from '../shared/paging';
 import { RegistrySearch } from './search';
 
 /** A registered model with its stable id. @internal */

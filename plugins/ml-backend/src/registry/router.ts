@@ -1,9 +1,9 @@
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
-import { Caller } from '../tracking/TrackingService';
+import { Caller } from '../shared/caller';
 import { RegistryService } from './RegistryService';
-import { parseRequest } from '../parseRequest';
+import { parseRequest } from '../shared/parseRequest';
 
 const tag = z.object({ key: z.string(), value: z.string() });
 

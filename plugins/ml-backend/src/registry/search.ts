@@ -6,9 +6,9 @@
  * tracking compiler.
  */
 import { Knex } from 'knex';
-import { Clause, OrderBy, parseFilter, parseOrderBy } from '../tracking/search';
-import { likeToGlob } from '../tracking/search/compiler';
-import { SearchSchema, attributeSpec } from '../tracking/search/schema';
+import { Clause, OrderBy, parseFilter, parseOrderBy } from '../shared/search';
+import { likeToGlob } from '../shared/search/compiler';
+import { SearchSchema, attributeSpec } from '../shared/search/schema';
 
 const timestamps = (alias: 'm' | 'v') =>
   ({

@@ -15,11 +15,11 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
-import { limits } from './validation';
-import { applyExperimentSearch, applyRunSearch } from './search';
+import { limits } from '../shared/validation';
+import { applyExperimentSearch, applyRunSearch } from '../shared/search';
+import { PageWindow } from '../shared/paging';
 import {
   ExperimentQuery,
-  PageWindow,
   RunOwnership,
   RunQuery,
   RunSummary,

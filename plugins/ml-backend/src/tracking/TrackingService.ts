@@ -25,21 +25,19 @@ import {
   ArtifactStore,
   normalizeArtifactPath,
 } from './artifacts/ArtifactStore';
-import { decodePageToken, encodePageToken } from './search';
+import { decodePageToken, encodePageToken } from '../shared/paging';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { TrackingStore, TransactionHook } from './TrackingStore';
-import { DatasetLineageRecorder } from '../lineage/LineageRecorder';
-import { featureViewInputs, featureViewsFromTags } from '../lineage/runTags';
+import { DatasetLineageRecorder } from '../shared/lineage';
+import { featureViewInputs, featureViewsFromTags } from '../shared/runTags';
 import {
   validateBatchSize,
   validateExperimentName,
   validateMetric,
   validateParam,
   validateTag,
-} from './validation';
-
-export type { Caller } from '../shared/caller';
+} from '../shared/validation';
 
 /** The id MLflow reserves for the experiment runs land in when none is chosen. */
 export const DEFAULT_EXPERIMENT_ID = '0';

@@ -1,3 +1,4 @@
+import { PageWindow } from '../shared/paging';
 import {
   DatasetInput,
   Experiment,
@@ -12,9 +13,6 @@ import {
   ViewType,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
-
-/** A search's slice of rows: `offset` from a decoded page token, `limit` the page size. @internal */
-export type PageWindow = { offset: number; limit: number };
 
 /** @internal */
 export type ExperimentQuery = {

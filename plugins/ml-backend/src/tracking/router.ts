@@ -3,10 +3,11 @@ import express, { Request, Response } from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { InputError } from '@backstage/errors';
-import { Caller, TrackingService } from './TrackingService';
-import { parseRequest } from '../parseRequest';
+import { Caller } from '../shared/caller';
+import { TrackingService } from './TrackingService';
+import { parseRequest } from '../shared/parseRequest';
 import { jsonBody } from '../shared/jsonBody';
-import { requestLimits } from './validation';
+import { requestLimits } from '../shared/validation';
 
 /** Request text: PostgreSQL's text holds no NUL, which would fail as a server error. */
 const text = () =>

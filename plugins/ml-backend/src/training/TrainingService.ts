@@ -6,6 +6,7 @@ import {
   NotFoundError,
 } from '@backstage/errors';
 import {
+  Experiment,
   AttemptState,
   FINAL_JOB_STATUSES,
   GpuPoolSummary,
@@ -24,12 +25,8 @@ import { ComputeTarget, ExternalJobStatus } from '@ml-portal/plugin-ml-node';
 import { z } from 'zod';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
-import { TrackingService } from '../tracking/TrackingService';
-import {
-  DatasetLineageRecorder,
-  LineageFact,
-} from '../lineage/LineageRecorder';
-import { featureViewInputs } from '../lineage/runTags';
+import { DatasetLineageRecorder, LineageFact } from '../shared/lineage';
+import { featureViewInputs } from '../shared/runTags';
 import { decideAdmissions } from './admission';
 import { ConfiguredPool } from '../shared/pools';
 import { TrainingConfig } from './config';
@@ -92,6 +89,18 @@ const jobSpecSchema = z.object({
     .optional(),
 });
 
+/**
+ * What training needs of experiment tracking: a job's experiment, found or created for
+ * its owner with the caller's rights. The tracking service is handed in by the plugin.
+ *
+ * @internal
+ */
+export interface JobExperiments {
+  getExperiment(caller: Caller, experimentId: string): Promise<Experiment>;
+  getExperimentByName(caller: Caller, name: string): Promise<Experiment>;
+  createExperiment(caller: Caller, input: { name: unknown }): Promise<string>;
+}
+
 /** Env names the platform sets; a spec may not override them. */
 const RESERVED_ENV = /^(MLFLOW_|ML_JOB_|CUDA_VISIBLE_DEVICES$|CHECKPOINT_)/;
 
@@ -125,7 +134,8 @@ export class TrainingService {
       config: TrainingConfig;
       targets: ReadonlyMap<string, ComputeTarget>;
       queues: TrainingQueues;
-      tracking: TrackingService;
+      /** Finds or creates a job's experiment (the tracking domain). */
+      tracking: JobExperiments;
       /** Permission checks (ml.job.*), tenancy applied to services too. */
       access: AccessControl;
       /** MLFLOW_TRACKING_URI as jobs see it. */

@@ -1,5 +1,5 @@
 import { InputError } from '@backstage/errors';
-import { decodePageToken, encodePageToken } from './pageToken';
+import { decodePageToken, encodePageToken } from './paging';
 
 describe('page tokens', () => {
   it('round-trip offsets as base64url JSON', () => {

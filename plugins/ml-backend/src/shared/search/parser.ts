@@ -7,8 +7,8 @@ import {
   attributeSpec,
 } from './schema';
 import { Token, tokenize } from './tokenizer';
-import { ownValue } from '../../shared/objects';
-import { countTrailing, describeValue } from '../../shared/strings';
+import { ownValue } from '../objects';
+import { countTrailing, describeValue } from '../strings';
 
 /** What a clause or order_by entry names. @internal */
 export type Identifier =

@@ -7,7 +7,6 @@ import { compileSearch } from './compiler';
 import { parseFilter, parseOrderBy } from './parser';
 import { experimentSearchSchema, runSearchSchema } from './schema';
 
-export { decodePageToken, encodePageToken } from './pageToken';
 export { parseFilter, parseOrderBy } from './parser';
 export type { Clause, Identifier, OrderBy } from './parser';
 export { experimentSearchSchema, runSearchSchema } from './schema';

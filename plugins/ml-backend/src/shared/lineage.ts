@@ -1,4 +1,6 @@
 import {
+  LineageGraph,
+  LineageDirection,
   CatalogDataset,
   LineageNode,
   LineageNodeKind,
@@ -6,6 +8,7 @@ import {
   LineageRelation,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
+import type { Caller } from './caller';
 
 /** One fact: `from` relates to `to`, e.g. dataset `input_to` run. @internal */
 export type LineageFact = {
@@ -66,4 +69,16 @@ export interface DatasetLineageRecorder extends LineageRecorder {
   ): Promise<CatalogDataset[]>;
   /** Dataset id per reference that is an id or a name (its newest); unknown ones are left out. */
   resolveDatasetRefs(refs: string[]): Promise<Map<string, string>>;
+}
+
+/** Which way and how far a lineage graph is walked from its root. @internal */
+export type LineageQuery = {
+  root: LineageNodeRef;
+  direction: LineageDirection;
+  depth: number;
+};
+
+/** Reading lineage as a caller may see it (the lineage domain serves it). @internal */
+export interface LineageReader {
+  graphFor(caller: Caller, query: LineageQuery): Promise<LineageGraph>;
 }

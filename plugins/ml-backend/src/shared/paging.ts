@@ -46,3 +46,6 @@ export function decodePageToken(token: string | undefined): number {
   }
   return offset;
 }
+
+/** A search's slice of rows: `offset` from a decoded page token, `limit` the page size. @internal */
+export type PageWindow = { offset: number; limit: number };

@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { DatasetInput, Metric, Param, Tag } from '@ml-portal/plugin-ml-common';
-import { describeValue } from '../shared/strings';
+import { describeValue } from './strings';
 
 /** MLflow's limits (mlflow/utils/validation.py), enforced exactly. @internal */
 export const limits = {

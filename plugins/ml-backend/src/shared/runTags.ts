@@ -1,6 +1,6 @@
 import { InputError } from '@backstage/errors';
 import { LineageNodeRef } from '@ml-portal/plugin-ml-common';
-import { LineageFact } from './LineageRecorder';
+import { LineageFact } from './lineage';
 
 /**
  * The run tag through which unchanged MLflow clients declare the feature views a run

@@ -286,7 +286,6 @@ export const mlPlugin = createBackendPlugin({
           createTrainingRouter({
             training,
             resolveCaller,
-            allowSimulatedPreemption: computeTargets.has('local'),
           }),
         );
         router.use(createCostRouter({ cost, resolveCaller }));

@@ -96,6 +96,11 @@ export interface ComputeTarget {
     externalName: string,
     options?: { tailLines?: number },
   ): Promise<string>;
+  /**
+   * Reclaims a running job as a spot provider would (it must resume from its
+   * checkpoint); for demos and resume tests, where the target can simulate it.
+   */
+  simulatePreemption?(externalName: string): Promise<void>;
 }
 
 /**

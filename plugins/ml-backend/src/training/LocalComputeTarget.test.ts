@@ -151,7 +151,7 @@ describe('LocalComputeTarget', () => {
     await a.dispatch(stubborn);
     await until(b, polite.externalName, s => s.state === 'running');
 
-    await b.preempt(polite.externalName);
+    await b.simulatePreemption(polite.externalName);
     expect(await b.status(polite.externalName)).toMatchObject({
       state: 'preempted',
     });

@@ -264,7 +264,7 @@ export class LocalComputeTarget implements ComputeTarget {
   }
 
   /** Simulates a spot reclaim: SIGTERM now (the job's notice to checkpoint), SIGKILL after the grace. */
-  async preempt(externalName: string): Promise<void> {
+  async simulatePreemption(externalName: string): Promise<void> {
     await this.stop(externalName, 'preempted');
   }
 

@@ -36,7 +36,6 @@ import {
   DatabaseTrainingStore,
   JobRun,
 } from './DatabaseTrainingStore';
-import { LocalComputeTarget } from './LocalComputeTarget';
 import { firstSecretOutOfScope } from './secretScopes';
 import { TrainingQueues } from './TrainingQueues';
 
@@ -446,12 +445,12 @@ export class TrainingService {
     });
     const attempt = await store.activeAttemptOf(jobId);
     const target = attempt && this.targetOf(attempt.target);
-    if (!attempt || !(target instanceof LocalComputeTarget)) {
+    if (!attempt || !target?.simulatePreemption) {
       throw new InputError(
-        `Job ${jobId} has no running attempt on the local target`,
+        `Job ${jobId} has no running attempt on a target that can simulate preemption`,
       );
     }
-    await target.preempt(attempt.externalName);
+    await target.simulatePreemption(attempt.externalName);
   }
 
   async logs(

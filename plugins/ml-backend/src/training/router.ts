@@ -13,8 +13,6 @@ import { TrainingService } from './TrainingService';
 export function createTrainingRouter(options: {
   training: TrainingService;
   resolveCaller: (req: Request) => Promise<Caller>;
-  /** The local target's preemption simulation, for demos and resume tests. */
-  allowSimulatedPreemption: boolean;
 }): express.Router {
   const { training, resolveCaller } = options;
   const router = Router();
@@ -73,12 +71,9 @@ export function createTrainingRouter(options: {
     });
   });
 
+  // Where the job's target can simulate a spot reclaim (the local one), for demos and
+  // resume tests.
   router.post('/training/jobs/:jobId/preempt', async (req, res) => {
-    if (!options.allowSimulatedPreemption) {
-      throw new InputError(
-        'Simulated preemption is only available with the local target',
-      );
-    }
     await training.simulatePreemption(
       await resolveCaller(req),
       req.params.jobId,

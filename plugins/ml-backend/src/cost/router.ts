@@ -2,6 +2,7 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { Caller } from '../shared/caller';
 import { CostService } from './CostService';
+import { jsonBody } from '../shared/jsonBody';
 
 const text = (req: Request, name: string) =>
   typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined;
@@ -19,7 +20,7 @@ export function createCostRouter(options: {
   const { cost, resolveCaller } = options;
   const router = Router();
   // Bills are uploaded as text; a month of a CUR for a few accounts fits.
-  router.use('/cost/imports', express.json({ limit: '50mb' }));
+  router.use('/cost/imports', jsonBody({ limit: '50mb' }));
 
   router.get('/cost/summary', async (req, res) => {
     res.json(

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { Caller } from '../shared/caller';
 import { LINEAGE_MAX_DEPTH, LineageService } from './LineageService';
 import { parseRequest } from '../shared/parseRequest';
+import { jsonBody } from '../shared/jsonBody';
 
 const lineageQuery = z.object({
   kind: z.enum(LINEAGE_NODE_KINDS as [LineageNodeKind, ...LineageNodeKind[]]),
@@ -45,7 +46,7 @@ export function createLineageRouter(options: {
 }): express.Router {
   const { lineage, resolveCaller } = options;
   const router = Router();
-  router.use('/datasets', express.json({ limit: '2mb' }));
+  router.use('/datasets', jsonBody({ limit: '2mb' }));
 
   router.get('/lineage', async (req, res) => {
     const query = parseRequest(lineageQuery, req.query);

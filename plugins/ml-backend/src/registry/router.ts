@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { Caller } from '../shared/caller';
 import { RegistryService } from './RegistryService';
 import { parseRequest } from '../shared/parseRequest';
+import { jsonBody } from '../shared/jsonBody';
 
 const tag = z.object({ key: z.string(), value: z.string() });
 
@@ -54,7 +55,7 @@ export function createRegistryRouter(options: {
 }): express.Router {
   const { registry, resolveCaller } = options;
   const router = Router();
-  router.use(['/models', '/promotions'], express.json({ limit: '1mb' }));
+  router.use(['/models', '/promotions'], jsonBody());
 
   router.get('/models', async (req, res) => {
     const query = parseRequest(listModelsQuery, req.query);

@@ -210,6 +210,29 @@ export class DatabaseTrackingStore implements TrackingStore {
     return row && this.withTags(row);
   }
 
+  async getExperimentOwners(
+    experimentIds: string[],
+  ): Promise<Map<string, string>> {
+    const byNumber = new Map<number, string>();
+    const numbers = experimentIds
+      .map(experimentIdOf)
+      .filter((id): id is number => id !== undefined);
+    for (const chunk of chunks([...new Set(numbers)])) {
+      const rows: Array<{ experiment_id: number | string; owner: string }> =
+        await this.db('ml_experiments')
+          .whereIn('experiment_id', chunk)
+          .select('experiment_id', 'owner');
+      for (const row of rows)
+        byNumber.set(Number(row.experiment_id), row.owner);
+    }
+    const owners = new Map<string, string>();
+    for (const id of experimentIds) {
+      const owner = byNumber.get(experimentIdOf(id) ?? NaN);
+      if (owner !== undefined) owners.set(id, owner);
+    }
+    return owners;
+  }
+
   async getExperimentByName(name: string): Promise<Experiment | undefined> {
     const row = await this.db<ExperimentRow>('ml_experiments')
       .where({ name })

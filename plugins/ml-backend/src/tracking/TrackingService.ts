@@ -417,9 +417,7 @@ export class TrackingService {
   ): Promise<Page<Run>> {
     const limit = pageSize(request.maxResults, 1000, MAX_RESULTS.runs);
     const offset = decodePageToken(request.pageToken);
-    for (const experimentId of request.experimentIds) {
-      await this.getExperiment(caller, experimentId);
-    }
+    await this.assertReadable(caller, request.experimentIds);
     const { items, hasMore } = await this.options.store.searchRuns(
       {
         experimentIds: request.experimentIds,
@@ -571,6 +569,30 @@ export class TrackingService {
       );
     }
     return ownership;
+  }
+
+  /** Every experiment exists (404) and the caller may read it (403): one query, one decision. */
+  private async assertReadable(caller: Caller, experimentIds: string[]) {
+    const owners = await this.options.store.getExperimentOwners(experimentIds);
+    const missing = experimentIds.find(id => !owners.has(id));
+    if (missing !== undefined) {
+      throw new NotFoundError(`No Experiment with id=${missing} exists`);
+    }
+    const readable = new Set(
+      await this.options.access.filter(
+        caller,
+        mlExperimentReadPermission,
+        experimentIds,
+        id => owners.get(id)!,
+      ),
+    );
+    const refused = experimentIds.find(id => !readable.has(id));
+    if (refused !== undefined) {
+      await this.authorize(caller, mlExperimentReadPermission, {
+        experimentId: refused,
+        owner: owners.get(refused)!,
+      });
+    }
   }
 
   private async authorize(

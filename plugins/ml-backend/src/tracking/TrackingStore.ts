@@ -72,6 +72,8 @@ export interface TrackingStore {
     tags: Tag[];
   }): Promise<string>;
   getExperiment(experimentId: string): Promise<Experiment | undefined>;
+  /** The owners of the experiments that exist among `experimentIds`, in one round. */
+  getExperimentOwners(experimentIds: string[]): Promise<Map<string, string>>;
   getExperimentByName(name: string): Promise<Experiment | undefined>;
   searchExperiments(
     query: ExperimentQuery,

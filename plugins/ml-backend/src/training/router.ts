@@ -3,6 +3,7 @@ import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
 import { Caller } from '../shared/caller';
 import { TrainingService } from './TrainingService';
+import { jsonBody } from '../shared/jsonBody';
 
 /**
  * The training API under `/api/ml/training`: submit, list, explain, cancel, logs. Every
@@ -16,7 +17,7 @@ export function createTrainingRouter(options: {
 }): express.Router {
   const { training, resolveCaller } = options;
   const router = Router();
-  router.use('/training', express.json({ limit: '256kb' }));
+  router.use('/training', jsonBody({ limit: '256kb' }));
 
   router.get('/training/pools', async (_req, res) => {
     res.json({ items: await training.listPools() });

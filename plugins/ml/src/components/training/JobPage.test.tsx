@@ -5,6 +5,7 @@ import { MlApi, mlApiRef } from '../../api/MlApi';
 import { makeHistory, makeRun } from '../tracking/testData';
 import { TrainingTab } from './TrainingTab';
 import { makeAttempt, makeJob, submittedAt } from './testData';
+import { rootRouteRef } from '../../routes';
 
 const preempted = makeAttempt({
   attemptId: 'att-1',
@@ -50,6 +51,7 @@ function renderJob(job: TrainingJobDetails, api: Partial<MlApi> = {}) {
   return renderInTestApp(<TrainingTab />, {
     mountPath: '/ml/training',
     initialRouteEntries: [`/ml/training/jobs/${job.jobId}`],
+    mountedRoutes: { '/ml': rootRouteRef },
     apis: [
       [
         mlApiRef,

@@ -3,6 +3,7 @@ import { useApi } from '@backstage/frontend-plugin-api';
 import { Box, Grid, Paper, Typography } from '@material-ui/core';
 import { mlApiRef } from '../../api/MlApi';
 import { formatMetricValue } from '../common/format';
+import { useMlPaths } from '../common/mlPaths';
 import { MetricSparkline } from '../tracking/MetricSparkline';
 import { RunStatus } from '../tracking/RunStatus';
 import { usePolledAsync } from '../common/usePolledAsync';
@@ -23,6 +24,7 @@ export function LinkedRun(props: {
 }) {
   const { runId, live } = props;
   const mlApi = useApi(mlApiRef);
+  const paths = useMlPaths();
   const run = usePolledAsync(
     () => mlApi.getRun(runId),
     [mlApi, runId],
@@ -40,13 +42,13 @@ export function LinkedRun(props: {
   return (
     <>
       <Box display="flex" alignItems="baseline" mb={2} style={{ gap: 16 }}>
-        <Link
-          to={`/ml/experiments/${encodeURIComponent(
-            experimentId,
-          )}/runs/${encodeURIComponent(runId)}`}
-        >
-          {info.runName || runId}
-        </Link>
+        {paths ? (
+          <Link to={paths.run(experimentId, runId)}>
+            {info.runName || runId}
+          </Link>
+        ) : (
+          info.runName || runId
+        )}
         <RunStatus status={info.status} />
       </Box>
       {metrics.length === 0 ? (

@@ -20,9 +20,9 @@ export interface Config {
     /** Experiment tracking. */
     tracking?: {
       /**
-       * Group entity ref that owns what service tokens and anonymous MLflow clients
-       * create (signed-in users' experiments belong to their first group).
-       * Defaults to `group:default/ml-platform`.
+       * Group entity ref that owns what no team created: MLflow's `Default` experiment and
+       * scheduled Feast imports whose owner maps to no group. Never a membership: callers
+       * of no group may not create anything. Defaults to `group:default/ml-platform`.
        */
       defaultOwner?: string;
     };

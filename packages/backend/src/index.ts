@@ -23,7 +23,8 @@ backend.add(import('@backstage/plugin-scaffolder-backend'));
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
 
-// Permissions: owner-based for ML assets; off in local config (permission.enabled).
+// Permissions: the ML tenancy policy, on in every config (the ml plugin refuses to start
+// with permission.enabled off unless ml.permissions.allowDisabled says so).
 backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(permissionModuleMlPlatformPolicy);
 

@@ -654,45 +654,41 @@ export class TrainingService {
   }
 
   /** Fails a job whose dispatch is no longer allowed (its group, its secrets), before it runs. */
-  private async refuseDispatch(job: TrainingJob, message: string) {
-    const { store } = this.options;
-    const transition = {
-      jobId: job.jobId,
-      from: ['ADMITTED', 'DISPATCHING'] as JobStatus[],
-      to: 'FAILED' as const,
-      type: 'refused',
-      message: `Refused: ${message}`,
-    };
-    const attempt = await store.activeAttemptOf(job.jobId);
-    if (!attempt) {
-      await store.jobTransition(
-        job.jobId,
-        transition.from,
-        transition.to,
-        transition.type,
-        transition.message,
-      );
-    } else if (
-      (await store.updateAttempt(
-        attempt.attemptId,
-        ['DISPATCHING'],
-        { state: 'FAILED', endedAt: Date.now(), exitReason: message },
-        transition,
-      )) !== 'attempt-moved'
-    ) {
-      await this.targetOf(attempt.target).cancel(attempt.externalName);
-    }
-    await this.options.queues.requestAdmission().catch(() => {});
+  private refuseDispatch(job: TrainingJob, message: string) {
+    return this.failBeforeRunning(
+      job.jobId,
+      'refused',
+      `Refused: ${message}`,
+      message,
+    );
   }
 
   async dispatchFailed(jobId: string, error: Error): Promise<void> {
+    await this.failBeforeRunning(
+      jobId,
+      'dispatch-failed',
+      `Dispatch failed: ${error.message}`,
+      error.message,
+    );
+  }
+
+  /**
+   * Fails a job that has not run, with its dispatching attempt, and stops whatever the
+   * attempt left on the target; then admission may fill the freed GPUs.
+   */
+  private async failBeforeRunning(
+    jobId: string,
+    type: string,
+    message: string,
+    exitReason: string,
+  ) {
     const { store } = this.options;
     const transition = {
       jobId,
       from: ['ADMITTED', 'DISPATCHING'] as JobStatus[],
       to: 'FAILED' as const,
-      type: 'dispatch-failed',
-      message: `Dispatch failed: ${error.message}`,
+      type,
+      message,
     };
     const attempt = await store.activeAttemptOf(jobId);
     if (!attempt) {
@@ -700,19 +696,18 @@ export class TrainingService {
         jobId,
         transition.from,
         transition.to,
-        transition.type,
-        transition.message,
+        type,
+        message,
       );
     } else if (
       // One the tick found running meanwhile is followed, not failed.
       (await store.updateAttempt(
         attempt.attemptId,
         ['DISPATCHING'],
-        { state: 'FAILED', endedAt: Date.now(), exitReason: error.message },
+        { state: 'FAILED', endedAt: Date.now(), exitReason },
         transition,
       )) !== 'attempt-moved'
     ) {
-      // Whatever the failed tries left on the target.
       await this.targetOf(attempt.target)
         .cancel(attempt.externalName)
         .catch(e =>

@@ -21,9 +21,8 @@ import {
 } from '../src/cost/DatabaseCostStore';
 import { PriceBook } from '../src/cost/priceBook';
 import { createCostRouter } from '../src/cost/router';
-import { AccessControl } from '../src/shared/AccessControl';
+import { openAccess } from '../src/testUtils/access';
 import { Caller } from '../src/shared/caller';
-import { readTenancySettings } from '../src/shared/tenancy';
 import { readPools } from '../src/shared/pools';
 
 const PG = {
@@ -159,11 +158,7 @@ async function main() {
       })),
       logger,
       // Permissions off: the bench measures the queries, not a policy.
-      access: new AccessControl({
-        permissions: undefined as never,
-        tenancy: readTenancySettings(new ConfigReader({})),
-        enabled: false,
-      }),
+      access: openAccess(),
     });
 
     const spendSamples: number[] = [];

@@ -12,9 +12,8 @@ import { Queue, Worker } from 'bullmq';
 import knexFactory from 'knex';
 import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { RedisConnection } from '../src/redis/RedisConnection';
-import { AccessControl } from '../src/shared/AccessControl';
+import { openAccess } from '../src/testUtils/access';
 import { Caller } from '../src/shared/caller';
-import { readTenancySettings } from '../src/shared/tenancy';
 import { readTrainingConfig } from '../src/training/config';
 import { DatabaseTrainingStore } from '../src/training/DatabaseTrainingStore';
 import { TrainingQueues } from '../src/training/TrainingQueues';
@@ -237,11 +236,7 @@ async function measureDispatch(
 ) {
   await db('ml_jobs').delete();
   // Permissions off: the bench measures the platform's own overhead.
-  const access = new AccessControl({
-    permissions: undefined as never,
-    tenancy: readTenancySettings(new ConfigReader({})),
-    enabled: false,
-  });
+  const access = openAccess();
   const tracking = new TrackingService({
     store: DatabaseTrackingStore.create({ knex: db }),
     artifacts: undefined as never, // runs are created, no artifacts touched

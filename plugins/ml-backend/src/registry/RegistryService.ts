@@ -186,6 +186,12 @@ const isLocalSource = (uri: string) =>
 const localPath = (uri: string) =>
   path.posix.normalize(uri.replace(/^file:(\/\/)?/, ''));
 
+/** What a request asks, e.g. `moving alias 'production' to version 3`. */
+const describeRequest = (request: StoredPromotion) =>
+  request.action === 'remove'
+    ? `removing alias '${request.alias}' from version ${request.version}`
+    : `moving alias '${request.alias}' to version ${request.version}`;
+
 const actorOf = (caller: Caller) => caller.userId ?? 'anonymous';
 
 /** A search request of MLflow's registry endpoints. */
@@ -943,39 +949,13 @@ export class RegistryService {
    * requester, unless self-approval is allowed) and every gate must pass on the source
    * run's metrics now. The alias moves in the transaction that records the decision.
    */
-  async approvePromotion(
-    caller: Caller,
-    requestId: string,
-    comment?: string,
-  ): Promise<PromotionRequest> {
+  /**
+   * The gates of a request to move an alias, on the source run's metrics now; a
+   * ConflictError names each that fails. Approvers decide by registry policy, whatever
+   * the permission policy lets them read.
+   */
+  private async passingGates(request: StoredPromotion) {
     const { store, policy } = this.options;
-    const request = await this.pendingRequest(requestId);
-    const actor = actorOf(caller);
-    this.assertApprover(caller, request, 'approve');
-    if (!policy.allowSelfApproval && request.requestedBy === actor) {
-      throw new NotAllowedError(
-        `${actor} may not approve their own promotion request ${request.id}; another approver must decide it`,
-      );
-    }
-    if (request.action === 'remove') {
-      // Taking a protected alias off is the rollback path: no gates, the same approvers.
-      const removed = await store.decidePromotion(
-        request.id,
-        { status: 'APPROVED', by: actor, comment },
-        {
-          actor,
-          action: 'promotion.approved',
-          detail: `approved removing alias '${request.alias}' from version ${
-            request.version
-          } (requested by ${request.requestedBy})${
-            comment ? `: ${comment}` : ''
-          }`,
-          version: request.version,
-        },
-      );
-      return this.publicPromotion(removed);
-    }
-    // Approvers decide by registry policy, whatever the permission policy lets them read.
     const version = await this.storedVersion(
       request.modelName,
       request.version,
@@ -995,19 +975,39 @@ export class RegistryService {
           .join('; ')}`,
       );
     }
+    return { metrics, gates };
+  }
+
+  async approvePromotion(
+    caller: Caller,
+    requestId: string,
+    comment?: string,
+  ): Promise<PromotionRequest> {
+    const { store, policy } = this.options;
+    const request = await this.pendingRequest(requestId);
+    const actor = actorOf(caller);
+    this.assertApprover(caller, request, 'approve');
+    if (!policy.allowSelfApproval && request.requestedBy === actor) {
+      throw new NotAllowedError(
+        `${actor} may not approve their own promotion request ${request.id}; another approver must decide it`,
+      );
+    }
+    // Taking a protected alias off is the rollback path: no gates, the same approvers.
+    const checked =
+      request.action === 'remove'
+        ? undefined
+        : await this.passingGates(request);
     const decided = await store.decidePromotion(
       request.id,
-      { status: 'APPROVED', by: actor, comment, metrics, gates },
+      { status: 'APPROVED', by: actor, comment, ...checked },
       {
         actor,
         action: 'promotion.approved',
-        detail: `approved moving alias '${request.alias}' to version ${
-          request.version
-        } (requested by ${request.requestedBy})${
-          comment ? `: ${comment}` : ''
-        }`,
+        detail: `approved ${describeRequest(request)} (requested by ${
+          request.requestedBy
+        })${comment ? `: ${comment}` : ''}`,
         version: request.version,
-        metrics,
+        metrics: checked?.metrics,
       },
     );
     return this.publicPromotion(decided);

@@ -19,25 +19,17 @@
  * keys ingest_points_per_s_c1, ingest_points_per_s_c4, history_100k_ms,
  * history_1m_downsampled_ms, search_100k_runs_ms, copy_rows_per_s, backend_rss_mb.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-// @ts-ignore -- the repo has no @types/pg; only Client is used, as any.
-import { Client } from 'pg';
-
-const BENCH_DIR = __dirname;
-const REPO_ROOT = resolve(BENCH_DIR, '../../..');
-
-const PG = {
-  host: '127.0.0.1',
-  port: Number(process.env.PGPORT ?? 5432),
-  user: process.env.PGUSER ?? 'postgres',
-  password: process.env.PGPASSWORD,
-};
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import {
+  adminClient,
+  BenchBackend,
+  log,
+  note,
+  round,
+  runBench,
+  stopRunningBackend,
+} from './benchBackend';
 
 // Workload sizes (bounded; the whole run stays within a few minutes on 2 cores).
 const POINTS_PER_REQUEST = 1000; // 10 keys x 100 steps
@@ -53,21 +45,13 @@ const SEARCH_RUNS = 100_000;
 const SAMPLES = 5;
 const RSS_INTERVAL_MS = 200;
 const REQUEST_TIMEOUT_MS = 120_000;
-const STARTUP_TIMEOUT_MS = 120_000;
 const WATCHDOG_MS = 10 * 60_000; // a hard stop; a normal run takes about 1 minute
 
 const runStamp = new Date()
   .toISOString()
   .replace(/[-:T]/g, '')
   .replace(/\..*/, '');
-const DB_NAME = `ml_bench_${runStamp}_${process.pid}`;
-const TOKEN = randomBytes(24).toString('hex');
-
-let child: ChildProcess | undefined;
-let childExited = false;
-let stopping = false;
-let dbCreated = false;
-const childLog: string[] = [];
+let backend: BenchBackend;
 
 // ---------------------------------------------------------------------------------
 // Helpers
@@ -81,34 +65,6 @@ const fmt = (n: number, digits = 0) =>
 function p50(samples: number[]): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)];
-}
-
-const round = (n: number, digits = 1) => Number(n.toFixed(digits));
-
-function log(line: string) {
-  process.stdout.write(`${line}\n`);
-}
-
-function note(line: string) {
-  process.stderr.write(`[bench] ${line}\n`);
-}
-
-async function adminClient(database = 'postgres'): Promise<Client> {
-  const client = new Client({ ...PG, database });
-  await client.connect();
-  return client;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 function readRssMb(pid: number): number | undefined {
@@ -170,7 +126,6 @@ function sampleRss(pid: number) {
 // ---------------------------------------------------------------------------------
 // HTTP client
 
-let baseUrl = '';
 const MLFLOW = '/api/ml/mlflow/api/2.0/mlflow';
 
 async function http(
@@ -178,11 +133,11 @@ async function http(
   path: string,
   body?: string | object,
 ): Promise<any> {
-  if (childExited) throw new Error('The bench backend has exited');
-  const response = await fetch(`${baseUrl}${path}`, {
+  if (!backend.isRunning) throw new Error('The bench backend has exited');
+  const response = await fetch(`${backend.baseUrl}${path}`, {
     method,
     headers: {
-      authorization: `Bearer ${TOKEN}`,
+      ...backend.authorization,
       ...(body !== undefined && { 'content-type': 'application/json' }),
     },
     body:
@@ -221,119 +176,6 @@ async function measure<T>(
     samples.push(ms);
   }
   return samples;
-}
-
-// ---------------------------------------------------------------------------------
-// Backend child
-
-async function startBackend(): Promise<void> {
-  const port = await freePort();
-  baseUrl = `http://127.0.0.1:${port}`;
-  const env = {
-    ...process.env,
-    APP_CONFIG_backend_baseUrl: baseUrl,
-    APP_CONFIG_backend_listen_port: String(port),
-    APP_CONFIG_backend_database_client: 'pg',
-    APP_CONFIG_backend_database_connection: JSON.stringify({
-      host: PG.host,
-      port: PG.port,
-      user: PG.user,
-      ...(PG.password && { password: PG.password }),
-    }),
-    APP_CONFIG_backend_database_plugin_ml_connection_database: DB_NAME,
-    APP_CONFIG_ml_redis_url: REDIS_URL,
-    APP_CONFIG_ml_mlflow_allowUnauthenticated: 'true',
-    // The portal routes need a caller: a static service token for this run only.
-    APP_CONFIG_backend_auth_externalAccess: JSON.stringify([
-      { type: 'static', options: { token: TOKEN, subject: 'ml-bench' } },
-    ]),
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
-  };
-  child = spawn(
-    process.execPath,
-    [
-      '--require',
-      '@backstage/cli/config/nodeTransform.cjs',
-      resolve(BENCH_DIR, 'server.ts'),
-      '--config',
-      resolve(BENCH_DIR, 'app-config.bench.yaml'),
-    ],
-    { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const keep = (chunk: Buffer) => {
-    childLog.push(...chunk.toString().split('\n').filter(Boolean));
-    if (childLog.length > 200) childLog.splice(0, childLog.length - 200);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  child.once('exit', (code, signal) => {
-    childExited = true;
-    if (!stopping) note(`backend exited (code ${code}, signal ${signal})`);
-  });
-
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  for (;;) {
-    if (childExited)
-      throw new Error('The bench backend exited during start-up');
-    if (Date.now() > deadline) {
-      throw new Error(
-        `The bench backend did not answer within ${STARTUP_TIMEOUT_MS} ms`,
-      );
-    }
-    try {
-      const response = await fetch(`${baseUrl}/api/ml/health`, {
-        signal: AbortSignal.timeout(2000),
-      });
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise(r => setTimeout(r, 250));
-  }
-}
-
-async function stopBackend(): Promise<void> {
-  if (!child || childExited) return;
-  const exited = new Promise<void>(r => child!.once('exit', () => r()));
-  stopping = true;
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child?.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-async function dropDatabase(): Promise<void> {
-  if (!dbCreated) return;
-  if (process.env.ML_BENCH_KEEP_DB === '1') {
-    note(
-      `ML_BENCH_KEEP_DB=1: keeping database ${DB_NAME}; drop it with DROP DATABASE "${DB_NAME}" WITH (FORCE)`,
-    );
-    return;
-  }
-  const admin = await adminClient();
-  try {
-    await admin.query(`DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
-    dbCreated = false;
-  } finally {
-    await admin.end();
-  }
-}
-
-let cleaning: Promise<void> | undefined;
-function cleanup(): Promise<void> {
-  cleaning ??= (async () => {
-    try {
-      await stopBackend();
-    } catch (error) {
-      note(`stopping the backend failed: ${error}`);
-    }
-    try {
-      await dropDatabase();
-    } catch (error) {
-      note(`dropping database ${DB_NAME} failed: ${error}`);
-    }
-  })();
-  return cleaning;
 }
 
 // ---------------------------------------------------------------------------------
@@ -392,7 +234,7 @@ async function ingest(
   const bodies = runIds.map(runId =>
     Array.from({ length: requestsPerClient }, (_, i) => batchBody(runId, i)),
   );
-  const pid = child!.pid!;
+  const pid = backend.pid;
   const cpuBefore = readCpuSeconds(pid);
   const pgCpuBefore = postgresCpuSeconds();
   const rss = sampleRss(pid);
@@ -427,7 +269,7 @@ async function ingest(
 async function main(): Promise<Record<string, number>> {
   const watchdog = setTimeout(() => {
     note(`watchdog: still running after ${WATCHDOG_MS / 60000} minutes`);
-    void cleanup().finally(() => process.exit(2));
+    void stopRunningBackend().finally(() => process.exit(2));
   }, WATCHDOG_MS);
   watchdog.unref();
 
@@ -437,22 +279,20 @@ async function main(): Promise<Record<string, number>> {
       .map(l => l.toFixed(2))
       .join(' ')} at start (other work on the machine skews the figures)`,
   );
-  note(`database ${DB_NAME}`);
-  const admin = await adminClient();
-  try {
-    await admin.query(`CREATE DATABASE "${DB_NAME}"`);
-    dbCreated = true;
-  } finally {
-    await admin.end();
-  }
-
-  const [startMs] = await timed(startBackend);
+  const [startMs] = await timed(async () => {
+    backend = await BenchBackend.start({
+      databasePrefix: 'ml_bench',
+      logLevel: 'warn',
+      env: { APP_CONFIG_ml_mlflow_allowUnauthenticated: 'true' },
+    });
+  });
+  note(`database ${backend.database}`);
   note(
-    `backend pid ${child!.pid} listening at ${baseUrl} after ${fmt(
+    `backend pid ${backend.pid} listening at ${backend.baseUrl} after ${fmt(
       startMs,
     )} ms`,
   );
-  const db = await adminClient(DB_NAME);
+  const db = await adminClient(backend.database);
   try {
     // -- 1. Ingest through log-batch -------------------------------------------------
     const ingestExperiment = await createExperiment(`bench-ingest-${runStamp}`);
@@ -460,7 +300,7 @@ async function main(): Promise<Record<string, number>> {
     for (let i = 0; i < WARMUP_REQUESTS; i++) {
       await http('POST', `${MLFLOW}/runs/log-batch`, batchBody(warmRun, i));
     }
-    const rssIdleMb = readRssMb(child!.pid!) ?? 0;
+    const rssIdleMb = readRssMb(backend.pid) ?? 0;
 
     const c1Run = await createRun(ingestExperiment, 'ingest-c1');
     const c1 = await ingest([c1Run], C1_REQUESTS);
@@ -491,7 +331,7 @@ async function main(): Promise<Record<string, number>> {
     const rssMb = Math.max(c1.rssMb, c4.rssMb);
     log(
       `backend RSS: max ${fmt(rssMb, 1)} MB during ingest (VmRSS of pid ${
-        child!.pid
+        backend.pid
       } every ${RSS_INTERVAL_MS} ms; ${fmt(rssIdleMb, 1)} MB after warm-up)`,
     );
 
@@ -689,39 +529,4 @@ async function main(): Promise<Record<string, number>> {
   }
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    note(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  });
-}
-// Last resort if the driver dies without running its cleanup: never leave the child.
-process.once('exit', () => {
-  if (child && !childExited) child.kill('SIGKILL');
-});
-
-main()
-  .then(
-    async figures => {
-      await cleanup();
-      // Last, after the child and the database are gone: nothing prints after it.
-      log(JSON.stringify(figures));
-    },
-    async error => {
-      if (stopping) return; // interrupted: the signal handler cleans up and exits
-      process.stderr.write(`\nBenchmark failed: ${error?.stack ?? error}\n`);
-      if (childLog.length > 0) {
-        process.stderr.write(
-          `--- last lines of the bench backend's output ---\n${childLog
-            .slice(-40)
-            .join('\n')}\n`,
-        );
-      }
-      await cleanup();
-      process.exitCode = 1;
-    },
-  )
-  .catch(error => {
-    process.stderr.write(`cleanup failed: ${error}\n`);
-    process.exitCode = 1;
-  });
+runBench(async () => ({ figures: await main() }));

@@ -185,8 +185,27 @@ export class FeaturesService {
     return this.access;
   }
 
-  listImports(limit = 100): Promise<FeatureImportResult[]> {
-    return this.store.listImports(limit);
+  /** Recent imports, each naming only the views the caller may read. */
+  async listImports(
+    caller: Caller,
+    limit = 100,
+  ): Promise<FeatureImportResult[]> {
+    const imports = await this.store.listImports(limit);
+    const named = new Set(
+      imports.flatMap(i => [...i.added, ...i.changed, ...i.removed]),
+    );
+    const readable = new Set(
+      (await this.readable(caller, await this.store.getViews([...named]))).map(
+        view => view.id,
+      ),
+    );
+    const keep = (ids: string[]) => ids.filter(id => readable.has(id));
+    return imports.map(i => ({
+      ...i,
+      added: keep(i.added),
+      changed: keep(i.changed),
+      removed: keep(i.removed),
+    }));
   }
 
   /** How lineage draws `feature_view` nodes, removed views included. */

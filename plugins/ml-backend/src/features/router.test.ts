@@ -14,7 +14,7 @@ import {
 import request from 'supertest';
 import { migrateDatabase } from '../database/migrateDatabase';
 import { LineageService } from '../lineage/LineageService';
-import { userCaller } from '../testUtils/access';
+import { openAccess, userCaller } from '../testUtils/access';
 import { createTestDatabases } from '../testUtils/databases';
 import { startPortal } from '../testUtils/portal';
 import { AccessControl } from '../shared/AccessControl';
@@ -367,6 +367,7 @@ describe('scheduled imports', () => {
     await migrateDatabase({ getClient: async () => knex }, knex);
     const features = new FeaturesService({
       store: DatabaseFeatureStore.create({ knex }),
+      access: openAccess(),
     });
 
     await runFeatureImports({
@@ -393,7 +394,9 @@ describe('scheduled imports', () => {
     expect(logger.info).toHaveBeenCalledWith(
       'Imported Feast registry good: 5 views added, 0 changed, 0 removed, 0 unchanged',
     );
-    expect((await features.listImports()).map(i => i.source)).toEqual(['good']);
+    expect(
+      (await features.listImports(userCaller())).map(i => i.source),
+    ).toEqual(['good']);
     await knex.destroy();
   });
 });

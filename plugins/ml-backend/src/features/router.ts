@@ -97,7 +97,10 @@ export function createFeaturesRouter(options: {
 
   router.get('/features/imports', async (req, res) => {
     res.json(
-      await features.listImports(parseRequest(importsQuery, req.query).limit),
+      await features.listImports(
+        await resolveCaller(req),
+        parseRequest(importsQuery, req.query).limit,
+      ),
     );
   });
 

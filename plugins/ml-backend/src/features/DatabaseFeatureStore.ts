@@ -4,35 +4,18 @@ import {
   FeatureEntity,
   FeatureImportResult,
   FeatureService,
-  FeatureView,
   FeatureViewVersion,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
 import { FeatureViewDefinition, stableJson, viewChanges } from './changes';
 import { FeastFeatureView, FeastRegistry } from './feastRegistry';
-
-/** A view as stored: what the service needs to judge its freshness comes along. @internal */
-export type StoredFeatureView = Omit<FeatureView, 'freshness'> & {
-  sloSeconds?: number;
-  lastMaterializedAt?: number;
-};
-
-/** Filters of the view list; `q` matches names, features, entities, tags, description. @internal */
-export type FeatureViewFilter = {
-  q?: string;
-  project?: string;
-  owner?: string;
-};
-
-/** Who imported what, for the imports history. @internal */
-export type FeatureImportOptions = {
-  source: string;
-  importedBy?: string;
-  /** Owner of views whose Feast owner maps to no group and that have none yet. */
-  fallbackOwner: string;
-  now: number;
-};
+import {
+  FeatureImportOptions,
+  FeatureStore,
+  FeatureViewFilter,
+  StoredFeatureView,
+} from './FeatureStore';
 
 type Row = Record<string, any>;
 
@@ -204,7 +187,12 @@ function importResult(row: Row): FeatureImportResult {
  *
  * @internal
  */
-export class DatabaseFeatureStore {
+/**
+ * The feature catalog on the plugin's database (SQLite or PostgreSQL).
+ *
+ * @internal
+ */
+export class DatabaseFeatureStore implements FeatureStore {
   private constructor(private readonly db: Knex) {}
 
   static create(options: { knex: Knex }) {

@@ -13,10 +13,10 @@ import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { LineageNodeDescriber, LineageReader } from '../shared/lineage';
 import {
-  DatabaseFeatureStore,
+  FeatureStore,
   FeatureViewFilter,
   StoredFeatureView,
-} from './DatabaseFeatureStore';
+} from './FeatureStore';
 import { parseFeastRegistry } from './feastRegistry';
 import { freshnessOf } from './freshness';
 import { FeatureOwnerMapping } from './owners';
@@ -40,14 +40,14 @@ export const featureViewPath = (project: string, name: string) =>
  * @internal
  */
 export class FeaturesService {
-  private readonly store: DatabaseFeatureStore;
+  private readonly store: FeatureStore;
   private readonly owners: FeatureOwnerMapping;
   private readonly lineage?: FeatureLineage;
   private readonly now: () => number;
   private readonly access?: AccessControl;
 
   constructor(options: {
-    store: DatabaseFeatureStore;
+    store: FeatureStore;
     owners?: FeatureOwnerMapping;
     lineage?: FeatureLineage;
     now?: () => number;

@@ -344,7 +344,7 @@ describe('uploads', () => {
     ).rejects.toThrow(
       'user:default/mei.chen lacks the permission ml.feature.import',
     );
-    expect(await features.listImports()).toEqual([]);
+    expect(await features.listImports(caller)).toEqual([]);
 
     decisions.push(AuthorizeResult.ALLOW);
     const result = await features.uploadRegistry(

@@ -83,7 +83,7 @@ describe('toCatalogTag', () => {
     ['--edge--', 'edge'],
     ['c++', 'c++'],
     ['tier:gold', 'tier:gold'],
-    ['x'.repeat(62) + '-y', 'x'.repeat(62)],
+    [`${'x'.repeat(62)}-y`, 'x'.repeat(62)],
     ['日本語', undefined],
   ])('%s → %s', (tag, expected) => {
     expect(toCatalogTag(tag)).toBe(expected);

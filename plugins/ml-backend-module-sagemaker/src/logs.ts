@@ -141,9 +141,7 @@ function choose(streams: LogStream[]): string[] {
       : [...named]
           .sort((a, b) => recency(b) - recency(a))
           .slice(0, MAX_STREAMS);
-  return chosen
-    .map(s => s.logStreamName!)
-    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return chosen.map(s => s.logStreamName!).sort();
 }
 
 /** `algo-1` of `algo-1-1700000000`: the host, without the epoch of its (re)start. */

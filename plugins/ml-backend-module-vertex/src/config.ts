@@ -118,11 +118,8 @@ function parseApiEndpoint(value: string, key: string): VertexApiEndpoint {
   const [, scheme, rest] = /^(?:(https?):\/\/)?(.*?)\/?$/i.exec(value)!;
   const match = HOST_PORT.exec(rest);
   const protocol = (scheme?.toLowerCase() ?? 'https') as 'https' | 'http';
-  const port = match?.[3]
-    ? Number(match[3])
-    : protocol === 'https'
-    ? 443
-    : undefined;
+  const defaultPort = protocol === 'https' ? 443 : undefined;
+  const port = match?.[3] ? Number(match[3]) : defaultPort;
   if (!match || port === undefined || port < 1 || port > 65535) {
     throw new Error(
       `${key} must be host[:port], https://host[:port] or http://host:port, got '${value}'`,

@@ -1,5 +1,10 @@
 import { AddressInfo } from 'node:net';
-import { Server, createServer } from 'node:http';
+import {
+  IncomingMessage,
+  Server,
+  ServerResponse,
+  createServer,
+} from 'node:http';
 import {
   EntityProviderConnection,
   EntityProviderMutation,
@@ -17,37 +22,45 @@ export class FakeMlCatalogBackend {
   failWithStatus?: number;
   readonly authorizations: Array<string | undefined> = [];
 
-  private constructor(
-    private readonly server: Server,
-    readonly baseUrl: string,
-  ) {}
+  private readonly server: Server = createServer((req, res) =>
+    this.answer(req, res),
+  );
+  private port = 0;
+
+  private constructor() {}
 
   static async start(): Promise<FakeMlCatalogBackend> {
-    let fake: FakeMlCatalogBackend | undefined;
-    const server = createServer((req, res) => {
-      if (req.method !== 'GET' || req.url !== '/api/ml/catalog/assets') {
-        res.writeHead(404).end();
-        return;
-      }
-      fake!.authorizations.push(req.headers.authorization);
-      const status = fake!.failWithStatus;
-      const body = status
-        ? {
-            error: {
-              name: 'ServiceUnavailableError',
-              message: 'Database down',
-            },
-            response: { statusCode: status },
-          }
-        : { assets: fake!.assets };
-      res
-        .writeHead(status ?? 200, { 'Content-Type': 'application/json' })
-        .end(JSON.stringify(body));
-    });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    fake = new FakeMlCatalogBackend(server, `http://127.0.0.1:${port}/api/ml`);
+    const fake = new FakeMlCatalogBackend();
+    await new Promise<void>(resolve =>
+      fake.server.listen(0, '127.0.0.1', resolve),
+    );
+    fake.port = (fake.server.address() as AddressInfo).port;
     return fake;
+  }
+
+  get baseUrl(): string {
+    return `http://127.0.0.1:${this.port}/api/ml`;
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' || req.url !== '/api/ml/catalog/assets') {
+      res.writeHead(404).end();
+      return;
+    }
+    this.authorizations.push(req.headers.authorization);
+    const status = this.failWithStatus;
+    const body = status
+      ? {
+          error: {
+            name: 'ServiceUnavailableError',
+            message: 'Database down',
+          },
+          response: { statusCode: status },
+        }
+      : { assets: this.assets };
+    res
+      .writeHead(status ?? 200, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify(body));
   }
 
   async stop(): Promise<void> {

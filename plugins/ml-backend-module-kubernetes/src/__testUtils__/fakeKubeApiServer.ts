@@ -103,7 +103,10 @@ export class FakeKubeApiServer {
     const terminated = { exitCode, reason, finishedAt: this.tick() };
     pod.status.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
     pod.status.containerStatuses = [{ name: 'train', state: { terminated } }];
-    if (exitCode === 0) return this.finish(job, 'Complete');
+    if (exitCode === 0) {
+      this.finish(job, 'Complete');
+      return;
+    }
     const conditions: Obj[] = pod.status.conditions ?? [];
     const rules: Obj[] = this.jobs.get(job)!.spec.podFailurePolicy?.rules ?? [];
     const index = rules.findIndex(({ onPodConditions, onExitCodes: codes }) =>
@@ -115,12 +118,19 @@ export class FakeKubeApiServer {
           ),
     );
     const action = rules[index]?.action;
-    if (action === 'Ignore') return this.createPod(this.jobs.get(job)!);
-    if (action === 'FailJob') {
+    if (action === 'Ignore') {
+      this.createPod(this.jobs.get(job)!);
+    } else if (action === 'FailJob') {
       const message = `Container train for pod ml/${pod.metadata.name} failed with exit code ${exitCode} matching FailJob rule at index ${index}`;
-      return this.finish(job, 'Failed', 'PodFailurePolicy', message);
+      this.finish(job, 'Failed', 'PodFailurePolicy', message);
+    } else {
+      this.finish(
+        job,
+        'Failed',
+        'BackoffLimitExceeded',
+        'Backoff limit reached',
+      );
     }
-    this.finish(job, 'Failed', 'BackoffLimitExceeded', 'Backoff limit reached');
   }
 
   private finish(job: string, type: string, reason?: string, message?: string) {

@@ -9,15 +9,7 @@ import {
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
 import { LineageFact, NewDataset } from '../shared/lineage';
-
-/** One edge met by a walk, at the number of hops from the walk's start. @internal */
-export type WalkedEdge = {
-  from: LineageNodeRef;
-  to: LineageNodeRef;
-  relation: LineageRelation;
-  createdAt: number;
-  depth: number;
-};
+import { LineageStore, WalkedEdge } from './LineageStore';
 
 type EdgeRow = {
   from_kind: LineageNodeKind;
@@ -75,11 +67,11 @@ const isUniqueViolation = (error: unknown) =>
   /unique|duplicate key/i.test(String((error as Error)?.message));
 
 /**
- * The lineage tables: edges (facts) and datasets. The only lineage code that touches knex.
+ * The lineage store on the plugin's database. The only lineage code that touches knex.
  *
  * @internal
  */
-export class DatabaseLineageStore {
+export class DatabaseLineageStore implements LineageStore {
   private constructor(private readonly db: Knex) {}
 
   static create(options: { knex: Knex }) {

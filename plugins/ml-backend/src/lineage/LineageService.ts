@@ -17,7 +17,8 @@ import {
 import { Knex } from 'knex';
 import type { AccessControl } from '../shared/AccessControl';
 import type { Caller } from '../shared/caller';
-import { DatabaseLineageStore, WalkedEdge } from './DatabaseLineageStore';
+import { DatabaseLineageStore } from './DatabaseLineageStore';
+import { LineageStore, WalkedEdge } from './LineageStore';
 import {
   DatasetLineageRecorder,
   LineageFact,
@@ -63,7 +64,7 @@ export class LineageService implements DatasetLineageRecorder, LineageReader {
   private readonly describers: LineageNodeDescribers = {};
 
   private constructor(
-    private readonly store: DatabaseLineageStore,
+    private readonly store: LineageStore,
     private readonly access?: AccessControl,
   ) {
     this.addDescriber('dataset', async ids => {

@@ -13,9 +13,13 @@ import Router from 'express-promise-router';
 import { migrateDatabase } from './database/migrateDatabase';
 import { HealthService } from './health/HealthService';
 import { LineageService } from './lineage/LineageService';
+import { DatabasePromotionStore } from './registry/DatabasePromotionStore';
 import { DatabaseRegistryStore } from './registry/DatabaseRegistryStore';
 import { readRegistryPolicy } from './registry/gates';
-import { RegistryService, registryRunsFrom } from './registry/RegistryService';
+import { describeVersions } from './registry/lineageNodes';
+import { PromotionService } from './registry/PromotionService';
+import { registryRunsFrom } from './registry/registryRuns';
+import { RegistryService } from './registry/RegistryService';
 import { createRegistryRouter } from './registry/router';
 import { createLineageRouter } from './lineage/router';
 import { createMlflowRouter } from './mlflow/router';
@@ -129,13 +133,24 @@ export const mlPlugin = createBackendPlugin({
         const trainingStore = DatabaseTrainingStore.create({ knex });
         lineage.addDescriber('job', describeJobs(trainingStore));
         const registryStore = DatabaseRegistryStore.create({ knex, lineage });
-        const registry = new RegistryService({
-          store: registryStore,
-          runs: registryRunsFrom({ tracking, store: trackingStore }),
+        const registryRuns = registryRunsFrom({
+          tracking,
+          store: trackingStore,
+        });
+        const promotions = new PromotionService({
+          store: DatabasePromotionStore.create({ knex }),
+          models: registryStore,
+          runs: registryRuns,
           access,
           policy: readRegistryPolicy(config),
         });
-        lineage.addDescriber('model_version', registry.describeVersions);
+        const registry = new RegistryService({
+          store: registryStore,
+          promotions,
+          runs: registryRuns,
+          access,
+        });
+        lineage.addDescriber('model_version', describeVersions(registryStore));
         const featureStore = DatabaseFeatureStore.create({ knex });
         const features = new FeaturesService({
           store: featureStore,
@@ -290,7 +305,9 @@ export const mlPlugin = createBackendPlugin({
         );
         router.use(createCostRouter({ cost, resolveCaller }));
         router.use(createLineageRouter({ lineage, resolveCaller }));
-        router.use(createRegistryRouter({ registry, resolveCaller }));
+        router.use(
+          createRegistryRouter({ registry, promotions, resolveCaller }),
+        );
         router.use(createFeaturesRouter({ features, resolveCaller }));
         router.use(
           createCatalogRouter({ registry, features, lineage, resolveCaller }),

@@ -4,6 +4,7 @@ import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { LineageService } from '../lineage/LineageService';
 import { LineageRecorder } from '../shared/lineage';
 import { createTestDatabases } from '../testUtils/databases';
+import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { DatabaseRegistryStore } from './DatabaseRegistryStore';
 
 const databases = createTestDatabases();
@@ -44,15 +45,18 @@ async function withVersions(
   return versions;
 }
 
+/** The two registry stores share their tables: models and versions, aliases and requests. */
 describe.each(databases.eachSupportedId())(
-  'DatabaseRegistryStore on %p',
+  'DatabaseRegistryStore and DatabasePromotionStore on %p',
   databaseId => {
     let knex: Knex;
     let store: DatabaseRegistryStore;
+    let promotions: DatabasePromotionStore;
 
     beforeAll(async () => {
       knex = await migrated(databaseId);
       store = storeOn(knex);
+      promotions = DatabasePromotionStore.create({ knex });
     });
 
     it('numbers concurrent versions 1..n and never reuses a deleted number', async () => {
@@ -104,9 +108,9 @@ describe.each(databases.eachSupportedId())(
 
     it('keeps one version per alias and moves it', async () => {
       const [v1, v2] = await withVersions(store, 'aliased', 2);
-      await store.setAlias('aliased', 'champion', '1', audit);
-      await store.setAlias('aliased', 'challenger', '1', audit);
-      await store.setAlias('aliased', 'champion', '2', audit);
+      await promotions.setAlias('aliased', 'champion', '1', audit);
+      await promotions.setAlias('aliased', 'challenger', '1', audit);
+      await promotions.setAlias('aliased', 'champion', '2', audit);
 
       const model = await store.getModel('aliased');
       expect(model?.aliases).toEqual([
@@ -125,7 +129,7 @@ describe.each(databases.eachSupportedId())(
       ]);
       expect(v1.id).not.toBe(v2.id);
       await expect(
-        store.setAlias('aliased', 'champion', '9', audit),
+        promotions.setAlias('aliased', 'champion', '9', audit),
       ).rejects.toThrow(
         new NotFoundError('Model Version (name=aliased, version=9) not found'),
       );
@@ -133,7 +137,7 @@ describe.each(databases.eachSupportedId())(
 
     it('renames a model and keeps its version ids, aliases and tags', async () => {
       const [v1] = await withVersions(store, 'before', 1);
-      await store.setAlias('before', 'champion', '1', audit);
+      await promotions.setAlias('before', 'champion', '1', audit);
       await store.setVersionTag('before', '1', { key: 'k', value: 'v' }, audit);
       await store.renameModel('before', 'after', audit);
 
@@ -156,8 +160,8 @@ describe.each(databases.eachSupportedId())(
       const model = (await store.getModel('doomed'))!;
       await store.setModelTag('doomed', { key: 'team', value: 'a' }, audit);
       await store.setVersionTag('doomed', '1', { key: 'k', value: 'v' }, audit);
-      await store.setAlias('doomed', 'champion', '2', audit);
-      await store.createPromotion(
+      await promotions.setAlias('doomed', 'champion', '2', audit);
+      await promotions.createPromotion(
         {
           modelName: 'doomed',
           version: '1',
@@ -316,6 +320,12 @@ describe.each(databases.eachSupportedId())(
       expect(await versions("tags.flavor = 'sklearn'")).toEqual([
         'search-fraud/2',
       ]);
+      // Each version carries its model's owner, whom read permissions decide by.
+      const owned = await store.searchVersions(
+        { filter: "name = 'search-fraud'" },
+        { offset: 0, limit: 10 },
+      );
+      expect(owned.items.map(v => v.owner)).toEqual([OWNER, OWNER]);
       await expect(
         store.searchModels({ filter: "run_id = 'x'" }, { offset: 0, limit: 1 }),
       ).rejects.toThrow(/Invalid attribute key 'run_id'/);
@@ -347,7 +357,7 @@ describe.each(databases.eachSupportedId())(
 
     it('keeps one identical pending request and decides it once', async () => {
       const [, v2] = await withVersions(store, 'promoted', 2);
-      const request = await store.createPromotion(
+      const request = await promotions.createPromotion(
         {
           modelName: 'promoted',
           version: '2',
@@ -366,7 +376,7 @@ describe.each(databases.eachSupportedId())(
         metrics: { accuracy: 0.9 },
       });
       await expect(
-        store.createPromotion(
+        promotions.createPromotion(
           {
             modelName: 'promoted',
             version: '2',
@@ -379,10 +389,11 @@ describe.each(databases.eachSupportedId())(
         ),
       ).rejects.toThrow(ConflictError);
       expect(
-        (await store.findPendingPromotion('promoted', 'production', '2'))?.id,
+        (await promotions.findPendingPromotion('promoted', 'production', '2'))
+          ?.id,
       ).toBe(request.id);
 
-      const approved = await store.decidePromotion(
+      const approved = await promotions.decidePromotion(
         request.id,
         { status: 'APPROVED', by: 'user:default/a', comment: 'ok' },
         { ...audit, action: 'promotion.approved' },
@@ -396,7 +407,7 @@ describe.each(databases.eachSupportedId())(
         (await store.getVersionByAlias('promoted', 'production'))?.id,
       ).toBe(v2.id);
       await expect(
-        store.decidePromotion(
+        promotions.decidePromotion(
           request.id,
           { status: 'REJECTED', by: 'user:default/a' },
           audit,
@@ -413,7 +424,7 @@ describe.each(databases.eachSupportedId())(
       ]);
       // A new identical request may be made once the last one is decided.
       await expect(
-        store.createPromotion(
+        promotions.createPromotion(
           {
             modelName: 'promoted',
             version: '2',

@@ -1,8 +1,6 @@
 import {
   ModelVersion,
   ModelVersionStage,
-  PromotionRequest,
-  PromotionRequestStatus,
   RegisteredModel,
   RegistryAuditEvent,
   Tag,
@@ -13,19 +11,6 @@ import { RegistrySearch } from './search';
 /** A registered model with its stable id. @internal */
 export type StoredModel = RegisteredModel & { modelId: string };
 
-/**
- * A promotion request as stored: who may decide it is policy (config plus the model's
- * owner) and is added by the service.
- *
- * @internal
- */
-export type StoredPromotion = Omit<PromotionRequest, 'approverGroups'> & {
-  modelId: string;
-  modelOwner: string;
-  /** The id of the version the request would move the alias to. */
-  versionId: string;
-};
-
 /** The audit event a write lands with; the store adds id, time and model. @internal */
 export type AuditEntry = Pick<
   RegistryAuditEvent,
@@ -33,51 +18,26 @@ export type AuditEntry = Pick<
 > &
   Partial<Pick<RegistryAuditEvent, 'version' | 'metrics' | 'requestId'>>;
 
-/**
- * A decision on a pending request; `APPROVED` moves (or removes) the alias in the same
- * transaction.
- *
- * @internal
- */
-export type PromotionDecision = {
-  status: Exclude<PromotionRequestStatus, 'PENDING'>;
-  by: string;
-  comment?: string;
-  /** The metrics and gate results the approval was decided on. */
-  metrics?: Record<string, number>;
-  gates?: PromotionRequest['gates'];
-};
+/** A version with its model's owner, whom permissions decide by. @internal */
+export type OwnedVersion = ModelVersion & { owner: string };
 
-/** @internal */
-export type NewPromotion = {
-  modelName: string;
-  version: string;
-  alias: string;
-  /** Default `set`. */
-  action?: PromotionRequest['action'];
-  requestedBy: string;
-  reason?: string;
-  metrics: Record<string, number>;
-  gates: PromotionRequest['gates'];
-};
-
-/** @internal */
-export type PromotionQuery = {
-  status?: PromotionRequestStatus;
-  modelName?: string;
-  version?: string;
-  /** Only requests on models owned by one of these groups. */
-  modelOwners?: string[];
-  /** Leave out requests made by this user. */
-  notRequestedBy?: string;
-  limit: number;
+/** A version to register; the store numbers it. @internal */
+export type NewVersion = {
+  name: string;
+  source: string;
+  runId?: string;
+  experimentId?: string;
+  description?: string;
+  userId?: string;
+  tags: Tag[];
 };
 
 /**
- * Persistence of the model registry: the only code that touches the registry tables.
- * Every write lands together with its audit event (and, for versions made from a run,
- * its lineage edge) in one transaction. Writes on a missing model or version throw
- * NotFoundError with MLflow's messages; a taken name or alias target ConflictError.
+ * Persistence of registered models and their versions (aliases and promotion requests
+ * are the PromotionStore's). Every write lands together with its audit event (and, for
+ * versions made from a run, its lineage edge) in one transaction. Writes on a missing
+ * model or version throw NotFoundError with MLflow's messages; a taken name
+ * ConflictError.
  *
  * @internal
  */
@@ -112,28 +72,18 @@ export interface RegistryStore {
 
   /** Takes the model's next version number under the model row's lock. */
   createVersion(
-    input: {
-      name: string;
-      source: string;
-      runId?: string;
-      experimentId?: string;
-      description?: string;
-      userId?: string;
-      tags: Tag[];
-    },
+    input: NewVersion,
     audit: Omit<AuditEntry, 'version'>,
   ): Promise<ModelVersion>;
   getVersion(name: string, version: string): Promise<ModelVersion | undefined>;
   /** Versions by id (unknown ids are left out), with their model's owner. */
-  getVersionsById(
-    ids: string[],
-  ): Promise<Array<ModelVersion & { owner: string }>>;
+  getVersionsById(ids: string[]): Promise<OwnedVersion[]>;
   /** Every version of a model, newest first. */
   listVersions(name: string): Promise<ModelVersion[]>;
   searchVersions(
     search: RegistrySearch,
     window: PageWindow,
-  ): Promise<{ items: ModelVersion[]; hasMore: boolean }>;
+  ): Promise<{ items: OwnedVersion[]; hasMore: boolean }>;
   /** The highest version in each of `stages` (all stages when empty). */
   latestVersions(
     name: string,
@@ -171,46 +121,10 @@ export interface RegistryStore {
     audit: AuditEntry,
   ): Promise<ModelVersion>;
 
-  /** Points the alias at the version (moving it if set elsewhere). */
-  setAlias(
-    name: string,
-    alias: string,
-    version: string,
-    audit: AuditEntry,
-  ): Promise<void>;
-  deleteAlias(name: string, alias: string, audit: AuditEntry): Promise<void>;
   getVersionByAlias(
     name: string,
     alias: string,
   ): Promise<ModelVersion | undefined>;
-
-  /**
-   * Records a request. `approvedBy` records it approved at once and moves the alias in
-   * the same transaction (unprotected aliases). ConflictError when an identical request
-   * is already pending.
-   */
-  createPromotion(
-    input: NewPromotion,
-    audit: AuditEntry[],
-    approvedBy?: string,
-  ): Promise<StoredPromotion>;
-  getPromotion(requestId: string): Promise<StoredPromotion | undefined>;
-  findPendingPromotion(
-    name: string,
-    alias: string,
-    version: string,
-    action?: StoredPromotion['action'],
-  ): Promise<StoredPromotion | undefined>;
-  listPromotions(query: PromotionQuery): Promise<StoredPromotion[]>;
-  /**
-   * Decides a pending request (ConflictError when it is no longer pending); an approval
-   * moves the alias in the same transaction as the status and the audit event.
-   */
-  decidePromotion(
-    requestId: string,
-    decision: PromotionDecision,
-    audit: AuditEntry,
-  ): Promise<StoredPromotion>;
 
   /** The model's audit trail, newest first; only the version's events when given. */
   listAudit(

@@ -1,5 +1,5 @@
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import { GateResult, PromotionGate, Tag } from '@ml-portal/plugin-ml-common';
 
 /** Model tags `mlplatform.gate.<metric>` = `>=0.85` add metric gates to protected aliases. @internal */
@@ -155,4 +155,16 @@ export function describeGate(gate: PromotionGate): string {
   return gate.type === 'metric'
     ? `${gate.metric} ${gate.op} ${gate.threshold}`
     : gate.type;
+}
+
+/** ConflictError naming each failed gate, when any fails; `what` says what they stop. @internal */
+export function assertGatesPass(results: GateResult[], what: string): void {
+  const failed = results.filter(g => !g.passed);
+  if (failed.length > 0) {
+    throw new ConflictError(
+      `${what}: ${failed
+        .map(g => `gate '${describeGate(g.gate)}' failed (${g.detail})`)
+        .join('; ')}`,
+    );
+  }
 }

@@ -6,6 +6,7 @@
  * tracking compiler.
  */
 import { Knex } from 'knex';
+import { PageWindow } from '../shared/paging';
 import { Clause, OrderBy, parseFilter, parseOrderBy } from '../shared/search';
 import { likeToGlob } from '../shared/search/compiler';
 import { SearchSchema, attributeSpec } from '../shared/search/schema';
@@ -24,14 +25,17 @@ const timestamps = (alias: 'm' | 'v') =>
     },
   } as const);
 
+/** Both searches filter on attributes and tags, and order by attributes only. */
+const ENTITIES: SearchSchema['entities'] = {
+  attribute: 'attribute',
+  attributes: 'attribute',
+  tag: 'tag',
+  tags: 'tag',
+};
+
 /** `search-registered-models`: `name`, `tags.<key>`; order by name or timestamps. @internal */
 export const registeredModelSearchSchema: SearchSchema = {
-  entities: {
-    attribute: 'attribute',
-    attributes: 'attribute',
-    tag: 'tag',
-    tags: 'tag',
-  },
+  entities: ENTITIES,
   orderable: ['attribute'],
   attributes: {
     name: { column: 'm.name', type: 'string' },
@@ -42,12 +46,7 @@ export const registeredModelSearchSchema: SearchSchema = {
 
 /** `search-model-versions`: `name`, `run_id`, `source_path`, `version_number`, `tags.<key>`. @internal */
 export const modelVersionSearchSchema: SearchSchema = {
-  entities: {
-    attribute: 'attribute',
-    attributes: 'attribute',
-    tag: 'tag',
-    tags: 'tag',
-  },
+  entities: ENTITIES,
   orderable: ['attribute'],
   attributes: {
     name: { column: 'm.name', type: 'string' },
@@ -173,19 +172,21 @@ function applyOrder(
 export type RegistrySearch = { filter?: string; orderBy?: string[] };
 
 /**
- * Adds the filter and order to `query`, a select over `ml_registered_models as m`
- * (`target: 'models'`) or `ml_model_versions as v` joined to its model as `m`
- * (`target: 'versions'`). Throws InputError with MLflow's message on a bad filter or
- * order_by entry.
+ * One window of rows of a search: the filter and order applied to `query`, a select
+ * over `ml_registered_models as m` (`target: 'models'`) or `ml_model_versions as v`
+ * joined to its model as `m` (`target: 'versions'`); one row more than the window
+ * tells whether another page follows. Throws InputError with MLflow's message on a bad
+ * filter or order_by entry.
  *
  * @internal
  */
-export function applyRegistrySearch(
+export async function searchRows<Row>(
   knex: Knex,
   query: Knex.QueryBuilder,
   target: Target,
   search: RegistrySearch,
-): void {
+  window: PageWindow,
+): Promise<{ rows: Row[]; hasMore: boolean }> {
   const schema =
     target === 'models'
       ? registeredModelSearchSchema
@@ -198,4 +199,9 @@ export function applyRegistrySearch(
     applyClause(knex, query, target, schema, clause);
   }
   applyOrder(query, target, schema, orderBy);
+  const rows: Row[] = await query.offset(window.offset).limit(window.limit + 1);
+  return {
+    rows: rows.slice(0, window.limit),
+    hasMore: rows.length > window.limit,
+  };
 }

@@ -49,3 +49,22 @@ export function decodePageToken(token: string | undefined): number {
 
 /** A search's slice of rows: `offset` from a decoded page token, `limit` the page size. @internal */
 export type PageWindow = { offset: number; limit: number };
+
+/**
+ * The page size a search asks for (MLflow's `max_results`), `bounds.fallback` when it
+ * asks none; InputError with MLflow's message outside 1..`bounds.max`.
+ *
+ * @internal
+ */
+export function pageSize(
+  requested: number | undefined,
+  bounds: { fallback: number; max: number },
+): number {
+  const size = requested ?? bounds.fallback;
+  if (!Number.isSafeInteger(size) || size < 1 || size > bounds.max) {
+    throw new InputError(
+      `Invalid value for request parameter max_results. It must be at most ${bounds.max}, but got value ${requested}`,
+    );
+  }
+  return size;
+}

@@ -1,5 +1,11 @@
 import { InputError } from '@backstage/errors';
-import { DatasetInput, Metric, Param, Tag } from '@ml-portal/plugin-ml-common';
+import {
+  DatasetInput,
+  Metric,
+  ModelVersionStage,
+  Param,
+  Tag,
+} from '@ml-portal/plugin-ml-common';
 import { describeValue } from './strings';
 
 /** MLflow's limits (mlflow/utils/validation.py), enforced exactly. @internal */
@@ -8,6 +14,8 @@ export const limits = {
   paramValueLength: 6000,
   tagValueLength: 5000,
   experimentNameLength: 500,
+  modelNameLength: 256,
+  aliasLength: 255,
   batchMetrics: 1000,
   batchParams: 100,
   batchTags: 100,
@@ -381,4 +389,97 @@ export function validateRunNameTags(tags: unknown[] | undefined): void {
       validateRunName(value);
     }
   }
+}
+
+/** A list of tags, each as `validate` checks it. @internal */
+export function validateTags(
+  tags: unknown,
+  validate: (tag: unknown) => Tag = validateTag,
+): Tag[] {
+  if (tags === undefined || tags === null) return [];
+  if (!Array.isArray(tags)) {
+    throw new InputError(
+      "Invalid value for parameter 'tags': expected a list.",
+    );
+  }
+  return tags.map(validate);
+}
+
+const STAGES: ModelVersionStage[] = [
+  'None',
+  'Staging',
+  'Production',
+  'Archived',
+];
+
+/** MLflow's canonical model version stage for any casing; InputError naming the valid ones. @internal */
+export function canonicalStage(stage: unknown): ModelVersionStage {
+  const found = STAGES.find(
+    s => s.toLowerCase() === String(stage ?? '').toLowerCase(),
+  );
+  if (!found) {
+    throw new InputError(
+      `Invalid Model Version stage: ${stage}. Value must be one of ${STAGES.join(
+        ', ',
+      )}.`,
+    );
+  }
+  return found;
+}
+
+/** A registered model's name; `parameter` names the request field in MLflow's message. @internal */
+export function validateModelName(name: unknown, parameter = 'name'): string {
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new InputError(
+      parameter === 'name'
+        ? 'Registered model name cannot be empty.'
+        : `Missing value for required parameter '${parameter}'.`,
+    );
+  }
+  if (name.length > limits.modelNameLength) {
+    throw new InputError(
+      `Registered model name '${name.slice(
+        0,
+        20,
+      )}...' exceeds the maximum length of ${
+        limits.modelNameLength
+      } characters`,
+    );
+  }
+  return name;
+}
+
+/** @internal */
+export function validateModelVersion(version: unknown): string {
+  const text = String(version ?? '');
+  if (!/^[1-9]\d{0,9}$/.test(text)) {
+    throw new InputError(`Model version must be an integer, got '${text}'`);
+  }
+  return text;
+}
+
+/** A registered model alias (mlflow/utils/validation.py). @internal */
+export function validateAlias(alias: unknown): string {
+  if (typeof alias !== 'string' || alias === '') {
+    throw new InputError('Registered model alias name cannot be empty.');
+  }
+  if (!/^[\w-]*$/.test(alias)) {
+    throw new InputError(
+      `Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`,
+    );
+  }
+  if (alias.length > limits.aliasLength) {
+    throw new InputError(
+      `alias name '${alias.slice(0, 20)}...' exceeds the maximum length of ${
+        limits.aliasLength
+      } characters`,
+    );
+  }
+  if (alias.toLowerCase() === 'latest') {
+    throw new InputError("'latest' alias name (case insensitive) is reserved.");
+  }
+  if (/^[vV]\d+$/.test(alias)) {
+    throw new InputError(`Version alias name '${alias}' is reserved.`);
+  }
+  return alias;
 }

@@ -1,0 +1,16 @@
+import { ModelVersion } from '@ml-portal/plugin-ml-common';
+import { Caller } from '../shared/caller';
+import { AuditEntry } from './RegistryStore';
+
+/** Who the audit trail and refusals name. @internal */
+export const actorOf = (caller: Caller) => caller.userId ?? 'anonymous';
+
+/** The audit event of a change to one version. @internal */
+export function versionAudit(
+  caller: Caller,
+  version: ModelVersion,
+  action: string,
+  detail: string,
+): AuditEntry {
+  return { actor: actorOf(caller), action, detail, version: version.version };
+}

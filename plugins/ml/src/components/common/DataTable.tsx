@@ -1,12 +1,9 @@
-import {
-  Box,
-  makeStyles,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-} from '@material-ui/core';
+import Box from '@mui/material/Box';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
 import { ReactNode } from 'react';
 import { MutedText } from './MutedText';
 
@@ -22,11 +19,16 @@ export type DataColumn<T> = {
   wrap?: boolean | 'anywhere';
 };
 
-const useStyles = makeStyles({
+const wrapStyles = {
   cell: { whiteSpace: 'nowrap' },
   wrap: { whiteSpace: 'normal', minWidth: 200 },
   anywhere: { whiteSpace: 'normal', minWidth: 200, wordBreak: 'break-word' },
-});
+} as const;
+
+function cellSx<T>(column: DataColumn<T>) {
+  if (column.wrap === 'anywhere') return wrapStyles.anywhere;
+  return column.wrap ? wrapStyles.wrap : wrapStyles.cell;
+}
 
 /** The props of a {@link DataTable}. @internal */
 export type DataTableProps<T> = {
@@ -50,16 +52,11 @@ export type DataTableProps<T> = {
  */
 export function DataTable<T>(props: DataTableProps<T>) {
   const { label, columns, rows, rowKey, empty, emptyAs = 'row' } = props;
-  const classes = useStyles();
   if (rows.length === 0 && emptyAs === 'text') {
     return <MutedText>{empty}</MutedText>;
   }
-  const cellClass = (column: DataColumn<T>) => {
-    if (column.wrap === 'anywhere') return classes.anywhere;
-    return column.wrap ? classes.wrap : classes.cell;
-  };
   return (
-    <Box overflow="auto">
+    <Box sx={{ overflow: 'auto' }}>
       <Table size="small" aria-label={label}>
         <TableHead>
           <TableRow>
@@ -67,7 +64,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
               <TableCell
                 key={column.title}
                 align={column.align}
-                className={cellClass(column)}
+                sx={cellSx(column)}
               >
                 {column.title}
               </TableCell>
@@ -88,7 +85,7 @@ export function DataTable<T>(props: DataTableProps<T>) {
                 <TableCell
                   key={column.title}
                   align={column.align}
-                  className={cellClass(column)}
+                  sx={cellSx(column)}
                 >
                   {column.render(row)}
                 </TableCell>

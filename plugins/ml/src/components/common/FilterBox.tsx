@@ -1,7 +1,7 @@
 import { ResponseError } from '@backstage/errors';
-import { InputAdornment, TextField } from '@material-ui/core';
-import SearchIcon from '@material-ui/icons/Search';
+import TextField from '@mui/material/TextField';
 import { useEffect, useId, useState } from 'react';
+import { searchAdornment } from './SearchField';
 
 /**
  * The server's message when a search failed because its filter did not parse
@@ -51,11 +51,7 @@ export function FilterBox(props: {
       fullWidth
       InputProps={{
         style: { fontFamily: 'monospace' },
-        startAdornment: (
-          <InputAdornment position="start">
-            <SearchIcon fontSize="small" />
-          </InputAdornment>
-        ),
+        startAdornment: searchAdornment,
       }}
     />
   );

@@ -1,11 +1,9 @@
-import {
-  Button,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogTitle,
-} from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogTitle from '@mui/material/DialogTitle';
 import { ReactNode } from 'react';
 
 /**
@@ -31,7 +29,7 @@ export function FormDialog(props: {
       <DialogContent>
         {children}
         {error && (
-          <Alert severity="error" style={{ marginTop: 8 }}>
+          <Alert severity="error" sx={{ mt: 1 }}>
             {error.message}
           </Alert>
         )}

@@ -1,5 +1,5 @@
 import { InfoCard } from '@backstage/core-components';
-import { Grid, GridSize } from '@material-ui/core';
+import Grid, { GridSize } from '@mui/material/Grid';
 import { ReactNode } from 'react';
 
 /** A card of a page's grid: full width on small screens, `md` columns of 12 from medium up. @internal */

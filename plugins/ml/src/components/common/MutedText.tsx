@@ -1,4 +1,4 @@
-import { Typography } from '@material-ui/core';
+import Typography from '@mui/material/Typography';
 import { ReactNode } from 'react';
 
 /** Secondary body text: what a card says when it has nothing to show. @internal */
@@ -6,7 +6,7 @@ export function MutedText(props: { children: ReactNode; paragraph?: boolean }) {
   return (
     <Typography
       variant="body2"
-      color="textSecondary"
+      color="text.secondary"
       paragraph={props.paragraph}
     >
       {props.children}

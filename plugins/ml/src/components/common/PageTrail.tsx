@@ -1,5 +1,6 @@
 import { Link } from '@backstage/core-components';
-import { Breadcrumbs, Typography } from '@material-ui/core';
+import Breadcrumbs from '@mui/material/Breadcrumbs';
+import Typography from '@mui/material/Typography';
 
 /** One step of the trail: a link when it has somewhere to go. @internal */
 export type Crumb = { label: string; to?: string };
@@ -13,14 +14,14 @@ export type Crumb = { label: string; to?: string };
  */
 export function PageTrail(props: { crumbs: Crumb[] }) {
   return (
-    <Breadcrumbs aria-label="breadcrumb" style={{ marginBottom: 16 }}>
+    <Breadcrumbs aria-label="breadcrumb" sx={{ mb: 2 }}>
       {props.crumbs.map(crumb =>
         crumb.to !== undefined ? (
           <Link key={crumb.label} to={crumb.to}>
             {crumb.label}
           </Link>
         ) : (
-          <Typography key={crumb.label} color="textPrimary">
+          <Typography key={crumb.label} color="text.primary">
             {crumb.label}
           </Typography>
         ),

@@ -1,6 +1,15 @@
-import { InputAdornment, TextField } from '@material-ui/core';
-import SearchIcon from '@material-ui/icons/Search';
-import { CSSProperties, useId } from 'react';
+import SearchIcon from '@mui/icons-material/Search';
+import InputAdornment from '@mui/material/InputAdornment';
+import TextField from '@mui/material/TextField';
+import { CSSProperties, useId, useState } from 'react';
+import useDebounce from 'react-use/esm/useDebounce';
+
+/** The magnifier at the start of a search box. @internal */
+export const searchAdornment = (
+  <InputAdornment position="start">
+    <SearchIcon fontSize="small" />
+  </InputAdornment>
+);
 
 /** The search box of a list: a full-width outlined field with a search icon. @internal */
 export function SearchField(props: {
@@ -26,14 +35,21 @@ export function SearchField(props: {
       variant="outlined"
       size="small"
       fullWidth
-      InputProps={{
-        startAdornment: (
-          <InputAdornment position="start">
-            <SearchIcon fontSize="small" />
-          </InputAdornment>
-        ),
-      }}
+      InputProps={{ startAdornment: searchAdornment }}
       style={style}
     />
   );
+}
+
+/**
+ * A search box's text as typed, and the search it asks for once typing
+ * pauses, trimmed.
+ *
+ * @internal
+ */
+export function useDebouncedSearch(delayMs = 300) {
+  const [draft, setDraft] = useState('');
+  const [search, setSearch] = useState('');
+  useDebounce(() => setSearch(draft.trim()), delayMs, [draft]);
+  return { draft, setDraft, search };
 }

@@ -1,5 +1,17 @@
 import { useRouteRef } from '@backstage/frontend-plugin-api';
-import { rootRouteRef } from '../../routes';
+import {
+  costRouteRef,
+  datasetRouteRef,
+  datasetsRouteRef,
+  experimentRouteRef,
+  featureViewRouteRef,
+  jobRouteRef,
+  modelRouteRef,
+  modelsRouteRef,
+  modelVersionRouteRef,
+  rootRouteRef,
+  runRouteRef,
+} from '../../routes';
 
 const segment = encodeURIComponent;
 
@@ -24,23 +36,49 @@ export function costSearch(filters: CostFilters): string {
  */
 export function useMlPaths() {
   const root = useRouteRef(rootRouteRef);
-  const base = root?.();
-  if (base === undefined) return undefined;
+  const experiment = useRouteRef(experimentRouteRef);
+  const run = useRouteRef(runRouteRef);
+  const models = useRouteRef(modelsRouteRef);
+  const model = useRouteRef(modelRouteRef);
+  const modelVersion = useRouteRef(modelVersionRouteRef);
+  const datasets = useRouteRef(datasetsRouteRef);
+  const dataset = useRouteRef(datasetRouteRef);
+  const job = useRouteRef(jobRouteRef);
+  const cost = useRouteRef(costRouteRef);
+  const featureView = useRouteRef(featureViewRouteRef);
+  // The sub-routes resolve exactly when their parent, the ML page, does.
+  if (
+    !root ||
+    !experiment ||
+    !run ||
+    !models ||
+    !model ||
+    !modelVersion ||
+    !datasets ||
+    !dataset ||
+    !job ||
+    !cost ||
+    !featureView
+  ) {
+    return undefined;
+  }
+  // Params are encoded whole: the router leaves spaces and `%` as they are.
   return {
-    job: (jobId: string) => `${base}/training/jobs/${segment(jobId)}`,
+    job: (jobId: string) => job({ jobId: segment(jobId) }),
     experiment: (experimentId: string) =>
-      `${base}/experiments/${segment(experimentId)}`,
+      experiment({ experimentId: segment(experimentId) }),
     run: (experimentId: string, runId: string) =>
-      `${base}/experiments/${segment(experimentId)}/runs/${segment(runId)}`,
-    cost: (filters: CostFilters = {}) => `${base}/cost${costSearch(filters)}`,
+      run({ experimentId: segment(experimentId), runId: segment(runId) }),
+    cost: (filters: CostFilters = {}) => `${cost()}${costSearch(filters)}`,
     /** A page by its path relative to the ML page, as the backend names it (lineage nodes, catalog assets). */
-    relative: (path: string) => `${base}/${path}`,
-    models: () => `${base}/models`,
-    model: (name: string) => `${base}/models/${segment(name)}`,
+    relative: (path: string) => `${root()}/${path}`,
+    models: () => models(),
+    model: (name: string) => model({ name: segment(name) }),
     modelVersion: (name: string, version: string) =>
-      `${base}/models/${segment(name)}/versions/${segment(version)}`,
-    dataset: (id: string) => `${base}/datasets/${segment(id)}`,
+      modelVersion({ name: segment(name), version: segment(version) }),
+    datasets: () => datasets(),
+    dataset: (id: string) => dataset({ id: segment(id) }),
     featureView: (project: string, name: string) =>
-      `${base}/features/views/${segment(project)}/${segment(name)}`,
+      featureView({ project: segment(project), name: segment(name) }),
   };
 }

@@ -1,10 +1,8 @@
-import {
-  Box,
-  Button,
-  MenuItem,
-  TextField,
-  Typography,
-} from '@material-ui/core';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import MenuItem from '@mui/material/MenuItem';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import { useCallback, useMemo, useState } from 'react';
 
 /** Token-based paging: a stack of the tokens of the pages before this one. @internal */
@@ -57,14 +55,21 @@ export function PageControls(props: {
 }) {
   const { paging, nextPageToken, pageSizes = [25, 50, 100] } = props;
   return (
-    <Box display="flex" alignItems="center" justifyContent="flex-end" mt={1}>
+    <Box
+      sx={{
+        display: 'flex',
+        alignItems: 'center',
+        justifyContent: 'flex-end',
+        mt: 1,
+      }}
+    >
       <TextField
         select
         size="small"
         label="Rows"
         value={paging.pageSize}
         onChange={event => paging.setPageSize(Number(event.target.value))}
-        style={{ width: 80, marginRight: 16 }}
+        sx={{ width: 80, mr: 2 }}
       >
         {pageSizes.map(size => (
           <MenuItem key={size} value={size}>
@@ -79,7 +84,7 @@ export function PageControls(props: {
       >
         Previous
       </Button>
-      <Typography variant="body2" style={{ margin: '0 8px' }}>
+      <Typography variant="body2" sx={{ mx: 1 }}>
         Page {paging.pageNumber}
       </Typography>
       <Button

@@ -2,7 +2,8 @@ import { DependencyList, useRef } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import useInterval from 'react-use/esm/useInterval';
 
-const sameDeps = (a: DependencyList, b: DependencyList) =>
+/** Whether two dependency lists hold the same values, as React compares them. @internal */
+export const sameDeps = (a: DependencyList, b: DependencyList) =>
   a.length === b.length && a.every((item, index) => Object.is(item, b[index]));
 
 /**

@@ -1,17 +1,13 @@
-import { Content, InfoCard, Link } from '@backstage/core-components';
+import { Link } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { CatalogDataset } from '@ml-portal/plugin-ml-common';
-import { useState } from 'react';
-import { useLiveAsync } from '../common/usePolledAsync';
-import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
-import { DataColumn, DataTable } from '../common/DataTable';
-import { Loaded } from '../common/Loaded';
-import { SearchField } from '../common/SearchField';
-import { SnippetEmptyState } from '../common/SnippetEmptyState';
+import { DataColumn } from '../common/DataTable';
+import { formatTime, MISSING } from '../common/format';
+import { ListPage } from '../common/ListPage';
 import { useMlPaths } from '../common/mlPaths';
 import { OwnerLink } from '../common/OwnerLink';
-import { formatTime, MISSING } from '../common/format';
+import { SearchField, useDebouncedSearch } from '../common/SearchField';
 
 const logInputSnippet = `import mlflow
 df = ...  # a pandas DataFrame
@@ -42,48 +38,34 @@ const datasetColumns: DataColumn<CatalogDataset>[] = [
 /** The datasets runs have read, searched by name or source. @internal */
 export function DatasetsListPage() {
   const mlApi = useApi(mlApiRef);
-  const [draft, setDraft] = useState('');
-  const [q, setQ] = useState('');
-  useDebounce(() => setQ(draft.trim()), 300, [draft]);
-  const datasets = useLiveAsync(
-    () => mlApi.listDatasets(q ? { q } : {}),
-    [mlApi, q],
-  );
-
-  if (datasets.value?.length === 0 && !q) {
-    return (
-      <Content>
-        <SnippetEmptyState
-          title="No datasets yet"
-          description="A dataset is recorded when a run logs it as an input with the MLflow client; from then on its lineage shows the runs, models and deployments made from it."
-          snippets={[{ language: 'python', text: logInputSnippet }]}
-          maxWidth={720}
-        />
-      </Content>
-    );
-  }
-
+  const { draft, setDraft, search } = useDebouncedSearch();
   return (
-    <Content>
-      <InfoCard title="Datasets">
+    <ListPage
+      title="Datasets"
+      noun={['dataset', 'datasets']}
+      columns={datasetColumns}
+      rowKey={dataset => dataset.id}
+      // The server answers the whole list.
+      paged={false}
+      load={async () => ({
+        items: await mlApi.listDatasets(search ? { q: search } : {}),
+      })}
+      search={[search]}
+      searching={search !== ''}
+      controls={filterError => (
         <SearchField
           placeholder="trips"
           value={draft}
           onChange={setDraft}
-          style={{ marginBottom: 16 }}
+          error={filterError}
         />
-        <Loaded state={datasets} errorTitle="Could not list datasets">
-          {value => (
-            <DataTable
-              label="datasets"
-              columns={datasetColumns}
-              rows={value}
-              rowKey={dataset => dataset.id}
-              empty="No dataset matches."
-            />
-          )}
-        </Loaded>
-      </InfoCard>
-    </Content>
+      )}
+      howToFill={{
+        title: 'No datasets yet',
+        description:
+          'A dataset is recorded when a run logs it as an input with the MLflow client; from then on its lineage shows the runs, models and deployments made from it.',
+        snippets: [{ language: 'python', text: logInputSnippet }],
+      }}
+    />
   );
 }

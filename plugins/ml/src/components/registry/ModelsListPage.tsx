@@ -1,20 +1,12 @@
-import { Content, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { RegisteredModel } from '@ml-portal/plugin-ml-common';
-import { useState } from 'react';
-import { useLiveAsync } from '../common/usePolledAsync';
-import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn } from '../common/DataTable';
-import { Loaded } from '../common/Loaded';
-import { PagedTable } from '../common/PagedTable';
-import { SearchField } from '../common/SearchField';
-import { SnippetEmptyState } from '../common/SnippetEmptyState';
-import { badFilterMessage } from '../common/FilterBox';
 import { formatTime, MISSING } from '../common/format';
-import { usePageTokens } from '../common/paging';
-import { AliasChips } from './AliasChips';
+import { ListPage } from '../common/ListPage';
 import { OwnerLink } from '../common/OwnerLink';
+import { SearchField, useDebouncedSearch } from '../common/SearchField';
+import { AliasChips } from './AliasChips';
 import { latestVersion, modelSearchFilter } from './registryFormat';
 import { ModelLink, VersionLink } from './registryLinks';
 
@@ -46,73 +38,32 @@ const modelColumns: DataColumn<RegisteredModel>[] = [
 /** The registered models, searched by name (or an MLflow filter) on the server. @internal */
 export function ModelsListPage() {
   const mlApi = useApi(mlApiRef);
-  const paging = usePageTokens();
-  const [draft, setDraft] = useState('');
-  const [search, setSearch] = useState('');
-  useDebounce(
-    () => {
-      if (draft !== search) {
-        setSearch(draft);
-        paging.reset();
-      }
-    },
-    300,
-    [draft],
-  );
+  const { draft, setDraft, search } = useDebouncedSearch();
   const filter = modelSearchFilter(search);
-
-  const models = useLiveAsync(
-    () =>
-      mlApi.listModels({
-        filter,
-        maxResults: paging.pageSize,
-        pageToken: paging.pageToken,
-      }),
-    [mlApi, filter, paging.pageSize, paging.pageToken],
-  );
-
-  const filterError = badFilterMessage(models.error);
-  if (models.value?.items.length === 0 && !filter && paging.pageNumber === 1) {
-    return (
-      <Content>
-        <SnippetEmptyState
-          title="No registered models yet"
-          description="Register a run's model with the MLflow client, or open the run's page and press Register model. Its versions, aliases and promotions appear here."
-          snippets={[{ language: 'python', text: registerSnippet }]}
-          maxWidth={640}
-        />
-      </Content>
-    );
-  }
-
   return (
-    <Content>
-      <InfoCard title="Registered models">
+    <ListPage
+      title="Registered models"
+      noun={['model', 'models']}
+      columns={modelColumns}
+      rowKey={model => model.name}
+      load={page => mlApi.listModels({ filter, ...page })}
+      search={[filter]}
+      searching={filter !== undefined}
+      controls={filterError => (
         <SearchField
           placeholder="churn, or tags.team = 'growth'"
           value={draft}
           onChange={setDraft}
           error={filterError}
           helperText="A part of the name, or an MLflow filter on name and tags"
-          style={{ marginBottom: 16 }}
         />
-        <Loaded
-          state={models}
-          errorTitle="Could not list models"
-          hideError={!!filterError}
-        >
-          {page => (
-            <PagedTable
-              label="models"
-              columns={modelColumns}
-              page={page}
-              paging={paging}
-              rowKey={model => model.name}
-              empty="No model matches."
-            />
-          )}
-        </Loaded>
-      </InfoCard>
-    </Content>
+      )}
+      howToFill={{
+        title: 'No registered models yet',
+        description:
+          "Register a run's model with the MLflow client, or open the run's page and press Register model. Its versions, aliases and promotions appear here.",
+        snippets: [{ language: 'python', text: registerSnippet }],
+      }}
+    />
   );
 }

@@ -63,6 +63,42 @@ describe('ExperimentsListPage', () => {
     );
   });
 
+  it('starts a new search from the first page', async () => {
+    const listExperiments = jest.fn(async () => ({
+      items: [summary('1', 'churn-model', 'group:default/growth')],
+      nextPageToken: 'page-2',
+    }));
+    await renderList(listExperiments);
+    fireEvent.click(await screen.findByRole('button', { name: 'Next' }));
+    await waitFor(() =>
+      expect(listExperiments).toHaveBeenLastCalledWith(
+        expect.objectContaining({ pageToken: 'page-2' }),
+      ),
+    );
+    expect(await screen.findByText('Page 2')).toBeInTheDocument();
+
+    fireEvent.change(screen.getByLabelText('Filter'), {
+      target: { value: "name LIKE '%churn%'" },
+    });
+    fireEvent.keyDown(screen.getByLabelText('Filter'), { key: 'Enter' });
+    await waitFor(() =>
+      expect(listExperiments).toHaveBeenLastCalledWith(
+        expect.objectContaining({
+          filter: "name LIKE '%churn%'",
+          pageToken: undefined,
+        }),
+      ),
+    );
+    // The stale page's token was never sent with the new filter.
+    expect(listExperiments).not.toHaveBeenCalledWith(
+      expect.objectContaining({
+        filter: "name LIKE '%churn%'",
+        pageToken: 'page-2',
+      }),
+    );
+    expect(await screen.findByText('Page 1')).toBeInTheDocument();
+  });
+
   it('passes the MLflow filter and the owner to the search', async () => {
     const listExperiments = jest.fn(async () => ({
       items: [summary('1', 'churn-model', 'group:default/growth')],

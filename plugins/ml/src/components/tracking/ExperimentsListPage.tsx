@@ -1,19 +1,16 @@
-import { Content, InfoCard, Link } from '@backstage/core-components';
+import { Link } from '@backstage/core-components';
 import { discoveryApiRef, useApi } from '@backstage/frontend-plugin-api';
-import { Grid, TextField } from '@material-ui/core';
-import Autocomplete from '@material-ui/lab/Autocomplete';
 import { ExperimentSummary } from '@ml-portal/plugin-ml-common';
-import { useEffect, useState } from 'react';
+import Autocomplete from '@mui/material/Autocomplete';
+import Grid from '@mui/material/Grid';
+import TextField from '@mui/material/TextField';
+import { useCallback, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn } from '../common/DataTable';
-import { badFilterMessage, FilterBox } from '../common/FilterBox';
+import { FilterBox } from '../common/FilterBox';
 import { formatTime } from '../common/format';
-import { Loaded } from '../common/Loaded';
-import { PagedTable } from '../common/PagedTable';
-import { usePageTokens } from '../common/paging';
-import { SnippetEmptyState } from '../common/SnippetEmptyState';
-import { useLiveAsync } from '../common/usePolledAsync';
+import { ListPage } from '../common/ListPage';
 
 const pythonSnippet = `import mlflow
 mlflow.set_experiment("my-exp")
@@ -21,22 +18,11 @@ with mlflow.start_run():
     mlflow.log_param("learning_rate", 0.01)
     mlflow.log_metric("auc", 0.91)`;
 
-/** How to point the MLflow client at the portal, shown while there is no experiment. */
-function LoggingInstructions() {
+/** The URI to point the MLflow client at: the portal's MLflow endpoint. */
+function useTrackingUri() {
   const discoveryApi = useApi(discoveryApiRef);
   const baseUrl = useAsync(() => discoveryApi.getBaseUrl('ml'), [discoveryApi]);
-  const trackingUri = `${baseUrl.value ?? '<backend base url>/api/ml'}/mlflow`;
-  return (
-    <SnippetEmptyState
-      title="No experiments yet"
-      description="Log runs with the MLflow client and they appear here. Point the client at the portal's MLflow endpoint, then log as usual:"
-      snippets={[
-        { language: 'bash', text: `export MLFLOW_TRACKING_URI=${trackingUri}` },
-        { language: 'python', text: pythonSnippet },
-      ]}
-      maxWidth={640}
-    />
-  );
+  return `${baseUrl.value ?? '<backend base url>/api/ml'}/mlflow`;
 }
 
 const experimentColumns: DataColumn<ExperimentSummary>[] = [
@@ -59,54 +45,43 @@ const experimentColumns: DataColumn<ExperimentSummary>[] = [
 /** The experiments of the platform, searchable by MLflow filter and owner. @internal */
 export function ExperimentsListPage() {
   const mlApi = useApi(mlApiRef);
-  const paging = usePageTokens();
+  const trackingUri = useTrackingUri();
   const [filter, setFilter] = useState('');
   const [owner, setOwner] = useState('');
   const [ownersSeen, setOwnersSeen] = useState<string[]>([]);
-
-  const experiments = useLiveAsync(
-    () =>
-      mlApi.listExperiments({
-        filter: filter || undefined,
-        owner: owner || undefined,
-        maxResults: paging.pageSize,
-        pageToken: paging.pageToken,
-      }),
-    [mlApi, filter, owner, paging.pageSize, paging.pageToken],
-  );
-
-  const { value } = experiments;
-  useEffect(() => {
-    if (!value) return;
+  // The owner box offers the owners of the experiments listed so far.
+  const rememberOwners = useCallback((experiments: ExperimentSummary[]) => {
     setOwnersSeen(seen => {
-      const owners = new Set([...seen, ...value.items.map(e => e.owner)]);
+      const owners = new Set([...seen, ...experiments.map(e => e.owner)]);
       return owners.size === seen.length ? seen : [...owners].sort();
     });
-  }, [value]);
-
-  const filterError = badFilterMessage(experiments.error);
-  const unfiltered = !filter && !owner && paging.pageNumber === 1;
-  if (value && value.items.length === 0 && unfiltered) {
-    return (
-      <Content>
-        <LoggingInstructions />
-      </Content>
-    );
-  }
+  }, []);
 
   return (
-    <Content>
-      <InfoCard title="Experiments">
+    <ListPage
+      title="Experiments"
+      noun={['experiment', 'experiments']}
+      columns={experimentColumns}
+      rowKey={experiment => experiment.experimentId}
+      load={async page => {
+        const found = await mlApi.listExperiments({
+          filter: filter || undefined,
+          owner: owner || undefined,
+          ...page,
+        });
+        rememberOwners(found.items);
+        return found;
+      }}
+      search={[filter, owner]}
+      searching={filter !== '' || owner !== ''}
+      controls={filterError => (
         <Grid container spacing={2}>
           <Grid item xs={12} md={8}>
             <FilterBox
               label="Filter"
               placeholder="name LIKE '%churn%'"
               value={filter}
-              onSubmit={next => {
-                setFilter(next);
-                paging.reset();
-              }}
+              onSubmit={setFilter}
               error={filterError}
             />
           </Grid>
@@ -115,10 +90,7 @@ export function ExperimentsListPage() {
               freeSolo
               options={ownersSeen}
               value={owner || null}
-              onChange={(_event, next) => {
-                setOwner(next ?? '');
-                paging.reset();
-              }}
+              onChange={(_event, next) => setOwner(next ?? '')}
               renderInput={params => (
                 <TextField
                   {...params}
@@ -130,26 +102,20 @@ export function ExperimentsListPage() {
               )}
             />
           </Grid>
-          <Grid item xs={12}>
-            <Loaded
-              state={experiments}
-              errorTitle="Could not list experiments"
-              hideError={!!filterError}
-            >
-              {page => (
-                <PagedTable
-                  label="experiments"
-                  columns={experimentColumns}
-                  page={page}
-                  paging={paging}
-                  rowKey={experiment => experiment.experimentId}
-                  empty="No experiment matches."
-                />
-              )}
-            </Loaded>
-          </Grid>
         </Grid>
-      </InfoCard>
-    </Content>
+      )}
+      howToFill={{
+        title: 'No experiments yet',
+        description:
+          "Log runs with the MLflow client and they appear here. Point the client at the portal's MLflow endpoint, then log as usual:",
+        snippets: [
+          {
+            language: 'bash',
+            text: `export MLFLOW_TRACKING_URI=${trackingUri}`,
+          },
+          { language: 'python', text: pythonSnippet },
+        ],
+      }}
+    />
   );
 }

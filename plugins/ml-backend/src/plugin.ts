@@ -296,26 +296,24 @@ export const mlPlugin = createBackendPlugin({
             logError: error => logger.error('MLflow API error', error as Error),
           }),
         );
-        router.use(createTrackingRouter({ tracking, resolveCaller }));
-        router.use(
-          createTrainingRouter({
-            training,
-            resolveCaller,
-          }),
-        );
-        router.use(createCostRouter({ cost, resolveCaller }));
-        router.use(createLineageRouter({ lineage, resolveCaller }));
-        router.use(
-          createRegistryRouter({ registry, promotions, resolveCaller }),
-        );
-        router.use(createFeaturesRouter({ features, resolveCaller }));
-        router.use(
-          createCatalogRouter({ registry, features, lineage, resolveCaller }),
-        );
         router.use(
           await createRouter({
             health: new HealthService({ knex, redis }),
             computeTargets,
+            domainRouters: [
+              createTrackingRouter({ tracking, resolveCaller }),
+              createTrainingRouter({ training, resolveCaller }),
+              createCostRouter({ cost, resolveCaller }),
+              createLineageRouter({ lineage, resolveCaller }),
+              createRegistryRouter({ registry, resolveCaller }),
+              createFeaturesRouter({ features, resolveCaller }),
+              createCatalogRouter({
+                registry,
+                features,
+                lineage,
+                resolveCaller,
+              }),
+            ],
           }),
         );
         httpRouter.use(router);

@@ -2,20 +2,54 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { ComputeTarget } from '@ml-portal/plugin-ml-node';
 import { HealthService } from './health/HealthService';
+import { createOpenApiRouter } from './schema/openapi';
+import { jsonBody } from './shared/jsonBody';
 
 /**
- * The plugin's HTTP API under `/api/ml`. Thin: each route validates, calls a service and
- * serialises; errors thrown as `@backstage/errors` classes become proper responses in the
- * backend's error middleware.
+ * Request bodies, parsed before validation; the first parser whose path matches reads
+ * the body and the others skip it. Limits per path: a month of a CUR fits in a bill
+ * import, a job spec in 256 kB.
+ */
+function requestBodies(): express.Router {
+  const bodies = Router();
+  bodies.use('/training', jsonBody({ limit: '256kb' }));
+  bodies.use('/datasets', jsonBody({ limit: '2mb' }));
+  bodies.use('/cost/imports', jsonBody({ limit: '50mb' }));
+  // The Feast dump is read as text whatever its content type, so that bad JSON gets
+  // the import's own message.
+  bodies.use(
+    '/features/imports',
+    express.text({ type: () => true, limit: '10mb' }),
+  );
+  bodies.use(jsonBody());
+  return bodies;
+}
+
+/**
+ * The plugin's portal API under `/api/ml`, validated against `schema/openapi.yaml`:
+ * a request that breaks the schema answers 400 (InputError) before any route sees it.
+ * The domains' routers are mounted on it; paths the schema does not describe (the
+ * MLflow API, mounted before it) pass untouched.
  *
  * @internal
  */
 export async function createRouter(options: {
   health: HealthService;
   computeTargets: ReadonlyMap<string, ComputeTarget>;
+  domainRouters: express.Router[];
 }): Promise<express.Router> {
-  const { health, computeTargets } = options;
-  const router = Router();
+  const { health, computeTargets, domainRouters } = options;
+  const router = await createOpenApiRouter({
+    middleware: [requestBodies()],
+    validatorOptions: {
+      validateRequests: {
+        coerceTypes: false,
+        allowUnknownQueryParameters: false,
+        // Unknown body fields are dropped, as the routers' parsers did before.
+        removeAdditional: true,
+      },
+    },
+  });
   router.get('/health', async (_req, res) => {
     const report = await health.check();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
@@ -25,5 +59,6 @@ export async function createRouter(options: {
     res.json({ items: [...computeTargets.keys()].sort().map(id => ({ id })) });
   });
 
+  router.use(...domainRouters);
   return router;
 }

@@ -12,3 +12,8 @@ export * from './cost';
 export * from './registry';
 export * from './lineage';
 export * from './features';
+export type {
+  paths as MlApiPaths,
+  components as MlApiComponents,
+  operations as MlApiOperations,
+} from './generated/openapi';

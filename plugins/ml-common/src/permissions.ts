@@ -11,13 +11,16 @@ import {
  * (the owner is one of the caller's groups) and platform-wide actions.
  */
 
-/** An ML resource type and its permissions, one per action. */
-function resourcePermissions<
-  TType extends string,
-  TAction extends 'read' | 'update' | 'delete',
->(resourceType: TType, name: string, actions: Record<string, TAction>) {
+type ResourceAction = 'read' | 'update' | 'delete';
+
+/** Permissions on resources of one type, `ml.<name>.<verb>`, decided by its owner rule. */
+function resourcePermissions<TType extends string, TVerb extends string>(
+  resourceType: TType,
+  name: string,
+  verbs: Record<TVerb, ResourceAction>,
+) {
   return Object.fromEntries(
-    Object.entries(actions).map(([verb, action]) => [
+    Object.entries<ResourceAction>(verbs).map(([verb, action]) => [
       verb,
       createPermission({
         name: `ml.${name}.${verb}`,
@@ -25,7 +28,33 @@ function resourcePermissions<
         resourceType,
       }),
     ]),
-  ) as Record<string, ResourcePermission<TType>>;
+  ) as Record<TVerb, ResourcePermission<TType>>;
+}
+
+/** The one permission of a resource type that is only read, `ml.<name>.read`. */
+function readPermission<TType extends string>(
+  resourceType: TType,
+  name: string,
+) {
+  return resourcePermissions(resourceType, name, { read: 'read' }).read;
+}
+
+/** The verbs of a resource that its owners read, edit and delete. */
+const READ_UPDATE_DELETE = {
+  read: 'read',
+  update: 'update',
+  delete: 'delete',
+} as const;
+
+/**
+ * A permission checked without a resource, `ml.<name>`: creating one (its owner must be
+ * one of the caller's groups) or a platform-wide import.
+ */
+function basicPermission(name: string): BasicPermission {
+  return createPermission({
+    name: `ml.${name}`,
+    attributes: { action: 'create' },
+  });
 }
 
 /** @public */
@@ -37,22 +66,17 @@ export type MlExperimentPermission = ResourcePermission<
 const experiment = resourcePermissions(
   ML_EXPERIMENT_RESOURCE_TYPE,
   'experiment',
-  { read: 'read', update: 'update', delete: 'delete' },
+  READ_UPDATE_DELETE,
 );
 /** Read an experiment and its runs. @public */
-export const mlExperimentReadPermission: MlExperimentPermission =
-  experiment.read;
+export const mlExperimentReadPermission = experiment.read;
 /** Update an experiment or log to its runs. @public */
-export const mlExperimentUpdatePermission: MlExperimentPermission =
-  experiment.update;
+export const mlExperimentUpdatePermission = experiment.update;
 /** Delete or restore an experiment or its runs. @public */
-export const mlExperimentDeletePermission: MlExperimentPermission =
-  experiment.delete;
+export const mlExperimentDeletePermission = experiment.delete;
 /** Create an experiment, owned by one of the caller's groups. @public */
-export const mlExperimentCreatePermission = createPermission({
-  name: 'ml.experiment.create',
-  attributes: { action: 'create' },
-});
+export const mlExperimentCreatePermission =
+  basicPermission('experiment.create');
 
 /**
  * Registered models; approving promotions is registry policy (the owner group and the
@@ -65,22 +89,19 @@ export const ML_MODEL_RESOURCE_TYPE = 'ml-model';
 export type MlModelPermission = ResourcePermission<
   typeof ML_MODEL_RESOURCE_TYPE
 >;
-const model = resourcePermissions(ML_MODEL_RESOURCE_TYPE, 'model', {
-  read: 'read',
-  update: 'update',
-  delete: 'delete',
-});
+const model = resourcePermissions(
+  ML_MODEL_RESOURCE_TYPE,
+  'model',
+  READ_UPDATE_DELETE,
+);
 /** Read a registered model, its versions, promotions and audit trail. @public */
-export const mlModelReadPermission: MlModelPermission = model.read;
+export const mlModelReadPermission = model.read;
 /** Rename, describe, tag, add versions, move stages and unprotected aliases. @public */
-export const mlModelUpdatePermission: MlModelPermission = model.update;
+export const mlModelUpdatePermission = model.update;
 /** Delete a registered model or one of its versions. @public */
-export const mlModelDeletePermission: MlModelPermission = model.delete;
+export const mlModelDeletePermission = model.delete;
 /** Register a new model, owned by one of the caller's groups. @public */
-export const mlModelCreatePermission = createPermission({
-  name: 'ml.model.create',
-  attributes: { action: 'create' },
-});
+export const mlModelCreatePermission = basicPermission('model.create');
 
 /** Training jobs, owned by the group they were submitted for. @public */
 export const ML_JOB_RESOURCE_TYPE = 'ml-job';
@@ -92,34 +113,29 @@ const job = resourcePermissions(ML_JOB_RESOURCE_TYPE, 'job', {
   preempt: 'update',
 });
 /** See a job: its spec, attempts, events and logs. @public */
-export const mlJobReadPermission: MlJobPermission = job.read;
+export const mlJobReadPermission = job.read;
 /** Cancel a job. @public */
-export const mlJobCancelPermission: MlJobPermission = job.cancel;
+export const mlJobCancelPermission = job.cancel;
 /** Simulate a spot preemption of a job's attempt (local target, demos and tests). @public */
-export const mlJobPreemptPermission: MlJobPermission = job.preempt;
+export const mlJobPreemptPermission = job.preempt;
 /** Submit a training job for one of the caller's groups. @public */
-export const mlJobCreatePermission = createPermission({
-  name: 'ml.job.create',
-  attributes: { action: 'create' },
-});
+export const mlJobCreatePermission = basicPermission('job.create');
 
 /** Datasets runs read (lineage's data nodes), owned by the group that logged them first. @public */
 export const ML_DATASET_RESOURCE_TYPE = 'ml-dataset';
 /** Read a dataset and its place in lineage. @public */
-export const mlDatasetReadPermission: ResourcePermission<
-  typeof ML_DATASET_RESOURCE_TYPE
-> = resourcePermissions(ML_DATASET_RESOURCE_TYPE, 'dataset', {
-  read: 'read',
-}).read;
+export const mlDatasetReadPermission = readPermission(
+  ML_DATASET_RESOURCE_TYPE,
+  'dataset',
+);
 
 /** Feature views of the feature catalog, owned by their Feast owner's group. @public */
 export const ML_FEATURE_VIEW_RESOURCE_TYPE = 'ml-feature-view';
 /** Read a feature view. @public */
-export const mlFeatureViewReadPermission: ResourcePermission<
-  typeof ML_FEATURE_VIEW_RESOURCE_TYPE
-> = resourcePermissions(ML_FEATURE_VIEW_RESOURCE_TYPE, 'featureView', {
-  read: 'read',
-}).read;
+export const mlFeatureViewReadPermission = readPermission(
+  ML_FEATURE_VIEW_RESOURCE_TYPE,
+  'featureView',
+);
 /**
  * Import a Feast registry by upload (scheduled imports from config need none): an
  * import can mark a project's views removed, so the portal policy keeps it to
@@ -127,10 +143,7 @@ export const mlFeatureViewReadPermission: ResourcePermission<
  *
  * @public
  */
-export const mlFeatureImportPermission = createPermission({
-  name: 'ml.feature.import',
-  attributes: { action: 'create' },
-});
+export const mlFeatureImportPermission = basicPermission('feature.import');
 
 /**
  * A team's spend; the resource is the team itself (its group ref is both the resource
@@ -140,14 +153,12 @@ export const mlFeatureImportPermission = createPermission({
  */
 export const ML_TEAM_RESOURCE_TYPE = 'ml-team';
 /** Read a team's spend, budgets and recommendations. @public */
-export const mlCostReadPermission: ResourcePermission<
-  typeof ML_TEAM_RESOURCE_TYPE
-> = resourcePermissions(ML_TEAM_RESOURCE_TYPE, 'cost', { read: 'read' }).read;
+export const mlCostReadPermission = readPermission(
+  ML_TEAM_RESOURCE_TYPE,
+  'cost',
+);
 /** Import a bill (replaces billed lines for every team): platform groups only. @public */
-export const mlCostImportPermission = createPermission({
-  name: 'ml.cost.import',
-  attributes: { action: 'create' },
-});
+export const mlCostImportPermission = basicPermission('cost.import');
 
 /** Permissions only platform groups hold (in the portal policy). @public */
 export const mlPlatformPermissions: BasicPermission[] = [

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
@@ -11,6 +12,7 @@ import {
   mlCostImportPermission,
   mlCostReadPermission,
 } from '@ml-portal/plugin-ml-common';
+import { BilledCost } from '@ml-portal/plugin-ml-node';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { ConfiguredPool } from '../shared/pools';
@@ -451,25 +453,39 @@ export class CostService {
     return `${[columns.join(','), ...lines].join('\n')}\n`;
   }
 
+  /**
+   * Imports a bill: `{ format, content }` with the export as text, or as a stream of
+   * bytes (an upload read as it arrives). The bill is parsed whole before anything is
+   * written, so a malformed one writes nothing; its lines are then written in one
+   * transaction, replacing billed lines of every team it names.
+   */
   async importBill(
     caller: Caller,
     input: unknown,
     mapping: TeamMapping = {},
   ): Promise<CostImportResult> {
-    // A bill replaces billed lines of every team it names.
-    await this.options.access.authorize(caller, mlCostImportPermission);
     const body = input as { format?: unknown; content?: unknown };
-    if (body?.format !== 'opencost' && body?.format !== 'aws-cur')
-      throw new InputError(`format must be 'opencost' or 'aws-cur'`);
-    if (typeof body.content !== 'string' || body.content.length === 0)
-      throw new InputError('content must be the export file as text');
-    const lines = parseBill(body.format, body.content, mapping);
-    return this.storeBill(body.format, lines);
+    const { content } = body ?? {};
+    try {
+      await this.options.access.authorize(caller, mlCostImportPermission);
+      if (body?.format !== 'opencost' && body?.format !== 'aws-cur')
+        throw new InputError(`format must be 'opencost' or 'aws-cur'`);
+      if (
+        !(content instanceof Readable) &&
+        (typeof content !== 'string' || content.length === 0)
+      )
+        throw new InputError('content must be the export file as text');
+      const lines = await parseBill(body.format, content, mapping);
+      return await this.storeBill(body.format, lines);
+    } finally {
+      // A refused upload is not read on.
+      if (content instanceof Readable) content.destroy();
+    }
   }
 
   async storeBill(
     source: string,
-    lines: ReturnType<typeof parseBill>,
+    lines: BilledCost[],
   ): Promise<CostImportResult> {
     const counts = await this.options.store.upsertBilled(source, lines);
     return {

@@ -3,6 +3,7 @@ import Router from 'express-promise-router';
 import { Caller } from '../shared/caller';
 import { CostService } from './CostService';
 import { jsonBody } from '../shared/jsonBody';
+import { MAX_BILL_BYTES, uploadedBill } from './imports/upload';
 
 const text = (req: Request, name: string) =>
   typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined;
@@ -16,11 +17,13 @@ const text = (req: Request, name: string) =>
 export function createCostRouter(options: {
   cost: CostService;
   resolveCaller: (req: Request) => Promise<Caller>;
+  /** The largest bill an import may upload (50 MB unless given). */
+  maxBillBytes?: number;
 }): express.Router {
-  const { cost, resolveCaller } = options;
+  const { cost, resolveCaller, maxBillBytes = MAX_BILL_BYTES } = options;
   const router = Router();
-  // Bills are uploaded as text; a month of a CUR for a few accounts fits.
-  router.use('/cost/imports', jsonBody({ limit: '50mb' }));
+  // Bills come as JSON (`{ format, content }`) or as the file itself, streamed.
+  router.use('/cost/imports', jsonBody({ limit: `${maxBillBytes}` }));
 
   router.get('/cost/summary', async (req, res) => {
     res.json(
@@ -54,7 +57,14 @@ export function createCostRouter(options: {
   });
 
   router.post('/cost/imports', async (req, res) => {
-    res.json(await cost.importBill(await resolveCaller(req), req.body));
+    const caller = await resolveCaller(req);
+    const bill = req.is('application/json')
+      ? req.body
+      : {
+          format: text(req, 'format'),
+          content: uploadedBill(req, maxBillBytes),
+        };
+    res.json(await cost.importBill(caller, bill));
   });
 
   return router;

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { InputError } from '@backstage/errors';
 import { BilledCost } from '@ml-portal/plugin-ml-node';
 import { decimalToMicros } from '../money';
 import { parseUtcTimestamp } from '../../shared/time';
-import { parseCsv } from './csv';
+import { CsvRecord, readCsv } from './csv';
 import { toGroupRef } from '../../shared/groupRefs';
 import { mapTeam, TeamMapping, teamLabelOf } from './teams';
 
@@ -123,51 +124,14 @@ type Row = {
 };
 
 /**
- * Parses an AWS Cost and Usage Report CSV (legacy CUR column names such as
- * `lineItem/UnblendedCost`, or CUR 2.0 snake_case names such as
- * `line_item_unblended_cost` with a `resource_tags` JSON map column) into billed lines.
- *
- * Kept: lines of `AmazonEC2` and `AmazonSageMaker` whose instance type
- * (`product/instanceType`, or the usage type after `:`) is an accelerated family (p*,
- * g*, gr*, trn*, inf*, dl*), whatever their line item type (usage, RI-covered usage,
- * Savings Plan covered usage and its negation, RI fees); plus adjustments (tax, credit,
- * refund, fee, discounts) whose `lineItem/ResourceId` is one of those instances. All else
- * (CPU instances, notebooks on ml.t3, EBS, data transfer, tax and credits of the
- * account, Savings Plan fees) is left out: the portal's estimates are GPU cost.
- *
- * - amount: `lineItem/UnblendedCost`, converted exactly (half to even at the µ$);
- * - team: the `user:<teamLabel>` cost allocation tag (`resourceTags/user:team`, or the
- *   `user_team` key of CUR 2.0 `resource_tags`), else the default team; an adjustment
- *   without the tag takes its instance's team when all its kept lines agree on one;
- * - key: `aws-cur:` + a hash of the line's identity (account, usage start and end, line
- *   item type, product, usage type, operation, zone, resource, instance type, pricing
- *   term, reservation and Savings Plan ARNs), not `identity/LineItemId`: AWS documents
- *   that line item ids are only unique within one report and are not consistent between
- *   reports, so a re-delivered CUR would otherwise add every line again instead of
- *   updating it. Lines with the same identity are summed into one.
- *
- * Throws `InputError` for a missing required column, a malformed CSV, a row with the
- * wrong number of fields, or a kept row with an unparseable amount, date, tag map or a
- * currency other than USD.
- *
- * @public
+ * The billed lines of a CUR with this header, fed one record at a time: kept lines are
+ * summed as they come; adjustments wait for the end, when every instance's team is known.
  */
-export function parseAwsCurCsv(
-  text: string,
-  options: TeamMapping = {},
-): BilledCost[] {
-  let records;
-  try {
-    records = parseCsv(text);
-  } catch (e) {
-    throw new InputError(`aws-cur: ${(e as Error).message}`);
-  }
-  if (records.length === 0) throw new InputError('aws-cur: the file is empty');
-  const [header, ...data] = records;
-
+function curReader(header: string[], options: TeamMapping) {
+  const teamLabel = teamLabelOf(options);
   const exact = new Map<string, number>();
   const loose = new Map<string, number>();
-  header.fields.forEach((name, index) => {
+  header.forEach((name, index) => {
     const trimmed = name.trim();
     if (!exact.has(trimmed)) exact.set(trimmed, index);
     if (!loose.has(normalize(trimmed))) loose.set(normalize(trimmed), index);
@@ -199,16 +163,13 @@ export function parseAwsCurCsv(
     throw new InputError(
       `${missing('usageType')}, and there is no ${COLUMNS.instanceType} either`,
     );
-
-  const teamLabel = teamLabelOf(options);
   const tagColumn =
     indexOfName(`resourceTags/user:${teamLabel}`) ??
     indexOfName(`resource_tags_user_${teamLabel}`);
-
-  const rows: Row[] = data.map(record => {
-    if (record.fields.length !== header.fields.length)
+  const rowOf = (record: CsvRecord): Row => {
+    if (record.fields.length !== header.length)
       throw new InputError(
-        `aws-cur: row ${record.line} has ${record.fields.length} fields where the header has ${header.fields.length}`,
+        `aws-cur: row ${record.line} has ${record.fields.length} fields where the header has ${header.length}`,
       );
     return {
       line: record.line,
@@ -218,7 +179,7 @@ export function parseAwsCurCsv(
       },
       at: (i: number) => record.fields[i].trim(),
     };
-  });
+  };
 
   const tagOf = (row: Row): string | undefined => {
     if (tagColumn !== undefined) {
@@ -255,39 +216,9 @@ export function parseAwsCurCsv(
     return undefined;
   };
 
-  // Pass 1: GPU instance lines; pass 2: adjustments on those instances.
-  const kept: Array<{ row: Row; instance: string }> = [];
   const adjustments: Row[] = [];
   const instances = new Map<string, string>();
-  for (const row of rows) {
-    const instance = instanceTypeOf(
-      row.get('instanceType'),
-      row.get('usageType'),
-    );
-    if (
-      GPU_PRODUCTS.has(row.get('productCode')) &&
-      isAcceleratedInstance(instance)
-    ) {
-      kept.push({ row, instance });
-      const resource = row.get('resourceId');
-      if (resource && !instances.has(resource))
-        instances.set(resource, instance);
-    } else if (
-      row.get('resourceId') &&
-      !USAGE_LINE_TYPES.has(row.get('lineItemType') || 'Usage')
-    ) {
-      adjustments.push(row);
-    }
-  }
   const resourceTeams = new Map<string, Set<string>>();
-  for (const { row } of kept) {
-    const team = toGroupRef(tagOf(row));
-    const resource = row.get('resourceId');
-    if (!resource) continue;
-    const teams = resourceTeams.get(resource) ?? new Set<string>();
-    teams.add(team ?? '');
-    resourceTeams.set(resource, teams);
-  }
   const teamOfResource = (resource: string) => {
     const teams = [...(resourceTeams.get(resource) ?? [])];
     return teams.length === 1 && teams[0] ? teams[0] : undefined;
@@ -385,14 +316,94 @@ export function parseAwsCurCsv(
     });
   };
 
-  for (const { row, instance } of kept) add(row, instance, false);
-  for (const row of adjustments) {
-    const instance = instances.get(row.get('resourceId'));
-    if (instance) add(row, instance, true);
+  return {
+    push(record: CsvRecord) {
+      const row = rowOf(record);
+      const instance = instanceTypeOf(
+        row.get('instanceType'),
+        row.get('usageType'),
+      );
+      const resource = row.get('resourceId');
+      if (
+        GPU_PRODUCTS.has(row.get('productCode')) &&
+        isAcceleratedInstance(instance)
+      ) {
+        if (resource) {
+          if (!instances.has(resource)) instances.set(resource, instance);
+          const teams = resourceTeams.get(resource) ?? new Set<string>();
+          teams.add(toGroupRef(tagOf(row)) ?? '');
+          resourceTeams.set(resource, teams);
+        }
+        add(row, instance, false);
+      } else if (
+        resource &&
+        !USAGE_LINE_TYPES.has(row.get('lineItemType') || 'Usage')
+      ) {
+        adjustments.push(row);
+      }
+    },
+
+    finish(): BilledCost[] {
+      for (const row of adjustments) {
+        const instance = instances.get(row.get('resourceId'));
+        if (instance) add(row, instance, true);
+      }
+      return [...byKey.values()].sort(
+        (a, b) =>
+          a.periodStart.getTime() - b.periodStart.getTime() ||
+          (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+      );
+    },
+  };
+}
+
+/**
+ * Parses an AWS Cost and Usage Report CSV (legacy CUR column names such as
+ * `lineItem/UnblendedCost`, or CUR 2.0 snake_case names such as
+ * `line_item_unblended_cost` with a `resource_tags` JSON map column) into billed lines.
+ * A stream is read as it comes: only the kept lines (summed by identity) and the
+ * adjustments that may apply to them are held, never the file.
+ *
+ * Kept: lines of `AmazonEC2` and `AmazonSageMaker` whose instance type
+ * (`product/instanceType`, or the usage type after `:`) is an accelerated family (p*,
+ * g*, gr*, trn*, inf*, dl*), whatever their line item type (usage, RI-covered usage,
+ * Savings Plan covered usage and its negation, RI fees); plus adjustments (tax, credit,
+ * refund, fee, discounts) whose `lineItem/ResourceId` is one of those instances. All else
+ * (CPU instances, notebooks on ml.t3, EBS, data transfer, tax and credits of the
+ * account, Savings Plan fees) is left out: the portal's estimates are GPU cost.
+ *
+ * - amount: `lineItem/UnblendedCost`, converted exactly (half to even at the µ$);
+ * - team: the `user:<teamLabel>` cost allocation tag (`resourceTags/user:team`, or the
+ *   `user_team` key of CUR 2.0 `resource_tags`), else the default team; an adjustment
+ *   without the tag takes its instance's team when all its kept lines agree on one;
+ * - key: `aws-cur:` + a hash of the line's identity (account, usage start and end, line
+ *   item type, product, usage type, operation, zone, resource, instance type, pricing
+ *   term, reservation and Savings Plan ARNs), not `identity/LineItemId`: AWS documents
+ *   that line item ids are only unique within one report and are not consistent between
+ *   reports, so a re-delivered CUR would otherwise add every line again instead of
+ *   updating it. Lines with the same identity are summed into one.
+ *
+ * Throws `InputError` for a missing required column, a malformed CSV, a row with the
+ * wrong number of fields, or a kept row with an unparseable amount, date, tag map or a
+ * currency other than USD.
+ *
+ * @public
+ */
+export async function parseAwsCurCsv(
+  input: string | Readable,
+  options: TeamMapping = {},
+): Promise<BilledCost[]> {
+  const records = readCsv(input);
+  try {
+    const header = await records.next();
+    if (header.done) throw new InputError('aws-cur: the file is empty');
+    const reader = curReader(header.value.fields, options);
+    for await (const record of records) reader.push(record);
+    return reader.finish();
+  } catch (e) {
+    if (e instanceof InputError) throw e;
+    throw new InputError(`aws-cur: ${(e as Error).message}`);
+  } finally {
+    await records.return(undefined);
   }
-  return [...byKey.values()].sort(
-    (a, b) =>
-      a.periodStart.getTime() - b.periodStart.getTime() ||
-      (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
-  );
 }

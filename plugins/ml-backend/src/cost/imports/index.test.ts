@@ -7,9 +7,9 @@ import { FileCostSource, parseBill } from './index';
 
 const examples = resolve(__dirname, '../../../../../examples/cost');
 
-const inputError = (fn: () => unknown): InputError => {
+const inputError = async (fn: () => Promise<unknown>): Promise<InputError> => {
   try {
-    fn();
+    await fn();
   } catch (e) {
     expect(e).toBeInstanceOf(InputError);
     return e as InputError;
@@ -24,14 +24,14 @@ describe('parseBill', () => {
       'utf8',
     );
     const cur = await fs.readFile(join(examples, 'aws-cur.csv'), 'utf8');
-    const oc = parseBill('opencost', opencost, {});
-    const aws = parseBill('aws-cur', cur, {});
+    const oc = await parseBill('opencost', opencost, {});
+    const aws = await parseBill('aws-cur', cur, {});
     expect(oc).toHaveLength(19);
     expect(aws).toHaveLength(20);
     expect(oc.every(l => l.key.startsWith('opencost:'))).toBe(true);
     expect(aws.every(l => l.key.startsWith('aws-cur:'))).toBe(true);
     // the JSON may come with a byte order mark
-    expect(parseBill('opencost', `\uFEFF${opencost}`, {})).toEqual(oc);
+    expect(await parseBill('opencost', `\uFEFF${opencost}`, {})).toEqual(oc);
   });
 
   it('passes the amount option to OpenCost', async () => {
@@ -39,36 +39,41 @@ describe('parseBill', () => {
       join(examples, 'opencost-allocation.json'),
       'utf8',
     );
-    const sum = (amount?: 'gpu' | 'total') =>
-      parseBill('opencost', opencost, { amount }).reduce(
+    const sum = async (amount?: 'gpu' | 'total') =>
+      (await parseBill('opencost', opencost, { amount })).reduce(
         (s, l) => s + l.amountMicros,
         0,
       );
-    expect(sum()).toBe(1_025_692_000);
-    expect(sum('gpu')).toBe(1_025_692_000);
-    expect(sum('total')).toBe(1_072_887_000);
+    expect(await sum()).toBe(1_025_692_000);
+    expect(await sum('gpu')).toBe(1_025_692_000);
+    expect(await sum('total')).toBe(1_072_887_000);
   });
 
-  it('names the problem of bad input', () => {
-    expect(inputError(() => parseBill('gcp' as any, 'x', {})).message).toBe(
-      "unknown bill format 'gcp'; expected 'opencost' or 'aws-cur'",
-    );
-    expect(inputError(() => parseBill('aws-cur', '  \n', {})).message).toBe(
-      'aws-cur: the file is empty',
-    );
+  it('names the problem of bad input', async () => {
     expect(
-      inputError(() => parseBill('opencost', '{"code":200,"data":[', {}))
-        .message,
+      (await inputError(() => parseBill('gcp' as any, 'x', {}))).message,
+    ).toBe("unknown bill format 'gcp'; expected 'opencost' or 'aws-cur'");
+    expect(
+      (await inputError(() => parseBill('aws-cur', '  \n', {}))).message,
+    ).toBe('aws-cur: the file is empty');
+    expect(
+      (
+        await inputError(() =>
+          parseBill('opencost', '{"code":200,"data":[', {}),
+        )
+      ).message,
     ).toMatch(/^opencost: the file is not valid JSON \(.+\)$/);
     expect(
-      inputError(() =>
-        parseBill('opencost', '{"code":200,"data":[]}', {
-          namespaces: { a: 'user:x' },
-        }),
+      (
+        await inputError(() =>
+          parseBill('opencost', '{"code":200,"data":[]}', {
+            namespaces: { a: 'user:x' },
+          }),
+        )
       ).message,
     ).toBe("opencost: namespaces.a: 'user:x' is not a group entity ref");
     expect(
-      inputError(() => parseBill('aws-cur', 'a,b\n1,2\n', {})).message,
+      (await inputError(() => parseBill('aws-cur', 'a,b\n1,2\n', {}))).message,
     ).toMatch(/missing required column lineItem\/UnblendedCost/);
   });
 });

@@ -1,5 +1,6 @@
-import { promises as fs } from 'node:fs';
+import { FileHandle, open } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { Readable } from 'node:stream';
 import { Config } from '@backstage/config';
 import { InputError } from '@backstage/errors';
 import { BilledCost, CostSource } from '@ml-portal/plugin-ml-node';
@@ -22,33 +23,45 @@ export const BILL_FORMATS: readonly BillFormat[] = ['opencost', 'aws-cur'];
 /** Team mapping, and for OpenCost which cost is the amount (`gpu` by default). @public */
 export type BillOptions = TeamMapping & Pick<OpenCostOptions, 'amount'>;
 
+/** The whole of a bill as text: OpenCost's JSON is parsed in one piece. */
+async function textOf(input: string | Readable): Promise<string> {
+  if (typeof input === 'string') return input;
+  const chunks: Buffer[] = [];
+  for await (const chunk of input) chunks.push(Buffer.from(chunk));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /**
- * Parses an exported bill: an OpenCost allocation export (JSON) or an AWS Cost and
- * Usage Report (CSV). Throws `InputError` with a message naming the problem: an unknown
- * format, an empty file, bad JSON, a missing required column, a row with an
- * unparseable amount or date, a bad team mapping.
+ * Parses an exported bill, given as text or as a stream of bytes: an OpenCost
+ * allocation export (JSON) or an AWS Cost and Usage Report (CSV, read as it streams).
+ * Throws `InputError` with a message naming the problem: an unknown format, an empty
+ * file, bad JSON, malformed CSV (with its line), a missing required column, a row with
+ * an unparseable amount or date, a bad team mapping.
  *
  * @public
  */
-export function parseBill(
+export async function parseBill(
   format: BillFormat,
-  content: string,
+  input: string | Readable,
   mapping: BillOptions = {},
-): BilledCost[] {
+): Promise<BilledCost[]> {
   if (!BILL_FORMATS.includes(format))
     throw new InputError(
       `unknown bill format '${format}'; expected ${BILL_FORMATS.map(
         f => `'${f}'`,
       ).join(' or ')}`,
     );
-  if (typeof content !== 'string' || !content.replace(/^\uFEFF/, '').trim())
+  const isEmpty = (text: string) => !text.replace(/^\uFEFF/, '').trim();
+  if (typeof input === 'string' && isEmpty(input))
     throw new InputError(`${format}: the file is empty`);
   try {
     validateTeamMapping(mapping);
   } catch (e) {
     throw new InputError(`${format}: ${(e as Error).message}`);
   }
-  if (format === 'aws-cur') return parseAwsCurCsv(content, mapping);
+  if (format === 'aws-cur') return parseAwsCurCsv(input, mapping);
+  const content = await textOf(input);
+  if (isEmpty(content)) throw new InputError(`${format}: the file is empty`);
   let json: unknown;
   try {
     json = JSON.parse(content.replace(/^\uFEFF/, ''));
@@ -123,17 +136,22 @@ export class FileCostSource implements CostSource {
     );
   }
 
+  /** Streams the file through the parser: a CUR of gigabytes is never held whole. */
   async read(): Promise<BilledCost[]> {
-    let content: string;
+    let file: FileHandle;
     try {
-      content = await fs.readFile(this.path, 'utf8');
+      file = await open(this.path, 'r');
     } catch (e) {
       throw new Error(
         `${this.id}: cannot read ${this.path}: ${(e as Error).message}`,
       );
     }
     try {
-      return parseBill(this.id, content, this.options.mapping ?? {});
+      return await parseBill(
+        this.id,
+        file.createReadStream(),
+        this.options.mapping ?? {},
+      );
     } catch (e) {
       if (e instanceof InputError)
         throw new InputError(`${this.path}: ${e.message}`);

@@ -29,6 +29,12 @@ backend.add(import('@backstage/plugin-permission-backend'));
 backend.add(permissionModuleMlPlatformPolicy);
 
 backend.add(import('@ml-portal/plugin-ml-backend'));
+// The local target (jobs on this host) registers only when ml.training.local.enabled is true.
+backend.add(
+  import('@ml-portal/plugin-ml-backend').then(ml => ({
+    default: ml.mlModuleLocalComputeTarget,
+  })),
+);
 // Compute targets; each registers only when its `ml.targets.<id>` section is configured.
 backend.add(import('@ml-portal/plugin-ml-backend-module-kubernetes'));
 backend.add(import('@ml-portal/plugin-ml-backend-module-sagemaker'));

@@ -29,6 +29,10 @@ backend.add(
   }),
 );
 backend.add(import('../src'));
+// The local compute target: the replica tests run their jobs on this host.
+backend.add(
+  import('../src').then(ml => ({ default: ml.mlModuleLocalComputeTarget })),
+);
 
 backend.start().catch(error => {
   process.stderr.write(

@@ -15,9 +15,12 @@ import { RedisConnection } from '../src/redis/RedisConnection';
 import { openAccess } from '../src/testUtils/access';
 import { Caller } from '../src/shared/caller';
 import { readTrainingConfig } from '../src/training/config';
+import { AdmissionCycle } from '../src/training/AdmissionCycle';
+import { AttemptFollower } from '../src/training/AttemptFollower';
+import { trainingWorkers } from '../src/training/createTraining';
 import { DatabaseTrainingStore } from '../src/training/DatabaseTrainingStore';
+import { JobSubmission } from '../src/training/JobSubmission';
 import { TrainingQueues } from '../src/training/TrainingQueues';
-import { TrainingService } from '../src/training/TrainingService';
 import { DatabaseTrackingStore } from '../src/tracking/DatabaseTrackingStore';
 import { TrackingService } from '../src/tracking/TrackingService';
 
@@ -113,7 +116,7 @@ async function main() {
     for (let i = 0; i < rows.length; i += 1000)
       await db('ml_jobs').insert(rows.slice(i, i + 1000));
 
-    const training = new TrainingService({
+    const admission = new AdmissionCycle({
       store: DatabaseTrainingStore.create({ knex: db }),
       config,
       targets: new Map([
@@ -128,16 +131,12 @@ async function main() {
         ],
       ]),
       queues,
-      tracking: undefined as never, // admission never touches tracking
-      access: undefined as never, // nor permissions
-      trackingUri: 'http://127.0.0.1/api/ml/mlflow',
-      logger,
     });
     let started = performance.now();
-    await training.runAdmissionCycle();
+    await admission.run();
     const firstMs = performance.now() - started;
     started = performance.now();
-    await training.runAdmissionCycle();
+    await admission.run();
     const steadyMs = performance.now() - started;
     const admitted = Number(
       (
@@ -264,38 +263,40 @@ async function measureDispatch(
     }),
   );
   const queues = new TrainingQueues({ redis, logger, prefix });
-  const training = new TrainingService({
-    store: DatabaseTrainingStore.create({ knex: db }),
-    config,
-    targets: new Map([
-      [
-        'noop',
-        {
-          id: 'noop',
-          dispatch: async (request: { jobId: string }) => {
-            dispatchedAt.set(request.jobId, performance.now());
-            return { externalId: request.jobId };
-          },
-          status: async () => ({ state: 'running' as const }),
-          cancel: async () => {},
+  const store = DatabaseTrainingStore.create({ knex: db });
+  const targets = new Map([
+    [
+      'noop',
+      {
+        id: 'noop',
+        dispatch: async (request: { jobId: string }) => {
+          dispatchedAt.set(request.jobId, performance.now());
+          return { externalId: request.jobId };
         },
-      ],
-    ]),
+        status: async () => ({ state: 'running' as const }),
+        cancel: async () => {},
+      },
+    ],
+  ]);
+  const admission = new AdmissionCycle({ store, config, targets, queues });
+  const follower = new AttemptFollower({
+    store,
+    config,
+    targets,
     queues,
-    tracking,
-    access,
+    admission,
     trackingUri: 'http://127.0.0.1/api/ml/mlflow',
     logger,
   });
-  await queues.startWorkers(
-    {
-      admission: () => training.runAdmissionCycle(),
-      dispatch: jobId => training.dispatch(jobId),
-      dispatchFailed: async () => {},
-      tick: () => training.tick(),
-    },
-    1000,
-  );
+  await queues.startWorkers(trainingWorkers(admission, follower), 1000);
+  const submission = new JobSubmission({
+    store,
+    config,
+    targets,
+    queues,
+    tracking,
+    access,
+  });
   const caller: Caller = {
     credentials: {} as never,
     kind: 'service',
@@ -313,7 +314,7 @@ async function measureDispatch(
     if (wait > 0) await new Promise(r => setTimeout(r, wait));
     const started = performance.now();
     submissions.push(
-      training
+      submission
         .submit(caller, { name: `d${i}`, profile: 'fast', command: ['true'] })
         .then(job => {
           submittedAt.set(job.jobId, started);

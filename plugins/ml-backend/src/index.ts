@@ -4,6 +4,7 @@
  * @packageDocumentation
  */
 export { mlPlugin as default } from './plugin';
+export { mlModuleLocalComputeTarget } from './training/localTargetModule';
 export {
   isMlResourcePermission,
   mlResources,

@@ -2,7 +2,7 @@ import {
   coreServices,
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
-import { mlPermissions } from '@ml-portal/plugin-ml-common';
+import { LineageNodeKind, mlPermissions } from '@ml-portal/plugin-ml-common';
 import {
   ComputeTarget,
   mlComputeTargetsExtensionPoint,
@@ -37,19 +37,14 @@ import { createCallerResolver, readPrincipalGroups } from './shared/caller';
 import { mlResources, OwnedResource } from './shared/ownerRules';
 import { DatabaseTrackingStore } from './tracking/DatabaseTrackingStore';
 import { createTrackingRouter } from './tracking/router';
-import { readTrainingConfig } from './training/config';
-import { describeJobs } from './training/lineageNodes';
+import { readPools } from './shared/pools';
 import { describeRuns } from './tracking/lineageNodes';
-import { DatabaseTrainingStore } from './training/DatabaseTrainingStore';
-import { LocalComputeTarget } from './training/LocalComputeTarget';
 import { CostService } from './cost/CostService';
 import { DatabaseCostStore } from './cost/DatabaseCostStore';
 import { PriceBook } from './cost/priceBook';
 import { createCostRouter } from './cost/router';
 import { FileCostSource } from './cost/imports';
-import { createTrainingRouter } from './training/router';
-import { TrainingQueues } from './training/TrainingQueues';
-import { TrainingService } from './training/TrainingService';
+import { createTraining } from './training/createTraining';
 import { TrackingService } from './tracking/TrackingService';
 
 /** Owner of what anonymous or service callers create, unless configured. */
@@ -130,8 +125,6 @@ export const mlPlugin = createBackendPlugin({
         await tracking.ensureDefaultExperiment();
 
         lineage.addDescriber('run', describeRuns(trackingStore));
-        const trainingStore = DatabaseTrainingStore.create({ knex });
-        lineage.addDescriber('job', describeJobs(trainingStore));
         const registryStore = DatabaseRegistryStore.create({ knex, lineage });
         const registryRuns = registryRunsFrom({
           tracking,
@@ -159,31 +152,6 @@ export const mlPlugin = createBackendPlugin({
           access,
         });
 
-        // Every ML resource type, each with its owner rule, resolvable by ref for
-        // policies' conditional decisions.
-        deps.permissionsRegistry.addPermissions(mlPermissions);
-        const byRef =
-          <T extends OwnedResource>(
-            get: (ref: string) => Promise<T | undefined>,
-          ) =>
-          (refs: string[]) =>
-            Promise.all(refs.map(get));
-        const lookups = {
-          'ml-experiment': byRef(ref => trackingStore.getExperiment(ref)),
-          'ml-model': byRef(name => registryStore.getModel(name)),
-          'ml-job': byRef(id => trainingStore.getJob(id)),
-          'ml-dataset': byRef(id => lineage.findDataset(id)),
-          'ml-feature-view': byRef(id => featureStore.getView(id)),
-          'ml-team': byRef(async team => ({ owner: team })),
-        } satisfies Record<keyof typeof mlResources, unknown>;
-        for (const [type, getResources] of Object.entries(lookups)) {
-          const resource = mlResources[type as keyof typeof mlResources];
-          deps.permissionsRegistry.addResourceType({
-            resourceRef: resource.resourceRef,
-            rules: [resource.isOwner],
-            getResources,
-          });
-        }
         lineage.addDescriber('feature_view', features.describeViews);
         await scheduleFeatureImports({
           features,
@@ -201,22 +169,11 @@ export const mlPlugin = createBackendPlugin({
           principals: readPrincipalGroups(config),
         });
 
-        const trainingConfig = readTrainingConfig(config);
-        if (config.getOptionalBoolean('ml.training.local.enabled')) {
-          computeTargets.set(
-            'local',
-            await LocalComputeTarget.create({ config, logger }),
-          );
-        }
-        const queues = new TrainingQueues({
-          redis,
-          logger,
-          prefix: config.getOptionalString('ml.training.queuePrefix'),
-        });
+        const pools = readPools(config);
         const cost = new CostService({
           store: DatabaseCostStore.create({ knex }),
-          priceBook: PriceBook.fromConfig(config, trainingConfig.pools),
-          pools: trainingConfig.pools,
+          priceBook: PriceBook.fromConfig(config, pools),
+          pools,
           budgets: CostService.readBudgets(config),
           logger,
           access,
@@ -252,36 +209,50 @@ export const mlPlugin = createBackendPlugin({
             },
           });
         }
-        const training = new TrainingService({
-          store: trainingStore,
-          access,
-          config: trainingConfig,
-          targets: computeTargets,
-          queues,
-          tracking,
-          trackingUri: `${await deps.discovery.getExternalBaseUrl(
-            'ml',
-          )}/mlflow`,
+        const training = await createTraining({
+          config,
           logger,
-          budgetHolds: () => cost.budgetHolds(),
-          meter: () => cost.meter(),
+          discovery: deps.discovery,
+          knex,
+          redis,
+          access,
+          resolveCaller,
+          targets: computeTargets,
+          tracking,
           lineage,
+          costs: cost,
         });
-        if (config.getOptionalBoolean('ml.training.workers') ?? true) {
-          await queues.startWorkers(
-            {
-              admission: () => training.runAdmissionCycle(),
-              dispatch: jobId => training.dispatch(jobId),
-              dispatchFailed: (jobId, error) =>
-                training.dispatchFailed(jobId, error),
-              tick: () => training.tick(),
-            },
-            trainingConfig.pollIntervalMs,
-          );
+        for (const [kind, describe] of Object.entries(training.lineageNodes)) {
+          lineage.addDescriber(kind as LineageNodeKind, describe);
+        }
+        // Every ML resource type, each with its owner rule, resolvable by ref for
+        // policies' conditional decisions.
+        deps.permissionsRegistry.addPermissions(mlPermissions);
+        const byRef =
+          <T extends OwnedResource>(
+            get: (ref: string) => Promise<T | undefined>,
+          ) =>
+          (refs: string[]) =>
+            Promise.all(refs.map(get));
+        const lookups = {
+          'ml-experiment': byRef(ref => trackingStore.getExperiment(ref)),
+          'ml-model': byRef(name => registryStore.getModel(name)),
+          'ml-job': byRef(id => training.resources['ml-job'](id)),
+          'ml-dataset': byRef(id => lineage.findDataset(id)),
+          'ml-feature-view': byRef(id => featureStore.getView(id)),
+          'ml-team': byRef(async team => ({ owner: team })),
+        } satisfies Record<keyof typeof mlResources, unknown>;
+        for (const [type, getResources] of Object.entries(lookups)) {
+          const resource = mlResources[type as keyof typeof mlResources];
+          deps.permissionsRegistry.addResourceType({
+            resourceRef: resource.resourceRef,
+            rules: [resource.isOwner],
+            getResources,
+          });
         }
         // Workers first, then their connections and the embedded Redis.
         lifecycle.addShutdownHook(async () => {
-          await queues.close();
+          await training.close();
           await redis.close();
         });
 
@@ -302,10 +273,10 @@ export const mlPlugin = createBackendPlugin({
             computeTargets,
             domainRouters: [
               createTrackingRouter({ tracking, resolveCaller }),
-              createTrainingRouter({ training, resolveCaller }),
+              training.router,
               createCostRouter({ cost, resolveCaller }),
               createLineageRouter({ lineage, resolveCaller }),
-              createRegistryRouter({ registry, resolveCaller }),
+              createRegistryRouter({ registry, promotions, resolveCaller }),
               createFeaturesRouter({ features, resolveCaller }),
               createCatalogRouter({
                 registry,

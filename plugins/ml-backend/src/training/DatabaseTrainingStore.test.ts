@@ -229,8 +229,16 @@ describe.each(databases.eachSupportedId())(
 
       // The job's part fails after the run was written: no run is left behind.
       const runsBefore = await knex('ml_runs').count({ n: '*' }).first();
+      const failingLineage = DatabaseTrainingStore.create({
+        knex,
+        lineage: {
+          record: async () => {
+            throw new Error('lineage write failed');
+          },
+        },
+      });
       await expect(
-        store.insertJob({
+        failingLineage.insertJob({
           owner: 'group:default/ml-platform',
           spec: { name: 'fails', command: ['true'], resources: { gpus: 1 } },
           gpus: 1,
@@ -238,9 +246,13 @@ describe.each(databases.eachSupportedId())(
           spotAllowed: false,
           maxRetries: 0,
           run: { ...run, runName: 'orphan?' },
-          alsoInTransaction: async () => {
-            throw new Error('lineage write failed');
-          },
+          lineage: (jobId, runId) => [
+            {
+              from: { kind: 'job', id: jobId },
+              to: { kind: 'run', id: runId! },
+              relation: 'produced',
+            },
+          ],
         }),
       ).rejects.toThrow('lineage write failed');
       expect(await knex('ml_runs').count({ n: '*' }).first()).toEqual(

@@ -3,48 +3,35 @@ import {
   AttemptState,
   JobAttempt,
   JobEvent,
-  JobSpec,
   JobStatus,
-  PendingReason,
   TrainingJob,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
-import { Holding, PendingJob } from './admission';
-
-/** An attempt with the job fields dispatch and polling need. @internal */
-export type ActiveAttempt = JobAttempt & { jobId: string; maxRetries: number };
-
-/**
- * What a conditional attempt change did: `updated`; nothing, because the attempt was no
- * longer in an expected state (`attempt-moved`); or, with a job transition, the job was
- * not in its expected status (`job-moved`): then a change that ends the attempt is kept
- * (an ended attempt must not stay active under a job that moved on), any other is
- * rolled back (a dispatched attempt under a cancelled job would run on).
- *
- * @internal
- */
-export type AttemptUpdate = 'updated' | 'attempt-moved' | 'job-moved';
-
-/** The MLflow run a job reports to, created with it (the tracking tables' row). @internal */
-export type JobRun = {
-  experimentId: string;
-  runName: string;
-  userId?: string;
-  /** The experiment's artifact location; the run's artifacts go under it. */
-  artifactLocation: string;
-  tags: Array<{ key: string; value: string }>;
-};
+import { LineageRecorder } from '../shared/lineage';
+import { DatabaseAdmissionCycle } from './DatabaseAdmissionCycle';
+import {
+  ACTIVE_JOB_STATUSES,
+  moveJob,
+  toActiveAttempt,
+  toAttempt,
+  toJob,
+  writeEvent,
+} from './trainingRows';
+import {
+  ACTIVE_ATTEMPT_STATES,
+  ActiveAttempt,
+  AdmissionCycleStore,
+  AttemptChanges,
+  AttemptPool,
+  AttemptUpdate,
+  JobTransition,
+  NewJob,
+  TrainingStore,
+} from './TrainingStore';
 
 class JobMoved extends Error {}
 
-const ACTIVE_JOB_STATUSES: JobStatus[] = ['ADMITTED', 'DISPATCHING', 'RUNNING'];
-/** @internal */
-export const ACTIVE_ATTEMPT_STATES: AttemptState[] = [
-  'DISPATCHING',
-  'PENDING',
-  'RUNNING',
-];
 /** Job statuses a cancel ends. */
 const CANCELLABLE_JOB_STATUSES: JobStatus[] = [
   'PENDING',
@@ -53,87 +40,28 @@ const CANCELLABLE_JOB_STATUSES: JobStatus[] = [
   'RUNNING',
 ];
 
-const num = (v: unknown) =>
-  v === null || v === undefined ? undefined : Number(v);
-
-function toJob(row: any): TrainingJob {
-  return {
-    jobId: row.job_id,
-    name: row.name,
-    owner: row.owner,
-    status: row.status,
-    statusMessage: row.status_message ?? undefined,
-    pendingReason: row.pending_reason ?? undefined,
-    profile: row.profile ?? undefined,
-    pool: row.pool ?? row.requested_pool ?? undefined,
-    priority: Number(row.priority),
-    gpus: Number(row.gpus),
-    spotAllowed: Boolean(row.spot_allowed),
-    submittedBy: row.submitted_by ?? undefined,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    experimentId: row.experiment_id ?? undefined,
-    runId: row.run_id ?? undefined,
-    spec: JSON.parse(row.spec),
-  };
-}
-
-function toAttempt(row: any): JobAttempt {
-  return {
-    attemptId: row.attempt_id,
-    attemptNumber: Number(row.attempt_number),
-    pool: row.pool,
-    target: row.target,
-    externalName: row.external_name,
-    state: row.state,
-    spot: Boolean(row.spot),
-    gpus: Number(row.gpus),
-    gpuType: row.gpu_type,
-    instanceType: row.instance_type ?? undefined,
-    startedAt: num(row.started_at),
-    endedAt: num(row.ended_at),
-    exitReason: row.exit_reason ?? undefined,
-    billableSeconds: num(row.billable_seconds),
-  };
-}
-
 /**
- * Persistence of training jobs, attempts and their timeline: the only code touching
- * the training tables. Every status change writes its event in the same transaction.
+ * The training store on the plugin's database (SQLite or PostgreSQL). See
+ * {@link TrainingStore}.
  *
  * @internal
  */
-export class DatabaseTrainingStore {
-  private constructor(private readonly db: Knex) {}
+export class DatabaseTrainingStore implements TrainingStore {
+  private constructor(
+    private readonly db: Knex,
+    private readonly lineage?: LineageRecorder,
+  ) {}
 
-  static create(options: { knex: Knex }) {
-    return new DatabaseTrainingStore(options.knex);
+  /** `lineage` records a job's facts in its insert's transaction; tools without lineage leave it out. */
+  static create(options: { knex: Knex; lineage?: LineageRecorder }) {
+    return new DatabaseTrainingStore(options.knex, options.lineage);
   }
 
-  async insertJob(job: {
-    owner: string;
-    spec: JobSpec;
-    gpus: number;
-    priority: number;
-    spotAllowed: boolean;
-    maxRetries: number;
-    profile?: string;
-    requestedPool?: string;
-    submittedBy?: string;
-    /**
-     * The job's MLflow run, created in the same transaction: a job whose insert fails
-     * leaves no run behind, and no job is without its run. Written here as the tracking
-     * store writes a new run (run row, tags), since that store cannot join this
-     * transaction.
-     */
-    run?: JobRun;
-    /** More writes that commit with the job (its lineage); `runId` when it has a run. */
-    alsoInTransaction?: (
-      tx: Knex.Transaction,
-      jobId: string,
-      runId?: string,
-    ) => Promise<void>;
-  }): Promise<TrainingJob> {
+  /**
+   * The run is written here as the tracking store writes a new run (run row, tags),
+   * since that store cannot join this transaction.
+   */
+  async insertJob(job: NewJob): Promise<TrainingJob> {
     const now = Date.now();
     const jobId = randomUUID();
     const { run } = job;
@@ -176,14 +104,16 @@ export class DatabaseTrainingStore {
         created_at: now,
         updated_at: now,
       });
-      await this.event(
+      await writeEvent(
         tx,
         jobId,
         'submitted',
         'PENDING',
         `Submitted by ${job.submittedBy ?? 'an anonymous client'}`,
       );
-      await job.alsoInTransaction?.(tx, jobId, runId);
+      if (job.lineage && this.lineage) {
+        await this.lineage.record(job.lineage(jobId, runId), tx);
+      }
     });
     return (await this.getJob(jobId))!;
   }
@@ -240,179 +170,23 @@ export class DatabaseTrainingStore {
     }));
   }
 
-  /**
-   * Runs `fn` holding the admission lock: a row lock on PostgreSQL, so replicas take
-   * turns; SQLite serialises write transactions on its own.
-   */
   async withAdmissionLock<T>(
-    fn: (tx: Knex.Transaction) => Promise<T>,
+    cycle: (store: AdmissionCycleStore) => Promise<T>,
   ): Promise<T> {
-    return this.db.transaction(async tx => {
-      const lock = tx('ml_admission_lock').where({ id: 1 });
-      if (tx.client.config.client === 'pg') lock.forUpdate();
-      await lock.update({ last_cycle_at: Date.now() });
-      return fn(tx);
-    });
-  }
-
-  async pendingJobs(
-    tx: Knex.Transaction,
-    profilePools: (profile: string) => string[],
-  ): Promise<Array<PendingJob & { statusMessage?: string }>> {
-    const rows = await tx('ml_jobs').where({ status: 'PENDING' });
-    return rows.map(row => {
-      const spec: JobSpec = JSON.parse(row.spec);
-      return {
-        jobId: row.job_id,
-        owner: row.owner,
-        gpus: Number(row.gpus),
-        priority: Number(row.priority),
-        createdAt: Number(row.created_at),
-        pools: row.requested_pool
-          ? [row.requested_pool]
-          : profilePools(row.profile),
-        dataResidency: spec.dataResidency,
-        compliance: spec.compliance ?? [],
-        statusMessage: row.status_message ?? undefined,
-      };
-    });
-  }
-
-  async holdings(tx: Knex.Transaction): Promise<Holding[]> {
-    const rows = await tx('ml_jobs')
-      .whereIn('status', ACTIVE_JOB_STATUSES)
-      .select(
-        'job_id',
-        'owner',
-        'pool',
-        'gpus',
-        'priority',
-        'status',
-        'updated_at',
-      );
-    return rows.map(row => ({
-      jobId: row.job_id,
-      owner: row.owner,
-      pool: row.pool,
-      gpus: Number(row.gpus),
-      priority: Number(row.priority),
-      preemptible: row.status === 'RUNNING',
-      since: Number(row.updated_at),
-    }));
-  }
-
-  /** Records a pending job's reason; an event only when the reason's text changed. */
-  /**
-   * Records why jobs wait: only those whose message changed are written, in one UPDATE
-   * per distinct reason and one batch of events, so a cycle over a long, unchanged queue
-   * costs no writes.
-   */
-  async markPending(
-    tx: Knex.Transaction,
-    items: Array<{
-      jobId: string;
-      reason: PendingReason;
-      message: string;
-      previous?: string;
-    }>,
-  ) {
-    const changed = items.filter(item => item.previous !== item.message);
-    const groups = new Map<string, typeof changed>();
-    for (const item of changed) {
-      const key = `${item.reason}\u0000${item.message}`;
-      groups.set(key, [...(groups.get(key) ?? []), item]);
-    }
-    const now = Date.now();
-    for (const group of groups.values()) {
-      for (const ids of chunks(group.map(item => item.jobId))) {
-        await tx('ml_jobs')
-          .whereIn('job_id', ids)
-          .where({ status: 'PENDING' })
-          .update({
-            pending_reason: group[0].reason,
-            status_message: group[0].message,
-            updated_at: now,
-          });
-      }
-    }
-    const events = changed.map(item => ({
-      job_id: item.jobId,
-      attempt_id: null,
-      at: now,
-      type: `pending:${item.reason}`,
-      status: 'PENDING',
-      message: item.message,
-    }));
-    for (const batch of chunks(events)) await tx('ml_job_events').insert(batch);
-  }
-
-  async markAdmitted(tx: Knex.Transaction, jobId: string, pool: string) {
-    await this.transition(
-      tx,
-      jobId,
-      ['PENDING'],
-      'ADMITTED',
-      'admitted',
-      `Admitted to ${pool}`,
-      { pool, pending_reason: null },
-    );
-  }
-
-  /** Moves a job between statuses and records why; false when it was not in `from`. */
-  async transition(
-    db: Knex,
-    jobId: string,
-    from: JobStatus[],
-    to: JobStatus,
-    type: string,
-    message: string,
-    extra: Record<string, unknown> = {},
-    attemptId?: string,
-  ): Promise<boolean> {
-    const updated = await db('ml_jobs')
-      .where({ job_id: jobId })
-      .whereIn('status', from)
-      .update({
-        status: to,
-        status_message: message,
-        updated_at: Date.now(),
-        ...extra,
-      });
-    if (updated > 0) await this.event(db, jobId, type, to, message, attemptId);
-    return updated > 0;
+    return DatabaseAdmissionCycle.run(this.db, cycle);
   }
 
   async jobTransition(
-    jobId: string,
-    from: JobStatus[],
-    to: JobStatus,
-    type: string,
-    message: string,
-    extra: Record<string, unknown> = {},
+    transition: JobTransition,
     attemptId?: string,
-  ) {
-    return this.db.transaction(tx =>
-      this.transition(tx, jobId, from, to, type, message, extra, attemptId),
-    );
+  ): Promise<boolean> {
+    return this.db.transaction(tx => moveJob(tx, transition, attemptId));
   }
 
-  /**
-   * The attempt dispatch works on: for a DISPATCHING job its active one, for an ADMITTED
-   * job a new one numbered after the last (the job moves to DISPATCHING with it); none
-   * for a job in any other status (cancelled or preempted meanwhile). Holds the job's
-   * row while it decides, as cancel and every attempt change with a job move do, so a
-   * cancel either comes first (no attempt) or ends the attempt made here.
-   */
+  /** Holds the job's row while it decides, as cancel and every attempt change with a job move do. */
   async startAttempt(
     job: TrainingJob,
-    pool: {
-      name: string;
-      target: string;
-      spot: boolean;
-      gpuType: string;
-      region: string;
-      instanceType?: string;
-    },
+    pool: AttemptPool,
   ): Promise<ActiveAttempt | undefined> {
     return this.db.transaction(async tx => {
       const status = await this.lockJob(tx, job.jobId);
@@ -449,14 +223,15 @@ export class DatabaseTrainingStore {
         instance_type: pool.instanceType ?? null,
         region: pool.region,
       });
-      await this.transition(
+      await moveJob(
         tx,
-        job.jobId,
-        ['ADMITTED'],
-        'DISPATCHING',
-        'dispatching',
-        `Dispatching attempt ${attemptNumber} to ${pool.target} (${pool.name})`,
-        {},
+        {
+          jobId: job.jobId,
+          from: ['ADMITTED'],
+          to: 'DISPATCHING',
+          type: 'dispatching',
+          message: `Dispatching attempt ${attemptNumber} to ${pool.target} (${pool.name})`,
+        },
         attemptId,
       );
       return withJob(
@@ -465,11 +240,7 @@ export class DatabaseTrainingStore {
     });
   }
 
-  /**
-   * Cancels a job and ends its active attempts (CANCELLED) in one transaction, holding
-   * the job's row; the attempts it ended, for their targets to stop, or `undefined` when
-   * the job was not in a status a cancel ends.
-   */
+  /** One transaction, holding the job's row. */
   async cancelJob(
     jobId: string,
     message: string,
@@ -481,14 +252,16 @@ export class DatabaseTrainingStore {
         .where('a.job_id', jobId)
         .whereIn('a.state', ACTIVE_ATTEMPT_STATES)
         .select('a.*', 'j.max_retries');
-      const moved = await this.transition(
+      const moved = await moveJob(
         tx,
-        jobId,
-        CANCELLABLE_JOB_STATUSES,
-        'CANCELLED',
-        'cancelled',
-        message,
-        { pending_reason: null },
+        {
+          jobId,
+          from: CANCELLABLE_JOB_STATUSES,
+          to: 'CANCELLED',
+          type: 'cancelled',
+          message,
+          extra: { pending_reason: null },
+        },
         rows[0]?.attempt_id,
       );
       if (!moved) return undefined;
@@ -505,11 +278,7 @@ export class DatabaseTrainingStore {
             exit_reason: 'cancelled',
           });
       }
-      return rows.map(row => ({
-        ...toAttempt(row),
-        jobId,
-        maxRetries: Number(row.max_retries),
-      }));
+      return rows.map(toActiveAttempt);
     });
   }
 
@@ -540,23 +309,8 @@ export class DatabaseTrainingStore {
   async updateAttempt(
     attemptId: string,
     from: AttemptState[],
-    changes: {
-      state?: AttemptState;
-      externalId?: string;
-      startedAt?: number;
-      endedAt?: number;
-      exitReason?: string;
-      billableSeconds?: number;
-      instanceType?: string;
-    },
-    job?: {
-      jobId: string;
-      from: JobStatus[];
-      to: JobStatus;
-      type: string;
-      message: string;
-      extra?: Record<string, unknown>;
-    },
+    changes: AttemptChanges,
+    job?: JobTransition,
   ): Promise<AttemptUpdate> {
     const row: Record<string, unknown> = {};
     if (changes.state) row.state = changes.state;
@@ -579,16 +333,7 @@ export class DatabaseTrainingStore {
           .update(row);
         if (updated === 0) return 'attempt-moved';
         if (!job) return 'updated';
-        const moved = await this.transition(
-          tx,
-          job.jobId,
-          job.from,
-          job.to,
-          job.type,
-          job.message,
-          job.extra,
-          attemptId,
-        );
+        const moved = await moveJob(tx, job, attemptId);
         if (moved) return 'updated';
         if (!ends) throw new JobMoved();
         return 'job-moved';
@@ -604,11 +349,7 @@ export class DatabaseTrainingStore {
       .join('ml_jobs as j', 'j.job_id', 'a.job_id')
       .whereIn('a.state', ACTIVE_ATTEMPT_STATES)
       .select('a.*', 'j.max_retries');
-    return rows.map(r => ({
-      ...toAttempt(r),
-      jobId: r.job_id,
-      maxRetries: Number(r.max_retries),
-    }));
+    return rows.map(toActiveAttempt);
   }
 
   async activeAttemptOf(jobId: string): Promise<ActiveAttempt | undefined> {
@@ -617,13 +358,7 @@ export class DatabaseTrainingStore {
       .where('a.job_id', jobId)
       .whereIn('a.state', ACTIVE_ATTEMPT_STATES)
       .first('a.*', 'j.max_retries');
-    return (
-      row && {
-        ...toAttempt(row),
-        jobId: row.job_id,
-        maxRetries: Number(row.max_retries),
-      }
-    );
+    return row && toActiveAttempt(row);
   }
 
   async attemptCount(jobId: string): Promise<number> {
@@ -676,24 +411,6 @@ export class DatabaseTrainingStore {
     message: string,
     attemptId?: string,
   ) {
-    await this.event(this.db, jobId, type, status, message, attemptId);
-  }
-
-  private async event(
-    db: Knex,
-    jobId: string,
-    type: string,
-    status: JobStatus,
-    message: string,
-    attemptId?: string,
-  ) {
-    await db('ml_job_events').insert({
-      job_id: jobId,
-      attempt_id: attemptId ?? null,
-      at: Date.now(),
-      type,
-      status,
-      message,
-    });
+    await writeEvent(this.db, jobId, type, status, message, attemptId);
   }
 }

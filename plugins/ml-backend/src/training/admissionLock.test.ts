@@ -1,12 +1,11 @@
-import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
 import knexFactory, { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { createTestDatabases } from '../testUtils/databases';
 import { readTrainingConfig } from './config';
+import { AdmissionCycle } from './AdmissionCycle';
 import { DatabaseTrainingStore } from './DatabaseTrainingStore';
-import { TrainingQueues } from './TrainingQueues';
-import { TrainingService } from './TrainingService';
+import { TrainingStore } from './TrainingStore';
 
 const databases = createTestDatabases();
 const CAPACITY = 4;
@@ -31,26 +30,56 @@ const config = readTrainingConfig(
 );
 
 /** A replica's admission side; dispatch requests go nowhere (this test is about admission). */
-function replica(knex: Knex) {
-  const store = DatabaseTrainingStore.create({ knex });
-  const queues = {
-    requestDispatch: async () => {},
-    requestAdmission: async () => {},
-  } as unknown as TrainingQueues;
-  const service = new TrainingService({
+function replica(store: TrainingStore) {
+  return new AdmissionCycle({
     store,
     config,
     targets: new Map(),
-    queues,
-    tracking: undefined as never, // admission never touches tracking
-    access: undefined as never, // nor permissions
-    trackingUri: 'http://127.0.0.1/api/ml/mlflow',
-    logger: mockServices.logger.mock(),
+    queues: { requestDispatch: async () => {} },
   });
-  return { store, service };
 }
 
-const submit = (store: DatabaseTrainingStore, name: string, priority: number) =>
+/**
+ * The store of a slow replica: its admission cycle stops after reading what is held
+ * (`holdingsRead`) until `release()`.
+ */
+function stallingAfterHoldings(store: TrainingStore) {
+  let release!: () => void;
+  const gate = new Promise<void>(r => (release = r));
+  let readHoldings!: () => void;
+  const holdingsRead = new Promise<void>(r => (readHoldings = r));
+  const stalling: TrainingStore = Object.create(store);
+  stalling.withAdmissionLock = cycle =>
+    store.withAdmissionLock(inner => {
+      const slow = Object.create(inner);
+      slow.holdings = async () => {
+        const held = await inner.holdings();
+        readHoldings();
+        await gate;
+        return held;
+      };
+      return cycle(slow);
+    });
+  return { store: stalling, holdingsRead, release };
+}
+
+/** Waits until a session of the database waits for a lock on the admission lock row. */
+async function untilBlockedOnAdmissionLock(knex: Knex) {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { rows } = await knex.raw(
+      `SELECT count(*) AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND wait_event_type = 'Lock'
+         AND query LIKE '%ml_admission_lock%'`,
+    );
+    if (Number(rows[0].n) > 0) return;
+    if (Date.now() > deadline)
+      throw new Error('no admission cycle waited for the lock');
+    await new Promise(r => setTimeout(r, 20));
+  }
+}
+
+const submit = (store: TrainingStore, name: string, priority: number) =>
   store.insertJob({
     owner: 'group:default/ml-platform',
     spec: { name, profile: 'one', command: ['true'], resources: { gpus: 1 } },
@@ -78,30 +107,21 @@ describe('the admission lock', () => {
         tableName: 'ml_knex_migrations',
       });
       const otherKnex = knexFactory(knex.client.config);
-      const a = replica(knex);
-      const b = replica(otherKnex);
+      const observer = knexFactory(knex.client.config);
+      // Replica A's cycle stalls after reading what is held, as a slow replica would.
+      const a = stallingAfterHoldings(DatabaseTrainingStore.create({ knex }));
+      const bStore = DatabaseTrainingStore.create({ knex: otherKnex });
       for (let i = 0; i < 10; i++) await submit(a.store, `normal-${i}`, 0);
 
-      // Replica A's cycle stalls after reading what is held, as a slow replica would.
-      let release!: () => void;
-      const gate = new Promise<void>(r => (release = r));
-      let readHoldings!: () => void;
-      const holdingsRead = new Promise<void>(r => (readHoldings = r));
-      const holdings = a.store.holdings.bind(a.store);
-      a.store.holdings = async tx => {
-        const held = await holdings(tx);
-        readHoldings();
-        await gate;
-        return held;
-      };
-      const cycleA = a.service.runAdmissionCycle();
-      await holdingsRead;
+      const cycleA = replica(a.store).run();
+      await a.holdingsRead;
       // Meanwhile an urgent job arrives and replica B runs a cycle: without the lock it
       // would admit the urgent job into the capacity A is about to fill.
-      await submit(b.store, 'urgent', 10);
-      const cycleB = b.service.runAdmissionCycle();
-      await new Promise(r => setTimeout(r, 300));
-      release();
+      await submit(bStore, 'urgent', 10);
+      const cycleB = replica(bStore).run();
+      // A goes on only once B's cycle waits for the lock A holds.
+      await untilBlockedOnAdmissionLock(observer);
+      a.release();
       await Promise.all([cycleA, cycleB]);
 
       const admitted = await knex('ml_jobs')
@@ -110,6 +130,7 @@ describe('the admission lock', () => {
         .first();
       expect(Number(admitted?.gpus)).toBe(CAPACITY);
       await otherKnex.destroy();
+      await observer.destroy();
     },
   );
 });

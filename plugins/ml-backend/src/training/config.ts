@@ -156,3 +156,11 @@ export function readTrainingConfig(config: Config): TrainingConfig {
     secretScopes: readSecretScopes(config),
   };
 }
+
+/** The pools a job of `profile` may be admitted to; none for an unknown profile. @internal */
+export function profilePools(
+  config: TrainingConfig,
+  profile: string | undefined,
+): string[] {
+  return config.profiles.find(p => p.name === profile)?.pools ?? [];
+}

@@ -1,5 +1,5 @@
 import { LineageNodeDescriber } from '../shared/lineage';
-import { DatabaseTrainingStore } from './DatabaseTrainingStore';
+import { TrainingStore } from './TrainingStore';
 
 /**
  * Training jobs drawn by name and status, linked to their page, from one query.
@@ -7,7 +7,7 @@ import { DatabaseTrainingStore } from './DatabaseTrainingStore';
  * @internal
  */
 export function describeJobs(
-  store: Pick<DatabaseTrainingStore, 'getJobs'>,
+  store: Pick<TrainingStore, 'getJobs'>,
 ): LineageNodeDescriber {
   return async ids =>
     new Map(

@@ -243,8 +243,12 @@ describeWithPostgres('backend replicas on one PostgreSQL and one Redis', () => {
   }
 
   afterAll(async () => {
+    // Their connections must be gone before the databases are dropped.
+    const exited = children
+      .filter(child => child.exitCode === null && child.signalCode === null)
+      .map(child => new Promise(r => child.once('exit', r)));
     for (const child of children) child.kill('SIGTERM');
-    await new Promise(r => setTimeout(r, 2000));
+    await Promise.all(exited);
     for (const { name, db } of databases) {
       await db.destroy();
       await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

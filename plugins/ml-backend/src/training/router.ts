@@ -2,6 +2,7 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
 import { Caller } from '../shared/caller';
+import { JobSubmission } from './JobSubmission';
 import { TrainingService } from './TrainingService';
 import { jsonBody } from '../shared/jsonBody';
 
@@ -13,9 +14,10 @@ import { jsonBody } from '../shared/jsonBody';
  */
 export function createTrainingRouter(options: {
   training: TrainingService;
+  submission: Pick<JobSubmission, 'submit'>;
   resolveCaller: (req: Request) => Promise<Caller>;
 }): express.Router {
-  const { training, resolveCaller } = options;
+  const { training, submission, resolveCaller } = options;
   const router = Router();
   router.use('/training', jsonBody({ limit: '256kb' }));
 
@@ -43,7 +45,7 @@ export function createTrainingRouter(options: {
   router.post('/training/jobs', async (req, res) => {
     res
       .status(201)
-      .json(await training.submit(await resolveCaller(req), req.body));
+      .json(await submission.submit(await resolveCaller(req), req.body));
   });
 
   router.get('/training/jobs/:jobId', async (req, res) => {

@@ -1,0 +1,133 @@
+import {
+  DiscoveryService,
+  LoggerService,
+  RootConfigService,
+} from '@backstage/backend-plugin-api';
+import { ML_JOB_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import { Request } from 'express';
+import { Knex } from 'knex';
+import { RedisConnection } from '../redis/RedisConnection';
+import { AccessControl } from '../shared/AccessControl';
+import { Caller } from '../shared/caller';
+import { DatasetLineageRecorder } from '../shared/lineage';
+import { AdmissionCycle } from './AdmissionCycle';
+import { AttemptFollower } from './AttemptFollower';
+import { readTrainingConfig } from './config';
+import { DatabaseTrainingStore } from './DatabaseTrainingStore';
+import { JobExperiments, JobSubmission } from './JobSubmission';
+import { describeJobs } from './lineageNodes';
+import { createTrainingRouter } from './router';
+import { ComputeTargets } from './targets';
+import { TrainingHandlers, TrainingQueues } from './TrainingQueues';
+import { TrainingService } from './TrainingService';
+
+/** What training needs of the cost domain: budget holds and metering. @internal */
+export interface TrainingCosts {
+  /** Teams whose new jobs are held, with the reason. */
+  budgetHolds(): Promise<Map<string, string>>;
+  /** Records the usage of ended attempts; run on every tick. */
+  meter(): Promise<unknown>;
+}
+
+/**
+ * What the queue workers call: admission cycles, dispatches and the tick.
+ *
+ * @internal
+ */
+export function trainingWorkers(
+  admission: AdmissionCycle,
+  follower: AttemptFollower,
+): TrainingHandlers {
+  return {
+    admission: () => admission.run(),
+    dispatch: jobId => follower.dispatch(jobId),
+    dispatchFailed: (jobId, error) => follower.dispatchFailed(jobId, error),
+    tick: () => follower.tick(),
+  };
+}
+
+/**
+ * The training domain: its store, queues and services, the queue workers that call
+ * them (unless `ml.training.workers` is false), its router and what it offers the
+ * plugin: its lineage nodes and its permission resource. `close` stops the workers and
+ * the queues; the plugin closes Redis after it.
+ *
+ * @internal
+ */
+export async function createTraining(deps: {
+  config: RootConfigService;
+  logger: LoggerService;
+  discovery: DiscoveryService;
+  knex: Knex;
+  redis: RedisConnection;
+  access: AccessControl;
+  resolveCaller: (req: Request) => Promise<Caller>;
+  /** The enabled compute targets (the extension point's). */
+  targets: ComputeTargets;
+  tracking: JobExperiments;
+  lineage: DatasetLineageRecorder;
+  costs: TrainingCosts;
+}) {
+  const { config, logger, access, targets } = deps;
+  const trainingConfig = readTrainingConfig(config);
+  const store = DatabaseTrainingStore.create({
+    knex: deps.knex,
+    lineage: deps.lineage,
+  });
+  const queues = new TrainingQueues({
+    redis: deps.redis,
+    logger,
+    prefix: config.getOptionalString('ml.training.queuePrefix'),
+  });
+  const admission = new AdmissionCycle({
+    store,
+    config: trainingConfig,
+    targets,
+    queues,
+    budgetHolds: () => deps.costs.budgetHolds(),
+  });
+  const follower = new AttemptFollower({
+    store,
+    config: trainingConfig,
+    targets,
+    queues,
+    admission,
+    trackingUri: `${await deps.discovery.getExternalBaseUrl('ml')}/mlflow`,
+    logger,
+    meter: () => deps.costs.meter(),
+  });
+  if (config.getOptionalBoolean('ml.training.workers') ?? true) {
+    await queues.startWorkers(
+      trainingWorkers(admission, follower),
+      trainingConfig.pollIntervalMs,
+    );
+  }
+  const training = new TrainingService({
+    store,
+    config: trainingConfig,
+    targets,
+    queues,
+    access,
+  });
+  const submission = new JobSubmission({
+    store,
+    config: trainingConfig,
+    targets,
+    queues,
+    tracking: deps.tracking,
+    access,
+    lineage: deps.lineage,
+  });
+  return {
+    router: createTrainingRouter({
+      training,
+      submission,
+      resolveCaller: deps.resolveCaller,
+    }),
+    lineageNodes: { job: describeJobs(store) },
+    resources: {
+      [ML_JOB_RESOURCE_TYPE]: (jobId: string) => store.getJob(jobId),
+    },
+    close: () => queues.close(),
+  };
+}

@@ -19,10 +19,6 @@ type TestFeatures = NonNullable<
   Parameters<typeof startTestBackend>[0]['features']
 >;
 
-/** A fresh queue prefix: each portal's queues in the shared Redis are its own. */
-export const uniqueQueuePrefix = () =>
-  `ml-test-${Math.random().toString(36).slice(2)}`;
-
 /**
  * The ml plugin in a test backend with a local artifact folder and a one-node local pool
  * whose jobs are only submitted (no workers), plus the npm MLflow client pointed at it.
@@ -53,7 +49,8 @@ export async function startPortal(
     },
     training: {
       workers: false,
-      queuePrefix: uniqueQueuePrefix(),
+      // Each portal's queues in the shared Redis are its own.
+      queuePrefix: `ml-test-${Math.random().toString(36).slice(2)}`,
       local: {
         enabled: true,
         // What tests submit as a user of no group is the default owner's.

@@ -1,24 +1,23 @@
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  Breadcrumbs,
-  Button,
-  Grid,
-  Link as MaterialLink,
-  List,
-  ListItem,
-  ListItemIcon,
-  ListItemText,
-  Typography,
-} from '@material-ui/core';
-import FolderIcon from '@material-ui/icons/Folder';
-import FileIcon from '@material-ui/icons/InsertDriveFileOutlined';
 import { ArtifactFile } from '@ml-portal/plugin-ml-common';
+import FolderIcon from '@mui/icons-material/Folder';
+import FileIcon from '@mui/icons-material/InsertDriveFileOutlined';
+import Box from '@mui/material/Box';
+import Breadcrumbs from '@mui/material/Breadcrumbs';
+import Button from '@mui/material/Button';
+import Grid from '@mui/material/Grid';
+import MaterialLink from '@mui/material/Link';
+import List from '@mui/material/List';
+import ListItemButton from '@mui/material/ListItemButton';
+import ListItemIcon from '@mui/material/ListItemIcon';
+import ListItemText from '@mui/material/ListItemText';
+import Typography from '@mui/material/Typography';
 import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { formatBytes } from '../common/format';
+import { MutedText } from '../common/MutedText';
 
 /** Text previews show at most this much of a file. @internal */
 export const TEXT_PREVIEW_BYTES = 200 * 1024;
@@ -120,8 +119,8 @@ function ArtifactPreview(props: { runId: string; file: ArtifactFile }) {
   const { blob, text } = content.value!;
   return (
     <Box>
-      <Box display="flex" alignItems="baseline" mb={1}>
-        <Typography variant="subtitle2" style={{ flexGrow: 1 }}>
+      <Box sx={{ display: 'flex', alignItems: 'baseline', mb: 1 }}>
+        <Typography variant="subtitle2" sx={{ flexGrow: 1 }}>
           {file.path} ({formatBytes(blob.size)})
         </Typography>
         {url && (
@@ -134,18 +133,20 @@ function ArtifactPreview(props: { runId: string; file: ArtifactFile }) {
         <>
           <Box
             component="pre"
-            bgcolor="background.default"
-            p={1}
-            m={0}
-            maxHeight={480}
-            overflow="auto"
-            fontSize="0.8rem"
+            sx={{
+              bgcolor: 'background.default',
+              p: 1,
+              m: 0,
+              maxHeight: 480,
+              overflow: 'auto',
+              fontSize: '0.8rem',
+            }}
             aria-label={`content of ${name}`}
           >
             {text}
           </Box>
           {blob.size > TEXT_PREVIEW_BYTES && (
-            <Typography variant="caption" color="textSecondary">
+            <Typography variant="caption" color="text.secondary">
               Showing the first {formatBytes(TEXT_PREVIEW_BYTES)} of{' '}
               {formatBytes(blob.size)}.
             </Typography>
@@ -156,9 +157,7 @@ function ArtifactPreview(props: { runId: string; file: ArtifactFile }) {
         <img src={url} alt={name} style={{ maxWidth: '100%' }} />
       )}
       {kind === 'download' && (
-        <Typography variant="body2" color="textSecondary">
-          No preview for this kind of file.
-        </Typography>
+        <MutedText>No preview for this kind of file.</MutedText>
       )}
     </Box>
   );
@@ -193,9 +192,9 @@ export function ArtifactBrowser(props: { runId: string }) {
     );
   } else if (listing.value!.length === 0) {
     entries = (
-      <Typography variant="body2" color="textSecondary">
+      <MutedText>
         {dir ? 'This folder is empty.' : 'This run logged no artifacts.'}
-      </Typography>
+      </MutedText>
     );
   } else {
     const sorted = [...listing.value!].sort(
@@ -207,9 +206,8 @@ export function ArtifactBrowser(props: { runId: string }) {
         {sorted.map(entry => {
           const path = pathIn(dir, entry);
           return (
-            <ListItem
+            <ListItemButton
               key={path}
-              button
               selected={file?.path === path}
               onClick={() =>
                 entry.isDir ? open(path) : setFile({ ...entry, path })
@@ -224,7 +222,7 @@ export function ArtifactBrowser(props: { runId: string }) {
                   entry.isDir ? undefined : formatBytes(entry.fileSize)
                 }
               />
-            </ListItem>
+            </ListItemButton>
           );
         })}
       </List>
@@ -237,7 +235,7 @@ export function ArtifactBrowser(props: { runId: string }) {
         <Breadcrumbs aria-label="artifact folder">
           {['artifacts', ...segments].map((segment, index) =>
             index === segments.length ? (
-              <Typography key={index} color="textPrimary">
+              <Typography key={index} color="text.primary">
                 {segment}
               </Typography>
             ) : (
@@ -258,9 +256,7 @@ export function ArtifactBrowser(props: { runId: string }) {
         {file ? (
           <ArtifactPreview key={file.path} runId={runId} file={file} />
         ) : (
-          <Typography variant="body2" color="textSecondary">
-            Select a file to preview it.
-          </Typography>
+          <MutedText>Select a file to preview it.</MutedText>
         )}
       </Grid>
     </Grid>

@@ -59,6 +59,27 @@ describe('ComparePage', () => {
     }
   });
 
+  it('offers the x axis, smoothing and log scale for the charts', async () => {
+    renderCompare('r1,r2');
+
+    const step = await screen.findByRole('button', { name: 'Step' });
+    const relative = screen.getByRole('button', { name: 'Relative time' });
+    expect(step).toHaveAttribute('aria-pressed', 'true');
+    fireEvent.click(relative);
+    expect(relative).toHaveAttribute('aria-pressed', 'true');
+    expect(step).toHaveAttribute('aria-pressed', 'false');
+
+    expect(screen.getByText('Smoothing 0.00')).toBeInTheDocument();
+    expect(
+      screen.getByRole('slider', { name: 'Smoothing 0.00' }),
+    ).toHaveAttribute('aria-valuemax', '0.99');
+
+    const logScale = screen.getByLabelText('Log scale');
+    expect(logScale).not.toBeChecked();
+    fireEvent.click(logScale);
+    expect(logScale).toBeChecked();
+  });
+
   it('highlights the params that differ and can show only those', async () => {
     renderCompare('r1,r2');
 

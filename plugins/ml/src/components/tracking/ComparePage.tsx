@@ -7,22 +7,21 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  FormControlLabel,
-  Grid,
-  Slider,
-  Switch,
-  Typography,
-} from '@material-ui/core';
-import ToggleButton from '@material-ui/lab/ToggleButton';
-import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
+import Box from '@mui/material/Box';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import Grid from '@mui/material/Grid';
+import Slider from '@mui/material/Slider';
+import Switch from '@mui/material/Switch';
+import ToggleButton from '@mui/material/ToggleButton';
+import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
+import Typography from '@mui/material/Typography';
 import { useMemo, useState } from 'react';
 import { useParams, useSearchParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { formatMetricValue, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
+import { MutedText } from '../common/MutedText';
 import { PageTrail } from '../common/PageTrail';
 import {
   ComparedRun,
@@ -38,6 +37,13 @@ import { distinctKeys, latestMetric, paramValue } from './runFormat';
 
 const DEFAULT_CHARTS = 6;
 
+const controlRow = {
+  display: 'flex',
+  alignItems: 'center',
+  flexWrap: 'wrap',
+  gap: 3,
+} as const;
+
 function ChartControls(props: {
   xAxis: XAxisMode;
   onXAxis: (mode: XAxisMode) => void;
@@ -47,7 +53,7 @@ function ChartControls(props: {
   onLogScale: (on: boolean) => void;
 }) {
   return (
-    <Box display="flex" alignItems="center" flexWrap="wrap" style={{ gap: 24 }}>
+    <Box sx={controlRow}>
       <ToggleButtonGroup
         size="small"
         exclusive
@@ -59,7 +65,7 @@ function ChartControls(props: {
         <ToggleButton value="relative">Relative time</ToggleButton>
         <ToggleButton value="wall">Wall time</ToggleButton>
       </ToggleButtonGroup>
-      <Box width={220}>
+      <Box sx={{ width: 220 }}>
         <Typography variant="caption" id="smoothing-label">
           Smoothing {props.smoothing.toFixed(2)}
         </Typography>
@@ -136,13 +142,7 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
       />
       <Grid container spacing={3}>
         <GridCard title="Metrics over time">
-          <Box
-            display="flex"
-            alignItems="center"
-            flexWrap="wrap"
-            mb={2}
-            style={{ gap: 24 }}
-          >
+          <Box sx={{ ...controlRow, mb: 2 }}>
             <KeySelect
               label="Metrics"
               keys={metricKeys}
@@ -159,11 +159,11 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
             />
           </Box>
           {charted.length === 0 ? (
-            <Typography variant="body2" color="textSecondary">
+            <MutedText>
               {metricKeys.length === 0
                 ? 'These runs logged no metrics.'
                 : 'Choose metrics to chart.'}
-            </Typography>
+            </MutedText>
           ) : (
             <Grid container spacing={2}>
               {charted.map(metricKey => (

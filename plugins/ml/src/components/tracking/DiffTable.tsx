@@ -1,37 +1,26 @@
 import { Link } from '@backstage/core-components';
-import {
-  Box,
-  FormControlLabel,
-  makeStyles,
-  Switch,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
+import Box from '@mui/material/Box';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import { Theme } from '@mui/material/styles';
+import Switch from '@mui/material/Switch';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
 import { useState } from 'react';
+import { MutedText } from '../common/MutedText';
 import { ComparedRun } from './chartSeries';
 
-const useStyles = makeStyles(theme => ({
-  // `&&` outranks the theme's striping of odd rows, which would hide the highlight.
-  differs: {
-    '&&': {
-      backgroundColor:
-        theme.palette.type === 'dark'
-          ? 'rgba(255, 193, 7, 0.16)'
-          : 'rgba(255, 193, 7, 0.22)',
-    },
+// `&&` outranks the theme's striping of odd rows, which would hide the highlight.
+const differsSx = {
+  '&&': {
+    backgroundColor: (theme: Theme) =>
+      theme.palette.mode === 'dark'
+        ? 'rgba(255, 193, 7, 0.16)'
+        : 'rgba(255, 193, 7, 0.22)',
   },
-  swatch: {
-    display: 'inline-block',
-    width: 10,
-    height: 10,
-    borderRadius: '50%',
-    marginRight: theme.spacing(0.5),
-  },
-}));
+};
 
 /** One row of a diff table: a key and its value in each run, in run order. @internal */
 export type DiffRow<T> = { key: string; values: Array<T | undefined> };
@@ -49,7 +38,6 @@ export function DiffTable<T>(props: {
   format: (value: T | undefined) => string;
 }) {
   const { label, runs, rows, format } = props;
-  const classes = useStyles();
   const [onlyDifferences, setOnlyDifferences] = useState(false);
   const withDiff = rows.map(row => ({
     ...row,
@@ -74,16 +62,23 @@ export function DiffTable<T>(props: {
           withDiff.filter(r => r.differs).length
         } of ${rows.length})`}
       />
-      <Box overflow="auto">
+      <Box sx={{ overflow: 'auto' }}>
         <Table size="small" aria-label={label}>
           <TableHead>
             <TableRow>
               <TableCell>Key</TableCell>
               {runs.map(({ run, name, color }) => (
                 <TableCell key={run.info.runId}>
-                  <span
-                    className={classes.swatch}
-                    style={{ backgroundColor: color }}
+                  <Box
+                    component="span"
+                    sx={{
+                      display: 'inline-block',
+                      width: 10,
+                      height: 10,
+                      borderRadius: '50%',
+                      mr: 0.5,
+                      bgcolor: color,
+                    }}
                   />
                   <Link to={`../runs/${encodeURIComponent(run.info.runId)}`}>
                     {name}
@@ -96,16 +91,16 @@ export function DiffTable<T>(props: {
             {shown.length === 0 && (
               <TableRow>
                 <TableCell colSpan={runs.length + 1}>
-                  <Typography variant="body2" color="textSecondary">
+                  <MutedText>
                     {rows.length === 0 ? 'Nothing logged.' : 'No differences.'}
-                  </Typography>
+                  </MutedText>
                 </TableCell>
               </TableRow>
             )}
             {shown.map(row => (
               <TableRow
                 key={row.key}
-                className={row.differs ? classes.differs : undefined}
+                sx={row.differs ? differsSx : undefined}
                 data-differs={row.differs}
               >
                 <TableCell component="th" scope="row">

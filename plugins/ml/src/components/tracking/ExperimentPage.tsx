@@ -6,20 +6,16 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  Button,
-  Checkbox,
-  Grid,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-  makeStyles,
-} from '@material-ui/core';
 import { Run } from '@ml-portal/plugin-ml-common';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Checkbox from '@mui/material/Checkbox';
+import Grid from '@mui/material/Grid';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
 import { useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
@@ -31,6 +27,7 @@ import {
   formatTime,
   MISSING,
 } from '../common/format';
+import { MutedText } from '../common/MutedText';
 import { PageTrail } from '../common/PageTrail';
 import { PageControls, usePageTokens } from '../common/paging';
 import { useLiveAsync } from '../common/usePolledAsync';
@@ -48,10 +45,8 @@ import { orderByClause, RunOrder, SortableHeader } from './SortableHeader';
 
 const DEFAULT_COLUMNS = 3;
 
-const useStyles = makeStyles({
-  // One line per run: wrapped statuses and times make the table hard to scan.
-  table: { '& th, & td': { whiteSpace: 'nowrap' } },
-});
+// One line per run: wrapped statuses and times make the table hard to scan.
+const oneLinePerRun = { '& th, & td': { whiteSpace: 'nowrap' } } as const;
 
 /** Keys chosen by the user, or the first few of those present when they chose none. */
 function useKeyColumns(present: string[]) {
@@ -73,13 +68,12 @@ function RunsTable(props: {
 }) {
   const { runs, metricKeys, paramKeys, order, onOrder, selected, onSelect } =
     props;
-  const classes = useStyles();
   const sortProps = { order, onOrder };
   const pageIds = runs.map(run => run.info.runId);
   const selectedOnPage = pageIds.filter(id => selected.has(id)).length;
   return (
-    <Box overflow="auto">
-      <Table size="small" aria-label="runs" className={classes.table}>
+    <Box sx={{ overflow: 'auto' }}>
+      <Table size="small" aria-label="runs" sx={oneLinePerRun}>
         <TableHead>
           <TableRow>
             <TableCell padding="checkbox">
@@ -136,9 +130,7 @@ function RunsTable(props: {
           {runs.length === 0 && (
             <TableRow>
               <TableCell colSpan={6 + metricKeys.length + paramKeys.length}>
-                <Typography variant="body2" color="textSecondary">
-                  No run matches.
-                </Typography>
+                <MutedText>No run matches.</MutedText>
               </TableCell>
             </TableRow>
           )}

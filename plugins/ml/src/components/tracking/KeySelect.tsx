@@ -1,11 +1,9 @@
-import {
-  Checkbox,
-  FormControl,
-  InputLabel,
-  ListItemText,
-  MenuItem,
-  Select,
-} from '@material-ui/core';
+import Checkbox from '@mui/material/Checkbox';
+import FormControl from '@mui/material/FormControl';
+import InputLabel from '@mui/material/InputLabel';
+import ListItemText from '@mui/material/ListItemText';
+import MenuItem from '@mui/material/MenuItem';
+import Select from '@mui/material/Select';
 import { useId } from 'react';
 
 /** A multi-select of metric or param keys. @internal */
@@ -18,7 +16,7 @@ export function KeySelect(props: {
   const { label, keys, selected, onChange } = props;
   const id = useId();
   return (
-    <FormControl variant="outlined" size="small" style={{ minWidth: 200 }}>
+    <FormControl variant="outlined" size="small" sx={{ minWidth: 200 }}>
       <InputLabel id={`${id}-label`}>{label}</InputLabel>
       <Select
         labelId={`${id}-label`}
@@ -39,7 +37,6 @@ export function KeySelect(props: {
         }
         displayEmpty
         disabled={keys.length === 0}
-        MenuProps={{ getContentAnchorEl: null }}
       >
         {keys.map(key => (
           <MenuItem key={key} value={key} dense>

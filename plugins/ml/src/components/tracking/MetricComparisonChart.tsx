@@ -1,5 +1,6 @@
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
-import { Box, Typography } from '@material-ui/core';
+import Box from '@mui/material/Box';
+import Typography from '@mui/material/Typography';
 import {
   CartesianGrid,
   Legend,
@@ -111,7 +112,7 @@ export function MetricComparisonChart(props: {
           </LineChart>
         </ResponsiveContainer>
         {downsampled.length > 0 && (
-          <Typography variant="caption" color="textSecondary">
+          <Typography variant="caption" color="text.secondary">
             Downsampled to {CHART_POINTS} points from up to{' '}
             {Math.max(...downsampled.map(h => h.totalPoints))}.
           </Typography>

@@ -1,4 +1,5 @@
-import { Typography, useTheme } from '@material-ui/core';
+import { useTheme } from '@mui/material/styles';
+import Typography from '@mui/material/Typography';
 import { Line, LineChart, XAxis, YAxis } from 'recharts';
 import { useMetricHistories } from './useMetricHistories';
 

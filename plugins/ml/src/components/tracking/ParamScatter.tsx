@@ -1,4 +1,7 @@
-import { Box, MenuItem, TextField, Typography } from '@material-ui/core';
+import Box from '@mui/material/Box';
+import MenuItem from '@mui/material/MenuItem';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import {
   CartesianGrid,
@@ -11,6 +14,7 @@ import {
   YAxis,
 } from 'recharts';
 import { formatMetricValue } from '../common/format';
+import { MutedText } from '../common/MutedText';
 import { ComparedRun, numericParam } from './chartSeries';
 import { keysByVariation, latestMetric, paramValue } from './runFormat';
 
@@ -37,7 +41,7 @@ function KeyChoice(props: {
       label={props.label}
       value={props.value}
       onChange={event => props.onChange(event.target.value)}
-      style={{ minWidth: 180, marginRight: 16 }}
+      sx={{ minWidth: 180, mr: 2 }}
     >
       {props.keys.map(key => (
         <MenuItem key={key} value={key}>
@@ -57,7 +61,14 @@ function PointTooltip(props: {
   const point = props.active ? props.payload?.[0]?.payload : undefined;
   if (!point) return null;
   return (
-    <Box bgcolor="background.paper" p={1} border={1} borderColor="divider">
+    <Box
+      sx={{
+        bgcolor: 'background.paper',
+        p: 1,
+        border: 1,
+        borderColor: 'divider',
+      }}
+    >
       <Typography variant="subtitle2">{point.name}</Typography>
       <Typography variant="body2">
         {props.param}: {point.x}
@@ -85,9 +96,9 @@ export function ParamScatter(props: { runs: ComparedRun[] }) {
 
   if (paramKeys.length === 0 || metricKeys.length === 0) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <MutedText>
         The runs need a param and a metric to plot one against the other.
-      </Typography>
+      </MutedText>
     );
   }
 
@@ -106,7 +117,7 @@ export function ParamScatter(props: { runs: ComparedRun[] }) {
 
   return (
     <Box>
-      <Box mb={2}>
+      <Box sx={{ mb: 2 }}>
         <KeyChoice
           label="Param (x)"
           keys={paramKeys}
@@ -121,9 +132,9 @@ export function ParamScatter(props: { runs: ComparedRun[] }) {
         />
       </Box>
       {points.length === 0 ? (
-        <Typography variant="body2" color="textSecondary">
+        <MutedText>
           No run has both {param} and a finite {metric}.
-        </Typography>
+        </MutedText>
       ) : (
         <ResponsiveContainer
           width="100%"

@@ -6,8 +6,10 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { FormControlLabel, Grid, Switch } from '@material-ui/core';
 import { DatasetInput, Metric, Tag } from '@ml-portal/plugin-ml-common';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import Grid from '@mui/material/Grid';
+import Switch from '@mui/material/Switch';
 import { useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';

@@ -1,4 +1,5 @@
-import { TableCell, TableSortLabel } from '@material-ui/core';
+import TableCell from '@mui/material/TableCell';
+import TableSortLabel from '@mui/material/TableSortLabel';
 import { ReactNode } from 'react';
 
 /** The order of a search: one identifier of the MLflow grammar and a direction. @internal */

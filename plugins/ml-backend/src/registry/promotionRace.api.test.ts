@@ -95,7 +95,7 @@ describe.each(databases.eachSupportedId())(
           production ? [{ alias: 'production', version: production }] : [],
         );
         const [stored] = (
-          await requester.get('/promotions?status=' + decided)
+          await requester.get(`/promotions?status=${decided}`)
         ).body.filter((p: { id: string }) => p.id === id);
         expect(stored).toMatchObject({ status: decided });
       }

@@ -15,6 +15,7 @@ import {
   StoredPromotion,
 } from './PromotionStore';
 import {
+  auditedWrite,
   Db,
   insertAudit,
   modelRow,
@@ -91,11 +92,12 @@ export class DatabasePromotionStore implements PromotionStore {
     version: string,
     audit: AuditEntry,
   ): Promise<void> {
-    await this.db.transaction(async tx => {
-      const row = await versionRow(tx, name, version);
-      await this.moveAlias(tx, row.model_id, alias, row.version_id);
-      await insertAudit(tx, { model_id: row.model_id, name }, audit);
-    });
+    await auditedWrite(
+      this.db,
+      tx => versionRow(tx, name, version),
+      audit,
+      (tx, row) => this.moveAlias(tx, row.model_id, alias, row.version_id),
+    );
   }
 
   async deleteAlias(
@@ -103,16 +105,19 @@ export class DatabasePromotionStore implements PromotionStore {
     alias: string,
     audit: AuditEntry,
   ): Promise<void> {
-    await this.db.transaction(async tx => {
-      const model = await modelRow(tx, name);
-      const deleted = await tx('ml_model_aliases')
-        .where({ model_id: model.model_id, alias })
-        .delete();
-      if (deleted > 0) {
+    await auditedWrite(
+      this.db,
+      tx => modelRow(tx, name),
+      audit,
+      async (tx, model) => {
+        const deleted = await tx('ml_model_aliases')
+          .where({ model_id: model.model_id, alias })
+          .delete();
+        if (deleted === 0) return false;
         await touch(tx, model.model_id);
-        await insertAudit(tx, model, audit);
-      }
-    });
+        return true;
+      },
+    );
   }
 
   async createPromotion(

@@ -7,7 +7,6 @@ import {
   Tag,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
-import { chunks } from '../database/chunks';
 import { isUniqueViolation } from '../database/uniqueViolation';
 import { LineageRecorder } from '../shared/lineage';
 import { PageWindow } from '../shared/paging';
@@ -20,6 +19,7 @@ import {
 } from './RegistryStore';
 import { RegistrySearch, searchRows } from './search';
 import {
+  auditedWrite,
   Db,
   insertAudit,
   modelNotFound,
@@ -36,6 +36,7 @@ import {
   hydrateModels,
   hydrateOwnedVersions,
   hydrateVersions,
+  inBatches,
   latestVersionRows,
   versionsWhere,
 } from './modelRows';
@@ -193,8 +194,7 @@ export class DatabaseRegistryStore implements RegistryStore {
     update: { description: string },
     audit: AuditEntry,
   ): Promise<StoredModel> {
-    return this.db.transaction(async tx => {
-      const model = await modelRow(tx, name);
+    return this.writeModel(name, audit, async (tx, model) => {
       const updated = {
         ...model,
         description: update.description,
@@ -206,14 +206,12 @@ export class DatabaseRegistryStore implements RegistryStore {
           description: updated.description,
           last_updated_time: updated.last_updated_time,
         });
-      await insertAudit(tx, model, audit);
       return (await hydrateModels(tx, [updated]))[0];
     });
   }
 
   async deleteModel(name: string, audit: AuditEntry): Promise<void> {
-    await this.db.transaction(async tx => {
-      const model = await modelRow(tx, name);
+    await this.writeModel(name, audit, async (tx, model) => {
       const byModel = { model_id: model.model_id };
       const versionIds = tx('ml_model_versions')
         .where(byModel)
@@ -227,19 +225,16 @@ export class DatabaseRegistryStore implements RegistryStore {
       await tx('ml_model_versions').where(byModel).delete();
       await tx('ml_registered_model_tags').where(byModel).delete();
       await tx('ml_registered_models').where(byModel).delete();
-      await insertAudit(tx, model, audit);
     });
   }
 
   async setModelTag(name: string, tag: Tag, audit: AuditEntry): Promise<void> {
-    await this.db.transaction(async tx => {
-      const model = await modelRow(tx, name);
+    await this.writeModel(name, audit, async (tx, model) => {
       await tx('ml_registered_model_tags')
         .insert({ model_id: model.model_id, key: tag.key, value: tag.value })
         .onConflict(['model_id', 'key'])
         .merge(['value']);
       await touch(tx, model.model_id);
-      await insertAudit(tx, model, audit);
     });
   }
 
@@ -248,16 +243,14 @@ export class DatabaseRegistryStore implements RegistryStore {
     key: string,
     audit: AuditEntry,
   ): Promise<void> {
-    await this.db.transaction(async tx => {
-      const model = await modelRow(tx, name);
+    await this.writeModel(name, audit, async (tx, model) => {
       const deleted = await tx('ml_registered_model_tags')
         .where({ model_id: model.model_id, key })
         .delete();
       // Deleting a missing tag is no change (and no error, as in MLflow).
-      if (deleted > 0) {
-        await touch(tx, model.model_id);
-        await insertAudit(tx, model, audit);
-      }
+      if (deleted === 0) return false;
+      await touch(tx, model.model_id);
+      return true;
     });
   }
 
@@ -342,15 +335,10 @@ export class DatabaseRegistryStore implements RegistryStore {
   }
 
   async getVersionsById(ids: string[]): Promise<OwnedVersion[]> {
-    const found: OwnedVersion[] = [];
-    for (const batch of chunks(ids)) {
-      const rows: VersionRow[] = await versionQuery(this.db).whereIn(
-        'v.version_id',
-        batch,
-      );
-      found.push(...(await hydrateOwnedVersions(this.db, rows)));
-    }
-    return found;
+    const rows = await inBatches<VersionRow>(ids, batch =>
+      versionQuery(this.db).whereIn('v.version_id', batch),
+    );
+    return hydrateOwnedVersions(this.db, rows);
   }
 
   async listVersions(name: string): Promise<ModelVersion[]> {
@@ -395,15 +383,13 @@ export class DatabaseRegistryStore implements RegistryStore {
     update: { description: string },
     audit: AuditEntry,
   ): Promise<ModelVersion> {
-    return this.db.transaction(async tx => {
-      const row = await versionRow(tx, name, version);
+    return this.writeVersion(name, version, audit, async (tx, row) => {
       await tx('ml_model_versions')
         .where({ version_id: row.version_id })
         .update({
           description: update.description,
           last_updated_time: Date.now(),
         });
-      await insertAudit(tx, { model_id: row.model_id, name }, audit);
       return (await versionsWhere(tx, { 'v.version_id': row.version_id }))[0];
     });
   }
@@ -413,15 +399,13 @@ export class DatabaseRegistryStore implements RegistryStore {
     version: string,
     audit: AuditEntry,
   ): Promise<void> {
-    await this.db.transaction(async tx => {
-      const row = await versionRow(tx, name, version);
+    await this.writeVersion(name, version, audit, async (tx, row) => {
       const byVersion = { version_id: row.version_id };
       await tx('ml_model_aliases').where(byVersion).delete();
       await tx('ml_promotion_requests').where(byVersion).delete();
       await tx('ml_model_version_tags').where(byVersion).delete();
       await tx('ml_model_versions').where(byVersion).delete();
       await touch(tx, row.model_id);
-      await insertAudit(tx, { model_id: row.model_id, name }, audit);
     });
   }
 
@@ -431,14 +415,16 @@ export class DatabaseRegistryStore implements RegistryStore {
     tag: Tag,
     audit: AuditEntry,
   ): Promise<void> {
-    await this.db.transaction(async tx => {
-      const row = await versionRow(tx, name, version);
+    await this.writeVersion(name, version, audit, async (tx, row) => {
       await tx('ml_model_version_tags')
-        .insert({ version_id: row.version_id, key: tag.key, value: tag.value })
+        .insert({
+          version_id: row.version_id,
+          key: tag.key,
+          value: tag.value,
+        })
         .onConflict(['version_id', 'key'])
         .merge(['value']);
       await this.touchVersion(tx, row.version_id);
-      await insertAudit(tx, { model_id: row.model_id, name }, audit);
     });
   }
 
@@ -448,15 +434,13 @@ export class DatabaseRegistryStore implements RegistryStore {
     key: string,
     audit: AuditEntry,
   ): Promise<void> {
-    await this.db.transaction(async tx => {
-      const row = await versionRow(tx, name, version);
+    await this.writeVersion(name, version, audit, async (tx, row) => {
       const deleted = await tx('ml_model_version_tags')
         .where({ version_id: row.version_id, key })
         .delete();
-      if (deleted > 0) {
-        await this.touchVersion(tx, row.version_id);
-        await insertAudit(tx, { model_id: row.model_id, name }, audit);
-      }
+      if (deleted === 0) return false;
+      await this.touchVersion(tx, row.version_id);
+      return true;
     });
   }
 
@@ -467,8 +451,7 @@ export class DatabaseRegistryStore implements RegistryStore {
     archiveOthers: boolean,
     audit: AuditEntry,
   ): Promise<ModelVersion> {
-    return this.db.transaction(async tx => {
-      const row = await versionRow(tx, name, version);
+    return this.writeVersion(name, version, audit, async (tx, row) => {
       const now = Date.now();
       if (archiveOthers) {
         await tx('ml_model_versions')
@@ -480,7 +463,6 @@ export class DatabaseRegistryStore implements RegistryStore {
         .where({ version_id: row.version_id })
         .update({ stage, last_updated_time: now });
       await touch(tx, row.model_id, now);
-      await insertAudit(tx, { model_id: row.model_id, name }, audit);
       return (await versionsWhere(tx, { 'v.version_id': row.version_id }))[0];
     });
   }
@@ -509,6 +491,30 @@ export class DatabaseRegistryStore implements RegistryStore {
   }
 
   // ---- helpers -------------------------------------------------------------
+
+  /** An audited write on the model's row, locked for it. */
+  private writeModel<T>(
+    name: string,
+    audit: AuditEntry,
+    change: (tx: Knex.Transaction, model: ModelRow) => Promise<T>,
+  ): Promise<T> {
+    return auditedWrite(this.db, tx => modelRow(tx, name), audit, change);
+  }
+
+  /** An audited write on one version's row. */
+  private writeVersion<T>(
+    name: string,
+    version: string,
+    audit: AuditEntry,
+    change: (tx: Knex.Transaction, row: VersionRow) => Promise<T>,
+  ): Promise<T> {
+    return auditedWrite(
+      this.db,
+      tx => versionRow(tx, name, version),
+      audit,
+      change,
+    );
+  }
 
   private async touchVersion(db: Db, versionId: string) {
     await db('ml_model_versions')

@@ -2,7 +2,7 @@
  * Registry rows read into models and versions, with their tags, aliases and latest
  * versions in a few batched queries (never one per row).
  */
-import { ModelVersion } from '@ml-portal/plugin-ml-common';
+import { ModelVersion, Tag } from '@ml-portal/plugin-ml-common';
 import { chunks } from '../database/chunks';
 import {
   Db,
@@ -22,28 +22,64 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return groups;
 }
 
+/** The rows `fetch` finds for `ids`, a chunk of ids per query (SQLite caps IN lists). @internal */
+export async function inBatches<T>(
+  ids: string[],
+  fetch: (batch: string[]) => Promise<T[]>,
+): Promise<T[]> {
+  const rows: T[] = [];
+  for (const batch of chunks(ids)) rows.push(...(await fetch(batch)));
+  return rows;
+}
+
+/** {@link inBatches}, grouped by the id each row belongs to. */
+async function groupedInBatches<T>(
+  ids: string[],
+  fetch: (batch: string[]) => Promise<T[]>,
+  idOf: (row: T) => string,
+): Promise<Map<string, T[]>> {
+  return groupBy(await inBatches(ids, fetch), idOf);
+}
+
+/** The tags of each of `ids` (versions' or models'), by key. */
+async function tagsByOwner<Column extends 'version_id' | 'model_id'>(
+  db: Db,
+  table: 'ml_model_version_tags' | 'ml_registered_model_tags',
+  column: Column,
+  ids: string[],
+): Promise<Map<string, Tag[]>> {
+  type Row = Record<Column, string> & Tag;
+  const rows = await inBatches<Row>(ids, batch =>
+    db(table).whereIn(column, batch).orderBy('key'),
+  );
+  const tags = new Map<string, Tag[]>();
+  for (const [id, owned] of groupBy(rows, row => row[column])) {
+    tags.set(
+      id,
+      owned.map(({ key, value }) => ({ key, value })),
+    );
+  }
+  return tags;
+}
+
 /** The highest version of each model in each stage. @internal */
 export async function latestVersionRows(
   db: Db,
   modelIds: string[],
 ): Promise<VersionRow[]> {
-  const rows: VersionRow[] = [];
-  for (const batch of chunks(modelIds)) {
+  return inBatches(modelIds, batch => {
     const latest = db('ml_model_versions')
       .whereIn('model_id', batch)
       .groupBy('model_id', 'stage')
       .select('model_id', 'stage', db.raw('max(version) as version'));
-    rows.push(
-      ...(await versionQuery(db)
-        .join(latest.as('l'), function onLatest() {
-          this.on('l.model_id', '=', 'v.model_id')
-            .andOn('l.stage', '=', 'v.stage')
-            .andOn('l.version', '=', 'v.version');
-        })
-        .orderBy('v.version', 'desc')),
-    );
-  }
-  return rows;
+    return versionQuery(db)
+      .join(latest.as('l'), function onLatest() {
+        this.on('l.model_id', '=', 'v.model_id')
+          .andOn('l.stage', '=', 'v.stage')
+          .andOn('l.version', '=', 'v.version');
+      })
+      .orderBy('v.version', 'desc');
+  });
 }
 
 /** @internal */
@@ -52,23 +88,24 @@ export async function hydrateVersions(
   rows: VersionRow[],
 ): Promise<ModelVersion[]> {
   const ids = rows.map(row => row.version_id);
-  const tags: Array<{ version_id: string; key: string; value: string }> = [];
-  const aliases: Array<{ version_id: string; alias: string }> = [];
-  for (const batch of chunks(ids)) {
-    tags.push(
-      ...(await db('ml_model_version_tags')
-        .whereIn('version_id', batch)
-        .orderBy('key')),
-    );
-    aliases.push(
-      ...(await db('ml_model_aliases')
+  const tagsOf = await tagsByOwner(
+    db,
+    'ml_model_version_tags',
+    'version_id',
+    ids,
+  );
+  const aliasesOf = await groupedInBatches<{
+    version_id: string;
+    alias: string;
+  }>(
+    ids,
+    batch =>
+      db('ml_model_aliases')
         .whereIn('version_id', batch)
         .orderBy('alias')
-        .select('version_id', 'alias')),
-    );
-  }
-  const tagsOf = groupBy(tags, t => t.version_id);
-  const aliasesOf = groupBy(aliases, a => a.version_id);
+        .select('version_id', 'alias'),
+    a => a.version_id,
+  );
   return rows.map(row => ({
     id: row.version_id,
     name: row.name,
@@ -83,10 +120,7 @@ export async function hydrateVersions(
     experimentId: optional(row.experiment_id),
     status: row.status,
     statusMessage: optional(row.status_message),
-    tags: (tagsOf.get(row.version_id) ?? []).map(({ key, value }) => ({
-      key,
-      value,
-    })),
+    tags: tagsOf.get(row.version_id) ?? [],
     aliases: (aliasesOf.get(row.version_id) ?? []).map(a => a.alias),
   }));
 }
@@ -97,27 +131,28 @@ export async function hydrateModels(
   rows: ModelRow[],
 ): Promise<StoredModel[]> {
   const ids = rows.map(row => row.model_id);
-  const tags: Array<{ model_id: string; key: string; value: string }> = [];
-  const aliases: Array<{ model_id: string; alias: string; version: number }> =
-    [];
-  for (const batch of chunks(ids)) {
-    tags.push(
-      ...(await db('ml_registered_model_tags')
-        .whereIn('model_id', batch)
-        .orderBy('key')),
-    );
-    aliases.push(
-      ...(await db('ml_model_aliases as a')
+  const tagsOf = await tagsByOwner(
+    db,
+    'ml_registered_model_tags',
+    'model_id',
+    ids,
+  );
+  const aliasesOf = await groupedInBatches<{
+    model_id: string;
+    alias: string;
+    version: number;
+  }>(
+    ids,
+    batch =>
+      db('ml_model_aliases as a')
         .join('ml_model_versions as v', 'v.version_id', 'a.version_id')
         .whereIn('a.model_id', batch)
         .orderBy('a.alias')
-        .select('a.model_id', 'a.alias', 'v.version')),
-    );
-  }
+        .select('a.model_id', 'a.alias', 'v.version'),
+    a => a.model_id,
+  );
   const latestRows = await latestVersionRows(db, ids);
   const latest = await hydrateVersions(db, latestRows);
-  const tagsOf = groupBy(tags, t => t.model_id);
-  const aliasesOf = groupBy(aliases, a => a.model_id);
   const latestOf = groupBy(
     latest.map((version, i) => ({
       version,
@@ -132,10 +167,7 @@ export async function hydrateModels(
     creationTimestamp: Number(row.creation_time),
     lastUpdatedTimestamp: Number(row.last_updated_time),
     description: optional(row.description),
-    tags: (tagsOf.get(row.model_id) ?? []).map(({ key, value }) => ({
-      key,
-      value,
-    })),
+    tags: tagsOf.get(row.model_id) ?? [],
     aliases: (aliasesOf.get(row.model_id) ?? []).map(a => ({
       alias: a.alias,
       version: String(a.version),

@@ -129,3 +129,25 @@ export async function insertAudit(
     request_id: entry.requestId ?? null,
   });
 }
+
+/**
+ * One audited write: `change` runs on the row `find` locks or reads (a model's, or a
+ * version's joined to its model) in a transaction that the audit event lands in too,
+ * unless `change` returns `false` for a write that changed nothing (deleting a
+ * missing tag or alias, which MLflow allows).
+ *
+ * @internal
+ */
+export function auditedWrite<R extends { model_id: string; name: string }, T>(
+  db: Knex,
+  find: (tx: Knex.Transaction) => Promise<R>,
+  audit: AuditEntry,
+  change: (tx: Knex.Transaction, row: R) => Promise<T>,
+): Promise<T> {
+  return db.transaction(async tx => {
+    const row = await find(tx);
+    const result = await change(tx, row);
+    if (result !== false) await insertAudit(tx, row, audit);
+    return result;
+  });
+}

@@ -3,12 +3,14 @@
  * builds the rollups from them (the backfill), then times the per-team monthly spend
  * query, the cost page's API call (GET /cost/summary over HTTP through the real router,
  * without Backstage's auth middleware) and the incremental rollup maintenance per usage
- * row recorded the way metering records it. Prints one line per figure, then one JSON
- * object. Creates and drops its own database; only 127.0.0.1 is contacted.
+ * row recorded the way metering records it; and how fast a 200k-line CUR is parsed as
+ * it streams. Prints one line per figure, then one JSON object. Creates and drops its
+ * own database; only 127.0.0.1 is contacted.
  *
  *   BENCH_COST_ROWS=1000000 npm run bench:cost   # a smaller run
  */
 import { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { ConfigReader } from '@backstage/config';
 import express from 'express';
 import knexFactory from 'knex';
@@ -19,6 +21,7 @@ import {
   toUsageRow,
   UsageRecord,
 } from '../src/cost/DatabaseCostStore';
+import { parseBill } from '../src/cost/imports';
 import { PriceBook } from '../src/cost/priceBook';
 import { createCostRouter } from '../src/cost/router';
 import { openAccess } from '../src/testUtils/access';
@@ -51,6 +54,50 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const started = performance.now();
   const result = await fn();
   return [performance.now() - started, result];
+}
+
+/**
+ * A bill import's parsing: a generated CUR of `lines` lines (a quarter of them GPU
+ * instance hours, one quoted description each) streamed through parseBill in 64 kB
+ * chunks, as a file or an upload arrives. Rows per second.
+ */
+async function curImportRowsPerSecond(lines = 200_000) {
+  const columns =
+    'lineItem/UsageAccountId,lineItem/LineItemType,lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/ProductCode,lineItem/UsageType,lineItem/ResourceId,lineItem/CurrencyCode,lineItem/UnblendedCost,lineItem/LineItemDescription,product/instanceType,resourceTags/user:team';
+  const rows = Array.from({ length: lines }, (_, i) => {
+    const gpu = i % 4 === 0;
+    const hour = String(i % 24).padStart(2, '0');
+    return [
+      '444455556666',
+      'Usage',
+      `2026-05-04T${hour}:00:00Z`,
+      `2026-05-04T${hour}:59:59Z`,
+      gpu ? 'AmazonEC2' : 'AmazonS3',
+      gpu ? 'USE1-BoxUsage:p4d.24xlarge' : 'USE1-Requests-Tier1',
+      `i-${i % 500}`,
+      'USD',
+      '1.2345',
+      '"$32.77 per On Demand Linux p4d.24xlarge Instance Hour, ""On Demand"""',
+      gpu ? 'p4d.24xlarge' : '',
+      TEAMS[i % TEAMS.length].split('/')[1],
+    ].join(',');
+  });
+  const file = Buffer.from(`${[columns, ...rows].join('\n')}\n`);
+  const chunks = Array.from(
+    { length: Math.ceil(file.length / 65_536) },
+    (_, i) => file.subarray(i * 65_536, (i + 1) * 65_536),
+  );
+  const [ms, billed] = await timed(() =>
+    parseBill('aws-cur', Readable.from(chunks)),
+  );
+  log(
+    `CUR import: ${lines} lines (${round(
+      file.length / 1e6,
+    )} MB) parsed as they stream in ${Math.round(ms)} ms: ${Math.round(
+      lines / (ms / 1000),
+    )} rows/s, ${billed.length} billed lines kept`,
+  );
+  return Math.round(lines / (ms / 1000));
 }
 
 async function main() {
@@ -253,7 +300,10 @@ async function main() {
       )} µs without: rollups cost ${round(rollupUs)} µs per usage row`,
     );
 
+    const curRowsPerS = await curImportRowsPerSecond();
+
     return {
+      cur_import_rows_per_s: curRowsPerS,
       spend_query_p50_ms: round(p50(spendSamples), 2),
       cost_api_p50_ms: round(p50(apiSamples), 2),
       rollup_us_per_usage_row: round(rollupUs),

@@ -1,5 +1,6 @@
-import { Box, Chip } from '@material-ui/core';
-import LockIcon from '@material-ui/icons/Lock';
+import LockIcon from '@mui/icons-material/Lock';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
 import { MutedText } from '../common/MutedText';
 
 /**
@@ -24,7 +25,7 @@ export function AliasChips(props: {
       a.alias.localeCompare(b.alias),
   );
   return (
-    <Box display="flex" flexWrap="wrap" style={{ gap: 4 }}>
+    <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
       {sorted.map(({ alias, version }) => {
         const locked = isProtected(alias);
         const label = version === undefined ? alias : `${alias} → v${version}`;
@@ -34,14 +35,13 @@ export function AliasChips(props: {
             size="small"
             label={label}
             color={locked ? 'primary' : 'default'}
-            variant={locked ? 'default' : 'outlined'}
+            variant={locked ? 'filled' : 'outlined'}
             icon={locked ? <LockIcon aria-label="protected" /> : undefined}
             title={
               locked
                 ? `${alias} is protected: moving it takes an approved promotion request`
                 : undefined
             }
-            style={{ margin: 0 }}
           />
         );
       })}

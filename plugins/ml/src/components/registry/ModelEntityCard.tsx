@@ -1,11 +1,12 @@
 import { InfoCard, Link, Progress } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Box, Typography } from '@material-ui/core';
 import {
   ML_MODEL_ANNOTATION,
   RegisteredModelDetails,
 } from '@ml-portal/plugin-ml-common';
+import Box from '@mui/material/Box';
+import Typography from '@mui/material/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { formatTime } from '../common/format';
@@ -58,14 +59,14 @@ function FeaturedVersion(props: { model: RegisteredModelDetails }) {
     );
   }
   return (
-    <Box mt={2}>
+    <Box sx={{ mt: 2 }}>
       <Typography variant="subtitle2">
         Version {featured.version}
         {featured.aliases.length > 0 ? ` (${featured.aliases.join(', ')})` : ''}
       </Typography>
       {metrics}
       {paths && (
-        <Typography variant="body2" style={{ marginTop: 8 }}>
+        <Typography variant="body2" sx={{ mt: 1 }}>
           <Link to={paths.modelVersion(model.name, featured.version)}>
             Lineage and audit of version {featured.version}
           </Link>
@@ -80,9 +81,9 @@ function RecentVersions(props: { model: RegisteredModelDetails }) {
   const recent = newestFirst(model.versions).slice(0, CARD_VERSIONS);
   if (recent.length === 0) return null;
   return (
-    <Box mt={2}>
+    <Box sx={{ mt: 2 }}>
       <Typography variant="subtitle2">Recent versions</Typography>
-      <Box component="ul" aria-label="recent versions" m={0} pl={2.5}>
+      <Box component="ul" aria-label="recent versions" sx={{ m: 0, pl: 2.5 }}>
         {recent.map(version => (
           <li key={version.version}>
             <Typography variant="body2" component="div">

@@ -5,9 +5,10 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Button, Grid } from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
 import { PromotionRequest } from '@ml-portal/plugin-ml-common';
+import Alert from '@mui/material/Alert';
+import Button from '@mui/material/Button';
+import Grid from '@mui/material/Grid';
 import { useCallback, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -82,7 +83,7 @@ export function ModelPage() {
         <Alert
           severity="success"
           onClose={() => setNotice(undefined)}
-          style={{ marginBottom: 16 }}
+          sx={{ mb: 2 }}
         >
           {notice}
         </Alert>

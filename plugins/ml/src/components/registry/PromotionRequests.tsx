@@ -1,20 +1,18 @@
-import {
-  Box,
-  Button,
-  Chip,
-  Paper,
-  TextField,
-  Typography,
-} from '@material-ui/core';
-import CancelIcon from '@material-ui/icons/Cancel';
-import CheckCircleIcon from '@material-ui/icons/CheckCircle';
-import Alert from '@material-ui/lab/Alert';
 import { useApi } from '@backstage/frontend-plugin-api';
 import {
   GateResult,
   PromotionGate,
   PromotionRequest,
 } from '@ml-portal/plugin-ml-common';
+import CancelIcon from '@mui/icons-material/Cancel';
+import CheckCircleIcon from '@mui/icons-material/CheckCircle';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import Paper from '@mui/material/Paper';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import { useId, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
@@ -45,19 +43,17 @@ function GateResults(props: { gates: GateResult[] }) {
     return <MutedText>No gates apply to this alias.</MutedText>;
   }
   return (
-    <Box component="ul" m={0} pl={0} style={{ listStyle: 'none' }}>
+    <Box component="ul" sx={{ m: 0, pl: 0, listStyle: 'none' }}>
       {props.gates.map((result, index) => (
         <Box
           component="li"
           key={index}
-          display="flex"
-          alignItems="center"
-          style={{ gap: 6 }}
+          sx={{ display: 'flex', alignItems: 'center', gap: 0.75 }}
         >
           {result.passed ? (
             <CheckCircleIcon
               fontSize="small"
-              style={{ color: '#2e7d32' }}
+              color="success"
               aria-label="passed"
             />
           ) : (
@@ -149,7 +145,7 @@ function PendingRequest(props: {
   return (
     <Paper
       variant="outlined"
-      style={{ padding: 16, marginBottom: 12 }}
+      sx={{ p: 2, mb: 1.5 }}
       role="region"
       aria-label={
         request.action === 'remove'
@@ -157,7 +153,13 @@ function PendingRequest(props: {
           : `request ${request.alias} to version ${request.version}`
       }
     >
-      <Box display="flex" alignItems="center" justifyContent="space-between">
+      <Box
+        sx={{
+          display: 'flex',
+          alignItems: 'center',
+          justifyContent: 'space-between',
+        }}
+      >
         <Typography variant="subtitle1">
           {request.action === 'remove' ? 'Remove ' : ''}
           <strong>{request.alias}</strong>
@@ -169,7 +171,7 @@ function PendingRequest(props: {
           )}
         </Typography>
         {canApprove && (
-          <Box display="flex" style={{ gap: 8 }}>
+          <Box sx={{ display: 'flex', gap: 1 }}>
             <Button
               size="small"
               variant="contained"
@@ -206,7 +208,7 @@ function PendingRequest(props: {
       ) : (
         <GateResults gates={request.gates} />
       )}
-      <Typography variant="subtitle2" style={{ marginTop: 8 }}>
+      <Typography variant="subtitle2" sx={{ mt: 1 }}>
         Metrics when requested
       </Typography>
       <Typography variant="body2" aria-label="metrics snapshot">

@@ -1,10 +1,11 @@
 import { useApi } from '@backstage/frontend-plugin-api';
-import { MenuItem, TextField } from '@material-ui/core';
-import Autocomplete from '@material-ui/lab/Autocomplete';
 import {
   PromotionRequest,
   RegisteredModelDetails,
 } from '@ml-portal/plugin-ml-common';
+import Autocomplete from '@mui/material/Autocomplete';
+import MenuItem from '@mui/material/MenuItem';
+import TextField from '@mui/material/TextField';
 import { useId, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';

@@ -8,7 +8,7 @@ import {
   FakeMlCatalogBackend,
   RecordingConnection,
   mlAsset,
-} from './testUtils';
+} from './__testUtils__';
 
 const dataset = mlAsset({
   type: 'dataset',

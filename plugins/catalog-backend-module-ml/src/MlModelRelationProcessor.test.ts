@@ -3,7 +3,7 @@ import { CatalogProcessorResult } from '@backstage/plugin-catalog-node';
 import { assetEntityName } from '@ml-portal/plugin-ml-common';
 import { assetToEntity } from './assetEntities';
 import { MlModelRelationProcessor } from './MlModelRelationProcessor';
-import { mlAsset } from './testUtils';
+import { mlAsset } from './__testUtils__';
 
 const location = { type: 'url', target: 'http://git.test/catalog-info.yaml' };
 

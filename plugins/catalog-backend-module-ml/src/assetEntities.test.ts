@@ -4,7 +4,7 @@ import {
   findEntityProblem,
   toCatalogTag,
 } from './assetEntities';
-import { mlAsset } from './testUtils';
+import { mlAsset } from './__testUtils__';
 
 const context = {
   appBaseUrl: 'https://portal.example.com/',

@@ -15,7 +15,7 @@ import { assetEntityName } from '@ml-portal/plugin-ml-common';
 import { catalogModuleMlAssets } from './module';
 import { MlAssetEntityProvider } from './MlAssetEntityProvider';
 import { MlModelRelationProcessor } from './MlModelRelationProcessor';
-import { FakeMlCatalogBackend, mlAsset } from './testUtils';
+import { FakeMlCatalogBackend, mlAsset } from './__testUtils__';
 
 const REFRESH_TASK = 'MlAssetEntityProvider:refresh';
 

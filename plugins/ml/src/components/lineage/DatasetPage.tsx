@@ -5,7 +5,7 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Grid } from '@material-ui/core';
+import Grid from '@mui/material/Grid';
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
@@ -50,7 +50,7 @@ export function DatasetPage() {
     <Content>
       <PageTrail
         crumbs={[
-          { label: 'Datasets', to: paths?.relative('datasets') },
+          { label: 'Datasets', to: paths?.datasets() },
           { label: dataset.name },
         ]}
       />

@@ -7,20 +7,17 @@ import {
 import { useApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
-  Box,
-  makeStyles,
-  MenuItem,
-  TextField,
-  Typography,
-  useTheme,
-} from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
-import {
   LineageDirection,
   LineageGraph as LineageGraphData,
   LineageNode,
   LineageNodeRef,
 } from '@ml-portal/plugin-ml-common';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import MenuItem from '@mui/material/MenuItem';
+import { Theme, useTheme } from '@mui/material/styles';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import {
   Background,
   Controls,
@@ -61,35 +58,34 @@ type LineageNodeData = {
 
 type LineageFlowNode = Node<LineageNodeData, 'lineage'>;
 
-const useNodeStyles = makeStyles(theme => ({
+const nodeStyles = {
   node: {
     width: '100%',
     height: '100%',
     boxSizing: 'border-box',
-    padding: theme.spacing(0.75, 1),
-    borderRadius: 6,
-    border: `1px solid ${theme.palette.divider}`,
+    py: 0.75,
+    px: 1,
+    borderRadius: '6px',
+    border: 1,
+    borderColor: 'divider',
     borderLeftWidth: 5,
-    background: theme.palette.background.paper,
-    color: theme.palette.text.primary,
+    bgcolor: 'background.paper',
+    color: 'text.primary',
     overflow: 'hidden',
     textAlign: 'left',
   },
   root: {
-    boxShadow: `0 0 0 3px ${theme.palette.primary.main}`,
+    boxShadow: (theme: Theme) => `0 0 0 3px ${theme.palette.primary.main}`,
   },
   clickable: { cursor: 'pointer' },
-  unknown: {
-    borderStyle: 'dashed',
-    color: theme.palette.text.secondary,
-  },
+  unknown: { borderStyle: 'dashed', color: 'text.secondary' },
   kind: {
     display: 'flex',
     alignItems: 'center',
-    gap: 4,
+    gap: 0.5,
     fontSize: 11,
     textTransform: 'uppercase',
-    letterSpacing: 0.4,
+    letterSpacing: '0.4px',
   },
   line: {
     whiteSpace: 'nowrap',
@@ -97,19 +93,13 @@ const useNodeStyles = makeStyles(theme => ({
     textOverflow: 'ellipsis',
     lineHeight: 1.35,
   },
-  handle: { visibility: 'hidden' },
-}));
+} as const;
+
+const hiddenHandle = { visibility: 'hidden' } as const;
 
 function LineageNodeView(props: NodeProps<LineageFlowNode>) {
   const { node, isRoot, href } = props.data;
-  const classes = useNodeStyles();
   const style = LINEAGE_KIND_STYLES[node.kind];
-  const className = [
-    classes.node,
-    isRoot ? classes.root : '',
-    href && !isRoot ? classes.clickable : '',
-    node.known ? '' : classes.unknown,
-  ].join(' ');
   const secondLine = node.known
     ? [node.subtitle, node.owner && teamName(node.owner)]
         .filter(Boolean)
@@ -117,8 +107,13 @@ function LineageNodeView(props: NodeProps<LineageFlowNode>) {
     : 'no record: deleted or never registered';
 
   return (
-    <div
-      className={className}
+    <Box
+      sx={[
+        nodeStyles.node,
+        isRoot && nodeStyles.root,
+        Boolean(href && !isRoot) && nodeStyles.clickable,
+        !node.known && nodeStyles.unknown,
+      ]}
       style={{ borderLeftColor: style.color }}
       data-testid={`lineage-node-${node.key}`}
       title={`${style.label} ${node.label}${isRoot ? ' (this page)' : ''}`}
@@ -127,13 +122,13 @@ function LineageNodeView(props: NodeProps<LineageFlowNode>) {
         type="target"
         position={Position.Left}
         isConnectable={false}
-        className={classes.handle}
+        style={hiddenHandle}
       />
-      <div className={classes.kind} style={{ color: style.color }}>
+      <Box sx={nodeStyles.kind} style={{ color: style.color }}>
         <style.Icon fontSize="inherit" />
         {style.label}
-      </div>
-      <Typography variant="body2" className={classes.line}>
+      </Box>
+      <Typography variant="body2" sx={nodeStyles.line}>
         {href && !isRoot ? (
           <Link to={href}>{node.label}</Link>
         ) : (
@@ -142,9 +137,9 @@ function LineageNodeView(props: NodeProps<LineageFlowNode>) {
       </Typography>
       <Typography
         variant="caption"
-        color="textSecondary"
+        color="text.secondary"
         component="div"
-        className={classes.line}
+        sx={nodeStyles.line}
       >
         {secondLine || '\u00a0'}
       </Typography>
@@ -152,9 +147,9 @@ function LineageNodeView(props: NodeProps<LineageFlowNode>) {
         type="source"
         position={Position.Right}
         isConnectable={false}
-        className={classes.handle}
+        style={hiddenHandle}
       />
-    </div>
+    </Box>
   );
 }
 
@@ -218,10 +213,12 @@ function LineageCanvas(props: { graph: LineageGraphData; height: number }) {
   );
   return (
     <Box
-      height={props.height}
-      border={1}
-      borderColor="divider"
-      borderRadius={4}
+      sx={{
+        height: props.height,
+        border: 1,
+        borderColor: 'divider',
+        borderRadius: 4,
+      }}
       aria-label="lineage graph"
       role="figure"
     >
@@ -229,7 +226,7 @@ function LineageCanvas(props: { graph: LineageGraphData; height: number }) {
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
-        colorMode={theme.palette.type === 'dark' ? 'dark' : 'light'}
+        colorMode={theme.palette.mode}
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={false}
@@ -294,7 +291,7 @@ export function LineageGraph(props: {
     content = (
       <>
         {value.truncated && (
-          <Alert severity="info" style={{ marginBottom: 8 }}>
+          <Alert severity="info" sx={{ mb: 1 }}>
             The graph is cut at {depth} {depth === 1 ? 'hop' : 'hops'} or at the
             node limit: raise the depth, or open a node at the edge to see
             beyond it.
@@ -312,7 +309,7 @@ export function LineageGraph(props: {
 
   return (
     <Box>
-      <Box display="flex" mb={2} style={{ gap: 16 }}>
+      <Box sx={{ display: 'flex', mb: 2, gap: 2 }}>
         <TextField
           id={`${id}-depth`}
           select
@@ -321,7 +318,7 @@ export function LineageGraph(props: {
           variant="outlined"
           value={depth}
           onChange={event => setDepth(Number(event.target.value))}
-          style={{ width: 100 }}
+          sx={{ width: 100 }}
         >
           {LINEAGE_DEPTHS.map(d => (
             <MenuItem key={d} value={d}>
@@ -339,7 +336,7 @@ export function LineageGraph(props: {
           onChange={event =>
             setDirection(event.target.value as LineageDirection)
           }
-          style={{ width: 240 }}
+          sx={{ width: 240 }}
         >
           {DIRECTIONS.map(d => (
             <MenuItem key={d.value} value={d.value}>

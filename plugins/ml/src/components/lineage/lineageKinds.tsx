@@ -1,10 +1,10 @@
 import { LineageNodeKind, LineageRelation } from '@ml-portal/plugin-ml-common';
-import CategoryIcon from '@material-ui/icons/Category';
-import CloudQueueIcon from '@material-ui/icons/CloudQueue';
-import PlayCircleOutlineIcon from '@material-ui/icons/PlayCircleOutline';
-import StorageIcon from '@material-ui/icons/Storage';
-import ViewWeekIcon from '@material-ui/icons/ViewWeek';
-import WorkOutlineIcon from '@material-ui/icons/WorkOutline';
+import CategoryIcon from '@mui/icons-material/Category';
+import CloudQueueIcon from '@mui/icons-material/CloudQueue';
+import PlayCircleOutlineIcon from '@mui/icons-material/PlayCircleOutline';
+import StorageIcon from '@mui/icons-material/Storage';
+import ViewWeekIcon from '@mui/icons-material/ViewWeek';
+import WorkOutlineIcon from '@mui/icons-material/WorkOutline';
 import { ComponentType } from 'react';
 
 /** How one kind of lineage node looks: its name, colour and icon. @internal */

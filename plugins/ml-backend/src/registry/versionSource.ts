@@ -60,7 +60,7 @@ export async function resolveVersionSource(
   } else if (isLocalSource(source)) {
     const inside =
       isLocalSource(root) &&
-      (localPath(source) + '/').startsWith(`${localPath(root)}/`);
+      `${localPath(source)}/`.startsWith(`${localPath(root)}/`);
     if (!inside) throw invalidLocalSource(source);
   }
   return { source, runId, experimentId: run.info.experimentId };

@@ -50,8 +50,9 @@ function servicesOf(knex: Knex, redisUrl: string) {
 describe.each(databases.eachSupportedId())(
   'ml backend plugin on %p',
   databaseId => {
+    // One database for the file's backends: they only start on it and read its health.
     let knex: Knex;
-    beforeEach(async () => {
+    beforeAll(async () => {
       knex = await databases.init(databaseId);
     });
 

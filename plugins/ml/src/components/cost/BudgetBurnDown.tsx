@@ -1,10 +1,8 @@
-import {
-  Box,
-  MenuItem,
-  TextField,
-  Typography,
-  useTheme,
-} from '@material-ui/core';
+import Box from '@mui/material/Box';
+import MenuItem from '@mui/material/MenuItem';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
+import { useTheme } from '@mui/material/styles';
 import { BudgetStatus, SpendRow } from '@ml-portal/plugin-ml-common';
 import { useId, useState } from 'react';
 import {
@@ -17,6 +15,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { MutedText } from '../common/MutedText';
 import { teamName } from '../common/teams';
 import { burnDown } from './costSeries';
 import { formatMoney, moneyAxis } from './money';
@@ -64,11 +63,7 @@ export function BudgetBurnDown(props: {
       : mostPressingTeam(teams, budgets);
 
   if (!team) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        No spend or budget this month.
-      </Typography>
-    );
+    return <MutedText>No spend or budget this month.</MutedText>;
   }
   const budget = budgets.find(b => b.team === team);
   const points = burnDown({
@@ -90,7 +85,11 @@ export function BudgetBurnDown(props: {
   );
 
   return (
-    <Box component="figure" m={0} aria-label={`${teamName(team)} burn-down`}>
+    <Box
+      component="figure"
+      sx={{ m: 0 }}
+      aria-label={`${teamName(team)} burn-down`}
+    >
       {teams.length > 1 && (
         <TextField
           id={selectId}
@@ -99,7 +98,7 @@ export function BudgetBurnDown(props: {
           label="Burn-down of"
           value={team}
           onChange={event => setChosen(event.target.value)}
-          style={{ minWidth: 220, marginBottom: 8 }}
+          sx={{ minWidth: 220, mb: 1 }}
         >
           {teams.map(t => (
             <MenuItem key={t} value={t}>
@@ -153,7 +152,7 @@ export function BudgetBurnDown(props: {
         </LineChart>
       </ResponsiveContainer>
       {!budget && (
-        <Typography variant="caption" color="textSecondary">
+        <Typography variant="caption" color="text.secondary">
           {teamName(team)} has no budget this month, so there is no forecast.
         </Typography>
       )}

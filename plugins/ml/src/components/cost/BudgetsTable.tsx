@@ -1,16 +1,10 @@
-import {
-  Box,
-  Chip,
-  LinearProgress,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
+import LinearProgress from '@mui/material/LinearProgress';
+import Typography from '@mui/material/Typography';
 import { BudgetStatus } from '@ml-portal/plugin-ml-common';
+import { DataColumn, DataTable } from '../common/DataTable';
 import { teamName } from '../common/teams';
 import { formatMoney, formatShare } from './money';
 import { formatMonth } from './months';
@@ -26,7 +20,7 @@ export function BudgetHolds(props: { budgets: BudgetStatus[] }) {
   const holding = props.budgets.filter(budget => budget.holding);
   if (holding.length === 0) return null;
   return (
-    <Box display="flex" flexDirection="column" style={{ gap: 8 }}>
+    <Box sx={{ display: 'flex', flexDirection: 'column', gap: 1 }}>
       {holding.map(budget => (
         <Alert severity="error" key={budget.team}>
           <strong>New jobs held for budget: {teamName(budget.team)}.</strong>{' '}
@@ -43,7 +37,7 @@ export function BudgetHolds(props: { budgets: BudgetStatus[] }) {
 function Thresholds(props: { budget: BudgetStatus }) {
   const { budget } = props;
   return (
-    <Box display="flex" style={{ gap: 4 }}>
+    <Box sx={{ display: 'flex', gap: 0.5 }}>
       {budget.thresholds.map(threshold => {
         const crossed = budget.crossed.includes(threshold);
         return (
@@ -52,7 +46,7 @@ function Thresholds(props: { budget: BudgetStatus }) {
             size="small"
             label={formatShare(threshold)}
             color={crossed ? 'secondary' : 'default'}
-            variant={crossed ? 'default' : 'outlined'}
+            variant={crossed ? 'filled' : 'outlined'}
             title={crossed ? 'Crossed' : 'Not crossed'}
             aria-label={`${formatShare(threshold)} ${
               crossed ? 'crossed' : 'not crossed'
@@ -61,6 +55,29 @@ function Thresholds(props: { budget: BudgetStatus }) {
         );
       })}
     </Box>
+  );
+}
+
+/** The share of its budget a team has spent; all of a zero budget. @internal */
+export function usedShare(budget: BudgetStatus): number {
+  return budget.amountMicros > 0 ? budget.spentMicros / budget.amountMicros : 1;
+}
+
+/** How much of its budget a team has spent, as a share and a bar. */
+function BudgetUsed(props: { budget: BudgetStatus }) {
+  const { budget } = props;
+  const used = usedShare(budget);
+  return (
+    <>
+      <Typography variant="caption">{formatShare(used)}</Typography>
+      <LinearProgress
+        variant="determinate"
+        value={Math.min(100, used * 100)}
+        color={used >= 1 ? 'secondary' : 'primary'}
+        aria-label={`${teamName(budget.team)} budget used`}
+        sx={{ minWidth: 120 }}
+      />
+    </>
   );
 }
 
@@ -90,73 +107,39 @@ function BudgetState(props: { budget: BudgetStatus }) {
   return <Typography variant="body2">On track</Typography>;
 }
 
+const budgetColumns: DataColumn<BudgetStatus>[] = [
+  { title: 'Team', render: budget => <TeamFilterLink team={budget.team} /> },
+  {
+    title: 'Budget',
+    align: 'right',
+    render: budget => formatMoney(budget.amountMicros),
+  },
+  {
+    title: 'Spent',
+    align: 'right',
+    render: budget => formatMoney(budget.spentMicros),
+  },
+  { title: 'Used', render: budget => <BudgetUsed budget={budget} /> },
+  {
+    title: 'Forecast',
+    align: 'right',
+    render: budget => formatMoney(budget.forecastMicros),
+  },
+  { title: 'Thresholds', render: budget => <Thresholds budget={budget} /> },
+  { title: 'Kind', render: budget => (budget.hard ? 'Hard' : 'Soft') },
+  { title: 'Status', render: budget => <BudgetState budget={budget} /> },
+];
+
 /** Each team's budget for the month: spend, forecast, thresholds crossed and holds. @internal */
 export function BudgetsTable(props: { budgets: BudgetStatus[] }) {
-  const { budgets } = props;
-  if (budgets.length === 0) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        No budget is set for this month. Budgets per team and month alert at
-        their thresholds; hard budgets also hold the team's new jobs once spent.
-      </Typography>
-    );
-  }
   return (
-    <Box overflow="auto">
-      <Table size="small" aria-label="budgets">
-        <TableHead>
-          <TableRow>
-            <TableCell>Team</TableCell>
-            <TableCell align="right">Budget</TableCell>
-            <TableCell align="right">Spent</TableCell>
-            <TableCell style={{ minWidth: 120 }}>Used</TableCell>
-            <TableCell align="right">Forecast</TableCell>
-            <TableCell>Thresholds</TableCell>
-            <TableCell>Kind</TableCell>
-            <TableCell>Status</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {budgets.map(budget => {
-            const used =
-              budget.amountMicros > 0
-                ? budget.spentMicros / budget.amountMicros
-                : 1;
-            return (
-              <TableRow key={budget.team}>
-                <TableCell>
-                  <TeamFilterLink team={budget.team} />
-                </TableCell>
-                <TableCell align="right">
-                  {formatMoney(budget.amountMicros)}
-                </TableCell>
-                <TableCell align="right">
-                  {formatMoney(budget.spentMicros)}
-                </TableCell>
-                <TableCell>
-                  <Typography variant="caption">{formatShare(used)}</Typography>
-                  <LinearProgress
-                    variant="determinate"
-                    value={Math.min(100, used * 100)}
-                    color={used >= 1 ? 'secondary' : 'primary'}
-                    aria-label={`${teamName(budget.team)} budget used`}
-                  />
-                </TableCell>
-                <TableCell align="right">
-                  {formatMoney(budget.forecastMicros)}
-                </TableCell>
-                <TableCell>
-                  <Thresholds budget={budget} />
-                </TableCell>
-                <TableCell>{budget.hard ? 'Hard' : 'Soft'}</TableCell>
-                <TableCell>
-                  <BudgetState budget={budget} />
-                </TableCell>
-              </TableRow>
-            );
-          })}
-        </TableBody>
-      </Table>
-    </Box>
+    <DataTable
+      label="budgets"
+      columns={budgetColumns}
+      rows={props.budgets}
+      rowKey={budget => budget.team}
+      emptyAs="text"
+      empty="No budget is set for this month. Budgets per team and month alert at their thresholds; hard budgets also hold the team's new jobs once spent."
+    />
   );
 }

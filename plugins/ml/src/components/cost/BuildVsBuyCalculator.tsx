@@ -1,7 +1,10 @@
 import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Box, Grid, TextField, Typography } from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Grid from '@mui/material/Grid';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import { GpuPrice } from '@ml-portal/plugin-ml-common';
 import { useId, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
@@ -90,7 +93,7 @@ function Result(props: { input: BuildVsBuyInput }) {
     <Box aria-label="build vs buy result" component="section">
       <Grid container spacing={2}>
         <Grid item xs={12} sm={6}>
-          <Typography variant="overline" color="textSecondary">
+          <Typography variant="overline" color="text.secondary">
             API
           </Typography>
           <Typography variant="h5" component="p">
@@ -98,14 +101,14 @@ function Result(props: { input: BuildVsBuyInput }) {
           </Typography>
         </Grid>
         <Grid item xs={12} sm={6}>
-          <Typography variant="overline" color="textSecondary">
+          <Typography variant="overline" color="text.secondary">
             Self-hosted
           </Typography>
           <Typography variant="h5" component="p">
             {formatMoney(result.selfHostedMonthlyMicros, { style: 'rounded' })}{' '}
             a month
           </Typography>
-          <Typography variant="caption" color="textSecondary">
+          <Typography variant="caption" color="text.secondary">
             {fleet} {fleet === 1 ? 'replica' : 'replicas'} ×{' '}
             {input.gpusPerReplica} {input.gpusPerReplica === 1 ? 'GPU' : 'GPUs'}{' '}
             × {HOURS_PER_MONTH} h
@@ -113,14 +116,14 @@ function Result(props: { input: BuildVsBuyInput }) {
         </Grid>
       </Grid>
       {result.replicasNeeded > input.replicas && (
-        <Alert severity="info" style={{ marginTop: 8 }}>
+        <Alert severity="info" sx={{ mt: 1 }}>
           {input.replicas}{' '}
           {input.replicas === 1 ? 'replica serves' : 'replicas serve'} at most{' '}
           {tokens.format(result.capacityTokensPerDay)} tokens a day; this load
           needs {result.replicasNeeded}, and the self-hosted cost counts them.
         </Alert>
       )}
-      <Typography variant="body1" style={{ marginTop: 8 }}>
+      <Typography variant="body1" sx={{ mt: 1 }}>
         <strong>
           {result.cheaper === 'api'
             ? 'The API is cheaper'
@@ -129,7 +132,7 @@ function Result(props: { input: BuildVsBuyInput }) {
         by {formatMoney(saving, { style: 'rounded' })} a month at{' '}
         {tokens.format(input.tokensPerDay)} tokens a day.
       </Typography>
-      <Typography variant="body2" color="textSecondary">
+      <Typography variant="body2" color="text.secondary">
         {result.crossoverTokensPerDay !== undefined
           ? `Crossover: ${input.replicas} ${
               input.replicas === 1 ? 'replica costs' : 'replicas cost'
@@ -294,7 +297,7 @@ export function BuildVsBuyCalculator() {
           )}
         </Grid>
       </form>
-      <Box mt={3}>
+      <Box sx={{ mt: 3 }}>
         {input ? (
           <Result input={input} />
         ) : (

@@ -1,4 +1,6 @@
-import { Grid, Paper, Typography } from '@material-ui/core';
+import Grid from '@mui/material/Grid';
+import Paper from '@mui/material/Paper';
+import Typography from '@mui/material/Typography';
 import { CostSummary } from '@ml-portal/plugin-ml-common';
 import { ReactNode } from 'react';
 import { totalSpend } from './costSeries';
@@ -11,15 +13,15 @@ function Figure(props: { title: string; value: string; detail: ReactNode }) {
       component="section"
       aria-label={props.title}
       variant="outlined"
-      style={{ padding: 16, height: '100%' }}
+      sx={{ p: 2, height: '100%' }}
     >
-      <Typography variant="overline" color="textSecondary">
+      <Typography variant="overline" color="text.secondary">
         {props.title}
       </Typography>
       <Typography variant="h4" component="p">
         {props.value}
       </Typography>
-      <Typography variant="body2" color="textSecondary">
+      <Typography variant="body2" color="text.secondary">
         {props.detail}
       </Typography>
     </Paper>
@@ -52,7 +54,7 @@ export function CostHeadline(props: { summary: CostSummary }) {
       <Typography
         variant="body2"
         component="span"
-        color={over ? 'error' : 'textSecondary'}
+        color={over ? 'error' : 'text.secondary'}
       >
         {formatShare(forecastMicros / budgetMicros)} of{' '}
         {formatMoney(budgetMicros, { style: 'rounded' })} budgeted

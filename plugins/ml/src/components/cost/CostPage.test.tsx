@@ -42,6 +42,8 @@ function renderCost(api: Partial<MlApi>, url = '/ml/cost') {
 const region = (name: string) => screen.getByRole('region', { name });
 
 describe('CostPage', () => {
+  afterEach(() => jest.useRealTimers());
+
   it("shows the month's spend, spot savings and forecast against budget", async () => {
     const api = costApi();
     await renderCost(api);
@@ -286,6 +288,8 @@ describe('CostPage', () => {
   });
 
   it('filters to a typed team, completed into a group ref', async () => {
+    // The team field is debounced: waitFor moves the fake clock until it fires.
+    jest.useFakeTimers();
     const api = costApi();
     await renderCost(api);
     await screen.findByRole('table', { name: 'budgets' });

@@ -7,7 +7,9 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Box, Grid, TextField } from '@material-ui/core';
+import Box from '@mui/material/Box';
+import Grid from '@mui/material/Grid';
+import TextField from '@mui/material/TextField';
 import { CostSummary } from '@ml-portal/plugin-ml-common';
 import { useEffect, useId, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
@@ -88,7 +90,7 @@ function CostFilters(props: {
   );
   const options = months.includes(month) ? months : [month, ...months];
   return (
-    <Box display="flex" alignItems="center" style={{ gap: 16 }}>
+    <Box sx={{ display: 'flex', alignItems: 'center', gap: 2 }}>
       <TextField
         id={monthId}
         select
@@ -207,7 +209,7 @@ function CostContent(props: {
           subheader="Billed against estimated spend, per team"
         >
           <ReconciliationTable rows={summary.reconciliation} month={month} />
-          <Box mt={3}>
+          <Box sx={{ mt: 3 }}>
             <ImportBillForm onImported={onImported} />
           </Box>
         </InfoCard>
@@ -275,7 +277,7 @@ export function CostPage(props: { now?: Date }) {
   return (
     <Content>
       <ContentHeader title="Cost">
-        <Box display="flex" alignItems="flex-start" style={{ gap: 16 }}>
+        <Box sx={{ display: 'flex', alignItems: 'flex-start', gap: 2 }}>
           <CostFilters
             month={month}
             team={team}

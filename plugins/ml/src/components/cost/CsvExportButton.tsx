@@ -1,6 +1,8 @@
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Box, Button, Typography } from '@material-ui/core';
-import GetAppIcon from '@material-ui/icons/GetApp';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Typography from '@mui/material/Typography';
+import FileDownloadIcon from '@mui/icons-material/FileDownload';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { teamName } from '../common/teams';
@@ -41,7 +43,7 @@ export function CsvExportButton(props: { month: string; team?: string }) {
     saveAs(blob, exportFileName(month, team));
   }, [mlApi, month, team]);
   return (
-    <Box display="flex" alignItems="center" style={{ gap: 8 }}>
+    <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
       {state.error && (
         <Typography variant="body2" color="error" role="alert">
           Export failed: {state.error.message}
@@ -49,7 +51,7 @@ export function CsvExportButton(props: { month: string; team?: string }) {
       )}
       <Button
         variant="outlined"
-        startIcon={<GetAppIcon />}
+        startIcon={<FileDownloadIcon />}
         onClick={() => download()}
         disabled={state.loading}
       >

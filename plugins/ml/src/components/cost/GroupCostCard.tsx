@@ -6,13 +6,17 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { useEntity } from '@backstage/plugin-catalog-react';
-import { Box, LinearProgress, Typography } from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import LinearProgress from '@mui/material/LinearProgress';
+import Typography from '@mui/material/Typography';
 import { BudgetStatus, CostSummary } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../common/mlPaths';
 import { groupEntityRef } from '../common/teams';
+import { usedShare } from './BudgetsTable';
 import { totalSpend } from './costSeries';
 import { formatGpuHours, formatMoney, formatShare } from './money';
 import { formatMonth, monthOf } from './months';
@@ -23,14 +27,9 @@ export const CARD_TOP_JOBS = 5;
 function Budget(props: { budget?: BudgetStatus }) {
   const { budget } = props;
   if (!budget) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        No budget set for this month.
-      </Typography>
-    );
+    return <MutedText>No budget set for this month.</MutedText>;
   }
-  const used =
-    budget.amountMicros > 0 ? budget.spentMicros / budget.amountMicros : 1;
+  const used = usedShare(budget);
   const over = budget.forecastMicros > budget.amountMicros;
   return (
     <Box>
@@ -43,14 +42,14 @@ function Budget(props: { budget?: BudgetStatus }) {
         value={Math.min(100, used * 100)}
         color={used >= 1 ? 'secondary' : 'primary'}
         aria-label="budget used"
-        style={{ height: 8, borderRadius: 4, margin: '4px 0' }}
+        sx={{ height: 8, borderRadius: '4px', my: 0.5 }}
       />
-      <Typography variant="body2" color={over ? 'error' : 'textSecondary'}>
+      <Typography variant="body2" color={over ? 'error' : 'text.secondary'}>
         Forecast {formatMoney(budget.forecastMicros)} by the month's end
         {over ? ', over budget' : ''}
       </Typography>
       {budget.holding && (
-        <Alert severity="error" style={{ marginTop: 8 }}>
+        <Alert severity="error" sx={{ mt: 1 }}>
           New jobs held for budget: the team's training jobs wait in the queue
           until the budget is raised or the month ends.
         </Alert>
@@ -67,9 +66,9 @@ function TopJobs(props: { summary: CostSummary }) {
     .slice(0, CARD_TOP_JOBS);
   if (jobs.length === 0) return null;
   return (
-    <Box mt={2}>
+    <Box sx={{ mt: 2 }}>
       <Typography variant="subtitle2">Top jobs</Typography>
-      <Box component="ol" aria-label="top jobs" m={0} pl={2.5}>
+      <Box component="ol" aria-label="top jobs" sx={{ m: 0, pl: 2.5 }}>
         {jobs.map(job => (
           <li key={job.id}>
             <Typography variant="body2">
@@ -120,7 +119,7 @@ export function GroupCostCard(props: { now?: Date }) {
         <Typography variant="h4" component="p" aria-label="spend this month">
           {formatMoney(spend.costMicros)}
         </Typography>
-        <Typography variant="body2" color="textSecondary" paragraph>
+        <Typography variant="body2" color="text.secondary" paragraph>
           {spend.gpuSeconds > 0
             ? `${formatGpuHours(spend.gpuSeconds)} in ${formatMonth(month)}`
             : `No GPU time used in ${formatMonth(month)}.`}

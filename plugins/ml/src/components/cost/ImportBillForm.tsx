@@ -1,8 +1,11 @@
 import { ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { Box, Button, TextField, Typography } from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import { CostImportResult } from '@ml-portal/plugin-ml-common';
 import { FormEvent, useId, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
@@ -77,10 +80,7 @@ export function ImportBillForm(props: { onImported: () => void }) {
   return (
     <form aria-label="import bill" onSubmit={submit}>
       <Box
-        display="flex"
-        flexWrap="wrap"
-        alignItems="center"
-        style={{ gap: 16 }}
+        sx={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 2 }}
       >
         <TextField
           id={formatId}
@@ -90,7 +90,7 @@ export function ImportBillForm(props: { onImported: () => void }) {
           value={format}
           onChange={event => setFormat(event.target.value as CostImportFormat)}
           SelectProps={{ native: true }}
-          style={{ minWidth: 280 }}
+          sx={{ minWidth: 280 }}
         >
           {COST_IMPORT_FORMATS.map(value => (
             <option key={value} value={value}>
@@ -109,7 +109,7 @@ export function ImportBillForm(props: { onImported: () => void }) {
             onChange={event => setFile(event.target.files?.[0])}
           />
         </Button>
-        <Typography variant="body2" color="textSecondary">
+        <Typography variant="body2" color="text.secondary">
           {file ? file.name : 'No file chosen'}
         </Typography>
         <Button
@@ -121,7 +121,7 @@ export function ImportBillForm(props: { onImported: () => void }) {
           {state.loading ? 'Importing…' : 'Import'}
         </Button>
       </Box>
-      <Box mt={2}>
+      <Box sx={{ mt: 2 }}>
         {state.error && <ImportError error={state.error} />}
         {state.value && !state.error && <ImportResult result={state.value} />}
       </Box>

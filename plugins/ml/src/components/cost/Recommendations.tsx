@@ -1,18 +1,10 @@
 import { InfoCard, Link } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  Chip,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
+import Chip from '@mui/material/Chip';
 import { CostRecommendation } from '@ml-portal/plugin-ml-common';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { DataColumn, DataTable } from '../common/DataTable';
 import { Loaded } from '../common/Loaded';
 import { useMlPaths } from '../common/mlPaths';
 import { formatMoney } from './money';
@@ -23,67 +15,38 @@ const kindLabel: Record<CostRecommendation['kind'], string> = {
   'spot-candidate': 'Spot candidate',
 };
 
-function RecommendationsTable(props: { items: CostRecommendation[] }) {
+function JobLink(props: { item: CostRecommendation }) {
+  const { item } = props;
   const paths = useMlPaths();
-  if (props.items.length === 0) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        No recommendation: no recent job would run cheaper on a smaller pool or
-        on spot capacity.
-      </Typography>
-    );
-  }
-  return (
-    <Box overflow="auto">
-      <Table size="small" aria-label="recommendations">
-        <TableHead>
-          <TableRow>
-            <TableCell>Job</TableCell>
-            <TableCell>Suggestion</TableCell>
-            <TableCell>Team</TableCell>
-            <TableCell>Pool</TableCell>
-            <TableCell>Why</TableCell>
-            <TableCell align="right">Saving a month</TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {props.items.map(item => (
-            <TableRow key={`${item.kind}:${item.jobId}`}>
-              <TableCell>
-                {paths ? (
-                  <Link to={paths.job(item.jobId)}>{item.jobName}</Link>
-                ) : (
-                  item.jobName
-                )}
-              </TableCell>
-              <TableCell>
-                <Chip
-                  size="small"
-                  label={kindLabel[item.kind] ?? item.kind}
-                  color={
-                    item.kind === 'spot-candidate' ? 'secondary' : 'default'
-                  }
-                />
-              </TableCell>
-              <TableCell>
-                <TeamFilterLink team={item.team} />
-              </TableCell>
-              <TableCell>
-                {item.suggestedPool
-                  ? `${item.pool} → ${item.suggestedPool}`
-                  : item.pool}
-              </TableCell>
-              <TableCell>{item.message}</TableCell>
-              <TableCell align="right">
-                {formatMoney(item.monthlySavingsMicros)}
-              </TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </Box>
-  );
+  if (!paths) return <>{item.jobName}</>;
+  return <Link to={paths.job(item.jobId)}>{item.jobName}</Link>;
 }
+
+const recommendationColumns: DataColumn<CostRecommendation>[] = [
+  { title: 'Job', render: item => <JobLink item={item} /> },
+  {
+    title: 'Suggestion',
+    render: item => (
+      <Chip
+        size="small"
+        label={kindLabel[item.kind] ?? item.kind}
+        color={item.kind === 'spot-candidate' ? 'secondary' : 'default'}
+      />
+    ),
+  },
+  { title: 'Team', render: item => <TeamFilterLink team={item.team} /> },
+  {
+    title: 'Pool',
+    render: item =>
+      item.suggestedPool ? `${item.pool} → ${item.suggestedPool}` : item.pool,
+  },
+  { title: 'Why', wrap: true, render: item => item.message },
+  {
+    title: 'Saving a month',
+    align: 'right',
+    render: item => formatMoney(item.monthlySavingsMicros),
+  },
+];
 
 /** Right-sizing and spot suggestions from the jobs' own records, biggest saving first. @internal */
 export function Recommendations(props: { team?: string }) {
@@ -116,10 +79,15 @@ export function Recommendations(props: { team?: string }) {
         errorTitle="Could not load the recommendations"
       >
         {value => (
-          <RecommendationsTable
-            items={[...value].sort(
+          <DataTable
+            label="recommendations"
+            columns={recommendationColumns}
+            rows={[...value].sort(
               (a, b) => b.monthlySavingsMicros - a.monthlySavingsMicros,
             )}
+            rowKey={item => `${item.kind}:${item.jobId}`}
+            emptyAs="text"
+            empty="No recommendation: no recent job would run cheaper on a smaller pool or on spot capacity."
           />
         )}
       </Loaded>

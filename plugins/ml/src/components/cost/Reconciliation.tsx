@@ -1,4 +1,4 @@
-import { Typography } from '@material-ui/core';
+import Typography from '@mui/material/Typography';
 import { Reconciliation as ReconciliationRow } from '@ml-portal/plugin-ml-common';
 import { formatMoney, formatShare } from './money';
 import { formatMonth } from './months';
@@ -12,7 +12,7 @@ function Difference(props: { row: ReconciliationRow }) {
     <>
       {formatMoney(difference, { signed: true })}
       {estimatedMicros > 0 && difference !== 0 && (
-        <Typography variant="caption" color="textSecondary" component="span">
+        <Typography variant="caption" color="text.secondary" component="span">
           {' '}
           ({difference > 0 ? '+' : ''}
           {formatShare(difference / estimatedMicros)})

@@ -1,4 +1,6 @@
-import { Grid, Typography, useTheme } from '@material-ui/core';
+import Grid from '@mui/material/Grid';
+import Typography from '@mui/material/Typography';
+import { useTheme } from '@mui/material/styles';
 import { SpendRow } from '@ml-portal/plugin-ml-common';
 import {
   Bar,
@@ -10,6 +12,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { MutedText } from '../common/MutedText';
 import { teamName } from '../common/teams';
 import { TeamTrend, teamTrends, TrendSeries } from './costSeries';
 import { formatMoney, moneyAxis } from './money';
@@ -60,10 +63,10 @@ export function SpendTrendChart(props: {
 
   if (teams.length === 0) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <MutedText>
         No GPU spend in {formatMonth(props.months[0], true)} –{' '}
         {formatMonth(props.months[props.months.length - 1], true)}.
-      </Typography>
+      </MutedText>
     );
   }
   return (
@@ -76,7 +79,7 @@ export function SpendTrendChart(props: {
           key={team.team}
           component="figure"
           aria-label={`${teamName(team.team)} spend per month`}
-          style={{ margin: 0 }}
+          sx={{ m: 0 }}
         >
           <Typography variant="subtitle2" component="figcaption">
             {teamName(team.team)} ·{' '}

@@ -1,6 +1,6 @@
-import { Box } from '@material-ui/core';
-import ToggleButton from '@material-ui/lab/ToggleButton';
-import ToggleButtonGroup from '@material-ui/lab/ToggleButtonGroup';
+import Box from '@mui/material/Box';
+import ToggleButton from '@mui/material/ToggleButton';
+import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import { SpendItem } from '@ml-portal/plugin-ml-common';
 import { useState } from 'react';
 import { formatGpuHours, formatMoney } from './money';
@@ -44,7 +44,7 @@ export function TopSpendTable(props: { items: SpendItem[] }) {
           </ToggleButton>
         ))}
       </ToggleButtonGroup>
-      <Box mt={1}>
+      <Box sx={{ mt: 1 }}>
         <DataTable
           label={`top ${plural.toLowerCase()}`}
           rows={items}

@@ -1,5 +1,5 @@
 import { Link } from '@backstage/core-components';
-import { Typography } from '@material-ui/core';
+import Typography from '@mui/material/Typography';
 import {
   FeatureDataSource,
   FeatureEntity,
@@ -35,7 +35,7 @@ const featureViewColumns: DataColumn<FeatureView>[] = [
         <>
           <strong>{names.length}</strong>
           {names.length > 0 && (
-            <Typography component="span" variant="body2" color="textSecondary">
+            <Typography component="span" variant="body2" color="text.secondary">
               {' '}
               {shown}
               {names.length > FEATURE_NAMES_SHOWN ? ', …' : ''}

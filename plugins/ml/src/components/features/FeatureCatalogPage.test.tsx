@@ -61,6 +61,8 @@ const rowOf = (table: HTMLElement, name: string) =>
   within(table).getByRole('link', { name }).closest('tr')!;
 
 describe('FeatureCatalogPage', () => {
+  afterEach(() => jest.useRealTimers());
+
   it('lists feature views with their features, stores, TTL and freshness', async () => {
     const api = featuresApi();
     await renderCatalog(api);
@@ -80,23 +82,24 @@ describe('FeatureCatalogPage', () => {
     expect(driver).not.toHaveTextContent('trips_7d');
     expect(driver).toHaveTextContent('mobility');
     expect(driver).toHaveTextContent('online, offline');
-    expect(driver).toHaveTextContent('1d');
+    expect(driver).toHaveTextContent('1d 00h');
     expect(driver).toHaveTextContent('v3');
     expect(
-      within(driver).getByLabelText('freshness: fresh, 3h old, SLO 1d'),
+      within(driver).getByLabelText('freshness: fresh, 3h 00m old, SLO 1d 00h'),
     ).toBeInTheDocument();
 
     const customer = rowOf(table, 'customer_profile');
     expect(customer).toHaveTextContent('offline');
-    expect(customer).toHaveTextContent('7d');
+    expect(customer).toHaveTextContent('7d 00h');
     const staleChip = within(customer).getByLabelText(
-      'freshness: stale, 1d 3h old, SLO 6h',
+      'freshness: stale, 1d 03h old, SLO 6h 00m',
     );
-    expect(staleChip).toHaveTextContent('stale · 1d 3h old, SLO 6h');
+    expect(staleChip).toHaveTextContent('stale · 1d 03h old, SLO 6h 00m');
     // Filled in the warning colour, where fresh chips are outlined.
-    expect(staleChip).not.toHaveClass('MuiChip-outlined');
-    expect(within(driver).getByLabelText(/freshness: fresh/)).toHaveClass(
-      'MuiChip-outlined',
+    // (The app prefixes MUI v5's class names: match the variant's own.)
+    expect(staleChip.className).not.toMatch(/MuiChip-outlined\b/);
+    expect(within(driver).getByLabelText(/freshness: fresh/).className).toMatch(
+      /MuiChip-outlined\b/,
     );
 
     expect(api.listFeatureViews).toHaveBeenCalledWith({
@@ -108,6 +111,8 @@ describe('FeatureCatalogPage', () => {
   });
 
   it('searches as one types, keeping the search and filters in the URL', async () => {
+    // The search box is debounced: waitFor moves the fake clock until it fires.
+    jest.useFakeTimers();
     const api = featuresApi();
     await renderCatalog(api);
     await screen.findByRole('table', { name: 'feature views' });
@@ -261,34 +266,26 @@ describe('FeatureCatalogPage', () => {
     let imported = false;
     const whenImported = <T,>(rows: T[]) =>
       jest.fn(async () => (imported ? rows : []));
-    jest.useFakeTimers({ advanceTimers: true });
-    try {
-      await renderCatalog(
-        featuresApi({
-          listFeatureViews: whenImported([driverStats, customerProfile]),
-          listFeatureEntities: whenImported(entities),
-          listFeatureSources: whenImported(sources),
-          listFeatureServices: whenImported(services),
-          listFeatureImports: whenImported([importResult]),
-        }),
-      );
-      expect(
-        await screen.findByText('No feature views yet'),
-      ).toBeInTheDocument();
+    jest.useFakeTimers();
+    await renderCatalog(
+      featuresApi({
+        listFeatureViews: whenImported([driverStats, customerProfile]),
+        listFeatureEntities: whenImported(entities),
+        listFeatureSources: whenImported(sources),
+        listFeatureServices: whenImported(services),
+        listFeatureImports: whenImported([importResult]),
+      }),
+    );
+    expect(await screen.findByText('No feature views yet')).toBeInTheDocument();
 
-      imported = true;
-      await act(async () => {
-        jest.advanceTimersByTime(LIVE_REFRESH_MS);
-      });
-      expect(
-        await screen.findByRole('link', { name: 'driver_hourly_stats' }),
-      ).toBeInTheDocument();
-      expect(
-        screen.queryByText('No feature views yet'),
-      ).not.toBeInTheDocument();
-    } finally {
-      jest.useRealTimers();
-    }
+    imported = true;
+    await act(async () => {
+      jest.advanceTimersByTime(LIVE_REFRESH_MS);
+    });
+    expect(
+      await screen.findByRole('link', { name: 'driver_hourly_stats' }),
+    ).toBeInTheDocument();
+    expect(screen.queryByText('No feature views yet')).not.toBeInTheDocument();
   });
 
   it('lists the recent imports with their changes', async () => {

@@ -1,14 +1,12 @@
 import { Content, InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  FormControlLabel,
-  Grid,
-  Switch,
-  Tab,
-  Tabs,
-  TextField,
-} from '@material-ui/core';
+import Box from '@mui/material/Box';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import Grid from '@mui/material/Grid';
+import Switch from '@mui/material/Switch';
+import Tab from '@mui/material/Tab';
+import Tabs from '@mui/material/Tabs';
+import TextField from '@mui/material/TextField';
 import { ReactNode, useEffect, useId, useReducer, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import { useLiveAsync } from '../common/usePolledAsync';
@@ -314,7 +312,7 @@ export function FeatureCatalogPage() {
                     />
                   ))}
                 </Tabs>
-                <Box mt={2} role="tabpanel" aria-label={TABS[tab]}>
+                <Box sx={{ mt: 2 }} role="tabpanel" aria-label={TABS[tab]}>
                   {tabContent[tab]}
                 </Box>
               </>

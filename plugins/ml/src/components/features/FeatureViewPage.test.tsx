@@ -63,9 +63,9 @@ describe('FeatureViewPage', () => {
     ).toBeInTheDocument();
     expect(screen.getByText('driver_stats_push')).toBeInTheDocument();
     expect(
-      screen.getByLabelText('freshness: fresh, 3h old, SLO 1d'),
+      screen.getByLabelText('freshness: fresh, 3h 00m old, SLO 1d 00h'),
     ).toBeInTheDocument();
-    expect(screen.getByText('1d (its TTL)')).toBeInTheDocument();
+    expect(screen.getByText('1d 00h (its TTL)')).toBeInTheDocument();
     expect(screen.queryByText(/Stale:/)).not.toBeInTheDocument();
 
     const schema = screen.getByRole('table', { name: 'schema' });
@@ -139,10 +139,10 @@ describe('FeatureViewPage', () => {
 
     const warning = await screen.findByText(/Stale:/);
     expect(warning.closest('[role="alert"]')).toHaveTextContent(
-      'Stale: its data is 1d 3h old, beyond the allowed 6h',
+      'Stale: its data is 1d 03h old, beyond the allowed 6h 00m',
     );
     expect(
-      screen.getByLabelText('freshness: stale, 1d 3h old, SLO 6h'),
+      screen.getByLabelText('freshness: stale, 1d 03h old, SLO 6h 00m'),
     ).toBeInTheDocument();
     expect(
       screen.getByText('No feature service includes it.'),

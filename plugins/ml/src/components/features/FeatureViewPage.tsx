@@ -6,8 +6,10 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Box, Grid, Typography } from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Grid from '@mui/material/Grid';
+import Typography from '@mui/material/Typography';
 import {
   Feature,
   FeatureDataSource,
@@ -47,7 +49,7 @@ function SourceLabel(props: { name?: string; sources: FeatureDataSource[] }) {
   return (
     <>
       {name}{' '}
-      <Typography component="span" variant="body2" color="textSecondary">
+      <Typography component="span" variant="body2" color="text.secondary">
         ({source.type}
         {source.location && (
           <>
@@ -228,7 +230,11 @@ function ViewDetails(props: {
         subheader="Services that serve it"
       >
         {view.services.length > 0 ? (
-          <Box component="ul" m={0} pl={3} aria-label="feature services">
+          <Box
+            component="ul"
+            sx={{ m: 0, pl: 3 }}
+            aria-label="feature services"
+          >
             {view.services.map(service => (
               <li key={service}>{service}</li>
             ))}

@@ -1,19 +1,14 @@
-import { Chip, makeStyles, Tooltip } from '@material-ui/core';
+import Chip from '@mui/material/Chip';
+import Tooltip from '@mui/material/Tooltip';
+import { SxProps, Theme } from '@mui/material/styles';
 import { FeatureFreshness } from '@ml-portal/plugin-ml-common';
 import { formatTime } from '../common/format';
 import { freshnessSummary } from './featureFormat';
 
-const useStyles = makeStyles(theme => ({
-  fresh: {
-    borderColor: theme.palette.success.main,
-    color: theme.palette.success.dark,
-  },
-  stale: {
-    backgroundColor: theme.palette.warning.main,
-    color: theme.palette.warning.contrastText,
-  },
-  unknown: {},
-}));
+const statusSx: Partial<Record<FeatureFreshness['status'], SxProps<Theme>>> = {
+  fresh: { borderColor: 'success.main', color: 'success.dark' },
+  stale: { bgcolor: 'warning.main', color: 'warning.contrastText' },
+};
 
 /**
  * Whether a feature view's data is fresh: its status, with the age against
@@ -23,7 +18,6 @@ const useStyles = makeStyles(theme => ({
  */
 export function FreshnessChip(props: { freshness: FeatureFreshness }) {
   const { freshness } = props;
-  const classes = useStyles();
   const summary = freshnessSummary(freshness);
   const materialized =
     freshness.lastMaterializedAt === undefined
@@ -33,8 +27,8 @@ export function FreshnessChip(props: { freshness: FeatureFreshness }) {
     <Tooltip title={materialized}>
       <Chip
         size="small"
-        variant={freshness.status === 'stale' ? 'default' : 'outlined'}
-        className={classes[freshness.status] ?? classes.unknown}
+        variant={freshness.status === 'stale' ? 'filled' : 'outlined'}
+        sx={statusSx[freshness.status]}
         label={`${freshness.status} · ${summary}`}
         aria-label={`freshness: ${freshness.status}, ${summary}`}
       />

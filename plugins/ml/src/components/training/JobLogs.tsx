@@ -1,8 +1,10 @@
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Box, Typography, makeStyles } from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import { SxProps, Theme } from '@mui/material/styles';
 import { useLayoutEffect, useRef } from 'react';
 import { mlApiRef } from '../../api/MlApi';
+import { MutedText } from '../common/MutedText';
 import { usePolledAsync } from '../common/usePolledAsync';
 
 /** How often the logs of a running job are fetched again. @internal */
@@ -11,24 +13,23 @@ export const LOG_REFRESH_MS = 2000;
 /** Within this many pixels of the end counts as reading the end. */
 const STICK_THRESHOLD_PX = 24;
 
-const useStyles = makeStyles(theme => ({
-  logs: {
-    fontFamily: 'monospace',
-    fontSize: '0.8rem',
-    lineHeight: 1.4,
-    whiteSpace: 'pre-wrap',
-    wordBreak: 'break-all',
-    margin: 0,
-    padding: theme.spacing(1, 1.5),
-    maxHeight: 480,
-    overflow: 'auto',
-    backgroundColor:
-      theme.palette.type === 'dark'
-        ? theme.palette.background.default
-        : theme.palette.grey[100],
-    borderRadius: theme.shape.borderRadius,
-  },
-}));
+const logsSx: SxProps<Theme> = {
+  fontFamily: 'monospace',
+  fontSize: '0.8rem',
+  lineHeight: 1.4,
+  whiteSpace: 'pre-wrap',
+  wordBreak: 'break-all',
+  m: 0,
+  py: 1,
+  px: 1.5,
+  maxHeight: 480,
+  overflow: 'auto',
+  bgcolor: theme =>
+    theme.palette.mode === 'dark'
+      ? theme.palette.background.default
+      : theme.palette.grey[100],
+  borderRadius: 1,
+};
 
 /**
  * The tail of a job's logs, fetched again every few seconds while `live`. The box
@@ -40,7 +41,6 @@ const useStyles = makeStyles(theme => ({
 export function JobLogs(props: { jobId: string; live: boolean }) {
   const { jobId, live } = props;
   const mlApi = useApi(mlApiRef);
-  const classes = useStyles();
   const box = useRef<HTMLPreElement>(null);
   const atEnd = useRef(true);
   // `live` is a dependency so the last lines are fetched once more when the job ends.
@@ -57,16 +57,12 @@ export function JobLogs(props: { jobId: string; live: boolean }) {
   }, [logs.value]);
 
   if (logs.loading) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        Loading logs…
-      </Typography>
-    );
+    return <MutedText>Loading logs…</MutedText>;
   }
   return (
     <>
       {logs.error && (
-        <Box mb={1}>
+        <Box sx={{ mb: 1 }}>
           <Alert severity="warning">
             Could not {logs.value === undefined ? 'load' : 'refresh'} the logs:{' '}
             {logs.error.message}
@@ -74,9 +70,10 @@ export function JobLogs(props: { jobId: string; live: boolean }) {
         </Box>
       )}
       {logs.value !== undefined && (
-        <pre
+        <Box
+          component="pre"
           ref={box}
-          className={classes.logs}
+          sx={logsSx}
           aria-label="logs"
           tabIndex={0}
           onScroll={event => {
@@ -87,7 +84,7 @@ export function JobLogs(props: { jobId: string; live: boolean }) {
           }}
         >
           {logs.value || 'No output yet.'}
-        </pre>
+        </Box>
       )}
     </>
   );

@@ -6,24 +6,23 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  Button,
-  Dialog,
-  DialogActions,
-  DialogContent,
-  DialogContentText,
-  DialogTitle,
-  Grid,
-} from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
-import AlertTitle from '@material-ui/lab/AlertTitle';
+import Alert from '@mui/material/Alert';
+import AlertTitle from '@mui/material/AlertTitle';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Dialog from '@mui/material/Dialog';
+import DialogActions from '@mui/material/DialogActions';
+import DialogContent from '@mui/material/DialogContent';
+import DialogContentText from '@mui/material/DialogContentText';
+import DialogTitle from '@mui/material/DialogTitle';
+import Grid from '@mui/material/Grid';
 import { TrainingJobDetails } from '@ml-portal/plugin-ml-common';
 import { useId, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { formatDuration, formatTime, MISSING } from '../common/format';
+import { MutedText } from '../common/MutedText';
 import { PageTrail } from '../common/PageTrail';
 import { usePolledAsync } from '../common/usePolledAsync';
 import { AttemptsTable } from './AttemptsTable';
@@ -103,7 +102,7 @@ function PendingExplanation(props: { job: TrainingJobDetails }) {
       )}
       {job.statusMessage ?? 'It waits for the scheduler to admit it.'}
       {job.queuePosition !== undefined && (
-        <Box mt={1}>
+        <Box sx={{ mt: 1 }}>
           Position <strong>{job.queuePosition}</strong> in the queue for its
           pools.
         </Box>
@@ -207,7 +206,7 @@ export function JobPage() {
             {details.attempts.length > 0 ? (
               <JobLogs jobId={details.jobId} live={running} />
             ) : (
-              <Box color="text.secondary">No logs: nothing has run yet.</Box>
+              <MutedText>No logs: nothing has run yet.</MutedText>
             )}
           </InfoCard>
         </Grid>

@@ -1,69 +1,59 @@
-import {
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-} from '@material-ui/core';
+import Typography from '@mui/material/Typography';
 import { JobAttempt, JobEvent } from '@ml-portal/plugin-ml-common';
+import { DataColumn, DataTable } from '../common/DataTable';
 import { formatTime } from '../common/format';
 import { JobStatus } from './JobStatus';
+
+/** An event with its place in the job's history (two may share a time). */
+type TimelineRow = { event: JobEvent; key: string };
+
+function timelineColumns(attempts: JobAttempt[]): DataColumn<TimelineRow>[] {
+  const attemptNumbers = new Map(
+    attempts.map(attempt => [attempt.attemptId, attempt.attemptNumber]),
+  );
+  return [
+    { title: 'Time', render: ({ event }) => formatTime(event.at) },
+    {
+      title: 'Status',
+      render: ({ event }) => <JobStatus status={event.status} />,
+    },
+    {
+      title: 'What happened',
+      wrap: true,
+      render: ({ event }) => (
+        <>
+          {event.message}
+          <Typography variant="caption" color="text.secondary" display="block">
+            {event.type}
+          </Typography>
+        </>
+      ),
+    },
+    {
+      title: 'Attempt',
+      render: ({ event }) =>
+        event.attemptId !== undefined &&
+        `#${attemptNumbers.get(event.attemptId) ?? event.attemptId}`,
+    },
+  ];
+}
 
 /** What happened to a job and why, oldest first, so the latest is read last. @internal */
 export function JobTimeline(props: {
   events: JobEvent[];
   attempts: JobAttempt[];
 }) {
-  const { events, attempts } = props;
-  if (events.length === 0) {
-    return (
-      <Typography variant="body2" color="textSecondary">
-        Nothing has happened to this job yet.
-      </Typography>
-    );
-  }
-  const attemptNumbers = new Map(
-    attempts.map(attempt => [attempt.attemptId, attempt.attemptNumber]),
-  );
+  const rows = [...props.events]
+    .sort((a, b) => a.at - b.at)
+    .map((event, index) => ({ event, key: `${event.at}-${index}` }));
   return (
-    <Table size="small" aria-label="timeline">
-      <TableHead>
-        <TableRow>
-          <TableCell>Time</TableCell>
-          <TableCell>Status</TableCell>
-          <TableCell>What happened</TableCell>
-          <TableCell>Attempt</TableCell>
-        </TableRow>
-      </TableHead>
-      <TableBody>
-        {[...events]
-          .sort((a, b) => a.at - b.at)
-          .map((event, index) => (
-            <TableRow key={`${event.at}-${index}`}>
-              <TableCell style={{ whiteSpace: 'nowrap' }}>
-                {formatTime(event.at)}
-              </TableCell>
-              <TableCell style={{ whiteSpace: 'nowrap' }}>
-                <JobStatus status={event.status} />
-              </TableCell>
-              <TableCell>
-                {event.message}
-                <Typography
-                  variant="caption"
-                  color="textSecondary"
-                  display="block"
-                >
-                  {event.type}
-                </Typography>
-              </TableCell>
-              <TableCell style={{ whiteSpace: 'nowrap' }}>
-                {event.attemptId !== undefined &&
-                  `#${attemptNumbers.get(event.attemptId) ?? event.attemptId}`}
-              </TableCell>
-            </TableRow>
-          ))}
-      </TableBody>
-    </Table>
+    <DataTable
+      label="timeline"
+      columns={timelineColumns(props.attempts)}
+      rows={rows}
+      rowKey={row => row.key}
+      emptyAs="text"
+      empty="Nothing has happened to this job yet."
+    />
   );
 }

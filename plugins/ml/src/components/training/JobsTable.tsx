@@ -1,27 +1,10 @@
 import { Link } from '@backstage/core-components';
-import {
-  Box,
-  Table,
-  TableBody,
-  TableCell,
-  TableHead,
-  TableRow,
-  Typography,
-  makeStyles,
-} from '@material-ui/core';
+import Typography from '@mui/material/Typography';
 import { TrainingJob } from '@ml-portal/plugin-ml-common';
+import { DataColumn, DataTable } from '../common/DataTable';
 import { formatDuration, formatTime, MISSING } from '../common/format';
 import { jobDuration, pendingReasonLabel } from './jobFormat';
 import { JobStatus } from './JobStatus';
-
-const useStyles = makeStyles({
-  table: {
-    '& th, & td': { whiteSpace: 'nowrap' },
-    // Pending explanations are sentences: let them wrap, within reason.
-    '& td$detail': { whiteSpace: 'normal', minWidth: 240 },
-  },
-  detail: {},
-});
 
 /** Where a job runs, or which profile's pools it may run in before it is placed. */
 function placement(job: TrainingJob): string {
@@ -43,65 +26,47 @@ function JobDetail(props: { job: TrainingJob }) {
     );
   }
   return (
-    <Typography variant="body2" color="textSecondary">
+    <Typography variant="body2" color="text.secondary">
       {job.statusMessage ?? ''}
     </Typography>
   );
 }
 
+function jobColumns(now: number): DataColumn<TrainingJob>[] {
+  return [
+    {
+      title: 'Name',
+      render: job => (
+        <Link to={`jobs/${encodeURIComponent(job.jobId)}`}>{job.name}</Link>
+      ),
+    },
+    { title: 'Owner', render: job => job.owner },
+    { title: 'Status', render: job => <JobStatus status={job.status} /> },
+    // Pending explanations are sentences: let them wrap.
+    { title: 'Details', wrap: true, render: job => <JobDetail job={job} /> },
+    { title: 'Pool', render: placement },
+    { title: 'GPUs', align: 'right', render: job => job.gpus },
+    { title: 'Submitted', render: job => formatTime(job.createdAt) },
+    {
+      title: 'Duration',
+      render: job => (
+        <span title="From submission to the end, or to now">
+          {formatDuration(jobDuration(job, now))}
+        </span>
+      ),
+    },
+  ];
+}
+
 /** Training jobs, one line each, linking to their pages. @internal */
 export function JobsTable(props: { jobs: TrainingJob[]; now: number }) {
-  const { jobs, now } = props;
-  const classes = useStyles();
   return (
-    <Box overflow="auto">
-      <Table size="small" aria-label="training jobs" className={classes.table}>
-        <TableHead>
-          <TableRow>
-            <TableCell>Name</TableCell>
-            <TableCell>Owner</TableCell>
-            <TableCell>Status</TableCell>
-            <TableCell>Details</TableCell>
-            <TableCell>Pool</TableCell>
-            <TableCell align="right">GPUs</TableCell>
-            <TableCell>Submitted</TableCell>
-            <TableCell title="From submission to the end, or to now">
-              Duration
-            </TableCell>
-          </TableRow>
-        </TableHead>
-        <TableBody>
-          {jobs.length === 0 && (
-            <TableRow>
-              <TableCell colSpan={8}>
-                <Typography variant="body2" color="textSecondary">
-                  No job matches.
-                </Typography>
-              </TableCell>
-            </TableRow>
-          )}
-          {jobs.map(job => (
-            <TableRow key={job.jobId} hover>
-              <TableCell>
-                <Link to={`jobs/${encodeURIComponent(job.jobId)}`}>
-                  {job.name}
-                </Link>
-              </TableCell>
-              <TableCell>{job.owner}</TableCell>
-              <TableCell>
-                <JobStatus status={job.status} />
-              </TableCell>
-              <TableCell className={classes.detail}>
-                <JobDetail job={job} />
-              </TableCell>
-              <TableCell>{placement(job)}</TableCell>
-              <TableCell align="right">{job.gpus}</TableCell>
-              <TableCell>{formatTime(job.createdAt)}</TableCell>
-              <TableCell>{formatDuration(jobDuration(job, now))}</TableCell>
-            </TableRow>
-          ))}
-        </TableBody>
-      </Table>
-    </Box>
+    <DataTable
+      label="training jobs"
+      columns={jobColumns(props.now)}
+      rows={props.jobs}
+      rowKey={job => job.jobId}
+      empty="No job matches."
+    />
   );
 }

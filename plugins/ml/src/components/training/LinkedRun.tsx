@@ -1,8 +1,12 @@
 import { Link, Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Box, Grid, Paper, Typography } from '@material-ui/core';
+import Box from '@mui/material/Box';
+import Grid from '@mui/material/Grid';
+import Paper from '@mui/material/Paper';
+import Typography from '@mui/material/Typography';
 import { mlApiRef } from '../../api/MlApi';
 import { formatMetricValue } from '../common/format';
+import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../common/mlPaths';
 import { MetricSparkline } from '../tracking/MetricSparkline';
 import { RunStatus } from '../tracking/RunStatus';
@@ -41,7 +45,7 @@ export function LinkedRun(props: {
   const metrics = [...data.metrics].sort((a, b) => a.key.localeCompare(b.key));
   return (
     <>
-      <Box display="flex" alignItems="baseline" mb={2} style={{ gap: 16 }}>
+      <Box sx={{ display: 'flex', alignItems: 'baseline', mb: 2, gap: 2 }}>
         {paths ? (
           <Link to={paths.run(experimentId, runId)}>
             {info.runName || runId}
@@ -52,15 +56,13 @@ export function LinkedRun(props: {
         <RunStatus status={info.status} />
       </Box>
       {metrics.length === 0 ? (
-        <Typography variant="body2" color="textSecondary">
-          The run has logged no metrics yet.
-        </Typography>
+        <MutedText>The run has logged no metrics yet.</MutedText>
       ) : (
         <Grid container spacing={1} aria-label="latest metrics">
           {metrics.map(metric => (
             <Grid item key={metric.key}>
-              <Paper variant="outlined" style={{ padding: 8, minWidth: 156 }}>
-                <Typography variant="caption" color="textSecondary">
+              <Paper variant="outlined" sx={{ p: 1, minWidth: 156 }}>
+                <Typography variant="caption" color="text.secondary">
                   {metric.key} · step {metric.step}
                 </Typography>
                 <Typography variant="h6">

@@ -1,6 +1,11 @@
 import { InfoCard } from '@backstage/core-components';
-import { Box, Chip, Grid, LinearProgress, Typography } from '@material-ui/core';
+import Box from '@mui/material/Box';
+import Chip from '@mui/material/Chip';
+import Grid from '@mui/material/Grid';
+import LinearProgress from '@mui/material/LinearProgress';
+import Typography from '@mui/material/Typography';
 import { GpuPoolSummary } from '@ml-portal/plugin-ml-common';
+import { MutedText } from '../common/MutedText';
 
 function PoolCard(props: { pool: GpuPoolSummary }) {
   const { pool } = props;
@@ -14,7 +19,7 @@ function PoolCard(props: { pool: GpuPoolSummary }) {
       title={pool.name}
       subheader={`${pool.target} · ${pool.region} · ${pool.gpuType}`}
     >
-      <Box display="flex" flexWrap="wrap" style={{ gap: 4 }} mb={2}>
+      <Box sx={{ display: 'flex', flexWrap: 'wrap', gap: 0.5, mb: 2 }}>
         <Chip
           size="small"
           color={pool.spot ? 'secondary' : 'default'}
@@ -29,11 +34,11 @@ function PoolCard(props: { pool: GpuPoolSummary }) {
         variant="determinate"
         value={usedPercent}
         aria-label={`${pool.name} usage`}
-        style={{ height: 8, borderRadius: 4, margin: '4px 0 8px' }}
+        sx={{ height: 8, borderRadius: '4px', mt: 0.5, mb: 1 }}
       />
       <Typography
         variant="body2"
-        color={pool.pendingJobs > 0 ? 'textPrimary' : 'textSecondary'}
+        color={pool.pendingJobs > 0 ? 'text.primary' : 'text.secondary'}
       >
         {pool.pendingJobs === 1
           ? '1 job pending'
@@ -47,11 +52,11 @@ function PoolCard(props: { pool: GpuPoolSummary }) {
 export function PoolQueue(props: { pools: GpuPoolSummary[] }) {
   if (props.pools.length === 0) {
     return (
-      <Typography variant="body2" color="textSecondary">
+      <MutedText>
         No GPU pools are configured. Pools are declared under
         <code> ml.training.pools </code>
         in the app config.
-      </Typography>
+      </MutedText>
     );
   }
   return (

@@ -1,4 +1,4 @@
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { JobSpec } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
@@ -6,7 +6,10 @@ import { badRequest } from '../common/testData';
 import { makeJob, pools, profiles, unavailable } from './testData';
 import { TrainingTab } from './TrainingTab';
 
-function renderSubmit(submitJob: MlApi['submitJob']) {
+function renderSubmit(
+  submitJob: MlApi['submitJob'],
+  ownershipEntityRefs = ['user:default/guest'],
+) {
   const api: Partial<MlApi> = {
     listPools: async () => pools,
     listProfiles: async () => profiles,
@@ -16,7 +19,13 @@ function renderSubmit(submitJob: MlApi['submitJob']) {
   return renderInTestApp(<TrainingTab />, {
     mountPath: '/ml/training',
     initialRouteEntries: ['/ml/training/submit'],
-    apis: [[mlApiRef, api]],
+    apis: [
+      [mlApiRef, api],
+      mockApis.identity({
+        userEntityRef: ownershipEntityRefs[0],
+        ownershipEntityRefs,
+      }),
+    ],
   });
 }
 
@@ -119,6 +128,8 @@ describe('SubmitJobPage', () => {
     await screen.findByRole('form', { name: 'submit job' });
 
     type(/^Name/, 'probe');
+    // A user in no group has no owner to choose: the backend's default applies.
+    expect(screen.queryByLabelText('Owner')).not.toBeInTheDocument();
     fireEvent.click(screen.getByRole('radio', { name: 'Explicit pool' }));
     await choose('Pool', /^h100-spot-us/);
     type(/^Command/, 'nvidia-smi');
@@ -133,6 +144,51 @@ describe('SubmitJobPage', () => {
         spotAllowed: false,
       }),
     );
+  });
+
+  describe('owner', () => {
+    /** The owner the form sends for a user with these refs, after `choose` ran. */
+    async function submittedOwner(
+      ownershipEntityRefs: string[],
+      choose: (owner: HTMLElement) => Promise<void> = async () => {},
+    ) {
+      const submitJob = jest.fn(async (spec: JobSpec) =>
+        makeJob({ name: spec.name, owner: spec.owner }),
+      );
+      await renderSubmit(submitJob, ownershipEntityRefs);
+      await fillMinimalForm();
+      await choose(screen.getByLabelText('Owner'));
+      fireEvent.click(screen.getByRole('button', { name: 'Submit job' }));
+      await waitFor(() => expect(submitJob).toHaveBeenCalledTimes(1));
+      return submitJob.mock.calls[0][0].owner;
+    }
+
+    it('is the default group, the first, unless another is chosen', async () => {
+      expect(
+        await submittedOwner(['group:default/nlp', 'group:default/vision']),
+      ).toBe('group:default/nlp');
+    });
+
+    it("offers the user's groups only, the default chosen", async () => {
+      const owner = await submittedOwner(
+        ['user:default/alice', 'group:default/nlp', 'group:emea/vision'],
+        async select => {
+          expect(select).toHaveTextContent('nlp');
+          fireEvent.mouseDown(select);
+          const options = within(
+            await screen.findByRole('listbox'),
+          ).getAllByRole('option');
+          // Her own user ref owns nothing she submits.
+          expect(options.map(option => option.textContent)).toEqual([
+            'nlp',
+            'emea/vision',
+          ]);
+          fireEvent.click(options[1]);
+          await waitFor(() => expect(select).toHaveTextContent('emea/vision'));
+        },
+      );
+      expect(owner).toBe('group:emea/vision');
+    });
   });
 
   it('holds back a request over the profile limit or with a broken command', async () => {

@@ -4,28 +4,25 @@ import {
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/frontend-plugin-api';
+import { identityApiRef, useApi } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import {
-  Box,
-  Button,
-  Chip,
-  FormControl,
-  FormControlLabel,
-  FormHelperText,
-  Grid,
-  InputLabel,
-  MenuItem,
-  Radio,
-  RadioGroup,
-  Select,
-  Switch,
-  TextField,
-  TextFieldProps,
-  Typography,
-} from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
-import Autocomplete from '@material-ui/lab/Autocomplete';
+import Alert from '@mui/material/Alert';
+import Autocomplete from '@mui/material/Autocomplete';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import Chip from '@mui/material/Chip';
+import FormControl from '@mui/material/FormControl';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import FormHelperText from '@mui/material/FormHelperText';
+import Grid from '@mui/material/Grid';
+import InputLabel from '@mui/material/InputLabel';
+import MenuItem from '@mui/material/MenuItem';
+import Radio from '@mui/material/Radio';
+import RadioGroup from '@mui/material/RadioGroup';
+import Select from '@mui/material/Select';
+import Switch from '@mui/material/Switch';
+import TextField, { TextFieldProps } from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import {
   GpuPoolSummary,
   JobSpec,
@@ -38,6 +35,7 @@ import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { formatDuration } from '../common/format';
 import { PageTrail } from '../common/PageTrail';
+import { teamName } from '../common/teams';
 import { splitCommandLine } from './commandLine';
 import {
   buildJobSpec,
@@ -89,19 +87,26 @@ function ProfileSummary(props: { profile: TrainingProfile }) {
       (defaults.spotAllowed ? 'spot allowed' : 'on-demand only'),
   ].filter(Boolean);
   return (
-    <Box mt={1} aria-label="profile summary">
+    <Box sx={{ mt: 1 }} aria-label="profile summary">
       {profile.description && (
         <Typography variant="body2">{profile.description}</Typography>
       )}
-      <Box display="flex" flexWrap="wrap" alignItems="center" my={0.5}>
-        <Typography variant="body2" color="textSecondary">
+      <Box
+        sx={{
+          display: 'flex',
+          flexWrap: 'wrap',
+          alignItems: 'center',
+          my: 0.5,
+        }}
+      >
+        <Typography variant="body2" color="text.secondary">
           Pools:&nbsp;
         </Typography>
         {profile.pools.map(pool => (
-          <Chip key={pool} size="small" label={pool} style={{ margin: 2 }} />
+          <Chip key={pool} size="small" label={pool} sx={{ m: 0.25 }} />
         ))}
       </Box>
-      <Typography variant="body2" color="textSecondary">
+      <Typography variant="body2" color="text.secondary">
         {parts.join(' · ')}
       </Typography>
     </Box>
@@ -114,15 +119,18 @@ function ChoiceSelect(props: {
   options: Array<{ value: string; label: string }>;
   onChange: (value: string) => void;
   error?: string;
+  helperText?: string;
 }) {
   const id = useId();
+  const helperText = props.error ?? props.helperText;
   return (
     <FormControl fullWidth error={!!props.error}>
       <InputLabel id={id}>{props.label}</InputLabel>
       <Select
         labelId={id}
+        label={props.label}
         value={props.value}
-        onChange={event => props.onChange(event.target.value as string)}
+        onChange={event => props.onChange(event.target.value)}
       >
         {props.options.map(option => (
           <MenuItem key={option.value} value={option.value}>
@@ -130,7 +138,7 @@ function ChoiceSelect(props: {
           </MenuItem>
         ))}
       </Select>
-      {props.error && <FormHelperText>{props.error}</FormHelperText>}
+      {helperText && <FormHelperText>{helperText}</FormHelperText>}
     </FormControl>
   );
 }
@@ -143,13 +151,17 @@ type TextKey = {
 function SubmitForm(props: {
   profiles: TrainingProfile[];
   pools: GpuPoolSummary[];
+  ownerGroups: string[];
 }) {
-  const { profiles, pools } = props;
+  const { profiles, pools, ownerGroups } = props;
   const mlApi = useApi(mlApiRef);
   const navigate = useNavigate();
-  const [form, setForm] = useState<JobForm>(() =>
-    profiles.length > 0 ? emptyJobForm : { ...emptyJobForm, placement: 'pool' },
-  );
+  const [form, setForm] = useState<JobForm>(() => ({
+    ...emptyJobForm,
+    // The backend's default owner is the user's first group.
+    owner: ownerGroups[0] ?? '',
+    placement: profiles.length > 0 ? 'profile' : 'pool',
+  }));
   const [attempted, setAttempted] = useState(false);
   const idPrefix = useId();
   const { errors, spec } = useMemo(
@@ -216,6 +228,20 @@ function SubmitForm(props: {
               <Grid item xs={12}>
                 {field('name', 'Name', { required: true })}
               </Grid>
+              {ownerGroups.length > 0 && (
+                <Grid item xs={12}>
+                  <ChoiceSelect
+                    label="Owner"
+                    value={form.owner}
+                    options={ownerGroups.map(group => ({
+                      value: group,
+                      label: teamName(group),
+                    }))}
+                    onChange={group => set('owner', group)}
+                    helperText="The team the job runs for: its GPU quota, budget and the job's run"
+                  />
+                </Grid>
+              )}
               <Grid item xs={12}>
                 <RadioGroup
                   row
@@ -332,15 +358,14 @@ function SubmitForm(props: {
                     'Split into arguments like a shell would; nothing is expanded',
                 })}
                 {command.argv.length > 0 && !command.error && (
-                  <Box mt={1}>
-                    <Typography variant="caption" color="textSecondary">
+                  <Box sx={{ mt: 1 }}>
+                    <Typography variant="caption" color="text.secondary">
                       argv
                     </Typography>
                     <Box
                       component="code"
-                      display="block"
                       aria-label="parsed argv"
-                      style={{ wordBreak: 'break-all' }}
+                      sx={{ display: 'block', wordBreak: 'break-all' }}
                     >
                       {JSON.stringify(command.argv)}
                     </Box>
@@ -404,13 +429,17 @@ function SubmitForm(props: {
                     set('compliance', [...new Set(value.map(v => v.trim()))])
                   }
                   renderTags={(value, getTagProps) =>
-                    value.map((label, index) => (
-                      <Chip
-                        size="small"
-                        label={label}
-                        {...getTagProps({ index })}
-                      />
-                    ))
+                    value.map((label, index) => {
+                      const { key, ...tagProps } = getTagProps({ index });
+                      return (
+                        <Chip
+                          key={key}
+                          size="small"
+                          label={label}
+                          {...tagProps}
+                        />
+                      );
+                    })
                   }
                   renderInput={params => (
                     <TextField
@@ -428,16 +457,16 @@ function SubmitForm(props: {
 
         <Grid item xs={12}>
           {submission.error && (
-            <Box mb={2}>
+            <Box sx={{ mb: 2 }}>
               <SubmitError error={submission.error} />
             </Box>
           )}
           {attempted && !spec && (
-            <Box mb={2}>
+            <Box sx={{ mb: 2 }}>
               <Alert severity="error">Fix the marked fields to submit.</Alert>
             </Box>
           )}
-          <Box display="flex" style={{ gap: 8 }}>
+          <Box sx={{ display: 'flex', gap: 1 }}>
             <Button
               type="submit"
               variant="contained"
@@ -454,12 +483,29 @@ function SubmitForm(props: {
   );
 }
 
+/**
+ * The groups the signed-in user may submit jobs for, as the backend reads them
+ * from the same identity: their ownership refs that are groups, the default first.
+ */
+async function ownerGroupsOf(
+  identityApi: typeof identityApiRef.T,
+): Promise<string[]> {
+  const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
+  return ownershipEntityRefs.filter(ref => ref.startsWith('group:'));
+}
+
 /** The form for submitting a training job. @internal */
 export function SubmitJobPage() {
   const mlApi = useApi(mlApiRef);
+  const identityApi = useApi(identityApiRef);
   const choices = useAsync(
-    () => Promise.all([mlApi.listProfiles(), mlApi.listPools()]),
-    [mlApi],
+    () =>
+      Promise.all([
+        mlApi.listProfiles(),
+        mlApi.listPools(),
+        ownerGroupsOf(identityApi),
+      ]),
+    [mlApi, identityApi],
   );
   let body;
   if (choices.loading) {
@@ -468,12 +514,14 @@ export function SubmitJobPage() {
     body = (
       <ResponseErrorPanel
         error={choices.error}
-        title="Could not load the training profiles and pools"
+        title="Could not load the training profiles, pools or your groups"
       />
     );
   } else {
-    const [profiles, pools] = choices.value!;
-    body = <SubmitForm profiles={profiles} pools={pools} />;
+    const [profiles, pools, ownerGroups] = choices.value!;
+    body = (
+      <SubmitForm profiles={profiles} pools={pools} ownerGroups={ownerGroups} />
+    );
   }
   return (
     <Content>

@@ -91,6 +91,8 @@ describe('TrainingPage', () => {
   });
 
   it('filters by owner on the server and by activity here', async () => {
+    // The owner field is debounced: waitFor moves the fake clock until it fires.
+    jest.useFakeTimers();
     const listJobs = jest.fn(async ({ owner }: { owner?: string }) =>
       [pending, running, failed].filter(job => !owner || job.owner === owner),
     );

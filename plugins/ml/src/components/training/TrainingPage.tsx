@@ -7,16 +7,14 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  Box,
-  Button,
-  FormControlLabel,
-  Grid,
-  Switch,
-  TextField,
-  Typography,
-} from '@material-ui/core';
-import Alert from '@material-ui/lab/Alert';
+import Alert from '@mui/material/Alert';
+import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
+import FormControlLabel from '@mui/material/FormControlLabel';
+import Grid from '@mui/material/Grid';
+import Switch from '@mui/material/Switch';
+import TextField from '@mui/material/TextField';
+import Typography from '@mui/material/Typography';
 import { useId, useState } from 'react';
 import { useNavigate } from 'react-router-dom';
 import useDebounce from 'react-use/esm/useDebounce';
@@ -46,7 +44,10 @@ function NoJobsYet(props: { onSubmit: () => void }) {
           <Button variant="contained" color="primary" onClick={props.onSubmit}>
             Submit job
           </Button>
-          <Box component="pre" mt={2} fontSize="0.8rem" overflow="auto">
+          <Box
+            component="pre"
+            sx={{ mt: 2, fontSize: '0.8rem', overflow: 'auto' }}
+          >
             {EXAMPLE_SUBMISSION}
           </Box>
         </>
@@ -140,7 +141,7 @@ export function TrainingPage() {
                 : undefined
             }
           >
-            <Box display="flex" alignItems="center" mb={2} style={{ gap: 24 }}>
+            <Box sx={{ display: 'flex', alignItems: 'center', mb: 2, gap: 3 }}>
               <TextField
                 id={ownerId}
                 label="Owner"

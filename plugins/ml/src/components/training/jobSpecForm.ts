@@ -8,6 +8,8 @@ import { parseAssignments, splitCommandLine } from './commandLine';
 /** The submit form as typed: numbers and lists are still text. @internal */
 export type JobForm = {
   name: string;
+  /** The group the job is submitted for; empty for the backend's default (the first). */
+  owner: string;
   placement: 'profile' | 'pool';
   profile: string;
   pool: string;
@@ -29,6 +31,7 @@ export type JobForm = {
 /** @internal */
 export const emptyJobForm: JobForm = {
   name: '',
+  owner: '',
   placement: 'profile',
   profile: '',
   pool: '',
@@ -158,6 +161,7 @@ export function buildJobSpec(
     resources: { gpus: gpus.value! },
     spotAllowed: form.spotAllowed,
   };
+  if (form.owner) spec.owner = form.owner;
   if (form.image.trim()) spec.image = form.image.trim();
   if (env.entries.length > 0) {
     spec.env = Object.fromEntries(env.entries.map(e => [e.name, e.value]));

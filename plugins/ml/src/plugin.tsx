@@ -7,8 +7,8 @@ import {
   SubPageBlueprint,
 } from '@backstage/frontend-plugin-api';
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
-import MemoryIcon from '@material-ui/icons/Memory';
 import { ML_MODEL_ANNOTATION } from '@ml-portal/plugin-ml-common';
+import MemoryIcon from '@mui/icons-material/Memory';
 import { MlClient, mlApiRef } from './api/MlApi';
 import { MlDomain } from './components/DomainEmptyState';
 import { rootRouteRef } from './routes';

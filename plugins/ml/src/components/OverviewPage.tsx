@@ -8,10 +8,12 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { Grid, Typography } from '@material-ui/core';
 import { MlDependencyHealth } from '@ml-portal/plugin-ml-common';
+import Grid from '@mui/material/Grid';
+import Typography from '@mui/material/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../api/MlApi';
+import { MutedText } from './common/MutedText';
 import { AwaitingApprovalCard } from './registry/AwaitingApprovalCard';
 
 function DependencyStatus(props: {
@@ -93,11 +95,11 @@ function ComputeTargetsCard() {
   return (
     <InfoCard title="Compute targets">
       {value!.length === 0 ? (
-        <Typography variant="body2" color="textSecondary">
+        <MutedText>
           No compute target is registered. Targets are backend modules added
           through the ml compute-target extension point (local, Kubernetes,
           SageMaker, Vertex AI, Azure ML).
-        </Typography>
+        </MutedText>
       ) : (
         <ul>
           {value!.map(target => (

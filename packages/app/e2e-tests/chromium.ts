@@ -10,8 +10,8 @@ export function chromiumExecutable(): string {
   const executable = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(executable)) {
     // A thrown error would print Playwright's stack of its config loader under the line.
-    console.error(
-      `No Chromium at ${executable}: install it with \`apt-get install chromium\`, or set CHROMIUM_PATH to one.`,
+    process.stderr.write(
+      `No Chromium at ${executable}: install it with \`apt-get install chromium\`, or set CHROMIUM_PATH to one.\n`,
     );
     process.exit(1);
   }

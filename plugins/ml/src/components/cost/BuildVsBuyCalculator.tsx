@@ -63,6 +63,16 @@ const nonNegative = (text: string) => {
     : undefined;
 };
 
+/** Which calculator input each form field feeds. */
+const inputKey: Record<keyof Fields, keyof BuildVsBuyInput> = {
+  tokensPerDay: 'tokensPerDay',
+  apiPrice: 'apiMicrosPerMillionTokens',
+  gpuHour: 'gpuHourMicros',
+  gpusPerReplica: 'gpusPerReplica',
+  replicas: 'replicas',
+  throughput: 'tokensPerSecondPerReplica',
+};
+
 /** The form's fields as the calculator's input, and what is wrong with each field that is not. */
 function parseFields(fields: Fields & { gpuHour: string }) {
   const values = {
@@ -310,13 +320,3 @@ export function BuildVsBuyCalculator() {
     </InfoCard>
   );
 }
-
-/** Which calculator input each form field feeds. */
-const inputKey: Record<keyof Fields, keyof BuildVsBuyInput> = {
-  tokensPerDay: 'tokensPerDay',
-  apiPrice: 'apiMicrosPerMillionTokens',
-  gpuHour: 'gpuHourMicros',
-  gpusPerReplica: 'gpusPerReplica',
-  replicas: 'replicas',
-  throughput: 'tokensPerSecondPerReplica',
-};

@@ -449,7 +449,7 @@ describe('CostPage', () => {
     Object.assign(URL, { createObjectURL, revokeObjectURL });
     const click = jest
       .spyOn(HTMLAnchorElement.prototype, 'click')
-      .mockImplementation(function (this: HTMLAnchorElement) {
+      .mockImplementation(function checkDownload(this: HTMLAnchorElement) {
         expect(this.download).toBe('ml-cost-2026-10-vision.csv');
         expect(this.href).toBe('blob:cost');
       });

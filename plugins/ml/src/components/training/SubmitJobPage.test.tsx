@@ -147,17 +147,17 @@ describe('SubmitJobPage', () => {
   });
 
   describe('owner', () => {
-    /** The owner the form sends for a user with these refs, after `choose` ran. */
+    /** The owner the form sends for a user with these refs, after `pick` ran. */
     async function submittedOwner(
       ownershipEntityRefs: string[],
-      choose: (owner: HTMLElement) => Promise<void> = async () => {},
+      pick: (owner: HTMLElement) => Promise<void> = async () => {},
     ) {
       const submitJob = jest.fn(async (spec: JobSpec) =>
         makeJob({ name: spec.name, owner: spec.owner }),
       );
       await renderSubmit(submitJob, ownershipEntityRefs);
       await fillMinimalForm();
-      await choose(screen.getByLabelText('Owner'));
+      await pick(screen.getByLabelText('Owner'));
       fireEvent.click(screen.getByRole('button', { name: 'Submit job' }));
       await waitFor(() => expect(submitJob).toHaveBeenCalledTimes(1));
       return submitJob.mock.calls[0][0].owner;

@@ -2,19 +2,21 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { ComputeTarget } from '@ml-portal/plugin-ml-node';
 import { HealthService } from './health/HealthService';
+import { MAX_BILL_BYTES } from './cost/imports/upload';
 import { createOpenApiRouter } from './schema/openapi';
+import { createPortalRouter } from './schema/portalRouter';
 import { jsonBody } from './shared/jsonBody';
 
 /**
  * Request bodies, parsed before validation; the first parser whose path matches reads
- * the body and the others skip it. Limits per path: a month of a CUR fits in a bill
- * import, a job spec in 256 kB.
+ * the body and the others skip it; a bill uploaded as the file itself is left to the
+ * cost router, which streams it. Limits per path: a job spec fits in 256 kB.
  */
 function requestBodies(): express.Router {
   const bodies = Router();
   bodies.use('/training', jsonBody({ limit: '256kb' }));
   bodies.use('/datasets', jsonBody({ limit: '2mb' }));
-  bodies.use('/cost/imports', jsonBody({ limit: '50mb' }));
+  bodies.use('/cost/imports', jsonBody({ limit: `${MAX_BILL_BYTES}` }));
   // The Feast dump is read as text whatever its content type, so that bad JSON gets
   // the import's own message.
   bodies.use(
@@ -26,19 +28,16 @@ function requestBodies(): express.Router {
 }
 
 /**
- * The plugin's portal API under `/api/ml`, validated against `schema/openapi.yaml`:
- * a request that breaks the schema answers 400 (InputError) before any route sees it.
- * The domains' routers are mounted on it; paths the schema does not describe (the
- * MLflow API, mounted before it) pass untouched.
+ * The portal API under `/api/ml` with `routers` mounted on it, validated against
+ * `schema/openapi.yaml`: a request that breaks the schema answers 400 (InputError)
+ * before any route sees it. Paths the schema does not describe (the MLflow API,
+ * mounted before it) pass untouched.
  *
  * @internal
  */
-export async function createRouter(options: {
-  health: HealthService;
-  computeTargets: ReadonlyMap<string, ComputeTarget>;
-  domainRouters: express.Router[];
-}): Promise<express.Router> {
-  const { health, computeTargets, domainRouters } = options;
+export async function createPortalApi(
+  routers: express.Router[],
+): Promise<express.Router> {
   const router = await createOpenApiRouter({
     middleware: [requestBodies()],
     validatorOptions: {
@@ -50,6 +49,22 @@ export async function createRouter(options: {
       },
     },
   });
+  router.use(...routers);
+  return router;
+}
+
+/**
+ * The plugin's portal API: health, compute targets and the domains' routers.
+ *
+ * @internal
+ */
+export async function createRouter(options: {
+  health: HealthService;
+  computeTargets: ReadonlyMap<string, ComputeTarget>;
+  domainRouters: express.Router[];
+}): Promise<express.Router> {
+  const { health, computeTargets, domainRouters } = options;
+  const router = createPortalRouter();
   router.get('/health', async (_req, res) => {
     const report = await health.check();
     res.status(report.status === 'ok' ? 200 : 503).json(report);
@@ -59,6 +74,5 @@ export async function createRouter(options: {
     res.json({ items: [...computeTargets.keys()].sort().map(id => ({ id })) });
   });
 
-  router.use(...domainRouters);
-  return router;
+  return createPortalApi([router, ...domainRouters]);
 }

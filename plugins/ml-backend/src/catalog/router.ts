@@ -1,10 +1,9 @@
-import express, { Request } from 'express';
-import Router from 'express-promise-router';
+import express from 'express';
 import { FeaturesService } from '../features/FeaturesService';
 import { LineageService } from '../lineage/LineageService';
 import { RegistryService } from '../registry/RegistryService';
-import { Caller } from '../shared/caller';
 import { buildCatalogAssets } from './catalogAssets';
+import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 
 /** Hops from a model version to its data: version ← run ← job ← dataset, and one spare. */
 const UPSTREAM_DEPTH = 4;
@@ -22,10 +21,10 @@ export function createCatalogRouter(options: {
   registry: RegistryService;
   features: FeaturesService;
   lineage: LineageService;
-  resolveCaller: (req: Request) => Promise<Caller>;
+  resolveCaller: CallerResolver;
 }): express.Router {
   const { registry, features, lineage, resolveCaller } = options;
-  const router = Router();
+  const router = createPortalRouter();
   // What the caller may read: everything for the catalog module's plugin token (an
   // unmapped service principal reads across teams), a user's readable assets otherwise.
   router.get('/catalog/assets', async (req, res) => {

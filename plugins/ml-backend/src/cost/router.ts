@@ -1,12 +1,8 @@
-import express, { Request } from 'express';
-import Router from 'express-promise-router';
-import { Caller } from '../shared/caller';
+import express from 'express';
 import { CostService } from './CostService';
 import { jsonBody } from '../shared/jsonBody';
+import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 import { MAX_BILL_BYTES, uploadedBill } from './imports/upload';
-
-const text = (req: Request, name: string) =>
-  typeof req.query[name] === 'string' ? (req.query[name] as string) : undefined;
 
 /**
  * The cost API under `/api/ml/cost`: the managers' summary, recommendations, the price
@@ -16,27 +12,23 @@ const text = (req: Request, name: string) =>
  */
 export function createCostRouter(options: {
   cost: CostService;
-  resolveCaller: (req: Request) => Promise<Caller>;
+  resolveCaller: CallerResolver;
   /** The largest bill an import may upload (50 MB unless given). */
   maxBillBytes?: number;
 }): express.Router {
   const { cost, resolveCaller, maxBillBytes = MAX_BILL_BYTES } = options;
-  const router = Router();
-  // Bills come as JSON (`{ format, content }`) or as the file itself, streamed.
+  const router = createPortalRouter();
+  // Bills come as JSON (`{ format, content }`) or as the file itself, streamed. The
+  // portal's router has parsed JSON already where this router is mounted on it.
   router.use('/cost/imports', jsonBody({ limit: `${maxBillBytes}` }));
 
   router.get('/cost/summary', async (req, res) => {
-    res.json(
-      await cost.summary(await resolveCaller(req), {
-        month: text(req, 'month'),
-        team: text(req, 'team'),
-      }),
-    );
+    res.json(await cost.summary(await resolveCaller(req), req.query));
   });
 
   router.get('/cost/recommendations', async (req, res) => {
     res.json(
-      await cost.recommendations(await resolveCaller(req), text(req, 'team')),
+      await cost.recommendations(await resolveCaller(req), req.query.team),
     );
   });
 
@@ -45,11 +37,8 @@ export function createCostRouter(options: {
   });
 
   router.get('/cost/export.csv', async (req, res) => {
-    const month = text(req, 'month');
-    const csv = await cost.exportCsv(await resolveCaller(req), {
-      month,
-      team: text(req, 'team'),
-    });
+    const { month } = req.query;
+    const csv = await cost.exportCsv(await resolveCaller(req), req.query);
     res
       .type('text/csv')
       .attachment(`gpu-spend-${month ?? 'current'}.csv`)
@@ -61,7 +50,7 @@ export function createCostRouter(options: {
     const bill = req.is('application/json')
       ? req.body
       : {
-          format: text(req, 'format'),
+          format: req.query.format,
           content: uploadedBill(req, maxBillBytes),
         };
     res.json(await cost.importBill(caller, bill));

@@ -24,6 +24,7 @@ import { DatabaseFeatureStore } from './DatabaseFeatureStore';
 import { FeaturesService } from './FeaturesService';
 import { runFeatureImports } from './imports';
 import { createFeaturesRouter } from './router';
+import { createPortalApi } from '../router';
 
 const databases = createTestDatabases();
 
@@ -78,7 +79,11 @@ async function startFeaturesApi() {
             allowUnauthenticated: false,
             principals: { services: new Map() },
           });
-          httpRouter.use(createFeaturesRouter({ features, resolveCaller }));
+          httpRouter.use(
+            await createPortalApi([
+              createFeaturesRouter({ features, resolveCaller }),
+            ]),
+          );
         },
       });
     },
@@ -312,7 +317,9 @@ describe('features API', () => {
     expect(imported.status).toBe(200);
     expect(imported.body.added).toHaveLength(5);
     expect(badFilter.status).toBe(400);
-    expect(badFilter.body.error.message).toMatch(/^Invalid request: stale/);
+    expect(badFilter.body.error.message).toMatch(
+      /^request\/query\/stale must be equal to one of the allowed values/,
+    );
   });
 });
 

@@ -1,59 +1,35 @@
-import express, { Request } from 'express';
-import Router from 'express-promise-router';
+import express from 'express';
 import { InputError } from '@backstage/errors';
-import { z } from 'zod';
 import { toGroupRef } from '../shared/groupRefs';
-import { Caller } from '../shared/caller';
 import { FeaturesService } from './FeaturesService';
-import { parseRequest } from '../shared/parseRequest';
+import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 
-const name = z.string().trim().min(1).max(255);
-
-const viewsQuery = z.object({
-  q: z.string().trim().max(255).optional(),
-  project: name.optional(),
-  owner: name.optional(),
-  stale: z
-    .enum(['true', 'false'])
-    .optional()
-    .transform(v => (v === undefined ? undefined : v === 'true')),
-});
-
-const projectQuery = z.object({ project: name.optional() });
-
-const importsQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-});
-
-const importParams = z.object({
-  source: name.default('upload'),
-});
+/** Names and filters are read without the blanks around them. */
+const trimmed = (value: string | undefined) => value?.trim();
 
 /**
  * The feature catalog API under `/api/ml/features`: views (search, freshness, a view's
- * page), entities, sources, services, and imports of `feast registry-dump` JSON.
+ * page), entities, sources, services, and imports of `feast registry-dump` JSON (read
+ * as text by the portal's router, so that bad JSON gets the import's message).
  *
  * @internal
  */
 export function createFeaturesRouter(options: {
   features: FeaturesService;
-  resolveCaller: (req: Request) => Promise<Caller>;
+  resolveCaller: CallerResolver;
 }): express.Router {
   const { features, resolveCaller } = options;
-  const router = Router();
-  // The dump is read as text whatever its content type, so bad JSON gets our message;
-  // a body another router already parsed as JSON arrives as an object.
-  router.use(
-    '/features/imports',
-    express.text({ type: () => true, limit: '10mb' }),
-  );
+  const router = createPortalRouter();
 
   router.get('/features/views', async (req, res) => {
-    const query = parseRequest(viewsQuery, req.query);
+    const { stale } = req.query;
+    const owner = trimmed(req.query.owner);
     res.json(
       await features.listViews(await resolveCaller(req), {
-        ...query,
-        owner: query.owner && (toGroupRef(query.owner) ?? query.owner),
+        q: trimmed(req.query.q),
+        project: trimmed(req.query.project),
+        owner: owner && (toGroupRef(owner) ?? owner),
+        stale: stale === undefined ? undefined : stale === 'true',
       }),
     );
   });
@@ -72,7 +48,7 @@ export function createFeaturesRouter(options: {
     res.json(
       await features.listEntities(
         await resolveCaller(req),
-        parseRequest(projectQuery, req.query).project,
+        trimmed(req.query.project),
       ),
     );
   });
@@ -81,7 +57,7 @@ export function createFeaturesRouter(options: {
     res.json(
       await features.listSources(
         await resolveCaller(req),
-        parseRequest(projectQuery, req.query).project,
+        trimmed(req.query.project),
       ),
     );
   });
@@ -90,22 +66,18 @@ export function createFeaturesRouter(options: {
     res.json(
       await features.listServices(
         await resolveCaller(req),
-        parseRequest(projectQuery, req.query).project,
+        trimmed(req.query.project),
       ),
     );
   });
 
   router.get('/features/imports', async (req, res) => {
     res.json(
-      await features.listImports(
-        await resolveCaller(req),
-        parseRequest(importsQuery, req.query).limit,
-      ),
+      await features.listImports(await resolveCaller(req), req.query.limit),
     );
   });
 
   router.post('/features/imports', async (req, res) => {
-    const { source } = parseRequest(importParams, req.query);
     const body: unknown = req.body;
     if (
       body === undefined ||
@@ -117,7 +89,11 @@ export function createFeaturesRouter(options: {
       );
     }
     res.json(
-      await features.uploadRegistry(await resolveCaller(req), body, source),
+      await features.uploadRegistry(
+        await resolveCaller(req),
+        body,
+        trimmed(req.query.source)!,
+      ),
     );
   });
 

@@ -1,39 +1,6 @@
-import express, { Request } from 'express';
-import Router from 'express-promise-router';
-import {
-  LINEAGE_NODE_KINDS,
-  LineageNodeKind,
-} from '@ml-portal/plugin-ml-common';
-import { z } from 'zod';
-import { Caller } from '../shared/caller';
-import { LINEAGE_MAX_DEPTH, LineageService } from './LineageService';
-import { parseRequest } from '../shared/parseRequest';
-import { jsonBody } from '../shared/jsonBody';
-
-const lineageQuery = z.object({
-  kind: z.enum(LINEAGE_NODE_KINDS as [LineageNodeKind, ...LineageNodeKind[]]),
-  id: z.string().min(1).max(255),
-  direction: z.enum(['upstream', 'downstream', 'both']).default('both'),
-  depth: z.coerce.number().int().min(1).max(LINEAGE_MAX_DEPTH).default(3),
-});
-
-const datasetsQuery = z.object({
-  q: z.string().max(255).optional(),
-  limit: z.coerce.number().int().min(1).max(1000).optional(),
-});
-
-const createDatasetBody = z.object({
-  name: z.string().trim().min(1).max(500),
-  source: z.string().min(1).max(10_000),
-  sourceType: z.string().trim().min(1).max(64).optional(),
-  digest: z.string().trim().min(1).max(64).optional(),
-  schema: z.string().max(1_000_000).optional(),
-  owner: z
-    .string()
-    .regex(/^group:[^/]+\/.+$/, 'a group entity ref')
-    .optional(),
-  residency: z.string().trim().min(1).max(50).optional(),
-});
+import express from 'express';
+import { LineageService } from './LineageService';
+import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 
 /**
  * The lineage API under `/api/ml`: the graph around a node and the dataset records.
@@ -42,30 +9,24 @@ const createDatasetBody = z.object({
  */
 export function createLineageRouter(options: {
   lineage: LineageService;
-  resolveCaller: (req: Request) => Promise<Caller>;
+  resolveCaller: CallerResolver;
 }): express.Router {
   const { lineage, resolveCaller } = options;
-  const router = Router();
-  router.use('/datasets', jsonBody({ limit: '2mb' }));
+  const router = createPortalRouter();
 
   router.get('/lineage', async (req, res) => {
-    const query = parseRequest(lineageQuery, req.query);
+    const { kind, id, direction, depth } = req.query;
     res.json(
       await lineage.graphFor(await resolveCaller(req), {
-        root: { kind: query.kind, id: query.id },
-        direction: query.direction,
-        depth: query.depth,
+        root: { kind, id },
+        direction: direction!,
+        depth: depth!,
       }),
     );
   });
 
   router.get('/datasets', async (req, res) => {
-    res.json(
-      await lineage.searchDatasets(
-        await resolveCaller(req),
-        parseRequest(datasetsQuery, req.query),
-      ),
-    );
+    res.json(await lineage.searchDatasets(await resolveCaller(req), req.query));
   });
 
   router.get('/datasets/:id', async (req, res) => {
@@ -73,9 +34,18 @@ export function createLineageRouter(options: {
   });
 
   router.post('/datasets', async (req, res) => {
-    const body = parseRequest(createDatasetBody, req.body);
+    const { name, sourceType, digest, residency } = req.body;
     const caller = await resolveCaller(req);
-    res.status(201).json(await lineage.registerDataset(caller, body));
+    // Names and labels are stored without the blanks around them.
+    res.status(201).json(
+      await lineage.registerDataset(caller, {
+        ...req.body,
+        name: name.trim(),
+        sourceType: sourceType?.trim(),
+        digest: digest?.trim(),
+        residency: residency?.trim(),
+      }),
+    );
   });
 
   return router;

@@ -37,10 +37,8 @@ function routerSource(spec) {
       method => `  '#${method}|${path}': Endpoint<'${path}', '${method}'>;`,
     ),
   );
-  return `${HEADER}import {
-  createValidatedOpenApiRouterFromGeneratedEndpointMap,
-  TypedRouter,
-} from '@backstage/backend-openapi-utils';
+  return `${HEADER}import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { TypedRouter } from '@backstage/backend-openapi-utils';
 import type { MlApiPaths } from '@ml-portal/plugin-ml-common';
 
 type Operation<
@@ -69,8 +67,9 @@ type Endpoint<
 > = {
   path: NonNullable<Operation<P, M>['parameters']['path']>;
   query: NonNullable<Operation<P, M>['parameters']['query']>;
+  // A body of any content type (read as text) is typed as an object.
   body: Operation<P, M> extends { requestBody?: infer B }
-    ? JsonOf<NonNullable<B>>
+    ? JsonOf<NonNullable<B>> & object
     : never;
   response: JsonOf<Success<Operation<P, M>['responses']>>;
 };

@@ -62,7 +62,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** @description Imports a bill or an allocation export; 400 says what is wrong with the file. */
+    /** @description Imports a bill or an allocation export, as JSON (`{ format, content }`) or as the file itself with `format` in the query, streamed as it arrives; 400 says what is wrong with the file, 413 that it is over the upload bound. */
     post: operations['ImportBill'];
     delete?: never;
     options?: never;
@@ -1355,7 +1355,7 @@ export interface components {
   };
   parameters: {
     /** @description Relative to the run's artifact root; the root without one. */
-    artifactPath: components['schemas']['Text'] & unknown;
+    artifactPath: string;
     experimentId: components['schemas']['Text'];
     featureProject: components['schemas']['FeatureName'];
     jobId: string;
@@ -1450,13 +1450,17 @@ export interface operations {
   };
   ImportBill: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description The file's format, for an upload of the file itself. */
+        format?: components['schemas']['CostImportFormat'];
+      };
       header?: never;
       path?: never;
       cookie?: never;
     };
     requestBody: {
       content: {
+        '*/*': string;
         'application/json': components['schemas']['CostImportRequest'];
       };
     };
@@ -1720,7 +1724,8 @@ export interface operations {
   ImportFeatureRegistry: {
     parameters: {
       query?: {
-        source?: components['schemas']['FeatureName'];
+        /** @description Where the dump came from, as the import history shows it. */
+        source?: string;
       };
       header?: never;
       path?: never;

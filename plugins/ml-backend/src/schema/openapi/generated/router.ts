@@ -3,10 +3,8 @@
 // * Edit plugins/ml-backend/src/schema/openapi.yaml, then run      *
 // * `npm run openapi:generate`.                                    *
 // ******************************************************************
-import {
-  createValidatedOpenApiRouterFromGeneratedEndpointMap,
-  TypedRouter,
-} from '@backstage/backend-openapi-utils';
+import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
+import type { TypedRouter } from '@backstage/backend-openapi-utils';
 import type { MlApiPaths } from '@ml-portal/plugin-ml-common';
 
 type Operation<
@@ -35,8 +33,9 @@ type Endpoint<
 > = {
   path: NonNullable<Operation<P, M>['parameters']['path']>;
   query: NonNullable<Operation<P, M>['parameters']['query']>;
+  // A body of any content type (read as text) is typed as an object.
   body: Operation<P, M> extends { requestBody?: infer B }
-    ? JsonOf<NonNullable<B>>
+    ? JsonOf<NonNullable<B>> & object
     : never;
   response: JsonOf<Success<Operation<P, M>['responses']>>;
 };
@@ -915,13 +914,30 @@ export const spec = {
         operationId: 'ImportBill',
         tags: ['Cost'],
         description:
-          'Imports a bill or an allocation export; 400 says what is wrong with the file.',
+          'Imports a bill or an allocation export, as JSON (`{ format, content }`) or as the file itself with `format` in the query, streamed as it arrives; 400 says what is wrong with the file, 413 that it is over the upload bound.',
+        parameters: [
+          {
+            name: 'format',
+            in: 'query',
+            allowReserved: true,
+            description: "The file's format, for an upload of the file itself.",
+            schema: {
+              $ref: '#/components/schemas/CostImportFormat',
+            },
+          },
+        ],
         requestBody: {
           required: true,
           content: {
             'application/json': {
               schema: {
                 $ref: '#/components/schemas/CostImportRequest',
+              },
+            },
+            '*/*': {
+              schema: {
+                type: 'string',
+                format: 'binary',
               },
             },
           },
@@ -1748,8 +1764,14 @@ export const spec = {
             name: 'source',
             in: 'query',
             allowReserved: true,
+            description:
+              'Where the dump came from, as the import history shows it.',
             schema: {
-              $ref: '#/components/schemas/FeatureName',
+              type: 'string',
+              minLength: 1,
+              maxLength: 255,
+              pattern: '\\S',
+              default: 'upload',
             },
           },
         ],
@@ -1864,14 +1886,9 @@ export const spec = {
         description:
           "Relative to the run's artifact root; the root without one.",
         schema: {
-          allOf: [
-            {
-              $ref: '#/components/schemas/Text',
-            },
-            {
-              default: '',
-            },
-          ],
+          type: 'string',
+          pattern: '^[^\\x00]*$',
+          default: '',
         },
       },
       maxResults: {

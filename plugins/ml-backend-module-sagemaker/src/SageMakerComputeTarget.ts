@@ -15,6 +15,7 @@ import {
   DispatchRequest,
   ExternalJobStatus,
   jobEnvironment,
+  withSecretReferences,
 } from '@ml-portal/plugin-ml-node';
 import { SageMakerTargetSettings } from './config';
 import { readTrainingJobLogs } from './logs';
@@ -365,21 +366,16 @@ function buildEnvironment(
   checkpointUri: string | undefined,
 ): Record<string, string> {
   // SageMaker syncs its checkpoint directory with the URI (and restores it on resume).
-  const env = jobEnvironment(
+  const env = withSecretReferences(
+    jobEnvironment(
+      request,
+      checkpointUri === undefined
+        ? undefined
+        : { uri: checkpointUri, dir: SAGEMAKER_CHECKPOINT_DIR },
+    ),
     request,
-    checkpointUri === undefined
-      ? undefined
-      : { uri: checkpointUri, dir: SAGEMAKER_CHECKPOINT_DIR },
+    '_SECRET_ARN',
   );
-  for (const { name, secretRef } of request.secretEnv) {
-    const key = `${name}_SECRET_ARN`;
-    if (name in env || key in env) {
-      throw new InputError(
-        `Environment variable '${name}' is both a plain variable and a secret reference`,
-      );
-    }
-    env[key] = secretRef;
-  }
 
   const keys = Object.keys(env);
   if (keys.length > MAX_ENV_ENTRIES) {

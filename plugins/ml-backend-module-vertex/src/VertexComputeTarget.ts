@@ -6,6 +6,7 @@ import {
   DispatchRequest,
   ExternalJobStatus,
   jobEnvironment,
+  maxRuntimeSecondsOf,
 } from '@ml-portal/plugin-ml-node';
 import { GCP_LOCATION, GCS_URI, VertexTargetSettings } from './config';
 import { toVertexLabelValue } from './labels';
@@ -211,13 +212,7 @@ export class VertexComputeTarget implements ComputeTarget {
         `The vertex target runs one replica; pool '${pool.name}' has ${pool.gpusPerNode} GPUs per node, the job asks for ${resources.gpus}`,
       );
     }
-    const maxRuntime =
-      request.maxRuntimeSeconds === undefined
-        ? undefined
-        : Math.ceil(request.maxRuntimeSeconds);
-    if (maxRuntime !== undefined && !(maxRuntime >= 1)) {
-      throw new InputError('maxRuntimeSeconds must be positive');
-    }
+    const maxRuntime = maxRuntimeSecondsOf(request);
 
     const key = toVertexLabelValue(externalName);
     const outputDirectory = `${this.settings.baseOutputDirectory}/${key}`;

@@ -1,4 +1,5 @@
 import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import { InputError } from '@backstage/errors';
 
 /**
  * A GPU pool as configured under `ml.training.pools`, as a compute target sees it.
@@ -144,4 +145,44 @@ export function jobEnvironment(
       );
   }
   return env;
+}
+
+/**
+ * The job's maximum runtime in whole seconds (rounded up), undefined when it has none.
+ * Throws `InputError` when it is not positive.
+ *
+ * @public
+ */
+export function maxRuntimeSecondsOf(
+  request: DispatchRequest,
+): number | undefined {
+  if (request.maxRuntimeSeconds === undefined) return undefined;
+  const seconds = Math.ceil(request.maxRuntimeSeconds);
+  if (!(seconds >= 1))
+    throw new InputError('maxRuntimeSeconds must be positive');
+  return seconds;
+}
+
+/**
+ * `env` plus one `<NAME><suffix>` variable per secret of the request, holding its
+ * reference (never its value), for targets whose jobs resolve secrets themselves.
+ * Throws `InputError` when a secret's name is also a plain variable.
+ *
+ * @public
+ */
+export function withSecretReferences(
+  env: Record<string, string>,
+  request: DispatchRequest,
+  suffix: string,
+): Record<string, string> {
+  const withRefs = { ...env };
+  for (const { name, secretRef } of request.secretEnv) {
+    const key = `${name}${suffix}`;
+    if (name in withRefs || key in withRefs)
+      throw new InputError(
+        `Environment variable '${name}' is both a plain variable and a secret reference`,
+      );
+    withRefs[key] = secretRef;
+  }
+  return withRefs;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   AmlCompute,
   AzureMachineLearningWorkspaces,
@@ -13,69 +12,21 @@ import {
   DispatchRequest,
   ExternalJobStatus,
   GpuPool,
-  jobEnvironment,
 } from '@ml-portal/plugin-ml-node';
-import { toCommandLine } from './commandLine';
 import { AzureMlTargetSettings, isLoopbackHttp } from './config';
 import { toAzureMlJobName } from './jobName';
+import { IMAGE_ENVIRONMENT, planJob, TAG_ATTEMPT_ID } from './jobSpec';
+import { hasRunDetails, RunDetails, toExternalJobStatus } from './jobStatus';
+import {
+  createWorkspaceClient,
+  isJobMissing,
+  tokenOf,
+} from './workspaceClient';
 
-/** Anonymous environments wrapping a job's image are versions of this environment. */
-const IMAGE_ENVIRONMENT = 'ml-portal-image';
-/** The output binding that mounts the checkpoint location read-write. */
-const CHECKPOINT_OUTPUT = 'checkpoints';
-const PREEMPTED_REASON = 'low-priority nodes preempted';
-
-const ENV_KEY = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-/** A Key Vault secret identifier, optionally with its version. */
-const KEY_VAULT_SECRET_ID =
-  /^https:\/\/[a-z0-9-]{3,24}\.vault\.(azure\.net|azure\.cn|usgovcloudapi\.net|microsoftazure\.de)\/secrets\/[a-z0-9-]{1,127}(\/[0-9a-f]{32})?$/i;
-/** A compute name that is safe to put into an ARM id. */
-const COMPUTE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/;
-/** Locations Azure ML can mount as a `uri_folder` output. */
-const AZURE_STORAGE_URI =
-  /^(azureml:\/\/|https:\/\/[a-z0-9]+\.(blob|dfs)\.core\.[a-z.]+\/|abfss?:\/\/|wasbs?:\/\/)/i;
 /** Hosts of Azure ML's regional APIs (run history), public and sovereign clouds. */
 const AZUREML_API_HOST = /\.api\.(azureml\.ms|ml\.azure\.us|ml\.azure\.cn)$/;
-/** ARM error codes of a 404 that means the workspace, not the job, is missing. */
-const PARENT_NOT_FOUND = new Set([
-  'SubscriptionNotFound',
-  'ResourceGroupNotFound',
-  'ParentResourceNotFound',
-  'WorkspaceNotFound',
-]);
 const ENDED = new Set(['Completed', 'Failed', 'Canceled', 'CancelRequested']);
-/** Statuses whose run details add something: start and end times, the error. */
-const WITH_RUN_DETAILS = new Set([
-  'Running',
-  'Finalizing',
-  'NotResponding',
-  'Completed',
-  'Failed',
-  'Canceled',
-]);
 const RUN_DETAILS_TIMEOUT_MS = 30_000;
-
-/** Tag keys that tie an Azure ML job to the platform's job, attempt and pool. */
-const TAG_JOB_ID = 'ml.platform/job-id';
-const TAG_ATTEMPT_ID = 'ml.platform/attempt-id';
-const TAG_POOL = 'ml.platform/pool';
-
-/** What run history reports about a job's run (`runs/{name}/details`), as far as read here. */
-type RunDetails = {
-  startTimeUtc?: string;
-  endTimeUtc?: string;
-  error?: { error?: RunError };
-};
-type RunError = { code?: string; message?: string; innerError?: RunError };
-
-/** A job to create, with what must exist before it can be. */
-type JobPlan = {
-  name: string;
-  job: JobBase;
-  cluster: string;
-  /** The anonymous environment that wraps the job's image, when it brings one. */
-  environment?: { version: string; image: string };
-};
 
 /**
  * The `azureml` compute target: runs each attempt as one Azure Machine Learning command
@@ -125,140 +76,24 @@ export class AzureMlComputeTarget implements ComputeTarget {
     this.workspaceId = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/${workspace}`;
   }
 
-  /**
-   * Builds the target and its client. The token is sent over TLS only, except to an
-   * `http://` loopback endpoint (local fakes): the SDK's bearer policy refuses any
-   * non-https URL, even with `allowInsecureConnection`, so for such an endpoint it is
-   * replaced by one that refuses any URL but a loopback one. The client also gets
-   * {@link restoreJobOutputs}.
-   */
+  /** Builds the target and its workspace client (see {@link createWorkspaceClient}). */
   static create(options: {
     settings: AzureMlTargetSettings;
     credential: TokenCredential;
     logger?: LoggerService;
   }): AzureMlComputeTarget {
-    const { settings, credential } = options;
-    const loopback = isLoopbackHttp(settings.endpoint);
-    const client = new AzureMachineLearningWorkspaces(
-      credential,
-      settings.subscriptionId,
-      {
-        $host: settings.endpoint,
-        endpoint: settings.endpoint,
-        allowInsecureConnection: loopback,
-      },
-    );
-    if (loopback) {
-      client.pipeline.removePolicy({ name: 'bearerTokenAuthenticationPolicy' });
-      client.pipeline.addPolicy(
-        {
-          name: 'loopbackBearerTokenPolicy',
-          async sendRequest(request, next) {
-            if (!isLoopbackHttp(request.url)) {
-              throw new Error(
-                `Refusing to send a token to ${request.url}: only loopback URLs may be plain http`,
-              );
-            }
-            request.headers.set(
-              'authorization',
-              `Bearer ${await tokenOf(credential, settings)}`,
-            );
-            return next(request);
-          },
-        },
-        { phase: 'Sign' },
-      );
-    }
-    const outputsByJob = new Map<string, CommandJob['outputs']>();
-    client.pipeline.addPolicy(restoreJobOutputs(outputsByJob), {
-      afterPhase: 'Serialize',
-    });
+    const { client, outputsByJob } = createWorkspaceClient(options);
     return new AzureMlComputeTarget(
       client,
-      credential,
-      settings,
+      options.credential,
+      options.settings,
       outputsByJob,
       options.logger,
     );
   }
 
-  /** The job an attempt becomes; throws `InputError` when Azure ML could not accept it. */
-  private planJob(request: DispatchRequest): JobPlan {
-    const { pool, resources } = request;
-    const name = toAzureMlJobName(request.externalName);
-    const cluster = clusterOf(pool);
-    if (resources.gpus > Math.max(1, pool.gpusPerNode)) {
-      throw new InputError(
-        `The azureml target runs a job on one node; pool '${pool.name}' has ${pool.gpusPerNode} GPUs per node, the job asks for ${resources.gpus}`,
-      );
-    }
-    let environment: JobPlan['environment'];
-    let environmentId: string;
-    if (request.image) {
-      environment = {
-        image: request.image,
-        version: createHash('sha256')
-          .update(request.image)
-          .digest('hex')
-          .slice(0, 32),
-      };
-      environmentId = `${this.workspaceId}/environments/${IMAGE_ENVIRONMENT}/versions/${environment.version}`;
-    } else if (this.settings.environment) {
-      environmentId = this.settings.environment;
-    } else {
-      throw new InputError(
-        'The azureml target needs an image, or ml.targets.azureml.environment for jobs without one',
-      );
-    }
-    const maxRuntime =
-      request.maxRuntimeSeconds === undefined
-        ? undefined
-        : Math.ceil(request.maxRuntimeSeconds);
-    if (maxRuntime !== undefined && !(maxRuntime >= 1)) {
-      throw new InputError('maxRuntimeSeconds must be positive');
-    }
-    const checkpointUri =
-      request.checkpoint && this.checkpointUri(request.checkpoint.uri);
-
-    let command = toCommandLine(request.command);
-    if (checkpointUri !== undefined) {
-      // Only the command line can name where Azure ML mounts an output.
-      command = `export CHECKPOINT_DIR="\${{outputs.${CHECKPOINT_OUTPUT}}}" && ${command}`;
-    }
-
-    const properties: CommandJob = {
-      jobType: 'Command',
-      displayName: `${request.jobId} ${request.attemptId}`,
-      experimentName: this.settings.experimentName,
-      computeId: `${this.workspaceId}/computes/${cluster}`,
-      environmentId,
-      command,
-      environmentVariables: buildEnvironment(request, checkpointUri),
-      resources: { instanceCount: 1 },
-      ...(maxRuntime !== undefined && {
-        limits: { jobLimitsType: 'Command', timeout: isoDuration(maxRuntime) },
-      }),
-      ...(checkpointUri !== undefined && {
-        outputs: {
-          [CHECKPOINT_OUTPUT]: {
-            jobOutputType: 'uri_folder',
-            mode: 'ReadWriteMount',
-            uri: checkpointUri,
-            description: 'Checkpoints, shared by all attempts of the job',
-          },
-        },
-      }),
-      tags: {
-        [TAG_JOB_ID]: request.jobId,
-        [TAG_ATTEMPT_ID]: request.attemptId,
-        [TAG_POOL]: pool.name,
-      },
-    };
-    return { name, job: { properties }, cluster, environment };
-  }
-
   async dispatch(request: DispatchRequest): Promise<{ externalId: string }> {
-    const plan = this.planJob(request);
+    const plan = planJob(request, this.workspaceId, this.settings);
     const { name } = plan;
     const existing = await this.getJob(name);
     if (existing) {
@@ -301,7 +136,7 @@ export class AzureMlComputeTarget implements ComputeTarget {
       return { state: 'not-found', reason: 'no such Azure ML job' };
     }
     const status = job.properties.status ?? 'Unknown';
-    const run = WITH_RUN_DETAILS.has(status)
+    const run = hasRunDetails(status)
       ? await this.runDetails(job, name)
       : undefined;
     return toExternalJobStatus(job, status, run);
@@ -494,25 +329,6 @@ export class AzureMlComputeTarget implements ComputeTarget {
       : undefined;
   }
 
-  /** The checkpoint location as a URI Azure ML mounts; relative paths are in the datastore. */
-  private checkpointUri(uri: string): string {
-    if (AZURE_STORAGE_URI.test(uri)) {
-      return uri;
-    }
-    const path = uri.replace(/^(\.\/)+/, '');
-    if (
-      !/^[a-z][a-z0-9+.-]*:/i.test(uri) &&
-      !uri.startsWith('/') &&
-      path !== '' &&
-      !path.split('/').includes('..')
-    ) {
-      return `azureml://datastores/${this.settings.checkpointDatastore}/paths/${path}`;
-    }
-    throw new InputError(
-      `The azureml target needs a checkpoint location in Azure storage (azureml://, https://<account>.blob.core.windows.net/..., abfss://) or a path relative to datastore ${this.settings.checkpointDatastore}, got '${uri}'`,
-    );
-  }
-
   private azureError(action: string, error: unknown): Error {
     const { statusCode, code } = error as {
       statusCode?: number;
@@ -526,189 +342,4 @@ export class AzureMlComputeTarget implements ComputeTarget {
       error,
     );
   }
-}
-
-/**
- * Works around a bug of `@azure/arm-machinelearning` 2.1.1 (Azure/azure-sdk-for-js#29328):
- * its serializer looks up `uri_folder` outputs as `JobOutput.uri_folder` but registers
- * them as `AssetJobOutput.uri_folder`, so it sends them without `uri` and `mode`, and
- * Azure ML would write the checkpoints to a default location. After serialization, this
- * policy puts back the outputs the target built into the PUT of the job being created.
- */
-function restoreJobOutputs(
-  outputsByJob: Map<string, CommandJob['outputs']>,
-): Parameters<AzureMachineLearningWorkspaces['pipeline']['addPolicy']>[0] {
-  return {
-    name: 'restoreJobOutputs',
-    async sendRequest(request, next) {
-      const name = /\/jobs\/([^/]+)$/.exec(new URL(request.url).pathname)?.[1];
-      const outputs =
-        request.method === 'PUT' && name
-          ? outputsByJob.get(decodeURIComponent(name))
-          : undefined;
-      if (outputs && typeof request.body === 'string') {
-        const body = JSON.parse(request.body);
-        body.properties.outputs = outputs;
-        request.body = JSON.stringify(body);
-      }
-      return next(request);
-    },
-  };
-}
-
-/** Maps a job and its run's details to the platform's view of the attempt. */
-function toExternalJobStatus(
-  job: JobBase,
-  status: string,
-  run: RunDetails | undefined,
-): ExternalJobStatus {
-  const computeId = job.properties.computeId;
-  const base = {
-    startedAt: date(run?.startTimeUtc),
-    finishedAt: date(run?.endTimeUtc),
-    instanceType: computeId?.slice(computeId.lastIndexOf('/') + 1),
-  };
-  const error = run?.error?.error;
-
-  switch (status) {
-    case 'Completed':
-      return { ...base, state: 'succeeded' };
-    case 'Failed': {
-      if (error && isPreemption(error)) {
-        // Azure ML gave up on the run after its low-priority nodes were reclaimed: the
-        // platform may resume it from its checkpoint.
-        return {
-          ...base,
-          state: 'preempted',
-          reason: `${PREEMPTED_REASON}: ${error.message ?? error.code}`,
-        };
-      }
-      const studio = job.properties.services?.Studio?.endpoint;
-      return {
-        ...base,
-        state: 'failed',
-        reason:
-          error?.message ??
-          `Azure ML reports the job Failed${studio ? `; see ${studio}` : ''}`,
-      };
-    }
-    case 'CancelRequested':
-    case 'Canceled':
-      return { ...base, state: 'failed', reason: 'cancelled' };
-    case 'Running':
-    case 'Finalizing':
-      return { ...base, state: 'running' };
-    case 'NotResponding':
-      // Azure ML lost the job's heartbeat; the job may recover, so it is not failed.
-      return {
-        ...base,
-        state: 'running',
-        reason: 'NotResponding: Azure ML gets no heartbeat from the job',
-      };
-    default:
-      // NotStarted, Starting, Provisioning, Preparing, Queued (waiting for nodes or
-      // setting up), Paused, Unknown: not running yet.
-      return { ...base, state: 'pending', reason: status };
-  }
-}
-
-/** Azure ML fails a run whose nodes were preempted with `PreemptionError: Nodes of this job got pre-empted...`. */
-function isPreemption(error: RunError): boolean {
-  for (let e: RunError | undefined = error; e; e = e.innerError) {
-    if (/PreemptionError|\bpre-?empted\b/i.test(`${e.code} ${e.message}`)) {
-      return true;
-    }
-  }
-  return false;
-}
-
-/**
- * The job's environment variables: its plain env, the checkpoint location, and one
- * `<NAME>_SECRET_ID` Key Vault reference per secret.
- */
-function buildEnvironment(
-  request: DispatchRequest,
-  checkpointUri: string | undefined,
-): Record<string, string> {
-  // CHECKPOINT_DIR is the mounted output, exported by the command line.
-  const env = jobEnvironment(
-    request,
-    checkpointUri === undefined ? undefined : { uri: checkpointUri },
-  );
-  for (const { name, secretRef } of request.secretEnv) {
-    if (!KEY_VAULT_SECRET_ID.test(secretRef)) {
-      throw new InputError(
-        `secretEnv ${name}: the azureml target needs a Key Vault secret identifier (https://<vault>.vault.azure.net/secrets/<name>[/<version>]), got '${secretRef}'`,
-      );
-    }
-    const key = `${name}_SECRET_ID`;
-    if (name in env || key in env) {
-      throw new InputError(
-        `Environment variable '${name}' is both a plain variable and a secret reference`,
-      );
-    }
-    env[key] = secretRef;
-  }
-  for (const key of Object.keys(env)) {
-    if (!ENV_KEY.test(key)) {
-      throw new InputError(
-        `Environment variable name '${key.slice(
-          0,
-          64,
-        )}' is not accepted (letters, digits and _, not starting with a digit)`,
-      );
-    }
-  }
-  return env;
-}
-
-function clusterOf(pool: GpuPool): string {
-  const cluster = pool.instanceType;
-  if (!cluster) {
-    throw new InputError(
-      `Pool '${pool.name}' has no instanceType; the azureml target needs the name of a compute cluster there`,
-    );
-  }
-  if (!COMPUTE_NAME.test(cluster)) {
-    throw new InputError(
-      `Pool '${pool.name}' has instanceType '${cluster}', which is not an Azure ML compute name`,
-    );
-  }
-  return cluster;
-}
-
-/** `seconds` as an ISO-8601 duration, e.g. `PT1H30M`, `P1DT2H`. */
-function isoDuration(seconds: number): string {
-  const parts: Array<[number, string]> = [
-    [Math.floor(seconds / 86400), 'D'],
-    [Math.floor((seconds % 86400) / 3600), 'H'],
-    [Math.floor((seconds % 3600) / 60), 'M'],
-    [seconds % 60, 'S'],
-  ];
-  const text = ([value, unit]: [number, string]) =>
-    value ? `${value}${unit}` : '';
-  const time = parts.slice(1).map(text).join('');
-  return `P${text(parts[0])}${time ? `T${time}` : ''}`;
-}
-
-/** A token for Azure Resource Manager, whose audience run history accepts too. */
-async function tokenOf(
-  credential: TokenCredential,
-  settings: AzureMlTargetSettings,
-): Promise<string> {
-  const token = await credential.getToken(`${settings.endpoint}/.default`);
-  if (!token) {
-    throw new Error('The Azure credential returned no token');
-  }
-  return token.token;
-}
-
-function date(value: string | undefined): Date | undefined {
-  return value ? new Date(value) : undefined;
-}
-
-/** A 404 about the job (or compute) itself, not about the workspace holding it. */
-function isJobMissing(error: unknown): boolean {
-  const { statusCode, code } = error as { statusCode?: number; code?: string };
-  return statusCode === 404 && !PARENT_NOT_FOUND.has(code ?? '');
 }

@@ -68,7 +68,7 @@ export class AzureMlComputeTarget implements ComputeTarget {
     private readonly client: AzureMachineLearningWorkspaces,
     private readonly credential: TokenCredential,
     private readonly settings: AzureMlTargetSettings,
-    /** Outputs of jobs being created, by job name, for {@link restoreJobOutputs}. */
+    /** Outputs of jobs being created, by job name, for the client to restore (see workspaceClient.ts). */
     private readonly outputsByJob: Map<string, CommandJob['outputs']>,
     private readonly logger?: LoggerService,
   ) {

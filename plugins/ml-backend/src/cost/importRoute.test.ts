@@ -11,6 +11,7 @@ import { ConfigReader } from '@backstage/config';
 import request from 'supertest';
 import { migrateDatabase } from '../database/migrateDatabase';
 import { openAccess, userCaller } from '../testUtils/access';
+import { startPortal } from '../testUtils/portal';
 import { CostService } from './CostService';
 import { DatabaseCostStore } from './DatabaseCostStore';
 import { PriceBook } from './priceBook';
@@ -201,5 +202,23 @@ describe('POST /cost/imports', () => {
     expect(small.join('').length).toBeLessThan(maxBillBytes);
     const ok = await postChunked(server, `${IMPORTS}?format=aws-cur`, small);
     expect(ok).toMatchObject({ status: 200, body: { rows: 1, added: 1 } });
+  });
+
+  it('reaches the route through the plugin and its OpenAPI validation', async () => {
+    const { server } = await startPortal();
+    const streamed = await request(server)
+      .post(`${IMPORTS}?format=aws-cur`)
+      .set('Content-Type', 'text/csv')
+      .send(cur);
+    expect(streamed.status).toBe(200);
+    expect(streamed.body).toMatchObject({ rows: 20, added: 20 });
+    const malformed = await request(server)
+      .post(`${IMPORTS}?format=aws-cur`)
+      .set('Content-Type', 'text/csv')
+      .send('a,"b\n');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error.message).toBe(
+      'aws-cur: line 1: a quoted field is not closed (missing ")',
+    );
   });
 });

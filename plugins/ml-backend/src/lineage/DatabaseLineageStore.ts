@@ -8,6 +8,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
+import { isUniqueViolation } from '../database/uniqueViolation';
 import { LineageFact, NewDataset } from '../shared/lineage';
 import { LineageStore, WalkedEdge } from './LineageStore';
 
@@ -62,9 +63,6 @@ const WALK_COLUMNS = {
   downstream: { near: 'from', far: 'to' },
   upstream: { near: 'to', far: 'from' },
 } as const;
-
-const isUniqueViolation = (error: unknown) =>
-  /unique|duplicate key/i.test(String((error as Error)?.message));
 
 /**
  * The lineage store on the plugin's database. The only lineage code that touches knex.

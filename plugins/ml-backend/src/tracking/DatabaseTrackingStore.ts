@@ -15,6 +15,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
+import { isUniqueViolation } from '../database/uniqueViolation';
 import { limits } from '../shared/validation';
 import { applyExperimentSearch, applyRunSearch } from '../shared/search';
 import { PageWindow } from '../shared/paging';
@@ -88,16 +89,6 @@ function stagesOf(viewType: ViewType): LifecycleStage[] {
 /** Experiment ids are integers; anything else cannot exist. */
 function experimentIdOf(experimentId: string): number | undefined {
   return /^\d{1,15}$/.test(experimentId) ? Number(experimentId) : undefined;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string; message?: string };
-  return (
-    e?.code === '23505' ||
-    e?.code === 'SQLITE_CONSTRAINT_UNIQUE' ||
-    e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    /UNIQUE constraint failed/.test(e?.message ?? '')
-  );
 }
 
 /**

@@ -25,7 +25,7 @@ import {
   ArtifactStore,
   normalizeArtifactPath,
 } from './artifacts/ArtifactStore';
-import { decodePageToken, encodePageToken } from '../shared/paging';
+import { decodePageToken, encodePageToken, pageSize } from '../shared/paging';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { TrackingStore, TransactionHook } from './TrackingStore';
@@ -82,20 +82,6 @@ function generateRunName(): string {
   return `${pick(adjectives)}-${pick(nouns)}-${Math.floor(
     Math.random() * 1000,
   )}`;
-}
-
-function pageSize(
-  requested: number | undefined,
-  fallback: number,
-  max: number,
-): number {
-  const size = requested ?? fallback;
-  if (!Number.isSafeInteger(size) || size < 1 || size > max) {
-    throw new InputError(
-      `Invalid value for request parameter max_results. It must be at most ${max}, but got value ${requested}`,
-    );
-  }
-  return size;
 }
 
 /**
@@ -172,7 +158,10 @@ export class TrackingService {
     caller: Caller,
     request: ListExperimentsRequest,
   ): Promise<Page<ExperimentSummary>> {
-    const limit = pageSize(request.maxResults, 100, MAX_RESULTS.experiments);
+    const limit = pageSize(request.maxResults, {
+      fallback: 100,
+      max: MAX_RESULTS.experiments,
+    });
     const offset = decodePageToken(request.pageToken);
     // Unreadable experiments are left out in SQL, before paging: pages stay full and
     // tokens stable.
@@ -415,7 +404,10 @@ export class TrackingService {
     caller: Caller,
     request: SearchRunsRequest,
   ): Promise<Page<Run>> {
-    const limit = pageSize(request.maxResults, 1000, MAX_RESULTS.runs);
+    const limit = pageSize(request.maxResults, {
+      fallback: 1000,
+      max: MAX_RESULTS.runs,
+    });
     const offset = decodePageToken(request.pageToken);
     await this.assertReadable(caller, request.experimentIds);
     const { items, hasMore } = await this.options.store.searchRuns(

@@ -160,12 +160,10 @@ export function tokenize(source: string, label: string): Token[] {
     const last = tokens[tokens.length - 1];
     const continuesKey =
       last?.type === 'identifier' && last.position + last.text.length === start;
-    fail(
-      `unexpected character '${char}' at position ${start}` +
-        (continuesKey
-          ? '; keys with special characters must be quoted with backticks or double quotes'
-          : ''),
-    );
+    const hint = continuesKey
+      ? '; keys with special characters must be quoted with backticks or double quotes'
+      : '';
+    fail(`unexpected character '${char}' at position ${start}${hint}`);
   }
   return tokens;
 }

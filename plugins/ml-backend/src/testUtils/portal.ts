@@ -10,7 +10,7 @@ import {
   mlComputeTargetsExtensionPoint,
 } from '@ml-portal/plugin-ml-node';
 import { Knex } from 'knex';
-import { mlPlugin } from '../plugin';
+import mlPlugin, { mlModuleLocalComputeTarget } from '..';
 import { createMlflowClient } from './mlflowClient';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -20,8 +20,9 @@ type TestFeatures = NonNullable<
 >;
 
 /**
- * The ml plugin in a test backend with a local artifact folder and a one-node local pool
- * whose jobs are only submitted (no workers), plus the npm MLflow client pointed at it.
+ * The ml plugin and its local compute target in a test backend, with a local artifact
+ * folder and a one-node local pool whose jobs are only submitted (no workers), plus the
+ * npm MLflow client pointed at it.
  *
  * - `ml` is layered over those settings as app-config files are: objects merge, lists
  *   and values replace (`ml: { training: { workers: true } }` keeps the pool).
@@ -75,6 +76,7 @@ export async function startPortal(
   const { server } = await startTestBackend({
     features: [
       mlPlugin,
+      mlModuleLocalComputeTarget,
       ...(options.database
         ? [mockServices.database.factory({ knex: options.database })]
         : []),

@@ -1,4 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
+import { mlModuleLocalComputeTarget } from '@ml-portal/plugin-ml-backend';
 import { permissionModuleMlPlatformPolicy } from './permissionPolicy';
 
 const backend = createBackend();
@@ -30,11 +31,7 @@ backend.add(permissionModuleMlPlatformPolicy);
 
 backend.add(import('@ml-portal/plugin-ml-backend'));
 // The local target (jobs on this host) registers only when ml.training.local.enabled is true.
-backend.add(
-  import('@ml-portal/plugin-ml-backend').then(ml => ({
-    default: ml.mlModuleLocalComputeTarget,
-  })),
-);
+backend.add(mlModuleLocalComputeTarget);
 // Compute targets; each registers only when its `ml.targets.<id>` section is configured.
 backend.add(import('@ml-portal/plugin-ml-backend-module-kubernetes'));
 backend.add(import('@ml-portal/plugin-ml-backend-module-sagemaker'));

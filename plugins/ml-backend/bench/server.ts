@@ -10,6 +10,7 @@ import {
   coreServices,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
+import { mlModuleLocalComputeTarget } from '../src';
 
 const backend = createBackend();
 
@@ -30,9 +31,7 @@ backend.add(
 );
 backend.add(import('../src'));
 // The local compute target: the replica tests run their jobs on this host.
-backend.add(
-  import('../src').then(ml => ({ default: ml.mlModuleLocalComputeTarget })),
-);
+backend.add(mlModuleLocalComputeTarget);
 
 backend.start().catch(error => {
   process.stderr.write(

@@ -4,11 +4,10 @@ import {
   RootConfigService,
 } from '@backstage/backend-plugin-api';
 import { ML_JOB_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
-import { Request } from 'express';
 import { Knex } from 'knex';
 import { RedisConnection } from '../redis/RedisConnection';
 import { AccessControl } from '../shared/AccessControl';
-import { Caller } from '../shared/caller';
+import { CallerResolver } from '../schema/portalRouter';
 import { DatasetLineageRecorder } from '../shared/lineage';
 import { AdmissionCycle } from './AdmissionCycle';
 import { AttemptFollower } from './AttemptFollower';
@@ -61,7 +60,7 @@ export async function createTraining(deps: {
   knex: Knex;
   redis: RedisConnection;
   access: AccessControl;
-  resolveCaller: (req: Request) => Promise<Caller>;
+  resolveCaller: CallerResolver;
   /** The enabled compute targets (the extension point's). */
   targets: ComputeTargets;
   tracking: JobExperiments;

@@ -1,10 +1,33 @@
 import { InputError, NotAllowedError } from '@backstage/errors';
-import { ComputeTarget } from '@ml-portal/plugin-ml-node';
+import {
+  ComputeTarget,
+  MlComputeTargetsExtensionPoint,
+} from '@ml-portal/plugin-ml-node';
 import { TrainingConfig } from './config';
 import { firstSecretOutOfScope } from './secretScopes';
 
 /** The enabled compute targets by id: the local one and the modules'. @internal */
 export type ComputeTargets = ReadonlyMap<string, ComputeTarget>;
+
+/**
+ * The compute targets the plugin's extension point collects: the local one and the
+ * modules'. An id registered twice stops the backend at startup.
+ *
+ * @internal
+ */
+export class ComputeTargetRegistry
+  extends Map<string, ComputeTarget>
+  implements MlComputeTargetsExtensionPoint
+{
+  addComputeTarget(...targets: ComputeTarget[]): void {
+    for (const target of targets) {
+      if (this.has(target.id)) {
+        throw new Error(`Compute target '${target.id}' is registered twice`);
+      }
+      this.set(target.id, target);
+    }
+  }
+}
 
 /** The target an attempt or pool names; an error when it is no longer enabled. @internal */
 export function enabledTarget(

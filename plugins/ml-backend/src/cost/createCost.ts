@@ -1,0 +1,87 @@
+import {
+  LoggerService,
+  RootConfigService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { ML_TEAM_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import { CostSource } from '@ml-portal/plugin-ml-node';
+import { Knex } from 'knex';
+import { AccessControl } from '../shared/AccessControl';
+import { CallerResolver } from '../schema/portalRouter';
+import { readPools } from '../shared/pools';
+import { CostService } from './CostService';
+import { DatabaseCostStore } from './DatabaseCostStore';
+import { FileCostSource } from './imports';
+import { PriceBook } from './priceBook';
+import { createCostRouter } from './router';
+
+/**
+ * GPU spend: its store and service (prices of the configured pools, budgets), the
+ * scheduled import of real bills (configured files and the cost sources modules add),
+ * its router, and what it offers the plugin: the service (training's budget holds and
+ * metering) and its permission resource (a team's spend).
+ *
+ * @internal
+ */
+export async function createCost(deps: {
+  config: RootConfigService;
+  logger: LoggerService;
+  scheduler: SchedulerService;
+  knex: Knex;
+  access: AccessControl;
+  resolveCaller: CallerResolver;
+  /** Bills from modules (`mlCostSourcesExtensionPoint`). */
+  costSources: CostSource[];
+}) {
+  const { config, logger } = deps;
+  const pools = readPools(config);
+  const service = new CostService({
+    store: DatabaseCostStore.create({ knex: deps.knex }),
+    priceBook: PriceBook.fromConfig(config, pools),
+    pools,
+    budgets: CostService.readBudgets(config),
+    logger,
+    access: deps.access,
+  });
+  // Real bills for reconciliation, on a schedule.
+  const billSources = [
+    ...FileCostSource.fromConfig(config),
+    ...deps.costSources,
+  ];
+  if (billSources.length > 0) {
+    await deps.scheduler.scheduleTask({
+      id: 'ml-cost-imports',
+      frequency: {
+        minutes:
+          config.getOptionalNumber('ml.cost.importIntervalMinutes') ?? 60,
+      },
+      timeout: { minutes: 10 },
+      initialDelay: { seconds: 15 },
+      fn: async () => {
+        for (const source of billSources) {
+          try {
+            const result = await service.storeBill(
+              source.id,
+              await source.read(),
+            );
+            logger.info(
+              `Imported ${result.rows} ${source.id} cost lines (${result.added} new, ${result.changed} changed)`,
+            );
+          } catch (error) {
+            logger.warn(`Could not import ${source.id} costs: ${error}`);
+          }
+        }
+      },
+    });
+  }
+  return {
+    service,
+    router: createCostRouter({
+      cost: service,
+      resolveCaller: deps.resolveCaller,
+    }),
+    resources: {
+      [ML_TEAM_RESOURCE_TYPE]: async (team: string) => ({ owner: team }),
+    },
+  };
+}

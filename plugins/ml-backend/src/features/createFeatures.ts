@@ -1,0 +1,60 @@
+import {
+  LoggerService,
+  RootConfigService,
+  SchedulerService,
+} from '@backstage/backend-plugin-api';
+import { ML_FEATURE_VIEW_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import { Knex } from 'knex';
+import { AccessControl } from '../shared/AccessControl';
+import { CallerResolver } from '../schema/portalRouter';
+import { DatabaseFeatureStore } from './DatabaseFeatureStore';
+import { FeatureLineage, FeaturesService } from './FeaturesService';
+import { scheduleFeatureImports } from './imports';
+import { readOwnerMapping } from './owners';
+import { createFeaturesRouter } from './router';
+
+/**
+ * The feature catalog: its store and service, the scheduled import of the configured
+ * Feast registry dumps, its router, and what it offers the plugin: the service (the
+ * catalog), its lineage nodes and its permission resource.
+ *
+ * @internal
+ */
+export async function createFeatures(deps: {
+  config: RootConfigService;
+  logger: LoggerService;
+  scheduler: SchedulerService;
+  knex: Knex;
+  access: AccessControl;
+  resolveCaller: CallerResolver;
+  lineage: FeatureLineage;
+  /** Owner of imported views whose Feast owner maps to no group. */
+  defaultOwner: string;
+}) {
+  const store = DatabaseFeatureStore.create({ knex: deps.knex });
+  const service = new FeaturesService({
+    store,
+    owners: readOwnerMapping(deps.config),
+    lineage: deps.lineage,
+    access: deps.access,
+  });
+  await scheduleFeatureImports({
+    features: service,
+    config: deps.config,
+    scheduler: deps.scheduler,
+    logger: deps.logger,
+    owner: deps.defaultOwner,
+  });
+  return {
+    service,
+    router: createFeaturesRouter({
+      features: service,
+      resolveCaller: deps.resolveCaller,
+    }),
+    lineageNodes: { feature_view: service.describeViews },
+    resources: {
+      [ML_FEATURE_VIEW_RESOURCE_TYPE]: (viewId: string) =>
+        store.getView(viewId),
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import { RootConfigService } from '@backstage/backend-plugin-api';
+import { ML_MODEL_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import { Knex } from 'knex';
+import { AccessControl } from '../shared/AccessControl';
+import { CallerResolver } from '../schema/portalRouter';
+import { LineageRecorder } from '../shared/lineage';
+import { DatabasePromotionStore } from './DatabasePromotionStore';
+import { DatabaseRegistryStore } from './DatabaseRegistryStore';
+import { readRegistryPolicy } from './gates';
+import { describeVersions } from './lineageNodes';
+import { PromotionService } from './PromotionService';
+import { registryRunsFrom } from './registryRuns';
+import { RegistryService } from './RegistryService';
+import { createRegistryRouter } from './router';
+
+/**
+ * The model registry: models and versions, aliases and promotions (with the gates of
+ * `ml.registry`), its router, and what it offers the plugin: both services (the MLflow
+ * layer, the catalog), its lineage nodes and its permission resource.
+ *
+ * @internal
+ */
+export function createRegistry(deps: {
+  config: RootConfigService;
+  knex: Knex;
+  access: AccessControl;
+  resolveCaller: CallerResolver;
+  lineage: LineageRecorder;
+  /** Runs as tracking serves them: versions are registered from runs. */
+  runs: Parameters<typeof registryRunsFrom>[0];
+}) {
+  const { knex, access } = deps;
+  const store = DatabaseRegistryStore.create({ knex, lineage: deps.lineage });
+  const runs = registryRunsFrom(deps.runs);
+  const promotions = new PromotionService({
+    store: DatabasePromotionStore.create({ knex }),
+    models: store,
+    runs,
+    access,
+    policy: readRegistryPolicy(deps.config),
+  });
+  const service = new RegistryService({ store, promotions, runs, access });
+  return {
+    service,
+    promotions,
+    router: createRegistryRouter({
+      registry: service,
+      promotions,
+      resolveCaller: deps.resolveCaller,
+    }),
+    lineageNodes: { model_version: describeVersions(store) },
+    resources: {
+      [ML_MODEL_RESOURCE_TYPE]: (name: string) => store.getModel(name),
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import { RootConfigService } from '@backstage/backend-plugin-api';
+import { ML_EXPERIMENT_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import { Knex } from 'knex';
+import { AccessControl } from '../shared/AccessControl';
+import { CallerResolver } from '../schema/portalRouter';
+import { DatasetLineageRecorder } from '../shared/lineage';
+import { createArtifactStore } from './artifacts/createArtifactStore';
+import { DatabaseTrackingStore } from './DatabaseTrackingStore';
+import { describeRuns } from './lineageNodes';
+import { createTrackingRouter } from './router';
+import { TrackingService } from './TrackingService';
+
+/**
+ * Experiment tracking: its store, artifact store and service (with MLflow's Default
+ * experiment), its portal router, and what it offers the plugin: the service and the
+ * artifacts (the MLflow layer, training, the registry), the store's run reads (the
+ * registry's metric snapshots), its lineage nodes and its permission resource.
+ *
+ * @internal
+ */
+export async function createTracking(deps: {
+  config: RootConfigService;
+  knex: Knex;
+  access: AccessControl;
+  resolveCaller: CallerResolver;
+  lineage: DatasetLineageRecorder;
+  /** Owner of what anonymous or service callers create, and of the Default experiment. */
+  defaultOwner: string;
+}) {
+  const store = DatabaseTrackingStore.create({ knex: deps.knex });
+  const artifacts = await createArtifactStore(deps.config);
+  const service = new TrackingService({
+    store,
+    artifacts,
+    access: deps.access,
+    artifactRoot: experimentId => `mlflow-artifacts:/${experimentId}`,
+    defaultOwner: deps.defaultOwner,
+    lineage: deps.lineage,
+  });
+  await service.ensureDefaultExperiment();
+  return {
+    service,
+    artifacts,
+    store,
+    router: createTrackingRouter({
+      tracking: service,
+      resolveCaller: deps.resolveCaller,
+    }),
+    lineageNodes: { run: describeRuns(store) },
+    resources: {
+      [ML_EXPERIMENT_RESOURCE_TYPE]: (experimentId: string) =>
+        store.getExperiment(experimentId),
+    },
+  };
+}

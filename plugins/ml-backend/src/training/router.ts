@@ -1,25 +1,23 @@
-import express, { Request } from 'express';
-import Router from 'express-promise-router';
-import { InputError } from '@backstage/errors';
-import { Caller } from '../shared/caller';
+import express from 'express';
 import { JobSubmission } from './JobSubmission';
 import { TrainingService } from './TrainingService';
-import { jsonBody } from '../shared/jsonBody';
+import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 
 /**
  * The training API under `/api/ml/training`: submit, list, explain, cancel, logs. Every
  * job route acts for the caller: the training service checks `ml.job.*` on each job.
+ * The submission checks what the schema cannot: profiles, pools, the owner's groups,
+ * secret scopes.
  *
  * @internal
  */
 export function createTrainingRouter(options: {
   training: TrainingService;
   submission: Pick<JobSubmission, 'submit'>;
-  resolveCaller: (req: Request) => Promise<Caller>;
+  resolveCaller: CallerResolver;
 }): express.Router {
   const { training, submission, resolveCaller } = options;
-  const router = Router();
-  router.use('/training', jsonBody({ limit: '256kb' }));
+  const router = createPortalRouter();
 
   router.get('/training/pools', async (_req, res) => {
     res.json({ items: await training.listPools() });
@@ -30,15 +28,8 @@ export function createTrainingRouter(options: {
   });
 
   router.get('/training/jobs', async (req, res) => {
-    const owner =
-      typeof req.query.owner === 'string' ? req.query.owner : undefined;
-    const status =
-      typeof req.query.status === 'string' ? req.query.status : undefined;
     res.json({
-      items: await training.listJobs(await resolveCaller(req), {
-        owner,
-        status,
-      }),
+      items: await training.listJobs(await resolveCaller(req), req.query),
     });
   });
 
@@ -57,19 +48,11 @@ export function createTrainingRouter(options: {
   });
 
   router.get('/training/jobs/:jobId/logs', async (req, res) => {
-    const tailLines = Number(req.query.tailLines ?? 500);
-    if (
-      !Number.isSafeInteger(tailLines) ||
-      tailLines < 1 ||
-      tailLines > 10000
-    ) {
-      throw new InputError('tailLines must be an integer between 1 and 10000');
-    }
     res.json({
       text: await training.logs(
         await resolveCaller(req),
         req.params.jobId,
-        tailLines,
+        req.query.tailLines!,
       ),
     });
   });

@@ -9,11 +9,20 @@ import {
 import { DataColumn, DataTable } from '../common/DataTable';
 import { formatTime, MISSING } from '../common/format';
 import { teamName } from '../common/teams';
-import { featureViewPath, formatTtl, storesLabel } from './featureFormat';
+import { useMlPaths } from '../common/mlPaths';
+import { formatTtl, storesLabel } from './featureFormat';
 import { FreshnessChip } from './FreshnessChip';
 
 /** How many feature names a row of the views table shows before "…". @internal */
 export const FEATURE_NAMES_SHOWN = 3;
+
+/** A feature view's name, linking to its page. */
+function FeatureViewLink(props: { project: string; name: string }) {
+  const { project, name } = props;
+  const paths = useMlPaths();
+  if (!paths) return <>{name}</>;
+  return <Link to={paths.featureView(project, name)}>{name}</Link>;
+}
 
 const owner = (row: { owner?: string }) =>
   row.owner ? teamName(row.owner) : MISSING;
@@ -21,7 +30,7 @@ const owner = (row: { owner?: string }) =>
 const featureViewColumns: DataColumn<FeatureView>[] = [
   {
     title: 'Name',
-    render: view => <Link to={featureViewPath(view)}>{view.name}</Link>,
+    render: view => <FeatureViewLink project={view.project} name={view.name} />,
   },
   { title: 'Project', render: view => view.project },
   { title: 'Entities', render: view => view.entities.join(', ') || MISSING },
@@ -137,14 +146,7 @@ const serviceColumns: DataColumn<FeatureService>[] = [
       service.featureViews.map((projection, index) => (
         <span key={projection.name}>
           {index > 0 && ', '}
-          <Link
-            to={featureViewPath({
-              project: service.project,
-              name: projection.name,
-            })}
-          >
-            {projection.name}
-          </Link>
+          <FeatureViewLink project={service.project} name={projection.name} />
           {projection.features.length > 0 && ` (${projection.features.length})`}
         </span>
       )),

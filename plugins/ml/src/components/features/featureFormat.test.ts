@@ -1,6 +1,5 @@
 import { FeatureFreshness } from '@ml-portal/plugin-ml-common';
 import {
-  featureViewPath,
   formatSeconds,
   formatTtl,
   freshnessSummary,
@@ -46,14 +45,11 @@ describe('featureFormat', () => {
     );
   });
 
-  it('names the stores and encodes the page path', () => {
+  it('names the stores', () => {
     expect(storesLabel({ online: true, offline: true })).toBe(
       'online, offline',
     );
     expect(storesLabel({ online: false, offline: true })).toBe('offline');
     expect(storesLabel({ online: false, offline: false })).toBe('—');
-    expect(featureViewPath({ project: 'a b', name: 'x/y' })).toBe(
-      'views/a%20b/x%2Fy',
-    );
   });
 });

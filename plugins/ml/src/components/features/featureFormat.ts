@@ -47,10 +47,3 @@ export function storesLabel(view: { online: boolean; offline: boolean }) {
 export function tagLabel(tag: Tag): string {
   return tag.value ? `${tag.key}=${tag.value}` : tag.key;
 }
-
-/** The path of a feature view's page below the Features tab. @internal */
-export function featureViewPath(view: { project: string; name: string }) {
-  return `views/${encodeURIComponent(view.project)}/${encodeURIComponent(
-    view.name,
-  )}`;
-}

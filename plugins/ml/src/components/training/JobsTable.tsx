@@ -3,8 +3,17 @@ import Typography from '@mui/material/Typography';
 import { TrainingJob } from '@ml-portal/plugin-ml-common';
 import { DataColumn, DataTable } from '../common/DataTable';
 import { formatDuration, formatTime, MISSING } from '../common/format';
+import { useMlPaths } from '../common/mlPaths';
 import { jobDuration, pendingReasonLabel } from './jobFormat';
 import { JobStatus } from './JobStatus';
+
+/** A job's name, linking to its page. */
+function JobNameLink(props: { job: TrainingJob }) {
+  const { job } = props;
+  const paths = useMlPaths();
+  if (!paths) return <>{job.name}</>;
+  return <Link to={paths.job(job.jobId)}>{job.name}</Link>;
+}
 
 /** Where a job runs, or which profile's pools it may run in before it is placed. */
 function placement(job: TrainingJob): string {
@@ -36,9 +45,7 @@ function jobColumns(now: number): DataColumn<TrainingJob>[] {
   return [
     {
       title: 'Name',
-      render: job => (
-        <Link to={`jobs/${encodeURIComponent(job.jobId)}`}>{job.name}</Link>
-      ),
+      render: job => <JobNameLink job={job} />,
     },
     { title: 'Owner', render: job => job.owner },
     { title: 'Status', render: job => <JobStatus status={job.status} /> },

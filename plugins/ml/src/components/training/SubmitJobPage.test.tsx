@@ -2,6 +2,7 @@ import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { JobSpec } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
+import { rootRouteRef } from '../../routes';
 import { badRequest } from '../common/testData';
 import { makeJob, pools, profiles, unavailable } from './testData';
 import { TrainingTab } from './TrainingTab';
@@ -18,6 +19,7 @@ function renderSubmit(
   };
   return renderInTestApp(<TrainingTab />, {
     mountPath: '/ml/training',
+    mountedRoutes: { '/ml': rootRouteRef },
     initialRouteEntries: ['/ml/training/submit'],
     apis: [
       [mlApiRef, api],

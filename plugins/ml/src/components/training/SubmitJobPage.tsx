@@ -34,6 +34,7 @@ import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { formatDuration } from '../common/format';
+import { useMlPaths } from '../common/mlPaths';
 import { PageTrail } from '../common/PageTrail';
 import { teamName } from '../common/teams';
 import { splitCommandLine } from './commandLine';
@@ -156,6 +157,7 @@ function SubmitForm(props: {
   const { profiles, pools, ownerGroups } = props;
   const mlApi = useApi(mlApiRef);
   const navigate = useNavigate();
+  const paths = useMlPaths();
   const [form, setForm] = useState<JobForm>(() => ({
     ...emptyJobForm,
     // The backend's default owner is the user's first group.
@@ -171,9 +173,10 @@ function SubmitForm(props: {
   const [submission, submit] = useAsyncFn(
     async (jobSpec: JobSpec) => {
       const job = await mlApi.submitJob(jobSpec);
-      navigate(`../jobs/${encodeURIComponent(job.jobId)}`);
+      // Inside the ML page, whose route refs always resolve.
+      navigate(paths!.job(job.jobId));
     },
-    [mlApi, navigate],
+    [mlApi, navigate, paths],
   );
 
   const set = <K extends keyof JobForm>(key: K, value: JobForm[K]) =>

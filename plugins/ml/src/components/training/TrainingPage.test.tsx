@@ -8,6 +8,7 @@ import {
 } from '@testing-library/react';
 import { TrainingJob } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
+import { rootRouteRef } from '../../routes';
 import { TrainingTab } from './TrainingTab';
 import { makeJob, pools, profiles } from './testData';
 
@@ -40,6 +41,7 @@ function renderTraining(listJobs: MlApi['listJobs']) {
   };
   return renderInTestApp(<TrainingTab />, {
     mountPath: '/ml/training',
+    mountedRoutes: { '/ml': rootRouteRef },
     initialRouteEntries: ['/ml/training'],
     apis: [[mlApiRef, api]],
   });

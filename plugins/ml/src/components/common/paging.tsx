@@ -1,9 +1,8 @@
 import Box from '@mui/material/Box';
 import Button from '@mui/material/Button';
-import MenuItem from '@mui/material/MenuItem';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useCallback, useMemo, useState } from 'react';
+import { SelectField } from './SelectField';
 
 /** Token-based paging: a stack of the tokens of the pages before this one. @internal */
 export type PageTokens = {
@@ -63,20 +62,13 @@ export function PageControls(props: {
         mt: 1,
       }}
     >
-      <TextField
-        select
-        size="small"
+      <SelectField
         label="Rows"
         value={paging.pageSize}
-        onChange={event => paging.setPageSize(Number(event.target.value))}
+        options={pageSizes}
+        onChange={paging.setPageSize}
         sx={{ width: 80, mr: 2 }}
-      >
-        {pageSizes.map(size => (
-          <MenuItem key={size} value={size}>
-            {size}
-          </MenuItem>
-        ))}
-      </TextField>
+      />
       <Button
         size="small"
         disabled={paging.pageNumber === 1}

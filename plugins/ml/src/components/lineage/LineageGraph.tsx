@@ -14,9 +14,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
-import MenuItem from '@mui/material/MenuItem';
 import { Theme, useTheme } from '@mui/material/styles';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import {
   Background,
@@ -36,6 +34,7 @@ import { useNavigate } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { useMlPaths } from '../common/mlPaths';
+import { SelectField } from '../common/SelectField';
 import { teamName } from '../common/teams';
 import { layoutLineage } from './layoutLineage';
 import { LINEAGE_KIND_STYLES, relationLabel } from './lineageKinds';
@@ -310,40 +309,22 @@ export function LineageGraph(props: {
   return (
     <Box>
       <Box sx={{ display: 'flex', mb: 2, gap: 2 }}>
-        <TextField
+        <SelectField
           id={`${id}-depth`}
-          select
           label="Depth"
-          size="small"
-          variant="outlined"
           value={depth}
-          onChange={event => setDepth(Number(event.target.value))}
+          options={LINEAGE_DEPTHS}
+          onChange={setDepth}
           sx={{ width: 100 }}
-        >
-          {LINEAGE_DEPTHS.map(d => (
-            <MenuItem key={d} value={d}>
-              {d}
-            </MenuItem>
-          ))}
-        </TextField>
-        <TextField
+        />
+        <SelectField
           id={`${id}-direction`}
-          select
           label="Direction"
-          size="small"
-          variant="outlined"
           value={direction}
-          onChange={event =>
-            setDirection(event.target.value as LineageDirection)
-          }
+          options={DIRECTIONS}
+          onChange={setDirection}
           sx={{ width: 240 }}
-        >
-          {DIRECTIONS.map(d => (
-            <MenuItem key={d.value} value={d.value}>
-              {d.label}
-            </MenuItem>
-          ))}
-        </TextField>
+        />
       </Box>
       {content}
     </Box>

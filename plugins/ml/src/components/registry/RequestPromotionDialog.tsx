@@ -4,12 +4,12 @@ import {
   RegisteredModelDetails,
 } from '@ml-portal/plugin-ml-common';
 import Autocomplete from '@mui/material/Autocomplete';
-import MenuItem from '@mui/material/MenuItem';
 import TextField from '@mui/material/TextField';
 import { useId, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { FormDialog, textAreaProps } from '../common/FormDialog';
+import { SelectField } from '../common/SelectField';
 import { aliasProblem, newestFirst } from './registryFormat';
 
 /** Why the request cannot be sent as filled in, by field. */
@@ -96,25 +96,23 @@ export function RequestPromotionDialog(props: {
       }}
       onClose={onClose}
     >
-      <TextField
+      <SelectField
         id={`${id}-version`}
-        select
         label="Version"
         value={version}
-        onChange={event => setVersion(event.target.value)}
+        options={versions.map(v => ({
+          value: v.version,
+          label: `Version ${v.version}${
+            v.aliases.length > 0 ? ` (${v.aliases.join(', ')})` : ''
+          }`,
+        }))}
+        onChange={setVersion}
         error={touched && Boolean(found.version)}
         helperText={touched ? found.version : undefined}
         fullWidth
         margin="normal"
-        variant="outlined"
-      >
-        {versions.map(v => (
-          <MenuItem key={v.version} value={v.version}>
-            Version {v.version}
-            {v.aliases.length > 0 ? ` (${v.aliases.join(', ')})` : ''}
-          </MenuItem>
-        ))}
-      </TextField>
+        size="medium"
+      />
       <Autocomplete
         freeSolo
         options={aliasOptions}

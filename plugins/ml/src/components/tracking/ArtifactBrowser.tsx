@@ -17,6 +17,7 @@ import { useEffect, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { formatBytes } from '../common/format';
+import { Loaded } from '../common/Loaded';
 import { MutedText } from '../common/MutedText';
 
 /** Text previews show at most this much of a file. @internal */
@@ -55,6 +56,9 @@ function pathIn(dir: string, file: ArtifactFile) {
     ? file.path
     : `${dir}/${file.path}`;
 }
+
+const foldersFirst = (a: ArtifactFile, b: ArtifactFile) =>
+  Number(b.isDir) - Number(a.isDir) || a.path.localeCompare(b.path);
 
 /** An object URL for a blob, revoked when the blob changes or the component goes. */
 function useObjectUrl(blob: Blob | undefined) {
@@ -180,55 +184,6 @@ export function ArtifactBrowser(props: { runId: string }) {
     setFile(undefined);
   };
 
-  let entries;
-  if (listing.loading) {
-    entries = <Progress />;
-  } else if (listing.error) {
-    entries = (
-      <ResponseErrorPanel
-        error={listing.error}
-        title="Could not list artifacts"
-      />
-    );
-  } else if (listing.value!.length === 0) {
-    entries = (
-      <MutedText>
-        {dir ? 'This folder is empty.' : 'This run logged no artifacts.'}
-      </MutedText>
-    );
-  } else {
-    const sorted = [...listing.value!].sort(
-      (a, b) =>
-        Number(b.isDir) - Number(a.isDir) || a.path.localeCompare(b.path),
-    );
-    entries = (
-      <List dense aria-label="artifacts">
-        {sorted.map(entry => {
-          const path = pathIn(dir, entry);
-          return (
-            <ListItemButton
-              key={path}
-              selected={file?.path === path}
-              onClick={() =>
-                entry.isDir ? open(path) : setFile({ ...entry, path })
-              }
-            >
-              <ListItemIcon>
-                {entry.isDir ? <FolderIcon /> : <FileIcon />}
-              </ListItemIcon>
-              <ListItemText
-                primary={basename(path)}
-                secondary={
-                  entry.isDir ? undefined : formatBytes(entry.fileSize)
-                }
-              />
-            </ListItemButton>
-          );
-        })}
-      </List>
-    );
-  }
-
   return (
     <Grid container spacing={2}>
       <Grid item xs={12} md={4}>
@@ -250,7 +205,42 @@ export function ArtifactBrowser(props: { runId: string }) {
             ),
           )}
         </Breadcrumbs>
-        {entries}
+        <Loaded state={listing} errorTitle="Could not list artifacts">
+          {entries =>
+            entries.length === 0 ? (
+              <MutedText>
+                {dir
+                  ? 'This folder is empty.'
+                  : 'This run logged no artifacts.'}
+              </MutedText>
+            ) : (
+              <List dense aria-label="artifacts">
+                {[...entries].sort(foldersFirst).map(entry => {
+                  const path = pathIn(dir, entry);
+                  return (
+                    <ListItemButton
+                      key={path}
+                      selected={file?.path === path}
+                      onClick={() =>
+                        entry.isDir ? open(path) : setFile({ ...entry, path })
+                      }
+                    >
+                      <ListItemIcon>
+                        {entry.isDir ? <FolderIcon /> : <FileIcon />}
+                      </ListItemIcon>
+                      <ListItemText
+                        primary={basename(path)}
+                        secondary={
+                          entry.isDir ? undefined : formatBytes(entry.fileSize)
+                        }
+                      />
+                    </ListItemButton>
+                  );
+                })}
+              </List>
+            )
+          }
+        </Loaded>
       </Grid>
       <Grid item xs={12} md={8}>
         {file ? (

@@ -8,10 +8,8 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@mui/material/Box';
-import FormControlLabel from '@mui/material/FormControlLabel';
 import Grid from '@mui/material/Grid';
 import Slider from '@mui/material/Slider';
-import Switch from '@mui/material/Switch';
 import ToggleButton from '@mui/material/ToggleButton';
 import ToggleButtonGroup from '@mui/material/ToggleButtonGroup';
 import Typography from '@mui/material/Typography';
@@ -21,13 +19,14 @@ import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { formatMetricValue, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
+import { LabeledSwitch } from '../common/LabeledSwitch';
 import { MutedText } from '../common/MutedText';
 import { PageTrail } from '../common/PageTrail';
 import {
+  ChartOptions,
   ComparedRun,
   MAX_COMPARED_RUNS,
   runColor,
-  XAxisMode,
 } from './chartSeries';
 import { DiffTable } from './DiffTable';
 import { KeySelect } from './KeySelect';
@@ -45,20 +44,19 @@ const controlRow = {
 } as const;
 
 function ChartControls(props: {
-  xAxis: XAxisMode;
-  onXAxis: (mode: XAxisMode) => void;
-  smoothing: number;
-  onSmoothing: (weight: number) => void;
-  logScale: boolean;
-  onLogScale: (on: boolean) => void;
+  options: ChartOptions;
+  onChange: (options: ChartOptions) => void;
 }) {
+  const { options } = props;
+  const change = (changed: Partial<ChartOptions>) =>
+    props.onChange({ ...options, ...changed });
   return (
     <Box sx={controlRow}>
       <ToggleButtonGroup
         size="small"
         exclusive
-        value={props.xAxis}
-        onChange={(_event, mode) => mode && props.onXAxis(mode)}
+        value={options.xAxis}
+        onChange={(_event, xAxis) => xAxis && change({ xAxis })}
         aria-label="x axis"
       >
         <ToggleButton value="step">Step</ToggleButton>
@@ -67,25 +65,21 @@ function ChartControls(props: {
       </ToggleButtonGroup>
       <Box sx={{ width: 220 }}>
         <Typography variant="caption" id="smoothing-label">
-          Smoothing {props.smoothing.toFixed(2)}
+          Smoothing {options.smoothing.toFixed(2)}
         </Typography>
         <Slider
           aria-labelledby="smoothing-label"
           min={0}
           max={0.99}
           step={0.01}
-          value={props.smoothing}
-          onChange={(_event, value) => props.onSmoothing(value as number)}
+          value={options.smoothing}
+          onChange={(_event, value) => change({ smoothing: value as number })}
         />
       </Box>
-      <FormControlLabel
-        control={
-          <Switch
-            checked={props.logScale}
-            onChange={event => props.onLogScale(event.target.checked)}
-          />
-        }
+      <LabeledSwitch
         label="Log scale"
+        checked={options.logScale}
+        onChange={logScale => change({ logScale })}
       />
     </Box>
   );
@@ -95,9 +89,11 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
   const { experimentId, runIds } = props;
   const mlApi = useApi(mlApiRef);
   const [chosenMetrics, setChosenMetrics] = useState<string[]>();
-  const [xAxis, setXAxis] = useState<XAxisMode>('step');
-  const [smoothing, setSmoothing] = useState(0);
-  const [logScale, setLogScale] = useState(false);
+  const [chartOptions, setChartOptions] = useState<ChartOptions>({
+    xAxis: 'step',
+    smoothing: 0,
+    logScale: false,
+  });
 
   const loaded = useAsync(
     () =>
@@ -149,14 +145,7 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
               selected={charted}
               onChange={setChosenMetrics}
             />
-            <ChartControls
-              xAxis={xAxis}
-              onXAxis={setXAxis}
-              smoothing={smoothing}
-              onSmoothing={setSmoothing}
-              logScale={logScale}
-              onLogScale={setLogScale}
-            />
+            <ChartControls options={chartOptions} onChange={setChartOptions} />
           </Box>
           {charted.length === 0 ? (
             <MutedText>
@@ -171,9 +160,7 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
                   <MetricComparisonChart
                     metricKey={metricKey}
                     runs={runs}
-                    xAxis={xAxis}
-                    smoothing={smoothing}
-                    logScale={logScale}
+                    options={chartOptions}
                   />
                 </Grid>
               ))}

@@ -1,14 +1,13 @@
 import { Link } from '@backstage/core-components';
 import Box from '@mui/material/Box';
-import FormControlLabel from '@mui/material/FormControlLabel';
 import { Theme } from '@mui/material/styles';
-import Switch from '@mui/material/Switch';
 import Table from '@mui/material/Table';
 import TableBody from '@mui/material/TableBody';
 import TableCell from '@mui/material/TableCell';
 import TableHead from '@mui/material/TableHead';
 import TableRow from '@mui/material/TableRow';
 import { useState } from 'react';
+import { LabeledSwitch } from '../common/LabeledSwitch';
 import { MutedText } from '../common/MutedText';
 import { ComparedRun } from './chartSeries';
 
@@ -50,17 +49,13 @@ export function DiffTable<T>(props: {
 
   return (
     <Box>
-      <FormControlLabel
-        control={
-          <Switch
-            checked={onlyDifferences}
-            onChange={event => setOnlyDifferences(event.target.checked)}
-            size="small"
-          />
-        }
+      <LabeledSwitch
         label={`Only differences (${
           withDiff.filter(r => r.differs).length
         } of ${rows.length})`}
+        checked={onlyDifferences}
+        onChange={setOnlyDifferences}
+        size="small"
       />
       <Box sx={{ overflow: 'auto' }}>
         <Table size="small" aria-label={label}>

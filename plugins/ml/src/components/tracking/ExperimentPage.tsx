@@ -53,8 +53,8 @@ function useKeyColumns(present: string[]) {
   const [chosen, setChosen] = useState<string[]>();
   const selected = chosen ?? present.slice(0, DEFAULT_COLUMNS);
   // Chosen keys stay offered on pages whose runs lack them.
-  const options = [...new Set([...present, ...selected])].sort();
-  return { selected, options, setChosen };
+  const keys = [...new Set([...present, ...selected])].sort();
+  return { keys, selected, onChange: setChosen };
 }
 
 function RunsTable(props: {
@@ -297,20 +297,10 @@ export function ExperimentPage() {
             />
           </Grid>
           <Grid item>
-            <KeySelect
-              label="Metric columns"
-              keys={metricColumns.options}
-              selected={metricColumns.selected}
-              onChange={metricColumns.setChosen}
-            />
+            <KeySelect label="Metric columns" {...metricColumns} />
           </Grid>
           <Grid item>
-            <KeySelect
-              label="Param columns"
-              keys={paramColumns.options}
-              selected={paramColumns.selected}
-              onChange={paramColumns.setChosen}
-            />
+            <KeySelect label="Param columns" {...paramColumns} />
           </Grid>
           <Grid item>
             <Button

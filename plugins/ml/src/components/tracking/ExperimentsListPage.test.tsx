@@ -1,5 +1,5 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { ExperimentSummary, Page } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { ExperimentsTab } from './ExperimentsTab';
@@ -95,6 +95,18 @@ describe('ExperimentsListPage', () => {
         filter: "name LIKE '%churn%'",
         pageToken: 'page-2',
       }),
+    );
+    expect(await screen.findByText('Page 1')).toBeInTheDocument();
+
+    // A new page size starts from the first page too.
+    fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    expect(await screen.findByText('Page 2')).toBeInTheDocument();
+    fireEvent.mouseDown(screen.getByLabelText('Rows'));
+    fireEvent.click(within(await screen.findByRole('listbox')).getByText('50'));
+    await waitFor(() =>
+      expect(listExperiments).toHaveBeenLastCalledWith(
+        expect.objectContaining({ maxResults: 50, pageToken: undefined }),
+      ),
     );
     expect(await screen.findByText('Page 1')).toBeInTheDocument();
   });

@@ -1,4 +1,3 @@
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
 import {
@@ -6,12 +5,18 @@ import {
   Legend,
   Line,
   LineChart,
-  ResponsiveContainer,
   Tooltip,
   XAxis,
   YAxis,
 } from 'recharts';
-import { chartSeries, ComparedRun, XAxisMode } from './chartSeries';
+import { Loaded } from '../common/Loaded';
+import { CHART_MARGIN, ResponsiveChart } from '../common/ResponsiveChart';
+import {
+  chartSeries,
+  ChartOptions,
+  ComparedRun,
+  XAxisMode,
+} from './chartSeries';
 import { formatDuration, formatMetricValue } from '../common/format';
 import { useMetricHistories } from './useMetricHistories';
 
@@ -35,98 +40,78 @@ const xAxisLabel: Record<XAxisMode, (x: number) => string> = {
 export function MetricComparisonChart(props: {
   metricKey: string;
   runs: ComparedRun[];
-  xAxis: XAxisMode;
-  smoothing: number;
-  logScale: boolean;
+  options: ChartOptions;
 }) {
-  const { metricKey, runs, xAxis, smoothing, logScale } = props;
+  const { metricKey, runs, options } = props;
+  const { xAxis, logScale } = options;
   const histories = useMetricHistories(
     runs.map(({ run }) => run.info.runId),
     metricKey,
     CHART_POINTS,
   );
 
-  let chart;
-  if (histories.loading) {
-    chart = <Progress />;
-  } else if (histories.error) {
-    chart = (
-      <ResponseErrorPanel
-        error={histories.error}
-        title={`Could not load the history of ${metricKey}`}
-      />
-    );
-  } else {
-    const lines = runs.map(({ run, name, color }, index) => ({
-      name,
-      color,
-      runId: run.info.runId,
-      points: chartSeries(histories.value![index].points, {
-        xAxis,
-        runStartTime: run.info.startTime,
-        smoothing,
-        logScale,
-      }),
-    }));
-    const downsampled = histories.value!.filter(h => h.downsampled);
-    chart = (
-      <>
-        <ResponsiveContainer
-          width="100%"
-          height={CHART_HEIGHT}
-          initialDimension={{ width: 560, height: CHART_HEIGHT }}
-        >
-          <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis
-              dataKey="x"
-              type="number"
-              domain={['dataMin', 'dataMax']}
-              tickFormatter={xAxisFormat[xAxis]}
-              allowDuplicatedCategory={false}
-            />
-            <YAxis
-              type="number"
-              scale={logScale ? 'log' : 'auto'}
-              domain={['auto', 'auto']}
-              allowDataOverflow={logScale}
-              tickFormatter={value => formatMetricValue(Number(value))}
-              width={64}
-            />
-            <Tooltip
-              labelFormatter={label => xAxisLabel[xAxis](Number(label))}
-              formatter={value => formatMetricValue(Number(value))}
-            />
-            <Legend />
-            {lines.map(line => (
-              <Line
-                key={line.runId}
-                data={line.points}
-                dataKey="y"
-                name={line.name}
-                stroke={line.color}
-                dot={false}
-                isAnimationActive={false}
-              />
-            ))}
-          </LineChart>
-        </ResponsiveContainer>
-        {downsampled.length > 0 && (
-          <Typography variant="caption" color="text.secondary">
-            Downsampled to {CHART_POINTS} points from up to{' '}
-            {Math.max(...downsampled.map(h => h.totalPoints))}.
-          </Typography>
-        )}
-      </>
-    );
-  }
-
   return (
     <Box aria-label={`chart of ${metricKey}`} role="figure">
       <Typography variant="subtitle1" component="h3">
         {metricKey}
       </Typography>
-      {chart}
+      <Loaded
+        state={histories}
+        errorTitle={`Could not load the history of ${metricKey}`}
+      >
+        {loaded => {
+          const downsampled = loaded.filter(h => h.downsampled);
+          return (
+            <>
+              <ResponsiveChart height={CHART_HEIGHT}>
+                <LineChart margin={CHART_MARGIN}>
+                  <CartesianGrid strokeDasharray="3 3" />
+                  <XAxis
+                    dataKey="x"
+                    type="number"
+                    domain={['dataMin', 'dataMax']}
+                    tickFormatter={xAxisFormat[xAxis]}
+                    allowDuplicatedCategory={false}
+                  />
+                  <YAxis
+                    type="number"
+                    scale={logScale ? 'log' : 'auto'}
+                    domain={['auto', 'auto']}
+                    allowDataOverflow={logScale}
+                    tickFormatter={value => formatMetricValue(Number(value))}
+                    width={64}
+                  />
+                  <Tooltip
+                    labelFormatter={label => xAxisLabel[xAxis](Number(label))}
+                    formatter={value => formatMetricValue(Number(value))}
+                  />
+                  <Legend />
+                  {runs.map(({ run, name, color }, index) => (
+                    <Line
+                      key={run.info.runId}
+                      data={chartSeries(loaded[index].points, {
+                        ...options,
+                        runStartTime: run.info.startTime,
+                      })}
+                      dataKey="y"
+                      name={name}
+                      stroke={color}
+                      dot={false}
+                      isAnimationActive={false}
+                    />
+                  ))}
+                </LineChart>
+              </ResponsiveChart>
+              {downsampled.length > 0 && (
+                <Typography variant="caption" color="text.secondary">
+                  Downsampled to {CHART_POINTS} points from up to{' '}
+                  {Math.max(...downsampled.map(h => h.totalPoints))}.
+                </Typography>
+              )}
+            </>
+          );
+        }}
+      </Loaded>
     </Box>
   );
 }

@@ -1,12 +1,9 @@
 import Box from '@mui/material/Box';
-import MenuItem from '@mui/material/MenuItem';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import {
   CartesianGrid,
   Cell,
-  ResponsiveContainer,
   Scatter,
   ScatterChart,
   Tooltip,
@@ -15,10 +12,14 @@ import {
 } from 'recharts';
 import { formatMetricValue } from '../common/format';
 import { MutedText } from '../common/MutedText';
+import { CHART_MARGIN, ResponsiveChart } from '../common/ResponsiveChart';
+import { SelectField } from '../common/SelectField';
 import { ComparedRun, numericParam } from './chartSeries';
 import { keysByVariation, latestMetric, paramValue } from './runFormat';
 
 const SCATTER_HEIGHT = 300;
+
+const keyChoice = { minWidth: 180, mr: 2 };
 
 type ScatterPoint = {
   name: string;
@@ -26,31 +27,6 @@ type ScatterPoint = {
   x: number | string;
   y: number;
 };
-
-function KeyChoice(props: {
-  label: string;
-  keys: string[];
-  value: string;
-  onChange: (key: string) => void;
-}) {
-  return (
-    <TextField
-      select
-      size="small"
-      variant="outlined"
-      label={props.label}
-      value={props.value}
-      onChange={event => props.onChange(event.target.value)}
-      sx={{ minWidth: 180, mr: 2 }}
-    >
-      {props.keys.map(key => (
-        <MenuItem key={key} value={key}>
-          {key}
-        </MenuItem>
-      ))}
-    </TextField>
-  );
-}
 
 function PointTooltip(props: {
   active?: boolean;
@@ -118,17 +94,19 @@ export function ParamScatter(props: { runs: ComparedRun[] }) {
   return (
     <Box>
       <Box sx={{ mb: 2 }}>
-        <KeyChoice
+        <SelectField
           label="Param (x)"
-          keys={paramKeys}
+          options={paramKeys}
           value={param}
           onChange={setParam}
+          sx={keyChoice}
         />
-        <KeyChoice
+        <SelectField
           label="Metric (y)"
-          keys={metricKeys}
+          options={metricKeys}
           value={metric}
           onChange={setMetric}
+          sx={keyChoice}
         />
       </Box>
       {points.length === 0 ? (
@@ -136,12 +114,8 @@ export function ParamScatter(props: { runs: ComparedRun[] }) {
           No run has both {param} and a finite {metric}.
         </MutedText>
       ) : (
-        <ResponsiveContainer
-          width="100%"
-          height={SCATTER_HEIGHT}
-          initialDimension={{ width: 560, height: SCATTER_HEIGHT }}
-        >
-          <ScatterChart margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+        <ResponsiveChart height={SCATTER_HEIGHT}>
+          <ScatterChart margin={CHART_MARGIN}>
             <CartesianGrid strokeDasharray="3 3" />
             <XAxis
               dataKey="x"
@@ -165,7 +139,7 @@ export function ParamScatter(props: { runs: ComparedRun[] }) {
               ))}
             </Scatter>
           </ScatterChart>
-        </ResponsiveContainer>
+        </ResponsiveChart>
       )}
     </Box>
   );

@@ -7,9 +7,7 @@ import {
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { DatasetInput, Metric, Tag } from '@ml-portal/plugin-ml-common';
-import FormControlLabel from '@mui/material/FormControlLabel';
 import Grid from '@mui/material/Grid';
-import Switch from '@mui/material/Switch';
 import { useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsync from 'react-use/esm/useAsync';
@@ -23,6 +21,7 @@ import {
 } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { KeyValueTable } from '../common/KeyValueTable';
+import { LabeledSwitch } from '../common/LabeledSwitch';
 import { PageTrail } from '../common/PageTrail';
 import { RegisterModelButton } from '../registry/RegisterModelButton';
 import { ArtifactBrowser } from './ArtifactBrowser';
@@ -71,15 +70,11 @@ function TagsCard(props: { tags: Tag[] }) {
     <InfoCard
       title="Tags"
       action={
-        <FormControlLabel
-          control={
-            <Switch
-              checked={showSystem}
-              onChange={event => setShowSystem(event.target.checked)}
-              size="small"
-            />
-          }
+        <LabeledSwitch
           label={`System tags (${systemCount})`}
+          checked={showSystem}
+          onChange={setShowSystem}
+          size="small"
         />
       }
     >

@@ -6,6 +6,14 @@ export const MAX_COMPARED_RUNS = 30;
 /** What the x axis of a metric chart measures. @internal */
 export type XAxisMode = 'step' | 'relative' | 'wall';
 
+/** How the compare page draws its metric charts. @internal */
+export type ChartOptions = {
+  xAxis: XAxisMode;
+  /** The weight of the moving average, 0 to 0.99. */
+  smoothing: number;
+  logScale: boolean;
+};
+
 /** A run on the compare page, with the name and color it has on every chart. @internal */
 export type ComparedRun = { run: Run; name: string; color: string };
 
@@ -54,12 +62,7 @@ export function emaSmooth(values: number[], weight: number): number[] {
  */
 export function chartSeries(
   points: Metric[],
-  options: {
-    xAxis: XAxisMode;
-    runStartTime: number;
-    smoothing: number;
-    logScale: boolean;
-  },
+  options: ChartOptions & { runStartTime: number },
 ): SeriesPoint[] {
   const { xAxis, runStartTime, smoothing, logScale } = options;
   const xOf = (point: Metric) => {

@@ -32,7 +32,11 @@ describe('withSecretReferences', () => {
   });
 
   it('refuses a secret named like a plain variable or its reference', () => {
-    for (const env of [{ TOKEN: 'x' }, { TOKEN_SECRET_ID: 'x' }])
+    const conflicting: Array<Record<string, string>> = [
+      { TOKEN: 'x' },
+      { TOKEN_SECRET_ID: 'x' },
+    ];
+    for (const env of conflicting)
       expect(() =>
         withSecretReferences(env, { ...request, secretEnv }, '_SECRET_ID'),
       ).toThrow(

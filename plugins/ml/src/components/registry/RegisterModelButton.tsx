@@ -1,5 +1,4 @@
 import { useApi } from '@backstage/frontend-plugin-api';
-import Autocomplete from '@mui/material/Autocomplete';
 import Button from '@mui/material/Button';
 import DialogContentText from '@mui/material/DialogContentText';
 import TextField from '@mui/material/TextField';
@@ -9,6 +8,7 @@ import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { FormDialog, textAreaProps } from '../common/FormDialog';
+import { SuggestField } from '../common/SuggestField';
 import { useMlPaths } from '../common/mlPaths';
 
 /** How many existing model names the dialog suggests. */
@@ -67,29 +67,21 @@ function RegisterModelDialog(props: { runId: string; onClose: () => void }) {
         The run's artifact folder becomes the model's next version; a new name
         registers the model too.
       </DialogContentText>
-      <Autocomplete
-        freeSolo
-        options={names}
-        inputValue={name}
-        onInputChange={(_event, value) => setName(value)}
-        renderInput={params => (
-          <TextField
-            {...params}
-            id={`${id}-name`}
-            label="Model name"
-            placeholder="churn-classifier"
-            error={touched && Boolean(nameProblem)}
-            helperText={
-              (touched && nameProblem) ||
-              (isNew
-                ? `${trimmedName} is a new model`
-                : 'An existing model gets a new version')
-            }
-            margin="normal"
-            variant="outlined"
-            autoFocus
-          />
-        )}
+      <SuggestField
+        value={name}
+        suggestions={names}
+        onChange={setName}
+        id={`${id}-name`}
+        label="Model name"
+        placeholder="churn-classifier"
+        error={touched && Boolean(nameProblem)}
+        helperText={
+          (touched && nameProblem) ||
+          (isNew
+            ? `${trimmedName} is a new model`
+            : 'An existing model gets a new version')
+        }
+        autoFocus
       />
       <TextField
         id={`${id}-path`}

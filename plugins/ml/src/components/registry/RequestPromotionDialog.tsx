@@ -3,13 +3,13 @@ import {
   PromotionRequest,
   RegisteredModelDetails,
 } from '@ml-portal/plugin-ml-common';
-import Autocomplete from '@mui/material/Autocomplete';
 import TextField from '@mui/material/TextField';
 import { useId, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { FormDialog, textAreaProps } from '../common/FormDialog';
 import { SelectField } from '../common/SelectField';
+import { SuggestField } from '../common/SuggestField';
 import { aliasProblem, newestFirst } from './registryFormat';
 
 /** Why the request cannot be sent as filled in, by field. */
@@ -113,23 +113,15 @@ export function RequestPromotionDialog(props: {
         margin="normal"
         size="medium"
       />
-      <Autocomplete
-        freeSolo
-        options={aliasOptions}
-        inputValue={alias}
-        onInputChange={(_event, value) => setAlias(value)}
-        renderInput={params => (
-          <TextField
-            {...params}
-            id={`${id}-alias`}
-            label="Alias"
-            placeholder="production"
-            error={touched && Boolean(found.alias)}
-            helperText={aliasHelp}
-            margin="normal"
-            variant="outlined"
-          />
-        )}
+      <SuggestField
+        value={alias}
+        suggestions={aliasOptions}
+        onChange={setAlias}
+        id={`${id}-alias`}
+        label="Alias"
+        placeholder="production"
+        error={touched && Boolean(found.alias)}
+        helperText={aliasHelp}
       />
       <TextField
         id={`${id}-reason`}

@@ -1,6 +1,5 @@
 import {
   InfoCard,
-  Link,
   Progress,
   ResponseErrorPanel,
 } from '@backstage/core-components';
@@ -17,6 +16,7 @@ import { MutedText } from '../common/MutedText';
 import { useMlPaths } from '../common/mlPaths';
 import { groupEntityRef } from '../common/teams';
 import { usedShare } from './BudgetsTable';
+import { SpendItemLink } from './SpendItemLink';
 import { totalSpend } from './costSeries';
 import { formatGpuHours, formatMoney, formatShare } from './money';
 import { formatMonth, monthOf } from './months';
@@ -59,7 +59,6 @@ function Budget(props: { budget?: BudgetStatus }) {
 }
 
 function TopJobs(props: { summary: CostSummary }) {
-  const paths = useMlPaths();
   const jobs = props.summary.top
     .filter(item => item.kind === 'job')
     .sort((a, b) => b.costMicros - a.costMicros)
@@ -72,12 +71,7 @@ function TopJobs(props: { summary: CostSummary }) {
         {jobs.map(job => (
           <li key={job.id}>
             <Typography variant="body2">
-              {paths ? (
-                <Link to={paths.job(job.id)}>{job.name || job.id}</Link>
-              ) : (
-                job.name || job.id
-              )}{' '}
-              · {formatMoney(job.costMicros)}
+              <SpendItemLink item={job} /> · {formatMoney(job.costMicros)}
             </Typography>
           </li>
         ))}

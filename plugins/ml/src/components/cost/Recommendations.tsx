@@ -1,4 +1,4 @@
-import { InfoCard, Link } from '@backstage/core-components';
+import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import Chip from '@mui/material/Chip';
 import { CostRecommendation } from '@ml-portal/plugin-ml-common';
@@ -6,8 +6,8 @@ import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
 import { DataColumn, DataTable } from '../common/DataTable';
 import { Loaded } from '../common/Loaded';
-import { useMlPaths } from '../common/mlPaths';
 import { formatMoney } from './money';
+import { JobLink } from './SpendItemLink';
 import { TeamFilterLink } from './TeamFilterLink';
 
 const kindLabel: Record<CostRecommendation['kind'], string> = {
@@ -15,15 +15,11 @@ const kindLabel: Record<CostRecommendation['kind'], string> = {
   'spot-candidate': 'Spot candidate',
 };
 
-function JobLink(props: { item: CostRecommendation }) {
-  const { item } = props;
-  const paths = useMlPaths();
-  if (!paths) return <>{item.jobName}</>;
-  return <Link to={paths.job(item.jobId)}>{item.jobName}</Link>;
-}
-
 const recommendationColumns: DataColumn<CostRecommendation>[] = [
-  { title: 'Job', render: item => <JobLink item={item} /> },
+  {
+    title: 'Job',
+    render: item => <JobLink jobId={item.jobId} label={item.jobName} />,
+  },
   {
     title: 'Suggestion',
     render: item => (

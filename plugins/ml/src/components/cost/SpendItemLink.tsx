@@ -20,6 +20,13 @@ function RunLink(props: { runId: string; label: string }) {
   );
 }
 
+/** A training job's name, linking to its page. @internal */
+export function JobLink(props: { jobId: string; label: string }) {
+  const paths = useMlPaths();
+  if (!paths) return <>{props.label}</>;
+  return <Link to={paths.job(props.jobId)}>{props.label}</Link>;
+}
+
 /** The name of a job, run or experiment, linking to its page. @internal */
 export function SpendItemLink(props: { item: SpendItem }) {
   const { item } = props;
@@ -28,7 +35,7 @@ export function SpendItemLink(props: { item: SpendItem }) {
   if (!paths) return <>{label}</>;
   switch (item.kind) {
     case 'job':
-      return <Link to={paths.job(item.id)}>{label}</Link>;
+      return <JobLink jobId={item.id} label={label} />;
     case 'experiment':
       return <Link to={paths.experiment(item.id)}>{label}</Link>;
     case 'run':

@@ -121,6 +121,9 @@ function DecisionDialog(props: {
         value={comment}
         onChange={event => setComment(event.target.value)}
         {...textAreaProps}
+        // The dialog opens to fill this field: focus moves into it, as the
+        // WAI-ARIA dialog pattern has it.
+        // eslint-disable-next-line jsx-a11y/no-autofocus
         autoFocus
       />
     </FormDialog>

@@ -81,6 +81,9 @@ function RegisterModelDialog(props: { runId: string; onClose: () => void }) {
             ? `${trimmedName} is a new model`
             : 'An existing model gets a new version')
         }
+        // The dialog opens to fill this field: focus moves into it, as the
+        // WAI-ARIA dialog pattern has it.
+        // eslint-disable-next-line jsx-a11y/no-autofocus
         autoFocus
       />
       <TextField

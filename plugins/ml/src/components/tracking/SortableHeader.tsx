@@ -31,20 +31,13 @@ export function SortableHeader(props: {
   const active = order?.identifier === identifier;
   const flip = (direction: 'ASC' | 'DESC') =>
     direction === 'ASC' ? 'DESC' : 'ASC';
+  const ascending = (active ? order.direction : defaultDirection) === 'ASC';
+  const direction = ascending ? 'asc' : 'desc';
   return (
-    <TableCell
-      align={align}
-      sortDirection={
-        active ? (order.direction === 'ASC' ? 'asc' : 'desc') : false
-      }
-    >
+    <TableCell align={align} sortDirection={active ? direction : false}>
       <TableSortLabel
         active={active}
-        direction={
-          (active ? order.direction : defaultDirection) === 'ASC'
-            ? 'asc'
-            : 'desc'
-        }
+        direction={direction}
         onClick={() =>
           onOrder({
             identifier,

@@ -115,7 +115,11 @@ describe('MlClient registry, lineage and datasets', () => {
         method: 'POST',
         body: { comment: 'recall dropped' },
       },
-      { url: `${base}/promotions/pr-3/cancel`, method: 'POST', body: {} },
+      {
+        url: `${base}/promotions/pr-3/cancel`,
+        method: 'POST',
+        body: undefined,
+      },
     ]);
   });
 

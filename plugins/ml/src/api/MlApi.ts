@@ -4,6 +4,7 @@ import {
   FetchApi,
 } from '@backstage/frontend-plugin-api';
 import { ResponseError } from '@backstage/errors';
+import createClient, { Client, Middleware } from 'openapi-fetch';
 import {
   ArtifactFile,
   CostImportResult,
@@ -41,13 +42,16 @@ import {
   FeatureService,
   FeatureView,
   FeatureViewDetails,
+  MlApiComponents,
+  MlApiPaths,
 } from '@ml-portal/plugin-ml-common';
 
 /** @public */
-export type ComputeTargetSummary = { id: string };
+export type ComputeTargetSummary =
+  MlApiComponents['schemas']['ComputeTargetSummary'];
 
 /** The bill and allocation formats `importBill` reads. @public */
-export type CostImportFormat = 'opencost' | 'aws-cur';
+export type CostImportFormat = MlApiComponents['schemas']['CostImportFormat'];
 
 /** @public */
 export const COST_IMPORT_FORMATS: ReadonlyArray<CostImportFormat> = [
@@ -200,81 +204,124 @@ function reviveNumber(_key: string, value: unknown) {
   return value;
 }
 
-/** A cost endpoint's path with its month and team filters; empty ones are left out. */
-function costPath(path: string, filters: { month?: string; team?: string }) {
-  const query = new URLSearchParams();
-  if (filters.month) query.set('month', filters.month);
-  if (filters.team) query.set('team', filters.team);
-  const search = query.toString();
-  return search ? `${path}?${search}` : path;
+/** A tracking answer read as text (`parseAs: 'text'`), its non-finite numbers revived. */
+function revived<T>(answer: { data?: string }): T {
+  return JSON.parse(answer.data!, reviveNumber) as T;
 }
 
-/** A path with a query string of the given values; undefined and empty ones are left out. */
-function withQuery(
-  path: string,
-  values: Record<string, string | number | boolean | undefined>,
-) {
-  const query = new URLSearchParams();
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== undefined && value !== '') query.set(key, String(value));
+/** Query strings without empty values: an empty filter is no filter. */
+function serializeQuery(query: Record<string, unknown>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    for (const item of [value].flat()) {
+      if (item !== undefined && item !== '') search.append(key, String(item));
+    }
   }
-  const search = query.toString();
-  return search ? `${path}?${search}` : path;
-}
-
-/** A registered model's path; its name may hold slashes and spaces, so it travels as one encoded segment. */
-function modelPath(name: string) {
-  return `/models/${encodeURIComponent(name)}`;
+  return search.toString();
 }
 
 /**
- * Talks to `/api/ml` through the app's fetch API, so requests carry the user's token.
+ * Failures become ResponseErrors carrying the backend's error body; a degraded
+ * backend's health report (503) is an answer, as it says which dependency is down.
+ */
+const throwOnFailure: Middleware = {
+  async onResponse({ response, schemaPath }) {
+    const healthReport = schemaPath === '/health' && response.status === 503;
+    if (!response.ok && !healthReport) {
+      throw await ResponseError.fromResponse(response);
+    }
+    return undefined;
+  },
+};
+
+/**
+ * Sends openapi-fetch's Request through the app's fetch API as a URL and init, the way
+ * the app's other calls reach it (and its middleware that adds the user's token).
+ */
+async function fetchAsTheApp(fetchApi: FetchApi, request: Request) {
+  const body = await request.text();
+  return fetchApi.fetch(request.url, {
+    method: request.method,
+    headers: Object.fromEntries(request.headers),
+    body: body || undefined,
+  });
+}
+
+/**
+ * Talks to `/api/ml` through the app's fetch API, so requests carry the user's token,
+ * with a client generated from the backend's OpenAPI schema: paths, parameters and
+ * bodies are checked against it at compile time.
  *
  * @public
  */
 export class MlClient implements MlApi {
   private readonly discoveryApi: DiscoveryApi;
-  private readonly fetchApi: FetchApi;
+  private readonly client: Client<MlApiPaths>;
 
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
     this.discoveryApi = options.discoveryApi;
-    this.fetchApi = options.fetchApi;
+    this.client = createClient<MlApiPaths>({
+      fetch: request => fetchAsTheApp(options.fetchApi, request),
+      querySerializer: serializeQuery,
+    });
+    this.client.use(throwOnFailure);
+  }
+
+  /** Options of every request: the backend's base URL is discovered each time. */
+  private async at() {
+    return { baseUrl: await this.discoveryApi.getBaseUrl('ml') };
   }
 
   async getHealth(): Promise<MlHealthResponse> {
-    // 503 still carries a report worth showing: which dependency is down.
-    return this.request<MlHealthResponse>('/health', { acceptStatus: [503] });
+    const { data, error } = await this.client.GET('/health', await this.at());
+    return (data ?? error) as MlHealthResponse;
   }
 
   async listComputeTargets(): Promise<ComputeTargetSummary[]> {
-    const body = await this.request<{ items: ComputeTargetSummary[] }>(
-      '/compute-targets',
-    );
-    return body.items;
+    const { data } = await this.client.GET('/compute-targets', await this.at());
+    return data!.items;
   }
 
   async listExperiments(
     request: ListExperimentsRequest,
   ): Promise<Page<ExperimentSummary>> {
-    const query = new URLSearchParams();
-    for (const [key, value] of Object.entries(request)) {
-      for (const item of Array.isArray(value) ? value : [value]) {
-        if (item !== undefined && item !== '') query.append(key, String(item));
-      }
-    }
-    return this.request(`/experiments?${query}`);
+    return revived(
+      await this.client.GET('/experiments', {
+        ...(await this.at()),
+        params: { query: request },
+        parseAs: 'text',
+      }),
+    );
   }
 
   async getExperiment(experimentId: string): Promise<Experiment> {
-    return this.request(`/experiments/${encodeURIComponent(experimentId)}`);
+    return revived(
+      await this.client.GET('/experiments/{experimentId}', {
+        ...(await this.at()),
+        params: { path: { experimentId } },
+        parseAs: 'text',
+      }),
+    );
   }
 
   async searchRuns(request: SearchRunsRequest): Promise<Page<Run>> {
-    return this.request('/runs/search', { method: 'POST', body: request });
+    return revived(
+      await this.client.POST('/runs/search', {
+        ...(await this.at()),
+        body: request,
+        parseAs: 'text',
+      }),
+    );
   }
 
   async getRun(runId: string): Promise<Run> {
-    return this.request(`/runs/${encodeURIComponent(runId)}`);
+    return revived(
+      await this.client.GET('/runs/{runId}', {
+        ...(await this.at()),
+        params: { path: { runId } },
+        parseAs: 'text',
+      }),
+    );
   }
 
   async getMetricHistory(request: {
@@ -282,10 +329,13 @@ export class MlClient implements MlApi {
     key: string;
     maxPoints?: number;
   }): Promise<MetricHistory> {
-    const query = new URLSearchParams({ key: request.key });
-    if (request.maxPoints) query.set('maxPoints', String(request.maxPoints));
-    return this.request(
-      `/runs/${encodeURIComponent(request.runId)}/metric-history?${query}`,
+    const { runId, ...query } = request;
+    return revived(
+      await this.client.GET('/runs/{runId}/metric-history', {
+        ...(await this.at()),
+        params: { path: { runId }, query },
+        parseAs: 'text',
+      }),
     );
   }
 
@@ -293,96 +343,127 @@ export class MlClient implements MlApi {
     runId: string;
     path?: string;
   }): Promise<ArtifactFile[]> {
-    const query = new URLSearchParams({ path: request.path ?? '' });
-    const body = await this.request<{ files: ArtifactFile[] }>(
-      `/runs/${encodeURIComponent(request.runId)}/artifacts?${query}`,
-    );
-    return body.files;
+    const { runId, path = '' } = request;
+    const { data } = await this.client.GET('/runs/{runId}/artifacts', {
+      ...(await this.at()),
+      params: { path: { runId }, query: { path } },
+    });
+    return data!.files;
   }
 
   async getArtifact(request: { runId: string; path: string }): Promise<Blob> {
-    const query = new URLSearchParams({ path: request.path });
-    const response = await this.send(
-      `/runs/${encodeURIComponent(request.runId)}/artifacts/content?${query}`,
-    );
-    return response.blob();
+    const { runId, path } = request;
+    const { data } = await this.client.GET('/runs/{runId}/artifacts/content', {
+      ...(await this.at()),
+      params: { path: { runId }, query: { path } },
+      parseAs: 'blob',
+    });
+    return data!;
   }
 
   async listPools(): Promise<GpuPoolSummary[]> {
-    return (await this.request<{ items: GpuPoolSummary[] }>('/training/pools'))
-      .items;
+    const { data } = await this.client.GET('/training/pools', await this.at());
+    return data!.items;
   }
 
   async listProfiles(): Promise<TrainingProfile[]> {
-    return (
-      await this.request<{ items: TrainingProfile[] }>('/training/profiles')
-    ).items;
+    const { data } = await this.client.GET(
+      '/training/profiles',
+      await this.at(),
+    );
+    return data!.items;
   }
 
   async listJobs(request: {
     owner?: string;
     status?: string;
   }): Promise<TrainingJob[]> {
-    const query = new URLSearchParams();
-    if (request.owner) query.set('owner', request.owner);
-    if (request.status) query.set('status', request.status);
-    return (
-      await this.request<{ items: TrainingJob[] }>(`/training/jobs?${query}`)
-    ).items;
+    const { data } = await this.client.GET('/training/jobs', {
+      ...(await this.at()),
+      params: { query: request },
+    });
+    return data!.items;
   }
 
   async getJob(jobId: string): Promise<TrainingJobDetails> {
-    return this.request(`/training/jobs/${encodeURIComponent(jobId)}`);
+    const { data } = await this.client.GET('/training/jobs/{jobId}', {
+      ...(await this.at()),
+      params: { path: { jobId } },
+    });
+    return data!;
   }
 
   async submitJob(spec: JobSpec): Promise<TrainingJob> {
-    return this.request('/training/jobs', { method: 'POST', body: spec });
+    const { data } = await this.client.POST('/training/jobs', {
+      ...(await this.at()),
+      body: spec,
+    });
+    return data!;
   }
 
   async cancelJob(jobId: string): Promise<TrainingJob> {
-    return this.request(`/training/jobs/${encodeURIComponent(jobId)}/cancel`, {
-      method: 'POST',
-      body: {},
+    const { data } = await this.client.POST('/training/jobs/{jobId}/cancel', {
+      ...(await this.at()),
+      params: { path: { jobId } },
     });
+    return data!;
   }
 
   async getJobLogs(jobId: string, tailLines = 500): Promise<string> {
-    const body = await this.request<{ text: string }>(
-      `/training/jobs/${encodeURIComponent(jobId)}/logs?tailLines=${tailLines}`,
-    );
-    return body.text;
+    const { data } = await this.client.GET('/training/jobs/{jobId}/logs', {
+      ...(await this.at()),
+      params: { path: { jobId }, query: { tailLines } },
+    });
+    return data!.text;
   }
 
   async getCostSummary(request: {
     month?: string;
     team?: string;
   }): Promise<CostSummary> {
-    return this.request(costPath('/cost/summary', request));
+    const { data } = await this.client.GET('/cost/summary', {
+      ...(await this.at()),
+      params: { query: request },
+    });
+    return data!;
   }
 
   async getCostRecommendations(
     request: { team?: string } = {},
   ): Promise<CostRecommendation[]> {
-    return this.request(costPath('/cost/recommendations', request));
+    const { data } = await this.client.GET('/cost/recommendations', {
+      ...(await this.at()),
+      params: { query: request },
+    });
+    return data!;
   }
 
   async getGpuPrices(): Promise<GpuPrice[]> {
-    return this.request('/cost/prices');
+    const { data } = await this.client.GET('/cost/prices', await this.at());
+    return data!;
   }
 
   async exportCostCsv(request: {
     month: string;
     team?: string;
   }): Promise<Blob> {
-    const response = await this.send(costPath('/cost/export.csv', request));
-    return response.blob();
+    const { data } = await this.client.GET('/cost/export.csv', {
+      ...(await this.at()),
+      params: { query: request },
+      parseAs: 'blob',
+    });
+    return data!;
   }
 
   async importBill(request: {
     format: CostImportFormat;
     content: string;
   }): Promise<CostImportResult> {
-    return this.request('/cost/imports', { method: 'POST', body: request });
+    const { data } = await this.client.POST('/cost/imports', {
+      ...(await this.at()),
+      body: request,
+    });
+    return data!;
   }
 
   async listModels(request: {
@@ -390,11 +471,19 @@ export class MlClient implements MlApi {
     maxResults?: number;
     pageToken?: string;
   }): Promise<Page<RegisteredModel>> {
-    return this.request(withQuery('/models', request));
+    const { data } = await this.client.GET('/models', {
+      ...(await this.at()),
+      params: { query: request },
+    });
+    return data!;
   }
 
   async getModel(name: string): Promise<RegisteredModelDetails> {
-    return this.request(modelPath(name));
+    const { data } = await this.client.GET('/models/{name}', {
+      ...(await this.at()),
+      params: { path: { name } },
+    });
+    return data!;
   }
 
   async createModel(request: {
@@ -402,18 +491,25 @@ export class MlClient implements MlApi {
     description?: string;
     tags?: Tag[];
   }): Promise<RegisteredModel> {
-    return this.request('/models', { method: 'POST', body: request });
+    const { data } = await this.client.POST('/models', {
+      ...(await this.at()),
+      body: request,
+    });
+    return data!;
   }
 
   async getModelVersion(request: {
     name: string;
     version: string;
   }): Promise<ModelVersionDetails> {
-    return this.request(
-      `${modelPath(request.name)}/versions/${encodeURIComponent(
-        request.version,
-      )}`,
+    const { data } = await this.client.GET(
+      '/models/{name}/versions/{version}',
+      {
+        ...(await this.at()),
+        params: { path: request },
+      },
     );
+    return data!;
   }
 
   async registerModelVersion(request: {
@@ -423,14 +519,20 @@ export class MlClient implements MlApi {
     description?: string;
   }): Promise<ModelVersion> {
     const { name, ...body } = request;
-    return this.request(`${modelPath(name)}/versions`, {
-      method: 'POST',
+    const { data } = await this.client.POST('/models/{name}/versions', {
+      ...(await this.at()),
+      params: { path: { name } },
       body,
     });
+    return data!;
   }
 
   async getModelAudit(name: string): Promise<RegistryAuditEvent[]> {
-    return this.request(`${modelPath(name)}/audit`);
+    const { data } = await this.client.GET('/models/{name}/audit', {
+      ...(await this.at()),
+      params: { path: { name } },
+    });
+    return data!;
   }
 
   async requestPromotion(request: {
@@ -440,52 +542,83 @@ export class MlClient implements MlApi {
     reason?: string;
   }): Promise<PromotionRequest> {
     const { name, ...body } = request;
-    return this.request(`${modelPath(name)}/promotions`, {
-      method: 'POST',
+    const { data } = await this.client.POST('/models/{name}/promotions', {
+      ...(await this.at()),
+      params: { path: { name } },
       body,
     });
+    return data!;
   }
 
   async listPromotions(
     request: { status?: PromotionRequestStatus; mine?: boolean } = {},
   ): Promise<PromotionRequest[]> {
-    return this.request(withQuery('/promotions', request));
+    const { status, mine } = request;
+    const { data } = await this.client.GET('/promotions', {
+      ...(await this.at()),
+      params: { query: { status, mine: mine ? 'true' : undefined } },
+    });
+    return data!;
   }
 
   async approvePromotion(request: {
     id: string;
     comment?: string;
   }): Promise<PromotionRequest> {
-    return this.decidePromotion(request.id, 'approve', {
-      comment: request.comment,
+    const { id, comment } = request;
+    const { data } = await this.client.POST('/promotions/{id}/approve', {
+      ...(await this.at()),
+      params: { path: { id } },
+      body: { comment },
     });
+    return data!;
   }
 
   async rejectPromotion(request: {
     id: string;
     comment: string;
   }): Promise<PromotionRequest> {
-    return this.decidePromotion(request.id, 'reject', {
-      comment: request.comment,
+    const { id, comment } = request;
+    const { data } = await this.client.POST('/promotions/{id}/reject', {
+      ...(await this.at()),
+      params: { path: { id } },
+      body: { comment },
     });
+    return data!;
   }
 
   async cancelPromotion(id: string): Promise<PromotionRequest> {
-    return this.decidePromotion(id, 'cancel', {});
+    const { data } = await this.client.POST('/promotions/{id}/cancel', {
+      ...(await this.at()),
+      params: { path: { id } },
+    });
+    return data!;
   }
 
   async getLineage(
     request: LineageNodeRef & { direction?: LineageDirection; depth?: number },
   ): Promise<LineageGraph> {
-    return this.request(withQuery('/lineage', request));
+    const { data } = await this.client.GET('/lineage', {
+      ...(await this.at()),
+      params: { query: request },
+    });
+    return data!;
   }
 
   async listDatasets(request: { q?: string } = {}): Promise<CatalogDataset[]> {
-    return this.request(withQuery('/datasets', request));
+    const { data } = await this.client.GET('/datasets', {
+      ...(await this.at()),
+      params: { query: request },
+    });
+    return data!;
   }
 
   async getDataset(id: string): Promise<CatalogDataset> {
-    return this.request(`/datasets/${encodeURIComponent(id)}`);
+    const { data } = await this.client.GET('/datasets/{id}', {
+      ...(await this.at()),
+      params: { path: { id } },
+    });
+    return data!;
   }
 
   async createDataset(request: {
@@ -497,18 +630,11 @@ export class MlClient implements MlApi {
     owner?: string;
     residency?: string;
   }): Promise<CatalogDataset> {
-    return this.request('/datasets', { method: 'POST', body: request });
-  }
-
-  private async decidePromotion(
-    id: string,
-    decision: 'approve' | 'reject' | 'cancel',
-    body: { comment?: string },
-  ): Promise<PromotionRequest> {
-    return this.request(`/promotions/${encodeURIComponent(id)}/${decision}`, {
-      method: 'POST',
-      body,
+    const { data } = await this.client.POST('/datasets', {
+      ...(await this.at()),
+      body: request,
     });
+    return data!;
   }
 
   async listFeatureViews(
@@ -519,72 +645,63 @@ export class MlClient implements MlApi {
       stale?: boolean;
     } = {},
   ): Promise<FeatureView[]> {
-    const query = new URLSearchParams();
-    if (request.q) query.set('q', request.q);
-    if (request.project) query.set('project', request.project);
-    if (request.owner) query.set('owner', request.owner);
-    if (request.stale) query.set('stale', 'true');
-    const search = query.toString();
-    return this.request(`/features/views${search ? `?${search}` : ''}`);
+    const { stale, ...filters } = request;
+    const { data } = await this.client.GET('/features/views', {
+      ...(await this.at()),
+      // Only stale views, or all: the page has no "fresh only" filter.
+      params: { query: { ...filters, stale: stale ? 'true' : undefined } },
+    });
+    return data!;
   }
 
   async getFeatureView(
     project: string,
     name: string,
   ): Promise<FeatureViewDetails> {
-    return this.request(
-      `/features/views/${encodeURIComponent(project)}/${encodeURIComponent(
-        name,
-      )}`,
-    );
+    const { data } = await this.client.GET('/features/views/{project}/{name}', {
+      ...(await this.at()),
+      params: { path: { project, name } },
+    });
+    return data!;
   }
 
   async listFeatureEntities(): Promise<FeatureEntity[]> {
-    return this.request('/features/entities');
+    const { data } = await this.client.GET(
+      '/features/entities',
+      await this.at(),
+    );
+    return data!;
   }
 
   async listFeatureSources(): Promise<FeatureDataSource[]> {
-    return this.request('/features/sources');
+    const { data } = await this.client.GET(
+      '/features/sources',
+      await this.at(),
+    );
+    return data!;
   }
 
   async listFeatureServices(): Promise<FeatureService[]> {
-    return this.request('/features/services');
+    const { data } = await this.client.GET(
+      '/features/services',
+      await this.at(),
+    );
+    return data!;
   }
 
   async importFeatureRegistry(registry: object): Promise<FeatureImportResult> {
-    return this.request('/features/imports', {
-      method: 'POST',
+    const { data } = await this.client.POST('/features/imports', {
+      ...(await this.at()),
       body: registry,
     });
+    return data!;
   }
 
   async listFeatureImports(): Promise<FeatureImportResult[]> {
-    return this.request('/features/imports');
-  }
-
-  private async send(
-    path: string,
-    options: { method?: string; body?: unknown; acceptStatus?: number[] } = {},
-  ): Promise<Response> {
-    const baseUrl = await this.discoveryApi.getBaseUrl('ml');
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
-      method: options.method ?? 'GET',
-      ...(options.body !== undefined && {
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(options.body),
-      }),
-    });
-    if (!response.ok && !options.acceptStatus?.includes(response.status)) {
-      throw await ResponseError.fromResponse(response);
-    }
-    return response;
-  }
-
-  private async request<T>(
-    path: string,
-    options: { method?: string; body?: unknown; acceptStatus?: number[] } = {},
-  ): Promise<T> {
-    const response = await this.send(path, options);
-    return JSON.parse(await response.text(), reviveNumber) as T;
+    const { data } = await this.client.GET(
+      '/features/imports',
+      await this.at(),
+    );
+    return data!;
   }
 }

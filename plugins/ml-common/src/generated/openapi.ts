@@ -1311,7 +1311,12 @@ export interface components {
       priority: number;
       profile?: string;
       runId?: string;
-      spec: components['schemas']['JobSpec'];
+      /** @description The spec with the profile's defaults filled in. */
+      spec: components['schemas']['JobSpec'] & {
+        resources: {
+          gpus: number;
+        };
+      };
       spotAllowed: boolean;
       status: components['schemas']['JobStatus'];
       /** @description Human-readable: why it is pending, why it failed. */

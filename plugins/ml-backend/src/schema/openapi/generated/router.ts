@@ -2758,7 +2758,27 @@ export const spec = {
             type: 'string',
           },
           spec: {
-            $ref: '#/components/schemas/JobSpec',
+            description: "The spec with the profile's defaults filled in.",
+            allOf: [
+              {
+                $ref: '#/components/schemas/JobSpec',
+              },
+              {
+                type: 'object',
+                required: ['resources'],
+                properties: {
+                  resources: {
+                    type: 'object',
+                    required: ['gpus'],
+                    properties: {
+                      gpus: {
+                        type: 'integer',
+                      },
+                    },
+                  },
+                },
+              },
+            ],
           },
         },
       },

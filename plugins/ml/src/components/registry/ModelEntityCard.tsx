@@ -9,6 +9,7 @@ import Box from '@mui/material/Box';
 import Typography from '@mui/material/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../../api/MlApi';
+import { CardList } from '../common/CardList';
 import { formatTime } from '../common/format';
 import { Loaded } from '../common/Loaded';
 import { useMlPaths } from '../common/mlPaths';
@@ -81,25 +82,22 @@ function RecentVersions(props: { model: RegisteredModelDetails }) {
   const recent = newestFirst(model.versions).slice(0, CARD_VERSIONS);
   if (recent.length === 0) return null;
   return (
-    <Box sx={{ mt: 2 }}>
-      <Typography variant="subtitle2">Recent versions</Typography>
-      <Box component="ul" aria-label="recent versions" sx={{ m: 0, pl: 2.5 }}>
-        {recent.map(version => (
-          <li key={version.version}>
-            <Typography variant="body2" component="div">
-              <VersionLink name={model.name} version={version.version} /> ·{' '}
-              {formatTime(version.creationTimestamp)}
-              {version.status !== 'READY' && (
-                <>
-                  {' '}
-                  · <VersionStatus status={version.status} />
-                </>
-              )}
-            </Typography>
-          </li>
-        ))}
-      </Box>
-    </Box>
+    <CardList title="Recent versions">
+      {recent.map(version => (
+        <li key={version.version}>
+          <Typography variant="body2" component="div">
+            <VersionLink name={model.name} version={version.version} /> ·{' '}
+            {formatTime(version.creationTimestamp)}
+            {version.status !== 'READY' && (
+              <>
+                {' '}
+                · <VersionStatus status={version.status} />
+              </>
+            )}
+          </Typography>
+        </li>
+      ))}
+    </CardList>
   );
 }
 

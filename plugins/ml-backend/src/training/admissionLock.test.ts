@@ -91,46 +91,43 @@ const submit = (store: TrainingStore, name: string, priority: number) =>
   });
 
 // Concurrent transactions need PostgreSQL: SQLite has one writer, and a single connection here.
-const postgres = databases
+const describeWithPostgres = databases
   .eachSupportedId()
-  .filter(([id]) => id === 'POSTGRES_15');
+  .some(([id]) => id === 'POSTGRES_15')
+  ? describe
+  : describe.skip;
 
-describe('the admission lock', () => {
-  (postgres.length
-    ? it.each(postgres)
-    : it.skip.each([['POSTGRES_15' as const]]))(
-    'serialises admission cycles of two replicas, so capacity read in one is never spent by the other (%p)',
-    async databaseId => {
-      const knex = await databases.init(databaseId);
-      await knex.migrate.latest({
-        directory: ML_MIGRATIONS_DIR,
-        tableName: 'ml_knex_migrations',
-      });
-      const otherKnex = knexFactory(knex.client.config);
-      const observer = knexFactory(knex.client.config);
-      // Replica A's cycle stalls after reading what is held, as a slow replica would.
-      const a = stallingAfterHoldings(DatabaseTrainingStore.create({ knex }));
-      const bStore = DatabaseTrainingStore.create({ knex: otherKnex });
-      for (let i = 0; i < 10; i++) await submit(a.store, `normal-${i}`, 0);
+describeWithPostgres('the admission lock on PostgreSQL', () => {
+  it('serialises admission cycles of two replicas, so capacity read in one is never spent by the other', async () => {
+    const knex = await databases.init('POSTGRES_15');
+    await knex.migrate.latest({
+      directory: ML_MIGRATIONS_DIR,
+      tableName: 'ml_knex_migrations',
+    });
+    const otherKnex = knexFactory(knex.client.config);
+    const observer = knexFactory(knex.client.config);
+    // Replica A's cycle stalls after reading what is held, as a slow replica would.
+    const a = stallingAfterHoldings(DatabaseTrainingStore.create({ knex }));
+    const bStore = DatabaseTrainingStore.create({ knex: otherKnex });
+    for (let i = 0; i < 10; i++) await submit(a.store, `normal-${i}`, 0);
 
-      const cycleA = replica(a.store).run();
-      await a.holdingsRead;
-      // Meanwhile an urgent job arrives and replica B runs a cycle: without the lock it
-      // would admit the urgent job into the capacity A is about to fill.
-      await submit(bStore, 'urgent', 10);
-      const cycleB = replica(bStore).run();
-      // A goes on only once B's cycle waits for the lock A holds.
-      await untilBlockedOnAdmissionLock(observer);
-      a.release();
-      await Promise.all([cycleA, cycleB]);
+    const cycleA = replica(a.store).run();
+    await a.holdingsRead;
+    // Meanwhile an urgent job arrives and replica B runs a cycle: without the lock it
+    // would admit the urgent job into the capacity A is about to fill.
+    await submit(bStore, 'urgent', 10);
+    const cycleB = replica(bStore).run();
+    // A goes on only once B's cycle waits for the lock A holds.
+    await untilBlockedOnAdmissionLock(observer);
+    a.release();
+    await Promise.all([cycleA, cycleB]);
 
-      const admitted = await knex('ml_jobs')
-        .whereIn('status', ['ADMITTED'])
-        .sum({ gpus: 'gpus' })
-        .first();
-      expect(Number(admitted?.gpus)).toBe(CAPACITY);
-      await otherKnex.destroy();
-      await observer.destroy();
-    },
-  );
+    const admitted = await knex('ml_jobs')
+      .whereIn('status', ['ADMITTED'])
+      .sum({ gpus: 'gpus' })
+      .first();
+    expect(Number(admitted?.gpus)).toBe(CAPACITY);
+    await otherKnex.destroy();
+    await observer.destroy();
+  });
 });

@@ -1,3 +1,5 @@
+import type { components as MlApiComponents } from './generated/openapi';
+
 /**
  * Money is integer micro-dollars (1 USD = 1,000,000): sums of many small amounts never
  * drift, and every figure the API returns adds up exactly.
@@ -124,3 +126,6 @@ export type CostImportResult = {
   changed: number;
   unchanged: number;
 };
+
+/** A bill or allocation export as JSON: `POST /api/ml/cost/imports`. @public */
+export type CostImportRequest = MlApiComponents['schemas']['CostImportRequest'];

@@ -129,15 +129,3 @@ export type FeatureImportResult = {
   /** What the import skipped or could not map, e.g. an owner that is not a group. */
   warnings?: string[];
 };
-
-/**
- * Portal API routes (under `/api/ml`):
- * - `GET  /features/views?q=&project=&owner=&stale=true` → `FeatureView[]` (q matches view, feature, entity names and tags)
- * - `GET  /features/views/:project/:name` → `FeatureViewDetails`
- * - `GET  /features/entities`, `/features/sources`, `/features/services` → lists
- * - `POST /features/imports` (body: `feast registry-dump` JSON) → `FeatureImportResult`
- * - `GET  /features/imports` → `FeatureImportResult[]` (newest first)
- *
- * @public
- */
-export type FeatureApiRoutes = never;

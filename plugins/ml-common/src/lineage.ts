@@ -10,6 +10,7 @@
  * - `model_version`: `ModelVersion.id` (stable across model renames)
  * - `deployment`: the deployment id (later)
  */
+import type { components as MlApiComponents } from './generated/openapi';
 
 /** @public */
 export type LineageNodeKind =
@@ -88,10 +89,6 @@ export type LineageGraph = {
  * experiment): recorded from MLflow `log-inputs` by name and digest, or registered
  * through the portal API.
  *
- * Routes: `GET /api/ml/datasets?q=` → `CatalogDataset[]`, `GET /api/ml/datasets/:id` →
- * `CatalogDataset`, `POST /api/ml/datasets`
- * `{ name, source, sourceType?, digest?, schema?, owner?, residency? }` → `CatalogDataset`.
- *
  * @public
  */
 export type CatalogDataset = {
@@ -108,3 +105,7 @@ export type CatalogDataset = {
   residency?: string;
   createdAt: number;
 };
+
+/** `POST /api/ml/datasets`. @public */
+export type CreateDatasetRequest =
+  MlApiComponents['schemas']['CreateDatasetRequest'];

@@ -1,9 +1,11 @@
 /**
  * The model registry as the portal API and pages speak it (the MLflow API keeps
- * MLflow's own snake_case shapes). A registered model has an owner group; moving a
+ * MLflow's own snake_case shapes); the routes are described in the ml backend's
+ * `src/schema/openapi.yaml`. A registered model has an owner group; moving a
  * version to a protected alias (e.g. `production`) is a promotion request that the
  * owner group or the configured approver group decides.
  */
+import type { components as MlApiComponents } from './generated/openapi';
 import { Tag } from './tracking';
 
 /** MLflow's (deprecated, still used) stages. @public */
@@ -137,18 +139,14 @@ export type ModelVersionDetails = ModelVersion & {
   audit: RegistryAuditEvent[];
 };
 
-/**
- * Portal API routes of the registry (under `/api/ml`):
- * - `GET  /models?filter=&maxResults=&pageToken=` → `Page<RegisteredModel>` (MLflow filter grammar on name/tags)
- * - `GET  /models/:name` → `RegisteredModelDetails`
- * - `POST /models` `{ name, description?, tags? }` → `RegisteredModel`
- * - `GET  /models/:name/versions/:version` → `ModelVersionDetails`
- * - `POST /models/:name/versions` `{ runId, artifactPath?, description? }` (registers the model too when new) → `ModelVersion`
- * - `POST /models/:name/promotions` `{ version, alias, reason? }` → `PromotionRequest` (status APPROVED at once for unprotected aliases)
- * - `GET  /promotions?status=PENDING&mine=true` → `PromotionRequest[]` (`mine`: those the caller may decide)
- * - `POST /promotions/:id/approve` `{ comment? }`, `POST /promotions/:id/reject` `{ comment }`, `POST /promotions/:id/cancel` → `PromotionRequest`
- * - `GET  /models/:name/audit` → `RegistryAuditEvent[]`
- *
- * @public
- */
-export type RegistryApiRoutes = never;
+/** `POST /models`. @public */
+export type CreateModelRequest =
+  MlApiComponents['schemas']['CreateModelRequest'];
+
+/** `POST /models/{name}/versions`: registers the model too when it is new. @public */
+export type RegisterModelVersionRequest =
+  MlApiComponents['schemas']['RegisterModelVersionRequest'];
+
+/** `POST /models/{name}/promotions`. @public */
+export type PromotionRequestInput =
+  MlApiComponents['schemas']['PromotionRequestInput'];

@@ -4,7 +4,7 @@ import { RegistryService } from './RegistryService';
 import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 
 /**
- * The portal's registry API under `/api/ml` (routes in ml-common's `registry.ts`): the
+ * The portal's registry API under `/api/ml` (described in `../schema/openapi.yaml`): the
  * same services, rules and audit trail as the MLflow registry API; camelCase shapes.
  *
  * @internal

@@ -35,7 +35,6 @@ import {
   RegisteredModel,
   RegisteredModelDetails,
   RegistryAuditEvent,
-  Tag,
   FeatureDataSource,
   FeatureEntity,
   FeatureImportResult,
@@ -44,6 +43,11 @@ import {
   FeatureViewDetails,
   MlApiComponents,
   MlApiPaths,
+  CreateDatasetRequest,
+  CreateModelRequest,
+  RegisterModelVersionRequest,
+  PromotionRequestInput,
+  CostImportRequest,
 } from '@ml-portal/plugin-ml-common';
 
 /** @public */
@@ -109,10 +113,7 @@ export interface MlApi {
   /** The month's usage rows as CSV, fetched with the user's credentials. */
   exportCostCsv(request: { month: string; team?: string }): Promise<Blob>;
   /** Rejects with a ResponseError (400) whose message says what is wrong with the file. */
-  importBill(request: {
-    format: CostImportFormat;
-    content: string;
-  }): Promise<CostImportResult>;
+  importBill(request: CostImportRequest): Promise<CostImportResult>;
   /** Registered models; `filter` is MLflow's grammar on name and tags, e.g. `name LIKE '%churn%'` (400 when it does not parse). */
   listModels(request: {
     filter?: string;
@@ -120,30 +121,20 @@ export interface MlApi {
     pageToken?: string;
   }): Promise<Page<RegisteredModel>>;
   getModel(name: string): Promise<RegisteredModelDetails>;
-  createModel(request: {
-    name: string;
-    description?: string;
-    tags?: Tag[];
-  }): Promise<RegisteredModel>;
+  createModel(request: CreateModelRequest): Promise<RegisteredModel>;
   getModelVersion(request: {
     name: string;
     version: string;
   }): Promise<ModelVersionDetails>;
   /** Registers a run's artifact as the model's next version, registering the model too when it is new. */
-  registerModelVersion(request: {
-    name: string;
-    runId: string;
-    artifactPath?: string;
-    description?: string;
-  }): Promise<ModelVersion>;
+  registerModelVersion(
+    request: RegisterModelVersionRequest & { name: string },
+  ): Promise<ModelVersion>;
   getModelAudit(name: string): Promise<RegistryAuditEvent[]>;
   /** Approved at once for an unprotected alias; PENDING for a protected one. */
-  requestPromotion(request: {
-    name: string;
-    version: string;
-    alias: string;
-    reason?: string;
-  }): Promise<PromotionRequest>;
+  requestPromotion(
+    request: PromotionRequestInput & { name: string },
+  ): Promise<PromotionRequest>;
   /** `mine`: only the requests the caller may decide. */
   listPromotions(request?: {
     status?: PromotionRequestStatus;
@@ -164,15 +155,7 @@ export interface MlApi {
   ): Promise<LineageGraph>;
   listDatasets(request?: { q?: string }): Promise<CatalogDataset[]>;
   getDataset(id: string): Promise<CatalogDataset>;
-  createDataset(request: {
-    name: string;
-    source: string;
-    sourceType?: string;
-    digest?: string;
-    schema?: string;
-    owner?: string;
-    residency?: string;
-  }): Promise<CatalogDataset>;
+  createDataset(request: CreateDatasetRequest): Promise<CatalogDataset>;
   /** Feature views matching `q` (view, feature and entity names, tags) and the filters. */
   listFeatureViews(request?: {
     q?: string;
@@ -455,10 +438,7 @@ export class MlClient implements MlApi {
     return data!;
   }
 
-  async importBill(request: {
-    format: CostImportFormat;
-    content: string;
-  }): Promise<CostImportResult> {
+  async importBill(request: CostImportRequest): Promise<CostImportResult> {
     const { data } = await this.client.POST('/cost/imports', {
       ...(await this.at()),
       body: request,
@@ -486,11 +466,7 @@ export class MlClient implements MlApi {
     return data!;
   }
 
-  async createModel(request: {
-    name: string;
-    description?: string;
-    tags?: Tag[];
-  }): Promise<RegisteredModel> {
+  async createModel(request: CreateModelRequest): Promise<RegisteredModel> {
     const { data } = await this.client.POST('/models', {
       ...(await this.at()),
       body: request,
@@ -512,12 +488,9 @@ export class MlClient implements MlApi {
     return data!;
   }
 
-  async registerModelVersion(request: {
-    name: string;
-    runId: string;
-    artifactPath?: string;
-    description?: string;
-  }): Promise<ModelVersion> {
+  async registerModelVersion(
+    request: RegisterModelVersionRequest & { name: string },
+  ): Promise<ModelVersion> {
     const { name, ...body } = request;
     const { data } = await this.client.POST('/models/{name}/versions', {
       ...(await this.at()),
@@ -535,12 +508,9 @@ export class MlClient implements MlApi {
     return data!;
   }
 
-  async requestPromotion(request: {
-    name: string;
-    version: string;
-    alias: string;
-    reason?: string;
-  }): Promise<PromotionRequest> {
+  async requestPromotion(
+    request: PromotionRequestInput & { name: string },
+  ): Promise<PromotionRequest> {
     const { name, ...body } = request;
     const { data } = await this.client.POST('/models/{name}/promotions', {
       ...(await this.at()),
@@ -621,15 +591,7 @@ export class MlClient implements MlApi {
     return data!;
   }
 
-  async createDataset(request: {
-    name: string;
-    source: string;
-    sourceType?: string;
-    digest?: string;
-    schema?: string;
-    owner?: string;
-    residency?: string;
-  }): Promise<CatalogDataset> {
+  async createDataset(request: CreateDatasetRequest): Promise<CatalogDataset> {
     const { data } = await this.client.POST('/datasets', {
       ...(await this.at()),
       body: request,

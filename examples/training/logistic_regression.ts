@@ -260,7 +260,13 @@ async function main() {
   let lastSave = Date.now();
   const intervalMs = Number(process.env.CHECKPOINT_INTERVAL_SECONDS ?? '60') * 1000;
   // A preemption notice: save what we have and stop; the next attempt resumes from here.
-  process.once('SIGTERM', () => {
+  // `on`, not `once`: the target signals the whole process group and the supervisor
+  // forwards the signal too, and a second SIGTERM must not kill Node before the
+  // checkpoint is written.
+  let stopping = false;
+  process.on('SIGTERM', () => {
+    if (stopping) return;
+    stopping = true;
     if (checkpointDir && current) saveCheckpoint(checkpointDir, current);
     process.stdout.write(`SIGTERM: checkpoint saved at epoch ${current?.epoch ?? 'none'}, exiting\n`);
     process.exit(143);

@@ -217,13 +217,20 @@ const throwOnFailure: Middleware = {
   },
 };
 
+/** openapi-fetch wants a base URL up front; the backend's is discovered per request. */
+const UNDISCOVERED = 'http://ml.invalid';
+
 /**
  * Sends openapi-fetch's Request through the app's fetch API as a URL and init, the way
  * the app's other calls reach it (and its middleware that adds the user's token).
  */
-async function fetchAsTheApp(fetchApi: FetchApi, request: Request) {
+async function fetchAsTheApp(
+  apis: { discoveryApi: DiscoveryApi; fetchApi: FetchApi },
+  request: Request,
+) {
+  const baseUrl = await apis.discoveryApi.getBaseUrl('ml');
   const body = await request.text();
-  return fetchApi.fetch(request.url, {
+  return apis.fetchApi.fetch(baseUrl + request.url.slice(UNDISCOVERED.length), {
     method: request.method,
     headers: Object.fromEntries(request.headers),
     body: body || undefined,
@@ -233,35 +240,30 @@ async function fetchAsTheApp(fetchApi: FetchApi, request: Request) {
 /**
  * Talks to `/api/ml` through the app's fetch API, so requests carry the user's token,
  * with a client generated from the backend's OpenAPI schema: paths, parameters and
- * bodies are checked against it at compile time.
+ * bodies are checked against it at compile time. An answer's `data` is always there:
+ * failures have thrown in `throwOnFailure`.
  *
  * @public
  */
 export class MlClient implements MlApi {
-  private readonly discoveryApi: DiscoveryApi;
   private readonly client: Client<MlApiPaths>;
 
   constructor(options: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {
-    this.discoveryApi = options.discoveryApi;
     this.client = createClient<MlApiPaths>({
-      fetch: request => fetchAsTheApp(options.fetchApi, request),
+      baseUrl: UNDISCOVERED,
+      fetch: request => fetchAsTheApp(options, request),
       querySerializer: serializeQuery,
     });
     this.client.use(throwOnFailure);
   }
 
-  /** Options of every request: the backend's base URL is discovered each time. */
-  private async at() {
-    return { baseUrl: await this.discoveryApi.getBaseUrl('ml') };
-  }
-
   async getHealth(): Promise<MlHealthResponse> {
-    const { data, error } = await this.client.GET('/health', await this.at());
+    const { data, error } = await this.client.GET('/health');
     return (data ?? error) as MlHealthResponse;
   }
 
   async listComputeTargets(): Promise<ComputeTargetSummary[]> {
-    const { data } = await this.client.GET('/compute-targets', await this.at());
+    const { data } = await this.client.GET('/compute-targets');
     return data!.items;
   }
 
@@ -270,7 +272,6 @@ export class MlClient implements MlApi {
   ): Promise<Page<ExperimentSummary>> {
     return revived(
       await this.client.GET('/experiments', {
-        ...(await this.at()),
         params: { query: request },
         parseAs: 'text',
       }),
@@ -280,7 +281,6 @@ export class MlClient implements MlApi {
   async getExperiment(experimentId: string): Promise<Experiment> {
     return revived(
       await this.client.GET('/experiments/{experimentId}', {
-        ...(await this.at()),
         params: { path: { experimentId } },
         parseAs: 'text',
       }),
@@ -290,7 +290,6 @@ export class MlClient implements MlApi {
   async searchRuns(request: SearchRunsRequest): Promise<Page<Run>> {
     return revived(
       await this.client.POST('/runs/search', {
-        ...(await this.at()),
         body: request,
         parseAs: 'text',
       }),
@@ -300,7 +299,6 @@ export class MlClient implements MlApi {
   async getRun(runId: string): Promise<Run> {
     return revived(
       await this.client.GET('/runs/{runId}', {
-        ...(await this.at()),
         params: { path: { runId } },
         parseAs: 'text',
       }),
@@ -315,7 +313,6 @@ export class MlClient implements MlApi {
     const { runId, ...query } = request;
     return revived(
       await this.client.GET('/runs/{runId}/metric-history', {
-        ...(await this.at()),
         params: { path: { runId }, query },
         parseAs: 'text',
       }),
@@ -328,7 +325,6 @@ export class MlClient implements MlApi {
   }): Promise<ArtifactFile[]> {
     const { runId, path = '' } = request;
     const { data } = await this.client.GET('/runs/{runId}/artifacts', {
-      ...(await this.at()),
       params: { path: { runId }, query: { path } },
     });
     return data!.files;
@@ -337,7 +333,6 @@ export class MlClient implements MlApi {
   async getArtifact(request: { runId: string; path: string }): Promise<Blob> {
     const { runId, path } = request;
     const { data } = await this.client.GET('/runs/{runId}/artifacts/content', {
-      ...(await this.at()),
       params: { path: { runId }, query: { path } },
       parseAs: 'blob',
     });
@@ -345,15 +340,12 @@ export class MlClient implements MlApi {
   }
 
   async listPools(): Promise<GpuPoolSummary[]> {
-    const { data } = await this.client.GET('/training/pools', await this.at());
+    const { data } = await this.client.GET('/training/pools');
     return data!.items;
   }
 
   async listProfiles(): Promise<TrainingProfile[]> {
-    const { data } = await this.client.GET(
-      '/training/profiles',
-      await this.at(),
-    );
+    const { data } = await this.client.GET('/training/profiles');
     return data!.items;
   }
 
@@ -362,7 +354,6 @@ export class MlClient implements MlApi {
     status?: string;
   }): Promise<TrainingJob[]> {
     const { data } = await this.client.GET('/training/jobs', {
-      ...(await this.at()),
       params: { query: request },
     });
     return data!.items;
@@ -370,7 +361,6 @@ export class MlClient implements MlApi {
 
   async getJob(jobId: string): Promise<TrainingJobDetails> {
     const { data } = await this.client.GET('/training/jobs/{jobId}', {
-      ...(await this.at()),
       params: { path: { jobId } },
     });
     return data!;
@@ -378,7 +368,6 @@ export class MlClient implements MlApi {
 
   async submitJob(spec: JobSpec): Promise<TrainingJob> {
     const { data } = await this.client.POST('/training/jobs', {
-      ...(await this.at()),
       body: spec,
     });
     return data!;
@@ -386,7 +375,6 @@ export class MlClient implements MlApi {
 
   async cancelJob(jobId: string): Promise<TrainingJob> {
     const { data } = await this.client.POST('/training/jobs/{jobId}/cancel', {
-      ...(await this.at()),
       params: { path: { jobId } },
     });
     return data!;
@@ -394,7 +382,6 @@ export class MlClient implements MlApi {
 
   async getJobLogs(jobId: string, tailLines = 500): Promise<string> {
     const { data } = await this.client.GET('/training/jobs/{jobId}/logs', {
-      ...(await this.at()),
       params: { path: { jobId }, query: { tailLines } },
     });
     return data!.text;
@@ -405,7 +392,6 @@ export class MlClient implements MlApi {
     team?: string;
   }): Promise<CostSummary> {
     const { data } = await this.client.GET('/cost/summary', {
-      ...(await this.at()),
       params: { query: request },
     });
     return data!;
@@ -415,14 +401,13 @@ export class MlClient implements MlApi {
     request: { team?: string } = {},
   ): Promise<CostRecommendation[]> {
     const { data } = await this.client.GET('/cost/recommendations', {
-      ...(await this.at()),
       params: { query: request },
     });
     return data!;
   }
 
   async getGpuPrices(): Promise<GpuPrice[]> {
-    const { data } = await this.client.GET('/cost/prices', await this.at());
+    const { data } = await this.client.GET('/cost/prices');
     return data!;
   }
 
@@ -431,7 +416,6 @@ export class MlClient implements MlApi {
     team?: string;
   }): Promise<Blob> {
     const { data } = await this.client.GET('/cost/export.csv', {
-      ...(await this.at()),
       params: { query: request },
       parseAs: 'blob',
     });
@@ -440,7 +424,6 @@ export class MlClient implements MlApi {
 
   async importBill(request: CostImportRequest): Promise<CostImportResult> {
     const { data } = await this.client.POST('/cost/imports', {
-      ...(await this.at()),
       body: request,
     });
     return data!;
@@ -452,7 +435,6 @@ export class MlClient implements MlApi {
     pageToken?: string;
   }): Promise<Page<RegisteredModel>> {
     const { data } = await this.client.GET('/models', {
-      ...(await this.at()),
       params: { query: request },
     });
     return data!;
@@ -460,7 +442,6 @@ export class MlClient implements MlApi {
 
   async getModel(name: string): Promise<RegisteredModelDetails> {
     const { data } = await this.client.GET('/models/{name}', {
-      ...(await this.at()),
       params: { path: { name } },
     });
     return data!;
@@ -468,7 +449,6 @@ export class MlClient implements MlApi {
 
   async createModel(request: CreateModelRequest): Promise<RegisteredModel> {
     const { data } = await this.client.POST('/models', {
-      ...(await this.at()),
       body: request,
     });
     return data!;
@@ -481,7 +461,6 @@ export class MlClient implements MlApi {
     const { data } = await this.client.GET(
       '/models/{name}/versions/{version}',
       {
-        ...(await this.at()),
         params: { path: request },
       },
     );
@@ -493,7 +472,6 @@ export class MlClient implements MlApi {
   ): Promise<ModelVersion> {
     const { name, ...body } = request;
     const { data } = await this.client.POST('/models/{name}/versions', {
-      ...(await this.at()),
       params: { path: { name } },
       body,
     });
@@ -502,7 +480,6 @@ export class MlClient implements MlApi {
 
   async getModelAudit(name: string): Promise<RegistryAuditEvent[]> {
     const { data } = await this.client.GET('/models/{name}/audit', {
-      ...(await this.at()),
       params: { path: { name } },
     });
     return data!;
@@ -513,7 +490,6 @@ export class MlClient implements MlApi {
   ): Promise<PromotionRequest> {
     const { name, ...body } = request;
     const { data } = await this.client.POST('/models/{name}/promotions', {
-      ...(await this.at()),
       params: { path: { name } },
       body,
     });
@@ -525,7 +501,6 @@ export class MlClient implements MlApi {
   ): Promise<PromotionRequest[]> {
     const { status, mine } = request;
     const { data } = await this.client.GET('/promotions', {
-      ...(await this.at()),
       params: { query: { status, mine: mine ? 'true' : undefined } },
     });
     return data!;
@@ -537,7 +512,6 @@ export class MlClient implements MlApi {
   }): Promise<PromotionRequest> {
     const { id, comment } = request;
     const { data } = await this.client.POST('/promotions/{id}/approve', {
-      ...(await this.at()),
       params: { path: { id } },
       body: { comment },
     });
@@ -550,7 +524,6 @@ export class MlClient implements MlApi {
   }): Promise<PromotionRequest> {
     const { id, comment } = request;
     const { data } = await this.client.POST('/promotions/{id}/reject', {
-      ...(await this.at()),
       params: { path: { id } },
       body: { comment },
     });
@@ -559,7 +532,6 @@ export class MlClient implements MlApi {
 
   async cancelPromotion(id: string): Promise<PromotionRequest> {
     const { data } = await this.client.POST('/promotions/{id}/cancel', {
-      ...(await this.at()),
       params: { path: { id } },
     });
     return data!;
@@ -569,7 +541,6 @@ export class MlClient implements MlApi {
     request: LineageNodeRef & { direction?: LineageDirection; depth?: number },
   ): Promise<LineageGraph> {
     const { data } = await this.client.GET('/lineage', {
-      ...(await this.at()),
       params: { query: request },
     });
     return data!;
@@ -577,7 +548,6 @@ export class MlClient implements MlApi {
 
   async listDatasets(request: { q?: string } = {}): Promise<CatalogDataset[]> {
     const { data } = await this.client.GET('/datasets', {
-      ...(await this.at()),
       params: { query: request },
     });
     return data!;
@@ -585,7 +555,6 @@ export class MlClient implements MlApi {
 
   async getDataset(id: string): Promise<CatalogDataset> {
     const { data } = await this.client.GET('/datasets/{id}', {
-      ...(await this.at()),
       params: { path: { id } },
     });
     return data!;
@@ -593,7 +562,6 @@ export class MlClient implements MlApi {
 
   async createDataset(request: CreateDatasetRequest): Promise<CatalogDataset> {
     const { data } = await this.client.POST('/datasets', {
-      ...(await this.at()),
       body: request,
     });
     return data!;
@@ -609,7 +577,6 @@ export class MlClient implements MlApi {
   ): Promise<FeatureView[]> {
     const { stale, ...filters } = request;
     const { data } = await this.client.GET('/features/views', {
-      ...(await this.at()),
       // Only stale views, or all: the page has no "fresh only" filter.
       params: { query: { ...filters, stale: stale ? 'true' : undefined } },
     });
@@ -621,49 +588,35 @@ export class MlClient implements MlApi {
     name: string,
   ): Promise<FeatureViewDetails> {
     const { data } = await this.client.GET('/features/views/{project}/{name}', {
-      ...(await this.at()),
       params: { path: { project, name } },
     });
     return data!;
   }
 
   async listFeatureEntities(): Promise<FeatureEntity[]> {
-    const { data } = await this.client.GET(
-      '/features/entities',
-      await this.at(),
-    );
+    const { data } = await this.client.GET('/features/entities');
     return data!;
   }
 
   async listFeatureSources(): Promise<FeatureDataSource[]> {
-    const { data } = await this.client.GET(
-      '/features/sources',
-      await this.at(),
-    );
+    const { data } = await this.client.GET('/features/sources');
     return data!;
   }
 
   async listFeatureServices(): Promise<FeatureService[]> {
-    const { data } = await this.client.GET(
-      '/features/services',
-      await this.at(),
-    );
+    const { data } = await this.client.GET('/features/services');
     return data!;
   }
 
   async importFeatureRegistry(registry: object): Promise<FeatureImportResult> {
     const { data } = await this.client.POST('/features/imports', {
-      ...(await this.at()),
       body: registry,
     });
     return data!;
   }
 
   async listFeatureImports(): Promise<FeatureImportResult[]> {
-    const { data } = await this.client.GET(
-      '/features/imports',
-      await this.at(),
-    );
+    const { data } = await this.client.GET('/features/imports');
     return data!;
   }
 }

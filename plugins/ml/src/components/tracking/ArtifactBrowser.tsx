@@ -1,4 +1,3 @@
-import { Progress, ResponseErrorPanel } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { ArtifactFile } from '@ml-portal/plugin-ml-common';
 import FolderIcon from '@mui/icons-material/Folder';
@@ -111,59 +110,53 @@ function ArtifactPreview(props: { runId: string; file: ArtifactFile }) {
       </Box>
     );
   }
-  if (content.loading) return <Progress />;
-  if (content.error) {
-    return (
-      <ResponseErrorPanel
-        error={content.error}
-        title={`Could not fetch ${name}`}
-      />
-    );
-  }
-  const { blob, text } = content.value!;
   return (
-    <Box>
-      <Box sx={{ display: 'flex', alignItems: 'baseline', mb: 1 }}>
-        <Typography variant="subtitle2" sx={{ flexGrow: 1 }}>
-          {file.path} ({formatBytes(blob.size)})
-        </Typography>
-        {url && (
-          <MaterialLink href={url} download={name}>
-            Download
-          </MaterialLink>
-        )}
-      </Box>
-      {text !== undefined && (
-        <>
-          <Box
-            component="pre"
-            sx={{
-              bgcolor: 'background.default',
-              p: 1,
-              m: 0,
-              maxHeight: 480,
-              overflow: 'auto',
-              fontSize: '0.8rem',
-            }}
-            aria-label={`content of ${name}`}
-          >
-            {text}
-          </Box>
-          {blob.size > TEXT_PREVIEW_BYTES && (
-            <Typography variant="caption" color="text.secondary">
-              Showing the first {formatBytes(TEXT_PREVIEW_BYTES)} of{' '}
-              {formatBytes(blob.size)}.
+    <Loaded state={content} errorTitle={`Could not fetch ${name}`}>
+      {({ blob, text }) => (
+        <Box>
+          <Box sx={{ display: 'flex', alignItems: 'baseline', mb: 1 }}>
+            <Typography variant="subtitle2" sx={{ flexGrow: 1 }}>
+              {file.path} ({formatBytes(blob.size)})
             </Typography>
+            {url && (
+              <MaterialLink href={url} download={name}>
+                Download
+              </MaterialLink>
+            )}
+          </Box>
+          {text !== undefined && (
+            <>
+              <Box
+                component="pre"
+                sx={{
+                  bgcolor: 'background.default',
+                  p: 1,
+                  m: 0,
+                  maxHeight: 480,
+                  overflow: 'auto',
+                  fontSize: '0.8rem',
+                }}
+                aria-label={`content of ${name}`}
+              >
+                {text}
+              </Box>
+              {blob.size > TEXT_PREVIEW_BYTES && (
+                <Typography variant="caption" color="text.secondary">
+                  Showing the first {formatBytes(TEXT_PREVIEW_BYTES)} of{' '}
+                  {formatBytes(blob.size)}.
+                </Typography>
+              )}
+            </>
           )}
-        </>
+          {kind === 'image' && url && (
+            <img src={url} alt={name} style={{ maxWidth: '100%' }} />
+          )}
+          {kind === 'download' && (
+            <MutedText>No preview for this kind of file.</MutedText>
+          )}
+        </Box>
       )}
-      {kind === 'image' && url && (
-        <img src={url} alt={name} style={{ maxWidth: '100%' }} />
-      )}
-      {kind === 'download' && (
-        <MutedText>No preview for this kind of file.</MutedText>
-      )}
-    </Box>
+    </Loaded>
   );
 }
 

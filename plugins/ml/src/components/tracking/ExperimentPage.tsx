@@ -27,6 +27,7 @@ import {
   formatTime,
   MISSING,
 } from '../common/format';
+import { Loaded } from '../common/Loaded';
 import { MutedText } from '../common/MutedText';
 import { PageTrail } from '../common/PageTrail';
 import { PageControls, usePageTokens } from '../common/paging';
@@ -243,36 +244,6 @@ export function ExperimentPage() {
       return next;
     });
 
-  let table;
-  if (runs.loading) {
-    table = <Progress />;
-  } else if (runs.error && !filterError) {
-    table = (
-      <ResponseErrorPanel error={runs.error} title="Could not search runs" />
-    );
-  } else if (runs.value) {
-    table = (
-      <>
-        <RunsTable
-          runs={loadedRuns}
-          metricKeys={metricColumns.selected}
-          paramKeys={paramColumns.selected}
-          order={order}
-          onOrder={next => {
-            setOrder(next);
-            paging.reset();
-          }}
-          selected={selected}
-          onSelect={select}
-        />
-        <PageControls
-          paging={paging}
-          nextPageToken={runs.value.nextPageToken}
-        />
-      </>
-    );
-  }
-
   const { name, owner } = experiment.value!;
   return (
     <Content>
@@ -324,7 +295,32 @@ export function ExperimentPage() {
             </Button>
           </Grid>
           <Grid item xs={12}>
-            {table}
+            <Loaded
+              state={runs}
+              errorTitle="Could not search runs"
+              hideError={filterError !== undefined}
+            >
+              {page => (
+                <>
+                  <RunsTable
+                    runs={page.items}
+                    metricKeys={metricColumns.selected}
+                    paramKeys={paramColumns.selected}
+                    order={order}
+                    onOrder={next => {
+                      setOrder(next);
+                      paging.reset();
+                    }}
+                    selected={selected}
+                    onSelect={select}
+                  />
+                  <PageControls
+                    paging={paging}
+                    nextPageToken={page.nextPageToken}
+                  />
+                </>
+              )}
+            </Loaded>
           </Grid>
         </Grid>
       </InfoCard>

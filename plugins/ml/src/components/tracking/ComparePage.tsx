@@ -1,7 +1,6 @@
 import {
   Content,
   EmptyState,
-  InfoCard,
   Link,
   Progress,
   ResponseErrorPanel,
@@ -170,34 +169,24 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
         <GridCard title="Param against metric">
           <ParamScatter runs={runs} />
         </GridCard>
-        <Grid item xs={12} lg={6}>
-          <InfoCard title="Parameters">
-            <DiffTable
-              label="parameter differences"
-              runs={runs}
-              rows={paramKeys.map(key => ({
-                key,
-                values: runs.map(({ run }) => paramValue(run.data.params, key)),
-              }))}
-              format={value => value ?? MISSING}
-            />
-          </InfoCard>
-        </Grid>
-        <Grid item xs={12} lg={6}>
-          <InfoCard title="Latest metrics">
-            <DiffTable
-              label="metric differences"
-              runs={runs}
-              rows={metricKeys.map(key => ({
-                key,
-                values: runs.map(({ run }) =>
-                  latestMetric(run.data.metrics, key),
-                ),
-              }))}
-              format={formatMetricValue}
-            />
-          </InfoCard>
-        </Grid>
+        <GridCard lg={6} title="Parameters">
+          <DiffTable
+            label="parameter differences"
+            runs={runs}
+            keys={paramKeys}
+            valueOf={(run, key) => paramValue(run.data.params, key)}
+            format={value => value ?? MISSING}
+          />
+        </GridCard>
+        <GridCard lg={6} title="Latest metrics">
+          <DiffTable
+            label="metric differences"
+            runs={runs}
+            keys={metricKeys}
+            valueOf={(run, key) => latestMetric(run.data.metrics, key)}
+            format={formatMetricValue}
+          />
+        </GridCard>
       </Grid>
     </>
   );

@@ -1,4 +1,5 @@
 import { Link } from '@backstage/core-components';
+import { Run } from '@ml-portal/plugin-ml-common';
 import Box from '@mui/material/Box';
 import { Theme } from '@mui/material/styles';
 import Table from '@mui/material/Table';
@@ -21,9 +22,6 @@ const differsSx = {
   },
 };
 
-/** One row of a diff table: a key and its value in each run, in run order. @internal */
-export type DiffRow<T> = { key: string; values: Array<T | undefined> };
-
 /**
  * Keys down, runs across; rows whose values are not all the same are highlighted,
  * and can be shown alone.
@@ -33,26 +31,28 @@ export type DiffRow<T> = { key: string; values: Array<T | undefined> };
 export function DiffTable<T>(props: {
   label: string;
   runs: ComparedRun[];
-  rows: Array<DiffRow<T>>;
+  /** The rows: param or metric keys. */
+  keys: string[];
+  /** A run's value of a key, or undefined where it has none. */
+  valueOf: (run: Run, key: string) => T | undefined;
   format: (value: T | undefined) => string;
 }) {
-  const { label, runs, rows, format } = props;
+  const { label, runs, keys, valueOf, format } = props;
   const [onlyDifferences, setOnlyDifferences] = useState(false);
-  const withDiff = rows.map(row => ({
-    ...row,
+  const rows = keys.map(key => {
+    const values = runs.map(({ run }) => valueOf(run, key));
     // Object.is: NaN equals NaN, and a missing value differs from any value.
-    differs: row.values.some(value => !Object.is(value, row.values[0])),
-  }));
-  const shown = onlyDifferences
-    ? withDiff.filter(row => row.differs)
-    : withDiff;
+    const differs = values.some(value => !Object.is(value, values[0]));
+    return { key, values, differs };
+  });
+  const shown = onlyDifferences ? rows.filter(row => row.differs) : rows;
 
   return (
     <Box>
       <LabeledSwitch
-        label={`Only differences (${
-          withDiff.filter(r => r.differs).length
-        } of ${rows.length})`}
+        label={`Only differences (${rows.filter(r => r.differs).length} of ${
+          rows.length
+        })`}
         checked={onlyDifferences}
         onChange={setOnlyDifferences}
         size="small"

@@ -57,6 +57,9 @@ describe('the portal API validated by its OpenAPI schema', () => {
   it('refuses a NUL character in request text', async () => {
     const nul = await request(server).get('/api/ml/runs/a%00b');
     expect(nul.status).toBe(400);
+    expect(nul.body.error.message).toBe(
+      'request/params/runId must match format "text without a NUL character"',
+    );
   });
 
   it('drops body fields the schema does not name', async () => {

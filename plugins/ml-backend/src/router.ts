@@ -47,6 +47,9 @@ export async function createPortalApi(
         // Unknown body fields are dropped, as the routers' parsers did before.
         removeAdditional: true,
       },
+      formats: {
+        'text without a NUL character': (text: string) => !text.includes('\0'),
+      },
     },
   });
   router.use(...routers);

@@ -79,7 +79,7 @@ describe.each(databases.eachSupportedId())(
         .send({ experimentIds: ids });
       expect(portal.status).toBe(400);
       expect(portal.body.error.message).toMatch(
-        /experimentIds: at most 1000 experiment ids may be searched at once/,
+        /experimentIds must NOT have more than 1000 items/,
       );
       const exact = await request(server)
         .post(`${MLFLOW}/runs/search`)

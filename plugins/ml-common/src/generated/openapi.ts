@@ -1297,7 +1297,10 @@ export interface components {
       key: string;
       value: string;
     };
-    /** @description Request text; PostgreSQL's text holds no NUL character. */
+    /**
+     * Format: text without a NUL character
+     * @description Request text; PostgreSQL's text holds no NUL character. The format is the portal router's own, named so that its error message says what is wrong.
+     */
     Text: string;
     TrainingJob: {
       createdAt: number;

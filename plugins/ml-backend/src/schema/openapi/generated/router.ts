@@ -1887,7 +1887,7 @@ export const spec = {
           "Relative to the run's artifact root; the root without one.",
         schema: {
           type: 'string',
-          pattern: '^[^\\x00]*$',
+          format: 'text without a NUL character',
           default: '',
         },
       },
@@ -1994,9 +1994,10 @@ export const spec = {
         },
       },
       Text: {
-        description: "Request text; PostgreSQL's text holds no NUL character.",
+        description:
+          "Request text; PostgreSQL's text holds no NUL character. The format is the portal router's own, named so that its error message says what is wrong.",
         type: 'string',
-        pattern: '^[^\\x00]*$',
+        format: 'text without a NUL character',
       },
       FeatureName: {
         type: 'string',

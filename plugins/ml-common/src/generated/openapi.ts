@@ -687,15 +687,22 @@ export interface components {
       | 'PREEMPTED'
       | 'CANCELLED'
       | 'LOST';
+    /** @description A team's budget for a month and where its spend stands. */
     BudgetStatus: {
       amountMicros: components['schemas']['Micros'];
+      /** @description The thresholds the spend has crossed this month. */
       crossed: number[];
-      forecastMicros: components['schemas']['Micros'];
+      /** @description Month so far plus the running jobs' cost to the month's end at their current rate. */
+      forecastMicros: number;
+      /** @description Hard budgets hold the team's new jobs once spent; soft ones only alert. */
       hard: boolean;
+      /** @description True when admission holds the team's new jobs for budget now. */
       holding: boolean;
+      /** @description `YYYY-MM`, UTC. */
       month: string;
       spentMicros: components['schemas']['Micros'];
       team: string;
+      /** @description Alert thresholds as fractions of the amount, e.g. `[0.8, 1]`. */
       thresholds: number[];
     };
     CatalogDataset: {
@@ -719,6 +726,7 @@ export interface components {
       content: string;
       format: components['schemas']['CostImportFormat'];
     };
+    /** @description Result of importing a bill or an allocation export. */
     CostImportResult: {
       added: number;
       changed: number;
@@ -727,25 +735,32 @@ export interface components {
       source: string;
       unchanged: number;
     };
+    /** @description A suggestion that saves money, from the jobs' own records. */
     CostRecommendation: {
       jobId: string;
       jobName: string;
       /** @enum {string} */
       kind: 'right-size' | 'spot-candidate';
       message: string;
-      monthlySavingsMicros: components['schemas']['Micros'];
+      /** @description Saving per month at the job's recent rate. */
+      monthlySavingsMicros: number;
       pool: string;
+      /** @description The cheaper pool to use */
       suggestedPool?: string;
       team: string;
     };
+    /** @description The managers' cost page in one answer. */
     CostSummary: {
       budgets: components['schemas']['BudgetStatus'][];
+      /** @description Per day and team in the month: the burn-down. */
       daily: components['schemas']['SpendRow'][];
       idle: components['schemas']['IdleResource'][];
       month: string;
       reconciliation: components['schemas']['Reconciliation'][];
+      /** @description Spend per team in the month (all teams, or the one asked for). */
       teams: components['schemas']['SpendRow'][];
       top: components['schemas']['SpendItem'][];
+      /** @description Per month (the last six), team, GPU type and spot/on-demand: the trend chart. */
       trend: components['schemas']['SpendRow'][];
     };
     CreateDatasetRequest: {
@@ -919,17 +934,24 @@ export interface components {
       target: string;
       usedGpus: number;
     };
+    /** @description A price of the price book, as the API shows it. */
     GpuPrice: {
+      /** @description `YYYY-MM-DD` (UTC) from which this price applies. */
       effectiveFrom: string;
-      gpuHourMicros: components['schemas']['Micros'];
+      /** @description On-demand price per GPU-hour. */
+      gpuHourMicros: number;
       gpuType?: string;
+      /** @description A pool name, or the provider/GPU type/region it applies to. */
       pool?: string;
       provider?: string;
       region?: string;
-      spotGpuHourMicros: components['schemas']['Micros'];
+      /** @description Spot price per GPU-hour. */
+      spotGpuHourMicros: number;
     };
+    /** @description Something paid for and not used. */
     IdleResource: {
-      costMicros: components['schemas']['Micros'];
+      /** @description Cost of the idle time this month. */
+      costMicros: number;
       /** @enum {string} */
       kind: 'endpoint' | 'pool';
       message: string;
@@ -1073,7 +1095,7 @@ export interface components {
     };
     /** @description A number; non-finite values travel as "NaN", "Infinity" and "-Infinity", as MLflow's. */
     MetricValue: number | ('NaN' | 'Infinity' | '-Infinity');
-    /** @description Integer micro-dollars (1 USD = 1,000,000). */
+    /** @description Money as integer micro-dollars (1 USD = 1,000,000): sums of many small amounts never drift, and every figure the API returns adds up exactly. */
     Micros: number;
     MlCatalogAsset: {
       annotations: {
@@ -1199,6 +1221,7 @@ export interface components {
     };
     /** @enum {string} */
     PromotionRequestStatus: 'PENDING' | 'APPROVED' | 'REJECTED' | 'CANCELLED';
+    /** @description Billed (imported) against estimated spend, per team and month. */
     Reconciliation: {
       billedMicros: components['schemas']['Micros'];
       estimatedMicros: components['schemas']['Micros'];
@@ -1273,6 +1296,7 @@ export interface components {
       pageToken?: components['schemas']['Text'];
       viewType?: components['schemas']['ViewType'];
     };
+    /** @description A job, run or experiment ranked by spend. */
     SpendItem: {
       costMicros: components['schemas']['Micros'];
       gpuSeconds: number;
@@ -1282,12 +1306,14 @@ export interface components {
       name?: string;
       team: string;
     };
+    /** @description One slice of spend: cost by a set of dimensions. */
     SpendRow: {
       costMicros: components['schemas']['Micros'];
       day?: string;
       gpuSeconds: number;
       gpuType?: string;
-      listCostMicros: components['schemas']['Micros'];
+      /** @description What the same GPU time costs on demand; `list - cost` is the spot saving. */
+      listCostMicros: number;
       month?: string;
       pool?: string;
       spot?: boolean;

@@ -2906,10 +2906,12 @@ export const spec = {
       },
       Micros: {
         type: 'number',
-        description: 'Integer micro-dollars (1 USD = 1,000,000).',
+        description:
+          'Money as integer micro-dollars (1 USD = 1,000,000): sums of many small amounts never drift, and every figure the API returns adds up exactly.',
       },
       BudgetStatus: {
         type: 'object',
+        description: "A team's budget for a month and where its spend stands.",
         required: [
           'team',
           'month',
@@ -2927,6 +2929,7 @@ export const spec = {
           },
           month: {
             type: 'string',
+            description: '`YYYY-MM`, UTC.',
           },
           amountMicros: {
             $ref: '#/components/schemas/Micros',
@@ -2935,30 +2938,40 @@ export const spec = {
             $ref: '#/components/schemas/Micros',
           },
           forecastMicros: {
-            $ref: '#/components/schemas/Micros',
+            type: 'number',
+            description:
+              "Month so far plus the running jobs' cost to the month's end at their current rate.",
           },
           thresholds: {
             type: 'array',
             items: {
               type: 'number',
             },
+            description:
+              'Alert thresholds as fractions of the amount, e.g. `[0.8, 1]`.',
           },
           crossed: {
             type: 'array',
             items: {
               type: 'number',
             },
+            description: 'The thresholds the spend has crossed this month.',
           },
           hard: {
             type: 'boolean',
+            description:
+              "Hard budgets hold the team's new jobs once spent; soft ones only alert.",
           },
           holding: {
             type: 'boolean',
+            description:
+              "True when admission holds the team's new jobs for budget now.",
           },
         },
       },
       SpendRow: {
         type: 'object',
+        description: 'One slice of spend: cost by a set of dimensions.',
         required: ['team', 'costMicros', 'listCostMicros', 'gpuSeconds'],
         properties: {
           team: {
@@ -2983,7 +2996,9 @@ export const spec = {
             $ref: '#/components/schemas/Micros',
           },
           listCostMicros: {
-            $ref: '#/components/schemas/Micros',
+            type: 'number',
+            description:
+              'What the same GPU time costs on demand; `list - cost` is the spot saving.',
           },
           gpuSeconds: {
             type: 'number',
@@ -2992,6 +3007,7 @@ export const spec = {
       },
       SpendItem: {
         type: 'object',
+        description: 'A job, run or experiment ranked by spend.',
         required: ['kind', 'id', 'team', 'costMicros', 'gpuSeconds'],
         properties: {
           kind: {
@@ -3017,6 +3033,7 @@ export const spec = {
       },
       IdleResource: {
         type: 'object',
+        description: 'Something paid for and not used.',
         required: ['kind', 'name', 'costMicros', 'message'],
         properties: {
           kind: {
@@ -3030,7 +3047,8 @@ export const spec = {
             type: 'string',
           },
           costMicros: {
-            $ref: '#/components/schemas/Micros',
+            type: 'number',
+            description: 'Cost of the idle time this month.',
           },
           message: {
             type: 'string',
@@ -3039,6 +3057,8 @@ export const spec = {
       },
       Reconciliation: {
         type: 'object',
+        description:
+          'Billed (imported) against estimated spend, per team and month.',
         required: [
           'team',
           'month',
@@ -3066,6 +3086,7 @@ export const spec = {
       },
       CostSummary: {
         type: 'object',
+        description: "The managers' cost page in one answer.",
         required: [
           'month',
           'teams',
@@ -3085,18 +3106,23 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/SpendRow',
             },
+            description:
+              'Spend per team in the month (all teams, or the one asked for).',
           },
           trend: {
             type: 'array',
             items: {
               $ref: '#/components/schemas/SpendRow',
             },
+            description:
+              'Per month (the last six), team, GPU type and spot/on-demand: the trend chart.',
           },
           daily: {
             type: 'array',
             items: {
               $ref: '#/components/schemas/SpendRow',
             },
+            description: 'Per day and team in the month: the burn-down.',
           },
           budgets: {
             type: 'array',
@@ -3126,6 +3152,8 @@ export const spec = {
       },
       CostRecommendation: {
         type: 'object',
+        description:
+          "A suggestion that saves money, from the jobs' own records.",
         required: [
           'kind',
           'jobId',
@@ -3154,21 +3182,27 @@ export const spec = {
           },
           suggestedPool: {
             type: 'string',
+            description: 'The cheaper pool to use',
+            'when there is one.': null,
           },
           message: {
             type: 'string',
           },
           monthlySavingsMicros: {
-            $ref: '#/components/schemas/Micros',
+            type: 'number',
+            description: "Saving per month at the job's recent rate.",
           },
         },
       },
       GpuPrice: {
         type: 'object',
+        description: 'A price of the price book, as the API shows it.',
         required: ['gpuHourMicros', 'spotGpuHourMicros', 'effectiveFrom'],
         properties: {
           pool: {
             type: 'string',
+            description:
+              'A pool name, or the provider/GPU type/region it applies to.',
           },
           provider: {
             type: 'string',
@@ -3180,13 +3214,16 @@ export const spec = {
             type: 'string',
           },
           gpuHourMicros: {
-            $ref: '#/components/schemas/Micros',
+            type: 'number',
+            description: 'On-demand price per GPU-hour.',
           },
           spotGpuHourMicros: {
-            $ref: '#/components/schemas/Micros',
+            type: 'number',
+            description: 'Spot price per GPU-hour.',
           },
           effectiveFrom: {
             type: 'string',
+            description: '`YYYY-MM-DD` (UTC) from which this price applies.',
           },
         },
       },
@@ -3211,6 +3248,7 @@ export const spec = {
       },
       CostImportResult: {
         type: 'object',
+        description: 'Result of importing a bill or an allocation export.',
         required: ['source', 'rows', 'months', 'added', 'changed', 'unchanged'],
         properties: {
           source: {

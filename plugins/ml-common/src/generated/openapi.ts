@@ -825,16 +825,19 @@ export interface components {
       description?: string;
       name: string;
       tags: components['schemas']['Tag'][];
+      /** @description Feast value type, e.g. `FLOAT`, `INT64`, `STRING`. */
       valueType: string;
     };
     FeatureDataSource: {
       description?: string;
+      /** @description Path, table or topic the source reads. */
       location?: string;
       name: string;
       owner?: string;
       project: string;
       tags: components['schemas']['Tag'][];
       timestampField?: string;
+      /** @description Feast's source type, e.g. `BATCH_FILE`, `BATCH_BIGQUERY`, `STREAM_KAFKA`, `PUSH_SOURCE`. */
       type: string;
       updatedAt: number;
     };
@@ -851,10 +854,12 @@ export interface components {
     FeatureFreshness: {
       ageSeconds?: number;
       lastMaterializedAt?: number;
+      /** @description The allowed age: the view's SLO tag or, without one, its TTL. */
       sloSeconds?: number;
       /** @enum {string} */
       status: 'fresh' | 'stale' | 'unknown';
     };
+    /** @description What an import did to the feature views (`<project>/<name>` each) of the projects in the dump; a re-import of the same registry changes nothing. */
     FeatureImportResult: {
       added: string[];
       changed: string[];
@@ -864,11 +869,13 @@ export interface components {
       removed: string[];
       source: string;
       unchanged: number;
+      /** @description What the import skipped or could not map, e.g. an owner that is not a group. */
       warnings?: string[];
     };
     FeatureName: string;
     FeatureService: {
       description?: string;
+      /** @description The views it serves and, per view, the features it projects. */
       featureViews: {
         features: string[];
         name: string;
@@ -888,18 +895,24 @@ export interface components {
       freshness: components['schemas']['FeatureFreshness'];
       /** @description `<project>/<name>`: the lineage node id. */
       id: string;
-      /** @enum {string} */
+      /**
+       * @description Feast's kind of view: a (batch) feature view, a stream feature view or an on-demand one.
+       * @enum {string}
+       */
       kind?: 'batch' | 'stream' | 'on_demand';
       name: string;
       offline: boolean;
       online: boolean;
+      /** @description Backstage group entity ref (Feast `owner`/`team` tag mapped, or the importer's group). */
       owner: string;
       project: string;
+      /** @description When a later import of its project no longer had it; only a view's own page shows it then. */
       removedAt?: number;
       streamSource?: string;
       tags: components['schemas']['Tag'][];
       ttlSeconds?: number;
       updatedAt: number;
+      /** @description Bumped each time an import changes the view's definition. */
       version: number;
     };
     FeatureViewDetails: components['schemas']['FeatureView'] & {
@@ -913,7 +926,9 @@ export interface components {
       }[];
       versions: components['schemas']['FeatureViewVersion'][];
     };
+    /** @description A version of a feature view, one per import that changed it. */
     FeatureViewVersion: {
+      /** @description What changed from the previous version, e.g. `feature trips_7d added`. */
       changes: string[];
       importedAt: number;
       version: number;

@@ -3936,9 +3936,12 @@ export const spec = {
           },
           type: {
             type: 'string',
+            description:
+              "Feast's source type, e.g. `BATCH_FILE`, `BATCH_BIGQUERY`, `STREAM_KAFKA`, `PUSH_SOURCE`.",
           },
           location: {
             type: 'string',
+            description: 'Path, table or topic the source reads.',
           },
           timestampField: {
             type: 'string',
@@ -3969,6 +3972,7 @@ export const spec = {
           },
           valueType: {
             type: 'string',
+            description: 'Feast value type, e.g. `FLOAT`, `INT64`, `STRING`.',
           },
           description: {
             type: 'string',
@@ -3994,6 +3998,8 @@ export const spec = {
           },
           sloSeconds: {
             type: 'number',
+            description:
+              "The allowed age: the view's SLO tag or, without one, its TTL.",
           },
           ageSeconds: {
             type: 'number',
@@ -4033,6 +4039,8 @@ export const spec = {
           },
           owner: {
             type: 'string',
+            description:
+              "Backstage group entity ref (Feast `owner`/`team` tag mapped, or the importer's group).",
           },
           entities: {
             type: 'array',
@@ -4069,6 +4077,8 @@ export const spec = {
           },
           version: {
             type: 'number',
+            description:
+              "Bumped each time an import changes the view's definition.",
           },
           createdAt: {
             type: 'number',
@@ -4082,14 +4092,20 @@ export const spec = {
           kind: {
             type: 'string',
             enum: ['batch', 'stream', 'on_demand'],
+            description:
+              "Feast's kind of view: a (batch) feature view, a stream feature view or an on-demand one.",
           },
           removedAt: {
             type: 'number',
+            description:
+              "When a later import of its project no longer had it; only a view's own page shows it then.",
           },
         },
       },
       FeatureViewVersion: {
         type: 'object',
+        description:
+          'A version of a feature view, one per import that changed it.',
         required: ['version', 'importedAt', 'changes'],
         properties: {
           version: {
@@ -4103,6 +4119,8 @@ export const spec = {
             items: {
               type: 'string',
             },
+            description:
+              'What changed from the previous version, e.g. `feature trips_7d added`.',
           },
         },
       },
@@ -4123,6 +4141,8 @@ export const spec = {
             type: 'string',
           },
           featureViews: {
+            description:
+              'The views it serves and, per view, the features it projects.',
             type: 'array',
             items: {
               type: 'object',
@@ -4200,6 +4220,8 @@ export const spec = {
       },
       FeatureImportResult: {
         type: 'object',
+        description:
+          'What an import did to the feature views (`<project>/<name>` each) of the projects in the dump; a re-import of the same registry changes nothing.',
         required: [
           'id',
           'source',
@@ -4252,6 +4274,8 @@ export const spec = {
             items: {
               type: 'string',
             },
+            description:
+              'What the import skipped or could not map, e.g. an owner that is not a group.',
           },
         },
       },

@@ -745,7 +745,7 @@ export interface components {
       /** @description Saving per month at the job's recent rate. */
       monthlySavingsMicros: number;
       pool: string;
-      /** @description The cheaper pool to use */
+      /** @description The cheaper pool to use, when there is one. */
       suggestedPool?: string;
       team: string;
     };

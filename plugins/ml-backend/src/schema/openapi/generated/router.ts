@@ -3182,8 +3182,7 @@ export const spec = {
           },
           suggestedPool: {
             type: 'string',
-            description: 'The cheaper pool to use',
-            'when there is one.': null,
+            description: 'The cheaper pool to use, when there is one.',
           },
           message: {
             type: 'string',

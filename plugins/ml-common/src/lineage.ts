@@ -9,17 +9,15 @@
  * - `run`: the MLflow run id
  * - `model_version`: `ModelVersion.id` (stable across model renames)
  * - `deployment`: the deployment id (later)
+ *
+ * The shapes are the OpenAPI document's (the ml backend's `src/schema/openapi.yaml`).
  */
-import type { components as MlApiComponents } from './generated/openapi';
+import type { components } from './generated/openapi';
+
+type Schemas = components['schemas'];
 
 /** @public */
-export type LineageNodeKind =
-  | 'dataset'
-  | 'feature_view'
-  | 'job'
-  | 'run'
-  | 'model_version'
-  | 'deployment';
+export type LineageNodeKind = Schemas['LineageNodeKind'];
 
 /** @public */
 export const LINEAGE_NODE_KINDS: ReadonlyArray<LineageNodeKind> = [
@@ -40,35 +38,22 @@ export function lineageNodeKey(node: LineageNodeRef): string {
 }
 
 /** A node as a graph draws it. @public */
-export type LineageNode = LineageNodeRef & {
-  key: string;
-  label: string;
-  /** A second line, e.g. a run's status or a dataset's digest. */
-  subtitle?: string;
-  owner?: string;
-  /** Path of the node's page relative to the ML page, e.g. `models/churn/versions/3`. */
-  path?: string;
-  /** False when the node's record was deleted or never known (the edge is kept). */
-  known: boolean;
-};
+export type LineageNode = Schemas['LineageNode'];
 
-/** How `from` relates to `to`, read "from → to". @public */
-export type LineageRelation =
-  | 'input_to' // dataset or feature view → run or job
-  | 'produced' // job → run
-  | 'registered_as' // run → model version
-  | 'deployed_as'; // model version → deployment
+/**
+ * How `from` relates to `to`, read "from → to": a dataset or feature view is
+ * `input_to` a run or job, a job `produced` a run, a run is `registered_as` a model
+ * version, a model version is `deployed_as` a deployment.
+ *
+ * @public
+ */
+export type LineageRelation = Schemas['LineageRelation'];
 
 /** @public */
-export type LineageEdge = {
-  from: string;
-  to: string;
-  relation: LineageRelation;
-  createdAt: number;
-};
+export type LineageEdge = Schemas['LineageEdge'];
 
 /** @public */
-export type LineageDirection = 'upstream' | 'downstream' | 'both';
+export type LineageDirection = Schemas['LineageDirection'];
 
 /**
  * The graph around one node: `GET /api/ml/lineage?kind=&id=&direction=both&depth=3`
@@ -76,13 +61,7 @@ export type LineageDirection = 'upstream' | 'downstream' | 'both';
  *
  * @public
  */
-export type LineageGraph = {
-  root: string;
-  nodes: LineageNode[];
-  edges: LineageEdge[];
-  /** True when the depth limit or the node cap cut the graph. */
-  truncated: boolean;
-};
+export type LineageGraph = Schemas['LineageGraph'];
 
 /**
  * A dataset, first-class across experiments (MLflow's own `Dataset` lives inside one
@@ -91,21 +70,7 @@ export type LineageGraph = {
  *
  * @public
  */
-export type CatalogDataset = {
-  id: string;
-  name: string;
-  digest: string;
-  sourceType: string;
-  /** Source URI, e.g. `s3://bucket/trips/2026-11.parquet`. */
-  source: string;
-  /** MLflow's schema JSON, as logged. */
-  schema?: string;
-  owner: string;
-  /** Where the data may be processed, e.g. `eu`. */
-  residency?: string;
-  createdAt: number;
-};
+export type CatalogDataset = Schemas['CatalogDataset'];
 
 /** `POST /api/ml/datasets`. @public */
-export type CreateDatasetRequest =
-  MlApiComponents['schemas']['CreateDatasetRequest'];
+export type CreateDatasetRequest = Schemas['CreateDatasetRequest'];

@@ -705,14 +705,19 @@ export interface components {
       /** @description Alert thresholds as fractions of the amount, e.g. `[0.8, 1]`. */
       thresholds: number[];
     };
+    /** @description A dataset, first-class across experiments (MLflow's own `Dataset` lives inside one experiment): recorded from MLflow `log-inputs` by name and digest, or registered through the portal API. */
     CatalogDataset: {
       createdAt: number;
       digest: string;
       id: string;
       name: string;
+      /** @description Backstage group entity ref. */
       owner: string;
+      /** @description Where the data may be processed, e.g. `eu`. */
       residency?: string;
+      /** @description MLflow's schema JSON, as logged. */
       schema?: string;
+      /** @description Source URI, e.g. `s3://bucket/trips/2026-11.parquet`. */
       source: string;
       sourceType: string;
     };
@@ -1061,9 +1066,11 @@ export interface components {
     LineageEdge: {
       createdAt: number;
       from: string;
+      /** @description How `from` relates to `to`, read "from → to". */
       relation: components['schemas']['LineageRelation'];
       to: string;
     };
+    /** @description The graph around one node. */
     LineageGraph: {
       edges: components['schemas']['LineageEdge'][];
       nodes: components['schemas']['LineageNode'][];
@@ -1071,6 +1078,7 @@ export interface components {
       /** @description True when the depth limit or the node cap cut the graph. */
       truncated: boolean;
     };
+    /** @description A node as a graph draws it. */
     LineageNode: {
       id: string;
       /** @description `<kind>:<id>`. */
@@ -1082,6 +1090,7 @@ export interface components {
       owner?: string;
       /** @description Path of the node's page relative to the ML page. */
       path?: string;
+      /** @description A second line, e.g. a run's status or a dataset's digest. */
       subtitle?: string;
     };
     /** @enum {string} */

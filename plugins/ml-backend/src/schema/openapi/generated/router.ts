@@ -3725,6 +3725,7 @@ export const spec = {
       },
       LineageNode: {
         type: 'object',
+        description: 'A node as a graph draws it.',
         required: ['kind', 'id', 'key', 'label', 'known'],
         properties: {
           kind: {
@@ -3742,6 +3743,8 @@ export const spec = {
           },
           subtitle: {
             type: 'string',
+            description:
+              "A second line, e.g. a run's status or a dataset's digest.",
           },
           owner: {
             type: 'string',
@@ -3768,7 +3771,12 @@ export const spec = {
             type: 'string',
           },
           relation: {
-            $ref: '#/components/schemas/LineageRelation',
+            allOf: [
+              {
+                $ref: '#/components/schemas/LineageRelation',
+              },
+            ],
+            description: 'How `from` relates to `to`, read "from → to".',
           },
           createdAt: {
             type: 'number',
@@ -3777,6 +3785,7 @@ export const spec = {
       },
       LineageGraph: {
         type: 'object',
+        description: 'The graph around one node.',
         required: ['root', 'nodes', 'edges', 'truncated'],
         properties: {
           root: {
@@ -3803,6 +3812,8 @@ export const spec = {
       },
       CatalogDataset: {
         type: 'object',
+        description:
+          "A dataset, first-class across experiments (MLflow's own `Dataset` lives inside one experiment): recorded from MLflow `log-inputs` by name and digest, or registered through the portal API.",
         required: [
           'id',
           'name',
@@ -3827,15 +3838,20 @@ export const spec = {
           },
           source: {
             type: 'string',
+            description:
+              'Source URI, e.g. `s3://bucket/trips/2026-11.parquet`.',
           },
           schema: {
             type: 'string',
+            description: "MLflow's schema JSON, as logged.",
           },
           owner: {
             type: 'string',
+            description: 'Backstage group entity ref.',
           },
           residency: {
             type: 'string',
+            description: 'Where the data may be processed, e.g. `eu`.',
           },
           createdAt: {
             type: 'number',

@@ -5,148 +5,52 @@
  * version to a protected alias (e.g. `production`) is a promotion request that the
  * owner group or the configured approver group decides.
  */
-import type { components as MlApiComponents } from './generated/openapi';
-import { Tag } from './tracking';
+import type { components } from './generated/openapi';
+
+type Schemas = components['schemas'];
 
 /** MLflow's (deprecated, still used) stages. @public */
-export type ModelVersionStage = 'None' | 'Staging' | 'Production' | 'Archived';
+export type ModelVersionStage = Schemas['ModelVersionStage'];
 
 /** @public */
-export type ModelVersionStatus =
-  | 'PENDING_REGISTRATION'
-  | 'FAILED_REGISTRATION'
-  | 'READY';
+export type ModelVersionStatus = Schemas['ModelVersionStatus'];
 
 /** @public */
-export type ModelAlias = { alias: string; version: string };
+export type ModelAlias = Schemas['ModelAlias'];
 
 /** @public */
-export type ModelVersion = {
-  /** Stable id (survives renames of the model); the lineage node id of kind `model_version`. */
-  id: string;
-  name: string;
-  version: string;
-  creationTimestamp: number;
-  lastUpdatedTimestamp: number;
-  description?: string;
-  userId?: string;
-  currentStage: ModelVersionStage;
-  /** Where the model's files are, e.g. `mlflow-artifacts:/1/<run>/artifacts/model`. */
-  source: string;
-  runId?: string;
-  experimentId?: string;
-  status: ModelVersionStatus;
-  statusMessage?: string;
-  tags: Tag[];
-  aliases: string[];
-};
+export type ModelVersion = Schemas['ModelVersion'];
 
 /** @public */
-export type RegisteredModel = {
-  name: string;
-  /** Backstage group entity ref. */
-  owner: string;
-  creationTimestamp: number;
-  lastUpdatedTimestamp: number;
-  description?: string;
-  tags: Tag[];
-  aliases: ModelAlias[];
-  /** The newest version per stage, as MLflow's `latest_versions`. */
-  latestVersions: ModelVersion[];
-};
+export type RegisteredModel = Schemas['RegisteredModel'];
 
 /** A check a promotion request must pass before it can be approved. @public */
-export type PromotionGate =
-  | {
-      type: 'metric';
-      /** A metric of the version's source run, e.g. `accuracy`. */
-      metric: string;
-      op: '>' | '>=' | '<' | '<=';
-      threshold: number;
-    }
-  | { type: 'no-open-drift-alert' };
+export type PromotionGate = Schemas['PromotionGate'];
 
 /** @public */
-export type GateResult = {
-  gate: PromotionGate;
-  passed: boolean;
-  /** Why, e.g. `accuracy 0.91 >= 0.85` or `no accuracy metric on run abc`. */
-  detail: string;
-};
+export type GateResult = Schemas['GateResult'];
 
 /** @public */
-export type PromotionRequestStatus =
-  | 'PENDING'
-  | 'APPROVED'
-  | 'REJECTED'
-  | 'CANCELLED';
+export type PromotionRequestStatus = Schemas['PromotionRequestStatus'];
 
 /** A request to move a protected alias to a version. @public */
-export type PromotionRequest = {
-  id: string;
-  modelName: string;
-  version: string;
-  alias: string;
-  /** `set` moves the alias to the version; `remove` takes it off the version. */
-  action: 'set' | 'remove';
-  status: PromotionRequestStatus;
-  requestedBy: string;
-  requestedAt: number;
-  reason?: string;
-  /** Who may decide: the model's owner group, or the configured approver group. */
-  approverGroups: string[];
-  /** The source run's latest metrics when the request was made. */
-  metrics: Record<string, number>;
-  gates: GateResult[];
-  decidedBy?: string;
-  decidedAt?: number;
-  decisionComment?: string;
-};
+export type PromotionRequest = Schemas['PromotionRequest'];
 
 /** One line of a model's audit trail. @public */
-export type RegistryAuditEvent = {
-  id: string;
-  at: number;
-  /** User or service entity ref. */
-  actor: string;
-  modelName: string;
-  version?: string;
-  /** e.g. `model.created`, `version.created`, `alias.set`, `promotion.requested`, `promotion.approved`. */
-  action: string;
-  detail: string;
-  /** The source run's metrics at the time, for promotion events. */
-  metrics?: Record<string, number>;
-  requestId?: string;
-};
+export type RegistryAuditEvent = Schemas['RegistryAuditEvent'];
 
 /** A model's page. @public */
-export type RegisteredModelDetails = RegisteredModel & {
-  versions: ModelVersion[];
-  promotions: PromotionRequest[];
-  /** Aliases that need an approved request, e.g. `['production']`. */
-  protectedAliases: string[];
-  /** Whether the caller may approve this model's promotion requests. */
-  canApprove: boolean;
-};
+export type RegisteredModelDetails = Schemas['RegisteredModelDetails'];
 
 /** A version's page. @public */
-export type ModelVersionDetails = ModelVersion & {
-  owner: string;
-  /** The source run's latest metrics (key → value). */
-  metrics: Record<string, number>;
-  runName?: string;
-  promotions: PromotionRequest[];
-  audit: RegistryAuditEvent[];
-};
+export type ModelVersionDetails = Schemas['ModelVersionDetails'];
 
 /** `POST /models`. @public */
-export type CreateModelRequest =
-  MlApiComponents['schemas']['CreateModelRequest'];
+export type CreateModelRequest = Schemas['CreateModelRequest'];
 
 /** `POST /models/{name}/versions`: registers the model too when it is new. @public */
 export type RegisterModelVersionRequest =
-  MlApiComponents['schemas']['RegisterModelVersionRequest'];
+  Schemas['RegisterModelVersionRequest'];
 
 /** `POST /models/{name}/promotions`. @public */
-export type PromotionRequestInput =
-  MlApiComponents['schemas']['PromotionRequestInput'];
+export type PromotionRequestInput = Schemas['PromotionRequestInput'];

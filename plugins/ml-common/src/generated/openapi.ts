@@ -938,7 +938,9 @@ export interface components {
       importedAt: number;
       version: number;
     };
+    /** @description A check a promotion request had to pass, and how it went. */
     GateResult: {
+      /** @description Why, e.g. `accuracy 0.91 >= 0.85` or `no accuracy metric on run abc`. */
       detail: string;
       gate: components['schemas']['PromotionGate'];
       passed: boolean;
@@ -1172,6 +1174,7 @@ export interface components {
       lastUpdatedTimestamp: number;
       name: string;
       runId?: string;
+      /** @description Where the model's files are, e.g. `mlflow-artifacts:/1/<run>/artifacts/model`. */
       source: string;
       status: components['schemas']['ModelVersionStatus'];
       statusMessage?: string;
@@ -1218,16 +1221,22 @@ export interface components {
           /** @enum {string} */
           type: 'no-open-drift-alert';
         };
+    /** @description A request to move a protected alias to a version. */
     PromotionRequest: {
-      /** @enum {string} */
+      /**
+       * @description `set` moves the alias to the version; `remove` takes it off the version.
+       * @enum {string}
+       */
       action: 'set' | 'remove';
       alias: string;
+      /** @description Who may decide: the model's owner group, or the configured approver group. */
       approverGroups: string[];
       decidedAt?: number;
       decidedBy?: string;
       decisionComment?: string;
       gates: components['schemas']['GateResult'][];
       id: string;
+      /** @description The source run's latest metrics when the request was made. */
       metrics: {
         [key: string]: number;
       };
@@ -1258,8 +1267,10 @@ export interface components {
       creationTimestamp: number;
       description?: string;
       lastUpdatedTimestamp: number;
+      /** @description The newest version per stage, as MLflow's `latest_versions`. */
       latestVersions: components['schemas']['ModelVersion'][];
       name: string;
+      /** @description Backstage group entity ref. */
       owner: string;
       tags: components['schemas']['Tag'][];
     };
@@ -1274,12 +1285,16 @@ export interface components {
       description?: string;
       runId: string;
     };
+    /** @description One line of a model's audit trail. */
     RegistryAuditEvent: {
+      /** @description e.g. `model.created`, `version.created`, `alias.set`, `promotion.requested`, `promotion.approved`. */
       action: string;
+      /** @description User or service entity ref. */
       actor: string;
       at: number;
       detail: string;
       id: string;
+      /** @description The source run's metrics at the time, for promotion events. */
       metrics?: {
         [key: string]: number;
       };

@@ -3336,6 +3336,8 @@ export const spec = {
           },
           source: {
             type: 'string',
+            description:
+              "Where the model's files are, e.g. `mlflow-artifacts:/1/<run>/artifacts/model`.",
           },
           runId: {
             type: 'string',
@@ -3380,6 +3382,7 @@ export const spec = {
           },
           owner: {
             type: 'string',
+            description: 'Backstage group entity ref.',
           },
           creationTimestamp: {
             type: 'number',
@@ -3407,6 +3410,8 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/ModelVersion',
             },
+            description:
+              "The newest version per stage, as MLflow's `latest_versions`.",
           },
         },
       },
@@ -3446,6 +3451,8 @@ export const spec = {
       },
       GateResult: {
         type: 'object',
+        description:
+          'A check a promotion request had to pass, and how it went.',
         required: ['gate', 'passed', 'detail'],
         properties: {
           gate: {
@@ -3456,6 +3463,8 @@ export const spec = {
           },
           detail: {
             type: 'string',
+            description:
+              'Why, e.g. `accuracy 0.91 >= 0.85` or `no accuracy metric on run abc`.',
           },
         },
       },
@@ -3465,6 +3474,7 @@ export const spec = {
       },
       PromotionRequest: {
         type: 'object',
+        description: 'A request to move a protected alias to a version.',
         required: [
           'id',
           'modelName',
@@ -3494,6 +3504,8 @@ export const spec = {
           action: {
             type: 'string',
             enum: ['set', 'remove'],
+            description:
+              '`set` moves the alias to the version; `remove` takes it off the version.',
           },
           status: {
             $ref: '#/components/schemas/PromotionRequestStatus',
@@ -3512,12 +3524,16 @@ export const spec = {
             items: {
               type: 'string',
             },
+            description:
+              "Who may decide: the model's owner group, or the configured approver group.",
           },
           metrics: {
             type: 'object',
             additionalProperties: {
               type: 'number',
             },
+            description:
+              "The source run's latest metrics when the request was made.",
           },
           gates: {
             type: 'array',
@@ -3538,6 +3554,7 @@ export const spec = {
       },
       RegistryAuditEvent: {
         type: 'object',
+        description: "One line of a model's audit trail.",
         required: ['id', 'at', 'actor', 'modelName', 'action', 'detail'],
         properties: {
           id: {
@@ -3548,6 +3565,7 @@ export const spec = {
           },
           actor: {
             type: 'string',
+            description: 'User or service entity ref.',
           },
           modelName: {
             type: 'string',
@@ -3557,6 +3575,8 @@ export const spec = {
           },
           action: {
             type: 'string',
+            description:
+              'e.g. `model.created`, `version.created`, `alias.set`, `promotion.requested`, `promotion.approved`.',
           },
           detail: {
             type: 'string',
@@ -3566,6 +3586,8 @@ export const spec = {
             additionalProperties: {
               type: 'number',
             },
+            description:
+              "The source run's metrics at the time, for promotion events.",
           },
           requestId: {
             type: 'string',

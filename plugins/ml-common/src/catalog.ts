@@ -1,3 +1,4 @@
+import type { components } from './generated/openapi';
 import { sha256Hex, utf16Bytes } from './sha256';
 
 /**
@@ -9,7 +10,7 @@ import { sha256Hex, utf16Bytes } from './sha256';
 export const ML_MODEL_ANNOTATION = 'ml.platform/model';
 
 /** The catalog `Resource` types of ML assets. @public */
-export type MlAssetType = 'ml-model' | 'feature-view' | 'dataset';
+export type MlAssetType = MlCatalogAsset['type'];
 
 /**
  * Annotation on every entity the catalog module publishes for an ML asset: the asset's
@@ -76,32 +77,9 @@ export function assetEntityName(type: MlAssetType, name: string): string {
  * An ML asset as the catalog publishes it: `GET /api/ml/catalog/assets` →
  * `{ assets: MlCatalogAsset[] }`. The ml backend names the entities with
  * {@link assetEntityName} (valid, unique across types and names) so that `dependsOn`
- * can name them; the catalog module turns each into a
- * `Resource` entity in namespace `default`.
+ * can name them; the catalog module turns each into a `Resource` entity in namespace
+ * `default`. The shape is the OpenAPI document's, where each field is described.
  *
  * @public
  */
-export type MlCatalogAsset = {
-  type: MlAssetType;
-  /**
-   * Entity name, `assetEntityName(type, title)`, e.g. `model-churn-classifier`,
-   * `feature-view-shop-driver-stats--<hash>`.
-   */
-  entityName: string;
-  /**
-   * The asset's exact name, its identity within its type: a model's registered name, a
-   * feature view's `project/name` id, a dataset's name (e.g. `churn-classifier`,
-   * `shop/driver_stats`).
-   */
-  title: string;
-  description?: string;
-  /** Backstage group entity ref. */
-  owner: string;
-  /** Path of the asset's page relative to the ML page, e.g. `models/churn-classifier`. */
-  path: string;
-  tags: string[];
-  /** Entity names of the assets it was made from (lineage upstream), e.g. a model's datasets and feature views. */
-  dependsOn: string[];
-  /** Extra annotations, e.g. `ml.platform/model`. */
-  annotations: Record<string, string>;
-};
+export type MlCatalogAsset = components['schemas']['MlCatalogAsset'];

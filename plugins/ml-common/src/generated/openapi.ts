@@ -1123,16 +1123,23 @@ export interface components {
     MetricValue: number | ('NaN' | 'Infinity' | '-Infinity');
     /** @description Money as integer micro-dollars (1 USD = 1,000,000): sums of many small amounts never drift, and every figure the API returns adds up exactly. */
     Micros: number;
+    /** @description An ML asset as the catalog publishes it; the catalog module turns each into a `Resource` entity in namespace `default`. */
     MlCatalogAsset: {
+      /** @description Extra annotations, e.g. `ml.platform/model`. */
       annotations: {
         [key: string]: string;
       };
+      /** @description Entity names of the assets it was made from (lineage upstream), e.g. a model's datasets and feature views. */
       dependsOn: string[];
       description?: string;
+      /** @description Entity name, `assetEntityName(type, title)`, e.g. `model-churn-classifier`, `feature-view-shop-driver-stats--<hash>`. */
       entityName: string;
+      /** @description Backstage group entity ref. */
       owner: string;
+      /** @description Path of the asset's page relative to the ML page, e.g. `models/churn-classifier`. */
       path: string;
       tags: string[];
+      /** @description The asset's exact name, its identity within its type: a model's registered name, a feature view's `project/name` id, a dataset's name. */
       title: string;
       /** @enum {string} */
       type: 'ml-model' | 'feature-view' | 'dataset';

@@ -4318,6 +4318,8 @@ export const spec = {
       },
       MlCatalogAsset: {
         type: 'object',
+        description:
+          'An ML asset as the catalog publishes it; the catalog module turns each into a `Resource` entity in namespace `default`.',
         required: [
           'type',
           'entityName',
@@ -4335,18 +4337,25 @@ export const spec = {
           },
           entityName: {
             type: 'string',
+            description:
+              'Entity name, `assetEntityName(type, title)`, e.g. `model-churn-classifier`, `feature-view-shop-driver-stats--<hash>`.',
           },
           title: {
             type: 'string',
+            description:
+              "The asset's exact name, its identity within its type: a model's registered name, a feature view's `project/name` id, a dataset's name.",
           },
           description: {
             type: 'string',
           },
           owner: {
             type: 'string',
+            description: 'Backstage group entity ref.',
           },
           path: {
             type: 'string',
+            description:
+              "Path of the asset's page relative to the ML page, e.g. `models/churn-classifier`.",
           },
           tags: {
             type: 'array',
@@ -4359,12 +4368,15 @@ export const spec = {
             items: {
               type: 'string',
             },
+            description:
+              "Entity names of the assets it was made from (lineage upstream), e.g. a model's datasets and feature views.",
           },
           annotations: {
             type: 'object',
             additionalProperties: {
               type: 'string',
             },
+            description: 'Extra annotations, e.g. `ml.platform/model`.',
           },
         },
       },

@@ -2,17 +2,15 @@
  * Training jobs as the portal API and pages speak them. A job's truth is its database
  * row; its attempts are the tries on compute (a preempted attempt is followed by
  * another that resumes from the checkpoint); its events are the "why" timeline.
+ * Statuses, attempts, events, pools and profiles are the OpenAPI document's shapes; a
+ * job and its spec stay written here, where the spec's resources are always filled in.
  */
+import type { components } from './generated/openapi';
+
+type Schemas = components['schemas'];
 
 /** @public */
-export type JobStatus =
-  | 'PENDING'
-  | 'ADMITTED'
-  | 'DISPATCHING'
-  | 'RUNNING'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'CANCELLED';
+export type JobStatus = Schemas['JobStatus'];
 
 /** The end states: nothing happens to a job after these. @public */
 export const FINAL_JOB_STATUSES: JobStatus[] = [
@@ -22,23 +20,10 @@ export const FINAL_JOB_STATUSES: JobStatus[] = [
 ];
 
 /** @public */
-export type AttemptState =
-  | 'DISPATCHING'
-  | 'PENDING'
-  | 'RUNNING'
-  | 'SUCCEEDED'
-  | 'FAILED'
-  | 'PREEMPTED'
-  | 'CANCELLED'
-  | 'LOST';
+export type AttemptState = Schemas['AttemptState'];
 
 /** Why a job waits: the admission check that stopped it. @public */
-export type PendingReason =
-  | 'quota'
-  | 'capacity'
-  | 'budget'
-  | 'residency'
-  | 'priority';
+export type PendingReason = Schemas['PendingReason'];
 
 /** What a user submits. Secrets are referenced by name, never passed by value. @public */
 export type JobSpec = {
@@ -83,31 +68,10 @@ export type JobSpec = {
 };
 
 /** @public */
-export type JobAttempt = {
-  attemptId: string;
-  attemptNumber: number;
-  pool: string;
-  target: string;
-  externalName: string;
-  state: AttemptState;
-  spot: boolean;
-  gpus: number;
-  gpuType: string;
-  instanceType?: string;
-  startedAt?: number;
-  endedAt?: number;
-  exitReason?: string;
-  billableSeconds?: number;
-};
+export type JobAttempt = Schemas['JobAttempt'];
 
 /** @public */
-export type JobEvent = {
-  at: number;
-  type: string;
-  status: JobStatus;
-  message: string;
-  attemptId?: string;
-};
+export type JobEvent = Schemas['JobEvent'];
 
 /** @public */
 export type TrainingJob = {
@@ -140,28 +104,7 @@ export type TrainingJobDetails = TrainingJob & {
 };
 
 /** A GPU pool with its capacity and current use. @public */
-export type GpuPoolSummary = {
-  name: string;
-  target: string;
-  region: string;
-  gpuType: string;
-  spot: boolean;
-  capacityGpus: number;
-  usedGpus: number;
-  pendingJobs: number;
-  compliance: string[];
-};
+export type GpuPoolSummary = Schemas['GpuPoolSummary'];
 
 /** A golden path for training: which pools, defaults and limits a team starts from. @public */
-export type TrainingProfile = {
-  name: string;
-  description?: string;
-  pools: string[];
-  defaults: {
-    gpus: number;
-    maxRuntimeSeconds?: number;
-    checkpointIntervalSeconds?: number;
-    spotAllowed?: boolean;
-  };
-  limits: { maxGpus: number };
-};
+export type TrainingProfile = Schemas['TrainingProfile'];

@@ -1,3 +1,4 @@
+/* eslint-disable new-cap -- openapi-fetch names its methods after the HTTP verbs (GET, POST) */
 import {
   createApiRef,
   DiscoveryApi,

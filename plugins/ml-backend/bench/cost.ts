@@ -16,11 +16,8 @@ import express from 'express';
 import knexFactory from 'knex';
 import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { CostService } from '../src/cost/CostService';
-import {
-  DatabaseCostStore,
-  toUsageRow,
-  UsageRecord,
-} from '../src/cost/DatabaseCostStore';
+import { UsageRecord } from '../src/cost/CostStore';
+import { DatabaseCostStore, toUsageRow } from '../src/cost/DatabaseCostStore';
 import { parseBill } from '../src/cost/imports';
 import { PriceBook } from '../src/cost/priceBook';
 import { createCostRouter } from '../src/cost/router';

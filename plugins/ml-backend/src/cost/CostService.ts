@@ -17,11 +17,11 @@ import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { ConfiguredPool } from '../shared/pools';
 import {
-  DatabaseCostStore,
+  CostStore,
   MeterableAttempt,
   UsageRecord,
   TeamScope,
-} from './DatabaseCostStore';
+} from './CostStore';
 import { parseBill, TeamMapping } from './imports';
 import { formatUsd, numberToMicros } from './money';
 import { PriceBook } from './priceBook';
@@ -69,7 +69,7 @@ export class CostService {
 
   constructor(
     private readonly options: {
-      store: DatabaseCostStore;
+      store: CostStore;
       priceBook: PriceBook;
       pools: ConfiguredPool[];
       budgets: Budget[];

@@ -2,56 +2,21 @@ import { Knex } from 'knex';
 import { BilledCost } from '@ml-portal/plugin-ml-node';
 import { SpendItem, SpendRow } from '@ml-portal/plugin-ml-common';
 import { chunks } from '../database/chunks';
-import { UsageSlice } from './pricing';
-
-/**
- * Whose spend a query reads: one team, a list of teams (those a caller may see), or
- * every team when undefined.
- *
- * @internal
- */
-export type TeamScope = string | string[] | undefined;
+import {
+  BilledTotal,
+  BillImportCounts,
+  SpendGrouping,
+  CostStore,
+  MeterableAttempt,
+  MonthJob,
+  TeamScope,
+  UsageRecord,
+} from './CostStore';
 
 function forTeams(query: Knex.QueryBuilder, column: string, scope: TeamScope) {
   if (typeof scope === 'string') query.where(column, scope);
   else if (scope) query.whereIn(column, scope);
 }
-
-/** A priced slice with what it was for. @internal */
-export type UsageRecord = UsageSlice & {
-  source: 'training' | 'endpoint' | 'storage';
-  attemptId?: string;
-  jobId?: string;
-  team: string;
-  pool: string;
-  provider?: string;
-  region?: string;
-  gpuType: string;
-  gpus: number;
-  spot: boolean;
-  experimentId?: string;
-  runId?: string;
-};
-
-/** An attempt with its job's owner and links, as metering needs it. @internal */
-export type MeterableAttempt = {
-  attemptId: string;
-  jobId: string;
-  jobName: string;
-  team: string;
-  pool: string;
-  target: string;
-  region: string;
-  gpuType: string;
-  gpus: number;
-  spot: boolean;
-  startedAt?: number;
-  endedAt?: number;
-  billableSeconds?: number;
-  maxRuntimeSeconds?: number;
-  experimentId?: string;
-  runId?: string;
-};
 
 const num = (v: unknown) => Number(v ?? 0);
 const opt = (v: unknown) =>
@@ -101,7 +66,7 @@ function aggregate<T extends Record<string, unknown>>(
  *
  * @internal
  */
-export class DatabaseCostStore {
+export class DatabaseCostStore implements CostStore {
   private constructor(private readonly db: Knex) {}
 
   static create(options: { knex: Knex }) {
@@ -210,7 +175,7 @@ export class DatabaseCostStore {
 
   /** Spend grouped by the given rollup columns, for months and optionally one team. */
   async spend(
-    group: Array<'month' | 'day' | 'team' | 'pool' | 'gpu_type' | 'spot'>,
+    group: SpendGrouping,
     filter: { months: string[]; team?: TeamScope },
   ): Promise<SpendRow[]> {
     const query = this.db('ml_cost_daily')
@@ -239,7 +204,11 @@ export class DatabaseCostStore {
   }
 
   /** The month's most expensive jobs, runs and experiments, each read from one index range. */
-  async top(month: string, team: TeamScope, limit: number) {
+  async top(
+    month: string,
+    team: TeamScope,
+    limit: number,
+  ): Promise<SpendItem[]> {
     const names: Record<SpendItem['kind'], [string, string, string]> = {
       job: ['ml_jobs', 'job_id', 'name'],
       run: ['ml_runs', 'run_uuid', 'name'],
@@ -278,7 +247,11 @@ export class DatabaseCostStore {
   }
 
   /** The month's jobs by spend, with what recommendations need to know of each. */
-  async monthJobs(month: string, team: TeamScope, limit: number) {
+  async monthJobs(
+    month: string,
+    team: TeamScope,
+    limit: number,
+  ): Promise<MonthJob[]> {
     const q = this.db('ml_cost_monthly_items as c')
       .join('ml_jobs as j', 'j.job_id', 'c.item_id')
       .where({ 'c.month': month, 'c.kind': 'job' })
@@ -336,7 +309,10 @@ export class DatabaseCostStore {
   }
 
   /** The month's usage rows, oldest first, for the CSV export. */
-  async usageRows(month: string, team?: TeamScope) {
+  async usageRows(
+    month: string,
+    team?: TeamScope,
+  ): Promise<Record<string, unknown>[]> {
     const q = this.db('ml_usage').where({ month }).orderBy('start_ms');
     forTeams(q, 'team', team);
     return q;
@@ -353,7 +329,10 @@ export class DatabaseCostStore {
   }
 
   /** Stores imported bill lines by their stable keys: re-importing changes only what changed. */
-  async upsertBilled(source: string, lines: BilledCost[]) {
+  async upsertBilled(
+    source: string,
+    lines: BilledCost[],
+  ): Promise<BillImportCounts> {
     let added = 0;
     let changed = 0;
     let unchanged = 0;
@@ -401,7 +380,7 @@ export class DatabaseCostStore {
     return { added, changed, unchanged };
   }
 
-  async billedByTeam(month: string, team?: TeamScope) {
+  async billedByTeam(month: string, team?: TeamScope): Promise<BilledTotal[]> {
     const q = this.db('ml_billed_costs')
       .where({ month })
       .select('source', 'team')
@@ -422,7 +401,7 @@ export class DatabaseCostStore {
     month: string,
     threshold: number,
     spentMicros: number,
-  ) {
+  ): Promise<boolean> {
     // RETURNING lists only the rows inserted, on both databases: an ignored one is not new.
     const inserted = await this.db('ml_budget_alerts')
       .insert({

@@ -1,15 +1,12 @@
 import {
   coreServices,
   createBackendPlugin,
-  PermissionsRegistryService,
 } from '@backstage/backend-plugin-api';
-import { mlPermissions } from '@ml-portal/plugin-ml-common';
 import {
   CostSource,
   mlComputeTargetsExtensionPoint,
   mlCostSourcesExtensionPoint,
 } from '@ml-portal/plugin-ml-node';
-import Router from 'express-promise-router';
 import { createCatalog } from './catalog/createCatalog';
 import { createCost } from './cost/createCost';
 import { migrateDatabase } from './database/migrateDatabase';
@@ -21,14 +18,11 @@ import { RedisConnection } from './redis/RedisConnection';
 import { createRegistry } from './registry/createRegistry';
 import { createRouter } from './router';
 import { AccessControl } from './shared/AccessControl';
-import { createCallerResolver, readPrincipalGroups } from './shared/caller';
-import { mlResources, OwnedResource } from './shared/ownerRules';
+import { createCallerResolver, readCallerSettings } from './shared/caller';
+import { registerMlResources } from './shared/ownerRules';
 import { createTracking } from './tracking/createTracking';
 import { createTraining } from './training/createTraining';
 import { ComputeTargetRegistry } from './training/targets';
-
-/** Owner of what anonymous or service callers create, unless configured. */
-const FALLBACK_OWNER = 'group:default/ml-platform';
 
 /**
  * The ml backend plugin: serves `/api/ml` (portal API) and `/api/ml/mlflow` (MLflow).
@@ -67,17 +61,12 @@ export const mlPlugin = createBackendPlugin({
         const knex = await database.getClient();
         await migrateDatabase(database, knex);
         const redis = await RedisConnection.resolve({ config, logger });
-        const defaultOwner =
-          config.getOptionalString('ml.tracking.defaultOwner') ??
-          FALLBACK_OWNER;
-        const allowUnauthenticated =
-          config.getOptionalBoolean('ml.mlflow.allowUnauthenticated') ?? false;
+        const callers = readCallerSettings(config);
+        const { defaultOwner, allowUnauthenticated } = callers;
         const resolveCaller = createCallerResolver({
           httpAuth: deps.httpAuth,
           userInfo: deps.userInfo,
-          defaultOwner,
-          allowUnauthenticated,
-          principals: readPrincipalGroups(config),
+          ...callers,
         });
         const { scheduler, discovery } = deps;
         const lineage = createLineage({ knex, access, resolveCaller });
@@ -114,7 +103,7 @@ export const mlPlugin = createBackendPlugin({
         for (const domain of [tracking, registry, features, training]) {
           lineage.describeNodes(domain.lineageNodes);
         }
-        registerResources(deps.permissionsRegistry, {
+        registerMlResources(deps.permissionsRegistry, {
           ...tracking.resources,
           ...registry.resources,
           ...training.resources,
@@ -128,19 +117,16 @@ export const mlPlugin = createBackendPlugin({
           await redis.close();
         });
 
-        const router = Router();
-        router.use(
-          '/mlflow',
-          createMlflowRouter({
-            tracking: tracking.service,
-            registry: registry.service,
-            resolveCaller,
-            artifacts: tracking.artifacts,
-            logError: error => logger.error('MLflow API error', error as Error),
-          }),
-        );
-        router.use(
+        httpRouter.use(
           await createRouter({
+            mlflow: createMlflowRouter({
+              tracking: tracking.service,
+              registry: registry.service,
+              resolveCaller,
+              artifacts: tracking.artifacts,
+              logError: error =>
+                logger.error('MLflow API error', error as Error),
+            }),
             health: new HealthService({ knex, redis }),
             computeTargets,
             domainRouters: [
@@ -154,7 +140,6 @@ export const mlPlugin = createBackendPlugin({
             ],
           }),
         );
-        httpRouter.use(router);
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
         if (allowUnauthenticated) {
           // MLflow clients without MLFLOW_TRACKING_TOKEN; local installs only.
@@ -167,25 +152,3 @@ export const mlPlugin = createBackendPlugin({
     });
   },
 });
-
-/**
- * Every ML resource type with its owner rule (`shared/ownerRules.ts`), resolvable by ref
- * for policies' conditional decisions through the lookup its domain declares.
- */
-function registerResources(
-  registry: PermissionsRegistryService,
-  lookups: Record<
-    keyof typeof mlResources,
-    (ref: string) => Promise<OwnedResource | undefined>
-  >,
-) {
-  registry.addPermissions(mlPermissions);
-  for (const [type, lookup] of Object.entries(lookups)) {
-    const resource = mlResources[type as keyof typeof mlResources];
-    registry.addResourceType({
-      resourceRef: resource.resourceRef,
-      rules: [resource.isOwner],
-      getResources: refs => Promise.all(refs.map(lookup)),
-    });
-  }
-}

@@ -57,11 +57,13 @@ export async function createPortalApi(
 }
 
 /**
- * The plugin's portal API: health, compute targets and the domains' routers.
+ * Everything the plugin serves: the MLflow API under `/mlflow` (its own protocol, not
+ * the schema's), then the portal API: health, compute targets and the domains' routers.
  *
  * @internal
  */
 export async function createRouter(options: {
+  mlflow: express.Router;
   health: HealthService;
   computeTargets: ReadonlyMap<string, ComputeTarget>;
   domainRouters: express.Router[];
@@ -77,5 +79,8 @@ export async function createRouter(options: {
     res.json({ items: [...computeTargets.keys()].sort().map(id => ({ id })) });
   });
 
-  return createPortalApi([router, ...domainRouters]);
+  const root = Router();
+  root.use('/mlflow', options.mlflow);
+  root.use(await createPortalApi([router, ...domainRouters]));
+  return root;
 }

@@ -1,13 +1,6 @@
-import {
-  LoggerService,
-  RootConfigService,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
 import { ML_TEAM_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
 import { CostSource } from '@ml-portal/plugin-ml-node';
-import { Knex } from 'knex';
-import { AccessControl } from '../shared/AccessControl';
-import { CallerResolver } from '../schema/portalRouter';
+import { DomainDeps } from '../shared/domainDeps';
 import { readPools } from '../shared/pools';
 import { CostService } from './CostService';
 import { DatabaseCostStore } from './DatabaseCostStore';
@@ -23,16 +16,12 @@ import { createCostRouter } from './router';
  *
  * @internal
  */
-export async function createCost(deps: {
-  config: RootConfigService;
-  logger: LoggerService;
-  scheduler: SchedulerService;
-  knex: Knex;
-  access: AccessControl;
-  resolveCaller: CallerResolver;
-  /** Bills from modules (`mlCostSourcesExtensionPoint`). */
-  costSources: CostSource[];
-}) {
+export async function createCost(
+  deps: DomainDeps & {
+    /** Bills from modules (`mlCostSourcesExtensionPoint`). */
+    costSources: CostSource[];
+  },
+) {
   const { config, logger } = deps;
   const pools = readPools(config);
   const service = new CostService({

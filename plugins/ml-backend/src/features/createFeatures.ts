@@ -1,12 +1,5 @@
-import {
-  LoggerService,
-  RootConfigService,
-  SchedulerService,
-} from '@backstage/backend-plugin-api';
 import { ML_FEATURE_VIEW_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
-import { Knex } from 'knex';
-import { AccessControl } from '../shared/AccessControl';
-import { CallerResolver } from '../schema/portalRouter';
+import { DomainDeps } from '../shared/domainDeps';
 import { DatabaseFeatureStore } from './DatabaseFeatureStore';
 import { FeatureLineage, FeaturesService } from './FeaturesService';
 import { scheduleFeatureImports } from './imports';
@@ -20,17 +13,9 @@ import { createFeaturesRouter } from './router';
  *
  * @internal
  */
-export async function createFeatures(deps: {
-  config: RootConfigService;
-  logger: LoggerService;
-  scheduler: SchedulerService;
-  knex: Knex;
-  access: AccessControl;
-  resolveCaller: CallerResolver;
-  lineage: FeatureLineage;
-  /** Owner of imported views whose Feast owner maps to no group. */
-  defaultOwner: string;
-}) {
+export async function createFeatures(
+  deps: DomainDeps & { lineage: FeatureLineage },
+) {
   const store = DatabaseFeatureStore.create({ knex: deps.knex });
   const service = new FeaturesService({
     store,

@@ -1,8 +1,5 @@
-import { RootConfigService } from '@backstage/backend-plugin-api';
 import { ML_MODEL_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
-import { Knex } from 'knex';
-import { AccessControl } from '../shared/AccessControl';
-import { CallerResolver } from '../schema/portalRouter';
+import { DomainDeps } from '../shared/domainDeps';
 import { LineageRecorder } from '../shared/lineage';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { DatabaseRegistryStore } from './DatabaseRegistryStore';
@@ -20,15 +17,13 @@ import { createRegistryRouter } from './router';
  *
  * @internal
  */
-export function createRegistry(deps: {
-  config: RootConfigService;
-  knex: Knex;
-  access: AccessControl;
-  resolveCaller: CallerResolver;
-  lineage: LineageRecorder;
-  /** Runs as tracking serves them: versions are registered from runs. */
-  runs: Parameters<typeof registryRunsFrom>[0];
-}) {
+export function createRegistry(
+  deps: DomainDeps & {
+    lineage: LineageRecorder;
+    /** Runs as tracking serves them: versions are registered from runs. */
+    runs: Parameters<typeof registryRunsFrom>[0];
+  },
+) {
   const { knex, access } = deps;
   const store = DatabaseRegistryStore.create({ knex, lineage: deps.lineage });
   const runs = registryRunsFrom(deps.runs);

@@ -62,6 +62,26 @@ export function readPrincipalGroups(config: Config): PrincipalGroups {
   };
 }
 
+/** Owner of what anonymous or service callers create, unless configured. */
+const FALLBACK_OWNER = 'group:default/ml-platform';
+
+/**
+ * Who callers are, from config: the default owner (`ml.tracking.defaultOwner`), whether
+ * MLflow clients may call without a token (`ml.mlflow.allowUnauthenticated`, local
+ * installs only) and the service principals' groups.
+ *
+ * @internal
+ */
+export function readCallerSettings(config: Config) {
+  return {
+    defaultOwner:
+      config.getOptionalString('ml.tracking.defaultOwner') ?? FALLBACK_OWNER,
+    allowUnauthenticated:
+      config.getOptionalBoolean('ml.mlflow.allowUnauthenticated') ?? false,
+    principals: readPrincipalGroups(config),
+  };
+}
+
 /**
  * Resolves who calls from a request: a signed-in user acts for their groups; a service
  * principal for the group it is mapped to (none: it may read, never write); an

@@ -16,7 +16,9 @@ import {
   ML_MODEL_RESOURCE_TYPE,
   ML_TEAM_RESOURCE_TYPE,
   MlResourceType,
+  mlPermissions,
 } from '@ml-portal/plugin-ml-common';
+import { PermissionsRegistryService } from '@backstage/backend-plugin-api';
 import { z } from 'zod';
 
 /** Query form of every ML owner rule: the owners a resource must have. @public */
@@ -129,4 +131,29 @@ export function ownedByDecision(
     permission,
     resource.conditions.isOwner({ owners }),
   );
+}
+
+/**
+ * Every ML resource type with its owner rule (`shared/ownerRules.ts`), resolvable by ref
+ * for policies' conditional decisions through the lookup its domain declares, and the
+ * ML permissions.
+ *
+ * @internal
+ */
+export function registerMlResources(
+  registry: PermissionsRegistryService,
+  lookups: Record<
+    keyof typeof mlResources,
+    (ref: string) => Promise<OwnedResource | undefined>
+  >,
+) {
+  registry.addPermissions(mlPermissions);
+  for (const [type, lookup] of Object.entries(lookups)) {
+    const resource = mlResources[type as keyof typeof mlResources];
+    registry.addResourceType({
+      resourceRef: resource.resourceRef,
+      rules: [resource.isOwner],
+      getResources: refs => Promise.all(refs.map(lookup)),
+    });
+  }
 }

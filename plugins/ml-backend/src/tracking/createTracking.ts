@@ -1,8 +1,5 @@
-import { RootConfigService } from '@backstage/backend-plugin-api';
 import { ML_EXPERIMENT_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
-import { Knex } from 'knex';
-import { AccessControl } from '../shared/AccessControl';
-import { CallerResolver } from '../schema/portalRouter';
+import { DomainDeps } from '../shared/domainDeps';
 import { DatasetLineageRecorder } from '../shared/lineage';
 import { createArtifactStore } from './artifacts/createArtifactStore';
 import { DatabaseTrackingStore } from './DatabaseTrackingStore';
@@ -18,15 +15,9 @@ import { TrackingService } from './TrackingService';
  *
  * @internal
  */
-export async function createTracking(deps: {
-  config: RootConfigService;
-  knex: Knex;
-  access: AccessControl;
-  resolveCaller: CallerResolver;
-  lineage: DatasetLineageRecorder;
-  /** Owner of what anonymous or service callers create, and of the Default experiment. */
-  defaultOwner: string;
-}) {
+export async function createTracking(
+  deps: DomainDeps & { lineage: DatasetLineageRecorder },
+) {
   const store = DatabaseTrackingStore.create({ knex: deps.knex });
   const artifacts = await createArtifactStore(deps.config);
   const service = new TrackingService({

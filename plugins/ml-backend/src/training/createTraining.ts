@@ -1,13 +1,7 @@
-import {
-  DiscoveryService,
-  LoggerService,
-  RootConfigService,
-} from '@backstage/backend-plugin-api';
+import { DiscoveryService } from '@backstage/backend-plugin-api';
 import { ML_JOB_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
-import { Knex } from 'knex';
 import { RedisConnection } from '../redis/RedisConnection';
-import { AccessControl } from '../shared/AccessControl';
-import { CallerResolver } from '../schema/portalRouter';
+import { DomainDeps } from '../shared/domainDeps';
 import { DatasetLineageRecorder } from '../shared/lineage';
 import { AdmissionCycle } from './AdmissionCycle';
 import { AttemptFollower } from './AttemptFollower';
@@ -53,20 +47,17 @@ export function trainingWorkers(
  *
  * @internal
  */
-export async function createTraining(deps: {
-  config: RootConfigService;
-  logger: LoggerService;
-  discovery: DiscoveryService;
-  knex: Knex;
-  redis: RedisConnection;
-  access: AccessControl;
-  resolveCaller: CallerResolver;
-  /** The enabled compute targets (the extension point's). */
-  targets: ComputeTargets;
-  tracking: JobExperiments;
-  lineage: DatasetLineageRecorder;
-  costs: TrainingCosts;
-}) {
+export async function createTraining(
+  deps: DomainDeps & {
+    discovery: DiscoveryService;
+    redis: RedisConnection;
+    /** The enabled compute targets (the extension point's). */
+    targets: ComputeTargets;
+    tracking: JobExperiments;
+    lineage: DatasetLineageRecorder;
+    costs: TrainingCosts;
+  },
+) {
   const { config, logger, access, targets } = deps;
   const trainingConfig = readTrainingConfig(config);
   const store = DatabaseTrainingStore.create({

@@ -39,6 +39,16 @@ function pgFloat(value: number): string {
   return String(value);
 }
 
+/** A point as both metric tables store it: NaN as a flag, since SQL has no NaN. */
+const toMetricRow = (runId: string, m: Metric) => ({
+  run_uuid: runId,
+  key: m.key,
+  value: Number.isNaN(m.value) ? 0 : m.value,
+  is_nan: Number.isNaN(m.value),
+  timestamp: m.timestamp,
+  step: m.step,
+});
+
 /**
  * Reads and writes metric series.
  *
@@ -122,14 +132,7 @@ export class MetricSeries {
 
   /** Appends points and keeps `ml_latest_metrics` current, in the caller's transaction. */
   async append(tx: Knex.Transaction, runId: string, metrics: Metric[]) {
-    const rows = metrics.map(m => ({
-      run_uuid: runId,
-      key: m.key,
-      value: Number.isNaN(m.value) ? 0 : m.value,
-      is_nan: Number.isNaN(m.value),
-      timestamp: m.timestamp,
-      step: m.step,
-    }));
+    const rows = metrics.map(m => toMetricRow(runId, m));
     if (tx.client.config.client === 'pg') {
       // One statement per batch, whatever its size: arrays bound as five parameters.
       await tx.raw(
@@ -180,16 +183,7 @@ export class MetricSeries {
     });
     for (const chunk of chunks(changed)) {
       await tx('ml_latest_metrics')
-        .insert(
-          chunk.map(m => ({
-            run_uuid: runId,
-            key: m.key,
-            value: Number.isNaN(m.value) ? 0 : m.value,
-            is_nan: Number.isNaN(m.value),
-            timestamp: m.timestamp,
-            step: m.step,
-          })),
-        )
+        .insert(chunk.map(m => toMetricRow(runId, m)))
         .onConflict(['run_uuid', 'key'])
         .merge(['value', 'is_nan', 'timestamp', 'step']);
     }

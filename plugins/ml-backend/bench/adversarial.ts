@@ -1,6 +1,6 @@
 /*
  * npm run bench:adversarial — how the backend holds up under a barrage of malformed and
- * adversarial requests (src/testUtils/adversarial.ts: long strings, 100k backslashes
+ * adversarial requests (src/__testUtils__/adversarial.ts: long strings, 100k backslashes
  * and slashes, deep JSON, huge lists, bad %-encodings, invalid UTF-8, prototype names,
  * wrong types, on every MLflow endpoint and the portal's tracking API), and how long
  * `/api/ml/health` takes to answer meanwhile: the event loop's stalls. The test
@@ -23,7 +23,7 @@ import {
   createFixtures,
   findProblems,
   runBarrage,
-} from '../src/testUtils/adversarial';
+} from '../src/__testUtils__/adversarial';
 import { BenchBackend, log, note, round, runBench } from './benchBackend';
 
 const REQUESTS = Number(process.env.BENCH_ADVERSARIAL_REQUESTS ?? 5000);

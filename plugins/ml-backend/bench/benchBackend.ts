@@ -237,14 +237,12 @@ export class BenchBackend {
 export function runBench(
   main: () => Promise<{ figures: object; failed?: boolean }>,
 ): void {
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      note(`${signal}: cleaning up`);
-      void (running?.stop() ?? Promise.resolve()).finally(() =>
-        process.exit(130),
-      );
-    });
-  }
+  const interrupted = (signal: NodeJS.Signals) => {
+    note(`${signal}: cleaning up`);
+    void stopRunningBackend().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
   // Last resort if the driver dies without its cleanup: never leave the child.
   process.once('exit', () => running?.kill());
 

@@ -21,7 +21,7 @@ import { DatabaseCostStore, toUsageRow } from '../src/cost/DatabaseCostStore';
 import { parseBill } from '../src/cost/imports';
 import { PriceBook } from '../src/cost/priceBook';
 import { createCostRouter } from '../src/cost/router';
-import { openAccess } from '../src/testUtils/access';
+import { openAccess } from '../src/__testUtils__/access';
 import { Caller } from '../src/shared/caller';
 import { readPools } from '../src/shared/pools';
 

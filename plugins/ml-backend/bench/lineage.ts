@@ -56,15 +56,16 @@ function prng(seed: number) {
   };
 }
 
+/** A deterministic number in [0, 1) from an integer expression. */
+const hash01 = (expr: string) =>
+  `(('x' || substr(md5((${expr})::text), 1, 8))::bit(32)::bigint / 4294967296.0)`;
+
 /**
  * A skewed pick in SQL: `floor(n · u²)` puts about 1% of all reads on the most popular
  * of n items, as a handful of curated datasets are read by most teams.
  */
 const skewed = (n: number, seedExpr: string) =>
   `floor(${n} * power(${hash01(seedExpr)}, 2))::int`;
-/** A deterministic number in [0, 1) from an integer expression. */
-const hash01 = (expr: string) =>
-  `(('x' || substr(md5((${expr})::text), 1, 8))::bit(32)::bigint / 4294967296.0)`;
 
 async function generate(db: Knex) {
   const { datasets, featureViews, jobs, runs, modelVersions, deployments } =

@@ -140,12 +140,7 @@ async function http(
       ...backend.authorization,
       ...(body !== undefined && { 'content-type': 'application/json' }),
     },
-    body:
-      body === undefined
-        ? undefined
-        : typeof body === 'string'
-        ? body
-        : JSON.stringify(body),
+    body: typeof body === 'object' ? JSON.stringify(body) : body,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   const text = await response.text();

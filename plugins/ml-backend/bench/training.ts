@@ -12,7 +12,7 @@ import { Queue, Worker } from 'bullmq';
 import knexFactory from 'knex';
 import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { RedisConnection } from '../src/redis/RedisConnection';
-import { openAccess } from '../src/testUtils/access';
+import { openAccess } from '../src/__testUtils__/access';
 import { Caller } from '../src/shared/caller';
 import { readTrainingConfig } from '../src/training/config';
 import { AdmissionCycle } from '../src/training/AdmissionCycle';

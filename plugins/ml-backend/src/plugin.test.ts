@@ -9,9 +9,9 @@ import {
 import { Knex } from 'knex';
 import request from 'supertest';
 import { mlPlugin } from './plugin';
-import { createTestDatabases } from './testUtils/databases';
-import { FakeComputeTarget } from './testUtils/FakeComputeTarget';
-import { computeTargetsModule } from './testUtils/portal';
+import { createTestDatabases } from './__testUtils__/databases';
+import { FakeComputeTarget } from './__testUtils__/FakeComputeTarget';
+import { computeTargetsModule } from './__testUtils__/portal';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

@@ -1,9 +1,9 @@
 import request from 'supertest';
-import { createTestDatabases } from './testUtils/databases';
-import { FakeComputeTarget } from './testUtils/FakeComputeTarget';
-import { startPortal } from './testUtils/portal';
-import { trainingApi } from './testUtils/trainingApi';
-import { waitFor } from './testUtils/waitFor';
+import { createTestDatabases } from './__testUtils__/databases';
+import { FakeComputeTarget } from './__testUtils__/FakeComputeTarget';
+import { startPortal } from './__testUtils__/portal';
+import { trainingApi } from './__testUtils__/trainingApi';
+import { waitFor } from './__testUtils__/waitFor';
 
 const databases = createTestDatabases();
 

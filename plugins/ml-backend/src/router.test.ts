@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startPortal } from './testUtils/portal';
+import { startPortal } from './__testUtils__/portal';
 
 describe('the portal API validated by its OpenAPI schema', () => {
   let server: Awaited<ReturnType<typeof startPortal>>['server'];

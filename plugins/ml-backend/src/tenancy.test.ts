@@ -1,12 +1,12 @@
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Knex } from 'knex';
 import request from 'supertest';
-import { createTestDatabases } from './testUtils/databases';
+import { createTestDatabases } from './__testUtils__/databases';
 import {
   tenancyPermissionFeatures,
   userInfoByTeam,
-} from './testUtils/permissions';
-import { startPortal } from './testUtils/portal';
+} from './__testUtils__/permissions';
+import { startPortal } from './__testUtils__/portal';
 
 /**
  * Who may do what across teams, through the HTTP API with the real permission backend

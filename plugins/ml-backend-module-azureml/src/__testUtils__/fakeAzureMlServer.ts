@@ -104,6 +104,16 @@ export async function startFakeAzureMlServer(
   const findJob = (name: string): Json =>
     jobs.get(name) ?? raise(404, 'UserError', `Job ${name} not found.`);
 
+  const update = (name: string, { status, error }: FakeJobUpdate) => {
+    const job = findJob(name);
+    const run = runs.get(name)!;
+    job.properties.status = status;
+    run.status = status;
+    if (status === 'Running') run.startTimeUtc ??= now();
+    if (ENDED.test(status)) run.endTimeUtc ??= now();
+    if (error) run.error = { error };
+  };
+
   type Route = {
     operation: FakeOperation;
     method: string;
@@ -238,16 +248,6 @@ export async function startFakeAzureMlServer(
       ],
     },
   ];
-
-  const update = (name: string, { status, error }: FakeJobUpdate) => {
-    const job = findJob(name);
-    const run = runs.get(name)!;
-    job.properties.status = status;
-    run.status = status;
-    if (status === 'Running') run.startTimeUtc ??= now();
-    if (ENDED.test(status)) run.endTimeUtc ??= now();
-    if (error) run.error = { error };
-  };
 
   const server = createServer(async (req, res) => {
     let raw = '';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
 import { assetEntityName, MlCatalogAsset } from '@ml-portal/plugin-ml-common';
-import { startPortal } from '../testUtils/portal';
+import { startPortal } from '../__testUtils__/portal';
 
 const feastRegistry = JSON.parse(
   readFileSync(

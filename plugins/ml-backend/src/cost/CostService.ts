@@ -527,7 +527,8 @@ export class CostService {
           region: pool.region,
         })
         .slice(-1);
-      return p ? (spot ? p.spotGpuHourMicros : p.gpuHourMicros) : 0;
+      if (!p) return 0;
+      return spot ? p.spotGpuHourMicros : p.gpuHourMicros;
     };
     const pools = [...this.pools.values()];
     const out: CostRecommendation[] = [];

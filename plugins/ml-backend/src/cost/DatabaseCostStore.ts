@@ -45,6 +45,18 @@ export const toUsageRow = (r: UsageRecord) => ({
   list_cost_micros: r.listCostMicros,
 });
 
+/** Whether a bill line is new, changed or the same as the stored one. */
+function compareBilled(
+  stored: { amount_micros: unknown; team: string | null } | undefined,
+  line: BilledCost,
+): keyof BillImportCounts {
+  if (!stored) return 'added';
+  const same =
+    num(stored.amount_micros) === line.amountMicros &&
+    (stored.team ?? undefined) === line.team;
+  return same ? 'unchanged' : 'changed';
+}
+
 /** Sums rows of the same rollup key first: one upsert may not touch a row twice. */
 function aggregate<T extends Record<string, unknown>>(
   rows: T[],
@@ -333,9 +345,7 @@ export class DatabaseCostStore implements CostStore {
     source: string,
     lines: BilledCost[],
   ): Promise<BillImportCounts> {
-    let added = 0;
-    let changed = 0;
-    let unchanged = 0;
+    const counts: BillImportCounts = { added: 0, changed: 0, unchanged: 0 };
     await this.db.transaction(async tx => {
       for (const batch of chunks(lines, 200)) {
         const existing = new Map(
@@ -350,14 +360,7 @@ export class DatabaseCostStore implements CostStore {
           ).map(r => [r.line_key, r]),
         );
         const rows = batch.map(line => {
-          const before = existing.get(line.key);
-          if (!before) added++;
-          else if (
-            num(before.amount_micros) !== line.amountMicros ||
-            (before.team ?? undefined) !== line.team
-          )
-            changed++;
-          else unchanged++;
+          counts[compareBilled(existing.get(line.key), line)]++;
           return {
             source,
             line_key: line.key,
@@ -377,7 +380,7 @@ export class DatabaseCostStore implements CostStore {
           .merge();
       }
     });
-    return { added, changed, unchanged };
+    return counts;
   }
 
   async billedByTeam(month: string, team?: TeamScope): Promise<BilledTotal[]> {

@@ -63,11 +63,8 @@ export function priceAttempt(attempt: {
     const price = [...prices].reverse().find(p => p.effectiveFromMs <= from);
     const billedMs = (to - from) * fraction;
     const day = new Date(from).toISOString().slice(0, 10);
-    const hour = price
-      ? spot
-        ? price.spotGpuHourMicros
-        : price.gpuHourMicros
-      : 0;
+    const hourlyRate = spot ? price?.spotGpuHourMicros : price?.gpuHourMicros;
+    const hour = hourlyRate ?? 0;
     const key = `${day}@${hour}`;
     const slice = slices.get(key) ?? {
       day,

@@ -1,5 +1,5 @@
 import { migrateDatabase, ML_MIGRATIONS_DIR } from './migrateDatabase';
-import { createTestDatabases } from '../testUtils/databases';
+import { createTestDatabases } from '../__testUtils__/databases';
 
 const databases = createTestDatabases();
 

@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
-import { createTestDatabases } from '../testUtils/databases';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { exampleRegistry } from './__testUtils__/exampleRegistry';
 import { DatabaseFeatureStore } from './DatabaseFeatureStore';
 import { FeastRegistry, parseFeastRegistry } from './feastRegistry';

@@ -103,8 +103,10 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const kindOfValue = (value: unknown) =>
-  Array.isArray(value) ? 'a list' : value === null ? 'null' : typeof value;
+function kindOfValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  return value === null ? 'null' : typeof value;
+}
 
 function object(value: unknown, path: string): Json {
   if (!isObject(value)) {
@@ -433,8 +435,8 @@ function featureView(
       tagValue(viewTags, 'owner'),
     ]),
     entities: list(spec.entities, `${path}.spec.entities`)
-      .map((entity, i) => requiredString(entity, `${path}.spec.entities[${i}]`))
-      .filter(entity => entity !== DUMMY_ENTITY),
+      .map((ref, i) => requiredString(ref, `${path}.spec.entities[${i}]`))
+      .filter(ref => ref !== DUMMY_ENTITY),
     features: list(spec.features, `${path}.spec.features`).map((f, i) =>
       feature(f, `${path}.spec.features[${i}]`),
     ),

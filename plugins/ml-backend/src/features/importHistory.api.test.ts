@@ -3,8 +3,8 @@ import request from 'supertest';
 import {
   tenancyPermissionFeatures,
   userInfoByTeam,
-} from '../testUtils/permissions';
-import { startPortal } from '../testUtils/portal';
+} from '../__testUtils__/permissions';
+import { startPortal } from '../__testUtils__/portal';
 
 const VISION = 'group:default/vision';
 const RECSYS = 'group:default/recsys';

@@ -14,9 +14,9 @@ import {
 import request from 'supertest';
 import { migrateDatabase } from '../database/migrateDatabase';
 import { LineageService } from '../lineage/LineageService';
-import { openAccess, userCaller } from '../testUtils/access';
-import { createTestDatabases } from '../testUtils/databases';
-import { startPortal } from '../testUtils/portal';
+import { openAccess, userCaller } from '../__testUtils__/access';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { startPortal } from '../__testUtils__/portal';
 import { AccessControl } from '../shared/AccessControl';
 import { createCallerResolver } from '../shared/caller';
 import { EXAMPLE_NOW, exampleRegistry } from './__testUtils__/exampleRegistry';

@@ -6,8 +6,8 @@ import {
 import { LineageNodeRef } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
-import { memberAccess, userCaller } from '../testUtils/access';
-import { createTestDatabases } from '../testUtils/databases';
+import { memberAccess, userCaller } from '../__testUtils__/access';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { LineageFact } from '../shared/lineage';
 import { LINEAGE_MAX_NODES, LineageService } from './LineageService';
 

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startPortal } from '../testUtils/portal';
+import { startPortal } from '../__testUtils__/portal';
 
 const trips = {
   name: 'trips',

@@ -1,14 +1,14 @@
 import { AddressInfo } from 'node:net';
 import { mockServices } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { createTestDatabases } from '../testUtils/databases';
-import { startPortal } from '../testUtils/portal';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { startPortal } from '../__testUtils__/portal';
 import {
   createFixtures,
   findProblems,
   Fixtures,
   runBarrage,
-} from '../testUtils/adversarial';
+} from '../__testUtils__/adversarial';
 
 const MLFLOW = '/api/ml/mlflow/api/2.0/mlflow';
 const ARTIFACTS = '/api/ml/mlflow/api/2.0/mlflow-artifacts/artifacts';
@@ -16,7 +16,7 @@ const ARTIFACTS = '/api/ml/mlflow/api/2.0/mlflow-artifacts/artifacts';
 const databases = createTestDatabases();
 
 /**
- * Malformed and adversarial requests (see testUtils/adversarial.ts) against a portal,
+ * Malformed and adversarial requests (see __testUtils__/adversarial.ts) against a portal,
  * on SQLite and on PostgreSQL (which refuses more: NUL characters, overlong varchars):
  * none may answer 5xx, and every 4xx of the MLflow API carries MLflow's error_code.
  * `/api/ml/health` is probed meanwhile; its latency is recorded, never asserted (the

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { createTestDatabases } from '../testUtils/databases';
-import { startPortal as startTestPortal } from '../testUtils/portal';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { startPortal as startTestPortal } from '../__testUtils__/portal';
 
 const databases = createTestDatabases();
 type DatabaseId = Parameters<typeof databases.init>[0];

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { startPortal as startTestPortal } from '../testUtils/portal';
+import { startPortal as startTestPortal } from '../__testUtils__/portal';
 
 async function startPortal() {
   const portal = await startTestPortal();

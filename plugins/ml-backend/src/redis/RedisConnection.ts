@@ -108,10 +108,9 @@ export function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
     return Promise.resolve();
   }
   return new Promise((resolve, reject) => {
+    const undo: Array<() => void> = [];
     const done = (error?: Error) => {
-      clearTimeout(timer);
-      client.off('ready', onReady);
-      client.off('error', onError);
+      for (const step of undo) step();
       if (error) reject(error);
       else resolve();
     };
@@ -120,6 +119,11 @@ export function waitForReady(client: Redis, timeoutMs: number): Promise<void> {
     const timer = setTimeout(
       () => done(new Error(`Redis did not answer within ${timeoutMs} ms`)),
       timeoutMs,
+    );
+    undo.push(
+      () => clearTimeout(timer),
+      () => client.off('ready', onReady),
+      () => client.off('error', onError),
     );
     client.once('ready', onReady);
     client.once('error', onError);

@@ -3,7 +3,7 @@ import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { LineageService } from '../lineage/LineageService';
 import { LineageRecorder } from '../shared/lineage';
-import { createTestDatabases } from '../testUtils/databases';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { DatabaseRegistryStore } from './DatabaseRegistryStore';
 

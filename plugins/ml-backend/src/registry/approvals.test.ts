@@ -3,9 +3,9 @@ import request from 'supertest';
 import {
   tenancyPermissionFeatures,
   userInfoByTeam,
-} from '../testUtils/permissions';
-import { createTestDatabases } from '../testUtils/databases';
-import { startPortal as startTestPortal } from '../testUtils/portal';
+} from '../__testUtils__/permissions';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { startPortal as startTestPortal } from '../__testUtils__/portal';
 
 const TEAM_A = 'group:default/team-a';
 const TEAM_B = 'group:default/team-b';

@@ -1,8 +1,8 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
 import request from 'supertest';
-import { createTestDatabases } from '../testUtils/databases';
-import { userInfoByTeam } from '../testUtils/permissions';
-import { startPortal } from '../testUtils/portal';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { userInfoByTeam } from '../__testUtils__/permissions';
+import { startPortal } from '../__testUtils__/portal';
 
 const databases = createTestDatabases();
 

@@ -13,7 +13,7 @@ describe('the code generated from openapi.yaml', () => {
     // A failure prints which file is stale; `npm run openapi:generate` rewrites it.
     await expect(
       promisify(execFile)(process.execPath, [
-        join(__dirname, 'generate.mjs'),
+        join(__dirname, '../../scripts/openapi-generate.mjs'),
         '--check',
       ]),
     ).resolves.toEqual(

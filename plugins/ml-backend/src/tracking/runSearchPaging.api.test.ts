@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { createTestDatabases } from '../testUtils/databases';
-import { startPortal } from '../testUtils/portal';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { startPortal } from '../__testUtils__/portal';
 
 const databases = createTestDatabases();
 

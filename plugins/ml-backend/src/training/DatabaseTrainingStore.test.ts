@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { createTestDatabases } from '../testUtils/databases';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { DatabaseTrainingStore } from './DatabaseTrainingStore';
 

@@ -1,7 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import knexFactory, { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
-import { createTestDatabases } from '../testUtils/databases';
+import { createTestDatabases } from '../__testUtils__/databases';
 import { readTrainingConfig } from './config';
 import { AdmissionCycle } from './AdmissionCycle';
 import { DatabaseTrainingStore } from './DatabaseTrainingStore';

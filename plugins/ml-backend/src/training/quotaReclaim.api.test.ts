@@ -1,9 +1,9 @@
 import { mockCredentials } from '@backstage/backend-test-utils';
-import { createTestDatabases } from '../testUtils/databases';
-import { FakeComputeTarget } from '../testUtils/FakeComputeTarget';
-import { userInfoByTeam } from '../testUtils/permissions';
-import { startPortal } from '../testUtils/portal';
-import { trainingApi } from '../testUtils/trainingApi';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { FakeComputeTarget } from '../__testUtils__/FakeComputeTarget';
+import { userInfoByTeam } from '../__testUtils__/permissions';
+import { startPortal } from '../__testUtils__/portal';
+import { trainingApi } from '../__testUtils__/trainingApi';
 
 const databases = createTestDatabases();
 

@@ -1,6 +1,6 @@
-import { createTestDatabases } from '../testUtils/databases';
-import { startPortal } from '../testUtils/portal';
-import { trainingApi } from '../testUtils/trainingApi';
+import { createTestDatabases } from '../__testUtils__/databases';
+import { startPortal } from '../__testUtils__/portal';
+import { trainingApi } from '../__testUtils__/trainingApi';
 
 const databases = createTestDatabases();
 

@@ -23,7 +23,7 @@ import request from 'supertest';
 import { startRedisServer } from '../redis/RedisConnection';
 import { mlPlugin } from '../plugin';
 import { mlModuleLocalComputeTarget } from './localTargetModule';
-import { tenancyPermissionFeatures } from '../testUtils/permissions';
+import { tenancyPermissionFeatures } from '../__testUtils__/permissions';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REPO_ROOT = resolve(__dirname, '../../../..');

@@ -351,7 +351,7 @@ function curReader(header: string[], options: TeamMapping) {
       return [...byKey.values()].sort(
         (a, b) =>
           a.periodStart.getTime() - b.periodStart.getTime() ||
-          (a.key < b.key ? -1 : a.key > b.key ? 1 : 0),
+          Number(a.key > b.key) - Number(a.key < b.key),
       );
     },
   };

@@ -1,7 +1,7 @@
 import { InputError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../../database/migrateDatabase';
-import { createTestDatabases } from '../../testUtils/databases';
+import { createTestDatabases } from '../../__testUtils__/databases';
 import { likeToGlob } from './compiler';
 import { applyExperimentSearch, applyRunSearch } from './index';
 

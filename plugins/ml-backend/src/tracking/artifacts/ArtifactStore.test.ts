@@ -357,11 +357,13 @@ describe('LocalArtifactStore', () => {
     // ENOENT from mkdir or rename is tried again, never an error of the upload.
     const store = await LocalArtifactStore.create({ directory });
     for (let round = 0; round < 100; round++) {
-      await Promise.all([
-        store.put(`a/b/c/d/${round}.bin`, body('x')),
-        store.put('a/b/other.bin', body('y')).then(() => store.delete('a/b')),
-        store.put('a/b/c/x.bin', body('z')).then(() => store.delete('a/b/c')),
-      ]);
+      await expect(
+        Promise.all([
+          store.put(`a/b/c/d/${round}.bin`, body('x')),
+          store.put('a/b/other.bin', body('y')).then(() => store.delete('a/b')),
+          store.put('a/b/c/x.bin', body('z')).then(() => store.delete('a/b/c')),
+        ]),
+      ).resolves.toHaveLength(3);
     }
   });
 

@@ -13,7 +13,10 @@ import yaml from 'js-yaml';
 import openapiTS, { astToString } from 'openapi-typescript';
 import prettier from 'prettier';
 
-const schemaDir = dirname(fileURLToPath(import.meta.url));
+const schemaDir = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '../src/schema',
+);
 const specPath = join(schemaDir, 'openapi.yaml');
 const routerPath = join(schemaDir, 'openapi/generated/router.ts');
 const indexPath = join(schemaDir, 'openapi/index.ts');

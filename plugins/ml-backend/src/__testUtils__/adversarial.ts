@@ -237,6 +237,18 @@ export function createGenerator(seed: number, fixtures: Fixtures) {
     ])();
   };
 
+  const pageToken = () =>
+    pick([
+      () => Buffer.from('{"offset":-1}').toString('base64url'),
+      () => Buffer.from('{"offset":1e300}').toString('base64url'),
+      () => Buffer.from('{"__proto__":{"offset":1}}').toString('base64url'),
+      () => Buffer.from('{"constructor":1}').toString('base64url'),
+      () => Buffer.from(repeat('[', 5000)).toString('base64url'),
+      () => repeat('A', big()),
+      () => `${repeat('A', big())}===`,
+      () => '!!!',
+    ])();
+
   const strings = (): string =>
     chance(0.3)
       ? hostileStrings()
@@ -260,18 +272,6 @@ export function createGenerator(seed: number, fixtures: Fixtures) {
           () => junk(1 + int(50)),
           () => pageToken(),
         ])();
-
-  const pageToken = () =>
-    pick([
-      () => Buffer.from('{"offset":-1}').toString('base64url'),
-      () => Buffer.from('{"offset":1e300}').toString('base64url'),
-      () => Buffer.from('{"__proto__":{"offset":1}}').toString('base64url'),
-      () => Buffer.from('{"constructor":1}').toString('base64url'),
-      () => Buffer.from(repeat('[', 5000)).toString('base64url'),
-      () => repeat('A', big()),
-      () => `${repeat('A', big())}===`,
-      () => '!!!',
-    ])();
 
   const filters = (): string =>
     pick([
@@ -690,12 +690,10 @@ export function createGenerator(seed: number, fixtures: Fixtures) {
   return {
     next(): AdversarialRequest {
       const kind = random();
-      const request =
-        kind < 0.7
-          ? mlflowRequest()
-          : kind < 0.85
-          ? artifactRequest()
-          : portalRequest();
+      let generate = portalRequest;
+      if (kind < 0.7) generate = mlflowRequest;
+      else if (kind < 0.85) generate = artifactRequest;
+      const request = generate();
       // eslint-disable-next-line no-control-regex
       return /[^\x00-\x7f]/.test(request.path)
         ? { ...request, rawBytes: true }

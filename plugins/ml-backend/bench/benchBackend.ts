@@ -18,7 +18,8 @@ import { Client } from 'pg';
 const BENCH_DIR = __dirname;
 const REPO_ROOT = resolve(BENCH_DIR, '../../..');
 const STARTUP_TIMEOUT_MS = 120_000;
-const PG = {
+/** The bench's PostgreSQL server, from PGHOST/PGPORT/PGUSER/PGPASSWORD. */
+export const pgConnection = {
   host: process.env.PGHOST ?? '127.0.0.1',
   port: Number(process.env.PGPORT ?? 5432),
   user: process.env.PGUSER ?? 'postgres',
@@ -33,7 +34,7 @@ export const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
 /** A PostgreSQL client on the bench server; the caller ends it. */
 export async function adminClient(database = 'postgres'): Promise<Client> {
-  const client = new Client({ ...PG, database });
+  const client = new Client({ ...pgConnection, database });
   await client.connect();
   return client;
 }
@@ -168,10 +169,10 @@ export class BenchBackend {
           APP_CONFIG_backend_listen_port: String(this.port),
           APP_CONFIG_backend_database_client: 'pg',
           APP_CONFIG_backend_database_connection: JSON.stringify({
-            host: PG.host,
-            port: PG.port,
-            user: PG.user,
-            ...(PG.password && { password: PG.password }),
+            host: pgConnection.host,
+            port: pgConnection.port,
+            user: pgConnection.user,
+            ...(pgConnection.password && { password: pgConnection.password }),
           }),
           APP_CONFIG_backend_database_plugin_ml_connection_database:
             this.database,

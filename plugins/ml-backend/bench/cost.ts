@@ -13,8 +13,6 @@ import { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { ConfigReader } from '@backstage/config';
 import express from 'express';
-import knexFactory from 'knex';
-import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { CostService } from '../src/cost/CostService';
 import { UsageRecord } from '../src/cost/CostStore';
 import { DatabaseCostStore, toUsageRow } from '../src/cost/DatabaseCostStore';
@@ -24,12 +22,8 @@ import { createCostRouter } from '../src/cost/router';
 import { openAccess } from '../src/__testUtils__/access';
 import { Caller } from '../src/shared/caller';
 import { readPools } from '../src/shared/pools';
+import { withScratchDatabase } from './scratchDatabase';
 
-const PG = {
-  host: '127.0.0.1',
-  port: Number(process.env.PGPORT ?? 5432),
-  user: process.env.PGUSER ?? 'postgres',
-};
 const ROWS = Number(process.env.BENCH_COST_ROWS ?? 10_000_000);
 const TEAMS = ['vision', 'recsys', 'nlp', 'search', 'ads'].map(
   t => `group:default/${t}`,
@@ -98,23 +92,7 @@ async function curImportRowsPerSecond(lines = 200_000) {
 }
 
 async function main() {
-  const name = `ml_bench_cost_${Date.now()}`;
-  const admin = knexFactory({
-    client: 'pg',
-    connection: { ...PG, database: 'postgres' },
-  });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const db = knexFactory({
-    client: 'pg',
-    connection: { ...PG, database: name },
-    pool: { min: 1, max: 5 },
-  });
-  try {
-    await db.migrate.latest({
-      directory: ML_MIGRATIONS_DIR,
-      tableName: 'ml_knex_migrations',
-    });
-
+  return withScratchDatabase('ml_bench_cost', async ({ db }) => {
     // Usage as metering writes it: a row per attempt and UTC day, over a year, 5 teams,
     // 4 pools, 200k jobs. Generated in PostgreSQL, a million rows per statement.
     const pools = `(ARRAY[${POOLS.map(p => `'${p[0]}'`).join(',')}])`;
@@ -306,11 +284,7 @@ async function main() {
       rollup_us_per_usage_row: round(rollupUs),
       usage_rows: ROWS,
     };
-  } finally {
-    await db.destroy();
-    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.destroy();
-  }
+  });
 }
 
 main().then(

@@ -13,10 +13,10 @@
  *
  *   BENCH_LINEAGE_QUERIES=500 npm run bench:lineage
  */
-import knexFactory, { Knex } from 'knex';
+import { Knex } from 'knex';
 import { LineageNodeKind, LineageNodeRef } from '@ml-portal/plugin-ml-common';
-import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { LineageService } from '../src/lineage/LineageService';
+import { withScratchDatabase } from './scratchDatabase';
 
 const SERVER_URL =
   process.env.BENCH_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432';
@@ -188,146 +188,130 @@ async function main() {
     user: decodeURIComponent(server.username || 'postgres'),
     password: server.password ? decodeURIComponent(server.password) : undefined,
   };
-  const name = `ml_bench_lineage_${Date.now()}`;
-  const admin = knexFactory({
-    client: 'pg',
-    connection: { ...connection, database: 'postgres' },
-  });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const db = knexFactory({
-    client: 'pg',
-    connection: { ...connection, database: name },
-    pool: { min: 1, max: 4 },
-  });
-  try {
-    await db.migrate.latest({
-      directory: ML_MIGRATIONS_DIR,
-      tableName: 'ml_knex_migrations',
-    });
-    const started = performance.now();
-    await generate(db);
-    const edges = await edgeCount(db);
-    const nodes = Number(
-      (
-        await db.raw(`SELECT count(*) AS n FROM (
+  return withScratchDatabase(
+    'ml_bench_lineage',
+    async ({ db }) => {
+      const started = performance.now();
+      await generate(db);
+      const edges = await edgeCount(db);
+      const nodes = Number(
+        (
+          await db.raw(`SELECT count(*) AS n FROM (
           SELECT from_kind, from_id FROM ml_lineage_edges
           UNION SELECT to_kind, to_id FROM ml_lineage_edges) AS nodes`)
-      ).rows[0].n,
-    );
-    log(
-      `generated ${nodes.toLocaleString('en-US')} nodes, ${edges.toLocaleString(
-        'en-US',
-      )} edges in ${round((performance.now() - started) / 1000, 1)} s`,
-    );
-
-    const lineage = LineageService.create({ knex: db });
-    const random = prng(42);
-    for (let i = 0; i < WARMUP; i++) {
-      await lineage.graph({
-        root: randomNode(random),
-        direction: i % 2 ? 'upstream' : 'downstream',
-        depth: DEPTH,
-      });
-    }
-    const figures = [];
-    const all: number[] = [];
-    for (const direction of ['upstream', 'downstream', 'both'] as const) {
-      const samples: number[] = [];
-      let nodeSum = 0;
-      let maxNodes = 0;
-      let truncated = 0;
-      for (let i = 0; i < QUERIES; i++) {
-        const root = randomNode(random);
-        const startedAt = performance.now();
-        const graph = await lineage
-          .graph({ root, direction, depth: DEPTH })
-          .catch(error => {
-            if (error.name === 'NotFoundError') return undefined; // a node nothing touches
-            throw error;
-          });
-        samples.push(performance.now() - startedAt);
-        nodeSum += graph?.nodes.length ?? 0;
-        maxNodes = Math.max(maxNodes, graph?.nodes.length ?? 0);
-        truncated += graph?.truncated ? 1 : 0;
-      }
-      if (direction !== 'both') all.push(...samples);
-      figures.push({
-        direction,
-        p50: percentile(samples, 50),
-        p95: percentile(samples, 95),
-        p99: percentile(samples, 99),
-        max: Math.max(...samples),
-        meanNodes: nodeSum / QUERIES,
-        maxNodes,
-        truncated,
-      });
-    }
-
-    // The worst case: downstream of the most-read dataset, which the node cap cuts.
-    const hot: number[] = [];
-    let hotGraph;
-    for (let i = 0; i < 50; i++) {
-      const startedAt = performance.now();
-      hotGraph = await lineage.graph({
-        root: { kind: 'dataset', id: 'ds-0' },
-        direction: 'downstream',
-        depth: DEPTH,
-      });
-      hot.push(performance.now() - startedAt);
-    }
-    figures.push({
-      direction: 'hot ds ↓',
-      p50: percentile(hot, 50),
-      p95: percentile(hot, 95),
-      p99: percentile(hot, 99),
-      max: Math.max(...hot),
-      meanNodes: hotGraph!.nodes.length,
-      maxNodes: hotGraph!.nodes.length,
-      truncated: hotGraph!.truncated ? hot.length : 0,
-    });
-
-    log('');
-    log(
-      `graph around a random node, depth ${DEPTH}, ${QUERIES} queries each (after ${WARMUP} warm-up); last row: 50 × downstream of the most-read dataset`,
-    );
-    log(
-      'direction    p50 ms   p95 ms   p99 ms   max ms   mean nodes   max nodes   truncated',
-    );
-    for (const f of figures) {
-      log(
-        [
-          f.direction.padEnd(10),
-          round(f.p50).toFixed(2).padStart(8),
-          round(f.p95).toFixed(2).padStart(8),
-          round(f.p99).toFixed(2).padStart(8),
-          round(f.max).toFixed(2).padStart(8),
-          round(f.meanNodes, 1).toFixed(1).padStart(12),
-          String(f.maxNodes).padStart(11),
-          String(f.truncated).padStart(11),
-        ].join(' '),
+        ).rows[0].n,
       );
-    }
-    const [up, down, both, hottest] = figures;
-    return {
-      lineage_depth5_p50_ms: round(percentile(all, 50)),
-      lineage_depth5_p99_ms: round(percentile(all, 99)),
-      upstream_p50_ms: round(up.p50),
-      downstream_p50_ms: round(down.p50),
-      both_p50_ms: round(both.p50),
-      hot_dataset_downstream_p50_ms: round(hottest.p50),
-      queries: QUERIES * 2,
-      nodes,
-      edges,
-    };
-  } finally {
-    await db.destroy();
-    if (process.env.ML_BENCH_KEEP_DB === '1') {
-      log(`kept database ${name}`);
-    } else {
-      await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    }
-    await admin.destroy();
-  }
+      log(
+        `generated ${nodes.toLocaleString(
+          'en-US',
+        )} nodes, ${edges.toLocaleString('en-US')} edges in ${round(
+          (performance.now() - started) / 1000,
+          1,
+        )} s`,
+      );
+
+      const lineage = LineageService.create({ knex: db });
+      const random = prng(42);
+      for (let i = 0; i < WARMUP; i++) {
+        await lineage.graph({
+          root: randomNode(random),
+          direction: i % 2 ? 'upstream' : 'downstream',
+          depth: DEPTH,
+        });
+      }
+      const figures = [];
+      const all: number[] = [];
+      for (const direction of ['upstream', 'downstream', 'both'] as const) {
+        const samples: number[] = [];
+        let nodeSum = 0;
+        let maxNodes = 0;
+        let truncated = 0;
+        for (let i = 0; i < QUERIES; i++) {
+          const root = randomNode(random);
+          const startedAt = performance.now();
+          const graph = await lineage
+            .graph({ root, direction, depth: DEPTH })
+            .catch(error => {
+              if (error.name === 'NotFoundError') return undefined; // a node nothing touches
+              throw error;
+            });
+          samples.push(performance.now() - startedAt);
+          nodeSum += graph?.nodes.length ?? 0;
+          maxNodes = Math.max(maxNodes, graph?.nodes.length ?? 0);
+          truncated += graph?.truncated ? 1 : 0;
+        }
+        if (direction !== 'both') all.push(...samples);
+        figures.push({
+          direction,
+          p50: percentile(samples, 50),
+          p95: percentile(samples, 95),
+          p99: percentile(samples, 99),
+          max: Math.max(...samples),
+          meanNodes: nodeSum / QUERIES,
+          maxNodes,
+          truncated,
+        });
+      }
+
+      // The worst case: downstream of the most-read dataset, which the node cap cuts.
+      const hot: number[] = [];
+      let hotGraph;
+      for (let i = 0; i < 50; i++) {
+        const startedAt = performance.now();
+        hotGraph = await lineage.graph({
+          root: { kind: 'dataset', id: 'ds-0' },
+          direction: 'downstream',
+          depth: DEPTH,
+        });
+        hot.push(performance.now() - startedAt);
+      }
+      figures.push({
+        direction: 'hot ds ↓',
+        p50: percentile(hot, 50),
+        p95: percentile(hot, 95),
+        p99: percentile(hot, 99),
+        max: Math.max(...hot),
+        meanNodes: hotGraph!.nodes.length,
+        maxNodes: hotGraph!.nodes.length,
+        truncated: hotGraph!.truncated ? hot.length : 0,
+      });
+
+      log('');
+      log(
+        `graph around a random node, depth ${DEPTH}, ${QUERIES} queries each (after ${WARMUP} warm-up); last row: 50 × downstream of the most-read dataset`,
+      );
+      log(
+        'direction    p50 ms   p95 ms   p99 ms   max ms   mean nodes   max nodes   truncated',
+      );
+      for (const f of figures) {
+        log(
+          [
+            f.direction.padEnd(10),
+            round(f.p50).toFixed(2).padStart(8),
+            round(f.p95).toFixed(2).padStart(8),
+            round(f.p99).toFixed(2).padStart(8),
+            round(f.max).toFixed(2).padStart(8),
+            round(f.meanNodes, 1).toFixed(1).padStart(12),
+            String(f.maxNodes).padStart(11),
+            String(f.truncated).padStart(11),
+          ].join(' '),
+        );
+      }
+      const [up, down, both, hottest] = figures;
+      return {
+        lineage_depth5_p50_ms: round(percentile(all, 50)),
+        lineage_depth5_p99_ms: round(percentile(all, 99)),
+        upstream_p50_ms: round(up.p50),
+        downstream_p50_ms: round(down.p50),
+        both_p50_ms: round(both.p50),
+        hot_dataset_downstream_p50_ms: round(hottest.p50),
+        queries: QUERIES * 2,
+        nodes,
+        edges,
+      };
+    },
+    { connection, poolMax: 4 },
+  );
 }
 
 main().then(

@@ -9,8 +9,6 @@
  */
 import { ConfigReader } from '@backstage/config';
 import { Queue, Worker } from 'bullmq';
-import knexFactory from 'knex';
-import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { RedisConnection } from '../src/redis/RedisConnection';
 import { openAccess } from '../src/__testUtils__/access';
 import { Caller } from '../src/shared/caller';
@@ -23,12 +21,8 @@ import { JobSubmission } from '../src/training/JobSubmission';
 import { TrainingQueues } from '../src/training/TrainingQueues';
 import { DatabaseTrackingStore } from '../src/tracking/DatabaseTrackingStore';
 import { TrackingService } from '../src/tracking/TrackingService';
+import { withScratchDatabase } from './scratchDatabase';
 
-const PG = {
-  host: '127.0.0.1',
-  port: Number(process.env.PGPORT ?? 5432),
-  user: process.env.PGUSER ?? 'postgres',
-};
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PENDING = 10_000;
 const TEAMS = ['vision', 'recsys', 'nlp', 'search', 'ads'].map(
@@ -37,193 +31,177 @@ const TEAMS = ['vision', 'recsys', 'nlp', 'search', 'ads'].map(
 const POOLS = ['a100-spot', 'a100', 'h100', 'l4'];
 
 async function main() {
-  const name = `ml_bench_training_${Date.now()}`;
-  const admin = knexFactory({
-    client: 'pg',
-    connection: { ...PG, database: 'postgres' },
-  });
-  await admin.raw(`CREATE DATABASE ${name}`);
-  const db = knexFactory({
-    client: 'pg',
-    connection: { ...PG, database: name },
-    pool: { min: 1, max: 5 },
-  });
-  // Quiet: the bench prints its own lines.
-  const quiet = () => {};
-  const logger: any = {
-    info: quiet,
-    warn: quiet,
-    error: quiet,
-    debug: quiet,
-    child: () => logger,
-  };
-  const redis = await RedisConnection.resolve({
-    config: new ConfigReader({ ml: { redis: { url: REDIS_URL } } }),
-    logger,
-  });
-  const queues = new TrainingQueues({ redis, logger, prefix: name });
-  try {
-    await db.migrate.latest({
-      directory: ML_MIGRATIONS_DIR,
-      tableName: 'ml_knex_migrations',
-    });
-    const config = readTrainingConfig(
-      new ConfigReader({
-        ml: {
-          training: {
-            pools: POOLS.map(pool => ({
-              name: pool,
-              target: 'local',
-              gpuType: pool,
-              gpusPerNode: 8,
-              nodes: 8,
-            })),
-            profiles: POOLS.map(pool => ({
-              name: pool,
-              pools: [pool, 'a100-spot'],
-            })),
-            quotas: POOLS.flatMap(pool =>
-              TEAMS.map(team => ({
-                team,
-                pool,
-                nominalGpus: 8,
-                borrowingLimitGpus: 8,
-              })),
-            ),
-          },
-        },
-      }),
-    );
-    const now = Date.now();
-    const rows = Array.from({ length: PENDING }, (_, i) => ({
-      job_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      name: `job-${i}`,
-      owner: TEAMS[i % TEAMS.length],
-      status: 'PENDING',
-      profile: POOLS[i % POOLS.length],
-      priority: i % 3,
-      gpus: 1 + (i % 4),
-      spot_allowed: true,
-      max_retries: 0,
-      spec: JSON.stringify({
-        name: `job-${i}`,
-        command: ['true'],
-        resources: { gpus: 1 + (i % 4) },
-      }),
-      created_at: now + i,
-      updated_at: now + i,
-    }));
-    for (let i = 0; i < rows.length; i += 1000)
-      await db('ml_jobs').insert(rows.slice(i, i + 1000));
-
-    const admission = new AdmissionCycle({
-      store: DatabaseTrainingStore.create({ knex: db }),
-      config,
-      targets: new Map([
-        [
-          'local',
-          {
-            id: 'local',
-            dispatch: async () => ({ externalId: 'x' }),
-            status: async () => ({ state: 'running' as const }),
-            cancel: async () => {},
-          },
-        ],
-      ]),
-      queues,
-    });
-    let started = performance.now();
-    await admission.run();
-    const firstMs = performance.now() - started;
-    started = performance.now();
-    await admission.run();
-    const steadyMs = performance.now() - started;
-    const admitted = Number(
-      (
-        await db('ml_jobs')
-          .where({ status: 'ADMITTED' })
-          .count({ n: '*' })
-          .first()
-      )?.n,
-    );
-    const admissionPerS = Math.round(PENDING / (firstMs / 1000));
-    console.log(
-      `admission: first cycle decided ${PENDING} pending jobs (5 teams, 4 pools; ${admitted} admitted, the rest given a reason) in ${firstMs.toFixed(
-        0,
-      )} ms = ${admissionPerS} decisions/s`,
-    );
-    console.log(
-      `admission: next cycle over the same queue (reasons unchanged, no writes) in ${steadyMs.toFixed(
-        0,
-      )} ms = ${Math.round(
-        (PENDING - admitted) / (steadyMs / 1000),
-      )} decisions/s`,
-    );
-
-    // Raw BullMQ on the same Redis: addBulk of no-op jobs, a concurrency-100 worker.
-    const rawName = `${name}-raw`;
-    const connection = redis.createClient('worker');
-    const raw = new Queue(rawName, { connection });
-    const N = 10_000;
-    let done = 0;
-    let finish!: () => void;
-    const finished = new Promise<void>(r => (finish = r));
-    const worker = new Worker(
-      rawName,
-      async () => {
-        if (++done === N) finish();
-      },
-      { connection: redis.createClient('worker'), concurrency: 100 },
-    );
-    started = performance.now();
-    for (let i = 0; i < N; i += 1000) {
-      await raw.addBulk(
-        Array.from({ length: 1000 }, (_, j) => ({
-          name: 'noop',
-          data: { i: i + j },
-          opts: { removeOnComplete: true },
-        })),
-      );
-    }
-    await finished;
-    const rawPerS = Math.round(N / ((performance.now() - started) / 1000));
-    console.log(
-      `bullmq raw: ${N} no-op jobs added in bulk and processed (concurrency 100) = ${rawPerS} jobs/s`,
-    );
-    await worker.close();
-    await raw.obliterate({ force: true });
-    await raw.close();
-    const latency = await measureDispatch(
-      db,
-      redis,
+  return withScratchDatabase('ml_bench_training', async ({ name, db }) => {
+    // Quiet: the bench prints its own lines.
+    const quiet = () => {};
+    const logger: any = {
+      info: quiet,
+      warn: quiet,
+      error: quiet,
+      debug: quiet,
+      child: () => logger,
+    };
+    const redis = await RedisConnection.resolve({
+      config: new ConfigReader({ ml: { redis: { url: REDIS_URL } } }),
       logger,
-      `${name}-dispatch`,
-    );
-    console.log(
-      `dispatch: ${
-        latency.jobs
-      } jobs submitted at 100/s; submit→dispatched p50 ${latency.p50.toFixed(
-        1,
-      )} ms, p99 ${latency.p99.toFixed(1)} ms; ${
-        latency.jobsPerS
-      } jobs/s end to end (no-op target)`,
-    );
-    console.log(
-      JSON.stringify({
-        admission_decisions_per_s: admissionPerS,
-        dispatch_p50_ms: Number(latency.p50.toFixed(1)),
-        dispatch_p99_ms: Number(latency.p99.toFixed(1)),
-        jobs_per_s: latency.jobsPerS,
-        bullmq_raw_jobs_per_s: rawPerS,
-      }),
-    );
-  } finally {
-    await queues.close();
-    await redis.close();
-    await db.destroy();
-    await admin.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.destroy();
-  }
+    });
+    const queues = new TrainingQueues({ redis, logger, prefix: name });
+    try {
+      const config = readTrainingConfig(
+        new ConfigReader({
+          ml: {
+            training: {
+              pools: POOLS.map(pool => ({
+                name: pool,
+                target: 'local',
+                gpuType: pool,
+                gpusPerNode: 8,
+                nodes: 8,
+              })),
+              profiles: POOLS.map(pool => ({
+                name: pool,
+                pools: [pool, 'a100-spot'],
+              })),
+              quotas: POOLS.flatMap(pool =>
+                TEAMS.map(team => ({
+                  team,
+                  pool,
+                  nominalGpus: 8,
+                  borrowingLimitGpus: 8,
+                })),
+              ),
+            },
+          },
+        }),
+      );
+      const now = Date.now();
+      const rows = Array.from({ length: PENDING }, (_, i) => ({
+        job_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        name: `job-${i}`,
+        owner: TEAMS[i % TEAMS.length],
+        status: 'PENDING',
+        profile: POOLS[i % POOLS.length],
+        priority: i % 3,
+        gpus: 1 + (i % 4),
+        spot_allowed: true,
+        max_retries: 0,
+        spec: JSON.stringify({
+          name: `job-${i}`,
+          command: ['true'],
+          resources: { gpus: 1 + (i % 4) },
+        }),
+        created_at: now + i,
+        updated_at: now + i,
+      }));
+      for (let i = 0; i < rows.length; i += 1000)
+        await db('ml_jobs').insert(rows.slice(i, i + 1000));
+
+      const admission = new AdmissionCycle({
+        store: DatabaseTrainingStore.create({ knex: db }),
+        config,
+        targets: new Map([
+          [
+            'local',
+            {
+              id: 'local',
+              dispatch: async () => ({ externalId: 'x' }),
+              status: async () => ({ state: 'running' as const }),
+              cancel: async () => {},
+            },
+          ],
+        ]),
+        queues,
+      });
+      let started = performance.now();
+      await admission.run();
+      const firstMs = performance.now() - started;
+      started = performance.now();
+      await admission.run();
+      const steadyMs = performance.now() - started;
+      const admitted = Number(
+        (
+          await db('ml_jobs')
+            .where({ status: 'ADMITTED' })
+            .count({ n: '*' })
+            .first()
+        )?.n,
+      );
+      const admissionPerS = Math.round(PENDING / (firstMs / 1000));
+      console.log(
+        `admission: first cycle decided ${PENDING} pending jobs (5 teams, 4 pools; ${admitted} admitted, the rest given a reason) in ${firstMs.toFixed(
+          0,
+        )} ms = ${admissionPerS} decisions/s`,
+      );
+      console.log(
+        `admission: next cycle over the same queue (reasons unchanged, no writes) in ${steadyMs.toFixed(
+          0,
+        )} ms = ${Math.round(
+          (PENDING - admitted) / (steadyMs / 1000),
+        )} decisions/s`,
+      );
+
+      // Raw BullMQ on the same Redis: addBulk of no-op jobs, a concurrency-100 worker.
+      const rawName = `${name}-raw`;
+      const connection = redis.createClient('worker');
+      const raw = new Queue(rawName, { connection });
+      const N = 10_000;
+      let done = 0;
+      let finish!: () => void;
+      const finished = new Promise<void>(r => (finish = r));
+      const worker = new Worker(
+        rawName,
+        async () => {
+          if (++done === N) finish();
+        },
+        { connection: redis.createClient('worker'), concurrency: 100 },
+      );
+      started = performance.now();
+      for (let i = 0; i < N; i += 1000) {
+        await raw.addBulk(
+          Array.from({ length: 1000 }, (_, j) => ({
+            name: 'noop',
+            data: { i: i + j },
+            opts: { removeOnComplete: true },
+          })),
+        );
+      }
+      await finished;
+      const rawPerS = Math.round(N / ((performance.now() - started) / 1000));
+      console.log(
+        `bullmq raw: ${N} no-op jobs added in bulk and processed (concurrency 100) = ${rawPerS} jobs/s`,
+      );
+      await worker.close();
+      await raw.obliterate({ force: true });
+      await raw.close();
+      const latency = await measureDispatch(
+        db,
+        redis,
+        logger,
+        `${name}-dispatch`,
+      );
+      console.log(
+        `dispatch: ${
+          latency.jobs
+        } jobs submitted at 100/s; submit→dispatched p50 ${latency.p50.toFixed(
+          1,
+        )} ms, p99 ${latency.p99.toFixed(1)} ms; ${
+          latency.jobsPerS
+        } jobs/s end to end (no-op target)`,
+      );
+      console.log(
+        JSON.stringify({
+          admission_decisions_per_s: admissionPerS,
+          dispatch_p50_ms: Number(latency.p50.toFixed(1)),
+          dispatch_p99_ms: Number(latency.p99.toFixed(1)),
+          jobs_per_s: latency.jobsPerS,
+          bullmq_raw_jobs_per_s: rawPerS,
+        }),
+      );
+    } finally {
+      await queues.close();
+      await redis.close();
+    }
+  });
 }
 
 /** Submits 1,000 jobs at 100/s through the real service, queues and workers. */

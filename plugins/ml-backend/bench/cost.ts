@@ -23,6 +23,7 @@ import { openAccess } from '../src/__testUtils__/access';
 import { Caller } from '../src/shared/caller';
 import { readPools } from '../src/shared/pools';
 import { withScratchDatabase } from './scratchDatabase';
+import { mockServices } from '@backstage/backend-test-utils';
 
 const ROWS = Number(process.env.BENCH_COST_ROWS ?? 10_000_000);
 const TEAMS = ['vision', 'recsys', 'nlp', 'search', 'ads'].map(
@@ -160,14 +161,8 @@ async function main() {
       },
     });
     const pricedPools = readPools(configReader);
-    const quiet = () => {};
-    const logger: any = {
-      info: quiet,
-      warn: quiet,
-      error: quiet,
-      debug: quiet,
-      child: () => logger,
-    };
+    // Quiet: the bench prints its own lines.
+    const logger = mockServices.rootLogger({ level: 'none' });
     const cost = new CostService({
       store,
       priceBook: PriceBook.fromConfig(configReader, pricedPools),

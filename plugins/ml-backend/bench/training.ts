@@ -22,6 +22,7 @@ import { TrainingQueues } from '../src/training/TrainingQueues';
 import { DatabaseTrackingStore } from '../src/tracking/DatabaseTrackingStore';
 import { TrackingService } from '../src/tracking/TrackingService';
 import { withScratchDatabase } from './scratchDatabase';
+import { mockServices } from '@backstage/backend-test-utils';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PENDING = 10_000;
@@ -33,14 +34,7 @@ const POOLS = ['a100-spot', 'a100', 'h100', 'l4'];
 async function main() {
   return withScratchDatabase('ml_bench_training', async ({ name, db }) => {
     // Quiet: the bench prints its own lines.
-    const quiet = () => {};
-    const logger: any = {
-      info: quiet,
-      warn: quiet,
-      error: quiet,
-      debug: quiet,
-      child: () => logger,
-    };
+    const logger = mockServices.rootLogger({ level: 'none' });
     const redis = await RedisConnection.resolve({
       config: new ConfigReader({ ml: { redis: { url: REDIS_URL } } }),
       logger,

@@ -16,6 +16,7 @@
 import { Knex } from 'knex';
 import { LineageNodeKind, LineageNodeRef } from '@ml-portal/plugin-ml-common';
 import { LineageService } from '../src/lineage/LineageService';
+import { prng } from '../src/__testUtils__/prng';
 import { withScratchDatabase } from './scratchDatabase';
 
 const SERVER_URL =
@@ -44,17 +45,6 @@ const percentile = (samples: number[], p: number) => {
     Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))
   ];
 };
-
-/** A seeded PRNG (mulberry32), so every run asks about the same nodes. */
-function prng(seed: number) {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A deterministic number in [0, 1) from an integer expression. */
 const hash01 = (expr: string) =>

@@ -10,17 +10,7 @@
  * paths, and values of the wrong type, on every MLflow endpoint and the portal's.
  */
 import http from 'node:http';
-
-/** mulberry32: a small seeded PRNG, so that every run sends the same requests. */
-export function prng(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from './prng';
 
 /** One generated request. `path` is sent as it is: bad %-escapes and raw bytes included. */
 export type AdversarialRequest = {

@@ -122,6 +122,7 @@ export const mlPlugin = createBackendPlugin({
             mlflow: createMlflowRouter({
               tracking: tracking.service,
               registry: registry.service,
+              promotions: registry.promotions,
               resolveCaller,
               artifacts: tracking.artifacts,
               logError: error =>

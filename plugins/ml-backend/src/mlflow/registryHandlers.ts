@@ -1,4 +1,5 @@
 import { PromotionRequest } from '@ml-portal/plugin-ml-common';
+import { PromotionService } from '../registry/PromotionService';
 import { RegistryService } from '../registry/RegistryService';
 import { MlflowError } from './errors';
 import {
@@ -54,6 +55,8 @@ function awaitingApproval(request: PromotionRequest): MlflowError {
  */
 export function registryHandlers(
   registry: RegistryService,
+  /** Aliases move through the promotion workflow. */
+  promotions: PromotionService,
 ): Record<string, Handler> {
   const latestVersions: Handler = async (caller, p) => ({
     model_versions: (
@@ -123,7 +126,7 @@ export function registryHandlers(
       return {};
     },
     'POST registered-models/alias': async (caller, p) => {
-      const pending = await registry.setAlias(
+      const pending = await promotions.setAlias(
         caller,
         nameOf(p),
         required(p, 'alias'),
@@ -133,7 +136,7 @@ export function registryHandlers(
       return {};
     },
     'DELETE registered-models/alias': async (caller, p) => {
-      const pending = await registry.deleteAlias(
+      const pending = await promotions.deleteAlias(
         caller,
         nameOf(p),
         required(p, 'alias'),

@@ -2,6 +2,7 @@ import express, { Request } from 'express';
 import Router from 'express-promise-router';
 import { InputError } from '@backstage/errors';
 import { ViewType } from '@ml-portal/plugin-ml-common';
+import { PromotionService } from '../registry/PromotionService';
 import { RegistryService } from '../registry/RegistryService';
 import { Caller } from '../shared/caller';
 import { TrackingService } from '../tracking/TrackingService';
@@ -376,6 +377,7 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
 export function createMlflowRouter(options: {
   tracking: TrackingService;
   registry: RegistryService;
+  promotions: PromotionService;
   resolveCaller: (req: Request) => Promise<Caller>;
   logError: (error: unknown) => void;
   artifacts: ArtifactStore;
@@ -400,7 +402,7 @@ export function createMlflowRouter(options: {
   );
   const handlers = {
     ...trackingHandlers(options.tracking),
-    ...registryHandlers(options.registry),
+    ...registryHandlers(options.registry, options.promotions),
   };
   const json = jsonBody();
 

@@ -528,14 +528,6 @@ export class RegistryService {
     return found;
   }
 
-  /** MLflow's set-alias, which the promotion workflow decides. */
-  setAlias: PromotionService['setAlias'] = (...args) =>
-    this.options.promotions.setAlias(...args);
-
-  /** MLflow's delete-alias, which the promotion workflow decides. */
-  deleteAlias: PromotionService['deleteAlias'] = (...args) =>
-    this.options.promotions.deleteAlias(...args);
-
   // ---- helpers --------------------------------------------------------------
 
   /**

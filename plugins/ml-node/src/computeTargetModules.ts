@@ -3,6 +3,7 @@ import {
   BackendFeature,
   coreServices,
   createBackendModule,
+  ExtensionPoint,
   LoggerService,
   RootConfigService,
 } from '@backstage/backend-plugin-api';
@@ -10,52 +11,99 @@ import {
   ComputeTarget,
   mlComputeTargetsExtensionPoint,
 } from './computeTargets';
+import {
+  mlServingTargetsExtensionPoint,
+  ServingTarget,
+} from './servingTargets';
 
-/**
- * A backend module that adds one compute target when `ml.targets.<id>` is configured,
- * says so in one log line when it is not, and stops the backend at startup when the
- * settings are invalid (`readSettings` throws).
- *
- * @public
- */
-export function createComputeTargetModule<Settings>(options: {
-  /** The target's id, its config key under `ml.targets` and its module id `<id>-target`. */
+type TargetModuleOptions<Settings, Target> = {
+  /** The target's id, its config key and part of its module id. */
   id: string;
   readSettings: (config: RootConfigService) => Settings | undefined;
   create: (context: {
     settings: Settings;
     config: RootConfigService;
     logger: LoggerService;
-  }) => ComputeTarget & { destroy?(): void | Promise<void> };
-  /** Where the target sends jobs, for the start-up log line, e.g. `region us-east-1`. */
+  }) => Target & { destroy?(): void | Promise<void> };
+  /** Where the target sends work, for the start-up log line, e.g. `region us-east-1`. */
   describe?: (settings: Settings) => string;
-}): BackendFeature {
+};
+
+/**
+ * A backend module that adds one compute target when `ml.targets.<id>` is configured,
+ * says so in one log line when it is not, and stops the backend at startup when the
+ * settings are invalid (`readSettings` throws). Its module id is `<id>-target`.
+ *
+ * @public
+ */
+export function createComputeTargetModule<Settings>(
+  options: TargetModuleOptions<Settings, ComputeTarget>,
+): BackendFeature {
+  return createTargetModule(options, {
+    kind: 'compute',
+    configKey: `ml.targets.${options.id}`,
+    moduleId: `${options.id}-target`,
+    extensionPoint: mlComputeTargetsExtensionPoint,
+    add: (point, target) => point.addComputeTarget(target),
+  });
+}
+
+/**
+ * A backend module that adds one serving target when `ml.serving.targets.<id>` is
+ * configured, as `createComputeTargetModule` does for compute targets. Its module id is
+ * `<id>-serving-target`.
+ *
+ * @public
+ */
+export function createServingTargetModule<Settings>(
+  options: TargetModuleOptions<Settings, ServingTarget>,
+): BackendFeature {
+  return createTargetModule(options, {
+    kind: 'serving',
+    configKey: `ml.serving.targets.${options.id}`,
+    moduleId: `${options.id}-serving-target`,
+    extensionPoint: mlServingTargetsExtensionPoint,
+    add: (point, target) => point.addServingTarget(target),
+  });
+}
+
+function createTargetModule<Settings, Target, Point>(
+  options: TargetModuleOptions<Settings, Target>,
+  binding: {
+    kind: 'compute' | 'serving';
+    configKey: string;
+    moduleId: string;
+    extensionPoint: ExtensionPoint<Point>;
+    add: (point: Point, target: Target) => void;
+  },
+): BackendFeature {
   const { id } = options;
+  const { kind, configKey } = binding;
   return createBackendModule({
     pluginId: 'ml',
-    moduleId: `${id}-target`,
+    moduleId: binding.moduleId,
     register(env) {
       env.registerInit({
         deps: {
           config: coreServices.rootConfig,
           logger: coreServices.logger,
           lifecycle: coreServices.lifecycle,
-          targets: mlComputeTargetsExtensionPoint,
+          targets: binding.extensionPoint,
         },
         async init({ config, logger, lifecycle, targets }) {
           const settings = options.readSettings(config);
           if (settings === undefined) {
             logger.info(
-              `ml.targets.${id} is not configured; the ${id} compute target is not registered`,
+              `${configKey} is not configured; the ${id} ${kind} target is not registered`,
             );
             return;
           }
           const target = options.create({ settings, config, logger });
-          targets.addComputeTarget(target);
+          binding.add(targets, target);
           if (target.destroy)
             lifecycle.addShutdownHook(() => target.destroy!());
           logger.info(
-            `${id} compute target registered${
+            `${id} ${kind} target registered${
               options.describe ? ` for ${options.describe(settings)}` : ''
             }`,
           );

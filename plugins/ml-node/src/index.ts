@@ -4,5 +4,6 @@
  * @packageDocumentation
  */
 export * from './computeTargets';
+export * from './servingTargets';
 export * from './costSources';
 export * from './computeTargetModules';

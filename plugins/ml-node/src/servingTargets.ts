@@ -1,0 +1,174 @@
+import { createExtensionPoint } from '@backstage/backend-plugin-api';
+import { ExternalJobStatus } from './computeTargets';
+
+/**
+ * A registered model version as a serving target sees it.
+ *
+ * @public
+ */
+export type ServingModel = {
+  /** Registered model name. */
+  name: string;
+  /** Model version number, as a string (`"3"`). */
+  version: string;
+  /**
+   * Where the version's model directory (an MLflow model: an `MLmodel` file and its
+   * weights) lives: `s3://…`, `gs://…`, `azureml://…`, `file://…` or `mlflow-artifacts:/…`.
+   */
+  artifactUri: string;
+  /**
+   * A directory on the backend's host holding the model's files, filled in by the
+   * platform for targets that declare `needsLocalFiles`.
+   */
+  localPath?: string;
+  /** The MLmodel flavor to serve, e.g. `python_function` or `portal_logistic`. */
+  flavor?: string;
+  /** Container image of the model server, where the endpoint names one. */
+  image?: string;
+};
+
+/**
+ * One model version deployed on an endpoint, with its share of the traffic.
+ *
+ * @public
+ */
+export type ServingDeployment = {
+  /**
+   * Platform-facing name of the deployment: derived from the endpoint and the version,
+   * so an applied spec that is replayed finds the deployment it created before.
+   */
+  name: string;
+  model: ServingModel;
+  /** Percent of the endpoint's traffic, 0-100. The weights of an endpoint add to 100. */
+  weight: number;
+};
+
+/**
+ * Everything a serving target needs to make an endpoint serve: the desired state, never
+ * a diff. It carries no secrets.
+ *
+ * @public
+ */
+export type EndpointSpec = {
+  /** Unique in the portal; a DNS label (`[a-z0-9-]`, at most 63 characters). */
+  name: string;
+  kind: 'real-time' | 'serverless';
+  /** Owner group entity ref, for labels and tags on the platform. */
+  owner: string;
+  region?: string;
+  /** Instance or machine type (`ml.m5.large`, `n1-standard-4`), or the pool's. */
+  instanceType?: string;
+  /** GPUs per replica; 0 for CPU serving. */
+  gpus: number;
+  /** Node selector labels and taints of the pool the endpoint runs in (Kubernetes). */
+  pool?: {
+    name: string;
+    labels: Record<string, string>;
+    taints: Array<{
+      key: string;
+      value?: string;
+      effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+    }>;
+  };
+  scaling: {
+    /** 0 only for serverless: the endpoint scales to zero when idle. */
+    minReplicas: number;
+    maxReplicas: number;
+    /** Concurrent requests per replica the autoscaler aims for. */
+    targetConcurrency: number;
+    /** Serverless: seconds without requests before the endpoint scales to zero. */
+    scaleToZeroAfterSeconds?: number;
+  };
+  /** The stable deployment first, then the canary, when one runs. */
+  deployments: ServingDeployment[];
+};
+
+/**
+ * What a serving target reports about an endpoint.
+ *
+ * @public
+ */
+export type EndpointStatus = {
+  state: 'updating' | 'ready' | 'failed' | 'not-found';
+  /** Human-readable cause, shown on the endpoint's event timeline. */
+  reason?: string;
+  /** Where clients send scoring requests, where the platform exposes a URL. */
+  url?: string;
+  deployments: Array<{
+    name: string;
+    state: 'starting' | 'ready' | 'failed' | 'scaled-to-zero';
+    reason?: string;
+    replicas?: number;
+    /** The model server's last log lines, where the target can read them (failures). */
+    logTail?: string;
+  }>;
+};
+
+/**
+ * A batch scoring job on a platform with its own batch service (SageMaker transform jobs).
+ *
+ * @public
+ */
+export type BatchScoringRequest = {
+  /** Derived from the job, so a replayed start finds the job it started before. */
+  externalName: string;
+  model: ServingModel;
+  /** Dataset URIs: the input the model scores and where the predictions go. */
+  inputUri: string;
+  outputUri: string;
+  contentType?: string;
+  instanceType?: string;
+  instanceCount?: number;
+};
+
+/**
+ * A place where model versions serve. Implementations make `apply` idempotent and
+ * declarative: the spec is the whole desired state of the endpoint (its deployments and
+ * their traffic weights), creating what is missing, updating what differs and removing
+ * deployments the spec no longer lists. `apply` may return before the endpoint is ready;
+ * `status` reports progress.
+ *
+ * Optional capabilities, checked by their presence:
+ * - `route`: the portal's serving router sends requests to the deployment itself (the
+ *   router splits the traffic); the target answers where a deployment listens, starting
+ *   a serverless deployment that scaled to zero.
+ * - `startBatch`/`batchStatus`: batch scoring on the platform's own service.
+ *
+ * @public
+ */
+export interface ServingTarget {
+  /** Referenced by endpoints' `target`. */
+  readonly id: string;
+  /** True when the platform must put the model's files in `model.localPath` before `apply`. */
+  readonly needsLocalFiles?: boolean;
+  apply(spec: EndpointSpec): Promise<void>;
+  status(endpointName: string): Promise<EndpointStatus>;
+  /** Removes the endpoint and its deployments; succeeds when they do not exist. */
+  remove(endpointName: string): Promise<void>;
+  route?(
+    endpointName: string,
+    deploymentName: string,
+  ): Promise<{ url: string; coldStartMs?: number }>;
+  startBatch?(request: BatchScoringRequest): Promise<{ externalId: string }>;
+  batchStatus?(externalName: string): Promise<ExternalJobStatus>;
+}
+
+/**
+ * Lets modules add serving targets to the ml backend plugin.
+ *
+ * @public
+ */
+export interface MlServingTargetsExtensionPoint {
+  addServingTarget(...targets: ServingTarget[]): void;
+}
+
+/**
+ * Extension point for serving-target modules, e.g.
+ * `mlServingTargetsExtensionPoint.addServingTarget(kserveTarget)`.
+ *
+ * @public
+ */
+export const mlServingTargetsExtensionPoint =
+  createExtensionPoint<MlServingTargetsExtensionPoint>({
+    id: 'ml.serving-targets',
+  });

@@ -2,8 +2,9 @@
  * A real, small training loop that logs to the portal exactly as an MLflow client does:
  * over MLflow's REST API at MLFLOW_TRACKING_URI. Logistic regression by mini-batch SGD
  * on a generated, seeded two-class dataset; logs params, the dataset input, per-epoch
- * train/validation loss, accuracy and AUC, and a model artifact when the server proxies
- * artifacts.
+ * train/validation loss, accuracy and AUC, and the trained model as an MLflow model
+ * directory (`model/MLmodel` + `model/weights.json`, see examples/serving/model.ts) when
+ * the server proxies artifacts; examples/serving/model_server.ts serves that directory.
  *
  *   MLFLOW_TRACKING_URI=http://localhost:7007/api/ml/mlflow \
  *     node examples/training/logistic_regression.ts --experiment demo/churn --lr 0.1 --epochs 30
@@ -17,6 +18,7 @@
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { modelFiles } from '../serving/model.ts';
 
 type Args = {
   experiment: string;
@@ -193,6 +195,25 @@ class Mlflow {
   }
 }
 
+/**
+ * Logs the model as `mlflow.<flavor>.log_model` does: the model directory's files under
+ * `model/`, then `runs/log-model`, which appends it to the run's logged models.
+ */
+async function logModel(
+  mlflow: Mlflow,
+  runId: string,
+  artifactUri: string,
+  model: Parameters<typeof modelFiles>[0],
+): Promise<boolean> {
+  const artifactPath = 'model';
+  const { files, info } = modelFiles(model, { runId, artifactPath });
+  for (const [name, content] of Object.entries(files)) {
+    if (!(await mlflow.uploadArtifact(artifactUri, `${artifactPath}/${name}`, content))) return false;
+  }
+  await mlflow.call('POST', 'runs/log-model', { run_id: runId, model_json: JSON.stringify(info) });
+  return true;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const trackingUri = process.env.MLFLOW_TRACKING_URI;
@@ -309,11 +330,11 @@ async function main() {
       }
       if (args.epochDelayMs > 0) await new Promise(r => setTimeout(r, args.epochDelayMs));
     }
-    const uploaded = await mlflow.uploadArtifact(
-      artifactUri,
-      'model/weights.json',
-      JSON.stringify({ weights: w, bias: b, features: args.features }, null, 2),
-    );
+    const uploaded = await logModel(mlflow, runId, artifactUri, {
+      featureNames: Array.from({ length: args.features }, (_, j) => `f${j}`),
+      coefficients: w,
+      intercept: b,
+    });
     await mlflow.call('POST', 'runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
     process.stdout.write(`run ${runId} finished${uploaded ? ' (model uploaded)' : ''}\n`);
   } catch (error) {

@@ -12,6 +12,7 @@ export * from './cost';
 export * from './registry';
 export * from './lineage';
 export * from './features';
+export * from './deployments';
 export type {
   paths as MlApiPaths,
   components as MlApiComponents,

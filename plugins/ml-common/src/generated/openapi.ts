@@ -150,6 +150,173 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/deployments/endpoints': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ListEndpoints'];
+    put?: never;
+    /** @description Creates an endpoint serving a version (pinned) or the version an alias points to (followed); 404 for an unknown model, version or alias, 403 unless the caller acts for the owner group and reads the model, 409 when the name is taken. */
+    post: operations['CreateEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/endpoints/{endpoint}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['GetEndpoint'];
+    put?: never;
+    post?: never;
+    delete: operations['DeleteEndpoint'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/endpoints/{endpoint}/abort': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Ends the running canary as failed; traffic returns to the stable version. */
+    post: operations['AbortCanary'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/endpoints/{endpoint}/batch-runs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Scores a dataset with a batch endpoint's version as a training job (same pools, admission, budgets and cost); the input and output datasets enter lineage. */
+    post: operations['StartBatchRun'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/endpoints/{endpoint}/deploy': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Deploys a version on the endpoint: as a canary beside the stable version (the analysis decides), or replacing it at once. 400 for a canary on an endpoint without a stable version or while another canary runs. */
+    post: operations['DeployVersion'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/endpoints/{endpoint}/metrics': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['GetEndpointMetrics'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/endpoints/{endpoint}/promote': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Ends the running canary as passed, whatever the analysis says; the canary takes all traffic. */
+    post: operations['PromoteCanary'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/endpoints/{endpoint}/rollback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Serves the version the endpoint served before its current one again, at once. */
+    post: operations['RollbackEndpoint'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/endpoints/{endpoint}/traffic': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Sets the split between the stable and the canary version; the weights add to 100. */
+    post: operations['SetEndpointTraffic'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/deployments/pipelines/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['GetModelPipeline'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/experiments': {
     parameters: {
       query?: never;
@@ -554,6 +721,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/serving-targets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ListServingTargets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/training/jobs': {
     parameters: {
       query?: never;
@@ -687,6 +870,13 @@ export interface components {
       | 'PREEMPTED'
       | 'CANCELLED'
       | 'LOST';
+    BatchRunRequest: {
+      /** @description Input dataset URI. */
+      input: string;
+      /** @description Output dataset URI. */
+      output: string;
+      version?: string;
+    };
     /** @description A team's budget for a month and where its spend stands. */
     BudgetStatus: {
       amountMicros: components['schemas']['Micros'];
@@ -704,6 +894,51 @@ export interface components {
       team: string;
       /** @description Alert thresholds as fractions of the amount, e.g. `[0.8, 1]`. */
       thresholds: number[];
+    };
+    Canary: {
+      /** @description The alias that moves when the canary passes (an approved promotion). */
+      alias?: string;
+      decidedAt?: number;
+      decidedBy?: string;
+      id: string;
+      percent: number;
+      policy: components['schemas']['CanaryPolicy'];
+      promotionRequestId?: string;
+      stableVersion: string;
+      startedAt: number;
+      startedBy: string;
+      /** @enum {string} */
+      status: 'RUNNING' | 'PROMOTED' | 'ROLLED_BACK' | 'ABORTED';
+      verdict?: components['schemas']['CanaryVerdict'];
+      version: string;
+    };
+    CanaryPolicy: {
+      /** @description How long the canary takes traffic before it may pass. */
+      durationMinutes: number;
+      /** @description Fails when the canary's error rate exceeds the stable one's by more (0.02: two points). */
+      maxErrorRateIncrease: number;
+      /** @description Fails when the canary's p95 latency exceeds the stable one's times this. */
+      maxP95Ratio: number;
+      /** @description Requests each version must have served in the window before any decision. */
+      minRequests: number;
+      /** @description Canary share of traffic. */
+      percent: number;
+    };
+    /** @description Overrides of the configured canary policy. */
+    CanaryPolicyInput: {
+      durationMinutes?: number;
+      maxErrorRateIncrease?: number;
+      maxP95Ratio?: number;
+      minRequests?: number;
+      percent?: number;
+    };
+    CanaryVerdict: {
+      at: number;
+      canary: components['schemas']['VersionWindowStats'];
+      /** @enum {string} */
+      decision: 'wait' | 'pass' | 'fail';
+      reason: string;
+      stable: components['schemas']['VersionWindowStats'];
     };
     /** @description A dataset, first-class across experiments (MLflow's own `Dataset` lives inside one experiment): recorded from MLflow `log-inputs` by name and digest, or registered through the portal API. */
     CatalogDataset: {
@@ -778,6 +1013,27 @@ export interface components {
       source: string;
       sourceType?: string;
     };
+    CreateEndpointRequest: {
+      /** @description The endpoint follows the alias; exactly one of alias and version. */
+      alias?: string;
+      canary?: components['schemas']['CanaryPolicyInput'];
+      description?: string;
+      gpus?: number;
+      instanceType?: string;
+      kind: components['schemas']['EndpointKind'];
+      maxReplicas?: number;
+      minReplicas?: number;
+      modelName: string;
+      name: components['schemas']['EndpointName'];
+      owner: string;
+      pool?: string;
+      region?: string;
+      /** @description Serverless only. */
+      scaleToZeroAfterSeconds?: number;
+      target: string;
+      targetConcurrency?: number;
+      version?: string;
+    };
     CreateModelRequest: {
       description?: string;
       name: string;
@@ -795,6 +1051,109 @@ export interface components {
       dataset: components['schemas']['Dataset'];
       tags: components['schemas']['Tag'][];
     };
+    DeployRequest: {
+      canary?: components['schemas']['CanaryPolicyInput'];
+      /**
+       * @default canary
+       * @enum {string}
+       */
+      strategy: 'canary' | 'replace';
+      /** @description The version to deploy; without one, the version the endpoint's alias points to. */
+      version?: string;
+    };
+    Endpoint: {
+      canary?: components['schemas']['Canary'];
+      canaryPolicy: components['schemas']['CanaryPolicy'];
+      createdAt: number;
+      createdBy: string;
+      /** @description The stable and the canary deployment (retired ones on the details). */
+      deployments: components['schemas']['EndpointDeployment'][];
+      description?: string;
+      followsAlias?: string;
+      gpus: number;
+      instanceType?: string;
+      kind: components['schemas']['EndpointKind'];
+      maxReplicas: number;
+      minReplicas: number;
+      modelName: string;
+      name: string;
+      owner: string;
+      pool?: string;
+      region?: string;
+      scaleToZeroAfterSeconds?: number;
+      stats: components['schemas']['EndpointStats'];
+      status: components['schemas']['EndpointStatus'];
+      statusReason?: string;
+      target: string;
+      targetConcurrency: number;
+      updatedAt: number;
+      /** @description Where clients send scoring requests (MLflow's scoring protocol). */
+      url?: string;
+    };
+    EndpointDeployment: {
+      createdAt: number;
+      id: string;
+      lastColdStartMs?: number;
+      /** @description The model server's last log lines, when it failed. */
+      logTail?: string;
+      /** @description The deployment's name on the target. */
+      name: string;
+      readyAt?: number;
+      reason?: string;
+      retiredAt?: number;
+      /** @enum {string} */
+      role: 'stable' | 'canary' | 'retired';
+      /** @enum {string} */
+      state: 'starting' | 'ready' | 'failed' | 'scaled-to-zero' | 'retired';
+      version: string;
+      weight: number;
+    };
+    EndpointDetails: components['schemas']['Endpoint'] & {
+      /** @description Past canaries, newest first. */
+      canaries: components['schemas']['Canary'][];
+      canUpdate: boolean;
+      /** @description The timeline, newest first. */
+      events: components['schemas']['EndpointEvent'][];
+      /** @description Retired deployments, newest first. */
+      history: components['schemas']['EndpointDeployment'][];
+    };
+    EndpointEvent: {
+      actor: string;
+      at: number;
+      detail: string;
+      id: string;
+      /** @description e.g. `endpoint.created`, `deployment.ready`, `canary.started`, `canary.promoted`, `canary.rolled_back`, `rollback`. */
+      kind: string;
+      version?: string;
+    };
+    /** @enum {string} */
+    EndpointKind: 'real-time' | 'batch' | 'serverless';
+    EndpointMetricPoint: {
+      errors: number;
+      /** @description Start of the minute */
+      minute: number;
+      p50Ms?: number;
+      p95Ms?: number;
+      p99Ms?: number;
+      requests: number;
+    };
+    EndpointMetrics: {
+      minutes: number;
+      versions: {
+        points: components['schemas']['EndpointMetricPoint'][];
+        version: string;
+      }[];
+    };
+    /** @description A DNS label, unique in the portal. */
+    EndpointName: string;
+    /** @description The router's counts over the last five minutes, all versions. */
+    EndpointStats: {
+      errorRate: number;
+      p95Ms?: number;
+      requestsPerMinute: number;
+    };
+    /** @enum {string} */
+    EndpointStatus: 'CREATING' | 'UPDATING' | 'READY' | 'FAILED';
     Error: {
       error: {
         code?: string;
@@ -1170,6 +1529,13 @@ export interface components {
       alias: string;
       version: string;
     };
+    ModelPipeline: {
+      modelName: string;
+      /** @description Endpoints pinned to a version rather than following a stage. */
+      otherEndpoints: components['schemas']['PipelineEndpoint'][];
+      owner: string;
+      stages: components['schemas']['PipelineStage'][];
+    };
     ModelVersion: {
       aliases: string[];
       creationTimestamp: number;
@@ -1215,6 +1581,22 @@ export interface components {
     };
     /** @enum {string} */
     PendingReason: 'quota' | 'capacity' | 'budget' | 'residency' | 'priority';
+    PipelineEndpoint: {
+      canary?: components['schemas']['Canary'];
+      deployments: components['schemas']['EndpointDeployment'][];
+      kind: components['schemas']['EndpointKind'];
+      name: string;
+      status: components['schemas']['EndpointStatus'];
+      target: string;
+    };
+    PipelineStage: {
+      endpoints: components['schemas']['PipelineEndpoint'][];
+      /** @description The stage's alias. */
+      name: string;
+      pendingPromotions: components['schemas']['PromotionRequest'][];
+      /** @description The version the alias points to. */
+      version?: string;
+    };
     PromotionGate:
       | {
           metric: string;
@@ -1419,6 +1801,15 @@ export interface components {
       name: string;
       pools: string[];
     };
+    VersionWindowStats: {
+      errorRate: number;
+      errors: number;
+      p50Ms?: number;
+      p95Ms?: number;
+      p99Ms?: number;
+      requests: number;
+      version: string;
+    };
     /** @enum {string} */
     ViewType: 'ACTIVE_ONLY' | 'DELETED_ONLY' | 'ALL';
   };
@@ -1436,6 +1827,7 @@ export interface components {
   parameters: {
     /** @description Relative to the run's artifact root; the root without one. */
     artifactPath: string;
+    endpointName: components['schemas']['EndpointName'];
     experimentId: components['schemas']['Text'];
     featureProject: components['schemas']['FeatureName'];
     jobId: string;
@@ -1695,6 +2087,308 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['CatalogDataset'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListEndpoints: {
+    parameters: {
+      query?: {
+        model?: string;
+        owner?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoints the caller may read, by name. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['Endpoint'][];
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  CreateEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['CreateEndpointRequest'];
+      };
+    };
+    responses: {
+      /** @description The endpoint, starting. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointDetails'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint with its deployments, canary and timeline. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointDetails'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  DeleteEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Deleted */
+      204: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  AbortCanary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointDetails'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  StartBatchRun: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['BatchRunRequest'];
+      };
+    };
+    responses: {
+      /** @description The scoring job. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            jobId: string;
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  DeployVersion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['DeployRequest'];
+      };
+    };
+    responses: {
+      /** @description The endpoint. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointDetails'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetEndpointMetrics: {
+    parameters: {
+      query?: {
+        /** @description How far back, in minutes; 60 without one. */
+        minutes?: number;
+      };
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Requests, errors and latency per version and minute, from the serving router. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointMetrics'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  PromoteCanary: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointDetails'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  RollbackEndpoint: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointDetails'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  SetEndpointTraffic: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          weights: {
+            version: string;
+            weight: number;
+          }[];
+        };
+      };
+    };
+    responses: {
+      /** @description The endpoint. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointDetails'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetModelPipeline: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The registered name; it may hold slashes and spaces, encoded as one segment. */
+        name: components['parameters']['modelName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The model's stages: which version each alias holds, the endpoints serving it, canaries and pending approvals. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ModelPipeline'];
         };
       };
       default: components['responses']['ErrorResponse'];
@@ -2399,6 +3093,28 @@ export interface operations {
         };
       };
       default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListServingTargets: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The registered serving targets, by id. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['ComputeTargetSummary'][];
+          };
+        };
+      };
     };
   };
   ListJobs: {

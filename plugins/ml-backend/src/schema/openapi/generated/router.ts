@@ -117,6 +117,49 @@ export type EndpointMap = {
   '#get|/features/imports': Endpoint<'/features/imports', 'get'>;
   '#post|/features/imports': Endpoint<'/features/imports', 'post'>;
   '#get|/catalog/assets': Endpoint<'/catalog/assets', 'get'>;
+  '#get|/serving-targets': Endpoint<'/serving-targets', 'get'>;
+  '#get|/deployments/endpoints': Endpoint<'/deployments/endpoints', 'get'>;
+  '#post|/deployments/endpoints': Endpoint<'/deployments/endpoints', 'post'>;
+  '#get|/deployments/endpoints/{endpoint}': Endpoint<
+    '/deployments/endpoints/{endpoint}',
+    'get'
+  >;
+  '#delete|/deployments/endpoints/{endpoint}': Endpoint<
+    '/deployments/endpoints/{endpoint}',
+    'delete'
+  >;
+  '#post|/deployments/endpoints/{endpoint}/deploy': Endpoint<
+    '/deployments/endpoints/{endpoint}/deploy',
+    'post'
+  >;
+  '#post|/deployments/endpoints/{endpoint}/traffic': Endpoint<
+    '/deployments/endpoints/{endpoint}/traffic',
+    'post'
+  >;
+  '#post|/deployments/endpoints/{endpoint}/promote': Endpoint<
+    '/deployments/endpoints/{endpoint}/promote',
+    'post'
+  >;
+  '#post|/deployments/endpoints/{endpoint}/abort': Endpoint<
+    '/deployments/endpoints/{endpoint}/abort',
+    'post'
+  >;
+  '#post|/deployments/endpoints/{endpoint}/rollback': Endpoint<
+    '/deployments/endpoints/{endpoint}/rollback',
+    'post'
+  >;
+  '#get|/deployments/endpoints/{endpoint}/metrics': Endpoint<
+    '/deployments/endpoints/{endpoint}/metrics',
+    'get'
+  >;
+  '#post|/deployments/endpoints/{endpoint}/batch-runs': Endpoint<
+    '/deployments/endpoints/{endpoint}/batch-runs',
+    'post'
+  >;
+  '#get|/deployments/pipelines/{name}': Endpoint<
+    '/deployments/pipelines/{name}',
+    'get'
+  >;
 };
 
 /** A router whose routes are typed from the spec. */
@@ -164,6 +207,9 @@ export const spec = {
     },
     {
       name: 'Catalog',
+    },
+    {
+      name: 'Deployments',
     },
   ],
   paths: {
@@ -1834,9 +1880,462 @@ export const spec = {
         },
       },
     },
+    '/serving-targets': {
+      get: {
+        operationId: 'ListServingTargets',
+        tags: ['Deployments'],
+        responses: {
+          '200': {
+            description: 'The registered serving targets, by id.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/ComputeTargetSummary',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    '/deployments/endpoints': {
+      get: {
+        operationId: 'ListEndpoints',
+        tags: ['Deployments'],
+        parameters: [
+          {
+            name: 'owner',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'string',
+            },
+          },
+          {
+            name: 'model',
+            in: 'query',
+            allowReserved: true,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The endpoints the caller may read, by name.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/Endpoint',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      post: {
+        operationId: 'CreateEndpoint',
+        tags: ['Deployments'],
+        description:
+          'Creates an endpoint serving a version (pinned) or the version an alias points to (followed); 404 for an unknown model, version or alias, 403 unless the caller acts for the owner group and reads the model, 409 when the name is taken.',
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/CreateEndpointRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The endpoint, starting.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointDetails',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/endpoints/{endpoint}': {
+      get: {
+        operationId: 'GetEndpoint',
+        tags: ['Deployments'],
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'The endpoint with its deployments, canary and timeline.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointDetails',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      delete: {
+        operationId: 'DeleteEndpoint',
+        tags: ['Deployments'],
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        responses: {
+          '204': {
+            description: 'Deleted',
+            'with its deployments on the target.': null,
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/endpoints/{endpoint}/deploy': {
+      post: {
+        operationId: 'DeployVersion',
+        tags: ['Deployments'],
+        description:
+          'Deploys a version on the endpoint: as a canary beside the stable version (the analysis decides), or replacing it at once. 400 for a canary on an endpoint without a stable version or while another canary runs.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/DeployRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The endpoint.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointDetails',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/endpoints/{endpoint}/traffic': {
+      post: {
+        operationId: 'SetEndpointTraffic',
+        tags: ['Deployments'],
+        description:
+          'Sets the split between the stable and the canary version; the weights add to 100.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['weights'],
+                properties: {
+                  weights: {
+                    type: 'array',
+                    minItems: 1,
+                    maxItems: 2,
+                    items: {
+                      type: 'object',
+                      additionalProperties: false,
+                      required: ['version', 'weight'],
+                      properties: {
+                        version: {
+                          type: 'string',
+                          maxLength: 20,
+                        },
+                        weight: {
+                          type: 'integer',
+                          minimum: 0,
+                          maximum: 100,
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The endpoint.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointDetails',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/endpoints/{endpoint}/promote': {
+      post: {
+        operationId: 'PromoteCanary',
+        tags: ['Deployments'],
+        description:
+          'Ends the running canary as passed, whatever the analysis says; the canary takes all traffic.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The endpoint.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointDetails',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/endpoints/{endpoint}/abort': {
+      post: {
+        operationId: 'AbortCanary',
+        tags: ['Deployments'],
+        description:
+          'Ends the running canary as failed; traffic returns to the stable version.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The endpoint.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointDetails',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/endpoints/{endpoint}/rollback': {
+      post: {
+        operationId: 'RollbackEndpoint',
+        tags: ['Deployments'],
+        description:
+          'Serves the version the endpoint served before its current one again, at once.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The endpoint.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointDetails',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/endpoints/{endpoint}/metrics': {
+      get: {
+        operationId: 'GetEndpointMetrics',
+        tags: ['Deployments'],
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+          {
+            name: 'minutes',
+            in: 'query',
+            allowReserved: true,
+            description: 'How far back, in minutes; 60 without one.',
+            schema: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 10080,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'Requests, errors and latency per version and minute, from the serving router.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointMetrics',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/endpoints/{endpoint}/batch-runs': {
+      post: {
+        operationId: 'StartBatchRun',
+        tags: ['Deployments'],
+        description:
+          "Scores a dataset with a batch endpoint's version as a training job (same pools, admission, budgets and cost); the input and output datasets enter lineage.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/BatchRunRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The scoring job.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['jobId'],
+                  properties: {
+                    jobId: {
+                      type: 'string',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/deployments/pipelines/{name}': {
+      get: {
+        operationId: 'GetModelPipeline',
+        tags: ['Deployments'],
+        parameters: [
+          {
+            $ref: '#/components/parameters/modelName',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              "The model's stages: which version each alias holds, the endpoints serving it, canaries and pending approvals.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ModelPipeline',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
   },
   components: {
     parameters: {
+      endpointName: {
+        name: 'endpoint',
+        in: 'path',
+        required: true,
+        schema: {
+          $ref: '#/components/schemas/EndpointName',
+        },
+      },
       experimentId: {
         name: 'experimentId',
         in: 'path',
@@ -4377,6 +4876,699 @@ export const spec = {
               type: 'string',
             },
             description: 'Extra annotations, e.g. `ml.platform/model`.',
+          },
+        },
+      },
+      EndpointName: {
+        type: 'string',
+        description: 'A DNS label, unique in the portal.',
+        pattern: '^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$',
+      },
+      EndpointKind: {
+        type: 'string',
+        enum: ['real-time', 'batch', 'serverless'],
+      },
+      EndpointStatus: {
+        type: 'string',
+        enum: ['CREATING', 'UPDATING', 'READY', 'FAILED'],
+      },
+      CanaryPolicy: {
+        type: 'object',
+        additionalProperties: false,
+        required: [
+          'percent',
+          'durationMinutes',
+          'minRequests',
+          'maxErrorRateIncrease',
+          'maxP95Ratio',
+        ],
+        properties: {
+          percent: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 99,
+            description: 'Canary share of traffic.',
+          },
+          durationMinutes: {
+            type: 'number',
+            minimum: 0.05,
+            maximum: 10080,
+            description:
+              'How long the canary takes traffic before it may pass.',
+          },
+          minRequests: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000000,
+            description:
+              'Requests each version must have served in the window before any decision.',
+          },
+          maxErrorRateIncrease: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+            description:
+              "Fails when the canary's error rate exceeds the stable one's by more (0.02: two points).",
+          },
+          maxP95Ratio: {
+            type: 'number',
+            minimum: 1,
+            maximum: 100,
+            description:
+              "Fails when the canary's p95 latency exceeds the stable one's times this.",
+          },
+        },
+      },
+      CanaryPolicyInput: {
+        type: 'object',
+        additionalProperties: false,
+        description: 'Overrides of the configured canary policy.',
+        properties: {
+          percent: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 99,
+          },
+          durationMinutes: {
+            type: 'number',
+            minimum: 0.05,
+            maximum: 10080,
+          },
+          minRequests: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000000,
+          },
+          maxErrorRateIncrease: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+          },
+          maxP95Ratio: {
+            type: 'number',
+            minimum: 1,
+            maximum: 100,
+          },
+        },
+      },
+      CreateEndpointRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'owner', 'modelName', 'kind', 'target'],
+        properties: {
+          name: {
+            $ref: '#/components/schemas/EndpointName',
+          },
+          owner: {
+            type: 'string',
+            maxLength: 255,
+          },
+          modelName: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 256,
+          },
+          alias: {
+            type: 'string',
+            maxLength: 256,
+            description:
+              'The endpoint follows the alias; exactly one of alias and version.',
+          },
+          version: {
+            type: 'string',
+            maxLength: 20,
+          },
+          kind: {
+            $ref: '#/components/schemas/EndpointKind',
+          },
+          target: {
+            type: 'string',
+            maxLength: 64,
+          },
+          pool: {
+            type: 'string',
+            maxLength: 128,
+          },
+          region: {
+            type: 'string',
+            maxLength: 64,
+          },
+          instanceType: {
+            type: 'string',
+            maxLength: 64,
+          },
+          gpus: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 64,
+          },
+          minReplicas: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 1000,
+          },
+          maxReplicas: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1000,
+          },
+          targetConcurrency: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 10000,
+          },
+          scaleToZeroAfterSeconds: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 86400,
+            description: 'Serverless only.',
+          },
+          canary: {
+            $ref: '#/components/schemas/CanaryPolicyInput',
+          },
+          description: {
+            type: 'string',
+            maxLength: 2000,
+          },
+        },
+      },
+      DeployRequest: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          version: {
+            type: 'string',
+            maxLength: 20,
+            description:
+              "The version to deploy; without one, the version the endpoint's alias points to.",
+          },
+          strategy: {
+            type: 'string',
+            enum: ['canary', 'replace'],
+            default: 'canary',
+          },
+          canary: {
+            $ref: '#/components/schemas/CanaryPolicyInput',
+          },
+        },
+      },
+      BatchRunRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['input', 'output'],
+        properties: {
+          input: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 2048,
+            description: 'Input dataset URI.',
+          },
+          output: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 2048,
+            description: 'Output dataset URI.',
+          },
+          version: {
+            type: 'string',
+            maxLength: 20,
+          },
+        },
+      },
+      EndpointDeployment: {
+        type: 'object',
+        required: [
+          'id',
+          'name',
+          'version',
+          'role',
+          'weight',
+          'state',
+          'createdAt',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+            description: "The deployment's name on the target.",
+          },
+          version: {
+            type: 'string',
+          },
+          role: {
+            type: 'string',
+            enum: ['stable', 'canary', 'retired'],
+          },
+          weight: {
+            type: 'integer',
+          },
+          state: {
+            type: 'string',
+            enum: ['starting', 'ready', 'failed', 'scaled-to-zero', 'retired'],
+          },
+          reason: {
+            type: 'string',
+          },
+          logTail: {
+            type: 'string',
+            description: "The model server's last log lines, when it failed.",
+          },
+          lastColdStartMs: {
+            type: 'integer',
+          },
+          createdAt: {
+            type: 'number',
+          },
+          readyAt: {
+            type: 'number',
+          },
+          retiredAt: {
+            type: 'number',
+          },
+        },
+      },
+      VersionWindowStats: {
+        type: 'object',
+        required: ['version', 'requests', 'errors', 'errorRate'],
+        properties: {
+          version: {
+            type: 'string',
+          },
+          requests: {
+            type: 'integer',
+          },
+          errors: {
+            type: 'integer',
+          },
+          errorRate: {
+            type: 'number',
+          },
+          p50Ms: {
+            type: 'number',
+          },
+          p95Ms: {
+            type: 'number',
+          },
+          p99Ms: {
+            type: 'number',
+          },
+        },
+      },
+      CanaryVerdict: {
+        type: 'object',
+        required: ['decision', 'reason', 'at', 'canary', 'stable'],
+        properties: {
+          decision: {
+            type: 'string',
+            enum: ['wait', 'pass', 'fail'],
+          },
+          reason: {
+            type: 'string',
+          },
+          at: {
+            type: 'number',
+          },
+          canary: {
+            $ref: '#/components/schemas/VersionWindowStats',
+          },
+          stable: {
+            $ref: '#/components/schemas/VersionWindowStats',
+          },
+        },
+      },
+      Canary: {
+        type: 'object',
+        required: [
+          'id',
+          'version',
+          'stableVersion',
+          'percent',
+          'policy',
+          'status',
+          'startedAt',
+          'startedBy',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+          },
+          stableVersion: {
+            type: 'string',
+          },
+          percent: {
+            type: 'integer',
+          },
+          policy: {
+            $ref: '#/components/schemas/CanaryPolicy',
+          },
+          status: {
+            type: 'string',
+            enum: ['RUNNING', 'PROMOTED', 'ROLLED_BACK', 'ABORTED'],
+          },
+          startedAt: {
+            type: 'number',
+          },
+          startedBy: {
+            type: 'string',
+          },
+          decidedAt: {
+            type: 'number',
+          },
+          decidedBy: {
+            type: 'string',
+          },
+          alias: {
+            type: 'string',
+            description:
+              'The alias that moves when the canary passes (an approved promotion).',
+          },
+          promotionRequestId: {
+            type: 'string',
+          },
+          verdict: {
+            $ref: '#/components/schemas/CanaryVerdict',
+          },
+        },
+      },
+      EndpointStats: {
+        type: 'object',
+        description:
+          "The router's counts over the last five minutes, all versions.",
+        required: ['requestsPerMinute', 'errorRate'],
+        properties: {
+          requestsPerMinute: {
+            type: 'number',
+          },
+          errorRate: {
+            type: 'number',
+          },
+          p95Ms: {
+            type: 'number',
+          },
+        },
+      },
+      Endpoint: {
+        type: 'object',
+        required: [
+          'name',
+          'owner',
+          'kind',
+          'target',
+          'modelName',
+          'gpus',
+          'minReplicas',
+          'maxReplicas',
+          'targetConcurrency',
+          'canaryPolicy',
+          'status',
+          'createdBy',
+          'createdAt',
+          'updatedAt',
+          'deployments',
+          'stats',
+        ],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          owner: {
+            type: 'string',
+          },
+          kind: {
+            $ref: '#/components/schemas/EndpointKind',
+          },
+          target: {
+            type: 'string',
+          },
+          modelName: {
+            type: 'string',
+          },
+          followsAlias: {
+            type: 'string',
+          },
+          pool: {
+            type: 'string',
+          },
+          region: {
+            type: 'string',
+          },
+          instanceType: {
+            type: 'string',
+          },
+          gpus: {
+            type: 'integer',
+          },
+          minReplicas: {
+            type: 'integer',
+          },
+          maxReplicas: {
+            type: 'integer',
+          },
+          targetConcurrency: {
+            type: 'integer',
+          },
+          scaleToZeroAfterSeconds: {
+            type: 'integer',
+          },
+          canaryPolicy: {
+            $ref: '#/components/schemas/CanaryPolicy',
+          },
+          status: {
+            $ref: '#/components/schemas/EndpointStatus',
+          },
+          statusReason: {
+            type: 'string',
+          },
+          url: {
+            type: 'string',
+            description:
+              "Where clients send scoring requests (MLflow's scoring protocol).",
+          },
+          description: {
+            type: 'string',
+          },
+          createdBy: {
+            type: 'string',
+          },
+          createdAt: {
+            type: 'number',
+          },
+          updatedAt: {
+            type: 'number',
+          },
+          deployments: {
+            type: 'array',
+            description:
+              'The stable and the canary deployment (retired ones on the details).',
+            items: {
+              $ref: '#/components/schemas/EndpointDeployment',
+            },
+          },
+          canary: {
+            $ref: '#/components/schemas/Canary',
+          },
+          stats: {
+            $ref: '#/components/schemas/EndpointStats',
+          },
+        },
+      },
+      EndpointEvent: {
+        type: 'object',
+        required: ['id', 'at', 'actor', 'kind', 'detail'],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          at: {
+            type: 'number',
+          },
+          actor: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+            description:
+              'e.g. `endpoint.created`, `deployment.ready`, `canary.started`, `canary.promoted`, `canary.rolled_back`, `rollback`.',
+          },
+          version: {
+            type: 'string',
+          },
+          detail: {
+            type: 'string',
+          },
+        },
+      },
+      EndpointDetails: {
+        allOf: [
+          {
+            $ref: '#/components/schemas/Endpoint',
+          },
+          {
+            type: 'object',
+            required: ['history', 'events', 'canaries', 'canUpdate'],
+            properties: {
+              history: {
+                type: 'array',
+                description: 'Retired deployments, newest first.',
+                items: {
+                  $ref: '#/components/schemas/EndpointDeployment',
+                },
+              },
+              events: {
+                type: 'array',
+                description: 'The timeline, newest first.',
+                items: {
+                  $ref: '#/components/schemas/EndpointEvent',
+                },
+              },
+              canaries: {
+                type: 'array',
+                description: 'Past canaries, newest first.',
+                items: {
+                  $ref: '#/components/schemas/Canary',
+                },
+              },
+              canUpdate: {
+                type: 'boolean',
+              },
+            },
+          },
+        ],
+      },
+      EndpointMetricPoint: {
+        type: 'object',
+        required: ['minute', 'requests', 'errors'],
+        properties: {
+          minute: {
+            type: 'number',
+            description: 'Start of the minute',
+            'epoch ms.': null,
+          },
+          requests: {
+            type: 'integer',
+          },
+          errors: {
+            type: 'integer',
+          },
+          p50Ms: {
+            type: 'number',
+          },
+          p95Ms: {
+            type: 'number',
+          },
+          p99Ms: {
+            type: 'number',
+          },
+        },
+      },
+      EndpointMetrics: {
+        type: 'object',
+        required: ['minutes', 'versions'],
+        properties: {
+          minutes: {
+            type: 'integer',
+          },
+          versions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['version', 'points'],
+              properties: {
+                version: {
+                  type: 'string',
+                },
+                points: {
+                  type: 'array',
+                  items: {
+                    $ref: '#/components/schemas/EndpointMetricPoint',
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+      PipelineEndpoint: {
+        type: 'object',
+        required: ['name', 'kind', 'target', 'status', 'deployments'],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          kind: {
+            $ref: '#/components/schemas/EndpointKind',
+          },
+          target: {
+            type: 'string',
+          },
+          status: {
+            $ref: '#/components/schemas/EndpointStatus',
+          },
+          deployments: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/EndpointDeployment',
+            },
+          },
+          canary: {
+            $ref: '#/components/schemas/Canary',
+          },
+        },
+      },
+      PipelineStage: {
+        type: 'object',
+        required: ['name', 'endpoints', 'pendingPromotions'],
+        properties: {
+          name: {
+            type: 'string',
+            description: "The stage's alias.",
+          },
+          version: {
+            type: 'string',
+            description: 'The version the alias points to.',
+          },
+          endpoints: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PipelineEndpoint',
+            },
+          },
+          pendingPromotions: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PromotionRequest',
+            },
+          },
+        },
+      },
+      ModelPipeline: {
+        type: 'object',
+        required: ['modelName', 'owner', 'stages', 'otherEndpoints'],
+        properties: {
+          modelName: {
+            type: 'string',
+          },
+          owner: {
+            type: 'string',
+          },
+          stages: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/PipelineStage',
+            },
+          },
+          otherEndpoints: {
+            type: 'array',
+            description:
+              'Endpoints pinned to a version rather than following a stage.',
+            items: {
+              $ref: '#/components/schemas/PipelineEndpoint',
+            },
           },
         },
       },

@@ -3,6 +3,7 @@ import { ServiceUnavailableError } from '@backstage/errors';
 import { Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { RedisConnection, waitForReady } from '../redis/RedisConnection';
+import { boundedWait, RepeatingJob } from '../redis/RepeatingJob';
 
 /** What the workers do; the queues carry ids only, the rows hold the truth. @internal */
 export type TrainingHandlers = {
@@ -35,9 +36,8 @@ const DEFAULT_JOB_OPTIONS = {
 export class TrainingQueues {
   private readonly admissionQueue: Queue;
   private readonly dispatchQueue: Queue;
-  private readonly tickQueue: Queue;
   private readonly workers: Worker[] = [];
-  private scheduleTimer?: NodeJS.Timeout;
+  private tick?: RepeatingJob;
   private readonly producer: Redis;
 
   constructor(
@@ -63,7 +63,6 @@ export class TrainingQueues {
     };
     this.admissionQueue = queue('training-admission');
     this.dispatchQueue = queue('training-dispatch');
-    this.tickQueue = queue('training-tick');
   }
 
   async requestAdmission(): Promise<void> {
@@ -135,49 +134,26 @@ export class TrainingQueues {
           .catch(e => logger.error('dispatch failure not recorded', e));
       }
     });
-    worker('training-tick', 1, () => handlers.tick());
-    // The tick's scheduler lives in Redis, so a flush or a failover loses it: upsert it
-    // again and again (idempotent). Never blocks start-up on Redis.
-    let unscheduled = false;
-    const schedule = () =>
-      this.tickQueue
-        .upsertJobScheduler(
-          'training-tick',
-          { every: tickEveryMs },
-          { name: 'tick' },
-        )
-        .then(
-          () => {
-            unscheduled = false;
-          },
-          error => {
-            if (!unscheduled)
-              logger.warn(
-                `Could not schedule the training tick, retrying: ${error.message}`,
-              );
-            unscheduled = true;
-          },
-        );
-    void schedule();
-    this.scheduleTimer = setInterval(schedule, Math.max(tickEveryMs * 5, 1000));
-    this.scheduleTimer.unref();
+    this.tick = new RepeatingJob({
+      redis,
+      logger,
+      prefix,
+      name: 'training-tick',
+      everyMs: tickEveryMs,
+      run: () => handlers.tick(),
+    });
+    this.tick.start();
   }
 
   async close(): Promise<void> {
-    clearInterval(this.scheduleTimer);
-    // Workers finish their current job; without Redis there is nothing to finish and
-    // close() would wait for a connection forever, so force it and bound every step.
+    // Workers finish their current job; without Redis there is nothing to finish.
     const force = this.producer.status !== 'ready';
-    const bounded = (p: Promise<unknown>) =>
-      Promise.race([
-        p,
-        new Promise(resolve => setTimeout(resolve, 2000).unref()),
-      ]);
-    await Promise.allSettled(this.workers.map(w => bounded(w.close(force))));
+    await Promise.allSettled([
+      ...this.workers.map(w => boundedWait(w.close(force))),
+      this.tick?.close(force),
+    ]);
     await Promise.allSettled(
-      [this.admissionQueue, this.dispatchQueue, this.tickQueue].map(q =>
-        bounded(q.close()),
-      ),
+      [this.admissionQueue, this.dispatchQueue].map(q => boundedWait(q.close())),
     );
   }
 

@@ -1130,7 +1130,7 @@ export interface components {
     EndpointKind: 'real-time' | 'batch' | 'serverless';
     EndpointMetricPoint: {
       errors: number;
-      /** @description Start of the minute */
+      /** @description Start of the minute, epoch ms. */
       minute: number;
       p50Ms?: number;
       p95Ms?: number;
@@ -2177,7 +2177,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description Deleted */
+      /** @description Deleted, with its deployments on the target. */
       204: {
         headers: {
           [name: string]: unknown;

@@ -2022,8 +2022,7 @@ export const spec = {
         ],
         responses: {
           '204': {
-            description: 'Deleted',
-            'with its deployments on the target.': null,
+            description: 'Deleted, with its deployments on the target.',
           },
           default: {
             $ref: '#/components/responses/ErrorResponse',
@@ -5446,8 +5445,7 @@ export const spec = {
         properties: {
           minute: {
             type: 'number',
-            description: 'Start of the minute',
-            'epoch ms.': null,
+            description: 'Start of the minute, epoch ms.',
           },
           requests: {
             type: 'integer',

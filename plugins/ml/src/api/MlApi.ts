@@ -49,6 +49,13 @@ import {
   RegisterModelVersionRequest,
   PromotionRequestInput,
   CostImportRequest,
+  CreateEndpointRequest,
+  DeployRequest,
+  BatchRunRequest,
+  Endpoint,
+  EndpointDetails,
+  EndpointMetrics,
+  ModelPipeline,
 } from '@ml-portal/plugin-ml-common';
 
 /** @public */
@@ -175,6 +182,40 @@ export interface MlApi {
   importFeatureRegistry(registry: object): Promise<FeatureImportResult>;
   /** Past imports, newest first. */
   listFeatureImports(): Promise<FeatureImportResult[]>;
+  /** The serving targets endpoints may run on, by id. */
+  listServingTargets(): Promise<ComputeTargetSummary[]>;
+  /** The endpoints the caller may read, of one owner group or one model. */
+  listEndpoints(request?: {
+    owner?: string;
+    model?: string;
+  }): Promise<Endpoint[]>;
+  getEndpoint(name: string): Promise<EndpointDetails>;
+  /** Rejects with a ResponseError: 404 unknown model/version/alias, 403, 409 name taken. */
+  createEndpoint(request: CreateEndpointRequest): Promise<EndpointDetails>;
+  deleteEndpoint(name: string): Promise<void>;
+  /** A version as a canary beside the stable one, or replacing it. */
+  deployVersion(
+    request: DeployRequest & { endpoint: string },
+  ): Promise<EndpointDetails>;
+  /** The split between the stable and the canary version; the weights add to 100. */
+  setEndpointTraffic(request: {
+    endpoint: string;
+    weights: Array<{ version: string; weight: number }>;
+  }): Promise<EndpointDetails>;
+  promoteCanary(endpoint: string): Promise<EndpointDetails>;
+  abortCanary(endpoint: string): Promise<EndpointDetails>;
+  /** Serves the version the endpoint served before its current one again. */
+  rollbackEndpoint(endpoint: string): Promise<EndpointDetails>;
+  /** Requests, errors and latency per version and minute over the last `minutes` (60). */
+  getEndpointMetrics(request: {
+    endpoint: string;
+    minutes?: number;
+  }): Promise<EndpointMetrics>;
+  startBatchRun(
+    request: BatchRunRequest & { endpoint: string },
+  ): Promise<{ jobId: string }>;
+  /** A model's stages, the versions their aliases hold and the endpoints serving them. */
+  getModelPipeline(name: string): Promise<ModelPipeline>;
 }
 
 /** @public */
@@ -618,6 +659,120 @@ export class MlClient implements MlApi {
 
   async listFeatureImports(): Promise<FeatureImportResult[]> {
     const { data } = await this.client.GET('/features/imports');
+    return data!;
+  }
+
+  async listServingTargets(): Promise<ComputeTargetSummary[]> {
+    const { data } = await this.client.GET('/serving-targets');
+    return data!.items;
+  }
+
+  async listEndpoints(
+    request: { owner?: string; model?: string } = {},
+  ): Promise<Endpoint[]> {
+    const { data } = await this.client.GET('/deployments/endpoints', {
+      params: { query: request },
+    });
+    return data!.items;
+  }
+
+  async getEndpoint(name: string): Promise<EndpointDetails> {
+    const { data } = await this.client.GET(
+      '/deployments/endpoints/{endpoint}',
+      { params: { path: { endpoint: name } } },
+    );
+    return data!;
+  }
+
+  async createEndpoint(
+    request: CreateEndpointRequest,
+  ): Promise<EndpointDetails> {
+    const { data } = await this.client.POST('/deployments/endpoints', {
+      body: request,
+    });
+    return data!;
+  }
+
+  async deleteEndpoint(name: string): Promise<void> {
+    await this.client.DELETE('/deployments/endpoints/{endpoint}', {
+      params: { path: { endpoint: name } },
+    });
+  }
+
+  async deployVersion(
+    request: DeployRequest & { endpoint: string },
+  ): Promise<EndpointDetails> {
+    const { endpoint, ...body } = request;
+    const { data } = await this.client.POST(
+      '/deployments/endpoints/{endpoint}/deploy',
+      { params: { path: { endpoint } }, body },
+    );
+    return data!;
+  }
+
+  async setEndpointTraffic(request: {
+    endpoint: string;
+    weights: Array<{ version: string; weight: number }>;
+  }): Promise<EndpointDetails> {
+    const { endpoint, weights } = request;
+    const { data } = await this.client.POST(
+      '/deployments/endpoints/{endpoint}/traffic',
+      { params: { path: { endpoint } }, body: { weights } },
+    );
+    return data!;
+  }
+
+  async promoteCanary(endpoint: string): Promise<EndpointDetails> {
+    const { data } = await this.client.POST(
+      '/deployments/endpoints/{endpoint}/promote',
+      { params: { path: { endpoint } } },
+    );
+    return data!;
+  }
+
+  async abortCanary(endpoint: string): Promise<EndpointDetails> {
+    const { data } = await this.client.POST(
+      '/deployments/endpoints/{endpoint}/abort',
+      { params: { path: { endpoint } } },
+    );
+    return data!;
+  }
+
+  async rollbackEndpoint(endpoint: string): Promise<EndpointDetails> {
+    const { data } = await this.client.POST(
+      '/deployments/endpoints/{endpoint}/rollback',
+      { params: { path: { endpoint } } },
+    );
+    return data!;
+  }
+
+  async getEndpointMetrics(request: {
+    endpoint: string;
+    minutes?: number;
+  }): Promise<EndpointMetrics> {
+    const { endpoint, minutes } = request;
+    const { data } = await this.client.GET(
+      '/deployments/endpoints/{endpoint}/metrics',
+      { params: { path: { endpoint }, query: { minutes } } },
+    );
+    return data!;
+  }
+
+  async startBatchRun(
+    request: BatchRunRequest & { endpoint: string },
+  ): Promise<{ jobId: string }> {
+    const { endpoint, ...body } = request;
+    const { data } = await this.client.POST(
+      '/deployments/endpoints/{endpoint}/batch-runs',
+      { params: { path: { endpoint } }, body },
+    );
+    return data!;
+  }
+
+  async getModelPipeline(name: string): Promise<ModelPipeline> {
+    const { data } = await this.client.GET('/deployments/pipelines/{name}', {
+      params: { path: { name } },
+    });
     return data!;
   }
 }

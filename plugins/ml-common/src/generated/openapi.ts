@@ -1545,6 +1545,8 @@ export interface components {
       /** @description Stable id; the lineage node id of kind `model_version`. */
       id: string;
       lastUpdatedTimestamp: number;
+      /** @description The MLflow 3 logged model the version was registered from (`m-<hex>`), if any. */
+      modelId?: string;
       name: string;
       runId?: string;
       /** @description Where the model's files are, e.g. `mlflow-artifacts:/1/<run>/artifacts/model`. */

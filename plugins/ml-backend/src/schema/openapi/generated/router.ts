@@ -3843,6 +3843,11 @@ export const spec = {
           experimentId: {
             type: 'string',
           },
+          modelId: {
+            type: 'string',
+            description:
+              'The MLflow 3 logged model the version was registered from (`m-<hex>`), if any.',
+          },
           status: {
             $ref: '#/components/schemas/ModelVersionStatus',
           },

@@ -17,6 +17,7 @@ import {
   jobEnvironment,
   withSecretReferences,
 } from '@ml-portal/plugin-ml-node';
+import { createSageMakerClient, errorName, isNotFound } from './aws';
 import { SageMakerTargetSettings } from './config';
 import { readTrainingJobLogs } from './logs';
 import { toTrainingJobName } from './trainingJobName';
@@ -81,12 +82,7 @@ export class SageMakerComputeTarget implements ComputeTarget {
     logger?: LoggerService;
   }): SageMakerComputeTarget {
     const { settings } = options;
-    const client =
-      options.client ??
-      new SageMakerClient({
-        region: settings.region,
-        endpoint: settings.endpoint,
-      });
+    const client = options.client ?? createSageMakerClient(settings);
     const logsClient =
       options.logsClient ??
       new CloudWatchLogsClient({
@@ -413,18 +409,4 @@ function validateCommand(command: string[]): void {
       `Command item ${long} is ${command[long].length} characters long; SageMaker allows at most ${MAX_COMMAND_ITEM_LENGTH}`,
     );
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
-}
-
-/** SageMaker answers DescribeTrainingJob for a missing job with `ValidationException: Requested resource not found.` */
-function isNotFound(error: unknown): boolean {
-  const name = errorName(error);
-  return (
-    name === 'ResourceNotFound' ||
-    (name === 'ValidationException' &&
-      /not found/i.test((error as Error).message))
-  );
 }

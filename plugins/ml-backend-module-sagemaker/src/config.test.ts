@@ -1,5 +1,8 @@
 import { ConfigReader } from '@backstage/config';
-import { readSageMakerTargetSettings } from './config';
+import {
+  readSageMakerServingSettings,
+  readSageMakerTargetSettings,
+} from './config';
 
 const minimal = {
   region: 'eu-central-1',
@@ -51,5 +54,69 @@ describe('readSageMakerTargetSettings', () => {
     [{ spotMaxWaitFactor: 0.5 }, 'spotMaxWaitFactor must be at least 1'],
   ])('refuses %j', (override, message) => {
     expect(() => read({ ...minimal, ...override })).toThrow(message);
+  });
+});
+
+describe('readSageMakerServingSettings', () => {
+  const serving = {
+    region: 'us-east-1',
+    executionRoleArn: 'arn:aws:iam::123456789012:role/ml-serving',
+  };
+  const readServing = (sagemaker?: object) =>
+    readSageMakerServingSettings(
+      new ConfigReader(
+        sagemaker ? { ml: { serving: { targets: { sagemaker } } } } : {},
+      ),
+    );
+
+  it('is undefined without config', () => {
+    expect(readServing()).toBeUndefined();
+  });
+
+  it('fills defaults', () => {
+    expect(readServing(serving)).toEqual({
+      ...serving,
+      images: {},
+      serverless: { memorySizeMb: 2048, maxConcurrency: 20 },
+      batchInstanceType: 'ml.m5.large',
+      endpoint: undefined,
+    });
+  });
+
+  it('reads the images per flavor and the serverless and batch settings', () => {
+    expect(
+      readServing({
+        ...serving,
+        images: {
+          python_function: 'registry.example/pyfunc:2',
+          sklearn: 'registry.example/sklearn:1',
+        },
+        serverless: { memorySizeMb: 6144, maxConcurrency: 200 },
+        batchInstanceType: 'ml.c5.xlarge',
+      }),
+    ).toMatchObject({
+      images: {
+        python_function: 'registry.example/pyfunc:2',
+        sklearn: 'registry.example/sklearn:1',
+      },
+      serverless: { memorySizeMb: 6144, maxConcurrency: 200 },
+      batchInstanceType: 'ml.c5.xlarge',
+    });
+  });
+
+  it.each([
+    [
+      { executionRoleArn: 'ml-serving' },
+      'executionRoleArn must be an IAM role ARN',
+    ],
+    [{ serverless: { memorySizeMb: 1500 } }, 'serverless.memorySizeMb must be'],
+    [{ serverless: { memorySizeMb: 8192 } }, 'serverless.memorySizeMb must be'],
+    [
+      { serverless: { maxConcurrency: 201 } },
+      'serverless.maxConcurrency must be',
+    ],
+    [{ images: { sklearn: 3 } }, 'images.sklearn'],
+  ])('refuses %j', (override, message) => {
+    expect(() => readServing({ ...serving, ...override })).toThrow(message);
   });
 });

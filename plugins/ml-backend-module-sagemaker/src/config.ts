@@ -41,14 +41,7 @@ export function readSageMakerTargetSettings(
   }
   const key = (name: string) => `ml.targets.sagemaker.${name}`;
 
-  const roleArn = section.getString('roleArn');
-  if (!ROLE_ARN.test(roleArn)) {
-    throw new Error(
-      `${key(
-        'roleArn',
-      )} must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got '${roleArn}'`,
-    );
-  }
+  const roleArn = iamRoleArn(section.getString('roleArn'), key('roleArn'));
   const outputS3Uri = s3Uri(
     section.getString('outputS3Uri'),
     key('outputS3Uri'),
@@ -78,6 +71,98 @@ export function readSageMakerTargetSettings(
     endpoint: section.getOptionalString('endpoint'),
     logsEndpoint: section.getOptionalString('logsEndpoint'),
   };
+}
+
+/**
+ * Settings of the `sagemaker` serving target, read from `ml.serving.targets.sagemaker`.
+ *
+ * @public
+ */
+export type SageMakerServingSettings = {
+  region: string;
+  /** The IAM role SageMaker assumes to run the models (`ExecutionRoleArn`). */
+  executionRoleArn: string;
+  /** Model server image per MLmodel flavor, for models that name no image. */
+  images: Record<string, string>;
+  serverless: {
+    /** `ServerlessConfig.MemorySizeInMB`: 1024 to 6144, in steps of 1024. */
+    memorySizeMb: number;
+    /** The most concurrent invocations one serverless endpoint gets (1-200). */
+    maxConcurrency: number;
+  };
+  /** Instance type of batch transform jobs that ask for none. */
+  batchInstanceType: string;
+  /** SageMaker API endpoint; the region's when absent. */
+  endpoint?: string;
+};
+
+/**
+ * Reads `ml.serving.targets.sagemaker`; `undefined` when the section is absent. Throws
+ * on invalid settings, so a misconfigured target stops the backend at startup.
+ *
+ * @public
+ */
+export function readSageMakerServingSettings(
+  config: Config,
+): SageMakerServingSettings | undefined {
+  const section = config.getOptionalConfig('ml.serving.targets.sagemaker');
+  if (!section) {
+    return undefined;
+  }
+  const key = (name: string) => `ml.serving.targets.sagemaker.${name}`;
+
+  const images: Record<string, string> = {};
+  const imagesSection = section.getOptionalConfig('images');
+  for (const flavor of imagesSection?.keys() ?? []) {
+    images[flavor] = imagesSection!.getString(flavor);
+  }
+
+  const memorySizeMb =
+    section.getOptionalNumber('serverless.memorySizeMb') ?? 2048;
+  if (
+    !Number.isInteger(memorySizeMb / 1024) ||
+    memorySizeMb < 1024 ||
+    memorySizeMb > 6144
+  ) {
+    throw new Error(
+      `${key(
+        'serverless.memorySizeMb',
+      )} must be 1024, 2048, 3072, 4096, 5120 or 6144`,
+    );
+  }
+  const maxConcurrency =
+    section.getOptionalNumber('serverless.maxConcurrency') ?? 20;
+  if (
+    !Number.isInteger(maxConcurrency) ||
+    maxConcurrency < 1 ||
+    maxConcurrency > 200
+  ) {
+    throw new Error(
+      `${key('serverless.maxConcurrency')} must be an integer from 1 to 200`,
+    );
+  }
+
+  return {
+    region: section.getString('region'),
+    executionRoleArn: iamRoleArn(
+      section.getString('executionRoleArn'),
+      key('executionRoleArn'),
+    ),
+    images,
+    serverless: { memorySizeMb, maxConcurrency },
+    batchInstanceType:
+      section.getOptionalString('batchInstanceType') ?? 'ml.m5.large',
+    endpoint: section.getOptionalString('endpoint'),
+  };
+}
+
+function iamRoleArn(value: string, key: string): string {
+  if (!ROLE_ARN.test(value)) {
+    throw new Error(
+      `${key} must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got '${value}'`,
+    );
+  }
+  return value;
 }
 
 function s3Uri(value: string, key: string): string {

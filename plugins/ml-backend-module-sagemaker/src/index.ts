@@ -1,11 +1,22 @@
 /**
- * The `sagemaker` compute target of the ml backend plugin: training attempts as
- * Amazon SageMaker training jobs.
+ * The `sagemaker` compute and serving targets of the ml backend plugin: training
+ * attempts as Amazon SageMaker training jobs, endpoints as SageMaker endpoints, batch
+ * scoring as SageMaker batch transform jobs.
  *
  * @packageDocumentation
  */
-export { mlModuleSageMakerTarget as default } from './module';
+export {
+  mlModuleSageMakerTarget as default,
+  mlModuleSageMakerServingTarget,
+} from './module';
 export { SageMakerComputeTarget } from './SageMakerComputeTarget';
-export { readSageMakerTargetSettings } from './config';
-export type { SageMakerTargetSettings } from './config';
+export { SageMakerServingTarget } from './SageMakerServingTarget';
+export {
+  readSageMakerServingSettings,
+  readSageMakerTargetSettings,
+} from './config';
+export type {
+  SageMakerServingSettings,
+  SageMakerTargetSettings,
+} from './config';
 export { toTrainingJobName } from './trainingJobName';

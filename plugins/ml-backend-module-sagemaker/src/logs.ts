@@ -10,6 +10,7 @@ import {
   NotAllowedError,
   ServiceUnavailableError,
 } from '@backstage/errors';
+import { errorName } from './aws';
 
 /** Where SageMaker training jobs log: one stream per instance, `<TrainingJobName>/algo-<n>-<epoch>`. */
 export const TRAINING_JOBS_LOG_GROUP = '/aws/sagemaker/TrainingJobs';
@@ -218,10 +219,6 @@ async function mapLimited<T, R>(
     Array.from({ length: Math.min(limit, items.length) }, worker),
   );
   return results;
-}
-
-function errorName(error: unknown): string | undefined {
-  return error instanceof Error ? error.name : undefined;
 }
 
 /** A CloudWatch Logs failure as an error that names the call and the service's own error. */

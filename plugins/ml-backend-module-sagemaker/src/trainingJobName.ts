@@ -1,4 +1,4 @@
-import { toPlatformName } from '@ml-portal/plugin-ml-node';
+import { toSageMakerName } from './aws';
 
 /**
  * The SageMaker `TrainingJobName` of an attempt's external name: unchanged when it
@@ -8,9 +8,5 @@ import { toPlatformName } from '@ml-portal/plugin-ml-node';
  * @public
  */
 export function toTrainingJobName(externalName: string): string {
-  return toPlatformName(externalName, {
-    valid: /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
-    allowed: /a-zA-Z0-9/,
-    maxLength: 63,
-  });
+  return toSageMakerName(externalName);
 }

@@ -1,5 +1,9 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import {
+  createFakeSageMakerServing,
+  FakeSageMakerServing,
+} from './fakeSageMakerServing';
 
 type Json = Record<string, any>;
 
@@ -16,10 +20,12 @@ export type FakeJobUpdate = Partial<
  * talks to it. CreateTrainingJob, DescribeTrainingJob and StopTrainingJob over jobs in
  * memory (kept as DescribeTrainingJob answers, times in epoch seconds); a SigV4
  * `Authorization` header is required but not verified; jobs move only on `update`.
+ * The serving API (models, endpoint configs, endpoints, transform jobs) is `serving`.
  */
 export type FakeSageMakerServer = {
   endpoint: string;
   jobs: Map<string, Json>;
+  serving: FakeSageMakerServing;
   /** Every accepted request, in order, with its parsed body. */
   calls: Array<{ operation: string; body: Json; authorization?: string }>;
   update(name: string, update: FakeJobUpdate): void;
@@ -54,7 +60,9 @@ export async function startFakeSageMakerServer(): Promise<FakeSageMakerServer> {
     job.SecondaryStatus = status;
   };
 
+  const serving = createFakeSageMakerServing(raise);
   const operations: Record<string, (body: Json) => Json> = {
+    ...serving.operations,
     CreateTrainingJob({ Tags, ...spec }) {
       const name = spec.TrainingJobName;
       const arn = `arn:aws:sagemaker:us-east-1:123456789012:training-job/${name.toLowerCase()}`;
@@ -127,6 +135,7 @@ export async function startFakeSageMakerServer(): Promise<FakeSageMakerServer> {
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     jobs,
+    serving: serving.state,
     calls,
     update(name, { SecondaryStatus, StatusMessage, ...fields }) {
       const job: Json = Object.assign(find(name), fields);

@@ -41,23 +41,35 @@ async function main() {
   const write = async (text: string) => {
     if (!output.write(text)) await once(output, 'drain');
   };
-  for await (const line of createInterface({ input: createReadStream(input), crlfDelay: Infinity })) {
+  for await (const line of createInterface({
+    input: createReadStream(input),
+    crlfDelay: Infinity,
+  })) {
     lineNumber++;
     try {
       if (csv) {
         const parsed = reader.read(line);
         if (reader.header && !headerWritten) {
           headerWritten = true;
-          await write(`${[...reader.header, 'prediction'].map(csvField).join(',')}\n`);
+          await write(
+            `${[...reader.header, 'prediction'].map(csvField).join(',')}\n`,
+          );
         }
         if (parsed) {
           const [prediction] = predict(model, [parsed.row]);
-          await write(`${[...parsed.fields.map(csvField), String(prediction)].join(',')}\n`);
+          await write(
+            `${[...parsed.fields.map(csvField), String(prediction)].join(
+              ',',
+            )}\n`,
+          );
           scored++;
         }
       } else if (line.trim()) {
         const record = JSON.parse(line);
-        const [prediction] = predict(model, parseJsonInput(model, { dataframe_records: [record] }));
+        const [prediction] = predict(
+          model,
+          parseJsonInput(model, { dataframe_records: [record] }),
+        );
         await write(`${JSON.stringify({ ...record, prediction })}\n`);
         scored++;
       }

@@ -36,11 +36,16 @@ export function modelFiles(
   // MLflow writes `YYYY-MM-DD HH:MM:SS.ffffff` in UTC.
   const created = `${now.toISOString().replace('T', ' ').replace('Z', '')}000`;
   const modelUuid = randomUUID().replace(/-/g, '');
-  const inputs = model.featureNames.map(name => ({ type: 'double', name, required: true }));
+  const inputs = model.featureNames.map(name => ({
+    type: 'double',
+    name,
+    required: true,
+  }));
   const outputs = [{ type: 'double', name: 'probability', required: true }];
   // MLflow stores the signature's schemas as JSON strings inside the YAML (single-quoted,
   // where a quote is doubled).
-  const quoted = (value: unknown) => `'${JSON.stringify(value).replace(/'/g, "''")}'`;
+  const quoted = (value: unknown) =>
+    `'${JSON.stringify(value).replace(/'/g, "''")}'`;
   const mlmodel = [
     `artifact_path: ${meta.artifactPath}`,
     'flavors:',
@@ -86,7 +91,9 @@ export function modelFiles(
  * mappings MLflow writes, enough to find a flavor and its files without a YAML library
  * (the examples use node: built-ins only); nested values are skipped.
  */
-export function readFlavors(mlmodel: string): Record<string, Record<string, string>> {
+export function readFlavors(
+  mlmodel: string,
+): Record<string, Record<string, string>> {
   const flavors: Record<string, Record<string, string>> = {};
   const lines = mlmodel.split(/\r?\n/);
   const start = lines.findIndex(line => /^flavors:\s*$/.test(line));
@@ -117,10 +124,14 @@ export function loadModel(modelDir: string): LogisticModel {
   const flavor = flavors[FLAVOR];
   if (!flavor) {
     throw new Error(
-      `${modelDir}/MLmodel has no ${FLAVOR} flavor (flavors: ${Object.keys(flavors).join(', ') || 'none'})`,
+      `${modelDir}/MLmodel has no ${FLAVOR} flavor (flavors: ${
+        Object.keys(flavors).join(', ') || 'none'
+      })`,
     );
   }
-  const raw = JSON.parse(readFileSync(join(modelDir, flavor.weights ?? WEIGHTS_FILE), 'utf8'));
+  const raw = JSON.parse(
+    readFileSync(join(modelDir, flavor.weights ?? WEIGHTS_FILE), 'utf8'),
+  );
   const { feature_names: featureNames, coefficients, intercept } = raw;
   if (
     !Array.isArray(featureNames) ||
@@ -129,7 +140,11 @@ export function loadModel(modelDir: string): LogisticModel {
     !coefficients.every((c: unknown) => typeof c === 'number') ||
     typeof intercept !== 'number'
   ) {
-    throw new Error(`${modelDir}/${flavor.weights ?? WEIGHTS_FILE} is not a ${FLAVOR} weights file`);
+    throw new Error(
+      `${modelDir}/${
+        flavor.weights ?? WEIGHTS_FILE
+      } is not a ${FLAVOR} weights file`,
+    );
   }
   return { featureNames, coefficients, intercept };
 }
@@ -137,7 +152,10 @@ export function loadModel(modelDir: string): LogisticModel {
 /** Probability of the positive class for each row (rows in the model's feature order). */
 export function predict(model: LogisticModel, rows: number[][]): number[] {
   return rows.map(row => {
-    const z = row.reduce((sum, v, j) => sum + v * model.coefficients[j], model.intercept);
+    const z = row.reduce(
+      (sum, v, j) => sum + v * model.coefficients[j],
+      model.intercept,
+    );
     return 1 / (1 + Math.exp(-z));
   });
 }
@@ -150,32 +168,56 @@ export class ScoringInputError extends Error {
   }
 }
 
-const INPUT_FIELDS = ['dataframe_split', 'dataframe_records', 'instances', 'inputs'];
+const INPUT_FIELDS = [
+  'dataframe_split',
+  'dataframe_records',
+  'instances',
+  'inputs',
+];
 
 function toNumber(value: unknown, where: string): number {
-  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  const n =
+    typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isFinite(n)) {
-    throw new ScoringInputError(`${where}: expected a number, got ${JSON.stringify(value)}`);
+    throw new ScoringInputError(
+      `${where}: expected a number, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }
 
-function positionalRow(model: LogisticModel, values: unknown[], i: number): number[] {
+function positionalRow(
+  model: LogisticModel,
+  values: unknown[],
+  i: number,
+): number[] {
   if (values.length !== model.featureNames.length) {
     throw new ScoringInputError(
-      `row ${i} has ${values.length} values; the model expects ${model.featureNames.length} (${model.featureNames.join(', ')})`,
+      `row ${i} has ${values.length} values; the model expects ${
+        model.featureNames.length
+      } (${model.featureNames.join(', ')})`,
     );
   }
-  return values.map((v, j) => toNumber(v, `row ${i}, column ${model.featureNames[j]}`));
+  return values.map((v, j) =>
+    toNumber(v, `row ${i}, column ${model.featureNames[j]}`),
+  );
 }
 
 /** A row given by column name; extra columns are ignored, as MLflow's schema enforcement does. */
-function namedRow(model: LogisticModel, record: Record<string, unknown>, i: number): number[] {
+function namedRow(
+  model: LogisticModel,
+  record: Record<string, unknown>,
+  i: number,
+): number[] {
   const missing = model.featureNames.filter(name => !(name in record));
   if (missing.length) {
-    throw new ScoringInputError(`Model is missing inputs ${JSON.stringify(missing)} in row ${i}`);
+    throw new ScoringInputError(
+      `Model is missing inputs ${JSON.stringify(missing)} in row ${i}`,
+    );
   }
-  return model.featureNames.map(name => toNumber(record[name], `row ${i}, column ${name}`));
+  return model.featureNames.map(name =>
+    toNumber(record[name], `row ${i}, column ${name}`),
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -183,20 +225,32 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Rows of `instances`/`inputs`: a list of rows (lists or records), or columns by name. */
-function tensorRows(model: LogisticModel, value: unknown, field: string): number[][] {
+function tensorRows(
+  model: LogisticModel,
+  value: unknown,
+  field: string,
+): number[][] {
   if (isRecord(value)) {
     const columns = model.featureNames.map(name => value[name]);
-    const missing = model.featureNames.filter((_, j) => !Array.isArray(columns[j]));
+    const missing = model.featureNames.filter(
+      (_, j) => !Array.isArray(columns[j]),
+    );
     if (missing.length) {
-      throw new ScoringInputError(`Model is missing inputs ${JSON.stringify(missing)} in ${field}`);
+      throw new ScoringInputError(
+        `Model is missing inputs ${JSON.stringify(missing)} in ${field}`,
+      );
     }
     const length = (columns[0] as unknown[]).length;
     return Array.from({ length }, (_, i) =>
-      model.featureNames.map((name, j) => toNumber((columns[j] as unknown[])[i], `row ${i}, column ${name}`)),
+      model.featureNames.map((name, j) =>
+        toNumber((columns[j] as unknown[])[i], `row ${i}, column ${name}`),
+      ),
     );
   }
   if (!Array.isArray(value)) {
-    throw new ScoringInputError(`${field} must be a list of rows or an object of columns`);
+    throw new ScoringInputError(
+      `${field} must be a list of rows or an object of columns`,
+    );
   }
   return value.map((row, i) => {
     if (Array.isArray(row)) return positionalRow(model, row, i);
@@ -211,38 +265,64 @@ function tensorRows(model: LogisticModel, value: unknown, field: string): number
  * `dataframe_split`, `dataframe_records`, `instances`, `inputs` (and optionally
  * `params`), as MLflow 2.x/3.x scoring servers accept.
  */
-export function parseJsonInput(model: LogisticModel, body: unknown): number[][] {
+export function parseJsonInput(
+  model: LogisticModel,
+  body: unknown,
+): number[][] {
   if (!isRecord(body)) {
     throw new ScoringInputError('The request body must be a JSON object');
   }
   const fields = Object.keys(body).filter(key => INPUT_FIELDS.includes(key));
-  const unknown = Object.keys(body).filter(key => !INPUT_FIELDS.includes(key) && key !== 'params');
+  const unknown = Object.keys(body).filter(
+    key => !INPUT_FIELDS.includes(key) && key !== 'params',
+  );
   if (fields.length !== 1 || unknown.length) {
     throw new ScoringInputError(
-      `The input must be a JSON dictionary with exactly one of the input fields ${JSON.stringify(INPUT_FIELDS)}. ` +
-        `Received dictionary with input fields: ${JSON.stringify(Object.keys(body))}.`,
+      `The input must be a JSON dictionary with exactly one of the input fields ${JSON.stringify(
+        INPUT_FIELDS,
+      )}. ` +
+        `Received dictionary with input fields: ${JSON.stringify(
+          Object.keys(body),
+        )}.`,
     );
   }
   const [field] = fields;
   const value = body[field];
   if (field === 'dataframe_split') {
     if (!isRecord(value) || !Array.isArray(value.data)) {
-      throw new ScoringInputError('dataframe_split must be an object with a data list (and columns)');
+      throw new ScoringInputError(
+        'dataframe_split must be an object with a data list (and columns)',
+      );
     }
     const { columns, data } = value;
     return data.map((row, i) => {
-      if (!Array.isArray(row)) throw new ScoringInputError(`dataframe_split.data[${i}] must be a list`);
+      if (!Array.isArray(row))
+        throw new ScoringInputError(
+          `dataframe_split.data[${i}] must be a list`,
+        );
       if (!Array.isArray(columns)) return positionalRow(model, row, i);
       if (row.length !== columns.length) {
-        throw new ScoringInputError(`dataframe_split.data[${i}] has ${row.length} values for ${columns.length} columns`);
+        throw new ScoringInputError(
+          `dataframe_split.data[${i}] has ${row.length} values for ${columns.length} columns`,
+        );
       }
-      return namedRow(model, Object.fromEntries(columns.map((c, j) => [String(c), row[j]])), i);
+      return namedRow(
+        model,
+        Object.fromEntries(columns.map((c, j) => [String(c), row[j]])),
+        i,
+      );
     });
   }
   if (field === 'dataframe_records') {
-    if (!Array.isArray(value)) throw new ScoringInputError('dataframe_records must be a list of records');
+    if (!Array.isArray(value))
+      throw new ScoringInputError(
+        'dataframe_records must be a list of records',
+      );
     return value.map((record, i) => {
-      if (!isRecord(record)) throw new ScoringInputError(`dataframe_records[${i}] must be an object`);
+      if (!isRecord(record))
+        throw new ScoringInputError(
+          `dataframe_records[${i}] must be an object`,
+        );
       return namedRow(model, record, i);
     });
   }
@@ -289,9 +369,13 @@ export function csvRowReader(model: LogisticModel) {
         return undefined;
       }
       if (fields.length !== header.length) {
-        throw new ScoringInputError(`CSV row ${index} has ${fields.length} fields for ${header.length} columns`);
+        throw new ScoringInputError(
+          `CSV row ${index} has ${fields.length} fields for ${header.length} columns`,
+        );
       }
-      const record = Object.fromEntries(header.map((name, j) => [name, fields[j]]));
+      const record = Object.fromEntries(
+        header.map((name, j) => [name, fields[j]]),
+      );
       return { fields, row: namedRow(model, record, index++) };
     },
   };

@@ -53,10 +53,19 @@ function parseArgs(argv: string[]): Options {
   const port = Number(get('port') ?? process.env.PORT ?? '8080');
   const failRate = Number(get('fail-rate') ?? '0');
   const addedLatencyMs = Number(get('added-latency-ms') ?? '0');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port: not a port`);
-  if (!(failRate >= 0 && failRate <= 1)) throw new Error('--fail-rate must be between 0 and 1');
-  if (!(addedLatencyMs >= 0)) throw new Error('--added-latency-ms must be 0 or more');
-  return { modelDir, host: get('host') ?? '127.0.0.1', port, failRate, addedLatencyMs };
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port: not a port`);
+  if (!(failRate >= 0 && failRate <= 1))
+    throw new Error('--fail-rate must be between 0 and 1');
+  if (!(addedLatencyMs >= 0))
+    throw new Error('--added-latency-ms must be 0 or more');
+  return {
+    modelDir,
+    host: get('host') ?? '127.0.0.1',
+    port,
+    failRate,
+    addedLatencyMs,
+  };
 }
 
 class HttpError extends Error {
@@ -78,22 +87,36 @@ function send(res: ServerResponse, status: number, body: unknown) {
 async function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > MAX_BODY_BYTES) {
-    throw new HttpError(413, 'BAD_REQUEST', `Request body over ${MAX_BODY_BYTES} bytes`);
+    throw new HttpError(
+      413,
+      'BAD_REQUEST',
+      `Request body over ${MAX_BODY_BYTES} bytes`,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += chunk.length;
     if (size > MAX_BODY_BYTES) {
-      throw new HttpError(413, 'BAD_REQUEST', `Request body over ${MAX_BODY_BYTES} bytes`);
+      throw new HttpError(
+        413,
+        'BAD_REQUEST',
+        `Request body over ${MAX_BODY_BYTES} bytes`,
+      );
     }
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function invocations(model: LogisticModel, req: IncomingMessage): Promise<number[]> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+async function invocations(
+  model: LogisticModel,
+  req: IncomingMessage,
+): Promise<number[]> {
+  const type = (req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
   if (type !== 'application/json' && type !== 'text/csv') {
     throw new HttpError(
       415,
@@ -107,7 +130,11 @@ async function invocations(model: LogisticModel, req: IncomingMessage): Promise<
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw new ScoringInputError(`Invalid input. Ensure the input is a valid JSON: ${(error as Error).message}`);
+    throw new ScoringInputError(
+      `Invalid input. Ensure the input is a valid JSON: ${
+        (error as Error).message
+      }`,
+    );
   }
   return predict(model, parseJsonInput(model, body));
 }
@@ -129,37 +156,58 @@ function main() {
         return;
       }
       if (req.method !== 'POST' || path !== '/invocations') {
-        throw new HttpError(404, 'ENDPOINT_NOT_FOUND', `No route for ${req.method} ${path}`);
+        throw new HttpError(
+          404,
+          'ENDPOINT_NOT_FOUND',
+          `No route for ${req.method} ${path}`,
+        );
       }
       if (options.addedLatencyMs > 0) {
-        await new Promise(resolve => setTimeout(resolve, options.addedLatencyMs));
+        await new Promise(resolve =>
+          setTimeout(resolve, options.addedLatencyMs),
+        );
       }
       if (options.failRate > 0 && Math.random() < options.failRate) {
         // Drain the body so the client sees the 500, not a reset connection.
         req.resume();
-        throw new HttpError(500, 'INTERNAL_ERROR', 'Injected failure (--fail-rate)');
+        throw new HttpError(
+          500,
+          'INTERNAL_ERROR',
+          'Injected failure (--fail-rate)',
+        );
       }
       send(res, 200, { predictions: await invocations(model, req) });
     } catch (error) {
       if (error instanceof HttpError) {
         if (error.status === 413) res.setHeader('connection', 'close');
-        send(res, error.status, { error_code: error.code, message: error.message });
+        send(res, error.status, {
+          error_code: error.code,
+          message: error.message,
+        });
       } else if (error instanceof ScoringInputError) {
         send(res, 400, { error_code: 'BAD_REQUEST', message: error.message });
       } else {
         process.stderr.write(`invocation failed: ${(error as Error).stack}\n`);
-        send(res, 500, { error_code: 'INTERNAL_ERROR', message: (error as Error).message });
+        send(res, 500, {
+          error_code: 'INTERNAL_ERROR',
+          message: (error as Error).message,
+        });
       }
     }
   });
   server.listen(options.port, options.host, () => {
     const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : options.port;
+    const port =
+      typeof address === 'object' && address ? address.port : options.port;
     process.stdout.write(
       `model server listening on http://${options.host}:${port} ` +
         `(${model.featureNames.length} features from ${options.modelDir}` +
         `${options.failRate ? `, fail rate ${options.failRate}` : ''}` +
-        `${options.addedLatencyMs ? `, added latency ${options.addedLatencyMs} ms` : ''})\n`,
+        `${
+          options.addedLatencyMs
+            ? `, added latency ${options.addedLatencyMs} ms`
+            : ''
+        })\n`,
     );
   });
   const stop = () => {
@@ -173,6 +221,8 @@ function main() {
 try {
   main();
 } catch (error) {
-  process.stderr.write(`model server failed to start: ${(error as Error).message}\n`);
+  process.stderr.write(
+    `model server failed to start: ${(error as Error).message}\n`,
+  );
   process.exit(1);
 }

@@ -1,19 +1,16 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { mockServices } from '@backstage/backend-test-utils';
 import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import { EndpointSpec, EndpointStatus } from '@ml-portal/plugin-ml-node';
+import {
+  MODEL_SERVER_COMMAND,
+  REPO_ROOT,
+  writeTestModel,
+} from './__testUtils__/testModel';
 import { LocalServingSettings } from './config';
 import { LocalServingTarget } from './LocalServingTarget';
 
-const REPO_ROOT = resolve(__dirname, '../../../../..');
-const MODEL_SERVER = ['examples/serving/model_server.ts', '--model-dir', '{modelDir}', '--port', '{port}'];
 const node = process.execPath;
-
-/** The model every test serves: p = sigmoid(0.5 + x - 2y). */
-const WEIGHTS = { feature_names: ['x', 'y'], coefficients: [1, -2], intercept: 0.5 };
-const expected = (x: number, y: number) => 1 / (1 + Math.exp(-(0.5 + x - 2 * y)));
 
 const settings = (
   flavors: LocalServingSettings['flavors'],
@@ -28,7 +25,7 @@ const settings = (
 
 const serverFlavor = (flavor: string, ...extraArgs: string[]) => ({
   flavor,
-  command: [node, ...MODEL_SERVER, ...extraArgs],
+  command: [...MODEL_SERVER_COMMAND, ...extraArgs],
 });
 
 function spec(
@@ -79,7 +76,11 @@ async function waitForStatus(
 const deploymentState = (status: EndpointStatus, name: string) =>
   status.deployments.find(d => d.name === name)?.state;
 
-async function invoke(url: string, body: string, contentType = 'application/json') {
+async function invoke(
+  url: string,
+  body: string,
+  contentType = 'application/json',
+) {
   const response = await fetch(`${url}/invocations`, {
     method: 'POST',
     headers: { 'content-type': contentType },
@@ -111,27 +112,16 @@ describe('LocalServingTarget', () => {
     return target;
   };
 
+  let expected: (x: number, y: number) => number;
+
   beforeAll(async () => {
-    modelDir = await mkdtemp(join(tmpdir(), 'local-serving-'));
     // python_function first: the target picks the first flavor its config knows.
-    await writeFile(
-      join(modelDir, 'MLmodel'),
-      [
-        'artifact_path: model',
-        'flavors:',
-        '  python_function:',
-        '    loader_module: mlflow.pyfunc.model',
-        '  portal_logistic:',
-        '    weights: weights.json',
-        'model_uuid: 0123456789abcdef0123456789abcdef',
-        'signature:',
-        `  inputs: '[{"type": "double", "name": "x"}, {"type": "double", "name": "y"}]'`,
-        `  outputs: '[{"type": "double", "name": "probability"}]'`,
-        "utc_time_created: '2026-12-03 12:00:00.000000'",
-        '',
-      ].join('\n'),
-    );
-    await writeFile(join(modelDir, 'weights.json'), JSON.stringify(WEIGHTS));
+    ({ dir: modelDir, probability: expected } = await writeTestModel({
+      featureNames: ['x', 'y'],
+      coefficients: [1, -2],
+      intercept: 0.5,
+      flavorsBefore: ['python_function'],
+    }));
   });
 
   afterEach(async () => {
@@ -147,7 +137,11 @@ describe('LocalServingTarget', () => {
     await target.apply(spec('churn', modelDir, [{ name: 'churn-v1' }]));
     expect((await target.status('churn')).state).toBe('updating');
 
-    const status = await waitForStatus(target, 'churn', s => s.state !== 'updating');
+    const status = await waitForStatus(
+      target,
+      'churn',
+      s => s.state !== 'updating',
+    );
     expect(status).toEqual({
       state: 'ready',
       deployments: [{ name: 'churn-v1', state: 'ready', replicas: 1 }],
@@ -158,15 +152,43 @@ describe('LocalServingTarget', () => {
 
     const predictions = [expected(1, 2), expected(0, -1)];
     const bodies = [
-      { dataframe_split: { columns: ['y', 'x'], data: [[2, 1], [-1, 0]] } },
-      { dataframe_records: [{ x: 1, y: 2 }, { y: -1, x: 0, extra: 'ignored' }] },
-      { instances: [[1, 2], [0, -1]] },
+      {
+        dataframe_split: {
+          columns: ['y', 'x'],
+          data: [
+            [2, 1],
+            [-1, 0],
+          ],
+        },
+      },
+      {
+        dataframe_records: [
+          { x: 1, y: 2 },
+          { y: -1, x: 0, extra: 'ignored' },
+        ],
+      },
+      {
+        instances: [
+          [1, 2],
+          [0, -1],
+        ],
+      },
       { inputs: { x: [1, 0], y: [2, -1] } },
-      { inputs: [{ x: 1, y: 2 }, { x: 0, y: -1 }], params: {} },
+      {
+        inputs: [
+          { x: 1, y: 2 },
+          { x: 0, y: -1 },
+        ],
+        params: {},
+      },
     ];
     for (const body of bodies) {
       const answer = await invoke(url, JSON.stringify(body));
-      expect({ body, ...answer }).toEqual({ body, status: 200, body: { predictions } });
+      expect({ input: body, ...answer }).toEqual({
+        input: body,
+        status: 200,
+        body: { predictions },
+      });
     }
     expect(await invoke(url, 'y,x\n2,1\n-1,0\n', 'text/csv')).toEqual({
       status: 200,
@@ -187,7 +209,14 @@ describe('LocalServingTarget', () => {
               "console.log('warming up forever, env: ' + Object.keys(process.env).sort().join(',')); setInterval(() => {}, 1000)",
             ],
           },
-          { flavor: 'crashing', command: [node, '-e', "console.error('boom: no weights'); process.exit(3)"] },
+          {
+            flavor: 'crashing',
+            command: [
+              node,
+              '-e',
+              "console.error('boom: no weights'); process.exit(3)",
+            ],
+          },
         ],
         { startTimeoutSeconds: 1.5 },
       ),
@@ -199,7 +228,11 @@ describe('LocalServingTarget', () => {
           { name: 'broken-crash', flavor: 'crashing' },
         ]),
       );
-      const status = await waitForStatus(target, 'broken', s => s.state !== 'updating');
+      const status = await waitForStatus(
+        target,
+        'broken',
+        s => s.state !== 'updating',
+      );
       expect(status.state).toBe('failed');
       const silent = status.deployments.find(d => d.name === 'broken-silent')!;
       expect(silent).toMatchObject({
@@ -207,16 +240,18 @@ describe('LocalServingTarget', () => {
         reason: 'model server did not answer GET /ping with 200 within 1.5 s',
       });
       // Only PATH, HOME, LANG and what the server needs: no backend variable.
-      expect(silent.logTail).toMatch(/^warming up forever, env: (HOME,)?(LANG,)?MODEL_DIR,PATH,PORT$/);
+      expect(silent.logTail).toMatch(
+        /^warming up forever, env: (HOME,)?(LANG,)?MODEL_DIR,PATH,PORT$/,
+      );
       const crash = status.deployments.find(d => d.name === 'broken-crash')!;
       expect(crash).toMatchObject({
         state: 'failed',
         reason: 'model server exited with code 3 before answering GET /ping',
         logTail: 'boom: no weights',
       });
-      await expect(target.route('broken', 'broken-silent')).rejects.toBeInstanceOf(
-        ServiceUnavailableError,
-      );
+      await expect(
+        target.route('broken', 'broken-silent'),
+      ).rejects.toBeInstanceOf(ServiceUnavailableError);
     } finally {
       delete process.env.ML_TEST_BACKEND_SECRET;
     }
@@ -229,7 +264,9 @@ describe('LocalServingTarget', () => {
       ServiceUnavailableError,
     );
     await waitForStatus(target, 'early', s => s.state === 'ready');
-    await expect(target.route('early', 'early-v1')).resolves.toHaveProperty('url');
+    await expect(target.route('early', 'early-v1')).resolves.toHaveProperty(
+      'url',
+    );
   });
 
   it('scales an idle serverless deployment to zero and cold-starts it once for concurrent routes', async () => {
@@ -237,7 +274,12 @@ describe('LocalServingTarget', () => {
     await target.apply(
       spec('burst', modelDir, [{ name: 'burst-v1' }], {
         kind: 'serverless',
-        scaling: { minReplicas: 0, maxReplicas: 1, targetConcurrency: 4, scaleToZeroAfterSeconds: 1 },
+        scaling: {
+          minReplicas: 0,
+          maxReplicas: 1,
+          targetConcurrency: 4,
+          scaleToZeroAfterSeconds: 1,
+        },
       }),
     );
     await waitForStatus(target, 'burst', s => s.state === 'ready');
@@ -261,16 +303,23 @@ describe('LocalServingTarget', () => {
     expect(first.coldStartMs).toBeGreaterThan(0);
     expect(second.coldStartMs).toBeGreaterThan(0);
     expect(second.url).toBe(first.url);
-    expect(await invoke(first.url, JSON.stringify({ instances: [[1, 2]] }))).toEqual({
+    expect(
+      await invoke(first.url, JSON.stringify({ instances: [[1, 2]] })),
+    ).toEqual({
       status: 200,
       body: { predictions: [expected(1, 2)] },
     });
-    expect(deploymentState(await target.status('burst'), 'burst-v1')).toBe('ready');
+    expect(deploymentState(await target.status('burst'), 'burst-v1')).toBe(
+      'ready',
+    );
   });
 
   it('keeps a deployment an identical apply lists, stops one it no longer lists, and remove stops the rest', async () => {
     const target = create(settings([serverFlavor('portal_logistic')]));
-    const both = spec('churn2', modelDir, [{ name: 'churn2-v1' }, { name: 'churn2-v2' }]);
+    const both = spec('churn2', modelDir, [
+      { name: 'churn2-v1' },
+      { name: 'churn2-v2' },
+    ]);
     await target.apply(both);
     await waitForStatus(target, 'churn2', s => s.state === 'ready');
     const v1 = (await target.route('churn2', 'churn2-v1')).url;
@@ -282,26 +331,36 @@ describe('LocalServingTarget', () => {
 
     await target.apply({ ...both, deployments: [both.deployments[0]] });
     expect(await refusesConnections(v2)).toBe(true);
-    expect((await target.status('churn2')).deployments.map(d => d.name)).toEqual([
-      'churn2-v1',
-    ]);
+    expect(
+      (await target.status('churn2')).deployments.map(d => d.name),
+    ).toEqual(['churn2-v1']);
     expect((await target.route('churn2', 'churn2-v1')).url).toBe(v1);
 
     await target.remove('churn2');
     expect(await refusesConnections(v1)).toBe(true);
-    expect(await target.status('churn2')).toEqual({ state: 'not-found', deployments: [] });
+    expect(await target.status('churn2')).toEqual({
+      state: 'not-found',
+      deployments: [],
+    });
     await expect(target.remove('churn2')).resolves.toBeUndefined();
   });
 
   it('answers 500 from a server started with --fail-rate 1, while it stays ready', async () => {
-    const target = create(settings([serverFlavor('portal_logistic', '--fail-rate', '1')]));
+    const target = create(
+      settings([serverFlavor('portal_logistic', '--fail-rate', '1')]),
+    );
     await target.apply(spec('flaky', modelDir, [{ name: 'flaky-v1' }]));
     await waitForStatus(target, 'flaky', s => s.state === 'ready');
     const { url } = await target.route('flaky', 'flaky-v1');
     for (let i = 0; i < 3; i++) {
-      expect(await invoke(url, JSON.stringify({ instances: [[1, 2]] }))).toEqual({
+      expect(
+        await invoke(url, JSON.stringify({ instances: [[1, 2]] })),
+      ).toEqual({
         status: 500,
-        body: { error_code: 'INTERNAL_ERROR', message: 'Injected failure (--fail-rate)' },
+        body: {
+          error_code: 'INTERNAL_ERROR',
+          message: 'Injected failure (--fail-rate)',
+        },
       });
     }
     expect((await target.status('flaky')).state).toBe('ready');
@@ -309,17 +368,28 @@ describe('LocalServingTarget', () => {
 
   it('refuses a model no configured flavor serves, or without local files, and changes nothing', async () => {
     const target = create(settings([serverFlavor('onnx_runtime')]));
-    await expect(target.apply(spec('nope', modelDir, [{ name: 'nope-v1' }]))).rejects.toThrow(
+    await expect(
+      target.apply(spec('nope', modelDir, [{ name: 'nope-v1' }])),
+    ).rejects.toThrow(
       new InputError(
         'churn version 1 has the flavors [python_function, portal_logistic] in its MLmodel; ml.serving.targets.local.flavors configures a command for [onnx_runtime] only',
       ),
     );
     await expect(
-      target.apply(spec('nope', modelDir, [{ name: 'nope-v1', flavor: 'sklearn' }])),
-    ).rejects.toThrow(/flavor sklearn, for which ml.serving.targets.local.flavors configures no command/);
+      target.apply(
+        spec('nope', modelDir, [{ name: 'nope-v1', flavor: 'sklearn' }]),
+      ),
+    ).rejects.toThrow(
+      /flavor sklearn, for which ml.serving.targets.local.flavors configures no command/,
+    );
     const withoutFiles = spec('nope', modelDir, [{ name: 'nope-v1' }]);
     delete withoutFiles.deployments[0].model.localPath;
-    await expect(target.apply(withoutFiles)).rejects.toThrow(/needs the files of churn version 1/);
-    expect(await target.status('nope')).toEqual({ state: 'not-found', deployments: [] });
+    await expect(target.apply(withoutFiles)).rejects.toThrow(
+      /needs the files of churn version 1/,
+    );
+    expect(await target.status('nope')).toEqual({
+      state: 'not-found',
+      deployments: [],
+    });
   });
 });

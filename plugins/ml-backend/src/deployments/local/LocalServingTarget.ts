@@ -162,9 +162,9 @@ export class LocalServingTarget implements ServingTarget {
     }
     if (deployment.state !== 'ready' || !deployment.process) {
       throw new ServiceUnavailableError(
-        `Deployment ${deploymentName} of endpoint ${endpointName} is ${deployment.state}${
-          deployment.reason ? `: ${deployment.reason}` : ''
-        }`,
+        `Deployment ${deploymentName} of endpoint ${endpointName} is ${
+          deployment.state
+        }${deployment.reason ? `: ${deployment.reason}` : ''}`,
       );
     }
     deployment.lastUsedAt = Date.now();
@@ -260,14 +260,20 @@ export class LocalServingTarget implements ServingTarget {
       flavor = flavors.find(f => configured.includes(f));
       if (!flavor) {
         throw new InputError(
-          `${label} has the flavors [${flavors.join(', ')}] in its MLmodel; ml.serving.targets.local.flavors configures a command for [${configured.join(', ')}] only`,
+          `${label} has the flavors [${flavors.join(
+            ', ',
+          )}] in its MLmodel; ml.serving.targets.local.flavors configures a command for [${configured.join(
+            ', ',
+          )}] only`,
         );
       }
     }
     const entry = this.settings.flavors.find(f => f.flavor === flavor);
     if (!entry) {
       throw new InputError(
-        `${label} is to serve as the flavor ${flavor}, for which ml.serving.targets.local.flavors configures no command (configured: ${configured.join(', ')})`,
+        `${label} is to serve as the flavor ${flavor}, for which ml.serving.targets.local.flavors configures no command (configured: ${configured.join(
+          ', ',
+        )})`,
       );
     }
     return {
@@ -326,7 +332,11 @@ export class LocalServingTarget implements ServingTarget {
     deployment.starting = starting;
   }
 
-  private fail(endpoint: LocalEndpoint, deployment: LocalDeployment, reason: string) {
+  private fail(
+    endpoint: LocalEndpoint,
+    deployment: LocalDeployment,
+    reason: string,
+  ) {
     deployment.state = 'failed';
     deployment.reason = reason;
     clearTimeout(deployment.idleTimer);
@@ -336,7 +346,10 @@ export class LocalServingTarget implements ServingTarget {
   }
 
   /** Stops the server once it has not been routed to for the endpoint's idle time. */
-  private scheduleIdleStop(endpoint: LocalEndpoint, deployment: LocalDeployment) {
+  private scheduleIdleStop(
+    endpoint: LocalEndpoint,
+    deployment: LocalDeployment,
+  ) {
     clearTimeout(deployment.idleTimer);
     const idle = idleMs(endpoint.spec);
     if (idle === undefined) return;
@@ -384,12 +397,16 @@ export class LocalServingTarget implements ServingTarget {
     }
   }
 
-  private serialize<T>(endpointName: string, task: () => Promise<T>): Promise<T> {
+  private serialize<T>(
+    endpointName: string,
+    task: () => Promise<T>,
+  ): Promise<T> {
     const previous = this.queues.get(endpointName) ?? Promise.resolve();
     const next = previous.catch(() => undefined).then(task);
     this.queues.set(endpointName, next);
     const cleanup = () => {
-      if (this.queues.get(endpointName) === next) this.queues.delete(endpointName);
+      if (this.queues.get(endpointName) === next)
+        this.queues.delete(endpointName);
     };
     next.then(cleanup, cleanup);
     return next;
@@ -416,24 +433,35 @@ function sameServer(
 }
 
 /** The flavors an MLmodel file lists, in its order. */
-async function readMlmodelFlavors(modelDir: string, label: string): Promise<string[]> {
+async function readMlmodelFlavors(
+  modelDir: string,
+  label: string,
+): Promise<string[]> {
   const path = join(modelDir, 'MLmodel');
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
     throw new InputError(
-      `${label} has no readable MLmodel file at ${path}: ${(error as Error).message}`,
+      `${label} has no readable MLmodel file at ${path}: ${
+        (error as Error).message
+      }`,
     );
   }
   let parsed: unknown;
   try {
     parsed = parseYaml(text);
   } catch (error) {
-    throw new InputError(`${path} is not valid YAML: ${(error as Error).message}`);
+    throw new InputError(
+      `${path} is not valid YAML: ${(error as Error).message}`,
+    );
   }
   const flavors = (parsed as { flavors?: unknown } | null)?.flavors;
-  if (typeof flavors !== 'object' || flavors === null || Array.isArray(flavors)) {
+  if (
+    typeof flavors !== 'object' ||
+    flavors === null ||
+    Array.isArray(flavors)
+  ) {
     throw new InputError(`${path} has no flavors mapping`);
   }
   return Object.keys(flavors);

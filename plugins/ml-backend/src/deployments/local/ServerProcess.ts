@@ -50,8 +50,14 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
 /** How a process ended: its exit code or the signal that killed it. */
-type Exit = { code: number | null; signal: NodeJS.Signals | null; error?: Error };
+type Exit = {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: Error;
+};
 
 /**
  * One model server process: started in its own process group (so stopping it stops
@@ -72,7 +78,9 @@ export class ServerProcess {
   ) {
     this.exited = new Promise(resolve => {
       // A spawn failure (ENOENT) emits 'error' and maybe no 'close'.
-      child.once('error', error => resolve({ code: null, signal: null, error }));
+      child.once('error', error =>
+        resolve({ code: null, signal: null, error }),
+      );
       child.once('close', (code, signal) => resolve({ code, signal }));
     }).then(exit => {
       this.exit = exit as Exit;
@@ -114,7 +122,8 @@ export class ServerProcess {
   describeExit(): string {
     const exit = this.exit;
     if (!exit) return 'model server is running';
-    if (exit.error) return `model server could not start: ${exit.error.message}`;
+    if (exit.error)
+      return `model server could not start: ${exit.error.message}`;
     return exit.signal
       ? `model server was killed by ${exit.signal}`
       : `model server exited with code ${exit.code}`;
@@ -130,14 +139,15 @@ export class ServerProcess {
     while (!this.exit) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`model server did not answer GET /ping with 200 within ${timeoutMs / 1000} s`);
+        throw new Error(
+          `model server did not answer GET /ping with 200 within ${
+            timeoutMs / 1000
+          } s`,
+        );
       }
       if (await this.ping(Math.min(left, 2000))) return;
       // Wakes on exit too, so a server that dies is reported at once.
-      await Promise.race([
-        this.exited,
-        new Promise(resolve => setTimeout(resolve, Math.min(delayMs, Math.max(left, 0)))),
-      ]);
+      await Promise.race([this.exited, sleep(Math.min(delayMs, left))]);
       delayMs = Math.min(delayMs * 2, 500);
     }
     throw new Error(`${this.describeExit()} before answering GET /ping`);

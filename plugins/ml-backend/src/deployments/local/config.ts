@@ -33,7 +33,9 @@ const KEY = 'ml.serving.targets.local';
 function positiveNumber(config: Config, name: string, fallback: number) {
   const value = config.getOptionalNumber(name) ?? fallback;
   if (!Number.isFinite(value) || value <= 0) {
-    throw new InputError(`${KEY}.${name} must be a positive number of seconds, got ${value}`);
+    throw new InputError(
+      `${KEY}.${name} must be a positive number of seconds, got ${value}`,
+    );
   }
   return value;
 }
@@ -62,7 +64,9 @@ export function readLocalServingSettings(
   const flavors = entries.map((entry, i) => {
     const flavor = entry.getString('flavor');
     if (!FLAVOR_NAME.test(flavor)) {
-      throw new InputError(`${KEY}.flavors[${i}].flavor: '${flavor}' is not an MLmodel flavor name`);
+      throw new InputError(
+        `${KEY}.flavors[${i}].flavor: '${flavor}' is not an MLmodel flavor name`,
+      );
     }
     const command = entry.getStringArray('command');
     if (!command.length || !command[0].trim()) {
@@ -73,11 +77,15 @@ export function readLocalServingSettings(
   const names = flavors.map(f => f.flavor);
   const duplicate = names.find((name, i) => names.indexOf(name) !== i);
   if (duplicate) {
-    throw new InputError(`${KEY}.flavors lists the flavor '${duplicate}' twice`);
+    throw new InputError(
+      `${KEY}.flavors lists the flavor '${duplicate}' twice`,
+    );
   }
   return {
     flavors,
-    workingDirectory: resolve(section.getOptionalString('workingDirectory') ?? '.'),
+    workingDirectory: resolve(
+      section.getOptionalString('workingDirectory') ?? '.',
+    ),
     startTimeoutSeconds: positiveNumber(section, 'startTimeoutSeconds', 30),
     stopGraceSeconds: positiveNumber(section, 'stopGraceSeconds', 5),
   };

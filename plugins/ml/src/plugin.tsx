@@ -10,7 +10,6 @@ import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { ML_MODEL_ANNOTATION } from '@ml-portal/plugin-ml-common';
 import MemoryIcon from '@mui/icons-material/Memory';
 import { MlClient, mlApiRef } from './api/MlApi';
-import { MlDomain } from './components/DomainEmptyState';
 import { rootRouteRef } from './routes';
 
 const mlApi = ApiBlueprint.make({
@@ -47,16 +46,6 @@ const experimentsTab = SubPageBlueprint.make({
       )),
   },
 });
-
-/** The domain tabs still to come, in the order of a model's life. */
-const domains: Array<MlDomain & { path: string }> = [
-  {
-    path: 'deployments',
-    title: 'No deployments yet',
-    description:
-      'Endpoints serving model versions appear here, with their promotion pipelines, canaries and rollbacks.',
-  },
-];
 
 const trainingTab = SubPageBlueprint.make({
   name: 'training',
@@ -135,19 +124,18 @@ const datasetsTab = SubPageBlueprint.make({
   },
 });
 
-const laterDomainTabs = domains.map(domain =>
-  SubPageBlueprint.make({
-    name: domain.path,
-    params: {
-      path: domain.path,
-      title: domain.path[0].toUpperCase() + domain.path.slice(1),
-      loader: () =>
-        import('./components/DomainEmptyState').then(m => (
-          <m.DomainEmptyState domain={domain} />
-        )),
-    },
-  }),
-);
+/** Endpoints serving model versions, one endpoint's canary and rollbacks, a model's pipeline. */
+const deploymentsTab = SubPageBlueprint.make({
+  name: 'deployments',
+  params: {
+    path: 'deployments',
+    title: 'Deployments',
+    loader: () =>
+      import('./components/deployments/DeploymentsTab').then(m => (
+        <m.DeploymentsTab />
+      )),
+  },
+});
 
 /**
  * The ML Platform frontend plugin.
@@ -168,7 +156,7 @@ export const mlPlugin = createFrontendPlugin({
     featuresTab,
     datasetsTab,
     trainingTab,
-    ...laterDomainTabs,
+    deploymentsTab,
     costTab,
     groupCostCard,
     modelEntityCard,

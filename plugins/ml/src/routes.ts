@@ -31,3 +31,9 @@ export const jobRouteRef = subRoute('/training/jobs/:jobId');
 export const costRouteRef = subRoute('/cost');
 /** @internal */
 export const featureViewRouteRef = subRoute('/features/views/:project/:name');
+/** @internal */
+export const deploymentsRouteRef = subRoute('/deployments');
+/** @internal */
+export const endpointRouteRef = subRoute('/deployments/:endpoint');
+/** @internal */
+export const pipelineRouteRef = subRoute('/deployments/pipelines/:name');

@@ -3,12 +3,15 @@ import {
   costRouteRef,
   datasetRouteRef,
   datasetsRouteRef,
+  deploymentsRouteRef,
+  endpointRouteRef,
   experimentRouteRef,
   featureViewRouteRef,
   jobRouteRef,
   modelRouteRef,
   modelsRouteRef,
   modelVersionRouteRef,
+  pipelineRouteRef,
   rootRouteRef,
   runRouteRef,
 } from '../../routes';
@@ -46,6 +49,9 @@ export function useMlPaths() {
   const job = useRouteRef(jobRouteRef);
   const cost = useRouteRef(costRouteRef);
   const featureView = useRouteRef(featureViewRouteRef);
+  const deployments = useRouteRef(deploymentsRouteRef);
+  const endpoint = useRouteRef(endpointRouteRef);
+  const pipeline = useRouteRef(pipelineRouteRef);
   // The sub-routes resolve exactly when their parent, the ML page, does.
   if (
     !root ||
@@ -58,7 +64,10 @@ export function useMlPaths() {
     !dataset ||
     !job ||
     !cost ||
-    !featureView
+    !featureView ||
+    !deployments ||
+    !endpoint ||
+    !pipeline
   ) {
     return undefined;
   }
@@ -80,5 +89,9 @@ export function useMlPaths() {
     dataset: (id: string) => dataset({ id: segment(id) }),
     featureView: (project: string, name: string) =>
       featureView({ project: segment(project), name: segment(name) }),
+    deployments: () => deployments(),
+    endpoint: (name: string) => endpoint({ endpoint: segment(name) }),
+    /** A model's promotion pipeline: its stages and the endpoints serving them. */
+    pipeline: (modelName: string) => pipeline({ name: segment(modelName) }),
   };
 }

@@ -1,0 +1,123 @@
+import {
+  CodeSnippet,
+  CopyTextButton,
+  StructuredMetadataTable,
+} from '@backstage/core-components';
+import { Endpoint } from '@ml-portal/plugin-ml-common';
+import Box from '@mui/material/Box';
+import { formatDuration, formatTime } from '../common/format';
+import { MutedText } from '../common/MutedText';
+import { OwnerLink } from '../common/OwnerLink';
+import { actorName } from '../registry/registryFormat';
+import { ModelLink } from '../registry/registryLinks';
+import { followsLabel } from './deploymentFormat';
+import { EndpointStatusChip } from './EndpointStatusChip';
+
+/** Where an endpoint runs: target, then pool, instance type and region where set. */
+function placement(endpoint: Endpoint): string {
+  return [
+    endpoint.target,
+    endpoint.pool && `pool ${endpoint.pool}`,
+    endpoint.instanceType,
+    endpoint.region,
+    endpoint.gpus > 0 &&
+      `${endpoint.gpus} GPU${endpoint.gpus === 1 ? '' : 's'}`,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+}
+
+function scaling(endpoint: Endpoint): string {
+  const replicas = `${endpoint.minReplicas}–${endpoint.maxReplicas} replicas, ${endpoint.targetConcurrency} concurrent requests each`;
+  if (endpoint.scaleToZeroAfterSeconds === undefined) return replicas;
+  return `${replicas}; to zero after ${formatDuration(
+    endpoint.scaleToZeroAfterSeconds * 1000,
+  )} idle`;
+}
+
+/** What an endpoint is: status, owner, model, kind, target, scaling and its URL to copy. @internal */
+export function EndpointSummary(props: { endpoint: Endpoint }) {
+  const { endpoint } = props;
+  return (
+    <StructuredMetadataTable
+      metadata={{
+        status: (
+          <Box>
+            <EndpointStatusChip status={endpoint.status} />
+            {endpoint.statusReason && (
+              <MutedText>{endpoint.statusReason}</MutedText>
+            )}
+          </Box>
+        ),
+        owner: <OwnerLink owner={endpoint.owner} />,
+        model: (
+          <>
+            <ModelLink name={endpoint.modelName} /> ({followsLabel(endpoint)})
+          </>
+        ),
+        kind: endpoint.kind,
+        target: placement(endpoint),
+        scaling: scaling(endpoint),
+        url: endpoint.url ? (
+          <Box sx={{ display: 'flex', alignItems: 'center', gap: 0.5 }}>
+            <code>{endpoint.url}</code>
+            <CopyTextButton
+              text={endpoint.url}
+              tooltipText="URL copied"
+              aria-label="copy URL"
+            />
+          </Box>
+        ) : (
+          'None until the endpoint is ready'
+        ),
+        ...(endpoint.description && { description: endpoint.description }),
+        created: `${formatTime(endpoint.createdAt)} by ${actorName(
+          endpoint.createdBy,
+        )}`,
+        updated: formatTime(endpoint.updatedAt),
+      }}
+    />
+  );
+}
+
+/**
+ * A scoring request in MLflow's scoring protocol (`dataframe_split`), which the
+ * serving router speaks; the column names are the model's to fill in.
+ *
+ * @internal
+ */
+export function scoringExample(url: string): string {
+  return `curl -X POST "${url}" \\
+  -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
+  -d '{"dataframe_split": {"columns": ["tenure_months", "monthly_charges"],
+                         "data": [[12, 70.5], [48, 20.1]]}}'`;
+}
+
+/** How to score with the endpoint from a shell, or why not yet. @internal */
+export function ScoringExample(props: { endpoint: Endpoint }) {
+  const { url, kind } = props.endpoint;
+  if (kind === 'batch') {
+    return (
+      <MutedText>
+        A batch endpoint scores datasets: POST an input and an output URI to its
+        batch-runs API; each run is a training job.
+      </MutedText>
+    );
+  }
+  if (!url)
+    return <MutedText>The endpoint has no URL until it is ready.</MutedText>;
+  return (
+    <>
+      <MutedText paragraph>
+        MLflow's scoring protocol: <code>dataframe_split</code>,{' '}
+        <code>dataframe_records</code>, <code>instances</code> or{' '}
+        <code>inputs</code>, with the columns of the model's signature.
+      </MutedText>
+      <CodeSnippet
+        language="bash"
+        text={scoringExample(url)}
+        showCopyCodeButton
+      />
+    </>
+  );
+}

@@ -45,5 +45,48 @@ export interface Config {
         logsEndpoint?: string;
       };
     };
+    serving?: {
+      /** Serving targets that run endpoints and batch scoring outside the backend. */
+      targets?: {
+        /**
+         * The `sagemaker` serving target (`mlModuleSageMakerServingTarget` of
+         * `@ml-portal/plugin-ml-backend-module-sagemaker`): endpoints with `target:
+         * sagemaker` become SageMaker real-time or serverless endpoints, batch scoring
+         * becomes SageMaker batch transform jobs. When absent, the target is not
+         * registered. Credentials are never configured here: the AWS SDK's default chain
+         * finds them.
+         */
+        sagemaker?: {
+          /** AWS region of the endpoints, e.g. `us-east-1`. */
+          region: string;
+          /**
+           * IAM role SageMaker assumes to run the models (`ExecutionRoleArn`), e.g.
+           * `arn:aws:iam::123456789012:role/ml-serving`. It needs to pull the images and
+           * read the model artifacts and batch input, and write batch output.
+           */
+          executionRoleArn: string;
+          /**
+           * Model server image (an ECR URI) per MLmodel flavor, e.g.
+           * `python_function: 123456789012.dkr.ecr.us-east-1.amazonaws.com/mlflow-pyfunc:2.17`,
+           * for models whose endpoint names no image. A model without a flavor is
+           * `python_function`.
+           */
+          images?: { [flavor: string]: string };
+          serverless?: {
+            /** `MemorySizeInMB` of serverless variants: 1024 to 6144 in steps of 1024. Defaults to 2048. */
+            memorySizeMb?: number;
+            /**
+             * The most `MaxConcurrency` a serverless variant gets (1-200); below it, an
+             * endpoint's `maxReplicas` × `targetConcurrency`. Defaults to 20.
+             */
+            maxConcurrency?: number;
+          };
+          /** Instance type of batch transform jobs that ask for none. Defaults to `ml.m5.large`. */
+          batchInstanceType?: string;
+          /** SageMaker API endpoint, for VPC interface endpoints and tests. Defaults to the region's. */
+          endpoint?: string;
+        };
+      };
+    };
   };
 }

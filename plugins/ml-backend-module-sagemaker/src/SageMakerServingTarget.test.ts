@@ -279,7 +279,8 @@ describe('SageMakerServingTarget', () => {
       ]);
       expect([...server.serving.endpointConfigs.keys()]).toEqual(configs);
 
-      // Once SageMaker has shifted, the same spec changes nothing.
+      // Once SageMaker has shifted, the same spec changes nothing but clearing the
+      // config the canary superseded.
       server.serving.setEndpointStatus('churn-prod', 'InService');
       const shifted = server.calls.length;
       await target.apply(
@@ -287,7 +288,42 @@ describe('SageMakerServingTarget', () => {
           deployments: [deployment('3', 50), deployment('4', 50)],
         }),
       );
-      expect(changes(shifted)).toEqual([]);
+      expect(changes(shifted).map(c => [c.operation, c.body])).toEqual([
+        ['DeleteEndpointConfig', { EndpointConfigName: configs[0] }],
+      ]);
+    });
+
+    it('deletes the configs and models of earlier rollouts once the endpoint serves the new one', async () => {
+      await applyInService(endpointSpec());
+      await applyInService(
+        endpointSpec({
+          deployments: [deployment('3', 90), deployment('4', 10)],
+        }),
+      );
+      const promoted = endpointSpec({ deployments: [deployment('4', 100)] });
+      await target.apply(promoted);
+      const [v3Model, v4Model] = server.serving.models.keys();
+      const [first, canary, current] = server.serving.endpointConfigs.keys();
+
+      // Not while the promotion rolls out: SageMaker may roll back to the canary's config.
+      const rollingOut = server.calls.length;
+      await target.apply(promoted);
+      expect(changes(rollingOut)).toEqual([]);
+
+      server.serving.setEndpointStatus('churn-prod', 'InService');
+      const done = server.calls.length;
+      await target.apply(promoted);
+      expect(changes(done).map(c => [c.operation, c.body])).toEqual([
+        ['DeleteEndpointConfig', { EndpointConfigName: first }],
+        ['DeleteEndpointConfig', { EndpointConfigName: canary }],
+        ['DeleteModel', { ModelName: v3Model }],
+      ]);
+      expect([...server.serving.endpointConfigs.keys()]).toEqual([current]);
+      expect([...server.serving.models.keys()]).toEqual([v4Model]);
+
+      const clean = server.calls.length;
+      await target.apply(promoted);
+      expect(changes(clean)).toEqual([]);
     });
 
     it('changes an instance count the same cheap way', async () => {

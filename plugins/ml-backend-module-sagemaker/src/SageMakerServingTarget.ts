@@ -43,7 +43,8 @@ import {
   planEndpoint,
   planModel,
   PlannedModel,
-  TAG_DEPLOYMENT,
+  TAG_MODEL,
+  TAG_MODEL_VERSION,
 } from './endpointPlan';
 import { toEndpointStatus, toTransformJobStatus } from './servingStatus';
 
@@ -97,7 +98,7 @@ export class SageMakerServingTarget implements ServingTarget {
     const { endpointName } = plan;
     const endpoint = await this.describeEndpoint(endpointName);
     if (!endpoint) {
-      await this.createModels(plan.models, plan);
+      await this.createModels(plan.models);
       await this.createEndpointConfig(plan);
       try {
         await this.client.send(
@@ -131,7 +132,12 @@ export class SageMakerServingTarget implements ServingTarget {
         pending?.ProductionVariants ?? endpoint.ProductionVariants ?? [],
         liveConfig,
       );
-      if (changes.length === 0) return;
+      if (changes.length === 0) {
+        if (endpoint.EndpointStatus === 'InService' && !pending) {
+          await this.deleteSupersededConfigs(endpointName, liveConfig);
+        }
+        return;
+      }
       assertStatus(endpoint, ['InService']);
       await this.client.send(
         new UpdateEndpointWeightsAndCapacitiesCommand({
@@ -152,10 +158,7 @@ export class SageMakerServingTarget implements ServingTarget {
     const serving = new Set(
       (liveConfig?.ProductionVariants ?? []).map(v => v.ModelName),
     );
-    await this.createModels(
-      plan.models.filter(m => !serving.has(m.ModelName)),
-      plan,
-    );
+    await this.createModels(plan.models.filter(m => !serving.has(m.ModelName)));
     await this.createEndpointConfig(plan);
     await this.client.send(
       new UpdateEndpointCommand({
@@ -193,34 +196,13 @@ export class SageMakerServingTarget implements ServingTarget {
         this.client.send(new DeleteEndpointCommand({ EndpointName: name })),
       );
     }
-    const configNames = new Set(await this.listEndpointConfigs(name));
-    // Configs named otherwise (made by hand or by an older naming) go too.
-    for (const configName of [
-      endpoint?.EndpointConfigName,
-      endpoint?.PendingDeploymentSummary?.EndpointConfigName,
-    ]) {
-      if (configName) configNames.add(configName);
-    }
-    const modelNames = new Set<string>();
-    for (const configName of configNames) {
-      const config = await this.describeEndpointConfig(configName);
-      for (const variant of config?.ProductionVariants ?? []) {
-        if (variant.ModelName) modelNames.add(variant.ModelName);
-      }
-      await this.ignoreMissing(
-        this.client.send(
-          new DeleteEndpointConfigCommand({ EndpointConfigName: configName }),
-        ),
-      );
-    }
-    for (const modelName of modelNames) {
-      await this.ignoreMissing(
-        this.client.send(new DeleteModelCommand({ ModelName: modelName })),
-      );
-    }
-    if (endpoint || configNames.size > 0) {
+    const removed = await this.deleteEndpointConfigs(
+      await this.listEndpointConfigs(name),
+      new Set(),
+    );
+    if (endpoint || removed.configs > 0) {
       this.logger?.info(
-        `sagemaker serving target removed endpoint ${name} (${configNames.size} endpoint configs, ${modelNames.size} models)`,
+        `sagemaker serving target removed endpoint ${name} (${removed.configs} endpoint configs, ${removed.models} models)`,
       );
     }
   }
@@ -252,16 +234,17 @@ export class SageMakerServingTarget implements ServingTarget {
       throw new InputError('instanceCount must be a positive integer');
     }
     const { model } = request;
+    const tags = [
+      { Key: TAG_MODEL, Value: model.name },
+      { Key: TAG_MODEL_VERSION, Value: model.version },
+    ];
     const planned = planModel(
       `${model.name}-v${model.version}`,
       model,
       this.settings,
+      tags,
     );
-    const tags = [
-      { Key: 'ml.platform/model', Value: model.name },
-      { Key: 'ml.platform/model-version', Value: model.version },
-    ];
-    await this.createModels([planned], { tags });
+    await this.createModels([planned]);
     try {
       const output = await this.client.send(
         new CreateTransformJobCommand({
@@ -318,10 +301,7 @@ export class SageMakerServingTarget implements ServingTarget {
   }
 
   /** Creates the models that do not exist yet; a model's name says what it holds. */
-  private async createModels(
-    models: PlannedModel[],
-    { tags }: Pick<EndpointPlan, 'tags'>,
-  ): Promise<void> {
+  private async createModels(models: PlannedModel[]): Promise<void> {
     for (const model of models) {
       try {
         await this.client.send(
@@ -329,10 +309,7 @@ export class SageMakerServingTarget implements ServingTarget {
             ModelName: model.ModelName,
             PrimaryContainer: model.PrimaryContainer,
             ExecutionRoleArn: this.settings.executionRoleArn,
-            Tags: [
-              ...tags,
-              { Key: TAG_DEPLOYMENT, Value: model.deploymentName },
-            ],
+            Tags: model.Tags,
           }),
         );
       } catch (error) {
@@ -354,6 +331,53 @@ export class SageMakerServingTarget implements ServingTarget {
       // The name is a hash of the variants: an existing config holds the same ones.
       if (!isAlreadyExisting(error)) throw error;
     }
+  }
+
+  /**
+   * Deletes the endpoint configs of earlier rollouts and the models only they used, once
+   * the endpoint serves the current one: SageMaker needs a config while it rolls it out
+   * or back, never after.
+   */
+  private async deleteSupersededConfigs(
+    endpointName: string,
+    current: DescribeEndpointConfigCommandOutput,
+  ): Promise<void> {
+    const superseded = (await this.listEndpointConfigs(endpointName)).filter(
+      name => name !== current.EndpointConfigName,
+    );
+    if (superseded.length === 0) return;
+    const removed = await this.deleteEndpointConfigs(
+      superseded,
+      new Set((current.ProductionVariants ?? []).map(v => v.ModelName!)),
+    );
+    this.logger?.info(
+      `sagemaker serving target deleted ${removed.configs} superseded endpoint configs and ${removed.models} models of endpoint ${endpointName}`,
+    );
+  }
+
+  /** Deletes endpoint configs and the models they use, but for `keepModels`; missing is fine. */
+  private async deleteEndpointConfigs(
+    configNames: string[],
+    keepModels: Set<string>,
+  ): Promise<{ configs: number; models: number }> {
+    const modelNames = new Set<string>();
+    for (const configName of configNames) {
+      const config = await this.describeEndpointConfig(configName);
+      for (const { ModelName } of config?.ProductionVariants ?? []) {
+        if (ModelName && !keepModels.has(ModelName)) modelNames.add(ModelName);
+      }
+      await this.ignoreMissing(
+        this.client.send(
+          new DeleteEndpointConfigCommand({ EndpointConfigName: configName }),
+        ),
+      );
+    }
+    for (const modelName of modelNames) {
+      await this.ignoreMissing(
+        this.client.send(new DeleteModelCommand({ ModelName: modelName })),
+      );
+    }
+    return { configs: configNames.length, models: modelNames.size };
   }
 
   /** Names of the endpoint configs `apply` made for the endpoint. */

@@ -14,6 +14,8 @@ import { SageMakerServingSettings } from './config';
 export const TAG_OWNER = 'ml.platform/owner';
 export const TAG_ENDPOINT = 'ml.platform/endpoint';
 export const TAG_DEPLOYMENT = 'ml.platform/deployment';
+export const TAG_MODEL = 'ml.platform/model';
+export const TAG_MODEL_VERSION = 'ml.platform/model-version';
 
 const DEFAULT_FLAVOR = 'python_function';
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -25,7 +27,7 @@ const CONFIG_PREFIX_LENGTH = 63 - CONFIG_HASH_LENGTH - 1;
 export type PlannedModel = {
   ModelName: string;
   PrimaryContainer: ContainerDefinition;
-  deploymentName: string;
+  Tags: Tag[];
 };
 
 /** What SageMaker must hold for an endpoint spec: models, one endpoint config, the endpoint. */
@@ -81,7 +83,10 @@ export function planEndpoint(
   const models: PlannedModel[] = [];
   const variants: ProductionVariant[] = [];
   for (const deployment of spec.deployments) {
-    const model = planModel(deployment.name, deployment.model, settings);
+    const model = planModel(deployment.name, deployment.model, settings, [
+      ...tags,
+      { Key: TAG_DEPLOYMENT, Value: deployment.name },
+    ]);
     const VariantName = toSageMakerName(deployment.name);
     if (variants.some(v => v.VariantName === VariantName)) {
       throw new InputError(
@@ -118,12 +123,14 @@ export function planEndpoint(
 
 /**
  * The SageMaker model serving a model version: named after `baseName` and a hash of its
- * container, since SageMaker models are immutable and a new image must get a new model.
+ * container and role, since SageMaker models are immutable and a new image must get a
+ * new model.
  */
 export function planModel(
   baseName: string,
   model: ServingModel,
   settings: SageMakerServingSettings,
+  tags: Tag[],
 ): PlannedModel {
   const flavor = model.flavor ?? DEFAULT_FLAVOR;
   const image = model.image ?? settings.images[flavor];
@@ -161,10 +168,13 @@ export function planModel(
   };
   return {
     ModelName: toSageMakerName(
-      `${baseName}-${shortHash(JSON.stringify(PrimaryContainer), 8)}`,
+      `${baseName}-${shortHash(
+        JSON.stringify([PrimaryContainer, settings.executionRoleArn]),
+        8,
+      )}`,
     ),
     PrimaryContainer,
-    deploymentName: baseName,
+    Tags: tags,
   };
 }
 

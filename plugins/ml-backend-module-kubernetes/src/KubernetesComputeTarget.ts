@@ -6,21 +6,16 @@ import {
   V1Job,
   V1Pod,
   V1PodFailurePolicyRule,
-  V1Toleration,
 } from '@kubernetes/client-node';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import {
-  ConflictError,
-  InputError,
-  NotAllowedError,
-  ServiceUnavailableError,
-} from '@backstage/errors';
+import { ConflictError, InputError } from '@backstage/errors';
 import {
   ComputeTarget,
   DispatchRequest,
   ExternalJobStatus,
 } from '@ml-portal/plugin-ml-node';
+import { apiStatus, toKubernetesError } from './apiErrors';
 import { loadKubeConfig, readKubernetesTargetSettings } from './config';
 import {
   hasStarted,
@@ -28,14 +23,17 @@ import {
   toExternalJobStatus,
 } from './jobStatus';
 import { toKubernetesJobName, toLabelValue } from './names';
+import {
+  GPU_RESOURCE,
+  LABEL_MANAGED_BY,
+  MANAGED_BY,
+  toTolerations,
+} from './placement';
 
 /** Labels that tie a Job (and its pods) to the platform's job, attempt and pool. */
 const LABEL_JOB_ID = 'ml.platform/job-id';
 const LABEL_ATTEMPT_ID = 'ml.platform/attempt-id';
 const LABEL_POOL = 'ml.platform/pool';
-const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-const MANAGED_BY = 'ml-portal';
-const GPU_RESOURCE = 'nvidia.com/gpu';
 const DEFAULT_TTL_SECONDS_AFTER_FINISHED = 3600;
 /** A `secretEnv` reference: `<Secret name>/<key>`. */
 const SECRET_REF =
@@ -200,12 +198,7 @@ export class KubernetesComputeTarget implements ComputeTarget {
       requests.memory = limits.memory = `${Math.ceil(resources.memoryMiB)}Mi`;
     }
 
-    const tolerations: V1Toleration[] = pool.taints.map(taint => ({
-      key: taint.key,
-      operator: taint.value === undefined ? 'Exists' : 'Equal',
-      ...(taint.value !== undefined && { value: taint.value }),
-      effect: taint.effect,
-    }));
+    const tolerations = toTolerations(pool.taints);
     const { serviceAccountName, imagePullSecrets = [] } = this.options;
 
     return {
@@ -442,49 +435,4 @@ function buildEnv(request: DispatchRequest): V1EnvVar[] {
     });
   }
   return env;
-}
-
-/** The HTTP status and the `Status` object of a failed API call, where it has them. */
-function apiStatus(error: unknown): {
-  code?: number;
-  reason?: string;
-  message?: string;
-} {
-  const { code, body } = (error ?? {}) as { code?: unknown; body?: unknown };
-  if (typeof code !== 'number') {
-    return {};
-  }
-  let status: { reason?: string; message?: string } = {};
-  try {
-    status = typeof body === 'string' ? JSON.parse(body) : (body as {}) ?? {};
-  } catch {
-    // Not a Status object: keep the code.
-  }
-  return { code, reason: status.reason, message: status.message };
-}
-
-/** A failed API call as a Backstage error, with the server's reason and message. */
-function toKubernetesError(error: unknown, action: string): Error {
-  const { code, reason, message } = apiStatus(error);
-  if (code === undefined) {
-    return new ServiceUnavailableError(
-      `Kubernetes API unreachable, could not ${action}: ${
-        error instanceof Error ? error.message : String(error)
-      }`,
-      error,
-    );
-  }
-  const text = `Kubernetes could not ${action}: ${code}${
-    reason ? ` ${reason}` : ''
-  }${message ? `: ${message}` : ''}`;
-  if (code === 400 || code === 422) {
-    return new InputError(text, error);
-  }
-  if (code === 401 || code === 403) {
-    return new NotAllowedError(text, error);
-  }
-  if (code === 429 || code >= 500) {
-    return new ServiceUnavailableError(text, error);
-  }
-  return new Error(text, { cause: error });
 }

@@ -2,19 +2,33 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { Config } from '@backstage/config';
 
 /**
- * Settings of the `kubernetes` compute target, read from `ml.targets.kubernetes`.
+ * How a `kubernetes` target reaches its cluster; the compute and the serving target read
+ * it the same way ({@link readKubernetesCluster}).
  *
  * @public
  */
-export type KubernetesTargetSettings = {
-  /** Namespace the Jobs are created in. */
-  namespace: string;
+export type KubernetesClusterSettings = {
   /** Kubeconfig file to load; otherwise in-cluster or the default chain. */
   kubeconfigPath?: string;
   /** Context of the kubeconfig to use instead of its current context. */
   context?: string;
   /** Use the service account of the backend's own pod. */
   inCluster: boolean;
+  /** The config key the settings came from, for error messages; `ml.targets.kubernetes` when unset. */
+  configKey?: string;
+};
+
+/**
+ * Settings of the `kubernetes` compute target, read from `ml.targets.kubernetes`.
+ *
+ * @public
+ */
+export type KubernetesTargetSettings = Omit<
+  KubernetesClusterSettings,
+  'configKey'
+> & {
+  /** Namespace the Jobs are created in. */
+  namespace: string;
   /** Service account the training pods run as. */
   serviceAccountName?: string;
   /** Seconds a finished Job is kept before Kubernetes deletes it. */
@@ -38,39 +52,16 @@ const DNS1123_SUBDOMAIN =
 export function readKubernetesTargetSettings(
   config: Config,
 ): KubernetesTargetSettings | undefined {
-  const section = config.getOptionalConfig('ml.targets.kubernetes');
+  const configKey = 'ml.targets.kubernetes';
+  const section = config.getOptionalConfig(configKey);
   if (!section) {
     return undefined;
   }
-  const key = (name: string) => `ml.targets.kubernetes.${name}`;
+  const key = (name: string) => `${configKey}.${name}`;
 
-  const namespace = section.getString('namespace');
-  if (namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
-    throw new Error(
-      `${key(
-        'namespace',
-      )} must be a Kubernetes namespace name, got '${namespace}'`,
-    );
-  }
-  const kubeconfigPath = section.getOptionalString('kubeconfigPath');
-  const context = section.getOptionalString('context');
-  const inCluster = section.getOptionalBoolean('inCluster') ?? false;
-  if (inCluster && (kubeconfigPath || context)) {
-    throw new Error(
-      `${key(
-        'inCluster',
-      )} cannot be combined with kubeconfigPath or context: the in-cluster config has one context`,
-    );
-  }
-
-  const serviceAccountName = section.getOptionalString('serviceAccountName');
-  if (serviceAccountName !== undefined && !isSubdomain(serviceAccountName)) {
-    throw new Error(
-      `${key(
-        'serviceAccountName',
-      )} must be a service account name, got '${serviceAccountName}'`,
-    );
-  }
+  const { namespace, kubeconfigPath, context, inCluster } =
+    readKubernetesCluster(section, configKey);
+  const serviceAccountName = readServiceAccountName(section, configKey);
   const ttlSecondsAfterFinished =
     section.getOptionalNumber('ttlSecondsAfterFinished') ??
     DEFAULT_TTL_SECONDS_AFTER_FINISHED;
@@ -103,6 +94,52 @@ export function readKubernetesTargetSettings(
   };
 }
 
+/**
+ * The cluster connection and the namespace of a `kubernetes` target's config section
+ * (`configKey`, e.g. `ml.serving.targets.kubernetes`): `namespace` (required),
+ * `kubeconfigPath`, `context` and `inCluster`. Throws on invalid values.
+ *
+ * @internal
+ */
+export function readKubernetesCluster(
+  section: Config,
+  configKey: string,
+): KubernetesClusterSettings & { namespace: string } {
+  const namespace = section.getString('namespace');
+  if (namespace.length > 63 || !DNS1123_LABEL.test(namespace)) {
+    throw new Error(
+      `${configKey}.namespace must be a Kubernetes namespace name, got '${namespace}'`,
+    );
+  }
+  const kubeconfigPath = section.getOptionalString('kubeconfigPath');
+  const context = section.getOptionalString('context');
+  const inCluster = section.getOptionalBoolean('inCluster') ?? false;
+  if (inCluster && (kubeconfigPath || context)) {
+    throw new Error(
+      `${configKey}.inCluster cannot be combined with kubeconfigPath or context: the in-cluster config has one context`,
+    );
+  }
+  return { namespace, kubeconfigPath, context, inCluster, configKey };
+}
+
+/**
+ * The optional `serviceAccountName` of a `kubernetes` target's config section.
+ *
+ * @internal
+ */
+export function readServiceAccountName(
+  section: Config,
+  configKey: string,
+): string | undefined {
+  const name = section.getOptionalString('serviceAccountName');
+  if (name !== undefined && !isSubdomain(name)) {
+    throw new Error(
+      `${configKey}.serviceAccountName must be a service account name, got '${name}'`,
+    );
+  }
+  return name;
+}
+
 function isSubdomain(name: string): boolean {
   return name.length <= 253 && DNS1123_SUBDOMAIN.test(name);
 }
@@ -121,10 +158,11 @@ export type KubeConfigSource = 'file' | 'in-cluster' | 'default';
  *
  * @public
  */
-export function loadKubeConfig(settings: KubernetesTargetSettings): {
+export function loadKubeConfig(settings: KubernetesClusterSettings): {
   kubeConfig: KubeConfig;
   source: KubeConfigSource;
 } {
+  const configKey = settings.configKey ?? 'ml.targets.kubernetes';
   const kubeConfig = new KubeConfig();
   let source: KubeConfigSource;
   if (settings.kubeconfigPath) {
@@ -133,7 +171,7 @@ export function loadKubeConfig(settings: KubernetesTargetSettings): {
   } else if (settings.inCluster) {
     if (!process.env.KUBERNETES_SERVICE_HOST) {
       throw new Error(
-        'ml.targets.kubernetes.inCluster is set, but the backend does not run in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set)',
+        `${configKey}.inCluster is set, but the backend does not run in a Kubernetes pod (KUBERNETES_SERVICE_HOST is not set)`,
       );
     }
     kubeConfig.loadFromCluster();
@@ -145,7 +183,7 @@ export function loadKubeConfig(settings: KubernetesTargetSettings): {
   if (settings.context) {
     if (!kubeConfig.getContextObject(settings.context)) {
       throw new Error(
-        `ml.targets.kubernetes.context: the kubeconfig has no context '${
+        `${configKey}.context: the kubeconfig has no context '${
           settings.context
         }' (it has: ${kubeConfig.contexts.map(c => c.name).join(', ')})`,
       );
@@ -154,7 +192,7 @@ export function loadKubeConfig(settings: KubernetesTargetSettings): {
   }
   if (!kubeConfig.getCurrentCluster()) {
     throw new Error(
-      `ml.targets.kubernetes: the ${source} kubeconfig names no cluster for context '${kubeConfig.getCurrentContext()}'`,
+      `${configKey}: the ${source} kubeconfig names no cluster for context '${kubeConfig.getCurrentContext()}'`,
     );
   }
   return { kubeConfig, source };

@@ -7,6 +7,15 @@ type Obj = Record<string, any>;
 
 const ROUTE =
   /^\/(?:apis\/batch\/v1|api\/v1)\/namespaces\/([^/]+)\/(jobs|pods)(?:\/([^/]+))?(\/log)?$/;
+/** The serving target's resources: plain create/read/replace/delete/list, no controllers. */
+const OBJECT_ROUTE =
+  /^\/(?:apis\/serving\.kserve\.io\/v1beta1|apis\/apps\/v1|apis\/autoscaling\/v2|api\/v1)\/namespaces\/([^/]+)\/(inferenceservices|deployments|services|horizontalpodautoscalers)(?:\/([^/]+))?$/;
+const KSERVE_DISCOVERY = '/apis/serving.kserve.io/v1beta1';
+type Plural =
+  | 'inferenceservices'
+  | 'deployments'
+  | 'services'
+  | 'horizontalpodautoscalers';
 
 /**
  * A FAKE Kubernetes API server for tests, not Kubernetes: the few REST paths the target
@@ -15,6 +24,12 @@ const ROUTE =
  * kubelet and Job controller: a new Job gets a Pending pod; `exit` and `disrupt` apply
  * the Job's `podFailurePolicy` (first matching rule; `Ignore` makes a replacement pod;
  * no match fails the Job, as `backoffLimit: 0` does).
+ *
+ * For the serving target it also stores InferenceServices (when `kserve` is on, with
+ * their discovery document), Deployments, Services and HPAs: create (409 when the name is
+ * taken), read, list by one `key=value` label selector, replace (409 on a stale
+ * `resourceVersion`; `metadata.generation` counts spec changes) and delete. No controller
+ * runs: tests write `status` themselves.
  */
 export class FakeKubeApiServer {
   /** Requests received: `method`, `path`, `query` (URLSearchParams), JSON `body`. */
@@ -23,6 +38,16 @@ export class FakeKubeApiServer {
   readonly pods = new Map<string, Obj>();
   /** Log text by pod name. */
   readonly logs = new Map<string, string>();
+  /** Whether the cluster serves KServe's `InferenceService` API. */
+  kserve = true;
+  /** The serving target's resources by plural, then name. */
+  readonly objects: Record<Plural, Map<string, Obj>> = {
+    inferenceservices: new Map(),
+    deployments: new Map(),
+    services: new Map(),
+    horizontalpodautoscalers: new Map(),
+  };
+  private resourceVersion = 100;
   private clock = Date.parse('2030-01-01T00:00:00Z');
   private readonly server = createServer((req, res) => this.handle(req, res));
 
@@ -169,9 +194,33 @@ export class FakeKubeApiServer {
     };
     const fail = (code: number, reason: string, message: string) =>
       send(code, { kind: 'Status', status: 'Failure', code, reason, message });
-    const [, ns, kind, name, log] = url.pathname.match(ROUTE) ?? [];
     if (req.headers.authorization !== 'Bearer t')
       return fail(401, 'Unauthorized', 'no bearer token');
+    if (url.pathname === KSERVE_DISCOVERY && method === 'GET') {
+      if (!this.kserve)
+        return fail(
+          404,
+          'NotFound',
+          'the server could not find the requested resource',
+        );
+      const resources = [
+        {
+          name: 'inferenceservices',
+          namespaced: true,
+          kind: 'InferenceService',
+          verbs: ['create', 'get', 'list', 'update', 'delete'],
+        },
+      ];
+      return send(200, {
+        kind: 'APIResourceList',
+        groupVersion: 'serving.kserve.io/v1beta1',
+        resources,
+      });
+    }
+    const object = url.pathname.match(OBJECT_ROUTE);
+    if (object)
+      return this.handleObject(method, object, query, body, send, fail);
+    const [, ns, kind, name, log] = url.pathname.match(ROUTE) ?? [];
     if (ns !== 'ml') return fail(404, 'NotFound', `fake: no ${url.pathname}`);
     const found = (kind === 'jobs' ? this.jobs : this.pods).get(name);
     const notFound = () => fail(404, 'NotFound', `${kind} "${name}" not found`);
@@ -205,5 +254,77 @@ export class FakeKubeApiServer {
       return send(200, lines.slice(-tail).join(''));
     }
     return fail(405, 'MethodNotAllowed', `fake: ${method} ${url.pathname}`);
+  }
+
+  private handleObject(
+    method: string,
+    [path, ns, plural, name]: RegExpMatchArray,
+    query: URLSearchParams,
+    body: Obj | undefined,
+    send: (code: number, payload: Obj) => void,
+    fail: (code: number, reason: string, message: string) => void,
+  ) {
+    const kind = plural as Plural;
+    const store = this.objects[kind];
+    if (ns !== 'ml' || (kind === 'inferenceservices' && !this.kserve))
+      return fail(404, 'NotFound', `fake: no ${path}`);
+    const found = name ? store.get(name) : undefined;
+    const notFound = () => fail(404, 'NotFound', `${kind} "${name}" not found`);
+    const resourceVersion = String((this.resourceVersion += 1));
+    if (method === 'POST' && !name) {
+      if (store.has(body!.metadata.name)) {
+        const message = `${kind} "${body!.metadata.name}" already exists`;
+        return fail(409, 'AlreadyExists', message);
+      }
+      const metadata = {
+        ...body!.metadata,
+        namespace: ns,
+        uid: randomUUID(),
+        resourceVersion,
+        generation: 1,
+        creationTimestamp: this.tick(),
+      };
+      const created: Obj = { ...body, metadata, status: {} };
+      if (kind === 'services') created.spec.clusterIP = '10.0.0.10';
+      store.set(metadata.name, created);
+      return send(201, created);
+    } else if (method === 'GET' && !name) {
+      const [key, value] = (query.get('labelSelector') ?? '').split('=');
+      const items = [...store.values()].filter(
+        o => !key || o.metadata.labels?.[key] === value,
+      );
+      return send(200, { kind: 'List', metadata: {}, items });
+    } else if (!found) {
+      return notFound();
+    } else if (method === 'GET') {
+      return send(200, found);
+    } else if (method === 'PUT') {
+      if (body!.metadata.resourceVersion !== found.metadata.resourceVersion) {
+        const message = `Operation cannot be fulfilled on ${kind} "${name}": the object has been modified; please apply your changes to the latest version and try again`;
+        return fail(409, 'Conflict', message);
+      }
+      const changed = JSON.stringify(body!.spec) !== JSON.stringify(found.spec);
+      const { uid, creationTimestamp, generation } = found.metadata;
+      const metadata = {
+        ...body!.metadata,
+        uid,
+        creationTimestamp,
+        resourceVersion,
+        generation: generation + (changed ? 1 : 0),
+      };
+      const replaced: Obj = { ...body, metadata, status: found.status };
+      // Like the API server, keep the allocated clusterIP when the update leaves it out.
+      if (kind === 'services') replaced.spec.clusterIP ??= found.spec.clusterIP;
+      store.set(name, replaced);
+      return send(200, replaced);
+    } else if (method === 'DELETE') {
+      store.delete(name);
+      return send(200, {
+        kind: 'Status',
+        status: 'Success',
+        details: { name, kind },
+      });
+    }
+    return fail(405, 'MethodNotAllowed', `fake: ${method} ${path}`);
   }
 }

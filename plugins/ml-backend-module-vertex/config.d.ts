@@ -44,5 +44,49 @@ export interface Config {
         apiEndpoint?: string;
       };
     };
+    /** Serving targets that run endpoints outside the backend. */
+    serving?: {
+      targets?: {
+        /**
+         * The `vertex` serving target (`mlModuleVertexServingTarget` of
+         * `@ml-portal/plugin-ml-backend-module-vertex`): endpoints with `target: vertex`
+         * become Vertex AI endpoints, each deployment an uploaded model deployed to it.
+         * When absent, the target is not registered. Credentials come from Application
+         * Default Credentials, as for the compute target; the identity needs
+         * `roles/aiplatform.user` (and `iam.serviceAccounts.actAs` on `serviceAccount`).
+         */
+        vertex?: {
+          /** Google Cloud project id of the endpoints, e.g. `ml-serving-prod`. */
+          project: string;
+          /** Vertex AI location (region) of the endpoints, e.g. `europe-west4`. */
+          location: string;
+          /**
+           * Model server image per MLmodel flavor (`python_function`, `sklearn`, ...), for
+           * models whose endpoint names no image. It must serve the MLflow model Vertex
+           * copies from `artifactUri` into `AIP_STORAGE_URI`.
+           */
+          images?: { [flavor: string]: string };
+          /** Machine type of endpoints that name no instance type, e.g. `n1-standard-4`. */
+          machineType?: string;
+          /** Accelerator of endpoints with GPUs, e.g. `NVIDIA_L4`. Required for GPUs. */
+          acceleratorType?: string;
+          /** The model server's prediction route. Defaults to `/invocations`. */
+          predictRoute?: string;
+          /** The model server's health route. Defaults to `/ping`. */
+          healthRoute?: string;
+          /** The port the model server listens on. Defaults to 8080. */
+          port?: number;
+          /** Service account email the model servers run as. */
+          serviceAccount?: string;
+          /**
+           * How long `apply` and `remove` wait for an operation they must see finished
+           * (a deploy before an undeploy, say), in seconds. Defaults to 3600.
+           */
+          operationTimeoutSeconds?: number;
+          /** Vertex AI API endpoint, as for the compute target. */
+          apiEndpoint?: string;
+        };
+      };
+    };
   };
 }

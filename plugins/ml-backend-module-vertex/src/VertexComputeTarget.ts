@@ -10,14 +10,19 @@ import {
 } from '@ml-portal/plugin-ml-node';
 import { GCP_LOCATION, GCS_URI, VertexTargetSettings } from './config';
 import { toVertexLabelValue } from './labels';
+import {
+  apiError,
+  callVertex,
+  errorCode,
+  FAILED_PRECONDITION,
+  NOT_FOUND,
+  vertexClientOptions,
+} from './vertexApi';
 
 type CustomJob = protos.google.cloud.aiplatform.v1.ICustomJob;
 type AcceleratorType =
   keyof typeof protos.google.cloud.aiplatform.v1.AcceleratorType;
 type JobState = keyof typeof protos.google.cloud.aiplatform.v1.JobState;
-type ClientOptions = NonNullable<
-  ConstructorParameters<typeof JobServiceClient>[0]
->;
 
 /** Where Vertex AI mounts Cloud Storage buckets in the container (Cloud Storage FUSE). */
 const GCS_FUSE_ROOT = '/gcs';
@@ -70,29 +75,6 @@ const ENDED_STATES: ReadonlySet<string> = new Set<JobState>([
  * inferred from that text, not from a documented field.
  */
 const SPOT_PREEMPTION = /stockout|preempt/i;
-
-/** gRPC status codes, which the client's errors carry as `code`. */
-const STATUS_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
-const NOT_FOUND = 5;
-const FAILED_PRECONDITION = 9;
 
 /** How many external names the target remembers the job resource name of. */
 const MAX_REMEMBERED_NAMES = 1000;
@@ -149,24 +131,8 @@ export class VertexComputeTarget implements ComputeTarget {
     settings: VertexTargetSettings;
     logger?: LoggerService;
   }): VertexComputeTarget {
-    const { host, port, protocol } = options.settings.apiEndpoint;
-    // `protocol` is read by the REST transport but missing from the options' type.
-    const clientOptions: ClientOptions & { protocol: string } = {
-      apiEndpoint: host,
-      port,
-      protocol,
-      fallback: true,
-    };
-    if (protocol === 'http') {
-      // Plain HTTP means a local fake or emulator. Node's own fetch serves it instead of
-      // the `node-fetch` that gaxios imports dynamically, which sandboxes without dynamic
-      // import (jest) cannot load.
-      clientOptions.clientOptions = {
-        transporterOptions: { fetchImplementation: fetch },
-      };
-    }
     return new VertexComputeTarget(
-      new JobServiceClient(clientOptions),
+      new JobServiceClient(vertexClientOptions(options.settings.apiEndpoint)),
       options.settings,
       options.logger,
     );
@@ -275,7 +241,7 @@ export class VertexComputeTarget implements ComputeTarget {
         `vertex target found existing custom job ${jobs[0].name} for ${externalName}; not creating another`,
       );
     } else {
-      const [job] = await this.call('CreateCustomJob', externalName, () =>
+      const [job] = await callVertex('CreateCustomJob', externalName, () =>
         this.client.createCustomJob({ parent: this.parent, customJob }),
       );
       const machine = customJob.jobSpec!.workerPoolSpecs![0].machineSpec!;
@@ -367,7 +333,7 @@ export class VertexComputeTarget implements ComputeTarget {
     const filter = `labels.${LABEL_ATTEMPT}="${toVertexLabelValue(
       externalName,
     )}"`;
-    const [jobs] = await this.call('ListCustomJobs', externalName, () =>
+    const [jobs] = await callVertex('ListCustomJobs', externalName, () =>
       this.client.listCustomJobs({ parent: this.parent, filter }),
     );
     return jobs.filter(job => job.displayName === externalName).sort(byAge);
@@ -390,18 +356,6 @@ export class VertexComputeTarget implements ComputeTarget {
     this.jobNames.set(externalName, name);
     if (this.jobNames.size > MAX_REMEMBERED_NAMES) {
       this.jobNames.delete(this.jobNames.keys().next().value!);
-    }
-  }
-
-  private async call<T>(
-    operation: string,
-    subject: string,
-    send: () => Promise<T>,
-  ): Promise<T> {
-    try {
-      return await send();
-    } catch (error) {
-      throw apiError(operation, subject, error);
     }
   }
 }
@@ -559,26 +513,4 @@ function seconds(time: Timestamp): number {
 
 function toDate(time: Timestamp): Date | undefined {
   return time ? new Date(seconds(time) * 1000) : undefined;
-}
-
-function errorCode(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-/** An API error with what failed and Vertex AI's status in its message; the original as `cause`. */
-function apiError(operation: string, subject: string, error: unknown): Error {
-  const code = errorCode(error);
-  const status =
-    code === undefined ? 'error' : STATUS_NAMES[code] ?? `code ${code}`;
-  const message = error instanceof Error ? error.message : String(error);
-  return Object.assign(
-    new Error(
-      `Vertex AI ${operation} for ${subject} failed: ${status}: ${message}`,
-      {
-        cause: error,
-      },
-    ),
-    { code },
-  );
 }

@@ -35,7 +35,9 @@ const PROJECT_ID =
 export const GCP_LOCATION = /^[a-z]+(-[a-z]+)+\d+$/;
 /** A Cloud Storage URI, `gs://bucket[/object prefix]`. */
 export const GCS_URI = /^gs:\/\/[a-z0-9][a-z0-9._-]{1,220}[a-z0-9](\/.*)?$/;
-const SERVICE_ACCOUNT = /^[a-z0-9._-]+@[a-z0-9.-]+\.gserviceaccount\.com$/;
+/** @internal */
+export const SERVICE_ACCOUNT =
+  /^[a-z0-9._-]+@[a-z0-9.-]+\.gserviceaccount\.com$/;
 const NETWORK = /^projects\/\d+\/global\/networks\/[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const HOST_PORT = /^([a-z0-9.-]+|\[[0-9a-f:]+\])(:(\d{1,5}))?$/i;
 
@@ -53,25 +55,9 @@ export function readVertexTargetSettings(
   if (!section) {
     return undefined;
   }
-  const key = (name: string) => `ml.targets.vertex.${name}`;
-  const check = (name: string, value: string, rule: RegExp, what: string) => {
-    if (!rule.test(value)) {
-      throw new Error(`${key(name)} must be ${what}, got '${value}'`);
-    }
-    return value;
-  };
-
-  const project = check(
-    'project',
-    section.getString('project'),
-    PROJECT_ID,
-    'a Google Cloud project id (6 to 30 lowercase letters, digits and hyphens)',
-  );
-  const location = check(
-    'location',
-    section.getString('location'),
-    GCP_LOCATION,
-    'a Vertex AI region such as europe-west4',
+  const { project, location, apiEndpoint, check } = readVertexProject(
+    section,
+    'ml.targets.vertex',
   );
   const baseOutputDirectory = check(
     'baseOutputDirectory',
@@ -105,12 +91,42 @@ export function readVertexTargetSettings(
     baseOutputDirectory,
     serviceAccount,
     network,
-    apiEndpoint: parseApiEndpoint(
-      section.getOptionalString('apiEndpoint') ??
-        `${location}-aiplatform.googleapis.com`,
-      key('apiEndpoint'),
-    ),
+    apiEndpoint,
   };
+}
+
+/**
+ * The project, location and API endpoint of a Vertex AI section (`ml.targets.vertex`,
+ * `ml.serving.targets.vertex`), and the check the rest of the section uses: a value
+ * that breaks its rule throws, naming the key.
+ *
+ * @internal
+ */
+export function readVertexProject(section: Config, prefix: string) {
+  const check = (name: string, value: string, rule: RegExp, what: string) => {
+    if (!rule.test(value)) {
+      throw new Error(`${prefix}.${name} must be ${what}, got '${value}'`);
+    }
+    return value;
+  };
+  const project = check(
+    'project',
+    section.getString('project'),
+    PROJECT_ID,
+    'a Google Cloud project id (6 to 30 lowercase letters, digits and hyphens)',
+  );
+  const location = check(
+    'location',
+    section.getString('location'),
+    GCP_LOCATION,
+    'a Vertex AI region such as europe-west4',
+  );
+  const apiEndpoint = parseApiEndpoint(
+    section.getOptionalString('apiEndpoint') ??
+      `${location}-aiplatform.googleapis.com`,
+    `${prefix}.apiEndpoint`,
+  );
+  return { project, location, apiEndpoint, check };
 }
 
 /** `host`, `host:port`, `https://host[:port]` or `http://host:port`; no path. */

@@ -4,6 +4,11 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  createFakeVertexEndpoints,
+  ENDPOINT_ROUTES,
+  FakeVertexEndpoints,
+} from './fakeVertexEndpoints';
 
 type Json = Record<string, any>;
 
@@ -15,7 +20,8 @@ export type FakeJobUpdate = {
 };
 
 /**
- * A FAKE of the Vertex AI v1 REST API for custom jobs, for tests only. An HTTP server
+ * A FAKE of the Vertex AI v1 REST API for custom jobs, endpoints and models (the
+ * latter in `fakeVertexEndpoints.ts`, exposed as `serving`), for tests only. An HTTP server
  * on 127.0.0.1 speaking JSON as Vertex AI's REST transport does, so the real
  * `JobServiceClient` (with `fallback: true`, `protocol: 'http'`) talks to it:
  * CreateCustomJob (`POST /v1/{parent}/customJobs`), GetCustomJob (`GET /v1/{name}`),
@@ -28,6 +34,8 @@ export type FakeJobUpdate = {
 export type FakeVertexServer = {
   /** `http://127.0.0.1:<port>`, for `ml.targets.vertex.apiEndpoint`. */
   endpoint: string;
+  /** Endpoints, models and long-running operations (the serving target's resources). */
+  serving: FakeVertexEndpoints;
   /** Jobs by resource name. */
   jobs: Map<string, Json>;
   /** Every authenticated request, in order, with its parsed body. */
@@ -35,6 +43,8 @@ export type FakeVertexServer = {
     operation: string;
     path: string;
     filter?: string;
+    /** The query string's parameters (`endpointId`, `updateMask`, ...). */
+    query: Record<string, string>;
     body: Json;
     authorization: string;
   }>;
@@ -69,6 +79,7 @@ const ROUTES: Array<[method: string, path: RegExp, operation: string]> = [
   ['GET', new RegExp(`${JOBS}$`), 'ListCustomJobs'],
   ['GET', new RegExp(`${JOBS}/\\d+$`), 'GetCustomJob'],
   ['POST', new RegExp(`${JOBS}/\\d+:cancel$`), 'CancelCustomJob'],
+  ...ENDPOINT_ROUTES,
 ];
 const LABEL_FILTER = /^labels\.([a-z0-9_-]+)="([^"]*)"$/;
 
@@ -95,7 +106,12 @@ export async function startFakeVertexServer(): Promise<FakeVertexServer> {
   const find = (name: string): Json =>
     jobs.get(name) ?? raise('NOT_FOUND', `CustomJob ${name} not found.`);
 
-  const operations: Record<string, (path: string, body: Json) => Json> = {
+  const serving = createFakeVertexEndpoints(now);
+  const operations: Record<
+    string,
+    (path: string, body: Json, query: URLSearchParams) => Json
+  > = {
+    ...serving.handlers,
     CreateCustomJob(parent, body) {
       const container = body.jobSpec?.workerPoolSpecs?.[0]?.containerSpec;
       if (!body.displayName || !container?.imageUri) {
@@ -164,9 +180,9 @@ export async function startFakeVertexServer(): Promise<FakeVertexServer> {
         `${req.method} ${url.pathname} is not faked`,
       );
     }
-    /** The parent or job name in the path. */
+    /** The parent or job name in a job path; the path without `/v1/` (or `/ui/`) for the rest. */
     const resource = url.pathname
-      .replace(/^\/v1\/|:cancel$/g, '')
+      .replace(/^\/(v1|ui)\/|:cancel$/g, '')
       .replace(/\/customJobs$/, '');
     const authorization = req.headers.authorization ?? '';
     if (!/^Bearer \S+$/.test(authorization)) {
@@ -184,11 +200,21 @@ export async function startFakeVertexServer(): Promise<FakeVertexServer> {
         }
       });
     }
-    calls.push({ operation, path: url.pathname, filter, body, authorization });
+    calls.push({
+      operation,
+      path: url.pathname,
+      filter,
+      query: Object.fromEntries(url.searchParams),
+      body,
+      authorization,
+    });
     try {
       const failure = failures.get(operation);
       if (failure && failures.delete(operation)) raise(...failure);
-      return reply(200, operations[operation](resource, { ...body, filter }));
+      return reply(
+        200,
+        operations[operation](resource, { ...body, filter }, url.searchParams),
+      );
     } catch (error) {
       const { status = 'INTERNAL', message } = error as Json;
       return fail(status, message);
@@ -198,6 +224,7 @@ export async function startFakeVertexServer(): Promise<FakeVertexServer> {
 
   return {
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    serving,
     jobs,
     calls,
     update(name, { state, error }) {

@@ -6,24 +6,25 @@ import {
   startComputeTargetModule,
 } from '@ml-portal/plugin-ml-node/testUtils';
 import { FakeKubeApiServer } from './__testUtils__/fakeKubeApiServer';
-import { mlModuleKubernetesTarget } from './module';
+import { startServingTargetModule } from './__testUtils__/startServingTargetModule';
+import {
+  mlModuleKubernetesServingTarget,
+  mlModuleKubernetesTarget,
+} from './module';
+
+let fake: FakeKubeApiServer;
+let kubeconfigPath: string;
+
+beforeEach(async () => {
+  fake = await FakeKubeApiServer.start();
+  kubeconfigPath = join(mkdtempSync(join(tmpdir(), 'kubeconfig-')), 'config');
+  writeFileSync(kubeconfigPath, fake.kubeConfig().exportConfig());
+});
+
+afterEach(() => fake.close());
 
 describe('mlModuleKubernetesTarget', () => {
-  let fake: FakeKubeApiServer;
-
-  beforeEach(async () => {
-    fake = await FakeKubeApiServer.start();
-  });
-
-  afterEach(() => fake.close());
-
   it('registers the kubernetes target from config, which talks to the configured cluster', async () => {
-    const kubeconfigPath = join(
-      mkdtempSync(join(tmpdir(), 'kubeconfig-')),
-      'config',
-    );
-    writeFileSync(kubeconfigPath, fake.kubeConfig().exportConfig());
-
     const { targets, stop } = await startComputeTargetModule(
       mlModuleKubernetesTarget,
       {
@@ -74,5 +75,71 @@ describe('mlModuleKubernetesTarget', () => {
         ml: { targets: { kubernetes: { namespace: 'Bad NS' } } },
       }),
     ).rejects.toThrow('must be a Kubernetes namespace name');
+  });
+});
+
+describe('mlModuleKubernetesServingTarget', () => {
+  it('registers the kubernetes serving target from config, which serves on the configured cluster', async () => {
+    const { targets, logger, stop } = await startServingTargetModule(
+      mlModuleKubernetesServingTarget,
+      {
+        ml: {
+          serving: {
+            targets: {
+              kubernetes: { namespace: 'ml', kubeconfigPath, mode: 'kserve' },
+            },
+          },
+        },
+      },
+    );
+
+    expect(targets.map(t => t.id)).toEqual(['kubernetes']);
+    expect(logger.info).toHaveBeenCalledWith(
+      'kubernetes serving target registered for namespace ml, mode kserve',
+    );
+    await targets[0].apply({
+      name: 'churn',
+      kind: 'real-time',
+      owner: 'group:default/growth',
+      gpus: 0,
+      scaling: { minReplicas: 1, maxReplicas: 2, targetConcurrency: 4 },
+      deployments: [
+        {
+          name: 'churn-v1',
+          weight: 100,
+          model: { name: 'churn', version: '1', artifactUri: 's3://m/churn/1' },
+        },
+      ],
+    });
+    const isvc = fake.objects.inferenceservices.get('churn')!;
+    expect(isvc.spec.predictor.model.storageUri).toBe('s3://m/churn/1');
+    await stop();
+  });
+
+  it('registers nothing and says so when not configured', async () => {
+    const { targets, logger } = await startServingTargetModule(
+      mlModuleKubernetesServingTarget,
+      // The compute target's section does not configure serving.
+      { ml: { targets: { kubernetes: { namespace: 'ml', kubeconfigPath } } } },
+    );
+
+    expect(targets).toEqual([]);
+    expect(logger.info).toHaveBeenCalledTimes(1);
+    expect(logger.info).toHaveBeenCalledWith(
+      expect.stringContaining(
+        'ml.serving.targets.kubernetes is not configured',
+      ),
+    );
+  });
+
+  it.each([
+    [{ namespace: 'ml', mode: 'istio' }, 'mode must be one of kserve'],
+    [{ namespace: 'Serving!' }, 'must be a Kubernetes namespace name'],
+  ])('stops the backend at startup on %o', async (kubernetes, message) => {
+    await expect(
+      startServingTargetModule(mlModuleKubernetesServingTarget, {
+        ml: { serving: { targets: { kubernetes } } },
+      }),
+    ).rejects.toThrow(message);
   });
 });

@@ -1,4 +1,9 @@
-import { toKubernetesJobName, toLabelValue } from './names';
+import {
+  toDeploymentResourceName,
+  toEndpointResourceName,
+  toKubernetesJobName,
+  toLabelValue,
+} from './names';
 
 describe('toKubernetesJobName', () => {
   it('keeps names that are DNS-1123 labels', () => {
@@ -36,5 +41,34 @@ describe('toLabelValue', () => {
     const value = toLabelValue('gpu pool/A100 (spot)');
     expect(value).toMatch(/^gpu-pool-A100-spot-[0-9a-f]{8}$/);
     expect(toLabelValue('v'.repeat(80))).toHaveLength(63);
+  });
+});
+
+describe('toEndpointResourceName and toDeploymentResourceName', () => {
+  const DNS1035 = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
+
+  it('keep names that are short DNS-1035 labels', () => {
+    expect(toEndpointResourceName('fraud-scorer')).toBe('fraud-scorer');
+    expect(toDeploymentResourceName('fraud-scorer-v3')).toBe('fraud-scorer-v3');
+  });
+
+  it.each(['3d-detector', 'Fraud_Scorer', 'x'.repeat(60), '-edge-', '42'])(
+    'make %s a valid name, deterministically and without collisions',
+    value => {
+      const endpoint = toEndpointResourceName(value);
+      expect(endpoint).toMatch(DNS1035);
+      // Room for KServe's `-predictor-00001` suffixes.
+      expect(endpoint.length).toBeLessThanOrEqual(45);
+      expect(toEndpointResourceName(value)).toBe(endpoint);
+      const deployment = toDeploymentResourceName(value);
+      expect(deployment).toMatch(DNS1035);
+      expect(deployment.length).toBeLessThanOrEqual(63);
+    },
+  );
+
+  it('keeps names apart that differ only in case', () => {
+    expect(toEndpointResourceName('Churn')).not.toBe(
+      toEndpointResourceName('churn'),
+    );
   });
 });

@@ -326,6 +326,40 @@ describe('SageMakerServingTarget', () => {
       expect(changes(clean)).toEqual([]);
     });
 
+    it('does not roll out again a config SageMaker rolled back, but takes another', async () => {
+      await applyInService(endpointSpec());
+      const canary = endpointSpec({
+        deployments: [deployment('3', 90), deployment('4', 10)],
+      });
+      await target.apply(canary);
+      const reason =
+        'The primary container for production variant churn-prod-v4 did not pass the ping health check.';
+      server.serving.failUpdate('churn-prod', reason);
+      const failed = server.calls.length;
+
+      const error = await target.apply(canary).catch(e => e);
+      expect(error).toBeInstanceOf(ConflictError);
+      expect(error.message).toContain(reason);
+      expect(changes(failed)).toEqual([]);
+      // The endpoint still serves the stable deployment, and says why the update failed.
+      expect(await target.status('churn-prod')).toMatchObject({
+        state: 'ready',
+        reason,
+        deployments: [{ name: 'churn-prod-v3', state: 'ready', replicas: 2 }],
+      });
+
+      await target.apply(
+        endpointSpec({
+          deployments: [deployment('3', 95), deployment('5', 5)],
+        }),
+      );
+      expect(changes(failed).map(c => c.operation)).toEqual([
+        'CreateModel',
+        'CreateEndpointConfig',
+        'UpdateEndpoint',
+      ]);
+    });
+
     it('changes an instance count the same cheap way', async () => {
       await applyInService(endpointSpec());
       const before = server.calls.length;
@@ -666,6 +700,21 @@ describe('SageMakerServingTarget', () => {
         'DescribeTransformJob',
       ]);
       expect(server.serving.transformJobs.size).toBe(1);
+    });
+
+    it('tags the model with what SageMaker accepts of the model name', async () => {
+      await target.startBatch({
+        ...request,
+        model: model('3', { name: 'churn#eu, v2' }),
+      });
+
+      expect(body('CreateTransformJob').Tags).toEqual([
+        { Key: 'ml.platform/model', Value: 'churn_eu_ v2' },
+        { Key: 'ml.platform/model-version', Value: '3' },
+      ]);
+      expect(body('CreateModel').ModelName).toMatch(
+        /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/,
+      );
     });
 
     it('refuses input that is not in S3', async () => {

@@ -41,15 +41,13 @@ import {
   EndpointPlan,
   isEndpointConfigOf,
   planEndpoint,
-  planModel,
+  planBatchModel,
   PlannedModel,
-  TAG_MODEL,
-  TAG_MODEL_VERSION,
 } from './endpointPlan';
 import { toEndpointStatus, toTransformJobStatus } from './servingStatus';
 
 /** Statuses in which SageMaker accepts UpdateEndpoint. */
-const UPDATABLE = new Set(['InService', 'Failed']);
+const UPDATABLE = ['InService', 'Failed'];
 
 /**
  * The `sagemaker` serving target: each endpoint is a SageMaker real-time or serverless
@@ -154,6 +152,17 @@ export class SageMakerServingTarget implements ServingTarget {
     }
 
     assertStatus(endpoint, UPDATABLE);
+    if (
+      endpoint.EndpointStatus === 'InService' &&
+      endpoint.FailureReason &&
+      (await this.describeEndpointConfig(plan.endpointConfigName))
+    ) {
+      // SageMaker rolled this very config back (a failed update leaves the endpoint in
+      // service with the reason): rolling it out again would fail the same way.
+      throw new ConflictError(
+        `SageMaker rolled back the update of endpoint ${endpointName} to ${plan.endpointConfigName}: ${endpoint.FailureReason}; change the spec to try again`,
+      );
+    }
     // Models the endpoint serves exist: a model's name says what it holds.
     const serving = new Set(
       (liveConfig?.ProductionVariants ?? []).map(v => v.ModelName),
@@ -233,17 +242,7 @@ export class SageMakerServingTarget implements ServingTarget {
     if (!Number.isInteger(instanceCount) || instanceCount < 1) {
       throw new InputError('instanceCount must be a positive integer');
     }
-    const { model } = request;
-    const tags = [
-      { Key: TAG_MODEL, Value: model.name },
-      { Key: TAG_MODEL_VERSION, Value: model.version },
-    ];
-    const planned = planModel(
-      `${model.name}-v${model.version}`,
-      model,
-      this.settings,
-      tags,
-    );
+    const planned = planBatchModel(request.model, this.settings);
     await this.createModels([planned]);
     try {
       const output = await this.client.send(
@@ -263,7 +262,7 @@ export class SageMakerServingTarget implements ServingTarget {
               this.settings.batchInstanceType) as TransformInstanceType,
             InstanceCount: instanceCount,
           },
-          Tags: tags,
+          Tags: planned.Tags,
         }),
       );
       this.logger?.info(
@@ -512,10 +511,10 @@ function weightAndCapacityChanges(
 
 function assertStatus(
   endpoint: DescribeEndpointCommandOutput,
-  allowed: Iterable<string>,
+  allowed: string[],
 ): void {
   const status = endpoint.EndpointStatus ?? 'unknown';
-  if (![...allowed].includes(status)) {
+  if (!allowed.includes(status)) {
     throw new ConflictError(
       `SageMaker endpoint ${endpoint.EndpointName} is ${status}; it takes changes once it is InService, apply again then`,
     );

@@ -11,11 +11,11 @@ import { toSageMakerName } from './aws';
 import { SageMakerServingSettings } from './config';
 
 /** Tag keys that tie SageMaker models, endpoint configs and endpoints to the portal. */
-export const TAG_OWNER = 'ml.platform/owner';
-export const TAG_ENDPOINT = 'ml.platform/endpoint';
-export const TAG_DEPLOYMENT = 'ml.platform/deployment';
-export const TAG_MODEL = 'ml.platform/model';
-export const TAG_MODEL_VERSION = 'ml.platform/model-version';
+const TAG_OWNER = 'ml.platform/owner';
+const TAG_ENDPOINT = 'ml.platform/endpoint';
+const TAG_DEPLOYMENT = 'ml.platform/deployment';
+const TAG_MODEL = 'ml.platform/model';
+const TAG_MODEL_VERSION = 'ml.platform/model-version';
 
 const DEFAULT_FLAVOR = 'python_function';
 const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
@@ -23,14 +23,22 @@ const AWS_REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const CONFIG_HASH_LENGTH = 10;
 const CONFIG_PREFIX_LENGTH = 63 - CONFIG_HASH_LENGTH - 1;
 
-/** One SageMaker model to create: its name is derived from what it contains. */
+/**
+ * One SageMaker model to create: its name is derived from what it contains.
+ *
+ * @internal
+ */
 export type PlannedModel = {
   ModelName: string;
   PrimaryContainer: ContainerDefinition;
   Tags: Tag[];
 };
 
-/** What SageMaker must hold for an endpoint spec: models, one endpoint config, the endpoint. */
+/**
+ * What SageMaker must hold for an endpoint spec: models, one endpoint config, the endpoint.
+ *
+ * @internal
+ */
 export type EndpointPlan = {
   endpointName: string;
   endpointConfigName: string;
@@ -42,6 +50,8 @@ export type EndpointPlan = {
 /**
  * Turns an endpoint spec into SageMaker resources, or throws `InputError` when SageMaker
  * could not serve it. Pure: the same spec and settings always give the same names.
+ *
+ * @internal
  */
 export function planEndpoint(
   spec: EndpointSpec,
@@ -77,15 +87,15 @@ export function planEndpoint(
 
   const endpointName = toSageMakerName(spec.name);
   const tags: Tag[] = [
-    { Key: TAG_OWNER, Value: spec.owner },
-    { Key: TAG_ENDPOINT, Value: spec.name },
+    tag(TAG_OWNER, spec.owner),
+    tag(TAG_ENDPOINT, spec.name),
   ];
   const models: PlannedModel[] = [];
   const variants: ProductionVariant[] = [];
   for (const deployment of spec.deployments) {
     const model = planModel(deployment.name, deployment.model, settings, [
       ...tags,
-      { Key: TAG_DEPLOYMENT, Value: deployment.name },
+      tag(TAG_DEPLOYMENT, deployment.name),
     ]);
     const VariantName = toSageMakerName(deployment.name);
     if (variants.some(v => v.VariantName === VariantName)) {
@@ -122,11 +132,27 @@ export function planEndpoint(
 }
 
 /**
+ * The SageMaker model a batch transform job of a model version runs, tagged with the
+ * model and version.
+ *
+ * @internal
+ */
+export function planBatchModel(
+  model: ServingModel,
+  settings: SageMakerServingSettings,
+): PlannedModel {
+  return planModel(`${model.name}-v${model.version}`, model, settings, [
+    tag(TAG_MODEL, model.name),
+    tag(TAG_MODEL_VERSION, model.version),
+  ]);
+}
+
+/**
  * The SageMaker model serving a model version: named after `baseName` and a hash of its
  * container and role, since SageMaker models are immutable and a new image must get a
  * new model.
  */
-export function planModel(
+function planModel(
   baseName: string,
   model: ServingModel,
   settings: SageMakerServingSettings,
@@ -182,6 +208,8 @@ export function planModel(
  * What every endpoint config of an endpoint starts with: the endpoint's name, or for long
  * names a cut of it with a hash, so that configs of two endpoints never share a prefix
  * and `remove` finds exactly its own by name.
+ *
+ * @internal
  */
 export function endpointConfigPrefix(endpointName: string): string {
   if (endpointName.length <= CONFIG_PREFIX_LENGTH) return endpointName;
@@ -191,7 +219,11 @@ export function endpointConfigPrefix(endpointName: string): string {
     .replace(/-+$/, '')}-${hash}`;
 }
 
-/** True for the endpoint configs `planEndpoint` names for the endpoint. */
+/**
+ * True for the endpoint configs `planEndpoint` names for the endpoint.
+ *
+ * @internal
+ */
 export function isEndpointConfigOf(
   configName: string,
   endpointName: string,
@@ -220,6 +252,17 @@ function serverlessConfig(
       settings.serverless.maxConcurrency,
       Math.max(1, Math.floor(maxReplicas * targetConcurrency)),
     ),
+  };
+}
+
+/**
+ * A tag with its value as SageMaker accepts it (letters, digits, spaces and `_.:/=+-@`,
+ * at most 256 characters): registered model names may hold other characters.
+ */
+function tag(Key: string, value: string): Tag {
+  return {
+    Key,
+    Value: value.replace(/[^\p{L}\p{Z}\p{N}_.:/=+\-@]/gu, '_').slice(0, 256),
   };
 }
 

@@ -7,7 +7,11 @@ import { EndpointStatus, ExternalJobStatus } from '@ml-portal/plugin-ml-node';
 
 type DeploymentStatus = EndpointStatus['deployments'][number];
 
-/** Maps a DescribeEndpoint answer to the platform's view of the endpoint. */
+/**
+ * Maps a DescribeEndpoint answer to the platform's view of the endpoint.
+ *
+ * @internal
+ */
 export function toEndpointStatus(
   endpoint: DescribeEndpointCommandOutput,
   url: string,
@@ -85,7 +89,11 @@ function variantMessage(variant: {
     : step.Status;
 }
 
-/** Maps a DescribeTransformJob answer to the platform's view of the batch job. */
+/**
+ * Maps a DescribeTransformJob answer to the platform's view of the batch job.
+ *
+ * @internal
+ */
 export function toTransformJobStatus(
   job: DescribeTransformJobCommandOutput,
 ): ExternalJobStatus {

@@ -17,6 +17,8 @@ export type FakeSageMakerServing = {
    * config becomes the endpoint's, desired weights and counts become current).
    */
   setEndpointStatus(name: string, status: string, failureReason?: string): void;
+  /** Fails the update rolling out: SageMaker rolls back and keeps serving, with the reason. */
+  failUpdate(name: string, failureReason: string): void;
   updateTransformJob(name: string, fields: Json): void;
 };
 
@@ -171,6 +173,7 @@ export function createFakeSageMakerServing(
         StartTime: now(),
       };
       endpoint.EndpointStatus = 'Updating';
+      delete endpoint.FailureReason;
       return { EndpointArn: endpoint.EndpointArn };
     },
     UpdateEndpointWeightsAndCapacities({
@@ -257,6 +260,12 @@ export function createFakeSageMakerServing(
         }
         variant.VariantStatus = [];
       }
+    },
+    failUpdate(name, failureReason) {
+      const endpoint = find(endpoints, 'endpoint', name);
+      delete endpoint.PendingDeploymentSummary;
+      endpoint.EndpointStatus = 'InService';
+      endpoint.FailureReason = failureReason;
     },
     updateTransformJob(name, fields) {
       Object.assign(

@@ -83,30 +83,43 @@ function send(res: ServerResponse, status: number, body: unknown) {
   res.end(JSON.stringify(body));
 }
 
-/** The request body, refusing one over the limit without reading all of it. */
-async function readBody(req: IncomingMessage): Promise<string> {
-  const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY_BYTES) {
-    throw new HttpError(
-      413,
-      'BAD_REQUEST',
-      `Request body over ${MAX_BODY_BYTES} bytes`,
-    );
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) {
-      throw new HttpError(
-        413,
-        'BAD_REQUEST',
-        `Request body over ${MAX_BODY_BYTES} bytes`,
+/**
+ * The request body, refused with 413 once it is over the limit. The rest of a refused
+ * body is read and dropped, so the client, still sending, gets the 413 rather than a
+ * reset connection; past twice the limit the connection is cut.
+ */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    const refuse = () => {
+      refused = true;
+      chunks.length = 0;
+      reject(
+        new HttpError(
+          413,
+          'BAD_REQUEST',
+          `Request body over ${MAX_BODY_BYTES} bytes`,
+        ),
       );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+    };
+    if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) refuse();
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (refused) {
+        if (size > 2 * MAX_BODY_BYTES) req.destroy();
+      } else if (size > MAX_BODY_BYTES) {
+        refuse();
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on('end', () => {
+      if (!refused) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
 }
 
 async function invocations(
@@ -179,7 +192,6 @@ function main() {
       send(res, 200, { predictions: await invocations(model, req) });
     } catch (error) {
       if (error instanceof HttpError) {
-        if (error.status === 413) res.setHeader('connection', 'close');
         send(res, error.status, {
           error_code: error.code,
           message: error.message,

@@ -55,23 +55,28 @@ function spec(
   };
 }
 
-/** Polls the endpoint's status until `done` holds, failing with the last status at the deadline. */
-async function waitForStatus(
-  target: LocalServingTarget,
-  endpoint: string,
-  done: (status: EndpointStatus) => boolean,
+/** Probes until `done` holds of the answer, failing with the last answer at the deadline. */
+async function eventually<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
   timeoutMs = 25_000,
-): Promise<EndpointStatus> {
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const status = await target.status(endpoint);
-    if (done(status)) return status;
+    const value = await probe();
+    if (done(value)) return value;
     if (Date.now() > deadline) {
-      throw new Error(`status never matched; last: ${JSON.stringify(status)}`);
+      throw new Error(`never matched; last: ${JSON.stringify(value)}`);
     }
     await new Promise(r => setTimeout(r, 50));
   }
 }
+
+const waitForStatus = (
+  target: LocalServingTarget,
+  endpoint: string,
+  done: (status: EndpointStatus) => boolean,
+) => eventually(() => target.status(endpoint), done);
 
 const deploymentState = (status: EndpointStatus, name: string) =>
   status.deployments.find(d => d.name === name)?.state;
@@ -294,7 +299,8 @@ describe('LocalServingTarget', () => {
       state: 'ready',
       deployments: [{ name: 'burst-v1', state: 'scaled-to-zero', replicas: 0 }],
     });
-    expect(await refusesConnections(warmUrl)).toBe(true);
+    // Its server stops (SIGTERM, then the grace) once it scaled to zero.
+    await eventually(() => refusesConnections(warmUrl), Boolean);
 
     const [first, second] = await Promise.all([
       target.route('burst', 'burst-v1'),

@@ -53,12 +53,18 @@ async function startServer(modelDir: string, ...flags: string[]) {
   return { child, url: `http://127.0.0.1:${port}` };
 }
 
-async function post(url: string, body: string | Buffer, contentType: string) {
+async function post(
+  url: string,
+  body: string | Buffer | ReadableStream<Uint8Array>,
+  contentType: string,
+) {
   const response = await fetch(`${url}/invocations`, {
     method: 'POST',
     headers: { 'content-type': contentType },
     body,
-  });
+    // A stream goes chunked, without a content-length.
+    ...(body instanceof ReadableStream && { duplex: 'half' }),
+  } as RequestInit);
   return { status: response.status, body: await response.json() };
 }
 
@@ -162,6 +168,20 @@ describe('examples/serving/model_server.ts', () => {
     ).toBe(415);
     const big = Buffer.alloc(10 * 1024 * 1024 + 1, 'a');
     expect((await post(server.url, big, 'text/csv')).status).toBe(413);
+    let sent = 0;
+    const chunked = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent > 11) controller.close();
+        else controller.enqueue(Buffer.alloc(1024 * 1024, sent++));
+      },
+    });
+    expect(await post(server.url, chunked, 'text/csv')).toEqual({
+      status: 413,
+      body: {
+        error_code: 'BAD_REQUEST',
+        message: 'Request body over 10485760 bytes',
+      },
+    });
     // Still serving after refusing a body.
     expect((await post(server.url, 'a,b\n1,1\n', 'text/csv')).status).toBe(200);
   });

@@ -73,29 +73,7 @@ export function createMlflowArtifactsRouter(options: {
 
   router.get(FILE_ROUTES, async (req, res) => {
     const path = normalizeArtifactFilePath(wildcard(req));
-    const file = await store.get(path);
-    const name = posix.basename(path);
-    // Always an attachment, never rendered on the portal's origin (as MLflow does).
-    res.attachment(name); // also sets Content-Type by extension
-    if (TEXT_FILE_NAMES.has(name) || TEXT_EXTENSIONS.has(extension(name))) {
-      res.type('text/plain');
-    }
-    res.set('X-Content-Type-Options', 'nosniff');
-    if (file.size !== undefined) {
-      res.set('Content-Length', String(file.size));
-    }
-    try {
-      await pipeline(file.body, res);
-    } catch (error) {
-      // The status line is out; the connection is closed so the client sees a short body.
-      if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-        logError(
-          new Error(`Download of artifact '${path}' broke off: ${error}`, {
-            cause: error,
-          }),
-        );
-      }
-    }
+    await sendArtifact(res, path, await store.get(path), logError);
   });
 
   router.put(FILE_ROUTES, async (req, res) => {
@@ -128,6 +106,41 @@ export function createMlflowArtifactsRouter(options: {
 
   router.use(mlflowErrorHandler({ logError }));
   return router;
+}
+
+/**
+ * Streams an artifact as an attachment, never rendered on the portal's origin (as
+ * MLflow does); text files as `text/plain` so the UI can show them.
+ *
+ * @internal
+ */
+export async function sendArtifact(
+  res: express.Response,
+  path: string,
+  file: { body: Readable; size?: number },
+  logError: (error: unknown) => void,
+) {
+  const name = posix.basename(path);
+  res.attachment(name); // also sets Content-Type by extension
+  if (TEXT_FILE_NAMES.has(name) || TEXT_EXTENSIONS.has(extension(name))) {
+    res.type('text/plain');
+  }
+  res.set('X-Content-Type-Options', 'nosniff');
+  if (file.size !== undefined) {
+    res.set('Content-Length', String(file.size));
+  }
+  try {
+    await pipeline(file.body, res);
+  } catch (error) {
+    // The status line is out; the connection is closed so the client sees a short body.
+    if ((error as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+      logError(
+        new Error(`Download of artifact '${path}' broke off: ${error}`, {
+          cause: error,
+        }),
+      );
+    }
+  }
 }
 
 /**

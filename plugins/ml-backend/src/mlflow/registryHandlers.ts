@@ -160,6 +160,7 @@ export function registryHandlers(
           name: nameOf(p),
           source: required(p, 'source'),
           runId: optionalString(p, 'run_id') || undefined,
+          modelId: optionalString(p, 'model_id') || undefined,
           description: optionalString(p, 'description'),
           tags: tagsOf(p),
         }),

@@ -34,6 +34,8 @@ import {
   required,
 } from './params';
 import { registryHandlers } from './registryHandlers';
+import { loggedModelHandlers } from './loggedModelHandlers';
+import { loggedModelArtifactRoutes } from './loggedModelArtifacts';
 import {
   datasetInputFrom,
   experimentJson,
@@ -105,12 +107,16 @@ function decodePath(req: Request): string {
 
 /**
  * A request's fields: the query string of a GET, the JSON body otherwise; a DELETE may
- * carry them in either (MLflow's Python client sends a body, curl users a query).
+ * carry them in either (MLflow's Python client sends a body, curl users a query). Path
+ * parameters (MLflow 3's `logged-models/{model_id}`) win over both.
  */
 function paramsOf(req: Request): Params {
-  if (req.method === 'GET') return req.query;
+  const path = req.params as Record<string, string>;
+  if (req.method === 'GET') return { ...req.query, ...path };
   const body = req.body ?? {};
-  return req.method === 'DELETE' ? { ...req.query, ...body } : body;
+  return req.method === 'DELETE'
+    ? { ...req.query, ...body, ...path }
+    : { ...body, ...path };
 }
 
 /**
@@ -200,9 +206,11 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
         }),
       ),
     }),
-    'GET runs/get': async (caller, p) => ({
-      run: runJson(await tracking.getRun(caller, runIdOf(p))),
-    }),
+    'GET runs/get': async (caller, p) => {
+      const run = await tracking.getRun(caller, runIdOf(p));
+      const outputs = await tracking.loggedModels?.runOutputs(run.info.runId);
+      return { run: runJson(run, outputs) };
+    },
     'POST runs/update': async (caller, p) => ({
       run_info: runInfoJson(
         await tracking.updateRun(caller, runIdOf(p), {
@@ -234,14 +242,23 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
         viewType: viewType(p, 'run_view_type'),
       });
       return {
-        runs: page.items.map(runJson),
+        runs: page.items.map(run => runJson(run)),
         ...(page.nextPageToken && { next_page_token: page.nextPageToken }),
       };
     },
     'POST runs/log-metric': async (caller, p) => {
       await tracking.logBatch(caller, runIdOf(p), {
         metrics: [
-          { key: p.key, value: p.value, timestamp: p.timestamp, step: p.step },
+          {
+            key: p.key,
+            value: p.value,
+            timestamp: p.timestamp,
+            step: p.step,
+            // MLflow 3: the logged model and dataset the metric was computed on.
+            model_id: p.model_id,
+            dataset_name: p.dataset_name,
+            dataset_digest: p.dataset_digest,
+          },
         ],
       });
       return {};
@@ -402,6 +419,7 @@ export function createMlflowRouter(options: {
   );
   const handlers = {
     ...trackingHandlers(options.tracking),
+    ...loggedModelHandlers(options.tracking.loggedModels),
     ...registryHandlers(options.registry, options.promotions),
   };
   const json = jsonBody();
@@ -425,6 +443,14 @@ export function createMlflowRouter(options: {
       }
     }
   }
+
+  router.use(
+    loggedModelArtifactRoutes({
+      tracking: options.tracking,
+      resolveCaller: options.resolveCaller,
+      logError: options.logError,
+    }),
+  );
 
   router.use(() => {
     throw new MlflowError('ENDPOINT_NOT_FOUND', 'No such MLflow endpoint');

@@ -9,6 +9,11 @@ import {
   Tag,
 } from '@ml-portal/plugin-ml-common';
 import { validateDatasetInput } from '../shared/validation';
+import {
+  LoggedModel,
+  LoggedModelMetric,
+  ModelOutput,
+} from '../tracking/LoggedModelStore';
 
 /** MLflow's JSON for doubles: non-finite values become strings (protobuf JSON rules). */
 export function mlflowNumber(value: number): number | string {
@@ -74,8 +79,56 @@ function datasetInputJson(input: DatasetInput) {
   };
 }
 
-/** @internal */
-export function runJson(run: Run) {
+/** MLflow's `Metric` of a logged model: its run and dataset besides the point. @internal */
+export function modelMetricJson(m: LoggedModelMetric) {
+  return {
+    ...metricJson(m),
+    ...(m.datasetName !== undefined && { dataset_name: m.datasetName }),
+    ...(m.datasetDigest !== undefined && { dataset_digest: m.datasetDigest }),
+    model_id: m.modelId,
+    run_id: m.runId,
+  };
+}
+
+/**
+ * MLflow 3's `LoggedModel` message as MLflow writes it (protobuf JSON: unset fields and
+ * empty lists left out, int64 as numbers, the status by name). @internal
+ */
+export function loggedModelJson(model: LoggedModel) {
+  return {
+    info: {
+      model_id: model.modelId,
+      experiment_id: model.experimentId,
+      name: model.name,
+      creation_timestamp_ms: model.creationTimestamp,
+      last_updated_timestamp_ms: model.lastUpdatedTimestamp,
+      artifact_uri: model.artifactUri,
+      status: model.status,
+      ...(model.modelType !== undefined && { model_type: model.modelType }),
+      ...(model.sourceRunId !== undefined && {
+        source_run_id: model.sourceRunId,
+      }),
+      ...(model.statusMessage !== undefined && {
+        status_message: model.statusMessage,
+      }),
+      ...(model.tags.length > 0 && { tags: tags(model.tags) }),
+    },
+    data: {
+      ...(model.params.length > 0 && {
+        params: model.params.map(({ key, value }) => ({ key, value })),
+      }),
+      ...(model.metrics.length > 0 && {
+        metrics: model.metrics.map(modelMetricJson),
+      }),
+    },
+  };
+}
+
+/**
+ * MLflow's `Run`; `outputs` (MLflow 3's models the run logged) only when it has some,
+ * so MLflow 2.x clients see the run as before. @internal
+ */
+export function runJson(run: Run, outputs: ModelOutput[] = []) {
   return {
     info: runInfoJson(run.info),
     data: {
@@ -84,6 +137,14 @@ export function runJson(run: Run) {
       tags: tags(run.data.tags),
     },
     inputs: { dataset_inputs: run.inputs.datasetInputs.map(datasetInputJson) },
+    ...(outputs.length > 0 && {
+      outputs: {
+        model_outputs: outputs.map(o => ({
+          model_id: o.modelId,
+          step: o.step,
+        })),
+      },
+    }),
   };
 }
 
@@ -107,6 +168,7 @@ export function modelVersionJson(v: ModelVersion) {
     ...(v.description !== undefined && { description: v.description }),
     source: v.source,
     ...(v.runId !== undefined && { run_id: v.runId }),
+    ...(v.modelId !== undefined && { model_id: v.modelId }),
     status: v.status,
     ...(v.statusMessage !== undefined && { status_message: v.statusMessage }),
     tags: tags(v.tags),

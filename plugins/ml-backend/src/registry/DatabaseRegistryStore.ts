@@ -284,6 +284,7 @@ export class DatabaseRegistryStore implements RegistryStore {
         source: input.source,
         run_id: input.runId ?? null,
         experiment_id: input.experimentId ?? null,
+        logged_model_id: input.modelId ?? null,
         stage: 'None',
         // Files stay where the run logged them: nothing to copy, ready at once.
         status: 'READY',

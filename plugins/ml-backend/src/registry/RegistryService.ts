@@ -252,6 +252,8 @@ export class RegistryService {
       name: unknown;
       source: unknown;
       runId?: string;
+      /** MLflow 3: the logged model the version is of. */
+      modelId?: string;
       description?: string;
       tags?: unknown;
     },
@@ -267,7 +269,11 @@ export class RegistryService {
       caller,
       input.source,
       input.runId,
+      input.modelId,
     );
+    const from = resolved.runId
+      ? `run ${resolved.runId} (${resolved.source})`
+      : resolved.source;
     return this.options.store.createVersion(
       {
         name: model.name,
@@ -279,9 +285,9 @@ export class RegistryService {
       {
         actor: actorOf(caller),
         action: 'version.created',
-        detail: resolved.runId
-          ? `registered from run ${resolved.runId} (${resolved.source})`
-          : `registered from ${resolved.source}`,
+        detail: `registered from ${from}${
+          resolved.modelId ? `, logged model ${resolved.modelId}` : ''
+        }`,
       },
     );
   }
@@ -505,7 +511,17 @@ export class RegistryService {
     name: unknown,
     version: unknown,
   ): Promise<string> {
-    return (await this.getVersion(caller, name, version)).source;
+    const found = await this.getVersion(caller, name, version);
+    // A `models:/<model_id>` source is stored where the logged model's files are.
+    const { getLoggedModel } = this.options.runs;
+    if (
+      found.modelId &&
+      found.source.startsWith('models:/') &&
+      getLoggedModel
+    ) {
+      return (await getLoggedModel(caller, found.modelId)).artifactUri;
+    }
+    return found.source;
   }
 
   // ---- aliases --------------------------------------------------------------

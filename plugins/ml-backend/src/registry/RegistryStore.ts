@@ -27,6 +27,8 @@ export type NewVersion = {
   source: string;
   runId?: string;
   experimentId?: string;
+  /** The MLflow 3 logged model the version is of. */
+  modelId?: string;
   description?: string;
   userId?: string;
   tags: Tag[];

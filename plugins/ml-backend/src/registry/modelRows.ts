@@ -118,6 +118,7 @@ export async function hydrateVersions(
     source: row.source,
     runId: optional(row.run_id),
     experimentId: optional(row.experiment_id),
+    modelId: optional(row.logged_model_id),
     status: row.status,
     statusMessage: optional(row.status_message),
     tags: tagsOf.get(row.version_id) ?? [],

@@ -38,6 +38,8 @@ export type VersionRow = {
   source: string;
   run_id: string | null;
   experiment_id: string | null;
+  /** The MLflow 3 logged model the version is of. */
+  logged_model_id: string | null;
   stage: ModelVersionStage;
   status: ModelVersionStatus;
   status_message: string | null;

@@ -28,6 +28,8 @@ import {
   TransactionHook,
 } from './TrackingStore';
 import { MetricSeries, toMetric } from './metricSeries';
+import { insertModelMetrics } from './DatabaseLoggedModelStore';
+import { LoggedModelMetric } from './LoggedModelStore';
 
 type ExperimentRow = {
   experiment_id: number | string;
@@ -413,7 +415,12 @@ export class DatabaseTrackingStore implements TrackingStore {
 
   async logBatch(
     runId: string,
-    batch: { metrics: Metric[]; params: Param[]; tags: Tag[] },
+    batch: {
+      metrics: Metric[];
+      params: Param[];
+      tags: Tag[];
+      modelMetrics?: LoggedModelMetric[];
+    },
     alsoInTransaction?: TransactionHook,
   ): Promise<void> {
     await this.db.transaction(async tx => {
@@ -434,6 +441,9 @@ export class DatabaseTrackingStore implements TrackingStore {
       }
       if (batch.metrics.length > 0) {
         await this.metrics.append(tx, runId, batch.metrics);
+      }
+      if (batch.modelMetrics?.length) {
+        await insertModelMetrics(tx, batch.modelMetrics);
       }
       await alsoInTransaction?.(tx, runId);
     });

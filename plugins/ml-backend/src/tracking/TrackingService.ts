@@ -29,7 +29,9 @@ import { decodePageToken, encodePageToken, pageSize } from '../shared/paging';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { TrackingStore, TransactionHook } from './TrackingStore';
+import { LoggedModelService } from './LoggedModelService';
 import { DatasetLineageRecorder } from '../shared/lineage';
+import { generateRunName } from './runNames';
 import { featureViewInputs, featureViewsFromTags } from '../shared/runTags';
 import {
   validateBatchSize,
@@ -38,6 +40,21 @@ import {
   validateParam,
   validateTag,
 } from '../shared/validation';
+
+/**
+ * Where artifacts of a `mlflow-artifacts:` URI live in the portal's store; InputError
+ * for URIs outside it.
+ */
+function artifactStorePath(rootUri: string): string {
+  if (!rootUri.startsWith('mlflow-artifacts:')) {
+    throw new InputError(
+      `The artifacts at ${rootUri} live outside the portal's artifact store`,
+    );
+  }
+  return normalizeArtifactPath(
+    rootUri.slice('mlflow-artifacts:'.length).replace(/^\/+/, ''),
+  );
+}
 
 /** The id MLflow reserves for the experiment runs land in when none is chosen. */
 export const DEFAULT_EXPERIMENT_ID = '0';
@@ -50,39 +67,6 @@ const RUN_STATUSES: RunStatus[] = [
   'KILLED',
 ];
 const MAX_RESULTS = { experiments: 1000, runs: 50000 };
-
-const adjectives = [
-  'bold',
-  'calm',
-  'eager',
-  'gentle',
-  'keen',
-  'lucid',
-  'merry',
-  'nimble',
-  'quiet',
-  'swift',
-];
-const nouns = [
-  'owl',
-  'lynx',
-  'heron',
-  'otter',
-  'finch',
-  'panda',
-  'koala',
-  'wren',
-  'seal',
-  'fox',
-];
-
-function generateRunName(): string {
-  const pick = (list: string[]) =>
-    list[Math.floor(Math.random() * list.length)];
-  return `${pick(adjectives)}-${pick(nouns)}-${Math.floor(
-    Math.random() * 1000,
-  )}`;
-}
 
 /**
  * Experiment tracking: the one implementation behind both the portal API and the
@@ -101,8 +85,15 @@ export class TrackingService {
       defaultOwner: string;
       /** Records what runs read (datasets, feature views); tools without lineage leave it out. */
       lineage?: DatasetLineageRecorder;
+      /** MLflow 3's logged models of the experiments; metrics may name one. */
+      loggedModels?: LoggedModelService;
     },
   ) {}
+
+  /** The logged models of these experiments (the MLflow layer, the registry). */
+  get loggedModels(): LoggedModelService | undefined {
+    return this.options.loggedModels;
+  }
 
   /** Creates MLflow's "Default" experiment (id 0) once, owned by the default owner. */
   async ensureDefaultExperiment(): Promise<void> {
@@ -311,9 +302,15 @@ export class TrackingService {
     const params: Param[] = raw.params.map(validateParam);
     const tags: Tag[] = raw.tags.map(validateTag);
     await this.activeRunFor(caller, runId);
+    // Metrics that name a logged model (MLflow 3) also count as the model's.
+    const modelMetrics = await this.options.loggedModels?.modelMetrics(
+      runId,
+      raw.metrics,
+      metrics,
+    );
     await this.options.store.logBatch(
       runId,
-      { metrics, params, tags },
+      { metrics, params, tags, modelMetrics },
       this.featureViewLineage(tags),
     );
   }
@@ -491,7 +488,36 @@ export class TrackingService {
     runId: string,
     path: string,
   ): Promise<{ rootUri: string; files: ArtifactFile[] }> {
-    const { root, rootUri } = await this.artifactRoot(caller, runId);
+    return this.listBelow(await this.runArtifactUri(caller, runId), path);
+  }
+
+  async getArtifact(
+    caller: Caller,
+    runId: string,
+    path: string,
+  ): Promise<{ body: Readable; size?: number; contentType?: string }> {
+    return this.getBelow(await this.runArtifactUri(caller, runId), path);
+  }
+
+  /** A logged model's artifacts below `path`, relative to the model's artifact root. */
+  async listLoggedModelArtifacts(
+    caller: Caller,
+    modelId: string,
+    path: string,
+  ): Promise<{ rootUri: string; files: ArtifactFile[] }> {
+    return this.listBelow(await this.modelArtifactUri(caller, modelId), path);
+  }
+
+  async getLoggedModelArtifact(
+    caller: Caller,
+    modelId: string,
+    path: string,
+  ): Promise<{ body: Readable; size?: number; contentType?: string }> {
+    return this.getBelow(await this.modelArtifactUri(caller, modelId), path);
+  }
+
+  private async listBelow(rootUri: string, path: string) {
+    const root = artifactStorePath(rootUri);
     const relative = normalizeArtifactPath(path);
     const files = await this.options.artifacts.list(
       relative ? `${root}/${relative}` : root,
@@ -505,31 +531,24 @@ export class TrackingService {
     };
   }
 
-  async getArtifact(
-    caller: Caller,
-    runId: string,
-    path: string,
-  ): Promise<{ body: Readable; size?: number; contentType?: string }> {
-    const { root } = await this.artifactRoot(caller, runId);
+  private getBelow(rootUri: string, path: string) {
     const relative = normalizeArtifactPath(path);
     if (!relative) throw new InputError('Name a file, not the artifact root');
-    return this.options.artifacts.get(`${root}/${relative}`);
+    return this.options.artifacts.get(
+      `${artifactStorePath(rootUri)}/${relative}`,
+    );
   }
 
-  /** Where a run's artifacts live in the portal's store (runs with `mlflow-artifacts:` URIs). */
-  private async artifactRoot(caller: Caller, runId: string) {
+  private async runArtifactUri(caller: Caller, runId: string) {
     await this.runFor(caller, runId, mlExperimentReadPermission);
-    const run = (await this.options.store.getRun(runId))!;
-    const rootUri = run.info.artifactUri;
-    if (!rootUri.startsWith('mlflow-artifacts:')) {
-      throw new InputError(
-        `The artifacts of run ${runId} live at ${rootUri}, outside the portal's artifact store`,
-      );
-    }
-    const root = normalizeArtifactPath(
-      rootUri.slice('mlflow-artifacts:'.length).replace(/^\/+/, ''),
-    );
-    return { root, rootUri };
+    return (await this.options.store.getRun(runId))!.info.artifactUri;
+  }
+
+  private async modelArtifactUri(caller: Caller, modelId: string) {
+    const models = this.options.loggedModels;
+    if (!models)
+      throw new NotFoundError(`Logged model with ID '${modelId}' not found.`);
+    return (await models.getLoggedModel(caller, modelId)).artifactUri;
   }
 
   private async runFor(

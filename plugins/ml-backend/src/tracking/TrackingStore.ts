@@ -13,6 +13,7 @@ import {
   ViewType,
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
+import { LoggedModelMetric } from './LoggedModelStore';
 
 /** @internal */
 export type ExperimentQuery = {
@@ -106,7 +107,13 @@ export interface TrackingStore {
   setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void>;
   logBatch(
     runId: string,
-    batch: { metrics: Metric[]; params: Param[]; tags: Tag[] },
+    batch: {
+      metrics: Metric[];
+      params: Param[];
+      tags: Tag[];
+      /** Metrics that name a logged model, which are the model's too. */
+      modelMetrics?: LoggedModelMetric[];
+    },
     alsoInTransaction?: TransactionHook,
   ): Promise<void>;
   deleteRunTag(runId: string, key: string): Promise<boolean>;

@@ -2,7 +2,9 @@ import { ML_EXPERIMENT_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
 import { DomainDeps } from '../shared/domainDeps';
 import { DatasetLineageRecorder } from '../shared/lineage';
 import { createArtifactStore } from './artifacts/createArtifactStore';
+import { DatabaseLoggedModelStore } from './DatabaseLoggedModelStore';
 import { DatabaseTrackingStore } from './DatabaseTrackingStore';
+import { LoggedModelService } from './LoggedModelService';
 import { describeRuns } from './lineageNodes';
 import { createTrackingRouter } from './router';
 import { TrackingService } from './TrackingService';
@@ -20,6 +22,11 @@ export async function createTracking(
 ) {
   const store = DatabaseTrackingStore.create({ knex: deps.knex });
   const artifacts = await createArtifactStore(deps.config);
+  const loggedModels = new LoggedModelService({
+    store: DatabaseLoggedModelStore.create({ knex: deps.knex }),
+    tracking: store,
+    access: deps.access,
+  });
   const service = new TrackingService({
     store,
     artifacts,
@@ -27,6 +34,7 @@ export async function createTracking(
     artifactRoot: experimentId => `mlflow-artifacts:/${experimentId}`,
     defaultOwner: deps.defaultOwner,
     lineage: deps.lineage,
+    loggedModels,
   });
   await service.ensureDefaultExperiment();
   return {

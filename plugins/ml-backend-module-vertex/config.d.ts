@@ -79,8 +79,8 @@ export interface Config {
           /** Service account email the model servers run as. */
           serviceAccount?: string;
           /**
-           * How long `apply` and `remove` wait for an operation they must see finished
-           * (a deploy before an undeploy, say), in seconds. Defaults to 3600.
+           * How long `apply` waits for an endpoint to be created or a model uploaded, and
+           * `remove` for each undeploy, in seconds. Defaults to 3600.
            */
           operationTimeoutSeconds?: number;
           /** Vertex AI API endpoint, as for the compute target. */

@@ -78,6 +78,11 @@ describe('VertexServingTarget', () => {
       .filter(op => !/^(Get|List)/.test(op));
   const callOf = (operation: string, index = 0) =>
     server.calls.filter(c => c.operation === operation)[index];
+  /** A stable and a canary, deployed over the two applies it takes. */
+  const applyCanary = async () => {
+    await target.apply(spec([deployment('3', 100)]));
+    await target.apply(spec([deployment('3', 90), deployment('4', 10)]));
+  };
   const deployedIds = () =>
     Object.fromEntries(
       server.serving.endpoints
@@ -186,7 +191,7 @@ describe('VertexServingTarget', () => {
   });
 
   it('changes weights with UpdateEndpoint only, and does nothing when the spec is applied again', async () => {
-    await target.apply(spec([deployment('3', 90), deployment('4', 10)]));
+    await applyCanary();
     const ids = deployedIds();
     const before = server.calls.length;
 
@@ -209,7 +214,7 @@ describe('VertexServingTarget', () => {
   });
 
   it('undeploys a deployment the spec no longer lists, moving its traffic first', async () => {
-    await target.apply(spec([deployment('3', 90), deployment('4', 10)]));
+    await applyCanary();
     const ids = deployedIds();
     const before = server.calls.length;
 
@@ -226,45 +231,54 @@ describe('VertexServingTarget', () => {
     expect(Object.keys(deployedIds())).toEqual(['fraud-scorer-v4']);
   });
 
-  it('promotes in two steps, waiting for the deploy before it undeploys', async () => {
+  it('promotes in two applies: deploy with all the traffic, then undeploy the old model', async () => {
     await target.apply(spec([deployment('3', 100)]));
     const before = server.calls.length;
     server.serving.holdOperations('DeployModel');
 
-    const applying = target.apply(spec([deployment('4', 100)]));
-    await waitFor(() => mutations(before).includes('DeployModel'));
+    await target.apply(spec([deployment('4', 100)]));
     expect(mutations(before)).toEqual(['UploadModel', 'DeployModel']);
-    server.serving.finishOperations();
-    await applying;
+    expect(callOf('DeployModel', 1).body.trafficSplit).toEqual({ '0': 100 });
+    expect(await target.status('fraud-scorer')).toMatchObject({
+      state: 'updating',
+    });
 
+    // While the deploy runs, a replayed apply changes nothing.
+    await target.apply(spec([deployment('4', 100)]));
+    expect(mutations(before)).toEqual(['UploadModel', 'DeployModel']);
+
+    server.serving.finishOperations();
+    await target.apply(spec([deployment('4', 100)]));
     expect(mutations(before)).toEqual([
       'UploadModel',
       'DeployModel',
       'UndeployModel',
     ]);
-    expect(callOf('DeployModel', 1).body.trafficSplit).toEqual({ '0': 100 });
     expect(Object.keys(deployedIds())).toEqual(['fraud-scorer-v4']);
+    await target.apply(spec([deployment('4', 100)]));
+    expect(mutations(before)).toHaveLength(3);
   });
 
-  it('waits for an operation already running on the endpoint before changing it', async () => {
-    await target.apply(spec([deployment('3', 100)]));
-    server.serving.holdOperations('DeployModel');
+  it('deploys a first canary spec over two applies, the split right at each step', async () => {
     await target.apply(spec([deployment('3', 90), deployment('4', 10)]));
-    const before = server.calls.length;
+    expect(mutations()).toEqual([
+      'CreateEndpoint',
+      'UploadModel',
+      'DeployModel',
+    ]);
+    // Only the stable one is deployed: it takes all the traffic until the canary is.
+    expect(callOf('DeployModel').body.trafficSplit).toEqual({ '0': 100 });
 
-    // A replay while the canary deploys: no second deploy, the weights are already right.
-    const replay = target.apply(
-      spec([deployment('3', 90), deployment('4', 10)]),
-    );
-    await waitFor(() =>
-      server.calls.slice(before).some(c => c.operation === 'GetOperation'),
-    );
-    expect(mutations(before)).toEqual([]);
-    server.serving.finishOperations();
-    await replay;
-
-    expect(mutations(before)).toEqual([]);
-    expect(callOf('DeployModel', 2)).toBeUndefined();
+    await target.apply(spec([deployment('3', 90), deployment('4', 10)]));
+    const ids = deployedIds();
+    expect(callOf('DeployModel', 1).body.trafficSplit).toEqual({
+      [ids['fraud-scorer-v3']]: 90,
+      '0': 10,
+    });
+    expect(server.serving.endpoints.get(ENDPOINT)!.trafficSplit).toEqual({
+      [ids['fraud-scorer-v3']]: 90,
+      [ids['fraud-scorer-v4']]: 10,
+    });
   });
 
   it('resizes a deployment whose replica counts changed, with MutateDeployedModel', async () => {
@@ -327,7 +341,7 @@ describe('VertexServingTarget', () => {
       deployments: [],
     });
 
-    await target.apply(spec([deployment('3', 90), deployment('4', 10)]));
+    await applyCanary();
     expect(await target.status('fraud-scorer')).toEqual({
       state: 'ready',
       url: `${server.endpoint}/v1/${ENDPOINT}:rawPredict`,
@@ -369,7 +383,7 @@ describe('VertexServingTarget', () => {
   });
 
   it('removes the endpoint after undeploying its models, and succeeds when it is gone', async () => {
-    await target.apply(spec([deployment('3', 90), deployment('4', 10)]));
+    await applyCanary();
     const ids = deployedIds();
     const before = server.calls.length;
 
@@ -435,10 +449,10 @@ describe('VertexServingTarget', () => {
     expect(mutations()).toEqual([]);
   });
 
-  it('gives up waiting at the operation timeout, leaving the work to a later apply', async () => {
+  it('gives up waiting for the endpoint at the operation timeout, leaving the work to a later apply', async () => {
     await target.destroy();
     target = create({ operationTimeoutSeconds: 1 });
-    server.serving.holdOperations();
+    server.serving.holdOperations('CreateEndpoint');
 
     await expect(target.apply(spec([deployment('3', 100)]))).rejects.toThrow(
       ServiceUnavailableError,
@@ -462,12 +476,3 @@ describe('toVertexEndpointId', () => {
     );
   });
 });
-
-/** Polls `condition` until it holds, failing after two seconds. */
-async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 2000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise(resolve => setImmediate(resolve));
-  }
-}

@@ -47,7 +47,7 @@ const MAX_DISPLAY_NAME_LENGTH = 128;
 const SERVERLESS_NOTE =
   'Vertex AI online prediction does not scale to zero: each deployment keeps at least one replica';
 
-/** One change that brings an endpoint closer to its spec; `apply` runs them one at a time. */
+/** One change that brings an endpoint closer to its spec; `apply` makes one per call. */
 type Step =
   | { kind: 'deploy'; deployment: ServingDeployment }
   | { kind: 'resize'; deployment: ServingDeployment; deployed: DeployedModel }
@@ -77,18 +77,18 @@ export function toVertexEndpointId(endpointName: string): string {
  * `DeployedModel` whose display name is the deployment's name, with the endpoint's
  * `trafficSplit` following the deployments' weights.
  *
- * - `apply` reconciles one change at a time: deploy a missing deployment (its traffic
- *   split sets the weights in the same call), resize one whose replica counts changed
- *   (`MutateDeployedModel`), undeploy one the spec no longer lists, or, when only the
- *   weights differ, `UpdateEndpoint` with the new `trafficSplit`. Deploying and
- *   undeploying are long-running operations that Vertex AI runs one after the other on
- *   an endpoint: `apply` waits for operations already running on the endpoint, starts
- *   the next change, and returns once it has started the last one; `status` reports
- *   `updating` until it finishes. A spec that needs several changes (a first apply with
- *   a canary, a promotion that deploys one model and undeploys another) therefore
- *   blocks `apply` while the earlier ones run, for at most `operationTimeoutSeconds`.
- *   A replayed `apply` first waits for what the earlier one started, so it never
- *   deploys a model twice.
+ * - `apply` makes one change per call, and returns once it has started it: deploy a
+ *   missing deployment (its traffic split sets the weights in the same call), resize one
+ *   whose replica counts changed (`MutateDeployedModel`), undeploy one the spec no longer
+ *   lists (its traffic moved to the others in the same call), or, when only the weights
+ *   differ, `UpdateEndpoint` with the new `trafficSplit`. Deploying, resizing and
+ *   undeploying are long-running operations, which Vertex AI runs one at a time on an
+ *   endpoint: while one runs, `apply` changes nothing and `status` reports `updating`.
+ *   So a spec that needs several changes (a first apply with a canary; a promotion that
+ *   deploys one model, then undeploys the other) converges over the platform's
+ *   periodic re-applies, and a replayed `apply` never deploys a model twice. Creating
+ *   the endpoint and uploading a model are waited for (seconds to a minute), for at most
+ *   `operationTimeoutSeconds`.
  * - Serverless endpoints: Vertex AI online prediction has no scale-to-zero, so each
  *   deployment keeps at least one replica, and `status` says so.
  * - A changed machine type or GPU count of an existing deployment is not applied
@@ -140,25 +140,23 @@ export class VertexServingTarget implements ServingTarget {
     }
     const deadline = this.deadline();
     const name = await this.ensureEndpoint(spec, deadline);
-    for (;;) {
-      await this.waitForRunningOperations(name, deadline);
-      const endpoint = await this.getEndpoint(name);
-      if (!endpoint) {
-        throw new ServiceUnavailableError(
-          `Vertex AI endpoint ${name} of ${spec.name} disappeared while it was being applied`,
-        );
-      }
-      const steps = planSteps(spec, endpoint);
-      if (steps.length === 0) {
-        return;
-      }
-      const operation = await this.run(steps[0], spec, endpoint, deadline);
-      if (steps.length === 1) {
-        return;
-      }
-      if (operation) {
-        await this.waitForOperation(operation, deadline, true);
-      }
+    const running = (await this.listOperations(name)).filter(o => !o.done);
+    if (running.length > 0) {
+      // Vertex AI changes an endpoint one operation at a time; a later apply goes on.
+      this.logger?.debug(
+        `vertex serving target leaves endpoint ${name} alone while ${running[0].name} runs`,
+      );
+      return;
+    }
+    const endpoint = await this.getEndpoint(name);
+    if (!endpoint) {
+      throw new ServiceUnavailableError(
+        `Vertex AI endpoint ${name} of ${spec.name} disappeared while it was being applied`,
+      );
+    }
+    const [step] = planSteps(spec, endpoint);
+    if (step) {
+      await this.run(step, spec, endpoint, deadline);
     }
   }
 
@@ -364,13 +362,13 @@ export class VertexServingTarget implements ServingTarget {
     return name;
   }
 
-  /** Starts one step; the operation it started, if it is a long-running one. */
+  /** Starts one step, without waiting for its long-running operation. */
   private async run(
     step: Step,
     spec: EndpointSpec,
     endpoint: Endpoint,
     deadline: number,
-  ): Promise<Started | undefined> {
+  ): Promise<void> {
     const name = endpoint.name!;
     const present = new Map(
       (endpoint.deployedModels ?? []).map(d => [d.displayName, d.id!]),
@@ -389,7 +387,7 @@ export class VertexServingTarget implements ServingTarget {
         const trafficSplit = normalise(
           desired([deployment.name, NEW_DEPLOYED_MODEL]),
         );
-        const [operation] = await callVertex('DeployModel', spec.name, () =>
+        await callVertex('DeployModel', spec.name, () =>
           this.endpoints.deployModel({
             endpoint: name,
             deployedModel: this.buildDeployedModel(spec, deployment, model),
@@ -399,37 +397,35 @@ export class VertexServingTarget implements ServingTarget {
         this.logger?.info(
           `vertex serving target deploying ${deployment.name} (${model}) to endpoint ${name}`,
         );
-        return operation;
+        return;
       }
       case 'resize': {
-        const [operation] = await callVertex(
-          'MutateDeployedModel',
-          spec.name,
-          () =>
-            this.endpoints.mutateDeployedModel({
-              endpoint: name,
-              deployedModel: {
-                id: step.deployed.id,
-                dedicatedResources: {
-                  ...step.deployed.dedicatedResources,
-                  ...replicasOf(spec),
-                },
+        await callVertex('MutateDeployedModel', spec.name, () =>
+          this.endpoints.mutateDeployedModel({
+            endpoint: name,
+            deployedModel: {
+              id: step.deployed.id,
+              dedicatedResources: {
+                ...step.deployed.dedicatedResources,
+                ...replicasOf(spec),
               },
-              updateMask: {
-                paths: [
-                  'dedicated_resources.min_replica_count',
-                  'dedicated_resources.max_replica_count',
-                ],
-              },
-            }),
+            },
+            updateMask: {
+              paths: [
+                'dedicated_resources.min_replica_count',
+                'dedicated_resources.max_replica_count',
+              ],
+            },
+          }),
         );
         this.logger?.info(
           `vertex serving target resizing ${step.deployment.name} on endpoint ${name}`,
         );
-        return operation;
+        return;
       }
       case 'undeploy':
-        return this.undeploy(endpoint, step.deployed, desired());
+        await this.undeploy(endpoint, step.deployed, desired());
+        return;
       case 'traffic':
       default: {
         const trafficSplit = normalise(desired());
@@ -444,7 +440,7 @@ export class VertexServingTarget implements ServingTarget {
             trafficSplit,
           )}`,
         );
-        return undefined;
+        return;
       }
     }
   }

@@ -30,7 +30,7 @@ export type VertexServingSettings = {
   port: number;
   /** The service account the model servers run as. */
   serviceAccount?: string;
-  /** How long `apply` and `remove` wait for an operation they must see finished. */
+  /** How long `apply` waits for an endpoint or model upload, and `remove` for each undeploy. */
   operationTimeoutSeconds: number;
 };
 

@@ -433,6 +433,34 @@ describe('SageMakerServingTarget', () => {
       expect(changes(before)).toEqual([]);
     });
 
+    it('replaces the variants of a failed endpoint, and says what a weight change cannot do there', async () => {
+      await target.apply(endpointSpec());
+      server.serving.setEndpointStatus(
+        'churn-prod',
+        'Failed',
+        'Image registry.example/pyfunc:2 not found',
+      );
+      const failed = server.calls.length;
+
+      await expect(
+        target.apply(
+          endpointSpec({
+            scaling: { minReplicas: 3, maxReplicas: 4, targetConcurrency: 8 },
+          }),
+        ),
+      ).rejects.toThrow(
+        /is Failed \(Image registry.example\/pyfunc:2 not found\)/,
+      );
+      expect(changes(failed)).toEqual([]);
+
+      await target.apply(endpointSpec({ deployments: [deployment('4', 100)] }));
+      expect(changes(failed).map(c => c.operation)).toEqual([
+        'CreateModel',
+        'CreateEndpointConfig',
+        'UpdateEndpoint',
+      ]);
+    });
+
     it.each([
       [
         'a real-time endpoint without an instance type',

@@ -514,6 +514,11 @@ function assertStatus(
   allowed: string[],
 ): void {
   const status = endpoint.EndpointStatus ?? 'unknown';
+  if (!allowed.includes(status) && status === 'Failed') {
+    throw new ConflictError(
+      `SageMaker endpoint ${endpoint.EndpointName} is Failed (${endpoint.FailureReason}); only a change of its models or instances can fix it, or remove it and apply again`,
+    );
+  }
   if (!allowed.includes(status)) {
     throw new ConflictError(
       `SageMaker endpoint ${endpoint.EndpointName} is ${status}; it takes changes once it is InService, apply again then`,

@@ -14,14 +14,15 @@ const started = Date.UTC(2026, 11, 1, 9, 0, 0);
 export function makeDeployment(
   overrides: Partial<EndpointDeployment> & { version: string },
 ): EndpointDeployment {
+  const createdAt = overrides.createdAt ?? started;
   return {
     id: `dep-${overrides.version}`,
     name: `churn-prod-v${overrides.version}`,
     role: 'stable',
     weight: 100,
     state: 'ready',
-    createdAt: started,
-    readyAt: started + 12_000,
+    createdAt,
+    readyAt: createdAt + 12_000,
     ...overrides,
   };
 }

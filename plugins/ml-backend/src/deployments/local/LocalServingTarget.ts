@@ -60,7 +60,8 @@ type LocalEndpoint = {
  * `MLmodel` (in `model.localPath`, which the platform fills because this target sets
  * `needsLocalFiles`) that the config knows. A server is ready when `GET /ping` answers
  * 200; one that does not within `startTimeoutSeconds`, or exits, fails its deployment
- * with the reason and its last log lines, and is never routed to.
+ * with the reason and its last log lines, and is never routed to. A replayed `apply`
+ * keeps running servers as they are and starts failed ones again.
  *
  * Serverless endpoints with `scaleToZeroAfterSeconds` (and `minReplicas` 0) stop a
  * deployment's server after that long without a `route` call; the next `route` starts
@@ -170,7 +171,7 @@ export class LocalServingTarget implements ServingTarget {
     deployment.lastUsedAt = Date.now();
     return {
       url: deployment.process.url,
-      ...(cold && { coldStartMs: Math.max(1, Date.now() - began) }),
+      ...(cold && { coldStartMs: Date.now() - began }),
     };
   }
 
@@ -217,9 +218,13 @@ export class LocalServingTarget implements ServingTarget {
     for (const { deployment, modelDir, flavor, command } of wanted) {
       const existing = endpoint.deployments.get(deployment.name);
       if (existing && sameServer(existing, { modelDir, flavor, command })) {
-        // Running, starting, failed or scaled to zero: an identical replay changes
-        // nothing. A scaled-to-zero one starts when the endpoint no longer scales to zero.
-        if (existing.state === 'scaled-to-zero' && !idleMs(spec)) {
+        // Running, starting or scaled to zero: an identical replay leaves it so. A
+        // failed one gets another start, as does a scaled-to-zero one when the
+        // endpoint no longer scales to zero.
+        if (
+          existing.state === 'failed' ||
+          (existing.state === 'scaled-to-zero' && !idleMs(spec))
+        ) {
           this.start(endpoint, existing);
         } else if (existing.state === 'ready') {
           this.scheduleIdleStop(endpoint, existing);
@@ -287,7 +292,10 @@ export class LocalServingTarget implements ServingTarget {
   private start(endpoint: LocalEndpoint, deployment: LocalDeployment) {
     deployment.state = 'starting';
     deployment.reason = undefined;
+    // The log tail of a failure is the failed attempt's own.
+    deployment.logs = new LogTail();
     const run = async () => {
+      const began = Date.now();
       const port = await freePort();
       if (deployment.retired) return;
       const server = ServerProcess.start({
@@ -320,6 +328,11 @@ export class LocalServingTarget implements ServingTarget {
       if (deployment.retired || deployment.process !== server) return;
       deployment.state = 'ready';
       deployment.lastUsedAt = Date.now();
+      this.logger.info(
+        `local serving: deployment ${deployment.name} of endpoint ${
+          endpoint.spec.name
+        } ready at ${server.url} after ${Date.now() - began} ms`,
+      );
       this.scheduleIdleStop(endpoint, deployment);
     };
     const starting = run()

@@ -37,7 +37,9 @@ const METHODS = ['get', 'post', 'put', 'delete'];
 function routerSource(spec) {
   const endpoints = Object.entries(spec.paths).flatMap(([path, item]) =>
     METHODS.filter(method => item[method]).map(
-      method => `  '#${method}|${path}': Endpoint<'${path}', '${method}'>;`,
+      // Backstage's typed router keys DELETE as `_delete` (`delete` is a keyword there).
+      method =>
+        `  '#${method === 'delete' ? '_delete' : method}|${path}': Endpoint<'${path}', '${method}'>;`,
     ),
   );
   return `${HEADER}import { createValidatedOpenApiRouterFromGeneratedEndpointMap } from '@backstage/backend-openapi-utils';
@@ -74,7 +76,10 @@ type Endpoint<
   body: Operation<P, M> extends { requestBody?: infer B }
     ? JsonOf<NonNullable<B>> & object
     : never;
-  response: JsonOf<Success<Operation<P, M>['responses']>>;
+  // An operation that answers 204 sends no body.
+  response: Operation<P, M>['responses'] extends { 204: unknown }
+    ? void
+    : JsonOf<Success<Operation<P, M>['responses']>>;
 };
 
 /** Every documented operation, keyed as Backstage's generated endpoint maps are. */

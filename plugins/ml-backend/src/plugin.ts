@@ -6,8 +6,12 @@ import {
   CostSource,
   mlComputeTargetsExtensionPoint,
   mlCostSourcesExtensionPoint,
+  mlServingTargetsExtensionPoint,
 } from '@ml-portal/plugin-ml-node';
 import { createCatalog } from './catalog/createCatalog';
+import { createDeployments } from './deployments/createDeployments';
+import { loggedAlerts } from './deployments/alerts';
+import { ServingTargets } from './deployments/targets';
 import { createCost } from './cost/createCost';
 import { migrateDatabase } from './database/migrateDatabase';
 import { createFeatures } from './features/createFeatures';
@@ -18,6 +22,7 @@ import { RedisConnection } from './redis/RedisConnection';
 import { createRegistry } from './registry/createRegistry';
 import { createRouter } from './router';
 import { AccessControl } from './shared/AccessControl';
+import { AliasCanaries } from './shared/aliasCanaries';
 import { createCallerResolver, readCallerSettings } from './shared/caller';
 import { registerMlResources } from './shared/ownerRules';
 import { createTracking } from './tracking/createTracking';
@@ -35,6 +40,8 @@ export const mlPlugin = createBackendPlugin({
   register(env) {
     const computeTargets = new ComputeTargetRegistry();
     env.registerExtensionPoint(mlComputeTargetsExtensionPoint, computeTargets);
+    const servingTargets = new ServingTargets();
+    env.registerExtensionPoint(mlServingTargetsExtensionPoint, servingTargets);
     const costSources: CostSource[] = [];
     env.registerExtensionPoint(mlCostSourcesExtensionPoint, {
       addCostSource: (...sources) => costSources.push(...sources),
@@ -83,7 +90,17 @@ export const mlPlugin = createBackendPlugin({
         };
         const tracking = await createTracking(shared);
         const runs = { tracking: tracking.service, store: tracking.store };
-        const registry = createRegistry({ ...shared, runs });
+        // Registry and deployments need each other: approvals start canaries, canaries
+        // move aliases. The registry gets the canaries once deployments exist.
+        let aliasCanaries: AliasCanaries | undefined;
+        const registry = createRegistry({
+          ...shared,
+          runs,
+          canaries: {
+            follows: input => aliasCanaries!.follows(input),
+            start: input => aliasCanaries!.start(input),
+          },
+        });
         const features = await createFeatures(shared);
         const cost = await createCost({ ...shared, costSources });
         const training = await createTraining({
@@ -94,13 +111,30 @@ export const mlPlugin = createBackendPlugin({
           tracking: tracking.service,
           costs: cost.service,
         });
+        const deployments = await createDeployments({
+          ...shared,
+          discovery,
+          redis,
+          targets: servingTargets,
+          models: registry.deployable,
+          artifacts: tracking.artifacts,
+          batchJobs: training.submission,
+          alerts: loggedAlerts(logger),
+        });
+        aliasCanaries = deployments.aliasCanaries;
         const catalog = createCatalog({
           registry: registry.service,
           features: features.service,
           lineage: lineage.service,
           resolveCaller,
         });
-        for (const domain of [tracking, registry, features, training]) {
+        for (const domain of [
+          tracking,
+          registry,
+          features,
+          training,
+          deployments,
+        ]) {
           lineage.describeNodes(domain.lineageNodes);
         }
         registerMlResources(deps.permissionsRegistry, {
@@ -110,10 +144,12 @@ export const mlPlugin = createBackendPlugin({
           ...lineage.resources,
           ...features.resources,
           ...cost.resources,
+          ...deployments.resources,
         });
         // Workers first, then their connections and the embedded Redis.
         deps.lifecycle.addShutdownHook(async () => {
           await training.close();
+          await deployments.close();
           await redis.close();
         });
 
@@ -128,11 +164,13 @@ export const mlPlugin = createBackendPlugin({
               logError: error =>
                 logger.error('MLflow API error', error as Error),
             }),
+            serving: deployments.servingRouter,
             health: new HealthService({ knex, redis }),
             computeTargets,
             domainRouters: [
               tracking.router,
               training.router,
+              deployments.router,
               cost.router,
               lineage.router,
               registry.router,
@@ -146,6 +184,11 @@ export const mlPlugin = createBackendPlugin({
           // MLflow clients without MLFLOW_TRACKING_TOKEN; local installs only.
           httpRouter.addAuthPolicy({
             path: '/mlflow',
+            allow: 'unauthenticated',
+          });
+          // Scoring clients without a token too; the same anonymous group reads endpoints.
+          httpRouter.addAuthPolicy({
+            path: '/serving',
             allow: 'unauthenticated',
           });
         }

@@ -58,12 +58,14 @@ export async function createPortalApi(
 
 /**
  * Everything the plugin serves: the MLflow API under `/mlflow` (its own protocol, not
- * the schema's), then the portal API: health, compute targets and the domains' routers.
+ * the schema's), scoring requests under `/serving`, then the portal API: health, compute targets and the domains' routers.
  *
  * @internal
  */
 export async function createRouter(options: {
   mlflow: express.Router;
+  /** Scoring requests, streamed to model servers unparsed. */
+  serving: express.Router;
   health: HealthService;
   computeTargets: ReadonlyMap<string, ComputeTarget>;
   domainRouters: express.Router[];
@@ -81,6 +83,7 @@ export async function createRouter(options: {
 
   const root = Router();
   root.use('/mlflow', options.mlflow);
+  root.use('/serving', options.serving);
   root.use(await createPortalApi([router, ...domainRouters]));
   return root;
 }

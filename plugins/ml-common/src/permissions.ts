@@ -121,6 +121,26 @@ export const mlJobPreemptPermission = job.preempt;
 /** Submit a training job for one of the caller's groups. @public */
 export const mlJobCreatePermission = basicPermission('job.create');
 
+/** Model serving endpoints, owned by the group they were created for. @public */
+export const ML_ENDPOINT_RESOURCE_TYPE = 'ml-endpoint';
+/** @public */
+export type MlEndpointPermission = ResourcePermission<
+  typeof ML_ENDPOINT_RESOURCE_TYPE
+>;
+const endpoint = resourcePermissions(
+  ML_ENDPOINT_RESOURCE_TYPE,
+  'endpoint',
+  READ_UPDATE_DELETE,
+);
+/** See an endpoint: its deployments, traffic, canaries, metrics and timeline. @public */
+export const mlEndpointReadPermission = endpoint.read;
+/** Deploy versions on an endpoint, shift its traffic, promote, abort or roll back. @public */
+export const mlEndpointUpdatePermission = endpoint.update;
+/** Delete an endpoint and its deployments on the target. @public */
+export const mlEndpointDeletePermission = endpoint.delete;
+/** Create an endpoint owned by one of the caller's groups. @public */
+export const mlEndpointCreatePermission = basicPermission('endpoint.create');
+
 /** Datasets runs read (lineage's data nodes), owned by the group that logged them first. @public */
 export const ML_DATASET_RESOURCE_TYPE = 'ml-dataset';
 /** Read a dataset and its place in lineage. @public */
@@ -174,6 +194,7 @@ export const mlResourceTypes = [
   ML_DATASET_RESOURCE_TYPE,
   ML_FEATURE_VIEW_RESOURCE_TYPE,
   ML_TEAM_RESOURCE_TYPE,
+  ML_ENDPOINT_RESOURCE_TYPE,
 ] as const;
 
 /** @public */
@@ -198,4 +219,12 @@ export const mlPermissions = [
   mlFeatureImportPermission,
   mlCostReadPermission,
   mlCostImportPermission,
+  mlEndpointReadPermission,
+  mlEndpointCreatePermission,
+  mlEndpointUpdatePermission,
+  mlEndpointDeletePermission,
+  mlEndpointReadPermission,
+  mlEndpointCreatePermission,
+  mlEndpointUpdatePermission,
+  mlEndpointDeletePermission,
 ];

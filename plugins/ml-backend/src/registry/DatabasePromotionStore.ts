@@ -100,6 +100,15 @@ export class DatabasePromotionStore implements PromotionStore {
     );
   }
 
+  async recordAudit(name: string, audit: AuditEntry): Promise<void> {
+    await auditedWrite(
+      this.db,
+      tx => modelRow(tx, name),
+      audit,
+      async () => undefined,
+    );
+  }
+
   async deleteAlias(
     name: string,
     alias: string,
@@ -269,7 +278,7 @@ export class DatabasePromotionStore implements PromotionStore {
           );
         }
         await touch(tx, request.modelId);
-      } else if (decision.status === 'APPROVED') {
+      } else if (decision.status === 'APPROVED' && !decision.deferAliasMove) {
         await this.moveAlias(
           tx,
           request.modelId,

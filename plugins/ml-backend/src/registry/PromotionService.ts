@@ -1,3 +1,4 @@
+import { AliasCanaries, AliasCanaryInput } from '../shared/aliasCanaries';
 import {
   ConflictError,
   InputError,
@@ -52,9 +53,15 @@ export class PromotionService {
       runs: RegistryRuns;
       access: AccessControl;
       policy: RegistryPolicy;
+      /** Deployments: an approved version goes to the endpoints following the alias as a canary first. */
+      canaries?: AliasCanaries;
     },
   ) {
     this.models = new ModelAccess(options.models, options.access);
+  }
+
+  private get canaries(): AliasCanaries {
+    return this.options.canaries ?? NO_CANARIES;
   }
 
   get protectedAliases(): string[] {
@@ -271,20 +278,75 @@ export class PromotionService {
       request.action === 'remove'
         ? undefined
         : await this.passingGates(request);
+    const canary = request.action === 'set' ? this.canaryFor(request) : undefined;
+    const deferAliasMove = canary ? await this.canaries.follows(canary) : false;
     const decided = await store.decidePromotion(
       request.id,
-      { status: 'APPROVED', by: actor, comment, ...checked },
+      { status: 'APPROVED', by: actor, comment, ...checked, deferAliasMove },
       {
         actor,
         action: 'promotion.approved',
         detail: `approved ${describeRequest(request)} (requested by ${
           request.requestedBy
-        })${comment ? `: ${comment}` : ''}`,
+        })${comment ? `: ${comment}` : ''}${
+          deferAliasMove
+            ? `; '${request.alias}' moves once the canary of version ${request.version} passes`
+            : ''
+        }`,
         version: request.version,
         metrics: checked?.metrics,
       },
     );
+    if (canary && deferAliasMove && !(await this.canaries.start(canary))) {
+      // The endpoint changed between the check and the start: no canary to wait for.
+      await this.completeCanaryPromotion(request.id, {
+        passed: true,
+        actor,
+        detail: 'no endpoint could run its canary',
+      });
+    }
     return this.publicPromotion(decided);
+  }
+
+  /**
+   * Ends an approved promotion that waited for its canary: the alias moves when the
+   * canary passed; either way the outcome joins the model's audit trail.
+   */
+  async completeCanaryPromotion(
+    requestId: string,
+    outcome: { passed: boolean; detail: string; actor: string },
+  ): Promise<void> {
+    const { store } = this.options;
+    const request = await store.getPromotion(requestId);
+    if (!request) return;
+    const audit = {
+      actor: outcome.actor,
+      version: request.version,
+      requestId,
+    };
+    if (outcome.passed) {
+      await store.setAlias(request.modelName, request.alias, request.version, {
+        ...audit,
+        action: 'alias.set',
+        detail: `set alias '${request.alias}' to version ${request.version} after its canary: ${outcome.detail}`,
+      });
+    } else {
+      await store.recordAudit(request.modelName, {
+        ...audit,
+        action: 'promotion.rolled_back',
+        detail: `'${request.alias}' stays: ${outcome.detail}`,
+      });
+    }
+  }
+
+  private canaryFor(request: StoredPromotion): AliasCanaryInput {
+    return {
+      modelName: request.modelName,
+      alias: request.alias,
+      version: Number(request.version),
+      versionId: request.versionId,
+      requestId: request.id,
+    };
   }
 
   async rejectPromotion(
@@ -494,3 +556,8 @@ export class PromotionService {
     return { ...rest, approverGroups: this.approverGroups(modelOwner) };
   }
 }
+
+const NO_CANARIES: AliasCanaries = {
+  follows: async () => false,
+  start: async () => false,
+};

@@ -30,6 +30,8 @@ export type PromotionDecision = {
   /** The metrics and gate results the approval was decided on. */
   metrics?: Record<string, number>;
   gates?: PromotionRequest['gates'];
+  /** The alias moves later, once the canary of the approved version passed. */
+  deferAliasMove?: boolean;
 };
 
 /** @internal */
@@ -73,6 +75,8 @@ export interface PromotionStore {
     audit: AuditEntry,
   ): Promise<void>;
   deleteAlias(name: string, alias: string, audit: AuditEntry): Promise<void>;
+  /** An audit event with no change of its own (a canary that failed). */
+  recordAudit(name: string, audit: AuditEntry): Promise<void>;
 
   /**
    * Records a request. `approvedBy` records it approved at once and moves the alias in

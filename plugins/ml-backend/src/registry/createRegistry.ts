@@ -1,9 +1,11 @@
 import { ML_MODEL_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import { AliasCanaries } from '../shared/aliasCanaries';
 import { DomainDeps } from '../shared/domainDeps';
 import { LineageRecorder } from '../shared/lineage';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { DatabaseRegistryStore } from './DatabaseRegistryStore';
 import { readRegistryPolicy } from './gates';
+import { deployableModels } from './deployableModels';
 import { describeVersions } from './lineageNodes';
 import { PromotionService } from './PromotionService';
 import { registryRunsFrom } from './registryRuns';
@@ -22,6 +24,8 @@ export function createRegistry(
     lineage: LineageRecorder;
     /** Runs as tracking serves them: versions are registered from runs. */
     runs: Parameters<typeof registryRunsFrom>[0];
+    /** Deployments: approved versions go out as canaries before their alias moves. */
+    canaries?: AliasCanaries;
   },
 ) {
   const { knex, access } = deps;
@@ -33,11 +37,13 @@ export function createRegistry(
     runs,
     access,
     policy: readRegistryPolicy(deps.config),
+    canaries: deps.canaries,
   });
   const service = new RegistryService({ store, promotions, runs, access });
   return {
     service,
     promotions,
+    deployable: deployableModels({ registry: service, promotions, store }),
     router: createRegistryRouter({
       registry: service,
       promotions,

@@ -10,6 +10,7 @@ import {
 } from '@backstage/plugin-permission-node';
 import {
   ML_DATASET_RESOURCE_TYPE,
+  ML_ENDPOINT_RESOURCE_TYPE,
   ML_EXPERIMENT_RESOURCE_TYPE,
   ML_FEATURE_VIEW_RESOURCE_TYPE,
   ML_JOB_RESOURCE_TYPE,
@@ -99,6 +100,11 @@ export const mlResources = {
     ML_TEAM_RESOURCE_TYPE,
     'IS_TEAM_MEMBER',
     'teams (their spend)',
+  ),
+  [ML_ENDPOINT_RESOURCE_TYPE]: ownedResourceType(
+    ML_ENDPOINT_RESOURCE_TYPE,
+    'IS_ENDPOINT_OWNER',
+    'serving endpoints (and their deployments and canaries)',
   ),
 } satisfies Record<MlResourceType, unknown>;
 

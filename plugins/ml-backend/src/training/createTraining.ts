@@ -109,6 +109,8 @@ export async function createTraining(
     lineage: deps.lineage,
   });
   return {
+    /** Batch scoring submits its jobs here, with the same checks as the API. */
+    submission,
     router: createTrainingRouter({
       training,
       submission,

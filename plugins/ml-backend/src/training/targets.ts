@@ -3,6 +3,7 @@ import {
   ComputeTarget,
   MlComputeTargetsExtensionPoint,
 } from '@ml-portal/plugin-ml-node';
+import { TargetRegistry } from '../shared/targetRegistry';
 import { TrainingConfig } from './config';
 import { firstSecretOutOfScope } from './secretScopes';
 
@@ -11,21 +12,20 @@ export type ComputeTargets = ReadonlyMap<string, ComputeTarget>;
 
 /**
  * The compute targets the plugin's extension point collects: the local one and the
- * modules'. An id registered twice stops the backend at startup.
+ * modules'.
  *
  * @internal
  */
 export class ComputeTargetRegistry
-  extends Map<string, ComputeTarget>
+  extends TargetRegistry<ComputeTarget>
   implements MlComputeTargetsExtensionPoint
 {
+  constructor() {
+    super('Compute target');
+  }
+
   addComputeTarget(...targets: ComputeTarget[]): void {
-    for (const target of targets) {
-      if (this.has(target.id)) {
-        throw new Error(`Compute target '${target.id}' is registered twice`);
-      }
-      this.set(target.id, target);
-    }
+    this.add(targets);
   }
 }
 

@@ -37,7 +37,10 @@ type Endpoint<
   body: Operation<P, M> extends { requestBody?: infer B }
     ? JsonOf<NonNullable<B>> & object
     : never;
-  response: JsonOf<Success<Operation<P, M>['responses']>>;
+  // An operation that answers 204 sends no body.
+  response: Operation<P, M>['responses'] extends { 204: unknown }
+    ? void
+    : JsonOf<Success<Operation<P, M>['responses']>>;
 };
 
 /** Every documented operation, keyed as Backstage's generated endpoint maps are. */
@@ -124,7 +127,7 @@ export type EndpointMap = {
     '/deployments/endpoints/{endpoint}',
     'get'
   >;
-  '#delete|/deployments/endpoints/{endpoint}': Endpoint<
+  '#_delete|/deployments/endpoints/{endpoint}': Endpoint<
     '/deployments/endpoints/{endpoint}',
     'delete'
   >;

@@ -1,0 +1,202 @@
+import { DiscoveryService } from '@backstage/backend-plugin-api';
+import { ML_ENDPOINT_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import { RedisConnection } from '../redis/RedisConnection';
+import { RepeatingJob } from '../redis/RepeatingJob';
+import { AliasCanaries, AliasCanaryInput } from '../shared/aliasCanaries';
+import { DomainDeps } from '../shared/domainDeps';
+import { LineageRecorder } from '../shared/lineage';
+import { readPools } from '../shared/pools';
+import { readDeploymentsConfig } from './config';
+import { DatabaseDeploymentStore } from './DatabaseDeploymentStore';
+import { DeploymentReconciler } from './DeploymentReconciler';
+import { DeploymentStore } from './DeploymentStore';
+import { DeploymentService } from './DeploymentService';
+import { describeDeployments } from './lineageNodes';
+import { ArtifactReader, artifactModelFiles } from './modelFiles';
+import { BatchJobs, DeployableModels, DeploymentAlerts } from './ports';
+import { createDeploymentsRouter } from './router';
+import { ServingMeter } from './ServingMeter';
+import { ServingRouter } from './servingRouter';
+import { ServingTargets } from './targets';
+
+/**
+ * The deployments domain: endpoints and their deployments on the serving targets, the
+ * serving router and its meter, the canary analysis and reconciler on a repeating
+ * BullMQ job (unless `ml.deployments.workers` is false), its routers and what it offers
+ * the plugin: its lineage nodes, its permission resource and the canary entry point of
+ * the promotion flow.
+ *
+ * @internal
+ */
+export async function createDeployments(
+  deps: DomainDeps & {
+    discovery: DiscoveryService;
+    redis: RedisConnection;
+    targets: ServingTargets;
+    models: DeployableModels;
+    artifacts: ArtifactReader;
+    lineage: LineageRecorder;
+    batchJobs?: BatchJobs;
+    alerts: DeploymentAlerts;
+  },
+) {
+  const { config, logger, targets } = deps;
+  const settings = readDeploymentsConfig(config);
+  const pools = readPools(config);
+  const store = DatabaseDeploymentStore.create({
+    knex: deps.knex,
+    lineage: deps.lineage,
+  });
+  const modelFiles = artifactModelFiles(deps.artifacts);
+  const meter = new ServingMeter({
+    write: minutes => store.addServingMinutes(minutes),
+    flushMs: settings.meterFlushMs,
+    onError: error =>
+      logger.warn(`Could not write serving counts: ${error.message}`),
+  });
+  const baseUrl = await deps.discovery.getExternalBaseUrl('ml');
+  let serving: ServingRouter | undefined;
+  const reconciler: DeploymentReconciler = new DeploymentReconciler({
+    store,
+    targets,
+    models: deps.models,
+    modelFiles,
+    config: settings,
+    pools,
+    service: () => service,
+    alerts: deps.alerts,
+    logger,
+    servingUrl: name =>
+      `${baseUrl}/serving/${encodeURIComponent(name)}/invocations`,
+    flushCounts: () => meter.flush(),
+    onRoutesChanged: name => serving?.invalidate(name),
+  });
+  const service: DeploymentService = new DeploymentService({
+    store,
+    models: deps.models,
+    targets,
+    access: deps.access,
+    config: settings,
+    pools,
+    batchJobs: deps.batchJobs,
+    batchCommand: async (endpoint, artifactUri, input) => {
+      const modelDir = await modelFiles
+        .materialize(
+          artifactUri,
+          `${settings.modelCacheDirectory}/${encodeURIComponent(
+            endpoint.modelName,
+          )}/batch-${encodeURIComponent(artifactUri)}`,
+        )
+        .catch(() => artifactUri);
+      const values: Record<string, string> = {
+        modelDir,
+        modelUri: artifactUri,
+        input: input.input,
+        output: input.output,
+      };
+      return settings.batch.command.map(part =>
+        part.replace(/\{(modelDir|modelUri|input|output)\}/g, (_, key) => values[key]),
+      );
+    },
+    onChange: endpointId => reconciler.request(endpointId),
+  });
+  serving = new ServingRouter({
+    store,
+    targets,
+    meter,
+    access: deps.access,
+    resolveCaller: deps.resolveCaller,
+    onColdStart: (deploymentId, coldStartMs) => {
+      store
+        .getDeployments([deploymentId])
+        .then(([d]) =>
+          d
+            ? store.updateDeployment(
+                deploymentId,
+                { lastColdStartMs: Math.round(coldStartMs) },
+                {
+                  actor: 'ml-platform/serving-router',
+                  kind: 'deployment.cold_start',
+                  version: d.version,
+                  detail: `version ${d.version} scaled up from zero in ${Math.round(
+                    coldStartMs,
+                  )} ms`,
+                },
+              )
+            : undefined,
+        )
+        .catch(error =>
+          logger.warn(`Could not record a cold start: ${error.message}`),
+        );
+    },
+  });
+  const tick = new RepeatingJob({
+    redis: deps.redis,
+    logger,
+    prefix: config.getOptionalString('ml.training.queuePrefix'),
+    name: 'deployments-tick',
+    everyMs: settings.tickMs,
+    run: () => reconciler.tick(),
+  });
+  meter.start();
+  if (config.getOptionalBoolean('ml.deployments.workers') ?? true) {
+    tick.start();
+  }
+  return {
+    service,
+    reconciler,
+    meter,
+    router: createDeploymentsRouter({
+      deployments: service,
+      targets,
+      resolveCaller: deps.resolveCaller,
+    }),
+    servingRouter: serving.router(),
+    lineageNodes: { deployment: describeDeployments(store) },
+    resources: {
+      [ML_ENDPOINT_RESOURCE_TYPE]: (name: string) => store.getEndpoint(name),
+    },
+    /** Starts a canary for an approved promotion of an alias endpoints follow. */
+    aliasCanaries: {
+      follows: input => canaryEndpoint(store, input).then(Boolean),
+      start: async input => {
+        const endpoint = await canaryEndpoint(store, input);
+        if (!endpoint) return false;
+        await service.startCanary('platform', endpoint, input, {
+          alias: input.alias,
+          promotionRequestId: input.requestId,
+        });
+        return true;
+      },
+    } satisfies AliasCanaries,
+    async close() {
+      await tick.close(false);
+      await meter.close();
+      serving?.close();
+    },
+  };
+}
+
+/**
+ * The endpoint that runs the canary of an approved move of `alias` to `version`: the
+ * first following the alias that serves another version and runs no canary. One canary
+ * decides the alias; the other endpoints following it move once it moved.
+ */
+async function canaryEndpoint(
+  store: DeploymentStore,
+  input: AliasCanaryInput,
+) {
+  const endpoints = (
+    await store.listEndpoints({ modelName: input.modelName })
+  ).filter(e => e.followsAlias === input.alias && e.kind !== 'batch');
+  const live = await store.liveDeployments(endpoints.map(e => e.id));
+  return endpoints.find(e => {
+    const own = live.filter(d => d.endpointId === e.id);
+    const stable = own.find(d => d.role === 'stable');
+    return (
+      stable &&
+      stable.version !== input.version &&
+      !own.some(d => d.role === 'canary')
+    );
+  });
+}

@@ -1,0 +1,60 @@
+import * as hdr from 'hdr-histogram-js';
+
+/**
+ * Serving latencies as HdrHistograms (microseconds, 2 significant digits, 1 µs to one
+ * hour): mergeable, so minutes add up across replicas and windows, and percentiles of a
+ * window are exact to the histogram's precision, never averages of percentiles. Stored
+ * as HdrHistogram's compressed base64; `''` is the empty histogram.
+ */
+const SETTINGS = {
+  lowestDiscernibleValue: 1,
+  highestTrackableValue: 3_600_000_000,
+  numberOfSignificantValueDigits: 2 as const,
+  useWebAssembly: false,
+};
+
+/** @internal */
+export function newLatencyHistogram(): hdr.Histogram {
+  return hdr.build(SETTINGS);
+}
+
+/** @internal */
+export function encodeLatencies(histogram: hdr.Histogram): string {
+  return histogram.totalCount === 0
+    ? ''
+    : hdr.encodeIntoCompressedBase64(histogram);
+}
+
+function decodeInto(target: hdr.Histogram, encoded: string) {
+  if (!encoded) return;
+  const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
+  target.add(decoded);
+  decoded.destroy();
+}
+
+/** @internal */
+export function mergeLatencies(encoded: string[]): string {
+  const merged = newLatencyHistogram();
+  for (const e of encoded) decodeInto(merged, e);
+  const result = encodeLatencies(merged);
+  merged.destroy();
+  return result;
+}
+
+/** p50/p95/p99 in milliseconds of the merged histograms; undefined when empty. @internal */
+export function latencyQuantiles(
+  encoded: string[],
+): { p50Ms: number; p95Ms: number; p99Ms: number } | undefined {
+  const merged = newLatencyHistogram();
+  for (const e of encoded) decodeInto(merged, e);
+  const result =
+    merged.totalCount === 0
+      ? undefined
+      : {
+          p50Ms: merged.getValueAtPercentile(50) / 1000,
+          p95Ms: merged.getValueAtPercentile(95) / 1000,
+          p99Ms: merged.getValueAtPercentile(99) / 1000,
+        };
+  merged.destroy();
+  return result;
+}

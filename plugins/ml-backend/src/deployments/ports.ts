@@ -1,0 +1,72 @@
+import { PromotionRequest, TrainingJob } from '@ml-portal/plugin-ml-common';
+import { Caller } from '../shared/caller';
+
+/** A registered model version as deployments serve it. @internal */
+export type DeployableVersion = {
+  modelName: string;
+  version: number;
+  /** The version's id: its lineage node. */
+  versionId: string;
+  /** The version's files (its resolved source). */
+  artifactUri: string;
+  /** The registered model's owner group. */
+  modelOwner: string;
+};
+
+/**
+ * What deployments need of the registry, handed in by the plugin.
+ *
+ * @internal
+ */
+export interface DeployableModels {
+  /** The version, or the one `alias` points to, if the caller reads the model; NotFoundError otherwise. */
+  resolve(
+    caller: Caller,
+    modelName: string,
+    ref: { version?: string; alias?: string },
+  ): Promise<DeployableVersion>;
+  /** As `resolve`, for the platform's own work (the analysis, the reconciler). */
+  resolveAsPlatform(
+    modelName: string,
+    ref: { version?: string; alias?: string },
+  ): Promise<DeployableVersion | undefined>;
+  /** The model's owner, aliases (alias → version) and pending promotion requests. */
+  pipelineOf(
+    caller: Caller,
+    modelName: string,
+  ): Promise<{
+    owner: string;
+    aliases: Record<string, string>;
+    pending: PromotionRequest[];
+  }>;
+  /**
+   * Ends an approved promotion whose alias move waited for a canary: `passed` moves the
+   * alias, `failed` leaves it; both are written to the model's audit trail.
+   */
+  completeCanaryPromotion(
+    requestId: string,
+    outcome: { passed: boolean; detail: string; actor: string },
+  ): Promise<void>;
+}
+
+/** Batch scoring runs as a training job. @internal */
+export interface BatchJobs {
+  submit(caller: Caller, spec: unknown): Promise<TrainingJob>;
+}
+
+/** Puts a model's files in a directory on this host, for targets that serve from files. @internal */
+export interface ModelFiles {
+  /** Returns the directory; unchanged files are not fetched again. */
+  materialize(artifactUri: string, directory: string): Promise<string>;
+}
+
+/** Tells an endpoint's owner group what happened (a rollback, a failed start). @internal */
+export interface DeploymentAlerts {
+  notify(alert: {
+    owner: string;
+    endpoint: string;
+    title: string;
+    description: string;
+    severity: 'normal' | 'high';
+  }): Promise<void>;
+}

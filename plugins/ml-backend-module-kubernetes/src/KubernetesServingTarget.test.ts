@@ -349,6 +349,21 @@ describe('KubernetesServingTarget', () => {
       });
     });
 
+    it('in KServe Standard mode (no Knative traffic), takes Ready for the deployment', async () => {
+      const kserve = target(fake);
+      await kserve.apply(endpoint());
+      expect(await kserve.status('fraud-scorer')).toEqual({
+        state: 'updating',
+        deployments: [{ name: 'fraud-scorer-v3', state: 'starting' }],
+      });
+
+      rolledOut();
+      expect(await kserve.status('fraud-scorer')).toEqual({
+        state: 'ready',
+        deployments: [{ name: 'fraud-scorer-v3', state: 'ready' }],
+      });
+    });
+
     it('removes the InferenceService; removing again, or status afterwards, finds nothing', async () => {
       const kserve = target(fake);
       await kserve.apply(endpoint());

@@ -18,8 +18,8 @@ const FAILED_TRANSITIONS = ['BlockedByFailedLoad', 'InvalidSpec'];
 /**
  * An endpoint's status from its InferenceService: the `Ready` condition (once the
  * controller has seen the latest spec), `status.url`, and per deployment the predictor's
- * traffic: the latest revision is the deployment in the predictor (the canary, when one
- * runs), the other one the stable deployment KServe rolled out before.
+ * Knative traffic: the latest revision is the deployment in the predictor (the canary,
+ * when one runs), the other one the stable deployment KServe rolled out before.
  *
  * @internal
  */
@@ -39,18 +39,27 @@ export function inferenceServiceStatus(isvc: InferenceService): EndpointStatus {
   const traffic = predictor.traffic ?? [];
   const latest = traffic.find(t => t.latestRevision);
   const previous = traffic.find(t => !t.latestRevision);
+  // KServe's Standard (raw Deployment) mode has no Knative revisions or traffic: there,
+  // Ready is all there is to know.
   const latestReady =
-    !!predictor.latestReadyRevision &&
-    predictor.latestReadyRevision === predictor.latestCreatedRevision;
+    traffic.length === 0
+      ? isInferenceServiceReady(isvc)
+      : !!latest &&
+        !!predictor.latestReadyRevision &&
+        predictor.latestReadyRevision === predictor.latestCreatedRevision;
 
   const deployments = recordedDeployments(metadata).map(
     ({ name }): DeploymentStatus => {
       if (name === served) {
-        const percent = latest?.percent;
         if (failure) return { name, state: 'failed', reason: failure };
-        return latestReady && latest
-          ? { name, state: 'ready', reason: `${percent ?? 0}% of traffic` }
-          : { name, state: 'starting' };
+        if (!latestReady) return { name, state: 'starting' };
+        return latest
+          ? {
+              name,
+              state: 'ready',
+              reason: `${latest.percent ?? 0}% of traffic`,
+            }
+          : { name, state: 'ready' };
       }
       if (name === stable) {
         // The canary runs against the revision KServe rolled out before.

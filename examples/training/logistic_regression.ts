@@ -13,6 +13,11 @@
  * With CHECKPOINT_DIR set (the platform sets it per job) it saves its state every
  * CHECKPOINT_INTERVAL_SECONDS and on SIGTERM (a preemption notice), and resumes from the
  * latest checkpoint when started again, so a preempted job loses at most one interval.
+ * Like MLflow's client, every request is retried on connection errors and on 408, 429
+ * and 5xx answers with exponential backoff, so a portal restart does not fail the job:
+ * MLFLOW_HTTP_REQUEST_MAX_RETRIES (7), MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR (2),
+ * MLFLOW_HTTP_REQUEST_BACKOFF_JITTER (1) and MLFLOW_HTTP_REQUEST_TIMEOUT (120 s), with
+ * MLflow's defaults.
  * Runs on Node 22.18+/24 (type stripping); no dependencies.
  */
 
@@ -141,6 +146,71 @@ function evaluate(w: number[], b: number, data: Dataset) {
   return { loss: loss / data.x.length, accuracy: correct / data.x.length, auc };
 }
 
+/** The statuses MLflow's client retries (mlflow/utils/request_utils.py). */
+const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** urllib3's cap on one backoff, which MLflow's retries inherit. */
+const BACKOFF_MAX_SECONDS = 120;
+
+function numberFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`${name} must be a non-negative number, got '${raw}'`);
+  return value;
+}
+
+const retryPolicy = {
+  maxRetries: numberFromEnv('MLFLOW_HTTP_REQUEST_MAX_RETRIES', 7),
+  backoffFactor: numberFromEnv('MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR', 2),
+  backoffJitter: numberFromEnv('MLFLOW_HTTP_REQUEST_BACKOFF_JITTER', 1),
+  timeoutMs: numberFromEnv('MLFLOW_HTTP_REQUEST_TIMEOUT', 120) * 1000,
+};
+
+/**
+ * Seconds before retry `n` (1-based), as urllib3's Retry computes it for MLflow: none
+ * before the first, then factor × 2^(n-1) plus up to `jitter` seconds, at most 120 s;
+ * a Retry-After header (429, 503) wins when it asks for longer.
+ */
+function backoffSeconds(n: number, retryAfter: string | null): number {
+  const backoff =
+    n <= 1
+      ? 0
+      : Math.min(
+          BACKOFF_MAX_SECONDS,
+          retryPolicy.backoffFactor * 2 ** (n - 1) + Math.random() * retryPolicy.backoffJitter,
+        );
+  const asked = retryAfter !== null && /^\d+$/.test(retryAfter) ? Number(retryAfter) : 0;
+  return Math.max(backoff, asked);
+}
+
+/**
+ * fetch, retried as MLflow's client retries: connection errors, timeouts and transient
+ * statuses, up to MLFLOW_HTTP_REQUEST_MAX_RETRIES times; the last answer or error is
+ * the caller's. Bodies here are strings, so a request can be sent again as it was.
+ */
+async function fetchWithRetries(url: URL | string, init: RequestInit, what: string): Promise<Response> {
+  for (let retry = 1; ; retry++) {
+    let reason: string;
+    let retryAfter: string | null = null;
+    try {
+      const response = await fetch(url, { ...init, signal: AbortSignal.timeout(retryPolicy.timeoutMs) });
+      if (!TRANSIENT_STATUSES.has(response.status) || retry > retryPolicy.maxRetries) return response;
+      reason = `HTTP ${response.status}`;
+      retryAfter = response.headers.get('retry-after');
+      await response.body?.cancel();
+    } catch (error) {
+      if (retry > retryPolicy.maxRetries) throw error;
+      const cause = (error as { cause?: { code?: string } }).cause;
+      reason = cause?.code ?? (error as Error).message;
+    }
+    const seconds = backoffSeconds(retry, retryAfter);
+    process.stderr.write(
+      `${what}: ${reason}; retry ${retry}/${retryPolicy.maxRetries} in ${seconds.toFixed(1)} s\n`,
+    );
+    await new Promise(resolve => setTimeout(resolve, seconds * 1000));
+  }
+}
+
 class Mlflow {
   // Plain fields: Node's type stripping does not support parameter properties.
   private readonly baseUrl: string;
@@ -156,14 +226,18 @@ class Mlflow {
     if (method === 'GET' && body) {
       for (const [k, v] of Object.entries(body)) url.searchParams.set(k, String(v));
     }
-    const response = await fetch(url, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(this.token && { authorization: `Bearer ${this.token}` }),
+    const response = await fetchWithRetries(
+      url,
+      {
+        method,
+        headers: {
+          'content-type': 'application/json',
+          ...(this.token && { authorization: `Bearer ${this.token}` }),
+        },
+        body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
       },
-      body: method === 'POST' ? JSON.stringify(body ?? {}) : undefined,
-    });
+      path,
+    );
     const json = await response.json().catch(() => ({}));
     if (!response.ok) {
       const error = new Error(`${path}: ${json.error_code} ${json.message}`) as Error & { code?: string };
@@ -186,11 +260,15 @@ class Mlflow {
   async uploadArtifact(artifactUri: string, path: string, content: string): Promise<boolean> {
     if (!artifactUri.startsWith('mlflow-artifacts:/')) return false;
     const relative = artifactUri.slice('mlflow-artifacts:/'.length).replace(/^\/+/, '');
-    const response = await fetch(`${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${relative}/${path}`, {
-      method: 'PUT',
-      headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
-      body: content,
-    });
+    const response = await fetchWithRetries(
+      `${this.baseUrl}/api/2.0/mlflow-artifacts/artifacts/${relative}/${path}`,
+      {
+        method: 'PUT',
+        headers: this.token ? { authorization: `Bearer ${this.token}` } : {},
+        body: content,
+      },
+      `upload ${path}`,
+    );
     return response.ok;
   }
 }

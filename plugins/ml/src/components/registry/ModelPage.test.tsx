@@ -3,6 +3,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { RegisteredModelDetails } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
+import { churnPipeline } from '../deployments/testData';
 import { ModelsTab } from './ModelsTab';
 import {
   approvedPromotion,
@@ -24,6 +25,7 @@ function modelApi(details: RegisteredModelDetails = churnDetails()) {
       status: 'REJECTED' as const,
     })),
     requestPromotion: jest.fn(async () => pendingPromotion),
+    getModelPipeline: jest.fn(async (_name: string) => churnPipeline),
   } satisfies Partial<MlApi>;
 }
 
@@ -108,6 +110,8 @@ describe('ModelPage', () => {
     fireEvent.click(within(dialog).getByRole('button', { name: 'Approve' }));
 
     await waitFor(() => expect(api.getModel).toHaveBeenCalledTimes(2));
+    // Approving moves a stage: the pipeline loads again too.
+    await waitFor(() => expect(api.getModelPipeline).toHaveBeenCalledTimes(2));
     expect(api.approvePromotion).toHaveBeenCalledWith({
       id: 'pr-1',
       comment: 'Drift is on an unrelated feature',
@@ -231,5 +235,54 @@ describe('ModelPage', () => {
     );
     expect(api.getModel).toHaveBeenCalledWith('team/fraud model');
     expect(api.getModelAudit).toHaveBeenCalledWith('team/fraud model');
+  });
+
+  it('shows the pipeline: stages left to right, the endpoints serving each, canaries and pending approvals', async () => {
+    const api = modelApi();
+    await renderModel(api);
+
+    const stages = await screen.findByLabelText('pipeline stages');
+    const regions = within(stages).getAllByRole('region');
+    expect(regions.map(region => region.getAttribute('aria-label'))).toEqual([
+      'stage staging',
+      'stage production',
+    ]);
+    const [staging, production] = regions;
+    expect(
+      within(staging).getByRole('link', { name: 'Version 3' }),
+    ).toHaveAttribute('href', '/ml/models/churn/versions/3');
+    expect(staging).toHaveTextContent('churn-stagingreadyv3 100%');
+    expect(staging).toHaveTextContent('serverless on local');
+    expect(staging).not.toHaveTextContent('Awaiting approval');
+
+    expect(
+      within(production).getByRole('link', { name: 'churn-prod' }),
+    ).toHaveAttribute('href', '/ml/deployments/churn-prod');
+    expect(production).toHaveTextContent('v2 90% · v3 10% canary');
+    expect(production).toHaveTextContent(
+      'Canary v3 at 10%: wait (errors 2.5% vs 1.0%)',
+    );
+    expect(production).toHaveTextContent(
+      'Awaiting approvalVersion 3, requested by alice; decide under Promotion requests',
+    );
+
+    const pinned = screen.getByRole('region', { name: 'pinned endpoints' });
+    expect(pinned).toHaveTextContent('churn-shadowfailedv1 100%');
+    expect(api.getModelPipeline).toHaveBeenCalledWith('churn');
+  });
+
+  it('shows the model when its pipeline cannot be loaded', async () => {
+    const api = {
+      ...modelApi(),
+      getModelPipeline: jest.fn(async () => {
+        throw new Error('deployments are not served');
+      }),
+    };
+    await renderModel(api);
+
+    expect(
+      await screen.findByText(/Could not load the pipeline/),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('table', { name: 'versions' })).toBeInTheDocument();
   });
 });

@@ -13,6 +13,8 @@ import { useCallback, useState } from 'react';
 import { useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { mlApiRef } from '../../api/MlApi';
+import { Loaded } from '../common/Loaded';
+import { PipelineView } from '../deployments/PipelineView';
 import { formatTime, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { KeyValueTable } from '../common/KeyValueTable';
@@ -34,8 +36,8 @@ function outcome(request: PromotionRequest): string {
 }
 
 /**
- * One registered model: its versions and aliases, the promotion requests to
- * decide, and its audit trail.
+ * One registered model: its versions and aliases, its deployment pipeline, the
+ * promotion requests to decide, and its audit trail.
  *
  * @internal
  */
@@ -49,19 +51,27 @@ export function ModelPage() {
     () => Promise.all([mlApi.getModel(name), mlApi.getModelAudit(name)]),
     [mlApi, name],
   );
+  // Apart from the model: a page without deployments still shows the model.
+  const pipeline = useAsyncRetry(
+    () => mlApi.getModelPipeline(name),
+    [mlApi, name],
+  );
+  const reloadPipeline = pipeline.retry;
   const onRequested = useCallback(
     (request: PromotionRequest) => {
       setRequesting(false);
       setNotice(outcome(request));
       retry();
+      reloadPipeline();
     },
-    [retry],
+    [retry, reloadPipeline],
   );
   // A decision outdates whatever the notice said about the request.
   const onDecided = useCallback(() => {
     setNotice(undefined);
     retry();
-  }, [retry]);
+    reloadPipeline();
+  }, [retry, reloadPipeline]);
 
   // Keep the page while it reloads after a decision; a spinner only at first.
   if (loading && !value) return <Progress />;
@@ -121,6 +131,16 @@ export function ModelPage() {
         </GridCard>
         <GridCard md={6} title="Tags">
           <KeyValueTable label="tags" rows={model.tags} emptyText="No tags." />
+        </GridCard>
+        <GridCard title="Pipeline">
+          <Loaded state={pipeline} errorTitle="Could not load the pipeline">
+            {stages => (
+              <PipelineView
+                pipeline={stages}
+                decideWhere="decide under Promotion requests"
+              />
+            )}
+          </Loaded>
         </GridCard>
         <GridCard title="Promotion requests">
           <PromotionRequests

@@ -5,10 +5,15 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
+import Button from '@mui/material/Button';
 import Grid from '@mui/material/Grid';
-import { useParams } from 'react-router-dom';
+import { useState } from 'react';
+import { useNavigate, useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { mlApiRef } from '../../api/MlApi';
+import { Loaded } from '../common/Loaded';
+import { DeployDialog } from '../deployments/DeployDialog';
+import { DeployedOn } from '../deployments/DeployedOn';
 import { formatTime, MISSING } from '../common/format';
 import { GridCard } from '../common/GridCard';
 import { useMlPaths } from '../common/mlPaths';
@@ -26,7 +31,8 @@ import { VersionStatus } from './VersionStatus';
 
 /**
  * One model version: where it came from (its run, and the lineage beyond), what
- * that run measured, its aliases, promotions and audit trail.
+ * that run measured, where it is deployed (and Deploy), its aliases, promotions
+ * and audit trail.
  *
  * @internal
  */
@@ -34,9 +40,16 @@ export function ModelVersionPage() {
   const { name = '', version = '' } = useParams();
   const mlApi = useApi(mlApiRef);
   const paths = useMlPaths();
+  const navigate = useNavigate();
+  const [deploying, setDeploying] = useState(false);
   const { value, loading, error, retry } = useAsyncRetry(
     () => mlApi.getModelVersion({ name, version }),
     [mlApi, name, version],
+  );
+  // The model's endpoints: where this version serves, and where it may go.
+  const endpoints = useAsyncRetry(
+    () => mlApi.listEndpoints({ model: name }),
+    [mlApi, name],
   );
 
   if (loading && !value) return <Progress />;
@@ -62,7 +75,25 @@ export function ModelVersionPage() {
         ]}
       />
       <Grid container spacing={3}>
-        <GridCard md={6} title={`${name} version ${version}`}>
+        <GridCard
+          md={6}
+          title={`${name} version ${version}`}
+          action={
+            <Button
+              variant="contained"
+              color="primary"
+              disabled={details.status !== 'READY' || !endpoints.value}
+              title={
+                details.status === 'READY'
+                  ? undefined
+                  : 'Only a READY version can be deployed'
+              }
+              onClick={() => setDeploying(true)}
+            >
+              Deploy
+            </Button>
+          }
+        >
           <StructuredMetadataTable
             metadata={{
               status: (
@@ -99,6 +130,11 @@ export function ModelVersionPage() {
             emptyText="The source run logged no metrics."
           />
         </GridCard>
+        <GridCard title="Deployed on">
+          <Loaded state={endpoints} errorTitle="Could not list the endpoints">
+            {list => <DeployedOn endpoints={list} version={version} />}
+          </Loaded>
+        </GridCard>
         <GridCard title="Lineage">
           <LineageGraph node={{ kind: 'model_version', id: details.id }} />
         </GridCard>
@@ -117,6 +153,17 @@ export function ModelVersionPage() {
           <AuditTrail events={details.audit} />
         </GridCard>
       </Grid>
+      {deploying && endpoints.value && (
+        <DeployDialog
+          modelName={name}
+          version={version}
+          aliases={details.aliases}
+          endpoints={endpoints.value}
+          onClose={() => setDeploying(false)}
+          // Inside the ML page, whose route refs always resolve.
+          onDeployed={endpoint => navigate(paths!.endpoint(endpoint.name))}
+        />
+      )}
     </Content>
   );
 }

@@ -6,7 +6,6 @@ import { PromotionService } from '../registry/PromotionService';
 import { RegistryService } from '../registry/RegistryService';
 import { Caller } from '../shared/caller';
 import { TrackingService } from '../tracking/TrackingService';
-import { decodePageToken, encodePageToken } from '../shared/paging';
 import { ArtifactStore } from '../tracking/artifacts/ArtifactStore';
 import {
   requestLimits,
@@ -329,23 +328,18 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       };
     },
     'GET metrics/get-history': async (caller, p) => {
-      const metrics = await tracking.getMetricHistory(
+      const { metrics, nextPageToken } = await tracking.getMetricHistory(
         caller,
         runIdOf(p),
         required(p, 'metric_key'),
+        {
+          maxResults: optionalInt(p, 'max_results'),
+          pageToken: optionalString(p, 'page_token'),
+        },
       );
-      // MLflow 2.x returns the whole series unless max_results pages it.
-      const maxResults = optionalInt(p, 'max_results');
-      if (maxResults !== undefined && maxResults < 0) {
-        throw new InputError(
-          `Invalid value ${maxResults} for parameter 'max_results' supplied: it must not be negative.`,
-        );
-      }
-      const offset = decodePageToken(optionalString(p, 'page_token'));
-      const end = maxResults ? offset + maxResults : metrics.length;
       return {
-        metrics: metrics.slice(offset, end).map(metricJson),
-        ...(end < metrics.length && { next_page_token: encodePageToken(end) }),
+        metrics: metrics.map(metricJson),
+        ...(nextPageToken && { next_page_token: nextPageToken }),
       };
     },
     'GET metrics/get-history-bulk-interval': async (caller, p) => {

@@ -548,8 +548,12 @@ export class DatabaseTrackingStore implements TrackingStore {
     };
   }
 
-  getMetricHistory(runId: string, key: string): Promise<Metric[]> {
-    return this.metrics.history(runId, key);
+  getMetricHistory(
+    runId: string,
+    key: string,
+    window?: { offset: number; limit?: number },
+  ): Promise<Metric[]> {
+    return this.metrics.history(runId, key, window);
   }
 
   getMetricHistoryBuckets(

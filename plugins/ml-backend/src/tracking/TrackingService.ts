@@ -422,13 +422,43 @@ export class TrackingService {
     };
   }
 
+  /**
+   * MLflow's get-history: the whole series unless `maxResults` pages it (MLflow 2.x
+   * clients ask for it whole); pages are cut in the database, one row past the page
+   * telling whether another follows.
+   */
   async getMetricHistory(
     caller: Caller,
     runId: string,
     key: string,
-  ): Promise<Metric[]> {
+    page: { maxResults?: number; pageToken?: string } = {},
+  ): Promise<{ metrics: Metric[]; nextPageToken?: string }> {
+    const { maxResults } = page;
+    if (maxResults !== undefined && maxResults < 0) {
+      throw new InputError(
+        `Invalid value ${maxResults} for parameter 'max_results' supplied: it must not be negative.`,
+      );
+    }
+    const offset = decodePageToken(page.pageToken);
     await this.runFor(caller, runId, mlExperimentReadPermission);
-    return this.options.store.getMetricHistory(runId, key);
+    if (!maxResults) {
+      return {
+        metrics: await this.options.store.getMetricHistory(runId, key, {
+          offset,
+        }),
+      };
+    }
+    const rows = await this.options.store.getMetricHistory(runId, key, {
+      offset,
+      limit: maxResults + 1,
+    });
+    return {
+      metrics: rows.slice(0, maxResults),
+      nextPageToken:
+        rows.length > maxResults
+          ? encodePageToken(offset + maxResults)
+          : undefined,
+    };
   }
 
   /** A series for a chart: whole when short, else min/max per bucket (2 points per bucket). */

@@ -129,7 +129,12 @@ export interface TrackingStore {
     query: RunQuery,
     window: PageWindow,
   ): Promise<{ items: Run[]; hasMore: boolean }>;
-  getMetricHistory(runId: string, key: string): Promise<Metric[]>;
+  /** The series in history order; only `window`'s slice of it when given (`limit` unset: to the end). */
+  getMetricHistory(
+    runId: string,
+    key: string,
+    window?: { offset: number; limit?: number },
+  ): Promise<Metric[]>;
   /**
    * The series reduced in the database to at most `2 × buckets` points: the lowest and
    * highest value of each of `buckets` equal step ranges, so spikes survive.

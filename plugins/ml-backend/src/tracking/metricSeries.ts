@@ -57,15 +57,29 @@ const toMetricRow = (runId: string, m: Metric) => ({
 export class MetricSeries {
   constructor(private readonly db: Knex) {}
 
-  async history(runId: string, key: string): Promise<Metric[]> {
-    // The primary key's order (run, key, step, timestamp): an index scan, no sort.
-    const rows: Omit<MetricRow, 'key'>[] = await this.db('ml_metrics')
+  /**
+   * The series in history order (step, then timestamp), or the slice of it `window`
+   * names (`limit` unset: to the end), sliced in the database.
+   */
+  async history(
+    runId: string,
+    key: string,
+    window?: { offset: number; limit?: number },
+  ): Promise<Metric[]> {
+    // The history index's order (run, key, step): an index scan. Value and NaN break
+    // ties between points of one step and time, so that pages never overlap.
+    const query = this.db('ml_metrics')
       .where({ run_uuid: runId, key })
       .orderBy([
         { column: 'step', order: 'asc' },
         { column: 'timestamp', order: 'asc' },
+        { column: 'is_nan', order: 'asc' },
+        { column: 'value', order: 'asc' },
       ])
       .select('value', 'is_nan', 'timestamp', 'step');
+    if (window?.offset) query.offset(window.offset);
+    if (window?.limit !== undefined) query.limit(window.limit);
+    const rows: Omit<MetricRow, 'key'>[] = await query;
     return rows.map(row => toMetric({ ...row, key }));
   }
 

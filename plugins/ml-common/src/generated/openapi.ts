@@ -689,6 +689,22 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/runs/{runId}/logged-models': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ListRunLoggedModels'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/runs/{runId}/metric-history': {
     parameters: {
       query?: never;
@@ -1464,6 +1480,39 @@ export interface components {
       | 'deployment';
     /** @enum {string} */
     LineageRelation: 'input_to' | 'produced' | 'registered_as' | 'deployed_as';
+    /** @description An MLflow 3 logged model: a model a run logged, whose files live at `artifactUri`. */
+    LoggedModel: {
+      artifactUri: string;
+      creationTimestamp: number;
+      experimentId: string;
+      lastUpdatedTimestamp: number;
+      metrics: components['schemas']['LoggedModelMetric'][];
+      /** @description `m-<hex>`. */
+      modelId: string;
+      modelType?: string;
+      name: string;
+      params: components['schemas']['Param'][];
+      sourceRunId?: string;
+      /** @enum {string} */
+      status:
+        | 'LOGGED_MODEL_PENDING'
+        | 'LOGGED_MODEL_READY'
+        | 'LOGGED_MODEL_UPLOAD_FAILED';
+      statusMessage?: string;
+      /** @description The step at which the run output the model, when it logged it as an output. */
+      step?: number;
+      tags: components['schemas']['Tag'][];
+    };
+    /** @description A metric logged against a logged model, with the run and dataset it was computed on. */
+    LoggedModelMetric: {
+      datasetDigest?: string;
+      datasetName?: string;
+      key: string;
+      runId: string;
+      step: number;
+      timestamp: number;
+      value: components['schemas']['MetricValue'];
+    };
     Metric: {
       key: string;
       step: number;
@@ -3038,6 +3087,31 @@ export interface operations {
         };
         content: {
           'application/octet-stream': string;
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListRunLoggedModels: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        runId: components['parameters']['runId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The MLflow 3 logged models the run produced (its source run or its outputs), newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['LoggedModel'][];
+          };
         };
       };
       default: components['responses']['ErrorResponse'];

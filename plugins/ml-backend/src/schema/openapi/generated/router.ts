@@ -59,6 +59,10 @@ export type EndpointMap = {
     'get'
   >;
   '#get|/runs/{runId}/artifacts': Endpoint<'/runs/{runId}/artifacts', 'get'>;
+  '#get|/runs/{runId}/logged-models': Endpoint<
+    '/runs/{runId}/logged-models',
+    'get'
+  >;
   '#get|/runs/{runId}/artifacts/content': Endpoint<
     '/runs/{runId}/artifacts/content',
     'get'
@@ -539,6 +543,42 @@ export const spec = {
                       type: 'array',
                       items: {
                         $ref: '#/components/schemas/ArtifactFile',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/runs/{runId}/logged-models': {
+      get: {
+        operationId: 'ListRunLoggedModels',
+        tags: ['Tracking'],
+        parameters: [
+          {
+            $ref: '#/components/parameters/runId',
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'The MLflow 3 logged models the run produced (its source run or its outputs), newest first.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/LoggedModel',
                       },
                     },
                   },
@@ -2715,6 +2755,113 @@ export const spec = {
           },
           value: {
             type: 'string',
+          },
+        },
+      },
+      LoggedModelMetric: {
+        type: 'object',
+        description:
+          'A metric logged against a logged model, with the run and dataset it was computed on.',
+        required: ['key', 'value', 'timestamp', 'step', 'runId'],
+        properties: {
+          key: {
+            type: 'string',
+          },
+          value: {
+            $ref: '#/components/schemas/MetricValue',
+          },
+          timestamp: {
+            type: 'number',
+          },
+          step: {
+            type: 'number',
+          },
+          runId: {
+            type: 'string',
+          },
+          datasetName: {
+            type: 'string',
+          },
+          datasetDigest: {
+            type: 'string',
+          },
+        },
+      },
+      LoggedModel: {
+        type: 'object',
+        description:
+          'An MLflow 3 logged model: a model a run logged, whose files live at `artifactUri`.',
+        required: [
+          'modelId',
+          'experimentId',
+          'name',
+          'artifactUri',
+          'status',
+          'creationTimestamp',
+          'lastUpdatedTimestamp',
+          'tags',
+          'params',
+          'metrics',
+        ],
+        properties: {
+          modelId: {
+            type: 'string',
+            description: '`m-<hex>`.',
+          },
+          experimentId: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          artifactUri: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: [
+              'LOGGED_MODEL_PENDING',
+              'LOGGED_MODEL_READY',
+              'LOGGED_MODEL_UPLOAD_FAILED',
+            ],
+          },
+          statusMessage: {
+            type: 'string',
+          },
+          modelType: {
+            type: 'string',
+          },
+          sourceRunId: {
+            type: 'string',
+          },
+          creationTimestamp: {
+            type: 'number',
+          },
+          lastUpdatedTimestamp: {
+            type: 'number',
+          },
+          step: {
+            type: 'number',
+            description:
+              'The step at which the run output the model, when it logged it as an output.',
+          },
+          tags: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Tag',
+            },
+          },
+          params: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/Param',
+            },
+          },
+          metrics: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/LoggedModelMetric',
+            },
           },
         },
       },

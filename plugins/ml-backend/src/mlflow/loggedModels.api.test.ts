@@ -149,6 +149,25 @@ describe.each(databases.eachSupportedId())(
         'loss',
       ]);
 
+      // The portal's run page reads the run's models with their metrics.
+      const portalModels = await request(server)
+        .get(`/api/ml/runs/${runId}/logged-models`)
+        .expect(200);
+      expect(portalModels.body.items).toEqual([
+        expect.objectContaining({
+          modelId,
+          name: 'model',
+          status: 'LOGGED_MODEL_READY',
+          sourceRunId: runId,
+          step: 3,
+          params: [{ key: 'C', value: '1.0' }],
+          metrics: [
+            expect.objectContaining({ key: 'accuracy', datasetName: 'eval' }),
+            expect.objectContaining({ key: 'loss', value: 'NaN' }),
+          ],
+        }),
+      ]);
+
       // ListLoggedModelArtifacts, and the file itself.
       const listed = await call(
         'get',

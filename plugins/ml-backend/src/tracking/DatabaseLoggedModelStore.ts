@@ -227,6 +227,19 @@ export class DatabaseLoggedModelStore implements LoggedModelStore {
     return rows.map(r => ({ modelId: r.model_id, step: Number(r.step) }));
   }
 
+  async listRunModels(runId: string): Promise<LoggedModel[]> {
+    const outputs = this.db('ml_run_outputs')
+      .where('run_uuid', runId)
+      .select('model_id');
+    const rows = await this.select()
+      .where(q =>
+        q.where('m.source_run_id', runId).orWhereIn('m.model_id', outputs),
+      )
+      .orderBy('m.creation_time', 'desc')
+      .orderBy('m.model_id');
+    return this.assemble(rows);
+  }
+
   async getLoggedModelSummaries(modelIds: string[]) {
     const summaries = [];
     for (const batch of chunks([...new Set(modelIds)])) {

@@ -346,6 +346,25 @@ export class LoggedModelService {
     await this.options.store.logOutputs(runId, outputs);
   }
 
+  /**
+   * The models a run produced (its source run, or it logged them as outputs) with the
+   * step of the output, for the run's page; read permission on the run's experiment.
+   */
+  async runModels(
+    caller: Caller,
+    runId: string,
+  ): Promise<Array<LoggedModel & { step?: number }>> {
+    const run = await this.options.tracking.getRunOwnership(runId);
+    if (!run) throw new NotFoundError(`Run with id=${runId} not found`);
+    await this.authorize(caller, mlExperimentReadPermission, run);
+    const [models, outputs] = await Promise.all([
+      this.options.store.listRunModels(runId),
+      this.options.store.getRunOutputs(runId),
+    ]);
+    const stepOf = new Map(outputs.map(o => [o.modelId, o.step]));
+    return models.map(m => ({ ...m, step: stepOf.get(m.modelId) }));
+  }
+
   /** The models a run output, for `runs/get` (the caller already read the run). */
   runOutputs(runId: string): Promise<ModelOutput[]> {
     return this.options.store.getRunOutputs(runId);

@@ -98,6 +98,8 @@ export interface LoggedModelStore {
   /** Records models as outputs of a run; logging one again updates its step. */
   logOutputs(runId: string, outputs: ModelOutput[]): Promise<void>;
   getRunOutputs(runId: string): Promise<ModelOutput[]>;
+  /** The models a run produced: its own (source run) and its outputs, newest first. */
+  listRunModels(runId: string): Promise<LoggedModel[]>;
   /** The models whose ids exist (and are not deleted) among `modelIds`, with owners. */
   getLoggedModelSummaries(
     modelIds: string[],

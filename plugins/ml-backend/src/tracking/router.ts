@@ -72,6 +72,21 @@ export function createTrackingRouter(options: {
     );
   });
 
+  router.get('/runs/:runId/logged-models', async (req, res) => {
+    const models = await tracking.loggedModels?.runModels(
+      await resolveCaller(req),
+      req.params.runId,
+    );
+    // The portal's shape: without the owner and creator the permission checks read.
+    const items = (models ?? []).map(
+      ({ owner: _owner, createdBy: _createdBy, metrics, ...model }) => ({
+        ...model,
+        metrics: metrics.map(({ modelId: _modelId, ...metric }) => metric),
+      }),
+    );
+    sendJson(res, { items });
+  });
+
   router.get('/runs/:runId/artifacts', async (req, res) => {
     const { files } = await tracking.listArtifacts(
       await resolveCaller(req),

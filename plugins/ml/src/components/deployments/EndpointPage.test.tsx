@@ -265,4 +265,41 @@ describe('EndpointPage', () => {
       expect(await screen.findByRole('button', { name })).toBeDisabled();
     }
   });
+
+  it('scores a dataset with a batch endpoint as a job', async () => {
+    const api = {
+      ...endpointApi(
+        makeEndpointDetails({
+          kind: 'batch',
+          url: undefined,
+          canary: undefined,
+          deployments: [makeDeployment({ version: '2' })],
+        }),
+      ),
+      startBatchRun: jest.fn(async () => ({ jobId: 'job-9' })),
+    };
+    await renderEndpoint(api);
+
+    fireEvent.click(
+      await screen.findByRole('button', { name: 'Score a dataset' }),
+    );
+    const dialog = await screen.findByRole('dialog');
+    const start = within(dialog).getByRole('button', { name: 'Start' });
+    expect(start).toBeDisabled();
+    fireEvent.change(within(dialog).getByLabelText('Input dataset URI'), {
+      target: { value: 's3://in/customers.parquet' },
+    });
+    fireEvent.change(within(dialog).getByLabelText('Output dataset URI'), {
+      target: { value: 's3://out/scores.parquet ' },
+    });
+    fireEvent.click(start);
+
+    await waitFor(() =>
+      expect(api.startBatchRun).toHaveBeenCalledWith({
+        endpoint: 'churn-prod',
+        input: 's3://in/customers.parquet',
+        output: 's3://out/scores.parquet',
+      }),
+    );
+  });
 });

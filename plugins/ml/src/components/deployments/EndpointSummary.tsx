@@ -3,13 +3,14 @@ import {
   CopyTextButton,
   StructuredMetadataTable,
 } from '@backstage/core-components';
-import { Endpoint } from '@ml-portal/plugin-ml-common';
+import { Endpoint, EndpointDetails } from '@ml-portal/plugin-ml-common';
 import Box from '@mui/material/Box';
 import { formatDuration, formatTime } from '../common/format';
 import { MutedText } from '../common/MutedText';
 import { OwnerLink } from '../common/OwnerLink';
 import { actorName } from '../registry/registryFormat';
 import { ModelLink } from '../registry/registryLinks';
+import { BatchRunButton } from './BatchRunButton';
 import { followsLabel } from './deploymentFormat';
 import { EndpointStatusChip } from './EndpointStatusChip';
 
@@ -93,15 +94,18 @@ export function scoringExample(url: string): string {
                          "data": [[12, 70.5], [48, 20.1]]}}'`;
 }
 
-/** How to score with the endpoint from a shell, or why not yet. @internal */
-export function ScoringExample(props: { endpoint: Endpoint }) {
+/** How to score with the endpoint from a shell, or why not yet; a batch endpoint scores datasets. @internal */
+export function ScoringExample(props: { endpoint: EndpointDetails }) {
   const { url, kind } = props.endpoint;
   if (kind === 'batch') {
     return (
-      <MutedText>
-        A batch endpoint scores datasets: POST an input and an output URI to its
-        batch-runs API; each run is a training job.
-      </MutedText>
+      <>
+        <MutedText paragraph>
+          A batch endpoint scores datasets: each run reads an input dataset and
+          writes an output one, as a training job.
+        </MutedText>
+        <BatchRunButton endpoint={props.endpoint} />
+      </>
     );
   }
   if (!url)

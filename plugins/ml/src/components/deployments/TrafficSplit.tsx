@@ -30,10 +30,12 @@ export function TrafficSplit(props: { deployments: EndpointDeployment[] }) {
                 gap: 1,
               }}
             >
-              <Typography variant="body2">
-                <strong>v{deployment.version}</strong> {deployment.role}{' '}
+              <Box sx={{ display: 'flex', alignItems: 'center', gap: 1 }}>
+                <Typography variant="body2">
+                  <strong>v{deployment.version}</strong> {deployment.role}
+                </Typography>
                 <EndpointStatusChip status={deployment.state} />
-              </Typography>
+              </Box>
               <Typography variant="body2">{deployment.weight}%</Typography>
             </Box>
             <LinearProgress

@@ -140,6 +140,14 @@ describe('EndpointPage', () => {
     expect(events[1]).toHaveTextContent('Canary of version 3 at 10%');
     expect(events[2]).toHaveTextContent('Created following production');
 
+    expect(screen.getByRole('link', { name: 'its pipeline' })).toHaveAttribute(
+      'href',
+      '/ml/deployments/pipelines/churn',
+    );
+    expect(document.body.textContent).toContain(
+      'churn (follows production, its pipeline)',
+    );
+
     const url = 'http://localhost:7007/api/ml/serving/churn-prod/invocations';
     expect(screen.getByText(url)).toBeInTheDocument();
     // The snippet's highlighter loads lazily.

@@ -1,11 +1,13 @@
 import {
   CodeSnippet,
   CopyTextButton,
+  Link,
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { Endpoint, EndpointDetails } from '@ml-portal/plugin-ml-common';
 import Box from '@mui/material/Box';
 import { formatDuration, formatTime } from '../common/format';
+import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
 import { OwnerLink } from '../common/OwnerLink';
 import { actorName } from '../registry/registryFormat';
@@ -39,6 +41,7 @@ function scaling(endpoint: Endpoint): string {
 /** What an endpoint is: status, owner, model, kind, target, scaling and its URL to copy. @internal */
 export function EndpointSummary(props: { endpoint: Endpoint }) {
   const { endpoint } = props;
+  const paths = useMlPaths();
   return (
     <StructuredMetadataTable
       metadata={{
@@ -53,7 +56,16 @@ export function EndpointSummary(props: { endpoint: Endpoint }) {
         owner: <OwnerLink owner={endpoint.owner} />,
         model: (
           <>
-            <ModelLink name={endpoint.modelName} /> ({followsLabel(endpoint)})
+            <ModelLink name={endpoint.modelName} /> ({followsLabel(endpoint)}
+            {paths && (
+              <>
+                ,{' '}
+                <Link to={paths.pipeline(endpoint.modelName)}>
+                  its pipeline
+                </Link>
+              </>
+            )}
+            )
           </>
         ),
         kind: endpoint.kind,

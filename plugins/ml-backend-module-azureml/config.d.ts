@@ -42,5 +42,36 @@ export interface Config {
         endpoint?: string;
       };
     };
+    /** Serving targets that run endpoints outside the backend. */
+    serving?: {
+      targets?: {
+        /**
+         * The `azureml` serving target (`mlModuleAzureMlServingTarget` of
+         * `@ml-portal/plugin-ml-backend-module-azureml`): endpoints with
+         * `target: azureml` become Azure ML managed online endpoints, each deployment a
+         * managed online deployment. When absent, the target is not registered.
+         * Credentials come from `DefaultAzureCredential`, as for the compute target; the
+         * identity needs the `AzureML Data Scientist` role on the workspace.
+         */
+        azureml?: {
+          /** Subscription of the workspace, a GUID. */
+          subscriptionId: string;
+          /** Resource group of the workspace. */
+          resourceGroup: string;
+          /** Name of the Azure Machine Learning workspace. */
+          workspace: string;
+          /**
+           * Azure ML environment per MLmodel flavor, e.g.
+           * `{ portal_logistic: 'azureml:portal-logistic-serving:2' }`. Flavors without
+           * one deploy as MLflow models without an environment (Azure ML builds one).
+           */
+          environments?: { [flavor: string]: string };
+          /** VM size of endpoints that name no instance type, e.g. `Standard_DS3_v2`. */
+          instanceType?: string;
+          /** Azure Resource Manager endpoint, as for the compute target. */
+          endpoint?: string;
+        };
+      };
+    };
   };
 }

@@ -19,7 +19,7 @@ import { IMAGE_ENVIRONMENT, planJob, TAG_ATTEMPT_ID } from './jobSpec';
 import { hasRunDetails, RunDetails, toExternalJobStatus } from './jobStatus';
 import {
   createWorkspaceClient,
-  isJobMissing,
+  isResourceMissing,
   tokenOf,
 } from './workspaceClient';
 
@@ -158,7 +158,7 @@ export class AzureMlComputeTarget implements ComputeTarget {
       );
       this.logger?.info(`azureml target cancelling job ${name}`);
     } catch (error) {
-      if (isJobMissing(error)) {
+      if (isResourceMissing(error)) {
         return;
       }
       const job = await this.getJob(name);
@@ -193,7 +193,7 @@ export class AzureMlComputeTarget implements ComputeTarget {
         name,
       );
     } catch (error) {
-      if (isJobMissing(error)) {
+      if (isResourceMissing(error)) {
         return undefined;
       }
       throw this.azureError(`read job ${name}`, error);
@@ -214,7 +214,7 @@ export class AzureMlComputeTarget implements ComputeTarget {
         cluster,
       );
     } catch (error) {
-      if (isJobMissing(error)) {
+      if (isResourceMissing(error)) {
         throw new InputError(
           `Pool '${pool.name}' names compute cluster '${cluster}', which workspace ${this.settings.workspace} does not have`,
         );

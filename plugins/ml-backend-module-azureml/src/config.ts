@@ -1,21 +1,29 @@
 import { Config } from '@backstage/config';
 
 /**
+ * The Azure ML workspace a target works in, and where Azure Resource Manager is.
+ *
+ * @public
+ */
+export type AzureMlWorkspace = {
+  subscriptionId: string;
+  resourceGroup: string;
+  workspace: string;
+  /** Azure Resource Manager endpoint, without a trailing slash. */
+  endpoint: string;
+};
+
+/**
  * Settings of the `azureml` compute target, read from `ml.targets.azureml`.
  *
  * @public
  */
-export type AzureMlTargetSettings = {
-  subscriptionId: string;
-  resourceGroup: string;
-  workspace: string;
+export type AzureMlTargetSettings = AzureMlWorkspace & {
   /** Environment of jobs that bring no image. */
   environment?: string;
   experimentName: string;
   /** Datastore of checkpoint locations given as relative paths. */
   checkpointDatastore: string;
-  /** Azure Resource Manager endpoint, without a trailing slash. */
-  endpoint: string;
 };
 
 /** The public cloud's Azure Resource Manager endpoint. */
@@ -28,7 +36,9 @@ const WORKSPACE = /^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$/;
 const EXPERIMENT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,255}$/;
 const DATASTORE = /^[a-zA-Z0-9_]{1,255}$/;
 /** The forms Azure ML accepts for an environment: `azureml:` references and ARM ids. */
-const ENVIRONMENT = /^(azureml:\S+|\/subscriptions\/\S+\/environments\/\S+)$/i;
+/** @internal */
+export const ENVIRONMENT =
+  /^(azureml:\S+|\/subscriptions\/\S+\/environments\/\S+)$/i;
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 /**
@@ -45,29 +55,9 @@ export function readAzureMlTargetSettings(
   if (!section) {
     return undefined;
   }
-  const key = (name: string) => `ml.targets.azureml.${name}`;
-  const matching = (name: string, pattern: RegExp, what: string) => {
-    const value = section.getString(name);
-    if (!pattern.test(value)) {
-      throw new Error(`${key(name)} must be ${what}, got '${value}'`);
-    }
-    return value;
-  };
-
-  const subscriptionId = matching(
-    'subscriptionId',
-    GUID,
-    'a subscription id (a GUID)',
-  );
-  const resourceGroup = matching(
-    'resourceGroup',
-    RESOURCE_GROUP,
-    'a resource group name',
-  );
-  const workspace = matching(
-    'workspace',
-    WORKSPACE,
-    'an Azure ML workspace name (3-33 letters, digits, _ and -)',
+  const { matching, ...workspace } = readAzureMlWorkspace(
+    section,
+    'ml.targets.azureml',
   );
   const environment = section.has('environment')
     ? matching(
@@ -91,17 +81,45 @@ export function readAzureMlTargetSettings(
       )
     : 'workspaceblobstore';
 
+  return { ...workspace, environment, experimentName, checkpointDatastore };
+}
+
+/**
+ * The workspace and ARM endpoint of an Azure ML section (`ml.targets.azureml`,
+ * `ml.serving.targets.azureml`), and the check the rest of the section uses: a string
+ * that does not match its pattern throws, naming the key.
+ *
+ * @internal
+ */
+export function readAzureMlWorkspace(section: Config, prefix: string) {
+  const matching = (name: string, pattern: RegExp, what: string) => {
+    const value = section.getString(name);
+    if (!pattern.test(value)) {
+      throw new Error(`${prefix}.${name} must be ${what}, got '${value}'`);
+    }
+    return value;
+  };
   return {
-    subscriptionId,
-    resourceGroup,
-    workspace,
-    environment,
-    experimentName,
-    checkpointDatastore,
+    subscriptionId: matching(
+      'subscriptionId',
+      GUID,
+      'a subscription id (a GUID)',
+    ),
+    resourceGroup: matching(
+      'resourceGroup',
+      RESOURCE_GROUP,
+      'a resource group name',
+    ),
+    workspace: matching(
+      'workspace',
+      WORKSPACE,
+      'an Azure ML workspace name (3-33 letters, digits, _ and -)',
+    ),
     endpoint: armEndpoint(
       section.getOptionalString('endpoint'),
-      key('endpoint'),
+      `${prefix}.endpoint`,
     ),
+    matching,
   };
 }
 

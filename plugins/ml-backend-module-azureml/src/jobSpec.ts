@@ -24,7 +24,8 @@ const KEY_VAULT_SECRET_ID =
 /** A compute name that is safe to put into an ARM id. */
 const COMPUTE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_-]{0,254}$/;
 /** Locations Azure ML can mount as a `uri_folder` output. */
-const AZURE_STORAGE_URI =
+/** @internal */
+export const AZURE_STORAGE_URI =
   /^(azureml:\/\/|https:\/\/[a-z0-9]+\.(blob|dfs)\.core\.[a-z.]+\/|abfss?:\/\/|wasbs?:\/\/)/i;
 
 /** Tag keys that tie an Azure ML job to the platform's job, attempt and pool. @internal */

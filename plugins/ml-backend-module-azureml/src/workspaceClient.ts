@@ -3,7 +3,7 @@ import {
   CommandJob,
 } from '@azure/arm-machinelearning';
 import { TokenCredential } from '@azure/core-auth';
-import { AzureMlTargetSettings, isLoopbackHttp } from './config';
+import { AzureMlWorkspace, isLoopbackHttp } from './config';
 
 /** ARM error codes of a 404 that means the workspace, not the job, is missing. */
 const PARENT_NOT_FOUND = new Set([
@@ -23,7 +23,7 @@ const PARENT_NOT_FOUND = new Set([
  * @internal
  */
 export function createWorkspaceClient(options: {
-  settings: AzureMlTargetSettings;
+  settings: AzureMlWorkspace;
   credential: TokenCredential;
 }) {
   const { settings, credential } = options;
@@ -97,7 +97,7 @@ function restoreJobOutputs(
 /** @internal */
 export async function tokenOf(
   credential: TokenCredential,
-  settings: AzureMlTargetSettings,
+  settings: AzureMlWorkspace,
 ): Promise<string> {
   const token = await credential.getToken(`${settings.endpoint}/.default`);
   if (!token) {
@@ -106,8 +106,13 @@ export async function tokenOf(
   return token.token;
 }
 
-/** A 404 about the job (or compute) itself, not about the workspace holding it. */
-export function isJobMissing(error: unknown): boolean {
+/**
+ * A 404 about the resource itself (job, compute, online endpoint), not about the
+ * workspace holding it.
+ *
+ * @internal
+ */
+export function isResourceMissing(error: unknown): boolean {
   const { statusCode, code } = error as { statusCode?: number; code?: string };
   return statusCode === 404 && !PARENT_NOT_FOUND.has(code ?? '');
 }

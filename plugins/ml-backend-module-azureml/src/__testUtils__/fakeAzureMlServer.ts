@@ -1,5 +1,11 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import {
+  createFakeAzureMlEndpoints,
+  FakeAzureMlEndpoints,
+  FakeRoute,
+  FakeServingOperation,
+} from './fakeAzureMlEndpoints';
 
 type Json = Record<string, any>;
 
@@ -19,7 +25,8 @@ export type FakeOperation =
   | 'GetCompute'
   | 'PutEnvironment'
   | 'GetRunDetails'
-  | 'GetToken';
+  | 'GetToken'
+  | FakeServingOperation;
 
 /**
  * A FAKE of the Azure Machine Learning REST API, for tests only. An HTTP server on
@@ -29,12 +36,15 @@ export type FakeOperation =
  * `runs/{name}/details`, and an App Service style managed identity token endpoint
  * (`/msi/token`, for `DefaultAzureCredential` in module tests). Errors are ARM error
  * JSON `{"error": {"code", "message"}}`. `Authorization: Bearer` is required but not
- * verified. Jobs live in memory and move only on `update`. Unlike Azure ML, which
+ * verified. Jobs live in memory and move only on `update`. Online endpoints are served
+ * by `fakeAzureMlEndpoints.ts`. Unlike Azure ML, which
  * updates a few fields of an existing job, the fake refuses any PUT on an existing job,
  * so tests notice a second create.
  */
 export type FakeAzureMlServer = {
   endpoint: string;
+  /** Online endpoints, deployments and model versions (the serving target's resources). */
+  serving: FakeAzureMlEndpoints;
   /** Jobs as ARM `JobBase` bodies, by name. */
   jobs: Map<string, Json>;
   /** Environment versions by `<name>/<version>`. */
@@ -114,19 +124,13 @@ export async function startFakeAzureMlServer(
     if (error) run.error = { error };
   };
 
-  type Route = {
-    operation: FakeOperation;
-    method: string;
-    path: RegExp;
-    arm: boolean;
-    handle(match: string[], body: Json): [number, Json, Json?];
-  };
-  const arm = (
-    operation: FakeOperation,
+  type Route = FakeRoute<FakeOperation>;
+  const arm = <Operation extends FakeOperation>(
+    operation: Operation,
     method: string,
     path: string,
     handle: Route['handle'],
-  ): Route => ({
+  ): FakeRoute<Operation> => ({
     operation,
     method,
     path: new RegExp(`^${workspaceId}${path}$`, 'i'),
@@ -134,7 +138,15 @@ export async function startFakeAzureMlServer(
     handle,
   });
 
+  const serving = createFakeAzureMlEndpoints({
+    workspaceId,
+    subscriptionId,
+    baseUrl: () => endpoint,
+    arm,
+    raise,
+  });
   const routes: Route[] = [
+    ...serving.routes,
     arm('GetJob', 'GET', '/jobs/([^/]+)', ([name]) => [200, findJob(name)]),
     arm('PutJob', 'PUT', '/jobs/([^/]+)', ([name], { properties }) => {
       if (jobs.has(name)) raise(409, 'Conflict', `Job ${name} already exists.`);
@@ -336,6 +348,7 @@ export async function startFakeAzureMlServer(
 
   return {
     endpoint,
+    serving,
     jobs,
     environments,
     calls,

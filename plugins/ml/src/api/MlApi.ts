@@ -62,6 +62,9 @@ import {
 export type ComputeTargetSummary =
   MlApiComponents['schemas']['ComputeTargetSummary'];
 
+/** An MLflow 3 logged model of a run, with the step the run output it at. @public */
+export type LoggedModel = MlApiComponents['schemas']['LoggedModel'];
+
 /** The bill and allocation formats `importBill` reads. @public */
 export type CostImportFormat = MlApiComponents['schemas']['CostImportFormat'];
 
@@ -86,6 +89,8 @@ export interface MlApi {
   /** Rejects with a ResponseError whose body names a filter syntax error (400). */
   searchRuns(request: SearchRunsRequest): Promise<Page<Run>>;
   getRun(runId: string): Promise<Run>;
+  /** The MLflow 3 logged models a run produced, newest first. */
+  listRunLoggedModels(runId: string): Promise<LoggedModel[]>;
   /** The series of one metric, downsampled on the server to at most `maxPoints`. */
   getMetricHistory(request: {
     runId: string;
@@ -345,6 +350,16 @@ export class MlClient implements MlApi {
         parseAs: 'text',
       }),
     );
+  }
+
+  async listRunLoggedModels(runId: string): Promise<LoggedModel[]> {
+    // Revived: a metric of a logged model may be NaN or infinite.
+    return revived<{ items: LoggedModel[] }>(
+      await this.client.GET('/runs/{runId}/logged-models', {
+        params: { path: { runId } },
+        parseAs: 'text',
+      }),
+    ).items;
   }
 
   async getMetricHistory(request: {

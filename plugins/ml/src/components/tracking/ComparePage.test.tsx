@@ -26,6 +26,23 @@ function renderCompare(query: string) {
     getMetricHistory: jest.fn(async ({ runId, key }) =>
       makeHistory(runId, key, [0.5, NaN, 0.7, Infinity, 0.8]),
     ),
+    listRunLoggedModels: async runId =>
+      runId === 'r1'
+        ? [
+            {
+              modelId: `m-${'b'.repeat(32)}`,
+              experimentId: '7',
+              name: 'owl-model',
+              artifactUri: 'mlflow-artifacts:/7/models/m/artifacts',
+              status: 'LOGGED_MODEL_UPLOAD_FAILED',
+              creationTimestamp: 1,
+              lastUpdatedTimestamp: 1,
+              tags: [],
+              params: [],
+              metrics: [],
+            },
+          ]
+        : [],
   };
   return {
     api,
@@ -57,6 +74,20 @@ describe('ComparePage', () => {
         });
       }
     }
+  });
+
+  it("lists each run's logged models", async () => {
+    renderCompare('r1,r2');
+    // Only bold-owl logged one: calm-fox's part says so instead of a table.
+    const tables = await screen.findAllByRole('table', {
+      name: 'logged models',
+    });
+    expect(tables).toHaveLength(1);
+    expect(within(tables[0]).getByText('owl-model')).toBeInTheDocument();
+    expect(within(tables[0]).getByText('Upload failed')).toBeInTheDocument();
+    expect(
+      await screen.findByText('This run logged no MLflow 3 models.'),
+    ).toBeInTheDocument();
   });
 
   it('offers the x axis, smoothing and log scale for the charts', async () => {

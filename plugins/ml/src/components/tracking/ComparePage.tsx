@@ -29,6 +29,7 @@ import {
 } from './chartSeries';
 import { DiffTable } from './DiffTable';
 import { KeySelect } from './KeySelect';
+import { LoggedModelsTable } from './LoggedModelsTable';
 import { MetricComparisonChart } from './MetricComparisonChart';
 import { ParamScatter } from './ParamScatter';
 import { distinctKeys, latestMetric, paramValue } from './runFormat';
@@ -186,6 +187,16 @@ function Comparison(props: { experimentId: string; runIds: string[] }) {
             valueOf={(run, key) => latestMetric(run.data.metrics, key)}
             format={formatMetricValue}
           />
+        </GridCard>
+        <GridCard title="Logged models">
+          {runs.map(({ run, name, color }) => (
+            <Box key={run.info.runId} sx={{ mb: 2 }}>
+              <Typography variant="subtitle2" sx={{ color }}>
+                {name}
+              </Typography>
+              <LoggedModelsTable runId={run.info.runId} />
+            </Box>
+          ))}
         </GridCard>
       </Grid>
     </>

@@ -38,6 +38,32 @@ const contents: Record<string, string> = {
   'model/MLmodel': 'flavors:\n  sklearn: {}',
 };
 
+const loggedModel = {
+  modelId: `m-${'a'.repeat(32)}`,
+  experimentId: '7',
+  name: 'classifier',
+  artifactUri: `mlflow-artifacts:/7/models/m-${'a'.repeat(32)}/artifacts`,
+  status: 'LOGGED_MODEL_READY' as const,
+  modelType: 'sklearn',
+  sourceRunId: 'r1',
+  creationTimestamp: 1,
+  lastUpdatedTimestamp: 2,
+  step: 9,
+  tags: [],
+  params: [],
+  metrics: [
+    { key: 'auc', value: 0.5, timestamp: 1, step: 0, runId: 'r1' },
+    {
+      key: 'auc',
+      value: 0.93,
+      timestamp: 2,
+      step: 9,
+      runId: 'r1',
+      datasetName: 'holdout',
+    },
+  ],
+};
+
 function renderRun(overrides: Partial<MlApi> = {}) {
   const api: Partial<MlApi> = {
     getExperiment: async () => experiment,
@@ -47,6 +73,7 @@ function renderRun(overrides: Partial<MlApi> = {}) {
     ),
     listArtifacts: jest.fn(async ({ path }) => artifacts[path ?? '']),
     getArtifact: async ({ path }) => new Blob([contents[path]]),
+    listRunLoggedModels: async () => [loggedModel],
     ...overrides,
   };
   return {
@@ -102,6 +129,16 @@ describe('RunPage', () => {
       'href',
       '/ml/experiments/7',
     );
+  });
+
+  it("lists the run's MLflow 3 logged models with their latest metrics", async () => {
+    renderRun();
+    const models = await screen.findByRole('table', { name: 'logged models' });
+    expect(within(models).getByText('classifier')).toBeInTheDocument();
+    expect(within(models).getByText('Ready')).toBeInTheDocument();
+    expect(
+      within(models).getByText('auc=0.5, auc@holdout=0.93'),
+    ).toBeInTheDocument();
   });
 
   it('browses the artifacts and previews text files', async () => {

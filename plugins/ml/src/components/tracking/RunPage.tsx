@@ -25,6 +25,7 @@ import { LabeledSwitch } from '../common/LabeledSwitch';
 import { PageTrail } from '../common/PageTrail';
 import { RegisterModelButton } from '../registry/RegisterModelButton';
 import { ArtifactBrowser } from './ArtifactBrowser';
+import { LoggedModelsTable } from './LoggedModelsTable';
 import { MetricSparkline } from './MetricSparkline';
 import { runDuration } from './runFormat';
 import { RunStatus } from './RunStatus';
@@ -173,6 +174,9 @@ export function RunPage() {
         </Grid>
         <GridCard title="Inputs">
           <InputsTable inputs={inputs.datasetInputs} />
+        </GridCard>
+        <GridCard title="Logged models">
+          <LoggedModelsTable runId={info.runId} />
         </GridCard>
         <GridCard title="Artifacts">
           <ArtifactBrowser runId={info.runId} />

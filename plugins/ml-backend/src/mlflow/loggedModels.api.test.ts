@@ -424,6 +424,32 @@ describe.each(databases.eachSupportedId())(
         run_id: runId,
         model_id: modelId,
       });
+      // The version page shows the logged model's metrics over the run's.
+      await call('post', 'runs/log-batch')
+        .send({
+          run_id: runId,
+          metrics: [
+            { key: 'auc', value: 0.5, timestamp: 1, step: 0 },
+            { key: 'f1', value: 0.4, timestamp: 1, step: 0 },
+            {
+              key: 'auc',
+              value: 0.3,
+              timestamp: 1,
+              step: 0,
+              model_id: modelId,
+            },
+          ],
+        })
+        .expect(200);
+      const details = await request(server)
+        .get('/api/ml/models/churn/versions/1')
+        .expect(200);
+      expect(details.body).toMatchObject({
+        modelId,
+        runId,
+        // The run's latest auc is 0.5 (the higher of one step and time).
+        metrics: { auc: 0.3, f1: 0.4 },
+      });
       const uri = await call(
         'get',
         'model-versions/get-download-uri?name=churn&version=1',

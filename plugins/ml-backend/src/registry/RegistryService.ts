@@ -334,8 +334,9 @@ export class RegistryService {
     const found = await this.getVersion(caller, name, version);
     const { store, runs, promotions } = this.options;
     const model = await this.models.storedModel(found.name);
-    const [run, requests, audit] = await Promise.all([
+    const [run, modelMetrics, requests, audit] = await Promise.all([
       found.runId ? runs.latestMetrics(found.runId) : undefined,
+      found.modelId ? runs.loggedModelMetrics?.(found.modelId) : undefined,
       promotions.requestsOf(found.name, found.version),
       store.listAudit(model.modelId, {
         version: found.version,
@@ -345,7 +346,8 @@ export class RegistryService {
     return {
       ...found,
       owner: model.owner,
-      metrics: run?.metrics ?? {},
+      // A logged model's own metrics (MLflow 3) over its run's.
+      metrics: { ...run?.metrics, ...modelMetrics },
       runName: run?.runName,
       promotions: requests,
       audit,

@@ -17,6 +17,7 @@ type LoggedModelReads = {
     runId: string,
     name: string,
   ): Promise<RegistryLoggedModel | undefined>;
+  latestMetrics(modelId: string): Promise<Record<string, number>>;
 };
 
 /**
@@ -43,6 +44,8 @@ export interface RegistryRuns {
     runId: string,
     path: string,
   ): Promise<RegistryLoggedModel | undefined>;
+  /** The latest value per key of a logged model's metrics, whoever asks (as latestMetrics). */
+  loggedModelMetrics?(modelId: string): Promise<Record<string, number>>;
   /** undefined when the run does not exist (any more). */
   latestMetrics(
     runId: string,
@@ -86,6 +89,7 @@ export function registryRunsFrom(options: {
     ...(models && {
       getLoggedModel: (caller, modelId) =>
         models.getLoggedModel(caller, modelId),
+      loggedModelMetrics: modelId => models.latestMetrics(modelId),
       async loggedModelOfRun(caller, runId, path) {
         // Runs without logged models (MLflow 2 clients) cost one query and no listing.
         const model = await models.findRunModel(caller, runId, path);

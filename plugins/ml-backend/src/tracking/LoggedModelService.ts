@@ -410,6 +410,24 @@ export class LoggedModelService {
     return metrics;
   }
 
+  /**
+   * The latest value (highest step, then time) per metric key of a model, on any
+   * dataset; empty for a model that is gone. For version snapshots: no permission check.
+   */
+  async latestMetrics(modelId: string): Promise<Record<string, number>> {
+    const model = await this.options.store.getLoggedModel(modelId);
+    const latest = new Map<string, LoggedModelMetric>();
+    for (const metric of model?.metrics ?? []) {
+      const seen = latest.get(metric.key);
+      const later =
+        !seen ||
+        metric.step > seen.step ||
+        (metric.step === seen.step && metric.timestamp >= seen.timestamp);
+      if (later) latest.set(metric.key, metric);
+    }
+    return Object.fromEntries([...latest].map(([key, m]) => [key, m.value]));
+  }
+
   /** The models of ids that exist, for lineage and the registry (no permission check). */
   summaries(modelIds: string[]) {
     return this.options.store.getLoggedModelSummaries(modelIds);

@@ -46,8 +46,12 @@ describe('VertexServingTarget', () => {
   let server: FakeVertexServer;
   let target: VertexServingTarget;
 
-  const create = (extra: Record<string, unknown> = {}) =>
+  const create = (
+    extra: Record<string, unknown> = {},
+    options: { removeWaitMs?: number } = {},
+  ) =>
     VertexServingTarget.create({
+      ...options,
       settings: readVertexServingSettings(
         new ConfigReader({
           ml: {
@@ -411,6 +415,36 @@ describe('VertexServingTarget', () => {
     });
   });
 
+  it('goes on removing in the background after removeWaitMs, and throws what failed before', async () => {
+    await applyCanary();
+    await target.destroy();
+    target = create({}, { removeWaitMs: 0 });
+    server.serving.holdOperations('UndeployModel');
+
+    await target.remove('fraud-scorer');
+    // Returned while the first undeploy is still held.
+    await waitFor(() => mutations().slice(-1)[0] === 'UndeployModel');
+    expect(server.serving.endpoints.get(ENDPOINT)!.deployedModels).toHaveLength(
+      2,
+    );
+
+    server.serving.finishOperations();
+    await waitFor(() => !server.serving.endpoints.has(ENDPOINT));
+    expect(mutations().slice(-3)).toEqual([
+      'UndeployModel',
+      'UndeployModel',
+      'DeleteEndpoint',
+    ]);
+
+    await target.destroy();
+    target = create();
+    await applyCanary();
+    server.failNext('UndeployModel', 'PERMISSION_DENIED', 'Permission denied.');
+    await expect(target.remove('fraud-scorer')).rejects.toThrow(
+      /UndeployModel for fraud-scorer failed: PERMISSION_DENIED/,
+    );
+  });
+
   it('refuses specs Vertex AI cannot serve before changing anything', async () => {
     const cases: Array<[EndpointSpec, RegExp]> = [
       [
@@ -476,3 +510,12 @@ describe('toVertexEndpointId', () => {
     );
   });
 });
+
+/** Polls `condition` until it holds, failing after five seconds. */
+async function waitFor(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise(resolve => setTimeout(resolve, 5));
+  }
+}

@@ -98,12 +98,15 @@ export function toVertexEndpointId(endpointName: string): string {
  */
 export class VertexServingTarget implements ServingTarget {
   readonly id = 'vertex';
+  /** Endpoints being removed, by resource name. */
+  private readonly removals = new Map<string, Promise<void>>();
 
   private constructor(
     private readonly endpoints: EndpointServiceClient,
     private readonly models: ModelServiceClient,
     private readonly settings: VertexServingSettings,
     private readonly pollIntervalMs: number,
+    private readonly removeWaitMs: number,
     private readonly logger?: LoggerService,
   ) {}
 
@@ -113,6 +116,8 @@ export class VertexServingTarget implements ServingTarget {
     logger?: LoggerService;
     /** How often a wait reads an operation again; 5 s unless a test says otherwise. */
     pollIntervalMs?: number;
+    /** How long `remove` waits before it goes on in the background; 20 s by default. */
+    removeWaitMs?: number;
   }): VertexServingTarget {
     const clientOptions = vertexClientOptions(options.settings.apiEndpoint);
     return new VertexServingTarget(
@@ -120,6 +125,7 @@ export class VertexServingTarget implements ServingTarget {
       new ModelServiceClient(clientOptions),
       options.settings,
       options.pollIntervalMs ?? 5000,
+      options.removeWaitMs ?? 20_000,
       options.logger,
     );
   }
@@ -212,11 +218,34 @@ export class VertexServingTarget implements ServingTarget {
   }
 
   /**
-   * Undeploys every model of the endpoint, waiting for each (Vertex AI deletes no
-   * endpoint with deployed models), then starts deleting the endpoint.
+   * Undeploys every model of the endpoint, one after the other (Vertex AI deletes no
+   * endpoint with deployed models), then deletes the endpoint. Undeploying takes
+   * minutes per model and `remove` runs in an HTTP request, so it returns after at
+   * most `removeWaitMs` (what failed by then, such as a refused undeploy, throws) and the
+   * rest goes on in this process; a later failure is logged as an error.
    */
   async remove(endpointName: string): Promise<void> {
     const name = this.endpointPath(endpointName);
+    let removal = this.removals.get(name);
+    if (!removal) {
+      removal = this.removeNow(name, endpointName).finally(() =>
+        this.removals.delete(name),
+      );
+      this.removals.set(name, removal);
+      removal.catch(error =>
+        this.logger?.error(
+          `vertex serving target could not remove endpoint ${name}; it is left on Vertex AI: ${error}`,
+        ),
+      );
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<void>(resolve => {
+      timer = setTimeout(resolve, this.removeWaitMs).unref();
+    });
+    await Promise.race([removal, waited]).finally(() => clearTimeout(timer));
+  }
+
+  private async removeNow(name: string, endpointName: string): Promise<void> {
     const deadline = this.deadline();
     for (;;) {
       await this.waitForRunningOperations(name, deadline);

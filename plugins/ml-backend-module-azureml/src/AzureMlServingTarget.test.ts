@@ -130,9 +130,12 @@ describe('AzureMlServingTarget', () => {
         environmentId: PYFUNC_ENV,
       },
     });
-    expect(traffic.body!.properties).toEqual({
-      authMode: 'Key',
-      traffic: { 'fraud-scorer-v3': 100 },
+    // The endpoint as it is (identity included, read-only fields left out), new traffic.
+    expect(traffic.body).toEqual({
+      location: 'westeurope',
+      identity: { type: 'SystemAssigned' },
+      tags: create.body!.tags,
+      properties: { authMode: 'Key', traffic: { 'fraud-scorer-v3': 100 } },
     });
     for (const call of server.calls) {
       expect(call.authorization).toBe('Bearer fixed-token');

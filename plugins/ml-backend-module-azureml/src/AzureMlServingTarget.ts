@@ -140,7 +140,6 @@ export class AzureMlServingTarget implements ServingTarget {
     await this.call(`apply ${step.kind} of endpoint ${name}`, async () => {
       switch (step.kind) {
         case 'endpoint':
-        case 'traffic':
           await this.client.onlineEndpoints.beginCreateOrUpdate(
             resourceGroup,
             workspace,
@@ -154,19 +153,30 @@ export class AzureMlServingTarget implements ServingTarget {
               },
               properties: {
                 authMode: 'Key',
-                traffic:
-                  step.kind === 'traffic'
-                    ? step.traffic
-                    : endpoint?.properties.traffic ?? {},
+                traffic: endpoint?.properties.traffic ?? {},
               },
             },
           );
           this.logger?.info(
-            step.kind === 'traffic'
-              ? `azureml serving target set the traffic of endpoint ${name} to ${JSON.stringify(
-                  step.traffic,
-                )}`
-              : `azureml serving target creating endpoint ${name} for ${spec.name}`,
+            `azureml serving target creating endpoint ${name} for ${spec.name}`,
+          );
+          return;
+        case 'traffic':
+          // Azure ML changes traffic by a PUT of the whole endpoint: the one it has,
+          // identity included, with the new map (read-only fields are not sent).
+          await this.client.onlineEndpoints.beginCreateOrUpdate(
+            resourceGroup,
+            workspace,
+            name,
+            {
+              ...endpoint!,
+              properties: { ...endpoint!.properties, traffic: step.traffic },
+            },
+          );
+          this.logger?.info(
+            `azureml serving target set the traffic of endpoint ${name} to ${JSON.stringify(
+              step.traffic,
+            )}`,
           );
           return;
         case 'deploy': {

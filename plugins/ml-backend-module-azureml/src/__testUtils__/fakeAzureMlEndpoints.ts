@@ -158,10 +158,25 @@ export function createFakeAzureMlEndpoints(options: {
       if (Object.keys(traffic).length > 0 && total !== 100) {
         raise(400, 'UserError', `Traffic must add up to 100, got ${total}.`);
       }
+      // An endpoint created without an identity gets a system-assigned one; a PUT that
+      // drops it would change it (refused here, as the target assumes Azure ML does).
+      const identity = existing?.identity ?? {
+        type: 'SystemAssigned',
+        principalId: '11111111-2222-3333-4444-555555555555',
+        tenantId: '66666666-7777-8888-9999-000000000000',
+      };
+      if (existing && body.identity?.type !== identity.type) {
+        raise(
+          400,
+          'UserError',
+          'The identity of an endpoint cannot be changed.',
+        );
+      }
       const endpoint = {
         id: `${workspaceId}/onlineEndpoints/${name}`,
         name,
         location: body.location,
+        identity,
         tags: body.tags,
         properties: {
           ...properties,

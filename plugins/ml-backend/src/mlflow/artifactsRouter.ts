@@ -147,8 +147,10 @@ export async function sendArtifact(
  * The request body as a stream of its own: a store that stops reading (an upload over
  * the limit) destroys this stream, not the request, so an answer can still be sent. A
  * request that breaks off fails the stream.
+ *
+ * @internal
  */
-function uploadBody(req: express.Request): Readable {
+export function uploadBody(req: express.Request): Readable {
   const body = new PassThrough();
   req.on('error', error => body.destroy(error));
   req.on('close', () => {

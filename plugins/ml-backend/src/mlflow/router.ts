@@ -21,6 +21,7 @@ import {
   trimLeading,
 } from '../shared/strings';
 import { createMlflowArtifactsRouter } from './artifactsRouter';
+import { createMultipartUploadRouter } from './multipartUploads';
 import { MlflowError, mlflowErrorHandler } from './errors';
 import {
   Handler,
@@ -409,6 +410,13 @@ export function createMlflowRouter(options: {
     createMlflowArtifactsRouter({
       store: options.artifacts,
       logError: options.logError,
+    }),
+  );
+  router.use(
+    createMultipartUploadRouter({
+      store: options.artifacts,
+      tracking: options.tracking,
+      resolveCaller: options.resolveCaller,
     }),
   );
   const handlers = {

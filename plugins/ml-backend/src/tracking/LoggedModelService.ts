@@ -428,11 +428,6 @@ export class LoggedModelService {
     return Object.fromEntries([...latest].map(([key, m]) => [key, m.value]));
   }
 
-  /** The models of ids that exist, for lineage and the registry (no permission check). */
-  summaries(modelIds: string[]) {
-    return this.options.store.getLoggedModelSummaries(modelIds);
-  }
-
   private async assertModelsExist(modelIds: string[]) {
     if (modelIds.length === 0) return;
     const found = new Set(

@@ -44,7 +44,7 @@ describe.each(databases.eachSupportedId())(
           .send(body);
 
       // Alternating owners: a page cut before filtering would come back half empty.
-      const ids = { [ALICE]: [] as string[], [BOB]: [] as string[] };
+      const ids: Record<string, string[]> = { [ALICE]: [], [BOB]: [] };
       for (let i = 0; i < 10; i++) {
         for (const user of [ALICE, BOB]) {
           const created = await mlflow(user, 'experiments/create', {

@@ -124,7 +124,7 @@ export class DatabaseLoggedModelStore implements LoggedModelStore {
         creation_time: now,
         last_updated_time: now,
       });
-      await this.upsertKeyed(tx, 'ml_logged_model_tags', modelId, input.tags);
+      await this.upsertTags(tx, modelId, input.tags);
       await this.insertParams(tx, modelId, input.params);
     });
     return (await this.getLoggedModel(modelId))!;
@@ -162,7 +162,7 @@ export class DatabaseLoggedModelStore implements LoggedModelStore {
   async setLoggedModelTags(modelId: string, tags: Tag[]): Promise<void> {
     await this.db.transaction(async tx => {
       await this.touch(tx, modelId, {});
-      await this.upsertKeyed(tx, 'ml_logged_model_tags', modelId, tags);
+      await this.upsertTags(tx, modelId, tags);
     });
   }
 
@@ -281,16 +281,15 @@ export class DatabaseLoggedModelStore implements LoggedModelStore {
     if (updated === 0) throw loggedModelNotFound(modelId);
   }
 
-  private async upsertKeyed(
+  private async upsertTags(
     tx: Knex.Transaction,
-    table: 'ml_logged_model_tags',
     modelId: string,
     entries: Tag[],
   ) {
     // The last value of a key in one request wins, as MLflow's set_tags.
     const byKey = new Map(entries.map(e => [e.key, e.value]));
     for (const chunk of chunks([...byKey])) {
-      await tx(table)
+      await tx('ml_logged_model_tags')
         .insert(
           chunk.map(([key, value]) => ({ model_id: modelId, key, value })),
         )

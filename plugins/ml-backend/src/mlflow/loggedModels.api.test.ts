@@ -139,10 +139,18 @@ describe.each(databases.eachSupportedId())(
           run_id: runId,
         },
       ]);
+      // An evaluation run reads the model (log-inputs' `models`).
+      await call('post', 'runs/log-inputs')
+        .send({ run_id: runId, models: [{ model_id: modelId }] })
+        .expect(200, {});
       // The run keeps its own metrics and names the model among its outputs.
       const run = await call('get', `runs/get?run_id=${runId}`).expect(200);
       expect(run.body.run.outputs).toEqual({
         model_outputs: [{ model_id: modelId, step: 3 }],
+      });
+      expect(run.body.run.inputs).toEqual({
+        dataset_inputs: [],
+        model_inputs: [{ model_id: modelId }],
       });
       expect(run.body.run.data.metrics.map((m: any) => m.key).sort()).toEqual([
         'accuracy',

@@ -208,8 +208,8 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
     }),
     'GET runs/get': async (caller, p) => {
       const run = await tracking.getRun(caller, runIdOf(p));
-      const outputs = await tracking.loggedModels?.runOutputs(run.info.runId);
-      return { run: runJson(run, outputs) };
+      const models = await tracking.loggedModels?.runModelLinks(run.info.runId);
+      return { run: runJson(run, models) };
     },
     'POST runs/update': async (caller, p) => ({
       run_info: runInfoJson(
@@ -300,6 +300,17 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
         runIdOf(p),
         datasets.map(datasetInputFrom),
       );
+      // MLflow 3: the logged models the run read.
+      if (p.models !== undefined) {
+        if (!tracking.loggedModels) {
+          throw new InputError('This server keeps no logged models');
+        }
+        await tracking.loggedModels.logModelInputs(
+          caller,
+          runIdOf(p),
+          p.models,
+        );
+      }
       return {};
     },
     'POST runs/log-model': async (caller, p) => {

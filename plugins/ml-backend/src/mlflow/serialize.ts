@@ -125,10 +125,18 @@ export function loggedModelJson(model: LoggedModel) {
 }
 
 /**
- * MLflow's `Run`; `outputs` (MLflow 3's models the run logged) only when it has some,
- * so MLflow 2.x clients see the run as before. @internal
+ * MLflow's `Run`; MLflow 3's model inputs and `outputs` (the logged models the run read
+ * and logged) only when it has some, so MLflow 2.x clients see the run as before.
+ * @internal
  */
-export function runJson(run: Run, outputs: ModelOutput[] = []) {
+export function runJson(
+  run: Run,
+  models: { outputs: ModelOutput[]; modelInputs: string[] } = {
+    outputs: [],
+    modelInputs: [],
+  },
+) {
+  const { outputs, modelInputs } = models;
   return {
     info: runInfoJson(run.info),
     data: {
@@ -136,7 +144,12 @@ export function runJson(run: Run, outputs: ModelOutput[] = []) {
       params: run.data.params.map(({ key, value }) => ({ key, value })),
       tags: tags(run.data.tags),
     },
-    inputs: { dataset_inputs: run.inputs.datasetInputs.map(datasetInputJson) },
+    inputs: {
+      dataset_inputs: run.inputs.datasetInputs.map(datasetInputJson),
+      ...(modelInputs.length > 0 && {
+        model_inputs: modelInputs.map(modelId => ({ model_id: modelId })),
+      }),
+    },
     ...(outputs.length > 0 && {
       outputs: {
         model_outputs: outputs.map(o => ({

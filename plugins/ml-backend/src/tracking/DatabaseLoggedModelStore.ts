@@ -227,6 +227,28 @@ export class DatabaseLoggedModelStore implements LoggedModelStore {
     return rows.map(r => ({ modelId: r.model_id, step: Number(r.step) }));
   }
 
+  async logModelInputs(runId: string, modelIds: string[]): Promise<void> {
+    if (modelIds.length === 0) return;
+    await this.db('ml_run_model_inputs')
+      .insert(
+        [...new Set(modelIds)].map(modelId => ({
+          run_uuid: runId,
+          model_id: modelId,
+        })),
+      )
+      .onConflict(['run_uuid', 'model_id'])
+      .ignore();
+  }
+
+  async getRunModelInputs(runId: string): Promise<string[]> {
+    return this.db('ml_run_model_inputs as i')
+      .join('ml_logged_models as m', 'm.model_id', 'i.model_id')
+      .where('i.run_uuid', runId)
+      .where('m.lifecycle_stage', 'active')
+      .orderBy('i.model_id')
+      .pluck('i.model_id');
+  }
+
   async listRunModels(runId: string): Promise<LoggedModel[]> {
     const outputs = this.db('ml_run_outputs')
       .where('run_uuid', runId)

@@ -365,9 +365,35 @@ export class LoggedModelService {
     return models.map(m => ({ ...m, step: stepOf.get(m.modelId) }));
   }
 
-  /** The models a run output, for `runs/get` (the caller already read the run). */
-  runOutputs(runId: string): Promise<ModelOutput[]> {
-    return this.options.store.getRunOutputs(runId);
+  /** MLflow 3's log-inputs `models`: the run read these logged models. */
+  async logModelInputs(caller: Caller, runId: string, raw: unknown) {
+    const modelIds = entries(raw, 'models', item => {
+      const modelId = (item as { model_id?: unknown } | null)?.model_id;
+      if (typeof modelId !== 'string' || modelId === '') {
+        throw new InputError(
+          "Missing value for required parameter 'models.model_id'.",
+        );
+      }
+      return modelId;
+    });
+    if (modelIds.length === 0) return;
+    await this.activeRunFor(caller, runId);
+    await this.assertModelsExist(modelIds);
+    await this.options.store.logModelInputs(runId, modelIds);
+  }
+
+  /**
+   * What `runs/get` adds for MLflow 3 (the caller already read the run): the models it
+   * output and the models it read.
+   */
+  async runModelLinks(
+    runId: string,
+  ): Promise<{ outputs: ModelOutput[]; modelInputs: string[] }> {
+    const [outputs, modelInputs] = await Promise.all([
+      this.options.store.getRunOutputs(runId),
+      this.options.store.getRunModelInputs(runId),
+    ]);
+    return { outputs, modelInputs };
   }
 
   /**

@@ -98,6 +98,10 @@ export interface LoggedModelStore {
   /** Records models as outputs of a run; logging one again updates its step. */
   logOutputs(runId: string, outputs: ModelOutput[]): Promise<void>;
   getRunOutputs(runId: string): Promise<ModelOutput[]>;
+  /** Records models as inputs of a run (MLflow 3's model inputs); again is a no-op. */
+  logModelInputs(runId: string, modelIds: string[]): Promise<void>;
+  /** The ids of the (not deleted) models a run read. */
+  getRunModelInputs(runId: string): Promise<string[]>;
   /** The models a run produced: its own (source run) and its outputs, newest first. */
   listRunModels(runId: string): Promise<LoggedModel[]>;
   /** The models whose ids exist (and are not deleted) among `modelIds`, with owners. */

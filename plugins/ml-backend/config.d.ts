@@ -290,5 +290,52 @@ export interface Config {
         group: string;
       }>;
     };
+    /** Endpoints, canaries and the serving router. */
+    deployments?: {
+      /** The canary policy of endpoints that set none: 10% for 10 minutes, 100 requests, +0.02 error rate, 1.5x p95 by default. */
+      canary?: {
+        percent?: number;
+        durationMinutes?: number;
+        minRequests?: number;
+        maxErrorRateIncrease?: number;
+        maxP95Ratio?: number;
+      };
+      /** The pipeline's stages in order, each an alias; default [staging, production]. */
+      stages?: string[];
+      /** Seconds between canary analyses and reconciliations; default 15. */
+      analysisIntervalSeconds?: number;
+      /** Milliseconds between writes of the router's counts; default 2000. */
+      meterFlushMs?: number;
+      /** Where model files are put for targets that serve from local files; a temp folder by default. */
+      modelCacheDirectory?: string;
+      /** False on replicas that only serve the API: no analysis or reconciliation there. */
+      workers?: boolean;
+      batch?: {
+        /** The training profile batch scoring jobs run with. */
+        profile?: string;
+        /** The scorer's command; `{modelDir}`, `{modelUri}`, `{input}` and `{output}` are filled in. */
+        command?: string[];
+      };
+    };
+    /** Serving targets; each module documents its own section. */
+    serving?: {
+      targets?: {
+        /** Model servers as processes on the backend's host: local installs and demos only. */
+        local?: {
+          /** Where the commands run, relative to the backend's working directory. */
+          workingDirectory?: string;
+          /** Seconds a server has to answer GET /ping; default 30. */
+          startTimeoutSeconds?: number;
+          /** Seconds between SIGTERM and SIGKILL when a server stops; default 5. */
+          stopGraceSeconds?: number;
+          /** A model serves as the first flavor of its MLmodel listed here. */
+          flavors: Array<{
+            flavor: string;
+            /** `{modelDir}` and `{port}` are filled in. */
+            command: string[];
+          }>;
+        };
+      };
+    };
   };
 }

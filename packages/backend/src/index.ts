@@ -1,5 +1,11 @@
 import { createBackend } from '@backstage/backend-defaults';
-import { mlModuleLocalComputeTarget } from '@ml-portal/plugin-ml-backend';
+import {
+  mlModuleLocalComputeTarget,
+  mlModuleLocalServingTarget,
+} from '@ml-portal/plugin-ml-backend';
+import { mlModuleKubernetesServingTarget } from '@ml-portal/plugin-ml-backend-module-kubernetes';
+import { mlModuleSageMakerServingTarget } from '@ml-portal/plugin-ml-backend-module-sagemaker';
+import { mlModuleVertexServingTarget } from '@ml-portal/plugin-ml-backend-module-vertex';
 import { permissionModuleMlPlatformPolicy } from './permissionPolicy';
 
 const backend = createBackend();
@@ -37,6 +43,12 @@ backend.add(import('@ml-portal/plugin-ml-backend-module-kubernetes'));
 backend.add(import('@ml-portal/plugin-ml-backend-module-sagemaker'));
 backend.add(import('@ml-portal/plugin-ml-backend-module-vertex'));
 backend.add(import('@ml-portal/plugin-ml-backend-module-azureml'));
+// Serving targets; each registers only when its `ml.serving.targets.<id>` section is
+// configured (`local`, model servers on this host, in the local config only).
+backend.add(mlModuleLocalServingTarget);
+backend.add(mlModuleKubernetesServingTarget);
+backend.add(mlModuleSageMakerServingTarget);
+backend.add(mlModuleVertexServingTarget);
 
 backend.start().catch(error => {
   // One line, not a stack: start-up fails on missing prerequisites (Redis, database).

@@ -5,6 +5,7 @@
  */
 export { mlPlugin as default } from './plugin';
 export { mlModuleLocalComputeTarget } from './training/localTargetModule';
+export { mlModuleLocalServingTarget } from './deployments/local/localServingModule';
 export {
   isMlResourcePermission,
   mlResources,

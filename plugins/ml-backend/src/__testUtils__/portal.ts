@@ -10,7 +10,10 @@ import {
   mlComputeTargetsExtensionPoint,
 } from '@ml-portal/plugin-ml-node';
 import { Knex } from 'knex';
-import mlPlugin, { mlModuleLocalComputeTarget } from '..';
+import mlPlugin, {
+  mlModuleLocalComputeTarget,
+  mlModuleLocalServingTarget,
+} from '..';
 import { createMlflowClient } from './mlflowClient';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -48,6 +51,11 @@ export async function startPortal(
     artifacts: {
       local: { directory: mkdtempSync(join(tmpdir(), 'ml-artifacts-')) },
     },
+    // The analysis and reconciler run where a test turns them on.
+    deployments: {
+      workers: false,
+      modelCacheDirectory: mkdtempSync(join(tmpdir(), 'ml-models-')),
+    },
     training: {
       workers: false,
       // Each portal's queues in the shared Redis are its own.
@@ -77,6 +85,8 @@ export async function startPortal(
     features: [
       mlPlugin,
       mlModuleLocalComputeTarget,
+      // Registers only with `ml.serving.targets.local` set.
+      mlModuleLocalServingTarget,
       ...(options.database
         ? [mockServices.database.factory({ knex: options.database })]
         : []),

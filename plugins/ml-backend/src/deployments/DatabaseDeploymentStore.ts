@@ -151,7 +151,14 @@ export class DatabaseDeploymentStore implements DeploymentStore {
           created_at: now,
           updated_at: now,
         });
-        await this.insertDeployment(tx, id, endpoint.name, first, 'stable', 100);
+        await this.insertDeployment(
+          tx,
+          id,
+          endpoint.name,
+          first,
+          'stable',
+          100,
+        );
         await insertEvent(tx, id, event);
       });
     } catch (error) {
@@ -222,10 +229,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
       .whereIn('endpoint_id', endpointIds)
       .whereNot({ role: 'retired' })
       // The stable deployment first, as a spec lists them.
-      .orderBy([
-        { column: 'endpoint_id' },
-        { column: 'role', order: 'desc' },
-      ]);
+      .orderBy([{ column: 'endpoint_id' }, { column: 'role', order: 'desc' }]);
     return rows.map(toDeployment);
   }
 
@@ -289,7 +293,11 @@ export class DatabaseDeploymentStore implements DeploymentStore {
       const now = Date.now();
       await tx('ml_canaries')
         .where({ endpoint_id: endpointId, status: 'RUNNING' })
-        .update({ status: 'ABORTED', decided_by: event.actor, decided_at: now });
+        .update({
+          status: 'ABORTED',
+          decided_by: event.actor,
+          decided_at: now,
+        });
       await retire(tx, { endpoint_id: endpointId }, now);
       const deployment = await this.insertDeployment(
         tx,
@@ -383,7 +391,9 @@ export class DatabaseDeploymentStore implements DeploymentStore {
           status: outcome,
           decided_by: decision.by,
           decided_at: now,
-          ...(decision.verdict && { verdict: JSON.stringify(decision.verdict) }),
+          ...(decision.verdict && {
+            verdict: JSON.stringify(decision.verdict),
+          }),
         });
       const canary = toCanary(
         await tx('ml_canaries').where({ canary_id: canaryId }).first(),
@@ -482,7 +492,10 @@ export class DatabaseDeploymentStore implements DeploymentStore {
           .insert({ ...key, ...EMPTY_MINUTE, endpoint_id: m.endpointId })
           .onConflict(['deployment_id', 'minute'])
           .ignore();
-        const row = await tx('ml_serving_minutes').where(key).forUpdate().first();
+        const row = await tx('ml_serving_minutes')
+          .where(key)
+          .forUpdate()
+          .first();
         await tx('ml_serving_minutes')
           .where(key)
           .update({

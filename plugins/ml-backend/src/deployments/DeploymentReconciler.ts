@@ -103,7 +103,9 @@ export class DeploymentReconciler {
         await this.reconcile(endpoint.id);
       } catch (error) {
         this.options.logger.warn(
-          `Reconciling endpoint ${endpoint.name} failed: ${(error as Error).message}`,
+          `Reconciling endpoint ${endpoint.name} failed: ${
+            (error as Error).message
+          }`,
         );
       }
     }
@@ -120,7 +122,9 @@ export class DeploymentReconciler {
         // Another replica decided it first; anything else waits for the next tick.
         if (!(error instanceof ConflictError)) {
           this.options.logger.warn(
-            `Canary analysis of ${canary.id} failed: ${(error as Error).message}`,
+            `Canary analysis of ${canary.id} failed: ${
+              (error as Error).message
+            }`,
           );
         }
       }
@@ -139,7 +143,10 @@ export class DeploymentReconciler {
       canary,
       {
         canary: windowStats(canary.version, of(canary.deploymentId)),
-        stable: windowStats(canary.stableVersion, of(canary.stableDeploymentId)),
+        stable: windowStats(
+          canary.stableVersion,
+          of(canary.stableDeploymentId),
+        ),
       },
       now,
     );
@@ -148,17 +155,15 @@ export class DeploymentReconciler {
       return;
     }
     const passed = verdict.decision === 'pass';
-    await this.options.service().endCanary(
-      canary,
-      passed ? 'PROMOTED' : 'ROLLED_BACK',
-      {
+    await this.options
+      .service()
+      .endCanary(canary, passed ? 'PROMOTED' : 'ROLLED_BACK', {
         by: ANALYSIS_ACTOR,
         verdict,
         detail: passed
           ? `canary of version ${canary.version} passed: ${verdict.reason}`
           : `canary of version ${canary.version} failed and was rolled back to version ${canary.stableVersion}: ${verdict.reason}`,
-      },
-    );
+      });
     if (!passed) await this.alertRollback(canary, verdict.reason);
   }
 
@@ -172,9 +177,9 @@ export class DeploymentReconciler {
         owner: endpoint.owner,
         endpoint: endpoint.name,
         title: `Canary of ${endpoint.modelName} v${canary.version} rolled back on ${endpoint.name}`,
-        description: `${reason}. Traffic is back on version ${canary.stableVersion}${
-          canary.alias ? `; '${canary.alias}' did not move` : ''
-        }.`,
+        description: `${reason}. Traffic is back on version ${
+          canary.stableVersion
+        }${canary.alias ? `; '${canary.alias}' did not move` : ''}.`,
         severity: 'high',
       })
       .catch(error =>
@@ -206,7 +211,9 @@ export class DeploymentReconciler {
         actor: ANALYSIS_ACTOR,
         kind: 'alias.followed',
         version: target.version,
-        detail: `'${endpoint.followsAlias}' moved to version ${target.version}; it replaced version ${
+        detail: `'${endpoint.followsAlias}' moved to version ${
+          target.version
+        }; it replaced version ${
           live.find(d => d.role === 'stable')?.version ?? '-'
         }`,
       },
@@ -226,17 +233,31 @@ export class DeploymentReconciler {
       });
       return;
     }
+    // What the target did since the last look comes first: a server that failed is
+    // recorded failed before an apply could start it again.
+    const before = await target.status(endpoint.name);
+    await this.record(
+      endpoint,
+      await store.liveDeployments([endpoint.id]),
+      before,
+    );
     const live = await store.liveDeployments([endpoint.id]);
+    // A failed deployment stays failed (and its server stopped) until a new deploy:
+    // applying it again would restart a server that cannot start on every tick.
+    const serving = live.filter(d => d.state !== 'failed');
     try {
-      await target.apply(await this.spec(endpoint, live, target));
+      await target.apply(await this.spec(endpoint, serving, target));
     } catch (error) {
       await this.setStatus(endpoint, {
         status: 'FAILED',
-        statusReason: `The target refused the endpoint: ${(error as Error).message}`,
+        statusReason: `The target refused the endpoint: ${
+          (error as Error).message
+        }`,
       });
       return;
     }
-    await this.record(endpoint, live, await target.status(endpoint.name));
+    const current = (await store.getEndpointById(endpoint.id)) ?? endpoint;
+    await this.record(current, live, await target.status(endpoint.name));
     this.options.onRoutesChanged(endpoint.name);
   }
 
@@ -305,6 +326,7 @@ export class DeploymentReconciler {
   ) {
     const { store } = this.options;
     for (const deployment of live) {
+      if (deployment.state === 'failed') continue;
       const reported = status.deployments.find(d => d.name === deployment.name);
       const state = reported?.state ?? 'starting';
       if (state === deployment.state && reported?.reason === deployment.reason)
@@ -326,7 +348,9 @@ export class DeploymentReconciler {
               version: deployment.version,
               detail:
                 state === 'failed'
-                  ? `version ${deployment.version} failed: ${reported?.reason ?? 'no reason given'}`
+                  ? `version ${deployment.version} failed: ${
+                      reported?.reason ?? 'no reason given'
+                    }`
                   : `version ${deployment.version} is ${state}`,
             },
       );
@@ -335,20 +359,21 @@ export class DeploymentReconciler {
       }
     }
     const stable = live.find(d => d.role === 'stable');
-    const stableState = status.deployments.find(
-      d => d.name === stable?.name,
-    )?.state;
+    const stableState =
+      stable?.state === 'failed'
+        ? 'failed'
+        : status.deployments.find(d => d.name === stable?.name)?.state;
     await this.setStatus(endpoint, {
       status:
         status.state === 'failed' || stableState === 'failed'
           ? 'FAILED'
           : stableState === 'ready' || stableState === 'scaled-to-zero'
-            ? status.state === 'updating'
-              ? 'UPDATING'
-              : 'READY'
-            : endpoint.status === 'CREATING'
-              ? 'CREATING'
-              : 'UPDATING',
+          ? status.state === 'updating'
+            ? 'UPDATING'
+            : 'READY'
+          : endpoint.status === 'CREATING'
+          ? 'CREATING'
+          : 'UPDATING',
       statusReason: status.reason,
       url:
         status.url ??
@@ -367,7 +392,9 @@ export class DeploymentReconciler {
       c => c.deploymentId === deployment.id,
     );
     if (!canary) return;
-    const why = `its model server failed to start: ${reason ?? 'no reason given'}`;
+    const why = `its model server failed to start: ${
+      reason ?? 'no reason given'
+    }`;
     try {
       await this.options.service().endCanary(canary, 'ROLLED_BACK', {
         by: ANALYSIS_ACTOR,
@@ -377,7 +404,10 @@ export class DeploymentReconciler {
       if (!(error instanceof ConflictError)) throw error;
       return;
     }
-    await this.alertRollback(canary, `The canary of ${endpoint.name} failed: ${why}`);
+    await this.alertRollback(
+      canary,
+      `The canary of ${endpoint.name} failed: ${why}`,
+    );
   }
 
   private async setStatus(

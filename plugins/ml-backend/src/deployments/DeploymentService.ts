@@ -185,9 +185,7 @@ export class DeploymentService {
       stages: config.stages.map(alias => ({
         name: alias,
         version: aliases[alias],
-        endpoints: endpoints
-          .filter(e => e.followsAlias === alias)
-          .map(summary),
+        endpoints: endpoints.filter(e => e.followsAlias === alias).map(summary),
         pendingPromotions: pending.filter(p => p.alias === alias),
       })),
       otherEndpoints: endpoints
@@ -268,10 +266,17 @@ export class DeploymentService {
     if ((input.strategy ?? 'canary') === 'canary') {
       await this.startCanary(caller, endpoint, version, {
         stable,
-        policy: this.policy({ ...endpoint.canaryPolicy, ...input.canary }, 'canary'),
+        policy: this.policy(
+          { ...endpoint.canaryPolicy, ...input.canary },
+          'canary',
+        ),
       });
     } else {
-      if (endpoint.kind !== 'batch' && stable?.version === version.version && live.length === 1) {
+      if (
+        endpoint.kind !== 'batch' &&
+        stable?.version === version.version &&
+        live.length === 1
+      ) {
         throw new InputError(
           `Endpoint '${name}' already serves version ${version.version}`,
         );
@@ -370,9 +375,16 @@ export class DeploymentService {
     const { store, models } = this.options;
     const live = await store.liveDeployments([endpoint.id]);
     const stable = live.find(d => d.role === 'stable');
+    // The version served before: a retired deployment that was stable once, not a
+    // canary that never passed.
+    const neverStable = new Set(
+      (await store.canaries([endpoint.id]))
+        .filter(c => c.status !== 'PROMOTED')
+        .map(c => c.deploymentId),
+    );
     const previous = (
       await store.retiredDeployments(endpoint.id, HISTORY_LIMIT)
-    ).find(d => d.version !== stable?.version);
+    ).find(d => d.version !== stable?.version && !neverStable.has(d.id));
     if (!previous) {
       throw new InputError(
         `Endpoint '${name}' has served no other version to roll back to`,
@@ -388,7 +400,9 @@ export class DeploymentService {
         actor: actorOf(caller),
         kind: 'rollback',
         version: version.version,
-        detail: `rolled back from version ${stable?.version ?? '-'} to version ${version.version}`,
+        detail: `rolled back from version ${
+          stable?.version ?? '-'
+        } to version ${version.version}`,
       },
     );
     this.options.onChange(endpoint.id);
@@ -398,7 +412,11 @@ export class DeploymentService {
   async delete(caller: Caller, name: string): Promise<void> {
     const { store, access, targets } = this.options;
     const endpoint = await this.found(name);
-    await access.authorize(caller, mlEndpointDeletePermission, describe(endpoint));
+    await access.authorize(
+      caller,
+      mlEndpointDeletePermission,
+      describe(endpoint),
+    );
     if (endpoint.kind !== 'batch' && targets.has(endpoint.target)) {
       await targets.enabled(endpoint.target).remove(endpoint.name);
     }
@@ -510,7 +528,11 @@ export class DeploymentService {
           actor,
           kind: 'canary.started',
           version: version.version,
-          detail: `canary of version ${version.version} at ${policy.percent}% beside version ${stable.version} for ${policy.durationMinutes} minutes${
+          detail: `canary of version ${version.version} at ${
+            policy.percent
+          }% beside version ${stable.version} for ${
+            policy.durationMinutes
+          } minutes${
             options.alias ? `; '${options.alias}' moves when it passes` : ''
           }`,
         },
@@ -588,7 +610,9 @@ export class DeploymentService {
   }
 
   /** Endpoints with their live deployments, running canary and last minutes' counts. */
-  private async withLiveState(endpoints: StoredEndpoint[]): Promise<Endpoint[]> {
+  private async withLiveState(
+    endpoints: StoredEndpoint[],
+  ): Promise<Endpoint[]> {
     const { store } = this.options;
     const ids = endpoints.map(e => e.id);
     const since = Math.floor(Date.now() / 60_000) - STATS_MINUTES + 1;

@@ -60,9 +60,11 @@ export function decideCanary(
     if (elapsedMinutes >= policy.durationMinutes * STARVED_AFTER_DURATIONS) {
       return verdict(
         'fail',
-        `Too little traffic to judge: ${stats.canary.requests} canary and ${stats.stable.requests} stable requests in ${elapsedMinutes.toFixed(
-          1,
-        )} minutes, ${policy.minRequests} needed for each`,
+        `Too little traffic to judge: ${stats.canary.requests} canary and ${
+          stats.stable.requests
+        } stable requests in ${elapsedMinutes.toFixed(1)} minutes, ${
+          policy.minRequests
+        } needed for each`,
       );
     }
     return verdict(
@@ -70,12 +72,13 @@ export function decideCanary(
       `Waiting for ${policy.minRequests} requests per version (canary ${stats.canary.requests}, stable ${stats.stable.requests})`,
     );
   }
-  const allowedErrorRate =
-    stats.stable.errorRate + policy.maxErrorRateIncrease;
+  const allowedErrorRate = stats.stable.errorRate + policy.maxErrorRateIncrease;
   if (stats.canary.errorRate > allowedErrorRate) {
     return verdict(
       'fail',
-      `Error rate ${percent(stats.canary.errorRate)} against the stable version's ${percent(
+      `Error rate ${percent(
+        stats.canary.errorRate,
+      )} against the stable version's ${percent(
         stats.stable.errorRate,
       )} (at most ${percent(allowedErrorRate)} allowed)`,
     );
@@ -88,15 +91,19 @@ export function decideCanary(
   ) {
     return verdict(
       'fail',
-      `p95 latency ${canaryP95.toFixed(1)} ms against the stable version's ${stableP95.toFixed(
+      `p95 latency ${canaryP95.toFixed(
         1,
-      )} ms (at most ${policy.maxP95Ratio}x allowed)`,
+      )} ms against the stable version's ${stableP95.toFixed(1)} ms (at most ${
+        policy.maxP95Ratio
+      }x allowed)`,
     );
   }
   if (elapsedMinutes < policy.durationMinutes) {
     return verdict(
       'wait',
-      `Healthy so far; ${elapsedMinutes.toFixed(1)} of ${policy.durationMinutes} minutes`,
+      `Healthy so far; ${elapsedMinutes.toFixed(1)} of ${
+        policy.durationMinutes
+      } minutes`,
     );
   }
   return verdict(
@@ -105,6 +112,8 @@ export function decideCanary(
       stats.stable.errorRate,
     )}) and p95 ${canaryP95.toFixed(1)} ms (stable ${stableP95.toFixed(
       1,
-    )} ms) over ${stats.canary.requests} canary requests in ${elapsedMinutes.toFixed(1)} minutes`,
+    )} ms) over ${
+      stats.canary.requests
+    } canary requests in ${elapsedMinutes.toFixed(1)} minutes`,
   );
 }

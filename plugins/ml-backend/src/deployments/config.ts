@@ -79,7 +79,8 @@ export function readDeploymentsConfig(config: Config): DeploymentsConfig {
   return {
     canary: policy,
     stages,
-    tickMs: (section?.getOptionalNumber('analysisIntervalSeconds') ?? 15) * 1000,
+    tickMs:
+      (section?.getOptionalNumber('analysisIntervalSeconds') ?? 15) * 1000,
     meterFlushMs: section?.getOptionalNumber('meterFlushMs') ?? 2000,
     modelCacheDirectory: resolve(
       section?.getOptionalString('modelCacheDirectory') ??
@@ -98,7 +99,11 @@ export function readDeploymentsConfig(config: Config): DeploymentsConfig {
 export function checkCanaryPolicy(policy: CanaryPolicy, where: string) {
   const bad = (field: keyof CanaryPolicy, rule: string) =>
     new InputError(`${where}.${field} must be ${rule}, not ${policy[field]}`);
-  if (!Number.isInteger(policy.percent) || policy.percent < 1 || policy.percent > 99)
+  if (
+    !Number.isInteger(policy.percent) ||
+    policy.percent < 1 ||
+    policy.percent > 99
+  )
     throw bad('percent', 'an integer from 1 to 99');
   if (!(policy.durationMinutes > 0)) throw bad('durationMinutes', 'positive');
   if (!Number.isInteger(policy.minRequests) || policy.minRequests < 1)

@@ -95,7 +95,10 @@ export async function createDeployments(
         output: input.output,
       };
       return settings.batch.command.map(part =>
-        part.replace(/\{(modelDir|modelUri|input|output)\}/g, (_, key) => values[key]),
+        part.replace(
+          /\{(modelDir|modelUri|input|output)\}/g,
+          (_, key) => values[key],
+        ),
       );
     },
     onChange: endpointId => reconciler.request(endpointId),
@@ -118,9 +121,9 @@ export async function createDeployments(
                   actor: 'ml-platform/serving-router',
                   kind: 'deployment.cold_start',
                   version: d.version,
-                  detail: `version ${d.version} scaled up from zero in ${Math.round(
-                    coldStartMs,
-                  )} ms`,
+                  detail: `version ${
+                    d.version
+                  } scaled up from zero in ${Math.round(coldStartMs)} ms`,
                 },
               )
             : undefined,
@@ -182,10 +185,7 @@ export async function createDeployments(
  * first following the alias that serves another version and runs no canary. One canary
  * decides the alias; the other endpoints following it move once it moved.
  */
-async function canaryEndpoint(
-  store: DeploymentStore,
-  input: AliasCanaryInput,
-) {
+async function canaryEndpoint(store: DeploymentStore, input: AliasCanaryInput) {
   const endpoints = (
     await store.listEndpoints({ modelName: input.modelName })
   ).filter(e => e.followsAlias === input.alias && e.kind !== 'batch');

@@ -72,14 +72,17 @@ export function createDeploymentsRouter(options: {
     rollback: 'rollback',
   } as const;
   for (const action of Object.values(actions)) {
-    router.post(`/deployments/endpoints/:endpoint/${action}`, async (req, res) => {
-      res.json(
-        await deployments[action](
-          await resolveCaller(req),
-          req.params.endpoint,
-        ),
-      );
-    });
+    router.post(
+      `/deployments/endpoints/:endpoint/${action}`,
+      async (req, res) => {
+        res.json(
+          await deployments[action](
+            await resolveCaller(req),
+            req.params.endpoint,
+          ),
+        );
+      },
+    );
   }
 
   router.get('/deployments/endpoints/:endpoint/metrics', async (req, res) => {

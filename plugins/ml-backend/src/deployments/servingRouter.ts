@@ -145,7 +145,9 @@ export class ServingRouter {
         res,
         503,
         'TEMPORARILY_UNAVAILABLE',
-        `Version ${deployment.version} of endpoint '${name}' cannot take requests: ${
+        `Version ${
+          deployment.version
+        } of endpoint '${name}' cannot take requests: ${
           (error as Error).message
         }`,
       );
@@ -261,7 +263,9 @@ export class ServingRouter {
   /** The caller reads the endpoint; decisions are reused for a few seconds per caller. */
   private async mayRead(req: express.Request, route: Route): Promise<boolean> {
     const caller = await this.options.resolveCaller(req);
-    const key = `${caller.kind}|${caller.userId ?? ''}|${caller.groups.join(',')}|${route.owner}`;
+    const key = `${caller.kind}|${caller.userId ?? ''}|${caller.groups.join(
+      ',',
+    )}|${route.owner}`;
     const until = this.decisions.get(key);
     if (until !== undefined && until > Date.now()) return true;
     const [visible] = await this.options.access.filter(

@@ -278,7 +278,8 @@ export class PromotionService {
       request.action === 'remove'
         ? undefined
         : await this.passingGates(request);
-    const canary = request.action === 'set' ? this.canaryFor(request) : undefined;
+    const canary =
+      request.action === 'set' ? this.canaryFor(request) : undefined;
     const deferAliasMove = canary ? await this.canaries.follows(canary) : false;
     const decided = await store.decidePromotion(
       request.id,

@@ -379,7 +379,12 @@ export class LocalServingTarget implements ServingTarget {
       deployment.state = 'scaled-to-zero';
       server?.stop(this.settings.stopGraceSeconds * 1000);
     };
-    deployment.idleTimer = setTimeout(check, idle);
+    // From the last request, not from now: an apply replayed every few seconds must
+    // not keep an idle server up.
+    deployment.idleTimer = setTimeout(
+      check,
+      Math.max(0, deployment.lastUsedAt + idle - Date.now()),
+    );
     deployment.idleTimer.unref();
   }
 

@@ -180,6 +180,14 @@ export const mlPlugin = createBackendPlugin({
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        // Multipart upload parts: MLflow's client PUTs them as to a presigned URL, with
+        // the upload's secret token (checked per part) and no Backstage credentials.
+        for (const api of ['api', 'ajax-api']) {
+          httpRouter.addAuthPolicy({
+            path: `/mlflow/${api}/2.0/mlflow-artifacts/mpu/parts`,
+            allow: 'unauthenticated',
+          });
+        }
         if (allowUnauthenticated) {
           // MLflow clients without MLFLOW_TRACKING_TOKEN; local installs only.
           httpRouter.addAuthPolicy({

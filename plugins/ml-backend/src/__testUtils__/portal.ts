@@ -81,7 +81,7 @@ export async function startPortal(
     { context: 'test portal', data: { ml: defaults } },
     { context: 'test', data: { ml: (options.ml ?? {}) as JsonObject } },
   ]).get('ml');
-  const { server } = await startTestBackend({
+  const backend = await startTestBackend({
     features: [
       mlPlugin,
       mlModuleLocalComputeTarget,
@@ -97,9 +97,12 @@ export async function startPortal(
       mockServices.rootConfig.factory({ data: { ...options.config, ml } }),
     ],
   });
+  const { server } = backend;
   const { port } = server.address() as AddressInfo;
   return {
     server,
+    /** Stops the backend as a shutdown would: workers, queues, local processes. */
+    stop: () => backend.stop(),
     mlflow: createMlflowClient(`http://127.0.0.1:${port}/api/ml/mlflow`),
   };
 }

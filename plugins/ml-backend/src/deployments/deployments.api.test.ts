@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createTestDatabases } from '../__testUtils__/databases';
 import {
   APPROVER,
@@ -235,6 +238,50 @@ describe.each(databases.eachSupportedId())('deployments on %p', databaseId => {
 });
 
 describe('deployments, one database', () => {
+  it('resumes a canary after the backend restarted mid-analysis', async () => {
+    const database = await databases.init('SQLITE_3');
+    const directories = {
+      artifacts: mkdtempSync(join(tmpdir(), 'ml-restart-artifacts-')),
+      models: mkdtempSync(join(tmpdir(), 'ml-restart-models-')),
+    };
+    const first = await startServingPortal({ database, directories });
+    await first.registerVersion('churn', { coefficients: [0.1, 0.01] });
+    await first.registerVersion('churn', { coefficients: [0.2, 0.02] });
+    await first.scientist.post('/deployments/endpoints', {
+      name: 'churn-restart',
+      owner: TEAM,
+      modelName: 'churn',
+      version: '1',
+      kind: 'real-time',
+      target: 'local',
+      canary: QUICK_CANARY,
+    });
+    await first.endpointWhen('churn-restart', ready);
+    await first.scientist.post('/deployments/endpoints/churn-restart/deploy', {
+      version: '2',
+    });
+    const running = await first.endpointWhen('churn-restart', ready);
+    expect(running.canary).toMatchObject({ status: 'RUNNING', version: '2' });
+    // The backend goes away mid-canary, its model servers with it.
+    await first.stop();
+
+    const second = await startServingPortal({ database, directories });
+    const resumed = await second.endpointWhen(
+      'churn-restart',
+      e => e.canaries[0]?.status === 'PROMOTED',
+      { traffic: 20 },
+    );
+    expect(resumed.canaries[0]).toMatchObject({
+      id: running.canary.id,
+      startedAt: running.canary.startedAt,
+      decidedBy: 'ml-platform/canary-analysis',
+    });
+    expect(resumed.deployments).toEqual([
+      expect.objectContaining({ version: '2', role: 'stable', weight: 100 }),
+    ]);
+    await second.stop();
+  });
+
   it('fails a deployment whose server never starts, with its last log lines, and routes nothing to it', async () => {
     const portal = await startServingPortal({
       ml: {

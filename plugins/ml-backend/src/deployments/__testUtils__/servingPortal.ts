@@ -55,9 +55,15 @@ const FLAVORS = [
  * @internal
  */
 export async function startServingPortal(
-  options: { database?: Knex; ml?: Record<string, unknown> } = {},
+  options: {
+    database?: Knex;
+    ml?: Record<string, unknown>;
+    /** Replicas of one backend share its artifact store and model cache. */
+    directories?: { artifacts: string; models: string };
+  } = {},
 ) {
-  const { server } = await startPortal({
+  const { directories } = options;
+  const { server, stop } = await startPortal({
     database: options.database,
     features: [
       ...tenancyPermissionFeatures,
@@ -84,7 +90,11 @@ export async function startServingPortal(
         workers: true,
         analysisIntervalSeconds: 0.3,
         meterFlushMs: 200,
+        ...(directories && { modelCacheDirectory: directories.models }),
       },
+      ...(directories && {
+        artifacts: { local: { directory: directories.artifacts } },
+      }),
       ...options.ml,
     },
   });
@@ -113,6 +123,7 @@ export async function startServingPortal(
 
   return {
     server,
+    stop,
     as,
     scientist,
     /** Registers a version of `model` whose files are a test model of `flavor`. */

@@ -1,12 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { ConfigReader, JsonObject } from '@backstage/config';
 import { InputError } from '@backstage/errors';
-import {
-  mlServingTargetsExtensionPoint,
-  ServingTarget,
-} from '@ml-portal/plugin-ml-node';
+import { startServingTargetModule } from '@ml-portal/plugin-ml-node/testUtils';
 import {
   MODEL_SERVER_COMMAND,
   REPO_ROOT,
@@ -73,22 +69,8 @@ describe('readLocalServingSettings', () => {
 });
 
 describe('mlModuleLocalServingTarget', () => {
-  async function start(config: JsonObject) {
-    const targets: ServingTarget[] = [];
-    const backend = await startTestBackend({
-      extensionPoints: [
-        [
-          mlServingTargetsExtensionPoint,
-          { addServingTarget: (...added) => targets.push(...added) },
-        ],
-      ],
-      features: [
-        mlModuleLocalServingTarget,
-        mockServices.rootConfig.factory({ data: config }),
-      ],
-    });
-    return { targets, stop: () => backend.stop() };
-  }
+  const start = (config: JsonObject) =>
+    startServingTargetModule(mlModuleLocalServingTarget, config);
 
   it('adds the local target when configured, one that needs local files and routes', async () => {
     const { targets, stop } = await start({

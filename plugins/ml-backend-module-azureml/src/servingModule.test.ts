@@ -1,8 +1,8 @@
+import { startServingTargetModule } from '@ml-portal/plugin-ml-node/testUtils';
 import {
   FakeAzureMlServer,
   startFakeAzureMlServer,
 } from './__testUtils__/fakeAzureMlServer';
-import { startServingTargetModule } from './__testUtils__/startServingTargetModule';
 import { mlModuleAzureMlServingTarget } from './servingModule';
 
 describe('mlModuleAzureMlServingTarget', () => {

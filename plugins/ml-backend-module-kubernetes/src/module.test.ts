@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import {
   sampleDispatchRequest,
   startComputeTargetModule,
+  startServingTargetModule,
 } from '@ml-portal/plugin-ml-node/testUtils';
 import { FakeKubeApiServer } from './__testUtils__/fakeKubeApiServer';
-import { startServingTargetModule } from './__testUtils__/startServingTargetModule';
 import {
   mlModuleKubernetesServingTarget,
   mlModuleKubernetesTarget,

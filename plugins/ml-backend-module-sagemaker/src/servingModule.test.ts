@@ -1,34 +1,9 @@
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
-import { JsonObject } from '@backstage/config';
-import {
-  mlServingTargetsExtensionPoint,
-  ServingTarget,
-} from '@ml-portal/plugin-ml-node';
+import { startServingTargetModule } from '@ml-portal/plugin-ml-node/testUtils';
 import {
   FakeSageMakerServer,
   startFakeSageMakerServer,
 } from './__testUtils__/fakeSageMakerServer';
 import { mlModuleSageMakerServingTarget } from './module';
-
-/** A test backend with the serving module, capturing the targets it adds and its logs. */
-async function startServingModule(config: JsonObject) {
-  const targets: ServingTarget[] = [];
-  const logger = mockServices.logger.mock();
-  const backend = await startTestBackend({
-    extensionPoints: [
-      [
-        mlServingTargetsExtensionPoint,
-        { addServingTarget: (...added) => targets.push(...added) },
-      ],
-    ],
-    features: [
-      mlModuleSageMakerServingTarget,
-      logger.factory,
-      mockServices.rootConfig.factory({ data: config }),
-    ],
-  });
-  return { targets, logger, stop: () => backend.stop() };
-}
 
 describe('mlModuleSageMakerServingTarget', () => {
   const savedEnv = { ...process.env };
@@ -49,21 +24,24 @@ describe('mlModuleSageMakerServingTarget', () => {
   });
 
   it('registers the sagemaker serving target from config, which talks to the configured endpoint', async () => {
-    const { targets, logger, stop } = await startServingModule({
-      ml: {
-        serving: {
-          targets: {
-            sagemaker: {
-              region: 'eu-west-1',
-              executionRoleArn: 'arn:aws:iam::123456789012:role/ml-serving',
-              images: { python_function: 'registry.example/pyfunc:2' },
-              serverless: { memorySizeMb: 4096 },
-              endpoint: server.endpoint,
+    const { targets, logger, stop } = await startServingTargetModule(
+      mlModuleSageMakerServingTarget,
+      {
+        ml: {
+          serving: {
+            targets: {
+              sagemaker: {
+                region: 'eu-west-1',
+                executionRoleArn: 'arn:aws:iam::123456789012:role/ml-serving',
+                images: { python_function: 'registry.example/pyfunc:2' },
+                serverless: { memorySizeMb: 4096 },
+                endpoint: server.endpoint,
+              },
             },
           },
         },
       },
-    });
+    );
 
     expect(targets.map(t => t.id)).toEqual(['sagemaker']);
     expect(logger.info).toHaveBeenCalledWith(
@@ -103,7 +81,10 @@ describe('mlModuleSageMakerServingTarget', () => {
   });
 
   it('registers nothing and says so when not configured', async () => {
-    const { targets, logger, stop } = await startServingModule({});
+    const { targets, logger, stop } = await startServingTargetModule(
+      mlModuleSageMakerServingTarget,
+      {},
+    );
 
     expect(targets).toEqual([]);
     expect(logger.info).toHaveBeenCalledWith(
@@ -114,7 +95,7 @@ describe('mlModuleSageMakerServingTarget', () => {
 
   it('stops the backend at startup when the settings are invalid', async () => {
     await expect(
-      startServingModule({
+      startServingTargetModule(mlModuleSageMakerServingTarget, {
         ml: {
           serving: {
             targets: {

@@ -1,9 +1,9 @@
+import { startServingTargetModule } from '@ml-portal/plugin-ml-node/testUtils';
 import {
   FakeVertexServer,
   startFakeVertexServer,
   useFakeApplicationDefaultCredentials,
 } from './__testUtils__/fakeVertexServer';
-import { startServingTargetModule } from './__testUtils__/startServingTargetModule';
 import { mlModuleVertexServingTarget } from './servingModule';
 
 describe('mlModuleVertexServingTarget', () => {

@@ -1,4 +1,4 @@
-import { BackendFeature } from '@backstage/backend-plugin-api';
+import { BackendFeature, ExtensionPoint } from '@backstage/backend-plugin-api';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
 import {
@@ -7,6 +7,34 @@ import {
   GpuPool,
   mlComputeTargetsExtensionPoint,
 } from './computeTargets';
+import {
+  mlServingTargetsExtensionPoint,
+  ServingTarget,
+} from './servingTargets';
+
+/**
+ * Starts a test backend with one target module, the given root config and the
+ * extension point it adds to, whose implementation `capture` builds around the list
+ * the targets go in. Returns those targets, the module's log lines and a stop.
+ */
+async function startTargetModule<TTarget, TExtensionPoint>(
+  module: BackendFeature,
+  config: JsonObject,
+  extensionPoint: ExtensionPoint<TExtensionPoint>,
+  capture: (targets: TTarget[]) => TExtensionPoint,
+) {
+  const targets: TTarget[] = [];
+  const logger = mockServices.logger.mock();
+  const backend = await startTestBackend({
+    extensionPoints: [[extensionPoint, capture(targets)]],
+    features: [
+      module,
+      logger.factory,
+      mockServices.rootConfig.factory({ data: config }),
+    ],
+  });
+  return { targets, logger, stop: () => backend.stop() };
+}
 
 /**
  * Starts a test backend with one compute-target module and the given root config,
@@ -18,22 +46,34 @@ export async function startComputeTargetModule(
   module: BackendFeature,
   config: JsonObject,
 ) {
-  const targets: ComputeTarget[] = [];
-  const logger = mockServices.logger.mock();
-  const backend = await startTestBackend({
-    extensionPoints: [
-      [
-        mlComputeTargetsExtensionPoint,
-        { addComputeTarget: (...added) => targets.push(...added) },
-      ],
-    ],
-    features: [
-      module,
-      logger.factory,
-      mockServices.rootConfig.factory({ data: config }),
-    ],
-  });
-  return { targets, logger, stop: () => backend.stop() };
+  return startTargetModule(
+    module,
+    config,
+    mlComputeTargetsExtensionPoint,
+    (targets: ComputeTarget[]) => ({
+      addComputeTarget: (...added) => targets.push(...added),
+    }),
+  );
+}
+
+/**
+ * Starts a test backend with one serving-target module and the given root config,
+ * capturing the targets it adds and its log lines. The caller stops the backend.
+ *
+ * @public
+ */
+export async function startServingTargetModule(
+  module: BackendFeature,
+  config: JsonObject,
+) {
+  return startTargetModule(
+    module,
+    config,
+    mlServingTargetsExtensionPoint,
+    (targets: ServingTarget[]) => ({
+      addServingTarget: (...added) => targets.push(...added),
+    }),
+  );
 }
 
 /**

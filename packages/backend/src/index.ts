@@ -3,6 +3,7 @@ import {
   mlModuleLocalComputeTarget,
   mlModuleLocalServingTarget,
 } from '@ml-portal/plugin-ml-backend';
+import { mlModuleAzureMlServingTarget } from '@ml-portal/plugin-ml-backend-module-azureml';
 import { mlModuleKubernetesServingTarget } from '@ml-portal/plugin-ml-backend-module-kubernetes';
 import { mlModuleSageMakerServingTarget } from '@ml-portal/plugin-ml-backend-module-sagemaker';
 import { mlModuleVertexServingTarget } from '@ml-portal/plugin-ml-backend-module-vertex';
@@ -25,6 +26,9 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@ml-portal/plugin-catalog-backend-module-ml'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
+
+// Notifications: the ml plugin tells owner groups about rolled-back canaries.
+backend.add(import('@backstage/plugin-notifications-backend'));
 
 // Search over the catalog (ML models, feature views and datasets included); Lunr in memory.
 backend.add(import('@backstage/plugin-search-backend'));
@@ -49,6 +53,7 @@ backend.add(mlModuleLocalServingTarget);
 backend.add(mlModuleKubernetesServingTarget);
 backend.add(mlModuleSageMakerServingTarget);
 backend.add(mlModuleVertexServingTarget);
+backend.add(mlModuleAzureMlServingTarget);
 
 backend.start().catch(error => {
   // One line, not a stack: start-up fails on missing prerequisites (Redis, database).

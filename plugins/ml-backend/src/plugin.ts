@@ -8,9 +8,10 @@ import {
   mlCostSourcesExtensionPoint,
   mlServingTargetsExtensionPoint,
 } from '@ml-portal/plugin-ml-node';
+import { notificationService } from '@backstage/plugin-notifications-node';
 import { createCatalog } from './catalog/createCatalog';
 import { createDeployments } from './deployments/createDeployments';
-import { loggedAlerts } from './deployments/alerts';
+import { endpointAlerts } from './deployments/alerts';
 import { ServingTargets } from './deployments/targets';
 import { createCost } from './cost/createCost';
 import { migrateDatabase } from './database/migrateDatabase';
@@ -60,6 +61,7 @@ export const mlPlugin = createBackendPlugin({
         lifecycle: coreServices.lifecycle,
         discovery: coreServices.discovery,
         scheduler: coreServices.scheduler,
+        notifications: notificationService,
       },
       async init(deps) {
         const { config, logger, database, httpRouter, permissions } = deps;
@@ -119,7 +121,7 @@ export const mlPlugin = createBackendPlugin({
           models: registry.deployable,
           artifacts: tracking.artifacts,
           batchJobs: training.submission,
-          alerts: loggedAlerts(logger),
+          alerts: endpointAlerts({ notifications: deps.notifications, logger }),
         });
         aliasCanaries = deployments.aliasCanaries;
         const catalog = createCatalog({

@@ -1,19 +1,43 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { NotificationService } from '@backstage/plugin-notifications-node';
 import { DeploymentAlerts } from './ports';
 
 /**
- * Alerts as warnings in the backend's log, for installs without the notifications
- * backend; the endpoint's timeline always has the event.
+ * Alerts to an endpoint's owner group as Backstage notifications (the group's members
+ * see them in the portal), each linked to the endpoint's page, and as a warning in the
+ * backend's log. A notification that cannot be sent (no notifications backend) is logged
+ * and dropped: the endpoint's timeline always has the event.
  *
  * @internal
  */
-export function loggedAlerts(logger: LoggerService): DeploymentAlerts {
+export function endpointAlerts(options: {
+  notifications: NotificationService;
+  logger: LoggerService;
+}): DeploymentAlerts {
+  const { notifications, logger } = options;
   return {
     async notify(alert) {
       logger.warn(`${alert.title}: ${alert.description}`, {
         owner: alert.owner,
         endpoint: alert.endpoint,
       });
+      await notifications
+        .send({
+          recipients: { type: 'entity', entityRef: alert.owner },
+          payload: {
+            title: alert.title,
+            description: alert.description,
+            link: `/ml/deployments/${encodeURIComponent(alert.endpoint)}`,
+            severity: alert.severity,
+            topic: 'ml-endpoints',
+            scope: `ml-endpoint:${alert.endpoint}`,
+          },
+        })
+        .catch(error =>
+          logger.warn(
+            `Could not notify ${alert.owner} about ${alert.endpoint}: ${error.message}`,
+          ),
+        );
     },
   };
 }

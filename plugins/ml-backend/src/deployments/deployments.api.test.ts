@@ -128,6 +128,19 @@ describe.each(databases.eachSupportedId())('deployments on %p', databaseId => {
       actor: 'ml-platform/canary-analysis',
       version: '3',
     });
+    expect(portal.notifications).toEqual([
+      {
+        recipients: { type: 'entity', entityRef: TEAM },
+        payload: expect.objectContaining({
+          title: 'Canary of churn v3 rolled back on churn-prod',
+          description: expect.stringMatching(
+            /^Error rate .*Traffic is back on version 2\.$/,
+          ),
+          link: '/ml/deployments/churn-prod',
+          severity: 'high',
+        }),
+      },
+    ]);
     const after = await Promise.all(
       Array.from({ length: 10 }, () => portal.invoke('churn-prod')),
     );

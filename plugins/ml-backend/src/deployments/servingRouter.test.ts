@@ -19,10 +19,10 @@ const deployment = (
 describe('pickDeployment', () => {
   it('splits by weight', () => {
     const live = [deployment(1, 90), deployment(2, 10)];
-    expect(pickDeployment(live, 0).version).toBe(1);
-    expect(pickDeployment(live, 0.899).version).toBe(1);
-    expect(pickDeployment(live, 0.9).version).toBe(2);
-    expect(pickDeployment(live, 0.999).version).toBe(2);
+    expect(pickDeployment(live, 0)?.version).toBe(1);
+    expect(pickDeployment(live, 0.899)?.version).toBe(1);
+    expect(pickDeployment(live, 0.9)?.version).toBe(2);
+    expect(pickDeployment(live, 0.999)?.version).toBe(2);
   });
 
   it('sends nothing to a canary that is not ready, and nothing at all when none is', () => {

@@ -1,6 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
+import {
+  NotificationSendOptions,
+  notificationService,
+} from '@backstage/plugin-notifications-node';
 import { Knex } from 'knex';
 import request from 'supertest';
 import {
@@ -63,10 +68,21 @@ export async function startServingPortal(
   } = {},
 ) {
   const { directories } = options;
+  // What the portal sends to Backstage's notifications backend (absent in tests).
+  const notifications: NotificationSendOptions[] = [];
   const { server, stop } = await startPortal({
     database: options.database,
     features: [
       ...tenancyPermissionFeatures,
+      createServiceFactory({
+        service: notificationService,
+        deps: {},
+        factory: () => ({
+          send: async (sent: NotificationSendOptions) => {
+            notifications.push(sent);
+          },
+        }),
+      }),
       userInfoByTeam({
         [SCIENTIST]: [TEAM],
         [APPROVER]: [TEAM],
@@ -124,6 +140,7 @@ export async function startServingPortal(
   return {
     server,
     stop,
+    notifications,
     as,
     scientist,
     /** Registers a version of `model` whose files are a test model of `flavor`. */

@@ -94,17 +94,21 @@ export const mlPlugin = createBackendPlugin({
         const runs = { tracking: tracking.service, store: tracking.store };
         // Registry and deployments need each other: approvals start canaries, canaries
         // move aliases. The registry gets the canaries once deployments exist.
-        let aliasCanaries: AliasCanaries | undefined;
+        const late: { canaries?: AliasCanaries } = {};
         const registry = createRegistry({
           ...shared,
           runs,
           canaries: {
-            follows: input => aliasCanaries!.follows(input),
-            start: input => aliasCanaries!.start(input),
+            follows: input => late.canaries!.follows(input),
+            start: input => late.canaries!.start(input),
           },
         });
         const features = await createFeatures(shared);
-        const cost = await createCost({ ...shared, costSources });
+        const cost = await createCost({
+          ...shared,
+          costSources,
+          runMetrics: tracking.store,
+        });
         const training = await createTraining({
           ...shared,
           discovery,
@@ -123,7 +127,7 @@ export const mlPlugin = createBackendPlugin({
           batchJobs: training.submission,
           alerts: endpointAlerts({ notifications: deps.notifications, logger }),
         });
-        aliasCanaries = deployments.aliasCanaries;
+        late.canaries = deployments.aliasCanaries;
         const catalog = createCatalog({
           registry: registry.service,
           features: features.service,

@@ -76,7 +76,10 @@ async function setup(
   const pools = readPools(config);
   const logger = mockServices.logger.mock();
   const cost = new CostService({
-    store: DatabaseCostStore.create({ knex }),
+    store: DatabaseCostStore.create({
+      knex,
+      runMetrics: DatabaseTrackingStore.create({ knex }),
+    }),
     priceBook: PriceBook.fromConfig(config, pools),
     pools,
     budgets: CostService.readBudgets(config),

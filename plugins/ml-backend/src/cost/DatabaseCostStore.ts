@@ -18,6 +18,19 @@ function forTeams(query: Knex.QueryBuilder, column: string, scope: TeamScope) {
   else if (scope) query.whereIn(column, scope);
 }
 
+/**
+ * What cost reads of runs' metrics, from the tracking domain that stores them.
+ *
+ * @internal
+ */
+export type RunMetricPeaks = {
+  /** Per run, the highest value logged under any key matching `keyLike` (SQL LIKE). */
+  maxMetricValues(
+    runIds: string[],
+    keyLike: string,
+  ): Promise<Map<string, number>>;
+};
+
 const num = (v: unknown) => Number(v ?? 0);
 const opt = (v: unknown) =>
   v === null || v === undefined ? undefined : Number(v);
@@ -79,10 +92,14 @@ function aggregate<T extends Record<string, unknown>>(
  * @internal
  */
 export class DatabaseCostStore implements CostStore {
-  private constructor(private readonly db: Knex) {}
+  private constructor(
+    private readonly db: Knex,
+    private readonly runMetrics?: RunMetricPeaks,
+  ) {}
 
-  static create(options: { knex: Knex }) {
-    return new DatabaseCostStore(options.knex);
+  /** Without `runMetrics` no run has a known GPU memory peak (no right-sizing advice). */
+  static create(options: { knex: Knex; runMetrics?: RunMetricPeaks }) {
+    return new DatabaseCostStore(options.knex, options.runMetrics);
   }
 
   /** Attempts that ended and whose usage is not recorded yet. */
@@ -298,17 +315,11 @@ export class DatabaseCostStore implements CostStore {
 
   /** Per run, the highest GPU memory use any GPU logged (MLflow system metrics), in percent. */
   async peakGpuMemory(runIds: string[]): Promise<Map<string, number>> {
-    const peaks = new Map<string, number>();
-    for (const batch of chunks(runIds)) {
-      const rows: any[] = await this.db('ml_metrics')
-        .whereIn('run_uuid', batch)
-        .where('key', 'like', 'system/gpu%memory_usage_percentage')
-        .select('run_uuid')
-        .max({ peak: 'value' })
-        .groupBy('run_uuid');
-      for (const row of rows) peaks.set(row.run_uuid, Number(row.peak));
-    }
-    return peaks;
+    if (!this.runMetrics || runIds.length === 0) return new Map();
+    return this.runMetrics.maxMetricValues(
+      runIds,
+      'system/gpu%memory_usage_percentage',
+    );
   }
 
   /** Total spend of a run across months: the unit a model version's cost adds up from. */

@@ -3,7 +3,7 @@ import { CostSource } from '@ml-portal/plugin-ml-node';
 import { DomainDeps } from '../shared/domainDeps';
 import { readPools } from '../shared/pools';
 import { CostService } from './CostService';
-import { DatabaseCostStore } from './DatabaseCostStore';
+import { DatabaseCostStore, RunMetricPeaks } from './DatabaseCostStore';
 import { FileCostSource } from './imports';
 import { PriceBook } from './priceBook';
 import { createCostRouter } from './router';
@@ -20,12 +20,17 @@ export async function createCost(
   deps: DomainDeps & {
     /** Bills from modules (`mlCostSourcesExtensionPoint`). */
     costSources: CostSource[];
+    /** Runs' metric peaks (GPU memory use), from tracking. */
+    runMetrics: RunMetricPeaks;
   },
 ) {
   const { config, logger } = deps;
   const pools = readPools(config);
   const service = new CostService({
-    store: DatabaseCostStore.create({ knex: deps.knex }),
+    store: DatabaseCostStore.create({
+      knex: deps.knex,
+      runMetrics: deps.runMetrics,
+    }),
     priceBook: PriceBook.fromConfig(config, pools),
     pools,
     budgets: CostService.readBudgets(config),

@@ -1,5 +1,7 @@
 import { migrateDatabase, ML_MIGRATIONS_DIR } from './migrateDatabase';
 import { createTestDatabases } from '../__testUtils__/databases';
+import { DatabaseTrackingStore } from '../tracking/DatabaseTrackingStore';
+import { chunks } from './chunks';
 
 const databases = createTestDatabases();
 
@@ -11,11 +13,17 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       tableName: 'ml_knex_migrations',
     };
 
-    await knex.migrate.latest(config);
-    expect(await knex.schema.hasTable('ml_experiments')).toBe(true);
+    // Up to the migration that moves ml_metrics into chunks, with points to move.
+    const chunksMigration = '20261203150000_metric_chunks.js';
+    const pending = async () =>
+      ((await knex.migrate.list(config))[1] as Array<{ file: string }>).map(
+        m => m.file,
+      );
+    while ((await pending())[0] !== chunksMigration) {
+      await knex.migrate.up(config);
+    }
     expect(await knex.schema.hasTable('ml_latest_metrics')).toBe(true);
 
-    // ±Infinity round-trips through a double column on both databases.
     const [{ experiment_id: experimentId }] = await knex('ml_experiments')
       .insert({
         name: 'e',
@@ -25,32 +33,89 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
         last_update_time: 1,
       })
       .returning('experiment_id');
+    const runId = 'r'.repeat(32);
     await knex('ml_runs').insert({
-      run_uuid: 'r'.repeat(32),
+      run_uuid: runId,
       experiment_id: experimentId,
       name: 'r',
       status: 'RUNNING',
       start_time: 1,
       artifact_uri: 'mlflow-artifacts:/1/r',
     });
-    await knex('ml_metrics').insert([
-      {
-        run_uuid: 'r'.repeat(32),
-        key: 'loss',
-        value: Infinity,
-        timestamp: 1,
-        step: 0,
-      },
-      {
-        run_uuid: 'r'.repeat(32),
-        key: 'loss',
-        value: -Infinity,
-        timestamp: 2,
-        step: 1,
-      },
+    // ±Infinity and NaN (0 with its flag), two points at one step, and a series long
+    // enough for two chunks.
+    const special = [
+      { key: 'loss', value: Infinity, is_nan: false, timestamp: 1, step: 0 },
+      { key: 'loss', value: -Infinity, is_nan: false, timestamp: 2, step: 1 },
+      { key: 'loss', value: 0, is_nan: true, timestamp: 3, step: 1 },
+      { key: 'loss', value: 0.5, is_nan: false, timestamp: 3, step: 1 },
+    ];
+    const long = Array.from({ length: 5000 }, (_, step) => ({
+      key: 'acc',
+      value: step / 5000,
+      is_nan: false,
+      timestamp: 10 + step,
+      step,
+    }));
+    for (const batch of chunks([...special, ...long], 100)) {
+      await knex('ml_metrics').insert(
+        batch.map(row => ({ run_uuid: runId, ...row })),
+      );
+    }
+
+    await knex.migrate.latest(config);
+    expect(await knex.schema.hasTable('ml_metrics')).toBe(false);
+    const store = DatabaseTrackingStore.create({ knex });
+    expect(
+      (await store.getMetricHistory(runId, 'loss')).map(m => [
+        m.step,
+        m.timestamp,
+        m.value,
+      ]),
+    ).toEqual([
+      [0, 1, Infinity],
+      [1, 2, -Infinity],
+      [1, 3, 0.5],
+      [1, 3, NaN],
     ]);
-    const values = await knex('ml_metrics').orderBy('step').pluck('value');
-    expect(values.map(Number)).toEqual([Infinity, -Infinity]);
+    const acc = await store.getMetricHistory(runId, 'acc');
+    expect(acc.map(m => m.step)).toEqual(long.map(m => m.step));
+    expect(acc.map(m => m.value)).toEqual(long.map(m => m.value));
+    const accChunks = await knex('ml_metric_chunks')
+      .where({ key: 'acc' })
+      .orderBy('step_lo')
+      .pluck('point_count');
+    expect(accChunks.map(Number)).toEqual([4096, 904]);
+    const tier = await knex('ml_metric_tiers')
+      .where({ key: 'acc', tier: 2, bucket: 1 })
+      .first();
+    expect(Number(tier.point_count)).toBe(256);
+    expect([Number(tier.min_value), Number(tier.max_value)]).toEqual([
+      256 / 5000,
+      511 / 5000,
+    ]);
+
+    // Down again: the points go back to one row each.
+    while ((await pending())[0] !== chunksMigration) {
+      await knex.migrate.down(config);
+    }
+    const restored = await knex('ml_metrics')
+      .where({ key: 'loss' })
+      .orderBy(['step', 'timestamp', 'is_nan', 'value'])
+      .select('value', 'is_nan', 'step');
+    expect(
+      restored.map(r => [Number(r.step), Boolean(r.is_nan), Number(r.value)]),
+    ).toEqual([
+      [0, false, Infinity],
+      [1, false, -Infinity],
+      [1, false, 0.5],
+      [1, true, 0],
+    ]);
+    expect(
+      Number(
+        (await knex('ml_metrics').where({ key: 'acc' }).count({ n: '*' }))[0].n,
+      ),
+    ).toBe(5000);
 
     await knex.migrate.rollback(config, true);
     expect(await knex.schema.hasTable('ml_experiments')).toBe(false);

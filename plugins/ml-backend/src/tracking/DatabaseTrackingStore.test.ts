@@ -161,6 +161,100 @@ describe.each(databases.eachSupportedId())(
       expect(short.points).toHaveLength(1000);
     });
 
+    it('pages a series whose writes interleave in steps, each point once and in history order', async () => {
+      const { store, runId } = await createStore(databaseId);
+      // Three writes (three chunks): evens, then odds over the same steps, then a
+      // later range; the first two overlap and must be merged when read.
+      const evens = Array.from({ length: 50 }, (_, i) => metric(2 * i, i));
+      const odds = Array.from({ length: 50 }, (_, i) => metric(2 * i + 1, -i));
+      const later = Array.from({ length: 30 }, (_, i) => metric(200 + i, i));
+      for (const metrics of [evens, odds, later, evens]) {
+        await store.logBatch(runId, { metrics, params: [], tags: [] });
+      }
+      const whole = await store.getMetricHistory(runId, 'loss');
+      expect(whole.map(m => m.step)).toEqual([
+        ...Array.from({ length: 100 }, (_, i) => i),
+        ...later.map(m => m.step),
+      ]);
+      const pages = [];
+      for (let offset = 0; offset < 130; offset += 17) {
+        pages.push(
+          ...(await store.getMetricHistory(runId, 'loss', {
+            offset,
+            limit: 17,
+          })),
+        );
+      }
+      expect(pages).toEqual(whole);
+      expect(
+        await store.getMetricHistory(runId, 'loss', { offset: 125 }),
+      ).toEqual(whole.slice(125));
+    });
+
+    it('charts a long series from its tiers: bounded, spikes kept, counts exact', async () => {
+      const { store, runId } = await createStore(databaseId);
+      const total = 30_000;
+      for (let start = 0; start < total; start += 1000) {
+        await store.logBatch(runId, {
+          metrics: Array.from({ length: 1000 }, (_, i) => {
+            const step = start + i;
+            return metric(step, step === 12_345 ? -50 : step % 7, step + 1);
+          }),
+          params: [],
+          tags: [],
+        });
+      }
+      const { points, totalPoints } = await store.getMetricHistoryBuckets(
+        runId,
+        'loss',
+        100,
+      );
+      expect(totalPoints).toBe(total);
+      expect(points.length).toBeLessThanOrEqual(200);
+      expect(points.length).toBeGreaterThan(100);
+      expect(Math.min(...points.map(p => p.value))).toBe(-50);
+      const steps = points.map(p => p.step);
+      expect(steps).toEqual([...steps].sort((a, b) => a - b));
+      expect(steps[0]).toBe(0);
+      expect(steps[steps.length - 1]).toBe(total - 1);
+      // Each reported point is a real one: its timestamp is its step's.
+      expect(points.every(p => p.timestamp === p.step + 1)).toBe(true);
+    });
+
+    it('answers the highest value of matching keys per run', async () => {
+      const { store, runId } = await createStore(databaseId);
+      await store.logBatch(runId, {
+        metrics: [
+          {
+            key: 'system/gpu_0_memory_usage_percentage',
+            value: 31,
+            timestamp: 1,
+            step: 0,
+          },
+          {
+            key: 'system/gpu_1_memory_usage_percentage',
+            value: 72,
+            timestamp: 1,
+            step: 0,
+          },
+          {
+            key: 'system/gpu_1_memory_usage_percentage',
+            value: NaN,
+            timestamp: 2,
+            step: 1,
+          },
+          { key: 'loss', value: 99, timestamp: 1, step: 0 },
+        ],
+        params: [],
+        tags: [],
+      });
+      const peaks = await store.maxMetricValues(
+        [runId, 'unknown'],
+        'system/gpu%memory_usage_percentage',
+      );
+      expect([...peaks]).toEqual([[runId, 72]]);
+    });
+
     it('records dataset inputs once per run and experiment', async () => {
       const { store, runId, experimentId } = await createStore(databaseId);
       const input = {

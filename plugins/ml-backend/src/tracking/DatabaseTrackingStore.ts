@@ -564,6 +564,13 @@ export class DatabaseTrackingStore implements TrackingStore {
     return this.metrics.historyBuckets(runId, key, buckets);
   }
 
+  maxMetricValues(
+    runIds: string[],
+    keyLike: string,
+  ): Promise<Map<string, number>> {
+    return this.metrics.maxValues(runIds, keyLike);
+  }
+
   /** Inserts new params; a key already logged with another value fails the whole batch. */
   private async insertParams(
     tx: Knex.Transaction,

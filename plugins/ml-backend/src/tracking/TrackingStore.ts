@@ -144,4 +144,9 @@ export interface TrackingStore {
     key: string,
     buckets: number,
   ): Promise<{ points: Metric[]; totalPoints: number }>;
+  /** Per run, the highest value logged under any key matching `keyLike` (SQL LIKE); runs without one are left out. */
+  maxMetricValues(
+    runIds: string[],
+    keyLike: string,
+  ): Promise<Map<string, number>>;
 }

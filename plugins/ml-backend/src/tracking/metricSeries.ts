@@ -1,11 +1,27 @@
 import { Metric } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
+import {
+  addPoint,
+  chunkRows,
+  comparePoints,
+  decodeColumns,
+  decodeMetrics,
+  emptyTier,
+  mergeTier,
+  Point,
+  pointIdentity,
+  sortedDistinct,
+  TierRow,
+  tierFor,
+  tierRows,
+} from './metricChunks';
 
 /*
- * Metric series: the history table (`ml_metrics`, one row per point in its primary key's
- * order) and the latest value per key (`ml_latest_metrics`, the search index). Kept apart
- * from the rest of the tracking store so the series' storage can change on its own.
+ * Metric series: chunks of points (`ml_metric_chunks`, one row per series per write),
+ * their step-bucket aggregates (`ml_metric_tiers`, for charts) and the latest value per
+ * key (`ml_latest_metrics`, the search index). Kept apart from the rest of the tracking
+ * store so the series' storage can change on its own.
  */
 
 export type MetricRow = {
@@ -34,12 +50,7 @@ function isLater(a: Metric, b: Metric): boolean {
   return av > bv;
 }
 
-/** A double as PostgreSQL reads it in an array literal (`Infinity`, not `inf`). */
-function pgFloat(value: number): string {
-  return String(value);
-}
-
-/** A point as both metric tables store it: NaN as a flag, since SQL has no NaN. */
+/** A point as the latest-metrics table stores it: NaN as a flag, since SQL has no NaN. */
 const toMetricRow = (runId: string, m: Metric) => ({
   run_uuid: runId,
   key: m.key,
@@ -48,6 +59,113 @@ const toMetricRow = (runId: string, m: Metric) => ({
   timestamp: m.timestamp,
   step: m.step,
 });
+
+/** Up to this many points a chart is reduced exactly from the points themselves. */
+const EXACT_CHART_POINTS = 20_000;
+
+/** A chart reads at most this many tier rows per bucket it asks for (bounded, whatever the length). */
+const TIER_ROWS_PER_BUCKET = 8;
+
+const TIER_COLUMNS = [
+  'tier',
+  'bucket',
+  'point_count',
+  'min_value',
+  'max_value',
+  'first_step',
+  'first_ts',
+  'first_value',
+  'last_step',
+  'last_ts',
+  'last_value',
+] as const;
+
+const nullableNumber = (value: number | string | null) =>
+  value === null ? null : Number(value);
+
+/** A tier row as the database returns it (bigint as strings on PostgreSQL). */
+function toTierRow(row: Record<string, number | string | null>): TierRow {
+  return {
+    tier: Number(row.tier),
+    bucket: Number(row.bucket),
+    point_count: Number(row.point_count),
+    min_value: nullableNumber(row.min_value),
+    max_value: nullableNumber(row.max_value),
+    first_step: nullableNumber(row.first_step),
+    first_ts: nullableNumber(row.first_ts),
+    first_value: nullableNumber(row.first_value),
+    last_step: nullableNumber(row.last_step),
+    last_ts: nullableNumber(row.last_ts),
+    last_value: nullableNumber(row.last_value),
+  };
+}
+
+/** How an upsert folds a write's aggregate (`excluded`) into the stored one. */
+function tierMerge(db: Knex): Record<string, Knex.Raw> {
+  const t = 'ml_metric_tiers';
+  const firstWins = `excluded.first_step IS NOT NULL AND (${t}.first_step IS NULL OR excluded.first_step < ${t}.first_step OR (excluded.first_step = ${t}.first_step AND excluded.first_ts < ${t}.first_ts))`;
+  const lastWins = `excluded.last_step IS NOT NULL AND (${t}.last_step IS NULL OR excluded.last_step > ${t}.last_step OR (excluded.last_step = ${t}.last_step AND excluded.last_ts >= ${t}.last_ts))`;
+  const pick = (wins: string, column: string) =>
+    db.raw(`CASE WHEN ${wins} THEN excluded.${column} ELSE ${t}.${column} END`);
+  return {
+    point_count: db.raw(`${t}.point_count + excluded.point_count`),
+    min_value: pick(
+      `excluded.min_value IS NOT NULL AND (${t}.min_value IS NULL OR excluded.min_value < ${t}.min_value)`,
+      'min_value',
+    ),
+    max_value: pick(
+      `excluded.max_value IS NOT NULL AND (${t}.max_value IS NULL OR excluded.max_value > ${t}.max_value)`,
+      'max_value',
+    ),
+    first_step: pick(firstWins, 'first_step'),
+    first_ts: pick(firstWins, 'first_ts'),
+    first_value: pick(firstWins, 'first_value'),
+    last_step: pick(lastWins, 'last_step'),
+    last_ts: pick(lastWins, 'last_ts'),
+    last_value: pick(lastWins, 'last_value'),
+  };
+}
+
+/**
+ * Reduces aggregates (tier rows, or single points) to `buckets` equal step ranges from
+ * `lo` over `span` steps: per bucket its lowest value at its first step and its highest
+ * at its last, so spikes survive. An aggregate counts in the bucket of its first step.
+ */
+function reduceToBuckets(
+  key: string,
+  rows: TierRow[],
+  range: { lo: number; span: number; buckets: number },
+): Metric[] {
+  const reduced: TierRow[] = [];
+  for (const row of rows) {
+    if (row.first_step === null) continue;
+    const b = Math.min(
+      range.buckets - 1,
+      Math.floor(((row.first_step - range.lo) * range.buckets) / range.span),
+    );
+    if (!reduced[b]) reduced[b] = emptyTier(0, b);
+    mergeTier(reduced[b], row);
+  }
+  const points: Metric[] = [];
+  for (const row of reduced) {
+    if (!row || row.first_step === null) continue;
+    points.push({
+      key,
+      step: row.first_step,
+      timestamp: row.first_ts!,
+      value: row.min_value!,
+    });
+    if (row.last_step !== row.first_step) {
+      points.push({
+        key,
+        step: row.last_step!,
+        timestamp: row.last_ts!,
+        value: row.max_value!,
+      });
+    }
+  }
+  return points;
+}
 
 /**
  * Reads and writes metric series.
@@ -58,29 +176,65 @@ export class MetricSeries {
   constructor(private readonly db: Knex) {}
 
   /**
-   * The series in history order (step, then timestamp), or the slice of it `window`
-   * names (`limit` unset: to the end), sliced in the database.
+   * The series in history order (step, then timestamp, then value), or the slice of it
+   * `window` names (`limit` unset: to the end). Only the chunks the slice needs are read:
+   * chunks whose step ranges overlap form a group whose points interleave; groups follow
+   * one another in step order, so their counts place the slice.
    */
   async history(
     runId: string,
     key: string,
     window?: { offset: number; limit?: number },
   ): Promise<Metric[]> {
-    // The history index's order (run, key, step): an index scan. Value and NaN break
-    // ties between points of one step and time, so that pages never overlap.
-    const query = this.db('ml_metrics')
+    const metas: Array<{
+      chunk_id: number | string;
+      point_count: number | string;
+      step_lo: number | string;
+      step_hi: number | string;
+    }> = await this.db('ml_metric_chunks')
       .where({ run_uuid: runId, key })
-      .orderBy([
-        { column: 'step', order: 'asc' },
-        { column: 'timestamp', order: 'asc' },
-        { column: 'is_nan', order: 'asc' },
-        { column: 'value', order: 'asc' },
-      ])
-      .select('value', 'is_nan', 'timestamp', 'step');
-    if (window?.offset) query.offset(window.offset);
-    if (window?.limit !== undefined) query.limit(window.limit);
-    const rows: Omit<MetricRow, 'key'>[] = await query;
-    return rows.map(row => toMetric({ ...row, key }));
+      .orderBy(['step_lo', 'chunk_id'])
+      .select('chunk_id', 'point_count', 'step_lo', 'step_hi');
+    const offset = window?.offset ?? 0;
+    const end = window?.limit === undefined ? Infinity : offset + window.limit;
+    const groups: Array<{ ids: Array<number | string>; start: number }> = [];
+    let position = 0;
+    let highest = -Infinity;
+    for (const meta of metas) {
+      const lo = Number(meta.step_lo);
+      if (groups.length === 0 || lo > highest) {
+        groups.push({ ids: [], start: position });
+      }
+      groups[groups.length - 1].ids.push(meta.chunk_id);
+      position += Number(meta.point_count);
+      highest = Math.max(highest, Number(meta.step_hi));
+    }
+    const wanted = groups.filter(
+      (group, i) =>
+        group.start < end && (groups[i + 1]?.start ?? position) > offset,
+    );
+    if (wanted.length === 0) return [];
+    const buffers = new Map<string, Buffer>();
+    for (const ids of chunks(wanted.flatMap(g => g.ids))) {
+      const rows: Array<{ chunk_id: number | string; points: Buffer }> =
+        await this.db('ml_metric_chunks')
+          .whereIn('chunk_id', ids)
+          .select('chunk_id', 'points');
+      for (const row of rows) buffers.set(String(row.chunk_id), row.points);
+    }
+    const points: Metric[] = [];
+    for (const group of wanted) {
+      const parts = group.ids.map(id =>
+        decodeMetrics(buffers.get(String(id))!, key),
+      );
+      if (parts.length === 1) {
+        for (const p of parts[0]) points.push(p);
+      } else {
+        for (const p of parts.flat().sort(comparePoints)) points.push(p);
+      }
+    }
+    const first = wanted[0].start;
+    return points.slice(offset - first, end - first);
   }
 
   async historyBuckets(
@@ -88,118 +242,149 @@ export class MetricSeries {
     key: string,
     buckets: number,
   ): Promise<{ points: Metric[]; totalPoints: number }> {
-    // min/max of the key's steps come from the primary key's order: two index probes.
-    const range = await this.db('ml_metrics')
+    // Chunk statistics only: the points stay on their overflow pages.
+    const range = await this.db('ml_metric_chunks')
       .where({ run_uuid: runId, key })
-      .first(this.db.raw('min(step) as lo'), this.db.raw('max(step) as hi'));
-    if (range?.lo === null || range?.lo === undefined) {
-      return { points: [], totalPoints: 0 };
-    }
+      .first(
+        this.db.raw('sum(point_count) as n'),
+        this.db.raw('min(step_lo) as lo'),
+        this.db.raw('max(step_hi) as hi'),
+      );
+    const totalPoints = Number(range?.n ?? 0);
+    if (totalPoints === 0) return { points: [], totalPoints };
     const lo = Number(range.lo);
     const span = Number(range.hi) - lo + 1;
-    // Bucket index 0..buckets-1 by step. The cast keeps it integral on SQLite, which
-    // binds JavaScript numbers as REAL and so divides in floating point.
-    const bucket = this.db.raw('CAST(((step - ?) * ?) / ? AS INTEGER)', [
-      lo,
-      buckets,
-      span,
-    ]);
-    // One pass: per bucket its size and the extremes of its non-NaN values.
-    const finite = 'CASE WHEN is_nan THEN NULL ELSE';
-    const rows = await this.db('ml_metrics')
-      .where({ run_uuid: runId, key })
-      .groupBy('b')
-      .orderBy('b')
-      .select(
-        this.db.raw('? as b', [bucket]),
-        this.db.raw('count(*) as n'),
-        this.db.raw(`min(${finite} step END) as first_step`),
-        this.db.raw(`max(${finite} step END) as last_step`),
-        this.db.raw(`min(${finite} timestamp END) as first_ts`),
-        this.db.raw(`max(${finite} timestamp END) as last_ts`),
-        this.db.raw(`min(${finite} value END) as low`),
-        this.db.raw(`max(${finite} value END) as high`),
-      );
-    const totalPoints = rows.reduce((sum, row) => sum + Number(row.n), 0);
     if (totalPoints <= 2 * buckets) {
       return { points: await this.history(runId, key), totalPoints };
     }
-    const points: Metric[] = [];
-    for (const row of rows.filter(r => r.low !== null)) {
-      points.push({
-        key,
-        step: Number(row.first_step),
-        timestamp: Number(row.first_ts),
-        value: Number(row.low),
+    if (totalPoints <= EXACT_CHART_POINTS) {
+      const each = (await this.history(runId, key)).map(p => {
+        const row = emptyTier(0, 0);
+        addPoint(row, p);
+        return row;
       });
-      if (Number(row.last_step) !== Number(row.first_step)) {
-        points.push({
-          key,
-          step: Number(row.last_step),
-          timestamp: Number(row.last_ts),
-          value: Number(row.high),
-        });
-      }
+      return {
+        points: reduceToBuckets(key, each, { lo, span, buckets }),
+        totalPoints,
+      };
     }
-    return { points, totalPoints };
+    const { tier } = tierFor(span, TIER_ROWS_PER_BUCKET * buckets);
+    const rows = await this.db('ml_metric_tiers')
+      .where({ run_uuid: runId, key, tier })
+      .orderBy('bucket')
+      .select(TIER_COLUMNS);
+    return {
+      points: reduceToBuckets(key, rows.map(toTierRow), { lo, span, buckets }),
+      totalPoints,
+    };
   }
 
-  /** Appends points and keeps `ml_latest_metrics` current, in the caller's transaction. */
-  async append(tx: Knex.Transaction, runId: string, metrics: Metric[]) {
-    const rows = metrics.map(m => toMetricRow(runId, m));
-    if (tx.client.config.client === 'pg') {
-      // One statement per batch, whatever its size: arrays bound as five parameters.
-      await tx.raw(
-        `INSERT INTO ml_metrics (run_uuid, key, value, is_nan, timestamp, step)
-         SELECT ?, * FROM unnest(?::text[], ?::float8[], ?::bool[], ?::int8[], ?::int8[])
-         ON CONFLICT DO NOTHING`,
-        [
-          runId,
-          rows.map(r => r.key),
-          rows.map(r => pgFloat(r.value)),
-          rows.map(r => r.is_nan),
-          rows.map(r => r.timestamp),
-          rows.map(r => r.step),
-        ],
-      );
-    } else {
-      for (const chunk of chunks(rows)) {
-        await tx('ml_metrics')
-          .insert(chunk)
-          .onConflict([
-            'run_uuid',
-            'key',
-            'timestamp',
-            'step',
-            'value',
-            'is_nan',
-          ])
-          .ignore();
+  /** Per run, the highest value any of its keys matching `keyLike` (SQL LIKE) reached. */
+  async maxValues(
+    runIds: string[],
+    keyLike: string,
+  ): Promise<Map<string, number>> {
+    const peaks = new Map<string, number>();
+    for (const batch of chunks(runIds)) {
+      const rows: Array<{ run_uuid: string; peak: number | string | null }> =
+        await this.db('ml_metric_chunks')
+          .whereIn('run_uuid', batch)
+          .where('key', 'like', keyLike)
+          .select('run_uuid')
+          .max({ peak: 'max_value' })
+          .groupBy('run_uuid');
+      for (const row of rows) {
+        if (row.peak !== null) peaks.set(row.run_uuid, Number(row.peak));
       }
     }
+    return peaks;
+  }
 
-    const latestInBatch = new Map<string, Metric>();
+  /**
+   * Appends points (one chunk per key, split past CHUNK_POINTS), folds them into the
+   * tiers and keeps `ml_latest_metrics` current, in the caller's transaction. A point
+   * already stored is left out, as MLflow's primary key does: only keys whose batch
+   * reaches back to the steps already logged need their stored chunks read.
+   */
+  async append(tx: Knex.Transaction, runId: string, metrics: Metric[]) {
+    const byKey = new Map<string, Metric[]>();
     for (const metric of metrics) {
-      const current = latestInBatch.get(metric.key);
-      if (!current || isLater(metric, current))
-        latestInBatch.set(metric.key, metric);
+      const list = byKey.get(metric.key);
+      if (list) list.push(metric);
+      else byKey.set(metric.key, [metric]);
     }
-    const existing: MetricRow[] = await tx('ml_latest_metrics')
-      .where({ run_uuid: runId })
-      .whereIn('key', [...latestInBatch.keys()])
-      .select('key', 'value', 'is_nan', 'timestamp', 'step');
-    const existingByKey = new Map(
-      existing.map(row => [row.key, toMetric(row)]),
-    );
-    const changed = [...latestInBatch.values()].filter(metric => {
-      const stored = existingByKey.get(metric.key);
-      return !stored || isLater(metric, stored);
-    });
-    for (const chunk of chunks(changed)) {
+    const latest = new Map<string, Metric>();
+    for (const keys of chunks([...byKey.keys()])) {
+      const rows: MetricRow[] = await tx('ml_latest_metrics')
+        .where({ run_uuid: runId })
+        .whereIn('key', keys)
+        .select('key', 'value', 'is_nan', 'timestamp', 'step');
+      for (const row of rows) latest.set(row.key, toMetric(row));
+    }
+
+    const chunkInserts: object[] = [];
+    const tierInserts: object[] = [];
+    const changed: Metric[] = [];
+    for (const [key, list] of byKey) {
+      let points = sortedDistinct(list);
+      const stored = latest.get(key);
+      if (stored && points[0].step <= stored.step) {
+        points = await this.withoutStored(tx, runId, key, points);
+      }
+      if (points.length === 0) continue;
+      for (const row of chunkRows(points)) {
+        chunkInserts.push({ run_uuid: runId, key, ...row });
+      }
+      for (const row of tierRows(points)) {
+        tierInserts.push({ run_uuid: runId, key, ...row });
+      }
+      const last = points.reduce((a, b) => (isLater(b, a) ? b : a));
+      if (!stored || isLater(last, stored)) changed.push(last);
+    }
+    for (const batch of chunks(chunkInserts, 100)) {
+      await tx('ml_metric_chunks').insert(batch);
+    }
+    const merge = tierMerge(tx);
+    for (const batch of chunks(tierInserts, 100)) {
+      await tx('ml_metric_tiers')
+        .insert(batch)
+        .onConflict(['run_uuid', 'key', 'tier', 'bucket'])
+        .merge(merge);
+    }
+    for (const batch of chunks(changed)) {
       await tx('ml_latest_metrics')
-        .insert(chunk.map(m => toMetricRow(runId, m)))
+        .insert(batch.map(m => toMetricRow(runId, m)))
         .onConflict(['run_uuid', 'key'])
         .merge(['value', 'is_nan', 'timestamp', 'step']);
     }
+  }
+
+  /** `points` less those the series already holds (in chunks overlapping their steps). */
+  private async withoutStored<T extends Point>(
+    tx: Knex.Transaction,
+    runId: string,
+    key: string,
+    points: T[],
+  ): Promise<T[]> {
+    const rows: Array<{ points: Buffer }> = await tx('ml_metric_chunks')
+      .where({ run_uuid: runId, key })
+      .where('step_lo', '<=', points[points.length - 1].step)
+      .where('step_hi', '>=', points[0].step)
+      .select('points');
+    if (rows.length === 0) return points;
+    const seen = new Set<string>();
+    for (const row of rows) {
+      const { steps, timestamps, values } = decodeColumns(row.points);
+      for (let i = 0; i < steps.length; i++) {
+        seen.add(
+          pointIdentity({
+            step: steps[i],
+            timestamp: timestamps[i],
+            value: values[i],
+          }),
+        );
+      }
+    }
+    return points.filter(p => !seen.has(pointIdentity(p)));
   }
 }

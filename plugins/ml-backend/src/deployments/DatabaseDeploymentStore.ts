@@ -91,6 +91,17 @@ function toCanary(row: Row): StoredCanary {
   };
 }
 
+/** A (deployment, minute) row before its first counts are added. */
+const EMPTY_MINUTE = {
+  requests: 0,
+  errors: 0,
+  client_errors: 0,
+  bytes_in: 0,
+  cold_starts: 0,
+  cold_start_ms: 0,
+  latency: '',
+};
+
 /**
  * A deployment's name on its target: the endpoint's name and the version, cut to a DNS
  * label. A version deployed again (a rollback) gets the same name, so the target finds
@@ -588,16 +599,6 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     );
   }
 }
-
-const EMPTY_MINUTE = {
-  requests: 0,
-  errors: 0,
-  client_errors: 0,
-  bytes_in: 0,
-  cold_starts: 0,
-  cold_start_ms: 0,
-  latency: '',
-};
 
 async function retire(tx: Db, where: Row, now: number) {
   await tx('ml_endpoint_deployments')

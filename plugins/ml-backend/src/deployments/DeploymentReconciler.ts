@@ -364,16 +364,7 @@ export class DeploymentReconciler {
         ? 'failed'
         : status.deployments.find(d => d.name === stable?.name)?.state;
     await this.setStatus(endpoint, {
-      status:
-        status.state === 'failed' || stableState === 'failed'
-          ? 'FAILED'
-          : stableState === 'ready' || stableState === 'scaled-to-zero'
-          ? status.state === 'updating'
-            ? 'UPDATING'
-            : 'READY'
-          : endpoint.status === 'CREATING'
-          ? 'CREATING'
-          : 'UPDATING',
+      status: endpointStatus(endpoint, status, stableState),
       statusReason: status.reason,
       url:
         status.url ??
@@ -422,4 +413,21 @@ export class DeploymentReconciler {
       return;
     await this.options.store.updateEndpointStatus(endpoint.id, next);
   }
+}
+
+/**
+ * The endpoint's status from its stable deployment's state and the target's report:
+ * failed when either failed, ready (or updating while the target still changes it)
+ * once the stable version serves, else still creating or updating.
+ */
+function endpointStatus(
+  endpoint: StoredEndpoint,
+  status: TargetStatus,
+  stableState: string | undefined,
+): StoredEndpoint['status'] {
+  if (status.state === 'failed' || stableState === 'failed') return 'FAILED';
+  if (stableState === 'ready' || stableState === 'scaled-to-zero') {
+    return status.state === 'updating' ? 'UPDATING' : 'READY';
+  }
+  return endpoint.status === 'CREATING' ? 'CREATING' : 'UPDATING';
 }

@@ -55,23 +55,24 @@ export async function createDeployments(
       logger.warn(`Could not write serving counts: ${error.message}`),
   });
   const baseUrl = await deps.discovery.getExternalBaseUrl('ml');
-  let serving: ServingRouter | undefined;
-  const reconciler: DeploymentReconciler = new DeploymentReconciler({
+  // The reconciler and the service call each other; each is set once both exist.
+  const late: { service?: DeploymentService; serving?: ServingRouter } = {};
+  const reconciler = new DeploymentReconciler({
     store,
     targets,
     models: deps.models,
     modelFiles,
     config: settings,
     pools,
-    service: () => service,
+    service: () => late.service!,
     alerts: deps.alerts,
     logger,
     servingUrl: name =>
       `${baseUrl}/serving/${encodeURIComponent(name)}/invocations`,
     flushCounts: () => meter.flush(),
-    onRoutesChanged: name => serving?.invalidate(name),
+    onRoutesChanged: name => late.serving?.invalidate(name),
   });
-  const service: DeploymentService = new DeploymentService({
+  const service = new DeploymentService({
     store,
     models: deps.models,
     targets,
@@ -103,7 +104,8 @@ export async function createDeployments(
     },
     onChange: endpointId => reconciler.request(endpointId),
   });
-  serving = new ServingRouter({
+  late.service = service;
+  const serving = new ServingRouter({
     store,
     targets,
     meter,
@@ -141,6 +143,7 @@ export async function createDeployments(
     everyMs: settings.tickMs,
     run: () => reconciler.tick(),
   });
+  late.serving = serving;
   meter.start();
   if (config.getOptionalBoolean('ml.deployments.workers') ?? true) {
     tick.start();
@@ -175,7 +178,7 @@ export async function createDeployments(
     async close() {
       await tick.close(false);
       await meter.close();
-      serving?.close();
+      serving.close();
     },
   };
 }

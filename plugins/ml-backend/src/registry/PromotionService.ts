@@ -34,6 +34,12 @@ const describeRequest = (request: StoredPromotion) =>
     ? `removing alias '${request.alias}' from version ${request.version}`
     : `moving alias '${request.alias}' to version ${request.version}`;
 
+/** Without deployments, an approval moves its alias at once. */
+const NO_CANARIES: AliasCanaries = {
+  follows: async () => false,
+  start: async () => false,
+};
+
 /**
  * The promotion workflow: aliases move and come off here. An unprotected alias moves at
  * once (its configured gates must pass); a protected one only through a request that an
@@ -557,8 +563,3 @@ export class PromotionService {
     return { ...rest, approverGroups: this.approverGroups(modelOwner) };
   }
 }
-
-const NO_CANARIES: AliasCanaries = {
-  follows: async () => false,
-  start: async () => false,
-};

@@ -202,12 +202,12 @@ export async function startServingPortal(
     async endpointWhen(
       name: string,
       done: (endpoint: any) => boolean,
-      options: { traffic?: number; timeoutMs?: number } = {},
+      wait: { traffic?: number; timeoutMs?: number } = {},
     ) {
       return waitFor(
         `endpoint ${name}`,
         async () => {
-          for (let i = 0; i < (options.traffic ?? 0); i += 10) {
+          for (let i = 0; i < (wait.traffic ?? 0); i += 10) {
             await Promise.all(
               Array.from({ length: 10 }, () => this.invoke(name)),
             );
@@ -215,7 +215,7 @@ export async function startServingPortal(
           return (await scientist.get(`/deployments/endpoints/${name}`)).body;
         },
         done,
-        options.timeoutMs ?? 45_000,
+        wait.timeoutMs ?? 45_000,
       );
     },
   };

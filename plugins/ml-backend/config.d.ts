@@ -322,6 +322,8 @@ export interface Config {
       targets?: {
         /** Model servers as processes on the backend's host: local installs and demos only. */
         local?: {
+          /** False turns the target off (production over the local config). */
+          enabled?: boolean;
           /** Where the commands run, relative to the backend's working directory. */
           workingDirectory?: string;
           /** Seconds a server has to answer GET /ping; default 30. */

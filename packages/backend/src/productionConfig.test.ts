@@ -53,6 +53,12 @@ describe('production config', () => {
     expect(production.getBoolean('ml.permissions.allowDisabled')).toBe(false);
     expect(production.getBoolean('ml.mlflow.allowUnauthenticated')).toBe(false);
     expect(production.getBoolean('ml.training.local.enabled')).toBe(false);
+    expect(production.getBoolean('ml.serving.targets.local.enabled')).toBe(
+      false,
+    );
+    expect(production.getNumber('ml.deployments.canary.durationMinutes')).toBe(
+      10,
+    );
     expect(production.getBoolean('ml.registry.allowSelfApproval')).toBe(false);
     expect(production.getString('backend.listen.host')).toBe('0.0.0.0');
     // The demo's token, pools, budgets, bills, Feast registry and owners stay local.
@@ -65,6 +71,7 @@ describe('production config', () => {
       'ml.training.profiles',
       'ml.training.local.allowedGroups',
       'ml.training.local.envAllowlist',
+      'ml.serving.targets.local.flavors',
       'ml.cost.budgets',
       'ml.cost.imports',
       'ml.features.imports',

@@ -54,7 +54,10 @@ export function readLocalServingSettings(
   config: Config,
 ): LocalServingSettings | undefined {
   const section = config.getOptionalConfig(KEY);
-  if (!section) return undefined;
+  // `enabled: false` is how a production config layered over the local one turns it off.
+  if (!section || section.getOptionalBoolean('enabled') === false) {
+    return undefined;
+  }
   const entries = section.getOptionalConfigArray('flavors') ?? [];
   if (!entries.length) {
     throw new InputError(

@@ -35,6 +35,10 @@ describe('readLocalServingSettings', () => {
     ).toBeUndefined();
   });
 
+  it('is undefined when the section says enabled: false (production over the local config)', () => {
+    expect(read({ enabled: false, flavors: [] })).toBeUndefined();
+  });
+
   it('resolves the working directory against the backend’s and applies the defaults', () => {
     expect(read({ flavors: [logistic], workingDirectory: '../..' })).toEqual({
       flavors: [logistic],

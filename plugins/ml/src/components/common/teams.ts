@@ -1,3 +1,5 @@
+import { identityApiRef } from '@backstage/frontend-plugin-api';
+
 /**
  * A team's group entity ref as a short name: `group:default/ml-research` →
  * `ml-research`; another namespace stays, `group:emea/vision` → `emea/vision`.
@@ -38,4 +40,17 @@ export function groupEntityRef(entity: {
 }): string {
   const namespace = entity.metadata.namespace ?? 'default';
   return `${entity.kind}:${namespace}/${entity.metadata.name}`.toLowerCase();
+}
+
+/**
+ * The groups the signed-in user may own things for (their group ownership refs): the
+ * choices of an owner picker.
+ *
+ * @internal
+ */
+export async function ownerGroupsOf(
+  identityApi: typeof identityApiRef.T,
+): Promise<string[]> {
+  const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
+  return ownershipEntityRefs.filter(ref => ref.startsWith('group:'));
 }

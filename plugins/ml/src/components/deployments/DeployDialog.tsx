@@ -18,7 +18,7 @@ import { FormDialog } from '../common/FormDialog';
 import { Loaded } from '../common/Loaded';
 import { SelectField } from '../common/SelectField';
 import { SuggestField } from '../common/SuggestField';
-import { teamName } from '../common/teams';
+import { teamName, ownerGroupsOf } from '../common/teams';
 import { asServerError, trafficSummary } from './deploymentFormat';
 import {
   NewEndpointErrors,
@@ -37,17 +37,6 @@ const KINDS: Array<{ value: EndpointKind; label: string }> = [
   { value: 'serverless', label: 'Serverless (scales to zero)' },
   { value: 'batch', label: 'Batch' },
 ];
-
-/**
- * The groups the signed-in user may own an endpoint for, as the backend reads
- * them from the same identity: their ownership refs that are groups.
- */
-async function ownerGroupsOf(
-  identityApi: typeof identityApiRef.T,
-): Promise<string[]> {
-  const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
-  return ownershipEntityRefs.filter(ref => ref.startsWith('group:'));
-}
 
 type Choices = { targets: string[]; groups: string[] };
 

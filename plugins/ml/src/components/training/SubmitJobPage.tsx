@@ -36,7 +36,7 @@ import { mlApiRef } from '../../api/MlApi';
 import { formatDuration } from '../common/format';
 import { useMlPaths } from '../common/mlPaths';
 import { PageTrail } from '../common/PageTrail';
-import { teamName } from '../common/teams';
+import { teamName, ownerGroupsOf } from '../common/teams';
 import { splitCommandLine } from './commandLine';
 import {
   buildJobSpec,
@@ -484,17 +484,6 @@ function SubmitForm(props: {
       </Grid>
     </form>
   );
-}
-
-/**
- * The groups the signed-in user may submit jobs for, as the backend reads them
- * from the same identity: their ownership refs that are groups, the default first.
- */
-async function ownerGroupsOf(
-  identityApi: typeof identityApiRef.T,
-): Promise<string[]> {
-  const { ownershipEntityRefs } = await identityApi.getBackstageIdentity();
-  return ownershipEntityRefs.filter(ref => ref.startsWith('group:'));
 }
 
 /** The form for submitting a training job. @internal */

@@ -1,11 +1,10 @@
-import { mockCredentials } from '@backstage/backend-test-utils';
-import request from 'supertest';
 import {
   tenancyPermissionFeatures,
   userInfoByTeam,
 } from '../__testUtils__/permissions';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { startPortal as startTestPortal } from '../__testUtils__/portal';
+import { userRequests } from '../__testUtils__/userRequests';
 
 const TEAM_A = 'group:default/team-a';
 const TEAM_B = 'group:default/team-b';
@@ -37,27 +36,7 @@ async function startPortal(databaseId: DatabaseId) {
       },
     },
   });
-  const as = (user: string) => {
-    const auth = mockCredentials.user.header(user);
-    return {
-      get: (path: string) =>
-        request(server).get(`/api/ml${path}`).set('Authorization', auth),
-      post: (path: string, body: object = {}) =>
-        request(server)
-          .post(`/api/ml${path}`)
-          .set('Authorization', auth)
-          .send(body),
-      mlflow: (
-        endpoint: string,
-        body: object,
-        method: 'post' | 'patch' | 'delete' = 'post',
-      ) =>
-        request(server)
-          [method](`/api/ml/mlflow/api/2.0/mlflow/${endpoint}`)
-          .set('Authorization', auth)
-          .send(body),
-    };
-  };
+  const as = (user: string) => userRequests(server, user);
   return { as };
 }
 

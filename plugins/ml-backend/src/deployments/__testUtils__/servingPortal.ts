@@ -13,6 +13,7 @@ import {
   userInfoByTeam,
 } from '../../__testUtils__/permissions';
 import { startPortal } from '../../__testUtils__/portal';
+import { userRequests } from '../../__testUtils__/userRequests';
 import { waitFor } from '../../__testUtils__/waitFor';
 import {
   MODEL_SERVER_COMMAND,
@@ -114,26 +115,7 @@ export async function startServingPortal(
       ...options.ml,
     },
   });
-  const as = (user: string) => {
-    const auth = mockCredentials.user.header(user);
-    return {
-      get: (path: string) =>
-        request(server).get(`/api/ml${path}`).set('Authorization', auth),
-      post: (path: string, body: object = {}) =>
-        request(server)
-          .post(`/api/ml${path}`)
-          .set('Authorization', auth)
-          .send(body),
-      delete: (path: string) =>
-        request(server).delete(`/api/ml${path}`).set('Authorization', auth),
-      put: (path: string, body: Buffer) =>
-        request(server)
-          .put(`/api/ml${path}`)
-          .set('Authorization', auth)
-          .set('Content-Type', 'application/octet-stream')
-          .send(body),
-    };
-  };
+  const as = (user: string) => userRequests(server, user);
   const scientist = as(SCIENTIST);
   let experimentId: string | undefined;
 

@@ -10,15 +10,22 @@
  * keeps the database for EXPLAIN ANALYZE afterwards; its name is printed).
  *
  * Bulk data for the read figures (100k- and 1M-point series, 100k runs) is written
- * straight into PostgreSQL with INSERT ... SELECT generate_series, then VACUUM ANALYZE.
+ * straight into PostgreSQL: the series as the store's chunks and tiers (encoded here by
+ * src/tracking/metricChunks.ts, multi-row INSERTs), the runs with INSERT ... SELECT
+ * generate_series; then VACUUM ANALYZE. Last, a second backend on SQLite (a file, the
+ * embedded default) measures 1-client ingest there.
  *
  * Prerequisites: PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth; PGPORT,
  * PGUSER, PGPASSWORD are honoured) and Redis (REDIS_URL, default redis://127.0.0.1:6379).
  *
  * Prints one labelled line per figure, then, as the last line, one JSON object with the
  * keys ingest_points_per_s_c1, ingest_points_per_s_c4, history_100k_ms,
- * history_1m_downsampled_ms, search_100k_runs_ms, copy_rows_per_s, backend_rss_mb.
+ * history_1m_downsampled_ms, search_100k_runs_ms, copy_rows_per_s, backend_rss_mb,
+ * ingest_points_per_s_sqlite_c1.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import {
@@ -30,6 +37,7 @@ import {
   runBench,
   stopRunningBackend,
 } from './benchBackend';
+import { chunkRows, Point, tierRows } from '../src/tracking/metricChunks';
 
 // Workload sizes (bounded; the whole run stays within a few minutes on 2 cores).
 const POINTS_PER_REQUEST = 1000; // 10 keys x 100 steps
@@ -261,6 +269,132 @@ async function ingest(
   };
 }
 
+/** Multi-row INSERTs of `rows` (objects of the same columns), `perStatement` rows each. */
+async function insertRows(
+  db: any,
+  table: string,
+  rows: Array<Record<string, unknown>>,
+  perStatement: number,
+) {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  for (let i = 0; i < rows.length; i += perStatement) {
+    const batch = rows.slice(i, i + perStatement);
+    const values: unknown[] = [];
+    const tuples = batch.map(row => {
+      const marks = columns.map(column => {
+        values.push(row[column]);
+        return `$${values.length}`;
+      });
+      return `(${marks.join(', ')})`;
+    });
+    await db.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(
+        ', ',
+      )}`,
+      values,
+    );
+  }
+}
+
+/**
+ * A series of `count` points (step i, time t0 + i, a random value) as the store keeps
+ * it: chunks, tiers and its latest value; in one transaction.
+ */
+async function loadSeries(
+  db: any,
+  runId: string,
+  key: string,
+  count: number,
+  t0: number,
+) {
+  const points: Point[] = Array.from({ length: count }, (_, i) => ({
+    step: i,
+    timestamp: t0 + i,
+    value: Math.random(),
+  }));
+  const series = { run_uuid: runId, key };
+  await db.query('BEGIN');
+  await insertRows(
+    db,
+    'ml_metric_chunks',
+    chunkRows(points).map(row => ({ ...series, ...row })),
+    16,
+  );
+  await insertRows(
+    db,
+    'ml_metric_tiers',
+    tierRows(points).map(row => ({ ...series, ...row })),
+    1000,
+  );
+  const last = points[points.length - 1];
+  await insertRows(
+    db,
+    'ml_latest_metrics',
+    [
+      {
+        ...series,
+        value: last.value,
+        is_nan: false,
+        timestamp: last.timestamp,
+        step: last.step,
+      },
+    ],
+    1,
+  );
+  await db.query('COMMIT');
+}
+
+/** 1-client ingest on a second backend whose plugin database is a SQLite file. */
+async function sqliteIngest(): Promise<number> {
+  const directory = mkdtempSync(join(tmpdir(), 'ml-bench-sqlite-'));
+  try {
+    backend = await BenchBackend.start({
+      databasePrefix: 'ml_bench_unused',
+      logLevel: 'warn',
+      env: {
+        APP_CONFIG_ml_mlflow_allowUnauthenticated: 'true',
+        APP_CONFIG_backend_database_client: 'better-sqlite3',
+        APP_CONFIG_backend_database_connection: JSON.stringify({ directory }),
+      },
+    });
+    const experiment = await createExperiment(`bench-sqlite-${runStamp}`);
+    const warmRun = await createRun(experiment, 'warmup');
+    for (let i = 0; i < WARMUP_REQUESTS; i++) {
+      await http('POST', `${MLFLOW}/runs/log-batch`, batchBody(warmRun, i));
+    }
+    const run = await createRun(experiment, 'ingest-sqlite-c1');
+    const c1 = await ingest([run], C1_REQUESTS);
+    const rate = c1.points / c1.seconds;
+    const { metrics } = await http(
+      'GET',
+      `${MLFLOW}/metrics/get-history?run_id=${run}&metric_key=train/metric_0`,
+    );
+    if (metrics?.length !== c1.points / KEYS_PER_REQUEST) {
+      throw new Error(
+        `SQLite: expected ${
+          c1.points / KEYS_PER_REQUEST
+        } points of a key, found ${metrics?.length}`,
+      );
+    }
+    log(
+      `ingest_points_per_s_sqlite_c1: ${fmt(c1.points)} points in ${fmt(
+        c1.seconds,
+        2,
+      )} s ` +
+        `(${C1_REQUESTS} log-batch requests x ${POINTS_PER_REQUEST} points, 1 client, 1 run, ` +
+        `plugin database a SQLite file; backend CPU ${fmt(
+          c1.cpuSeconds ?? NaN,
+          1,
+        )} s, RSS max ${fmt(c1.rssMb, 1)} MB) = ${fmt(rate)} points/s`,
+    );
+    return rate;
+  } finally {
+    await backend?.stop();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<Record<string, number>> {
   const watchdog = setTimeout(() => {
     note(`watchdog: still running after ${WATCHDOG_MS / 60000} minutes`);
@@ -332,12 +466,12 @@ async function main(): Promise<Record<string, number>> {
 
     // Sanity: every point landed.
     const { rows: landed } = await db.query(
-      'SELECT count(*)::int AS n FROM ml_metrics WHERE run_uuid = ANY($1)',
+      'SELECT sum(point_count)::int AS n FROM ml_metric_chunks WHERE run_uuid = ANY($1)',
       [[c1Run, ...c4Runs]],
     );
     if (landed[0].n !== c1.points + c4.points) {
       throw new Error(
-        `Expected ${c1.points + c4.points} metric rows, found ${landed[0].n}`,
+        `Expected ${c1.points + c4.points} metric points, found ${landed[0].n}`,
       );
     }
 
@@ -347,30 +481,23 @@ async function main(): Promise<Record<string, number>> {
     const run100k = await createRun(readExperiment, 'history-100k');
     const t0 = Date.now() - 1_000_000_000;
 
-    // 2a. 1M points into ml_metrics: the bulk-load figure and the downsampling input.
-    const loadSql = `INSERT INTO ml_metrics (run_uuid, key, value, is_nan, timestamp, step)
-       SELECT $1, $2, random(), false, $3::bigint + i, i FROM generate_series(0, $4::int - 1) AS i`;
+    // 2a. 1M points as chunks and tiers: the bulk-load figure and the downsampling input.
     const [loadMs] = await timed(() =>
-      db.query(loadSql, [run1m, 'loss', t0, DOWNSAMPLED_POINTS]),
+      loadSeries(db, run1m, 'loss', DOWNSAMPLED_POINTS, t0),
     );
     const copyRate = DOWNSAMPLED_POINTS / (loadMs / 1000);
     log(
-      `copy_rows_per_s: ${fmt(DOWNSAMPLED_POINTS)} rows in ${fmt(
+      `copy_rows_per_s: ${fmt(DOWNSAMPLED_POINTS)} points in ${fmt(
         loadMs,
-      )} ms into ml_metrics ` +
-        `(INSERT ... SELECT generate_series, one statement, with the primary key in place; ` +
-        `pg-copy-streams is not installed, so no COPY FROM STDIN) = ${fmt(
+      )} ms into ml_metric_chunks and ml_metric_tiers ` +
+        `(encoded in this process by the store's chunk code, multi-row INSERTs in one transaction; ` +
+        `points per second, as the rows of one point each were before) = ${fmt(
           copyRate,
-        )} rows/s`,
+        )} points/s`,
     );
-    const latestSql = `INSERT INTO ml_latest_metrics (run_uuid, key, value, is_nan, timestamp, step)
-       SELECT run_uuid, key, value, is_nan, timestamp, step FROM ml_metrics
-       WHERE run_uuid = $1 AND key = $2 ORDER BY step DESC, timestamp DESC LIMIT 1`;
-    await db.query(latestSql, [run1m, 'loss']);
 
     // 2b. 100k points for get-history.
-    await db.query(loadSql, [run100k, 'loss', t0, HISTORY_POINTS]);
-    await db.query(latestSql, [run100k, 'loss']);
+    await loadSeries(db, run100k, 'loss', HISTORY_POINTS, t0);
 
     // 2c. 100k runs with param p1 and latest metric m1 for search.
     const searchExperiment = await createExperiment(`bench-search-${runStamp}`);
@@ -404,7 +531,7 @@ async function main(): Promise<Record<string, number>> {
     });
     const [vacuumMs] = await timed(() =>
       db.query(
-        'VACUUM (ANALYZE) ml_metrics, ml_latest_metrics, ml_runs, ml_params, ml_run_tags',
+        'VACUUM (ANALYZE) ml_metric_chunks, ml_metric_tiers, ml_latest_metrics, ml_runs, ml_params, ml_run_tags',
       ),
     );
     note(
@@ -434,9 +561,7 @@ async function main(): Promise<Record<string, number>> {
         historyMs,
         1,
       )} ms of ${SAMPLES} metrics/get-history calls on a ` +
-        `${fmt(
-          HISTORY_POINTS,
-        )}-point metric (loaded by INSERT ... SELECT generate_series) ` +
+        `${fmt(HISTORY_POINTS)}-point metric (bulk-loaded as chunks) ` +
         `[${historySamples.map(s => fmt(s, 0)).join(', ')}]`,
     );
 
@@ -509,6 +634,10 @@ async function main(): Promise<Record<string, number>> {
         `[${searchSamples.map(s => fmt(s, 0)).join(', ')}]`,
     );
 
+    await db.end();
+    await backend.stop();
+    const sqliteRate = await sqliteIngest();
+
     note(`measured in ${fmt((performance.now() - totalStart) / 1000, 1)} s`);
     return {
       ingest_points_per_s_c1: Math.round(c1Rate),
@@ -518,6 +647,7 @@ async function main(): Promise<Record<string, number>> {
       search_100k_runs_ms: round(searchMs),
       copy_rows_per_s: Math.round(copyRate),
       backend_rss_mb: round(rssMb),
+      ingest_points_per_s_sqlite_c1: Math.round(sqliteRate),
     };
   } finally {
     await db.end().catch(() => {});

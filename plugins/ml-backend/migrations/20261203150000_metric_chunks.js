@@ -9,7 +9,7 @@ const PAGE = CHUNK_POINTS * 25;
  * append-only chunks (one row per series per write, up to 4096 points: steps, timestamps
  * and values as little-endian float64 runs in `points`, with the chunk's count, step
  * range, min/max and first/last value), and `ml_metric_tiers` pre-aggregates per step
- * bucket of 16^tier steps (tiers 2..10) so that charts read a bounded number of rows.
+ * bucket of 16^tier steps (tiers 2..7) so that charts read a bounded number of rows.
  * The rows of `ml_metrics` (one per point) move into them and the table goes.
  *
  * The encoding below is a frozen copy of `src/tracking/metricChunks.ts` as of this
@@ -74,7 +74,7 @@ exports.up = async function up(knex) {
         });
       }
       for (const p of points) {
-        for (let tier = 2; tier <= 10; tier++) {
+        for (let tier = 2; tier <= 7; tier++) {
           const bucket = Math.floor(p.step / 16 ** tier);
           const id = `${tier}:${bucket}`;
           if (!tiers.has(id)) tiers.set(id, emptyTier(tier, bucket));

@@ -100,30 +100,176 @@ function toTierRow(row: Record<string, number | string | null>): TierRow {
   };
 }
 
+/** Columns a write sets besides `run_uuid`, with their PostgreSQL types (for unnest). */
+type Columns = ReadonlyArray<readonly [string, string]>;
+
+const CHUNK_WRITE: Columns = [
+  ['key', 'text'],
+  ['point_count', 'int4'],
+  ['step_lo', 'int8'],
+  ['step_hi', 'int8'],
+  ['min_value', 'float8'],
+  ['max_value', 'float8'],
+  ['first_value', 'float8'],
+  ['last_value', 'float8'],
+  ['points', 'bytea'],
+];
+
+const TIER_WRITE: Columns = [
+  ['key', 'text'],
+  ['tier', 'int4'],
+  ['bucket', 'int8'],
+  ['point_count', 'int8'],
+  ['min_value', 'float8'],
+  ['max_value', 'float8'],
+  ['first_step', 'int8'],
+  ['first_ts', 'int8'],
+  ['first_value', 'float8'],
+  ['last_step', 'int8'],
+  ['last_ts', 'int8'],
+  ['last_value', 'float8'],
+];
+
+const LATEST_WRITE: Columns = [
+  ['key', 'text'],
+  ['value', 'float8'],
+  ['is_nan', 'bool'],
+  ['timestamp', 'int8'],
+  ['step', 'int8'],
+];
+
 /** How an upsert folds a write's aggregate (`excluded`) into the stored one. */
-function tierMerge(db: Knex): Record<string, Knex.Raw> {
+const TIER_MERGE = (() => {
   const t = 'ml_metric_tiers';
   const firstWins = `excluded.first_step IS NOT NULL AND (${t}.first_step IS NULL OR excluded.first_step < ${t}.first_step OR (excluded.first_step = ${t}.first_step AND excluded.first_ts < ${t}.first_ts))`;
   const lastWins = `excluded.last_step IS NOT NULL AND (${t}.last_step IS NULL OR excluded.last_step > ${t}.last_step OR (excluded.last_step = ${t}.last_step AND excluded.last_ts >= ${t}.last_ts))`;
-  const pick = (wins: string, column: string) =>
-    db.raw(`CASE WHEN ${wins} THEN excluded.${column} ELSE ${t}.${column} END`);
-  return {
-    point_count: db.raw(`${t}.point_count + excluded.point_count`),
-    min_value: pick(
-      `excluded.min_value IS NOT NULL AND (${t}.min_value IS NULL OR excluded.min_value < ${t}.min_value)`,
+  const pick = (column: string, wins: string) =>
+    `${column} = CASE WHEN ${wins} THEN excluded.${column} ELSE ${t}.${column} END`;
+  return [
+    `point_count = ${t}.point_count + excluded.point_count`,
+    pick(
       'min_value',
+      `excluded.min_value IS NOT NULL AND (${t}.min_value IS NULL OR excluded.min_value < ${t}.min_value)`,
     ),
-    max_value: pick(
-      `excluded.max_value IS NOT NULL AND (${t}.max_value IS NULL OR excluded.max_value > ${t}.max_value)`,
+    pick(
       'max_value',
+      `excluded.max_value IS NOT NULL AND (${t}.max_value IS NULL OR excluded.max_value > ${t}.max_value)`,
     ),
-    first_step: pick(firstWins, 'first_step'),
-    first_ts: pick(firstWins, 'first_ts'),
-    first_value: pick(firstWins, 'first_value'),
-    last_step: pick(lastWins, 'last_step'),
-    last_ts: pick(lastWins, 'last_ts'),
-    last_value: pick(lastWins, 'last_value'),
+    ...['first_step', 'first_ts', 'first_value'].map(c => pick(c, firstWins)),
+    ...['last_step', 'last_ts', 'last_value'].map(c => pick(c, lastWins)),
+  ].join(', ');
+})();
+
+const LATEST_MERGE = ['value', 'is_nan', 'timestamp', 'step']
+  .map(c => `${c} = excluded.${c}`)
+  .join(', ');
+
+/** One write's rows, each without its run. */
+type SeriesRows = {
+  chunks: Array<Record<string, unknown>>;
+  tiers: Array<Record<string, unknown>>;
+  latest: Array<Record<string, unknown>>;
+};
+
+/** A value in a PostgreSQL array literal: doubles as `Infinity`, not `inf`. */
+const pgArrayValue = (value: unknown) =>
+  typeof value === 'number' ? String(value) : value;
+
+/** `INSERT ... SELECT` of the rows as one array per column (PostgreSQL). */
+function pgInsert(
+  table: string,
+  columns: Columns,
+  runId: string,
+  rows: Array<Record<string, unknown>>,
+): { sql: string; bindings: Knex.Value[] } {
+  const names = columns.map(([name]) => name).join(', ');
+  return {
+    sql: `INSERT INTO ${table} (run_uuid, ${names}) SELECT ?, u.* FROM unnest(${columns
+      .map(([, type]) => `?::${type}[]`)
+      .join(', ')}) AS u(${names})`,
+    bindings: [
+      runId,
+      ...columns.map(([name]) => rows.map(row => pgArrayValue(row[name]))),
+    ] as Knex.Value[],
   };
+}
+
+/**
+ * Writes a request's chunks, tier aggregates and latest values. PostgreSQL: one
+ * statement (data-modifying CTEs over unnest'ed arrays), one round trip whatever the
+ * number of series. SQLite: a multi-row statement per table.
+ */
+async function writeSeriesRows(
+  tx: Knex.Transaction,
+  runId: string,
+  rows: SeriesRows,
+) {
+  if (tx.client.config.client === 'pg') {
+    const chunkInsert = pgInsert(
+      'ml_metric_chunks',
+      CHUNK_WRITE,
+      runId,
+      rows.chunks,
+    );
+    const tierInsert = pgInsert(
+      'ml_metric_tiers',
+      TIER_WRITE,
+      runId,
+      rows.tiers,
+    );
+    const latestInsert = pgInsert(
+      'ml_latest_metrics',
+      LATEST_WRITE,
+      runId,
+      rows.latest,
+    );
+    await tx.raw(
+      `WITH c AS (${chunkInsert.sql}),
+       t AS (${tierInsert.sql} ON CONFLICT (run_uuid, key, tier, bucket) DO UPDATE SET ${TIER_MERGE})
+       ${latestInsert.sql} ON CONFLICT (run_uuid, key) DO UPDATE SET ${LATEST_MERGE}`,
+      [
+        ...chunkInsert.bindings,
+        ...tierInsert.bindings,
+        ...latestInsert.bindings,
+      ],
+    );
+    return;
+  }
+  const sqlite = async (
+    table: string,
+    columns: Columns,
+    list: Array<Record<string, unknown>>,
+    conflict: string,
+  ) => {
+    const names = ['run_uuid', ...columns.map(([name]) => name)];
+    const tuple = `(${names.map(() => '?').join(', ')})`;
+    for (const batch of chunks(list)) {
+      const bindings: unknown[] = [];
+      for (const row of batch) {
+        bindings.push(runId);
+        for (const [name] of columns) bindings.push(row[name]);
+      }
+      await tx.raw(
+        `INSERT INTO ${table} (${names.join(', ')}) VALUES ${batch
+          .map(() => tuple)
+          .join(', ')} ${conflict}`,
+        bindings as Knex.Value[],
+      );
+    }
+  };
+  await sqlite('ml_metric_chunks', CHUNK_WRITE, rows.chunks, '');
+  await sqlite(
+    'ml_metric_tiers',
+    TIER_WRITE,
+    rows.tiers,
+    `ON CONFLICT (run_uuid, key, tier, bucket) DO UPDATE SET ${TIER_MERGE}`,
+  );
+  await sqlite(
+    'ml_latest_metrics',
+    LATEST_WRITE,
+    rows.latest,
+    `ON CONFLICT (run_uuid, key) DO UPDATE SET ${LATEST_MERGE}`,
+  );
 }
 
 /**
@@ -322,9 +468,7 @@ export class MetricSeries {
       for (const row of rows) latest.set(row.key, toMetric(row));
     }
 
-    const chunkInserts: object[] = [];
-    const tierInserts: object[] = [];
-    const changed: Metric[] = [];
+    const rows: SeriesRows = { chunks: [], tiers: [], latest: [] };
     for (const [key, list] of byKey) {
       let points = sortedDistinct(list);
       const stored = latest.get(key);
@@ -332,31 +476,14 @@ export class MetricSeries {
         points = await this.withoutStored(tx, runId, key, points);
       }
       if (points.length === 0) continue;
-      for (const row of chunkRows(points)) {
-        chunkInserts.push({ run_uuid: runId, key, ...row });
-      }
-      for (const row of tierRows(points)) {
-        tierInserts.push({ run_uuid: runId, key, ...row });
-      }
+      for (const row of chunkRows(points)) rows.chunks.push({ key, ...row });
+      for (const row of tierRows(points)) rows.tiers.push({ key, ...row });
       const last = points.reduce((a, b) => (isLater(b, a) ? b : a));
-      if (!stored || isLater(last, stored)) changed.push(last);
+      if (!stored || isLater(last, stored)) {
+        rows.latest.push(toMetricRow(runId, { ...last, key }));
+      }
     }
-    for (const batch of chunks(chunkInserts, 100)) {
-      await tx('ml_metric_chunks').insert(batch);
-    }
-    const merge = tierMerge(tx);
-    for (const batch of chunks(tierInserts, 100)) {
-      await tx('ml_metric_tiers')
-        .insert(batch)
-        .onConflict(['run_uuid', 'key', 'tier', 'bucket'])
-        .merge(merge);
-    }
-    for (const batch of chunks(changed)) {
-      await tx('ml_latest_metrics')
-        .insert(batch.map(m => toMetricRow(runId, m)))
-        .onConflict(['run_uuid', 'key'])
-        .merge(['value', 'is_nan', 'timestamp', 'step']);
-    }
+    await writeSeriesRows(tx, runId, rows);
   }
 
   /** `points` less those the series already holds (in chunks overlapping their steps). */

@@ -11,9 +11,13 @@ import { Metric } from '@ml-portal/plugin-ml-common';
 /** Points per chunk at most: a request's points of one series are one chunk up to this. */
 export const CHUNK_POINTS = 4096;
 
-/** Tier k groups steps in buckets of 16^k (k = 2..10: 256 steps up to ~1.1e12). */
+/**
+ * Tier k groups steps in buckets of 16^k, k = 2..7 (256 to ~2.7e8 steps): a factor of 16
+ * between tiers keeps a chart within 1/16 of the rows it may read, and the coarsest
+ * still keeps a span of 1e12 steps (steps that are timestamps) to ~4,000 rows.
+ */
 export const TIERS: ReadonlyArray<{ tier: number; width: number }> = Array.from(
-  { length: 9 },
+  { length: 6 },
   (_, i) => ({ tier: i + 2, width: 16 ** (i + 2) }),
 );
 

@@ -17,6 +17,15 @@ import {
 import { mergeLatencies } from './latency';
 
 type Db = Knex | Knex.Transaction;
+
+/** A timeline event that committed, with what it happened to. @internal */
+export type CommittedEvent = {
+  endpoint: string;
+  modelName: string;
+  event: EventInput;
+};
+/** @internal */
+export type EventListener = (events: CommittedEvent[]) => Promise<void>;
 type Row = Record<string, any>;
 
 const orUndefined = <T>(value: T | null): T | undefined => value ?? undefined;
@@ -122,10 +131,20 @@ export class DatabaseDeploymentStore implements DeploymentStore {
   private constructor(
     private readonly db: Knex,
     private readonly lineage?: LineageRecorder,
+    private readonly onEvents?: EventListener,
   ) {}
 
-  static create(options: { knex: Knex; lineage?: LineageRecorder }) {
-    return new DatabaseDeploymentStore(options.knex, options.lineage);
+  /** `onEvents` hears each transaction's timeline events once it committed. */
+  static create(options: {
+    knex: Knex;
+    lineage?: LineageRecorder;
+    onEvents?: EventListener;
+  }) {
+    return new DatabaseDeploymentStore(
+      options.knex,
+      options.lineage,
+      options.onEvents,
+    );
   }
 
   async createEndpoint(
@@ -136,7 +155,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     const id = randomUUID();
     const now = Date.now();
     try {
-      await this.db.transaction(async tx => {
+      await this.transaction(async (tx, emit) => {
         await tx('ml_endpoints').insert({
           endpoint_id: id,
           name: endpoint.name,
@@ -170,7 +189,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
           'stable',
           100,
         );
-        await insertEvent(tx, id, event);
+        await emit(id, event);
       });
     } catch (error) {
       if (isUniqueViolation(error)) {
@@ -209,10 +228,11 @@ export class DatabaseDeploymentStore implements DeploymentStore {
   }
 
   async deleteEndpoint(id: string, event: EventInput) {
-    await this.db.transaction(async tx => {
+    await this.transaction(async (tx, emit) => {
+      // Before the row goes: the event names the endpoint's model.
+      await emit(id, event);
       await tx('ml_serving_minutes').where({ endpoint_id: id }).delete();
       await tx('ml_endpoints').where({ endpoint_id: id }).delete();
-      await insertEvent(tx, id, event);
     });
   }
 
@@ -274,7 +294,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     >,
     event?: EventInput,
   ) {
-    await this.db.transaction(async tx => {
+    await this.transaction(async (tx, emit) => {
       const row = await tx('ml_endpoint_deployments')
         .where({ deployment_id: id })
         .first('endpoint_id');
@@ -290,7 +310,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
             last_cold_start_ms: change.lastColdStartMs,
           }),
         });
-      if (event) await insertEvent(tx, row.endpoint_id, event);
+      if (event) await emit(row.endpoint_id, event);
     });
   }
 
@@ -299,7 +319,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     next: NewDeployment,
     event: EventInput,
   ): Promise<StoredDeployment> {
-    return this.db.transaction(async tx => {
+    return this.transaction(async (tx, emit) => {
       const endpoint = await this.lockEndpoint(tx, endpointId);
       const now = Date.now();
       await tx('ml_canaries')
@@ -318,7 +338,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
         'stable',
         100,
       );
-      await insertEvent(tx, endpointId, event);
+      await emit(endpointId, event);
       return deployment;
     });
   }
@@ -336,7 +356,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     event: EventInput,
   ): Promise<StoredCanary> {
     try {
-      return await this.db.transaction(async tx => {
+      return await this.transaction(async (tx, emit) => {
         const endpoint = await this.lockEndpoint(tx, endpointId);
         const stable = await tx('ml_endpoint_deployments')
           .where({ endpoint_id: endpointId, role: 'stable' })
@@ -373,7 +393,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
           started_by: settings.startedBy,
           started_at: Date.now(),
         });
-        await insertEvent(tx, endpointId, event);
+        await emit(endpointId, event);
         return toCanary(
           await tx('ml_canaries').where({ canary_id: id }).first(),
         );
@@ -394,7 +414,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     decision: { by: string; verdict?: StoredCanary['verdict'] },
     event: EventInput,
   ): Promise<StoredCanary> {
-    return this.db.transaction(async tx => {
+    return this.transaction(async (tx, emit) => {
       const now = Date.now();
       const updated = await tx('ml_canaries')
         .where({ canary_id: canaryId, status: 'RUNNING' })
@@ -423,7 +443,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
       await tx('ml_endpoint_deployments')
         .where({ deployment_id: winner })
         .update({ role: 'stable', weight: 100 });
-      await insertEvent(tx, canary.endpointId, event);
+      await emit(canary.endpointId, event);
       return canary;
     });
   }
@@ -439,7 +459,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     weights: Map<string, number>,
     event: EventInput,
   ) {
-    await this.db.transaction(async tx => {
+    await this.transaction(async (tx, emit) => {
       await this.lockEndpoint(tx, endpointId);
       for (const [deploymentId, weight] of weights) {
         const updated = await tx('ml_endpoint_deployments')
@@ -452,7 +472,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
           );
         }
       }
-      await insertEvent(tx, endpointId, event);
+      await emit(endpointId, event);
     });
   }
 
@@ -471,7 +491,7 @@ export class DatabaseDeploymentStore implements DeploymentStore {
   }
 
   async addEvent(endpointId: string, event: EventInput) {
-    await insertEvent(this.db, endpointId, event);
+    await this.transaction((_tx, emit) => emit(endpointId, event));
   }
 
   async events(endpointId: string, limit: number): Promise<EndpointEvent[]> {
@@ -548,6 +568,36 @@ export class DatabaseDeploymentStore implements DeploymentStore {
   }
 
   // ---- helpers -------------------------------------------------------------
+
+  /**
+   * A transaction whose timeline events are written in it and handed to `onEvents`
+   * after it committed (with the endpoint's name and model, read when written).
+   */
+  private async transaction<T>(
+    work: (
+      tx: Knex.Transaction,
+      emit: (endpointId: string, event: EventInput) => Promise<void>,
+    ) => Promise<T>,
+  ): Promise<T> {
+    const written: CommittedEvent[] = [];
+    const result = await this.db.transaction(tx =>
+      work(tx, async (endpointId, event) => {
+        const endpoint = await tx('ml_endpoints')
+          .where({ endpoint_id: endpointId })
+          .first('name', 'model_name');
+        await insertEvent(tx, endpointId, event);
+        if (endpoint) {
+          written.push({
+            endpoint: endpoint.name,
+            modelName: endpoint.model_name,
+            event,
+          });
+        }
+      }),
+    );
+    if (written.length > 0) await this.onEvents?.(written);
+    return result;
+  }
 
   /** Serialises traffic changes of one endpoint (PostgreSQL row lock; SQLite has one writer). */
   private async lockEndpoint(tx: Knex.Transaction, endpointId: string) {

@@ -19,6 +19,13 @@ import { ServingMeter } from './ServingMeter';
 import { ServingRouter } from './servingRouter';
 import { ServingTargets } from './targets';
 
+/** Timeline events too routine for the model's audit trail. */
+const QUIET_EVENTS = new Set([
+  'deployment.ready',
+  'deployment.starting',
+  'deployment.cold_start',
+]);
+
 /**
  * The deployments domain: endpoints and their deployments on the serving targets, the
  * serving router and its meter, the canary analysis and reconciler on a repeating
@@ -46,6 +53,25 @@ export async function createDeployments(
   const store = DatabaseDeploymentStore.create({
     knex: deps.knex,
     lineage: deps.lineage,
+    // Every deployment step joins the model's audit trail too.
+    onEvents: async events => {
+      for (const { endpoint, modelName, event } of events) {
+        if (QUIET_EVENTS.has(event.kind)) continue;
+        await deps.models
+          .audit(modelName, {
+            actor: event.actor,
+            action: event.kind,
+            detail: `${endpoint}: ${event.detail}`,
+            version:
+              event.version === undefined ? undefined : String(event.version),
+          })
+          .catch(error =>
+            logger.warn(
+              `Could not audit ${event.kind} of ${endpoint}: ${error.message}`,
+            ),
+          );
+      }
+    },
   });
   const modelFiles = artifactModelFiles(deps.artifacts);
   const meter = new ServingMeter({

@@ -244,9 +244,17 @@ describe.each(databases.eachSupportedId())('deployments on %p', databaseId => {
     });
     expect(await aliasOf()).toBe(v2.version);
     const audit = (await scientist.get('/models/churn/audit')).body;
-    expect(audit.map((a: any) => a.detail).join('\n')).toMatch(
-      /set alias 'production' to version 2 after its canary/,
+    // Newest first: the deployment steps join the model's trail.
+    expect(audit.slice(0, 4).map((a: any) => [a.action, a.version])).toEqual([
+      ['alias.set', '2'],
+      ['canary.promoted', '2'],
+      ['canary.started', '2'],
+      ['promotion.approved', '2'],
+    ]);
+    expect(audit[0].detail).toMatch(
+      /^set alias 'production' to version 2 after its canary: /,
     );
+    expect(audit.map((a: any) => a.action)).toContain('endpoint.created');
   });
 });
 

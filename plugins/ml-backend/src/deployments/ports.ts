@@ -47,6 +47,11 @@ export interface DeployableModels {
     requestId: string,
     outcome: { passed: boolean; detail: string; actor: string },
   ): Promise<void>;
+  /** Writes a deployment step into the model's audit trail. */
+  audit(
+    modelName: string,
+    entry: { actor: string; action: string; detail: string; version?: string },
+  ): Promise<void>;
 }
 
 /** Batch scoring runs as a training job. @internal */

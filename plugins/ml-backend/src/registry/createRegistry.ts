@@ -31,8 +31,9 @@ export function createRegistry(
   const { knex, access } = deps;
   const store = DatabaseRegistryStore.create({ knex, lineage: deps.lineage });
   const runs = registryRunsFrom(deps.runs);
+  const promotionStore = DatabasePromotionStore.create({ knex });
   const promotions = new PromotionService({
-    store: DatabasePromotionStore.create({ knex }),
+    store: promotionStore,
     models: store,
     runs,
     access,
@@ -43,7 +44,12 @@ export function createRegistry(
   return {
     service,
     promotions,
-    deployable: deployableModels({ registry: service, promotions, store }),
+    deployable: deployableModels({
+      registry: service,
+      promotions,
+      store,
+      audit: promotionStore,
+    }),
     router: createRegistryRouter({
       registry: service,
       promotions,

@@ -2,8 +2,9 @@ import { NotFoundError } from '@backstage/errors';
 import { ModelVersion } from '@ml-portal/plugin-ml-common';
 import { Caller } from '../shared/caller';
 import { PromotionService } from './PromotionService';
+import { PromotionStore } from './PromotionStore';
 import { RegistryService } from './RegistryService';
-import { RegistryStore } from './RegistryStore';
+import { AuditEntry, RegistryStore } from './RegistryStore';
 
 function deployable(version: ModelVersion, owner: string) {
   return {
@@ -26,8 +27,10 @@ export function deployableModels(options: {
   registry: RegistryService;
   promotions: PromotionService;
   store: Pick<RegistryStore, 'getModel' | 'getVersion' | 'getVersionByAlias'>;
+  /** Where deployment steps join the model's audit trail. */
+  audit: Pick<PromotionStore, 'recordAudit'>;
 }) {
-  const { registry, promotions, store } = options;
+  const { registry, promotions, store, audit } = options;
   return {
     async resolve(
       caller: Caller,
@@ -63,6 +66,8 @@ export function deployableModels(options: {
         pending: requests.filter(r => r.status === 'PENDING'),
       };
     },
+    audit: (modelName: string, entry: AuditEntry) =>
+      audit.recordAudit(modelName, entry),
     completeCanaryPromotion: (
       requestId: string,
       outcome: { passed: boolean; detail: string; actor: string },

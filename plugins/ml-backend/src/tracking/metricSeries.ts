@@ -66,40 +66,6 @@ const EXACT_CHART_POINTS = 20_000;
 /** A chart reads at most this many tier rows per bucket it asks for (bounded, whatever the length). */
 const TIER_ROWS_PER_BUCKET = 8;
 
-const TIER_COLUMNS = [
-  'tier',
-  'bucket',
-  'point_count',
-  'min_value',
-  'max_value',
-  'first_step',
-  'first_ts',
-  'first_value',
-  'last_step',
-  'last_ts',
-  'last_value',
-] as const;
-
-const nullableNumber = (value: number | string | null) =>
-  value === null ? null : Number(value);
-
-/** A tier row as the database returns it (bigint as strings on PostgreSQL). */
-function toTierRow(row: Record<string, number | string | null>): TierRow {
-  return {
-    tier: Number(row.tier),
-    bucket: Number(row.bucket),
-    point_count: Number(row.point_count),
-    min_value: nullableNumber(row.min_value),
-    max_value: nullableNumber(row.max_value),
-    first_step: nullableNumber(row.first_step),
-    first_ts: nullableNumber(row.first_ts),
-    first_value: nullableNumber(row.first_value),
-    last_step: nullableNumber(row.last_step),
-    last_ts: nullableNumber(row.last_ts),
-    last_value: nullableNumber(row.last_value),
-  };
-}
-
 /** Columns a write sets besides `run_uuid`, with their PostgreSQL types (for unnest). */
 type Columns = ReadonlyArray<readonly [string, string]>;
 
@@ -414,15 +380,52 @@ export class MetricSeries {
         totalPoints,
       };
     }
+    // The tier's rows reduced in the database to one per chart bucket (the bucket of each
+    // row's first step). A bucket's first time is its earliest and its last time its
+    // latest: steps and times rise together. The cast keeps the bucket integral on
+    // SQLite, which binds JavaScript numbers as REAL.
     const { tier } = tierFor(span, TIER_ROWS_PER_BUCKET * buckets);
-    const rows = await this.db('ml_metric_tiers')
+    const bucket = this.db.raw('CAST(((first_step - ?) * ?) / ? AS INTEGER)', [
+      lo,
+      buckets,
+      span,
+    ]);
+    const rows: Array<Record<string, number | string>> = await this.db(
+      'ml_metric_tiers',
+    )
       .where({ run_uuid: runId, key, tier })
-      .orderBy('bucket')
-      .select(TIER_COLUMNS);
-    return {
-      points: reduceToBuckets(key, rows.map(toTierRow), { lo, span, buckets }),
-      totalPoints,
-    };
+      .whereNotNull('first_step')
+      .groupBy('b')
+      .orderBy('b')
+      .select(
+        this.db.raw('? as b', [bucket]),
+        this.db.raw('min(min_value) as low'),
+        this.db.raw('max(max_value) as high'),
+        this.db.raw('min(first_step) as first_step'),
+        this.db.raw('min(first_ts) as first_ts'),
+        this.db.raw('max(last_step) as last_step'),
+        this.db.raw('max(last_ts) as last_ts'),
+      );
+    const points: Metric[] = [];
+    for (const row of rows) {
+      const first = Number(row.first_step);
+      const last = Number(row.last_step);
+      points.push({
+        key,
+        step: first,
+        timestamp: Number(row.first_ts),
+        value: Number(row.low),
+      });
+      if (last !== first) {
+        points.push({
+          key,
+          step: last,
+          timestamp: Number(row.last_ts),
+          value: Number(row.high),
+        });
+      }
+    }
+    return { points, totalPoints };
   }
 
   /** Per run, the highest value any of its keys matching `keyLike` (SQL LIKE) reached. */

@@ -25,6 +25,7 @@ export const LINEAGE_NODE_KINDS: ReadonlyArray<LineageNodeKind> = [
   'feature_view',
   'job',
   'run',
+  'logged_model',
   'model_version',
   'deployment',
 ];

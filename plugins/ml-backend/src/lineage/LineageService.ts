@@ -3,6 +3,7 @@ import { NotAllowedError, NotFoundError } from '@backstage/errors';
 import {
   CatalogDataset,
   mlDatasetReadPermission,
+  mlEndpointReadPermission,
   mlExperimentReadPermission,
   mlFeatureViewReadPermission,
   mlJobReadPermission,
@@ -49,9 +50,10 @@ const READ_PERMISSION_OF = {
   feature_view: mlFeatureViewReadPermission,
   job: mlJobReadPermission,
   run: mlExperimentReadPermission,
+  // An MLflow 3 logged model belongs to its experiment.
+  logged_model: mlExperimentReadPermission,
   model_version: mlModelReadPermission,
-  // A deployment serves a model version: whoever may read the model may see it.
-  deployment: mlModelReadPermission,
+  deployment: mlEndpointReadPermission,
 } satisfies Record<LineageNodeKind, unknown>;
 
 /**

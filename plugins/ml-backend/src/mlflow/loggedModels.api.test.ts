@@ -465,6 +465,33 @@ describe.each(databases.eachSupportedId())(
       expect(uri.body.artifact_uri).toBe(
         `mlflow-artifacts:/${experimentId}/models/${modelId}/artifacts`,
       );
+      // Lineage: run → logged model → version (and run → version).
+      const lineage = await request(server)
+        .get(
+          `/api/ml/lineage?kind=model_version&id=${details.body.id}&direction=upstream`,
+        )
+        .expect(200);
+      expect(lineage.body.nodes).toContainEqual(
+        expect.objectContaining({
+          kind: 'logged_model',
+          id: modelId,
+          label: 'clf',
+          path: `experiments/${experimentId}/runs/${runId}`,
+        }),
+      );
+      expect(lineage.body.edges).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            from: `run:${runId}`,
+            to: `logged_model:${modelId}`,
+            relation: 'produced',
+          }),
+          expect.objectContaining({
+            from: `logged_model:${modelId}`,
+            relation: 'registered_as',
+          }),
+        ]),
+      );
 
       // runs:/<run>/clf names the run's logged model, whose files are not the run's.
       const v2 = await call('post', 'model-versions/create')

@@ -302,18 +302,21 @@ export class DatabaseRegistryStore implements RegistryStore {
           })),
         );
       }
-      if (input.runId) {
-        await this.lineage.record(
-          [
-            {
-              from: { kind: 'run', id: input.runId },
-              to: { kind: 'model_version', id: versionId },
-              relation: 'registered_as',
-            },
-          ],
-          tx,
-        );
-      }
+      // The version came from its run and, with MLflow 3, from the run's logged model.
+      const sources = [
+        ...(input.runId ? [{ kind: 'run' as const, id: input.runId }] : []),
+        ...(input.modelId
+          ? [{ kind: 'logged_model' as const, id: input.modelId }]
+          : []),
+      ];
+      await this.lineage.record(
+        sources.map(from => ({
+          from,
+          to: { kind: 'model_version', id: versionId },
+          relation: 'registered_as',
+        })),
+        tx,
+      );
       await insertAudit(tx, model, {
         ...audit,
         version: String(version),

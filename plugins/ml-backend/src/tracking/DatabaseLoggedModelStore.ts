@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { Param, Tag } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
+import { LineageRecorder } from '../shared/lineage';
 import { chunks } from '../database/chunks';
 import { PageWindow } from '../shared/paging';
 import {
@@ -93,10 +94,17 @@ export async function insertModelMetrics(
  * @internal
  */
 export class DatabaseLoggedModelStore implements LoggedModelStore {
-  private constructor(private readonly db: Knex) {}
+  private constructor(
+    private readonly db: Knex,
+    private readonly lineage?: LineageRecorder,
+  ) {}
 
-  static create(options: { knex: Knex }): DatabaseLoggedModelStore {
-    return new DatabaseLoggedModelStore(options.knex);
+  /** `lineage` records run `produced` logged model with the writes that make it true. */
+  static create(options: {
+    knex: Knex;
+    lineage?: LineageRecorder;
+  }): DatabaseLoggedModelStore {
+    return new DatabaseLoggedModelStore(options.knex, options.lineage);
   }
 
   async createLoggedModel(input: {
@@ -126,6 +134,9 @@ export class DatabaseLoggedModelStore implements LoggedModelStore {
       });
       await this.upsertTags(tx, modelId, input.tags);
       await this.insertParams(tx, modelId, input.params);
+      if (input.sourceRunId) {
+        await this.recordProduced(tx, input.sourceRunId, [modelId]);
+      }
     });
     return (await this.getLoggedModel(modelId))!;
   }
@@ -203,16 +214,39 @@ export class DatabaseLoggedModelStore implements LoggedModelStore {
 
   async logOutputs(runId: string, outputs: ModelOutput[]): Promise<void> {
     if (outputs.length === 0) return;
-    await this.db('ml_run_outputs')
-      .insert(
-        outputs.map(o => ({
-          run_uuid: runId,
-          model_id: o.modelId,
-          step: o.step,
-        })),
-      )
-      .onConflict(['run_uuid', 'model_id'])
-      .merge(['step']);
+    await this.db.transaction(async tx => {
+      await tx('ml_run_outputs')
+        .insert(
+          outputs.map(o => ({
+            run_uuid: runId,
+            model_id: o.modelId,
+            step: o.step,
+          })),
+        )
+        .onConflict(['run_uuid', 'model_id'])
+        .merge(['step']);
+      await this.recordProduced(
+        tx,
+        runId,
+        outputs.map(o => o.modelId),
+      );
+    });
+  }
+
+  /** Lineage: the run produced these logged models. */
+  private async recordProduced(
+    tx: Knex.Transaction,
+    runId: string,
+    modelIds: string[],
+  ) {
+    await this.lineage?.record(
+      modelIds.map(id => ({
+        from: { kind: 'run', id: runId },
+        to: { kind: 'logged_model', id },
+        relation: 'produced',
+      })),
+      tx,
+    );
   }
 
   async getRunOutputs(runId: string): Promise<ModelOutput[]> {

@@ -5,7 +5,7 @@ import { createArtifactStore } from './artifacts/createArtifactStore';
 import { DatabaseLoggedModelStore } from './DatabaseLoggedModelStore';
 import { DatabaseTrackingStore } from './DatabaseTrackingStore';
 import { LoggedModelService } from './LoggedModelService';
-import { describeRuns } from './lineageNodes';
+import { describeLoggedModels, describeRuns } from './lineageNodes';
 import { createTrackingRouter } from './router';
 import { TrackingService } from './TrackingService';
 
@@ -22,8 +22,12 @@ export async function createTracking(
 ) {
   const store = DatabaseTrackingStore.create({ knex: deps.knex });
   const artifacts = await createArtifactStore(deps.config);
+  const loggedModelStore = DatabaseLoggedModelStore.create({
+    knex: deps.knex,
+    lineage: deps.lineage,
+  });
   const loggedModels = new LoggedModelService({
-    store: DatabaseLoggedModelStore.create({ knex: deps.knex }),
+    store: loggedModelStore,
     tracking: store,
     access: deps.access,
   });
@@ -45,7 +49,10 @@ export async function createTracking(
       tracking: service,
       resolveCaller: deps.resolveCaller,
     }),
-    lineageNodes: { run: describeRuns(store) },
+    lineageNodes: {
+      run: describeRuns(store),
+      logged_model: describeLoggedModels(loggedModelStore),
+    },
     resources: {
       [ML_EXPERIMENT_RESOURCE_TYPE]: (experimentId: string) =>
         store.getExperiment(experimentId),

@@ -1,4 +1,5 @@
 import { LineageNodeDescriber } from '../shared/lineage';
+import { LoggedModelStore } from './LoggedModelStore';
 import { TrackingStore } from './TrackingStore';
 
 /**
@@ -25,5 +26,35 @@ export function describeRuns(
           )}/runs/${encodeURIComponent(run.runId)}`,
         },
       ]),
+    );
+}
+
+/**
+ * MLflow 3 logged models drawn by name and status, linked to the page of the run that
+ * produced them (or their experiment's), from one query.
+ *
+ * @internal
+ */
+export function describeLoggedModels(
+  store: Pick<LoggedModelStore, 'getLoggedModelSummaries'>,
+): LineageNodeDescriber {
+  return async ids =>
+    new Map(
+      (await store.getLoggedModelSummaries(ids)).map(model => {
+        const experiment = `experiments/${encodeURIComponent(
+          model.experimentId,
+        )}`;
+        return [
+          model.modelId,
+          {
+            label: model.name,
+            subtitle: model.status.replace(/^LOGGED_MODEL_/, '').toLowerCase(),
+            owner: model.owner,
+            path: model.sourceRunId
+              ? `${experiment}/runs/${encodeURIComponent(model.sourceRunId)}`
+              : experiment,
+          },
+        ];
+      }),
     );
 }

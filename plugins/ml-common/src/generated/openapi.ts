@@ -1476,6 +1476,7 @@ export interface components {
       | 'feature_view'
       | 'job'
       | 'run'
+      | 'logged_model'
       | 'model_version'
       | 'deployment';
     /** @enum {string} */

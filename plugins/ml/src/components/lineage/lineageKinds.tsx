@@ -1,6 +1,7 @@
 import { LineageNodeKind, LineageRelation } from '@ml-portal/plugin-ml-common';
 import CategoryIcon from '@mui/icons-material/Category';
 import CloudQueueIcon from '@mui/icons-material/CloudQueue';
+import Inventory2OutlinedIcon from '@mui/icons-material/Inventory2Outlined';
 import PlayCircleOutlineIcon from '@mui/icons-material/PlayCircleOutline';
 import StorageIcon from '@mui/icons-material/Storage';
 import ViewWeekIcon from '@mui/icons-material/ViewWeek';
@@ -20,6 +21,11 @@ export const LINEAGE_KIND_STYLES: Record<LineageNodeKind, LineageKindStyle> = {
   feature_view: { label: 'Feature view', color: '#00897b', Icon: ViewWeekIcon },
   job: { label: 'Training job', color: '#f57c00', Icon: WorkOutlineIcon },
   run: { label: 'Run', color: '#8e24aa', Icon: PlayCircleOutlineIcon },
+  logged_model: {
+    label: 'Logged model',
+    color: '#6d4c41',
+    Icon: Inventory2OutlinedIcon,
+  },
   model_version: {
     label: 'Model version',
     color: '#43a047',

@@ -4385,6 +4385,7 @@ export const spec = {
           'feature_view',
           'job',
           'run',
+          'logged_model',
           'model_version',
           'deployment',
         ],

@@ -136,8 +136,9 @@ export interface TrackingStore {
     window?: { offset: number; limit?: number },
   ): Promise<Metric[]>;
   /**
-   * The series reduced in the database to at most `2 × buckets` points: the lowest and
-   * highest value of each of `buckets` equal step ranges, so spikes survive.
+   * The series reduced to at most `2 × buckets` points: the lowest and highest value of
+   * each of `buckets` equal step ranges, so spikes survive. Long series are reduced from
+   * pre-aggregated step buckets, so a range's edges may shift by up to an eighth of it.
    */
   getMetricHistoryBuckets(
     runId: string,

@@ -138,7 +138,8 @@ export interface TrackingStore {
   /**
    * The series reduced to at most `2 × buckets` points: the lowest and highest value of
    * each of `buckets` equal step ranges, so spikes survive. Long series are reduced from
-   * pre-aggregated step buckets, so a range's edges may shift by up to an eighth of it.
+   * pre-aggregated step buckets (at most one range wide), whose values count in the
+   * range of their first step.
    */
   getMetricHistoryBuckets(
     runId: string,

@@ -63,8 +63,11 @@ const toMetricRow = (runId: string, m: Metric) => ({
 /** Up to this many points a chart is reduced exactly from the points themselves. */
 const EXACT_CHART_POINTS = 20_000;
 
-/** A chart reads at most this many tier rows per bucket it asks for (bounded, whatever the length). */
-const TIER_ROWS_PER_BUCKET = 8;
+/**
+ * A chart reads at most this many tier rows per bucket it asks for: bounded whatever the
+ * series' length, and with tiers 16 apart the tier read is at most one bucket wide.
+ */
+const TIER_ROWS_PER_BUCKET = 16;
 
 /** Columns a write sets besides `run_uuid`, with their PostgreSQL types (for unnest). */
 type Columns = ReadonlyArray<readonly [string, string]>;

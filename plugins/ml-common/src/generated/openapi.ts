@@ -1538,20 +1538,33 @@ export interface components {
       annotations: {
         [key: string]: string;
       };
-      /** @description Entity names of the assets it was made from (lineage upstream), e.g. a model's datasets and feature views. */
+      /** @description Entity names of the assets it was made from (lineage upstream), e.g. a model's datasets and feature views, an endpoint's model. */
       dependsOn: string[];
       description?: string;
-      /** @description Entity name, `assetEntityName(type, title)`, e.g. `model-churn-classifier`, `feature-view-shop-driver-stats--<hash>`. */
+      /** @description What an `ml-endpoint` asset serves and where; only on those. */
+      endpoint?: {
+        kind: components['schemas']['EndpointKind'];
+        /** @description The registered model it serves. */
+        modelName: string;
+        status: components['schemas']['EndpointStatus'];
+        /** @description Serving target id, e.g. `local`, `sagemaker`. */
+        target: string;
+        /** @description Where clients send scoring requests; absent on batch endpoints. */
+        url?: string;
+        /** @description The model versions its live deployments serve (stable and canary), ascending. */
+        versions: string[];
+      };
+      /** @description Entity name, `assetEntityName(type, title)`, e.g. `model-churn-classifier`, `feature-view-shop-driver-stats--<hash>`, `endpoint-churn-live`. */
       entityName: string;
       /** @description Backstage group entity ref. */
       owner: string;
       /** @description Path of the asset's page relative to the ML page, e.g. `models/churn-classifier`. */
       path: string;
       tags: string[];
-      /** @description The asset's exact name, its identity within its type: a model's registered name, a feature view's `project/name` id, a dataset's name. */
+      /** @description The asset's exact name, its identity within its type: a model's registered name, a feature view's `project/name` id, a dataset's name, an endpoint's name. */
       title: string;
       /** @enum {string} */
-      type: 'ml-model' | 'feature-view' | 'dataset';
+      type: 'ml-model' | 'feature-view' | 'dataset' | 'ml-endpoint';
     };
     MlDependencyHealth: {
       /** @description Round trip of the probe in milliseconds. */

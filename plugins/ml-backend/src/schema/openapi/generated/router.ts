@@ -4987,17 +4987,17 @@ export const spec = {
         properties: {
           type: {
             type: 'string',
-            enum: ['ml-model', 'feature-view', 'dataset'],
+            enum: ['ml-model', 'feature-view', 'dataset', 'ml-endpoint'],
           },
           entityName: {
             type: 'string',
             description:
-              'Entity name, `assetEntityName(type, title)`, e.g. `model-churn-classifier`, `feature-view-shop-driver-stats--<hash>`.',
+              'Entity name, `assetEntityName(type, title)`, e.g. `model-churn-classifier`, `feature-view-shop-driver-stats--<hash>`, `endpoint-churn-live`.',
           },
           title: {
             type: 'string',
             description:
-              "The asset's exact name, its identity within its type: a model's registered name, a feature view's `project/name` id, a dataset's name.",
+              "The asset's exact name, its identity within its type: a model's registered name, a feature view's `project/name` id, a dataset's name, an endpoint's name.",
           },
           description: {
             type: 'string',
@@ -5023,7 +5023,7 @@ export const spec = {
               type: 'string',
             },
             description:
-              "Entity names of the assets it was made from (lineage upstream), e.g. a model's datasets and feature views.",
+              "Entity names of the assets it was made from (lineage upstream), e.g. a model's datasets and feature views, an endpoint's model.",
           },
           annotations: {
             type: 'object',
@@ -5031,6 +5031,41 @@ export const spec = {
               type: 'string',
             },
             description: 'Extra annotations, e.g. `ml.platform/model`.',
+          },
+          endpoint: {
+            type: 'object',
+            description:
+              'What an `ml-endpoint` asset serves and where; only on those.',
+            required: ['kind', 'target', 'status', 'modelName', 'versions'],
+            properties: {
+              kind: {
+                $ref: '#/components/schemas/EndpointKind',
+              },
+              target: {
+                type: 'string',
+                description: 'Serving target id, e.g. `local`, `sagemaker`.',
+              },
+              status: {
+                $ref: '#/components/schemas/EndpointStatus',
+              },
+              url: {
+                type: 'string',
+                description:
+                  'Where clients send scoring requests; absent on batch endpoints.',
+              },
+              modelName: {
+                type: 'string',
+                description: 'The registered model it serves.',
+              },
+              versions: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+                description:
+                  'The model versions its live deployments serve (stable and canary), ascending.',
+              },
+            },
           },
         },
       },

@@ -1,6 +1,11 @@
 import { assetEntityName, MlAssetType } from './catalog';
 
-const TYPES: MlAssetType[] = ['ml-model', 'feature-view', 'dataset'];
+const TYPES: MlAssetType[] = [
+  'ml-model',
+  'feature-view',
+  'dataset',
+  'ml-endpoint',
+];
 
 /** The catalog's rule for entity names (`KubernetesValidatorFunctions.isValidObjectName`). */
 function isValidEntityName(name: string): boolean {
@@ -23,6 +28,9 @@ describe('assetEntityName', () => {
       'dataset-trips_2024.v2',
     );
     expect(assetEntityName('ml-model', 'x')).toBe('model-x');
+    expect(assetEntityName('ml-endpoint', 'churn-live')).toBe(
+      'endpoint-churn-live',
+    );
   });
 
   it('hashes the exact name of every other name, after a readable slug', () => {
@@ -76,7 +84,7 @@ describe('assetEntityName', () => {
 
   it('keeps types apart, even for the same name', () => {
     const byType = TYPES.map(type => assetEntityName(type, 'Churn'));
-    expect(new Set(byType).size).toBe(3);
+    expect(new Set(byType).size).toBe(TYPES.length);
     // A model named like a feature view's entity stays a model.
     expect(assetEntityName('ml-model', 'view-x')).toBe('model-view-x');
     expect(assetEntityName('feature-view', 'x')).toBe('feature-view-x');

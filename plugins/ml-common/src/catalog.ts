@@ -15,12 +15,26 @@ export type MlAssetType = MlCatalogAsset['type'];
 /**
  * Annotation on every entity the catalog module publishes for an ML asset: the asset's
  * exact name (a model's registered name, a feature view's `project/name` id, a dataset's
- * name), which the entity's name is derived from by {@link assetEntityName}. The entity's
+ * or an endpoint's name), which the entity's name is derived from by {@link assetEntityName}. The entity's
  * `metadata.title` holds it too.
  *
  * @public
  */
 export const ML_ASSET_NAME_ANNOTATION = 'ml.platform/asset-name';
+
+/**
+ * Annotations on a published serving endpoint (`spec.type: ml-endpoint`), beside
+ * `ml.platform/model`: the model versions it serves (comma-separated, ascending), its
+ * serving target, its kind and its status as the ml backend last saw them.
+ *
+ * @public
+ */
+export const ML_ENDPOINT_ANNOTATIONS = {
+  modelVersions: 'ml.platform/model-versions',
+  servingTarget: 'ml.platform/serving-target',
+  kind: 'ml.platform/endpoint-kind',
+  status: 'ml.platform/endpoint-status',
+} as const;
 
 /** The catalog's limit on entity names. */
 const MAX_ENTITY_NAME = 63;
@@ -39,6 +53,7 @@ const PREFIXES: Record<MlAssetType, string> = {
   'ml-model': 'model',
   'feature-view': 'feature-view',
   dataset: 'dataset',
+  'ml-endpoint': 'endpoint',
 };
 
 /**
@@ -54,7 +69,8 @@ const PREFIXES: Record<MlAssetType, string> = {
  *   case, whitespace, Unicode forms and even lone surrogates tell names apart). Plain
  *   names never hold `--`, so the two forms never meet.
  *
- * The prefix is `model`, `feature-view` or `dataset`, so types never share names either.
+ * The prefix is `model`, `feature-view`, `dataset` or `endpoint`, so types never share
+ * names either.
  * The ml backend names the `Resource` entities it publishes and their `dependsOn` with
  * it, the catalog module checks each published name against it, and finds a model's
  * entity from an `ml.platform/model` annotation with it.

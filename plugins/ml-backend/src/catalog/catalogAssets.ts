@@ -1,6 +1,7 @@
 import {
   assetEntityName,
   CatalogDataset,
+  Endpoint,
   FeatureView,
   LineageNodeRef,
   MlCatalogAsset,
@@ -38,6 +39,7 @@ export type CatalogAssetSources = {
   }>;
   featureViews: FeatureView[];
   datasets: CatalogDataset[];
+  endpoints: Endpoint[];
   /** What is upstream of each model version (by version id), all asked at once. */
   upstreamOfVersions: (
     versionIds: string[],
@@ -48,7 +50,9 @@ export type CatalogAssetSources = {
  * The ML assets as the catalog module publishes them. A dataset is one entity per name
  * (its newest digest; a digest per entity would flood the catalog with every data
  * refresh); a model depends on the datasets and feature views upstream of any of its
- * versions.
+ * versions; an endpoint depends on the model it serves. Model versions are no entities
+ * of their own (one per training run would flood the catalog), so the versions an
+ * endpoint serves are named on it instead.
  *
  * @internal
  */
@@ -124,6 +128,35 @@ export async function buildCatalogAssets(
       tags: catalogTags(model.tags, 'ml-model'),
       dependsOn: [...dependsOn].sort(),
       annotations: { [ML_MODEL_ANNOTATION]: model.name },
+    });
+  }
+  const publishedModels = new Set(sources.models.map(model => model.name));
+  for (const endpoint of sources.endpoints) {
+    assets.push({
+      type: 'ml-endpoint',
+      entityName: assetEntityName('ml-endpoint', endpoint.name),
+      title: endpoint.name,
+      description: endpoint.description,
+      owner: endpoint.owner,
+      path: `deployments/${encodeURIComponent(endpoint.name)}`,
+      tags: catalogTags([], 'ml-endpoint', endpoint.kind),
+      // Only a model the list publishes: a relation to no entity would dangle.
+      dependsOn: publishedModels.has(endpoint.modelName)
+        ? [assetEntityName('ml-model', endpoint.modelName)]
+        : [],
+      annotations: { [ML_MODEL_ANNOTATION]: endpoint.modelName },
+      endpoint: {
+        kind: endpoint.kind,
+        target: endpoint.target,
+        status: endpoint.status,
+        ...(endpoint.url && { url: endpoint.url }),
+        modelName: endpoint.modelName,
+        versions: [
+          ...new Set(endpoint.deployments.map(d => Number(d.version))),
+        ]
+          .sort((a, b) => a - b)
+          .map(String),
+      },
     });
   }
   return assets;

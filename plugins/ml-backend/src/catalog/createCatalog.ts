@@ -2,11 +2,11 @@ import { FeaturesService } from '../features/FeaturesService';
 import { LineageService } from '../lineage/LineageService';
 import { RegistryService } from '../registry/RegistryService';
 import { CallerResolver } from '../schema/portalRouter';
-import { createCatalogRouter } from './router';
+import { CatalogEndpoints, createCatalogRouter } from './router';
 
 /**
  * The asset list the catalog module publishes: an adapter over the registry, the
- * feature catalog and lineage, whose services the plugin hands in.
+ * feature catalog, lineage and the serving endpoints, whose services the plugin hands in.
  *
  * @internal
  */
@@ -14,6 +14,7 @@ export function createCatalog(deps: {
   registry: RegistryService;
   features: FeaturesService;
   lineage: LineageService;
+  endpoints: CatalogEndpoints;
   resolveCaller: CallerResolver;
 }) {
   return { router: createCatalogRouter(deps) };

@@ -132,6 +132,7 @@ export const mlPlugin = createBackendPlugin({
           registry: registry.service,
           features: features.service,
           lineage: lineage.service,
+          endpoints: deployments.service,
           resolveCaller,
         });
         for (const domain of [

@@ -1,6 +1,8 @@
 import {
   assetEntityName,
   CatalogDataset,
+  Endpoint,
+  EndpointDeployment,
   FeatureView,
   MlCatalogAsset,
 } from '@ml-portal/plugin-ml-common';
@@ -28,6 +30,50 @@ const view = {
   owner: 'group:default/features',
   tags: [{ key: 'team', value: 'Driver Perf' }],
 } as FeatureView;
+
+function deployment(
+  version: string,
+  role: EndpointDeployment['role'],
+  weight: number,
+): EndpointDeployment {
+  return {
+    id: `d-${version}`,
+    name: `churn-live-v${version}`,
+    version,
+    role,
+    weight,
+    state: 'ready',
+    createdAt: 1,
+  };
+}
+
+function endpoint(overrides: Partial<Endpoint>): Endpoint {
+  return {
+    name: 'churn-live',
+    owner: 'group:default/team-a',
+    kind: 'real-time',
+    target: 'local',
+    modelName: 'churn-classifier',
+    gpus: 0,
+    minReplicas: 1,
+    maxReplicas: 2,
+    targetConcurrency: 4,
+    canaryPolicy: {
+      percent: 10,
+      durationMinutes: 30,
+      minRequests: 100,
+      maxErrorRateIncrease: 0.02,
+      maxP95Ratio: 1.5,
+    },
+    status: 'READY',
+    createdBy: 'user:default/scientist',
+    createdAt: 1,
+    updatedAt: 2,
+    deployments: [],
+    stats: { requestsPerMinute: 12, errorRate: 0 },
+    ...overrides,
+  };
+}
 
 describe('assetEntityName', () => {
   it('makes valid, type-prefixed names from any asset name', () => {
@@ -59,6 +105,7 @@ describe('buildCatalogAssets', () => {
         dataset('3', 'churn', 50),
       ],
       featureViews: [view],
+      endpoints: [],
       models: [
         {
           name: 'churn-classifier',
@@ -145,6 +192,7 @@ describe('buildCatalogAssets', () => {
       buildCatalogAssets({
         datasets,
         featureViews: [],
+        endpoints: [],
         models,
         upstreamOfVersions: async () =>
           new Map([
@@ -185,5 +233,72 @@ describe('buildCatalogAssets', () => {
     expect(byTitle.get(' Audit.Probe.M')?.dependsOn).toEqual([
       after.get('dataset Trips'),
     ]);
+  });
+
+  it('publishes endpoints with what they serve, depending on their model when it is published', async () => {
+    const assets = await buildCatalogAssets({
+      datasets: [],
+      featureViews: [],
+      models: [
+        {
+          name: 'churn-classifier',
+          owner: 'group:default/team-a',
+          tags: [],
+          versionIds: ['v9', 'v10'],
+        },
+      ],
+      endpoints: [
+        endpoint({
+          description: 'Churn scores for the CRM',
+          url: 'http://ml.test/api/ml/serving/churn-live/invocations',
+          // A canary of version 10 next to stable 9: numeric order, not string order.
+          deployments: [
+            deployment('10', 'canary', 10),
+            deployment('9', 'stable', 90),
+          ],
+        }),
+        endpoint({
+          name: 'fraud-nightly',
+          owner: 'group:default/fraud',
+          kind: 'batch',
+          target: 'kubernetes',
+          modelName: 'fraud-model',
+          deployments: [deployment('3', 'stable', 100)],
+        }),
+      ],
+      upstreamOfVersions: async () => new Map(),
+    });
+
+    const byName = new Map(assets.map(a => [a.entityName, a]));
+    expect(byName.get('endpoint-churn-live')).toEqual({
+      type: 'ml-endpoint',
+      entityName: 'endpoint-churn-live',
+      title: 'churn-live',
+      description: 'Churn scores for the CRM',
+      owner: 'group:default/team-a',
+      path: 'deployments/churn-live',
+      tags: ['ml-endpoint', 'real-time'],
+      dependsOn: ['model-churn-classifier'],
+      annotations: { 'ml.platform/model': 'churn-classifier' },
+      endpoint: {
+        kind: 'real-time',
+        target: 'local',
+        status: 'READY',
+        url: 'http://ml.test/api/ml/serving/churn-live/invocations',
+        modelName: 'churn-classifier',
+        versions: ['9', '10'],
+      },
+    });
+    // Its model is not in the list (unreadable or gone): no relation to a missing entity.
+    expect(byName.get('endpoint-fraud-nightly')).toMatchObject({
+      owner: 'group:default/fraud',
+      tags: ['ml-endpoint', 'batch'],
+      dependsOn: [],
+      annotations: { 'ml.platform/model': 'fraud-model' },
+      endpoint: { kind: 'batch', versions: ['3'] },
+    });
+    expect(byName.get('endpoint-fraud-nightly')?.endpoint).not.toHaveProperty(
+      'url',
+    );
   });
 });

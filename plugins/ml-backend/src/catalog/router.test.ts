@@ -96,4 +96,69 @@ describe('GET /catalog/assets', () => {
       owner: 'group:default/recsys',
     });
   });
+
+  it('publishes an endpoint with its owner, model and served version, and drops it once deleted', async () => {
+    const { server } = await startPortal();
+    const mlflowApi = (path: string) => `/api/ml/mlflow/api/2.0/mlflow/${path}`;
+    for (const [path, body] of [
+      ['registered-models/create', { name: 'eta-model' }],
+      [
+        'model-versions/create',
+        { name: 'eta-model', source: 's3://models/eta/1' },
+      ],
+    ] as const) {
+      expect(
+        (await request(server).post(mlflowApi(path)).send(body)).status,
+      ).toBe(200);
+    }
+    // A batch endpoint: no model server to start, the same catalog entry.
+    const created = await request(server)
+      .post('/api/ml/deployments/endpoints')
+      .send({
+        name: 'eta-nightly',
+        owner: 'group:default/logistics',
+        modelName: 'eta-model',
+        version: '1',
+        kind: 'batch',
+        target: 'local',
+        description: 'Nightly ETAs',
+      });
+    expect(created.status).toBe(201);
+
+    const assets = async (): Promise<MlCatalogAsset[]> => {
+      const response = await request(server).get('/api/ml/catalog/assets');
+      expect(response.status).toBe(200);
+      return response.body.assets;
+    };
+    const endpoint = (await assets()).find(a => a.type === 'ml-endpoint');
+    expect(endpoint).toEqual({
+      type: 'ml-endpoint',
+      entityName: 'endpoint-eta-nightly',
+      title: 'eta-nightly',
+      description: 'Nightly ETAs',
+      owner: 'group:default/logistics',
+      path: 'deployments/eta-nightly',
+      tags: ['ml-endpoint', 'batch'],
+      dependsOn: ['model-eta-model'],
+      annotations: { 'ml.platform/model': 'eta-model' },
+      endpoint: {
+        kind: 'batch',
+        target: 'local',
+        status: 'READY',
+        modelName: 'eta-model',
+        versions: ['1'],
+      },
+    });
+
+    expect(
+      (
+        await request(server).delete(
+          '/api/ml/deployments/endpoints/eta-nightly',
+        )
+      ).status,
+    ).toBe(204);
+    expect((await assets()).map(a => a.entityName)).toEqual([
+      'model-eta-model',
+    ]);
+  });
 });

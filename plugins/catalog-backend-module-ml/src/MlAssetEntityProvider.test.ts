@@ -8,6 +8,7 @@ import {
   FakeMlCatalogBackend,
   RecordingConnection,
   mlAsset,
+  mlEndpointAsset,
 } from './__testUtils__';
 
 const dataset = mlAsset({
@@ -142,6 +143,82 @@ describe('MlAssetEntityProvider', () => {
     ]);
   });
 
+  it('publishes an endpoint with its owner and its model as dependency, and removes it in the next delta once deleted', async () => {
+    const endpoint = mlEndpointAsset();
+    fake.assets = [model, endpoint];
+    const { provider, connection } = await connectedProvider();
+
+    await provider.refresh();
+    const [full] = connection.mutations;
+    const published =
+      full.type === 'full'
+        ? full.entities.find(
+            e => e.entity.metadata.name === 'endpoint-churn-live',
+          )
+        : undefined;
+    expect(published).toMatchObject({
+      locationKey: 'ml-platform',
+      entity: {
+        kind: 'Resource',
+        metadata: {
+          title: 'churn-live',
+          annotations: expect.objectContaining({
+            'ml.platform/model': 'churn-classifier',
+            'ml.platform/model-versions': '9,10',
+          }),
+          links: expect.arrayContaining([
+            {
+              url: 'http://portal.test/ml/deployments/churn-live',
+              title: 'Open in ML Platform',
+            },
+          ]),
+        },
+        spec: {
+          type: 'ml-endpoint',
+          owner: 'group:default/crm-team',
+          dependsOn: ['resource:default/model-churn-classifier'],
+        },
+      },
+    });
+
+    // A canary of version 11 starts: the entity changes, nothing else does.
+    fake.assets = [
+      model,
+      {
+        ...endpoint,
+        endpoint: {
+          ...endpoint.endpoint!,
+          status: 'UPDATING',
+          versions: ['10', '11'],
+        },
+      },
+    ];
+    await provider.refresh();
+    const canary = connection.mutations[1] as Extract<
+      EntityProviderMutation,
+      { type: 'delta' }
+    >;
+    expect(names(canary.added)).toEqual(['endpoint-churn-live']);
+    expect(canary.added[0].entity.metadata.annotations).toMatchObject({
+      'ml.platform/model-versions': '10,11',
+      'ml.platform/endpoint-status': 'UPDATING',
+    });
+    expect(canary.removed).toEqual([]);
+
+    fake.assets = [model];
+    await provider.refresh();
+    expect(connection.mutations[2]).toEqual({
+      type: 'delta',
+      added: [],
+      removed: [
+        {
+          entityRef: 'resource:default/endpoint-churn-live',
+          locationKey: 'ml-platform',
+        },
+      ],
+    });
+  });
+
   it('keeps the catalog as it is when the ml backend answers an error or cannot be reached', async () => {
     fake.assets = [dataset, model];
     const { provider, connection, logger } = await connectedProvider();
@@ -199,6 +276,10 @@ describe('MlAssetEntityProvider', () => {
       dataset,
       mlAsset({ entityName: 'Churn Classifier!' }),
       { entityName: 'model-half', type: 'ml-model' },
+      mlEndpointAsset({
+        entityName: 'endpoint-blockless',
+        endpoint: undefined,
+      }),
       { ...dataset, description: 'the same dataset again' },
       { ...dataset, title: 'Churn Events' },
     ];
@@ -213,6 +294,7 @@ describe('MlAssetEntityProvider', () => {
     ]);
     expect(logger.warn.mock.calls.map(([message]) => message)).toEqual([
       expect.stringMatching(/^Skipped ML asset 'model-half': title: /),
+      "Skipped ML asset 'endpoint-blockless': endpoint: an ml-endpoint asset has an endpoint block and no other does",
       expect.stringMatching(/^Skipped ML asset 'Churn Classifier!': .*name/),
       "Skipped ML asset 'dataset-churn-events': another asset has its name",
       expect.stringMatching(

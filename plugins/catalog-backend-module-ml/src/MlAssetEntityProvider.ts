@@ -19,8 +19,8 @@ import { MlAssetsClient, MlAssetsResponse } from './MlAssetsClient';
 const LOCATION_KEY = 'ml-platform';
 
 /**
- * Publishes the ML platform's assets (registered models, feature views, datasets) as
- * `Resource` entities. The first refresh of a process replaces everything the provider
+ * Publishes the ML platform's assets (registered models, feature views, datasets,
+ * serving endpoints) as `Resource` entities. The first refresh of a process replaces everything the provider
  * published before (a `full` mutation); later refreshes send only what changed (a
  * `delta`), and nothing when nothing did.
  *

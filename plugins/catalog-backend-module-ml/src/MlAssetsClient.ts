@@ -3,20 +3,38 @@ import { ResponseError } from '@backstage/errors';
 import { MlCatalogAsset } from '@ml-portal/plugin-ml-common';
 import { z } from 'zod';
 
-const assetSchema = z.object({
-  type: z.enum(['ml-model', 'feature-view', 'dataset']),
-  entityName: z.string(),
-  title: z.string(),
-  description: z
-    .string()
-    .nullish()
-    .transform(v => v ?? undefined),
-  owner: z.string(),
-  path: z.string(),
-  tags: z.array(z.string()),
-  dependsOn: z.array(z.string()),
-  annotations: z.record(z.string(), z.string()),
-}) satisfies z.ZodType<MlCatalogAsset, unknown>;
+const endpointSchema = z.object({
+  kind: z.enum(['real-time', 'batch', 'serverless']),
+  target: z.string(),
+  status: z.enum(['CREATING', 'UPDATING', 'READY', 'FAILED']),
+  url: z.string().optional(),
+  modelName: z.string(),
+  versions: z.array(z.string()),
+});
+
+const assetSchema = z
+  .object({
+    type: z.enum(['ml-model', 'feature-view', 'dataset', 'ml-endpoint']),
+    entityName: z.string(),
+    title: z.string(),
+    description: z
+      .string()
+      .nullish()
+      .transform(v => v ?? undefined),
+    owner: z.string(),
+    path: z.string(),
+    tags: z.array(z.string()),
+    dependsOn: z.array(z.string()),
+    annotations: z.record(z.string(), z.string()),
+    endpoint: endpointSchema.optional(),
+  })
+  .refine(
+    asset => (asset.type === 'ml-endpoint') === (asset.endpoint !== undefined),
+    {
+      path: ['endpoint'],
+      message: 'an ml-endpoint asset has an endpoint block and no other does',
+    },
+  ) satisfies z.ZodType<MlCatalogAsset, unknown>;
 
 const responseSchema = z.object({ assets: z.array(z.unknown()) });
 

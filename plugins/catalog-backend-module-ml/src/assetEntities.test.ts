@@ -4,7 +4,7 @@ import {
   findEntityProblem,
   toCatalogTag,
 } from './assetEntities';
-import { mlAsset } from './__testUtils__';
+import { mlAsset, mlEndpointAsset } from './__testUtils__';
 
 const context = {
   appBaseUrl: 'https://portal.example.com/',
@@ -73,6 +73,71 @@ describe('assetToEntity', () => {
       'backstage.io/managed-by-origin-location':
         'ml-platform:http://backend:7007/api/ml',
     });
+  });
+});
+
+describe('assetToEntity of an endpoint', () => {
+  it('publishes a Resource of type ml-endpoint that depends on its model and names what it serves', async () => {
+    const asset = mlEndpointAsset();
+    const entity = assetToEntity(asset, context);
+
+    expect(entity).toEqual({
+      apiVersion: 'backstage.io/v1alpha1',
+      kind: 'Resource',
+      metadata: {
+        name: 'endpoint-churn-live',
+        namespace: 'default',
+        title: 'churn-live',
+        description: 'Churn scores for the CRM',
+        tags: ['ml-endpoint', 'real-time'],
+        links: [
+          {
+            url: 'https://portal.example.com/ml/deployments/churn-live',
+            title: 'Open in ML Platform',
+          },
+          {
+            url: 'http://ml.test/api/ml/serving/churn-live/invocations',
+            title: 'Scoring URL',
+          },
+        ],
+        annotations: {
+          'ml.platform/model': 'churn-classifier',
+          'ml.platform/model-versions': '9,10',
+          'ml.platform/serving-target': 'local',
+          'ml.platform/endpoint-kind': 'real-time',
+          'ml.platform/endpoint-status': 'READY',
+          'ml.platform/asset-name': 'churn-live',
+          'backstage.io/managed-by-location':
+            'ml-platform:http://backend:7007/api/ml',
+          'backstage.io/managed-by-origin-location':
+            'ml-platform:http://backend:7007/api/ml',
+        },
+      },
+      spec: {
+        type: 'ml-endpoint',
+        owner: 'group:default/crm-team',
+        dependsOn: ['resource:default/model-churn-classifier'],
+      },
+    });
+    await expect(findEntityProblem(asset, entity)).resolves.toBeUndefined();
+  });
+
+  it('links only to the portal when the endpoint has no scoring URL (batch)', () => {
+    const asset = mlEndpointAsset();
+    const { url: _url, ...batch } = asset.endpoint!;
+    const entity = assetToEntity(
+      { ...asset, endpoint: { ...batch, kind: 'batch' } },
+      context,
+    );
+    expect(entity.metadata.links).toEqual([
+      {
+        url: 'https://portal.example.com/ml/deployments/churn-live',
+        title: 'Open in ML Platform',
+      },
+    ]);
+    expect(entity.metadata.annotations?.['ml.platform/endpoint-kind']).toBe(
+      'batch',
+    );
   });
 });
 

@@ -13,6 +13,7 @@ import {
 } from '@backstage/catalog-model';
 import {
   ML_ASSET_NAME_ANNOTATION,
+  ML_ENDPOINT_ANNOTATIONS,
   MlCatalogAsset,
   assetEntityName,
 } from '@ml-portal/plugin-ml-common';
@@ -47,11 +48,41 @@ function resourceRef(entityName: string): string {
   return `resource:${DEFAULT_NAMESPACE}/${entityName}`;
 }
 
+/** What an endpoint serves and where, as annotations and a link to its scoring URL. */
+function endpointFacts(endpoint: MlCatalogAsset['endpoint']): {
+  annotations: Record<string, string>;
+  links: Array<{ url: string; title: string }>;
+} {
+  if (!endpoint) return { annotations: {}, links: [] };
+  return {
+    annotations: {
+      [ML_ENDPOINT_ANNOTATIONS.modelVersions]: endpoint.versions.join(','),
+      [ML_ENDPOINT_ANNOTATIONS.servingTarget]: endpoint.target,
+      [ML_ENDPOINT_ANNOTATIONS.kind]: endpoint.kind,
+      [ML_ENDPOINT_ANNOTATIONS.status]: endpoint.status,
+    },
+    links: endpoint.url ? [{ url: endpoint.url, title: 'Scoring URL' }] : [],
+  };
+}
+
 /**
  * The `Resource` entity of one ML asset. `dependsOn` follows lineage upstream; the
  * catalog derives the inverse `dependencyOf` relations itself. The asset's exact name is
  * the title and the `ml.platform/asset-name` annotation, whatever the ml backend sent as
  * annotations.
+ *
+ * A serving endpoint is a `Resource` too (`spec.type: ml-endpoint`), not a `Component`:
+ * Backstage's model keeps `Component` for software a team builds and ships from source
+ * (with a lifecycle, a repository, docs), and `Resource` for the runtime infrastructure
+ * components need, like a database. An endpoint is the latter: the platform runs it,
+ * it is created and deleted from the portal, and a team's service that calls it says
+ * `dependsOn: resource:default/endpoint-<name>`. It keeps every ML asset one kind, so
+ * the `dependsOn` chain service → endpoint → model → dataset is `Resource`s throughout,
+ * checked by one schema. A `Component` would also claim a `spec.lifecycle` the endpoint
+ * does not have (a batch or staging endpoint is no production service) and, for
+ * `providesApis`, an `API` entity per endpoint that would only repeat MLflow's scoring
+ * protocol. The served versions, target, kind and status are annotations (versions are
+ * no entities of their own), the scoring URL a link.
  *
  * @internal
  */
@@ -70,6 +101,7 @@ export function assetToEntity(
       asset.tags.map(toCatalogTag).filter((t): t is string => Boolean(t)),
     ),
   ];
+  const endpoint = endpointFacts(asset.endpoint);
   return {
     apiVersion: 'backstage.io/v1alpha1',
     kind: 'Resource',
@@ -79,9 +111,10 @@ export function assetToEntity(
       title: asset.title,
       ...(asset.description ? { description: asset.description } : {}),
       tags,
-      links: [{ url, title: 'Open in ML Platform' }],
+      links: [{ url, title: 'Open in ML Platform' }, ...endpoint.links],
       annotations: {
         ...asset.annotations,
+        ...endpoint.annotations,
         [ML_ASSET_NAME_ANNOTATION]: asset.title,
         [ANNOTATION_LOCATION]: location,
         [ANNOTATION_ORIGIN_LOCATION]: location,

@@ -105,3 +105,29 @@ export function mlAsset(
     ...overrides,
   };
 }
+
+/** A serving endpoint as the ml backend would list it, with the given overrides. */
+export function mlEndpointAsset(
+  overrides: Partial<MlCatalogAsset> = {},
+): MlCatalogAsset {
+  return mlAsset({
+    type: 'ml-endpoint',
+    entityName: 'endpoint-churn-live',
+    title: 'churn-live',
+    description: 'Churn scores for the CRM',
+    owner: 'group:default/crm-team',
+    path: 'deployments/churn-live',
+    tags: ['ml-endpoint', 'real-time'],
+    dependsOn: ['model-churn-classifier'],
+    annotations: { 'ml.platform/model': 'churn-classifier' },
+    endpoint: {
+      kind: 'real-time',
+      target: 'local',
+      status: 'READY',
+      url: 'http://ml.test/api/ml/serving/churn-live/invocations',
+      modelName: 'churn-classifier',
+      versions: ['9', '10'],
+    },
+    ...overrides,
+  });
+}

@@ -151,9 +151,7 @@ export async function buildCatalogAssets(
         status: endpoint.status,
         ...(endpoint.url && { url: endpoint.url }),
         modelName: endpoint.modelName,
-        versions: [
-          ...new Set(endpoint.deployments.map(d => Number(d.version))),
-        ]
+        versions: [...new Set(endpoint.deployments.map(d => Number(d.version)))]
           .sort((a, b) => a - b)
           .map(String),
       },

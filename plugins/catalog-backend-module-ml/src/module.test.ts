@@ -15,7 +15,11 @@ import { assetEntityName } from '@ml-portal/plugin-ml-common';
 import { catalogModuleMlAssets } from './module';
 import { MlAssetEntityProvider } from './MlAssetEntityProvider';
 import { MlModelRelationProcessor } from './MlModelRelationProcessor';
-import { FakeMlCatalogBackend, mlAsset } from './__testUtils__';
+import {
+  FakeMlCatalogBackend,
+  mlAsset,
+  mlEndpointAsset,
+} from './__testUtils__';
 
 const REFRESH_TASK = 'MlAssetEntityProvider:refresh';
 
@@ -116,6 +120,7 @@ describe('catalogModuleMlAssets', () => {
         annotations: {},
       }),
       mlAsset({ dependsOn: ['dataset-churn-events'] }),
+      mlEndpointAsset(),
     ];
     const scheduler = mockServices.scheduler();
     const { server } = await startTestBackend({
@@ -199,7 +204,34 @@ describe('catalogModuleMlAssets', () => {
       }),
     );
 
-    // A delta: the dataset is gone and the model lost its upstream.
+    // The endpoint is its team's and depends on the model once, though both its spec and
+    // its `ml.platform/model` annotation say so; the model lists it as a dependent.
+    const endpoint = await pollForEntity(
+      `${base}/endpoint-churn-live`,
+      entity => Boolean(entity.relations?.length),
+    );
+    expect(endpoint.spec?.type).toBe('ml-endpoint');
+    expect(
+      endpoint.relations?.map(r => `${r.type} ${r.targetRef}`).sort(),
+    ).toEqual([
+      'dependsOn resource:default/model-churn-classifier',
+      'ownedBy group:default/crm-team',
+    ]);
+    const servedModel = await pollForEntity(
+      `${base}/model-churn-classifier`,
+      entity =>
+        Boolean(
+          entity.relations?.some(
+            r => r.targetRef === 'resource:default/endpoint-churn-live',
+          ),
+        ),
+    );
+    expect(servedModel.relations).toContainEqual({
+      type: 'dependencyOf',
+      targetRef: 'resource:default/endpoint-churn-live',
+    });
+
+    // A delta: the dataset and the endpoint are gone and the model lost its upstream.
     fake.assets = [mlAsset({ description: 'Retrained without events' })];
     await scheduler.triggerTask(REFRESH_TASK);
     const changed = await pollForEntity(
@@ -208,6 +240,7 @@ describe('catalogModuleMlAssets', () => {
     );
     expect(changed.spec?.dependsOn).toEqual([]);
     expect(await statusOf(`${base}/dataset-churn-events`)).toBe(404);
+    expect(await statusOf(`${base}/endpoint-churn-live`)).toBe(404);
   }, 60_000);
 
   it('keeps models whose names normalise alike apart in the real catalog, relations included', async () => {

@@ -8,7 +8,10 @@ import {
   mlComputeTargetsExtensionPoint,
 } from './computeTargets';
 import {
+  EndpointSpec,
   mlServingTargetsExtensionPoint,
+  ServingDeployment,
+  ServingModel,
   ServingTarget,
 } from './servingTargets';
 
@@ -77,6 +80,20 @@ export async function startServingTargetModule(
 }
 
 /**
+ * Waits for a target module to start, stops it, and returns the targets it added and
+ * the messages it logged at info level: what a test of an unconfigured module checks.
+ *
+ * @public
+ */
+export async function stoppedTargetModule(
+  starting: ReturnType<typeof startTargetModule<unknown, unknown>>,
+) {
+  const { targets, logger, stop } = await starting;
+  await stop();
+  return { targets, info: logger.info.mock.calls.map(([message]) => message) };
+}
+
+/**
  * A one-GPU dispatch request for attempt `attempt-1` of `job-1` on a pool of the given
  * target; tests override what they check.
  *
@@ -106,6 +123,51 @@ export function sampleDispatchRequest(
     env: {},
     secretEnv: [],
     resources: { gpus: 1 },
+    ...overrides,
+  };
+}
+
+/**
+ * Version `version` of the `python_function` model `fraud` deployed as
+ * `fraud-scorer-v<version>` with the given share of the traffic, its files under
+ * `s3://ml-models/fraud/<version>`; tests override the model fields their target reads.
+ *
+ * @public
+ */
+export function sampleServingDeployment(
+  version: string,
+  weight: number,
+  model: Partial<ServingModel> = {},
+): ServingDeployment {
+  return {
+    name: `fraud-scorer-v${version}`,
+    weight,
+    model: {
+      name: 'fraud',
+      version,
+      artifactUri: `s3://ml-models/fraud/${version}`,
+      flavor: 'python_function',
+      ...model,
+    },
+  };
+}
+
+/**
+ * A real-time CPU endpoint `fraud-scorer` of `group:default/risk` that sends all its
+ * traffic to version 1 of `fraud`; tests override what they check.
+ *
+ * @public
+ */
+export function sampleEndpointSpec(
+  overrides: Partial<EndpointSpec> = {},
+): EndpointSpec {
+  return {
+    name: 'fraud-scorer',
+    kind: 'real-time',
+    owner: 'group:default/risk',
+    gpus: 0,
+    scaling: { minReplicas: 2, maxReplicas: 4, targetConcurrency: 8 },
+    deployments: [sampleServingDeployment('1', 100)],
     ...overrides,
   };
 }

@@ -5,9 +5,9 @@ import { InputError } from '@backstage/errors';
 import { DispatchRequest } from '@ml-portal/plugin-ml-node';
 import { sampleDispatchRequest } from '@ml-portal/plugin-ml-node/testUtils';
 import {
+  FAKE_ADC_CLIENT_EMAIL,
   FakeVertexServer,
-  startFakeVertexServer,
-  useFakeApplicationDefaultCredentials,
+  useFakeVertexServer,
 } from './__testUtils__/fakeVertexServer';
 import { readVertexTargetSettings, VertexTargetSettings } from './config';
 import { VertexComputeTarget } from './VertexComputeTarget';
@@ -59,14 +59,11 @@ const envOf = (job: Record<string, any>): Record<string, string> =>
   );
 
 describe('VertexComputeTarget', () => {
-  let adc: ReturnType<typeof useFakeApplicationDefaultCredentials>;
-  let server: FakeVertexServer;
+  const server = useFakeVertexServer();
   let settings: VertexTargetSettings;
   let target: VertexComputeTarget;
 
-  beforeEach(async () => {
-    adc = useFakeApplicationDefaultCredentials();
-    server = await startFakeVertexServer();
+  beforeEach(() => {
     settings = readVertexTargetSettings(
       new ConfigReader({
         ml: {
@@ -78,7 +75,7 @@ describe('VertexComputeTarget', () => {
               serviceAccount:
                 'ml-training@ml-training-prod.iam.gserviceaccount.com',
               network: 'projects/123456789012/global/networks/ml-vpc',
-              apiEndpoint: server.endpoint,
+              apiEndpoint: server().endpoint,
             },
           },
         },
@@ -87,11 +84,7 @@ describe('VertexComputeTarget', () => {
     target = VertexComputeTarget.create({ settings });
   });
 
-  afterEach(async () => {
-    await target.destroy();
-    await server.close();
-    adc.restore();
-  });
+  afterEach(() => target.destroy());
 
   it('creates a spot custom job with accelerators, checkpoints, secret references and labels', async () => {
     const result = await target.dispatch(
@@ -108,7 +101,7 @@ describe('VertexComputeTarget', () => {
       '/v1/projects/ml-training-prod/locations/europe-west4/customJobs',
       'labels.ml_portal_attempt="ml-attempt-7f3a9c"',
     ];
-    expect(server.calls.map(c => [c.operation, c.path, c.filter])).toEqual([
+    expect(server().calls.map(c => [c.operation, c.path, c.filter])).toEqual([
       list,
       [
         'CreateCustomJob',
@@ -118,7 +111,7 @@ describe('VertexComputeTarget', () => {
       // Whether a racing dispatch of the attempt created one too.
       list,
     ]);
-    expect(createdJob(server)).toEqual({
+    expect(createdJob(server())).toEqual({
       displayName: 'ml-attempt-7f3a9c',
       labels: {
         ml_portal_attempt: 'ml-attempt-7f3a9c',
@@ -182,15 +175,15 @@ describe('VertexComputeTarget', () => {
     expect(hosts.length).toBeGreaterThan(0);
     expect(new Set(hosts)).toEqual(new Set(['127.0.0.1']));
 
-    const [scheme, token] = server.calls[0].authorization.split(' ');
+    const [scheme, token] = server().calls[0].authorization.split(' ');
     expect(scheme).toBe('Bearer');
     // A JWT the client signed with the fake service account's key: no token was fetched.
     const claims = JSON.parse(
       Buffer.from(token.split('.')[1], 'base64url').toString(),
     );
     expect(claims).toMatchObject({
-      iss: adc.clientEmail,
-      sub: adc.clientEmail,
+      iss: FAKE_ADC_CLIENT_EMAIL,
+      sub: FAKE_ADC_CLIENT_EMAIL,
       scope: expect.stringContaining(
         'https://www.googleapis.com/auth/cloud-platform',
       ),
@@ -213,7 +206,7 @@ describe('VertexComputeTarget', () => {
       }),
     );
 
-    const { jobSpec } = createdJob(server);
+    const { jobSpec } = createdJob(server());
     expect(jobSpec.scheduling).toEqual({
       strategy: Strategy.STANDARD,
       restartJobOnWorkerRestart: false,
@@ -226,7 +219,7 @@ describe('VertexComputeTarget', () => {
     expect(jobSpec.workerPoolSpecs[0].containerSpec).not.toHaveProperty(
       'command',
     );
-    expect(Object.keys(envOf(createdJob(server)))).toEqual([
+    expect(Object.keys(envOf(createdJob(server())))).toEqual([
       'MLFLOW_TRACKING_URI',
       'MLFLOW_RUN_ID',
     ]);
@@ -240,7 +233,7 @@ describe('VertexComputeTarget', () => {
       }),
     );
 
-    const job = createdJob(server);
+    const job = createdJob(server());
     const key = job.labels.ml_portal_attempt;
     expect(key).toMatch(/^attempt_7f3a9c-[0-9a-f]{8}$/);
     expect(job.displayName).toBe('Attempt_7F3A9C');
@@ -280,7 +273,7 @@ describe('VertexComputeTarget', () => {
         ],
       }),
     );
-    const env = envOf(createdJob(server));
+    const env = envOf(createdJob(server()));
     expect(env).not.toHaveProperty('HF_TOKEN');
     expect(env).not.toHaveProperty('WANDB_API_KEY');
     expect(JSON.parse(env.ML_SECRET_REFS)).toEqual({
@@ -296,8 +289,10 @@ describe('VertexComputeTarget', () => {
     await expect(target.dispatch(leaked)).rejects.toThrow(
       "Secret 'HF_TOKEN' must reference a Secret Manager secret",
     );
-    expect(server.calls).toHaveLength(3);
-    expect(JSON.stringify(server.calls)).not.toContain('hf_live_9f8e7d6c5b4a');
+    expect(server().calls).toHaveLength(3);
+    expect(JSON.stringify(server().calls)).not.toContain(
+      'hf_live_9f8e7d6c5b4a',
+    );
   });
 
   it('returns the existing job when dispatch is replayed, also after a restart', async () => {
@@ -309,8 +304,8 @@ describe('VertexComputeTarget', () => {
 
     expect(replay).toEqual(first);
     expect(afterRestart).toEqual(first);
-    expect(server.jobs.size).toBe(1);
-    expect(server.calls.map(c => c.operation)).toEqual([
+    expect(server().jobs.size).toBe(1);
+    expect(server().calls.map(c => c.operation)).toEqual([
       'ListCustomJobs',
       'CreateCustomJob',
       'ListCustomJobs',
@@ -323,17 +318,19 @@ describe('VertexComputeTarget', () => {
   it('leaves one job running when two dispatches of an attempt race to create it', async () => {
     const other = VertexComputeTarget.create({ settings });
     // Both look before either creates: both create a job.
-    server.barrier('ListCustomJobs', 2);
+    server().barrier('ListCustomJobs', 2);
     const [a, b] = await Promise.all([
       target.dispatch(dispatchRequest()),
       other.dispatch(dispatchRequest()),
     ]);
     await other.destroy();
 
-    const creates = server.calls.filter(c => c.operation === 'CreateCustomJob');
+    const creates = server().calls.filter(
+      c => c.operation === 'CreateCustomJob',
+    );
     expect(creates).toHaveLength(2);
     expect(b).toEqual(a);
-    const [oldest, newer] = [...server.jobs.values()].sort((x, y) =>
+    const [oldest, newer] = [...server().jobs.values()].sort((x, y) =>
       x.createTime.localeCompare(y.createTime),
     );
     expect(a.externalId).toBe(oldest.name);
@@ -347,24 +344,24 @@ describe('VertexComputeTarget', () => {
   it('cancels a duplicate a replayed dispatch finds, and keeps the oldest', async () => {
     const { externalId } = await target.dispatch(dispatchRequest());
     const twin = externalId.replace(/\d+$/, '9999');
-    server.jobs.set(twin, {
-      ...server.jobs.get(externalId),
+    server().jobs.set(twin, {
+      ...server().jobs.get(externalId),
       name: twin,
       state: 'JOB_STATE_RUNNING',
       createTime: new Date(Date.now() + 60_000).toISOString(),
     });
 
     expect(await target.dispatch(dispatchRequest())).toEqual({ externalId });
-    expect(server.jobs.get(twin)!.state).toBe('JOB_STATE_CANCELLING');
-    expect(server.jobs.get(externalId)!.state).toBe('JOB_STATE_PENDING');
+    expect(server().jobs.get(twin)!.state).toBe('JOB_STATE_CANCELLING');
+    expect(server().jobs.get(externalId)!.state).toBe('JOB_STATE_PENDING');
     expect(
-      server.calls.filter(c => c.operation === 'CreateCustomJob'),
+      server().calls.filter(c => c.operation === 'CreateCustomJob'),
     ).toHaveLength(1);
   });
 
   it('does not take a job with the same label but another display name for the attempt', async () => {
     const { externalId } = await target.dispatch(dispatchRequest());
-    server.jobs.get(externalId)!.displayName = 'someone-else';
+    server().jobs.get(externalId)!.displayName = 'someone-else';
 
     const restarted = VertexComputeTarget.create({ settings });
     expect(await restarted.status('ml-attempt-7f3a9c')).toMatchObject({
@@ -420,8 +417,8 @@ describe('VertexComputeTarget', () => {
     ],
   ])('reports %s', async (state, error, expected) => {
     const { externalId } = await target.dispatch(dispatchRequest());
-    server.update(externalId, { state: 'JOB_STATE_RUNNING' });
-    server.update(externalId, { state, error });
+    server().update(externalId, { state: 'JOB_STATE_RUNNING' });
+    server().update(externalId, { state, error });
 
     const status = await target.status('ml-attempt-7f3a9c');
     expect(status).toMatchObject({
@@ -439,10 +436,10 @@ describe('VertexComputeTarget', () => {
       finishedAt: undefined,
       instanceType: 'a2-highgpu-2g',
     });
-    server.update(externalId, { state: 'JOB_STATE_RUNNING' });
-    server.update(externalId, { state: 'JOB_STATE_SUCCEEDED' });
+    server().update(externalId, { state: 'JOB_STATE_RUNNING' });
+    server().update(externalId, { state: 'JOB_STATE_SUCCEEDED' });
 
-    const job = server.jobs.get(externalId)!;
+    const job = server().jobs.get(externalId)!;
     const done = await target.status('ml-attempt-7f3a9c');
     expect(done.startedAt).toEqual(new Date(job.startTime));
     expect(done.finishedAt).toEqual(new Date(job.endTime));
@@ -469,15 +466,15 @@ describe('VertexComputeTarget', () => {
     const crashed = await target.dispatch(
       dispatchRequest({ externalName: 'crashed' }),
     );
-    server.update(spot.externalId, {
+    server().update(spot.externalId, {
       state: 'JOB_STATE_FAILED',
       error: stockout,
     });
-    server.update(standard.externalId, {
+    server().update(standard.externalId, {
       state: 'JOB_STATE_FAILED',
       error: stockout,
     });
-    server.update(crashed.externalId, {
+    server().update(crashed.externalId, {
       state: 'JOB_STATE_FAILED',
       error: { code: 13, message: 'CUDA error: out of memory' },
     });
@@ -503,7 +500,7 @@ describe('VertexComputeTarget', () => {
     });
 
     const { externalId } = await target.dispatch(dispatchRequest());
-    server.jobs.delete(externalId);
+    server().jobs.delete(externalId);
     expect(await target.status('ml-attempt-7f3a9c')).toMatchObject({
       state: 'not-found',
     });
@@ -511,20 +508,20 @@ describe('VertexComputeTarget', () => {
 
   it('cancels a live job, and does nothing for one that is gone or has ended', async () => {
     const { externalId } = await target.dispatch(dispatchRequest());
-    server.update(externalId, { state: 'JOB_STATE_RUNNING' });
+    server().update(externalId, { state: 'JOB_STATE_RUNNING' });
 
     await target.cancel('ml-attempt-7f3a9c');
-    expect(server.jobs.get(externalId)!.state).toBe('JOB_STATE_CANCELLING');
-    expect(server.calls.filter(c => c.operation === 'CancelCustomJob')).toEqual(
-      [expect.objectContaining({ path: `/v1/${externalId}:cancel` })],
-    );
+    expect(server().jobs.get(externalId)!.state).toBe('JOB_STATE_CANCELLING');
+    expect(
+      server().calls.filter(c => c.operation === 'CancelCustomJob'),
+    ).toEqual([expect.objectContaining({ path: `/v1/${externalId}:cancel` })]);
 
     await target.cancel('ml-attempt-7f3a9c');
-    server.update(externalId, { state: 'JOB_STATE_CANCELLED' });
+    server().update(externalId, { state: 'JOB_STATE_CANCELLED' });
     await target.cancel('ml-attempt-7f3a9c');
     await target.cancel('never-dispatched');
     expect(
-      server.calls.filter(c => c.operation === 'CancelCustomJob'),
+      server().calls.filter(c => c.operation === 'CancelCustomJob'),
     ).toHaveLength(1);
     expect(await target.status('ml-attempt-7f3a9c')).toMatchObject({
       state: 'failed',
@@ -535,8 +532,8 @@ describe('VertexComputeTarget', () => {
   it('follows the oldest of the jobs a racing dispatch left behind, and cancels them all', async () => {
     const { externalId } = await target.dispatch(dispatchRequest());
     const twin = externalId.replace(/\d+$/, '9999');
-    server.jobs.set(twin, {
-      ...server.jobs.get(externalId),
+    server().jobs.set(twin, {
+      ...server().jobs.get(externalId),
       name: twin,
       state: 'JOB_STATE_RUNNING',
       createTime: new Date(Date.now() + 60_000).toISOString(),
@@ -547,12 +544,12 @@ describe('VertexComputeTarget', () => {
     await restarted.destroy();
 
     await target.cancel('ml-attempt-7f3a9c');
-    expect(server.jobs.get(externalId)!.state).toBe('JOB_STATE_CANCELLING');
-    expect(server.jobs.get(twin)!.state).toBe('JOB_STATE_CANCELLING');
+    expect(server().jobs.get(externalId)!.state).toBe('JOB_STATE_CANCELLING');
+    expect(server().jobs.get(twin)!.state).toBe('JOB_STATE_CANCELLING');
   });
 
   it('surfaces API errors with the operation, the status and the message', async () => {
-    server.failNext(
+    server().failNext(
       'CreateCustomJob',
       'RESOURCE_EXHAUSTED',
       "Quota exceeded for quota metric 'Custom model training Nvidia A100 GPUs per region'",
@@ -562,9 +559,9 @@ describe('VertexComputeTarget', () => {
       "Vertex AI CreateCustomJob for ml-attempt-7f3a9c failed: RESOURCE_EXHAUSTED: Quota exceeded for quota metric 'Custom model training Nvidia A100 GPUs per region'",
     );
     await expect(failure).rejects.toMatchObject({ code: 8 });
-    expect(server.jobs.size).toBe(0);
+    expect(server().jobs.size).toBe(0);
 
-    server.failNext(
+    server().failNext(
       'ListCustomJobs',
       'PERMISSION_DENIED',
       "Permission 'aiplatform.customJobs.list' denied",
@@ -574,8 +571,8 @@ describe('VertexComputeTarget', () => {
     );
 
     const { externalId } = await target.dispatch(dispatchRequest());
-    server.update(externalId, { state: 'JOB_STATE_RUNNING' });
-    server.failNext(
+    server().update(externalId, { state: 'JOB_STATE_RUNNING' });
+    server().failNext(
       'CancelCustomJob',
       'FAILED_PRECONDITION',
       'The job cannot be cancelled now.',
@@ -642,7 +639,7 @@ describe('VertexComputeTarget', () => {
       const request = dispatchRequest(overrides);
       await expect(target.dispatch(request)).rejects.toThrow(message);
       await expect(target.dispatch(request)).rejects.toBeInstanceOf(InputError);
-      expect(server.calls).toHaveLength(0);
+      expect(server().calls).toHaveLength(0);
     },
   );
 });

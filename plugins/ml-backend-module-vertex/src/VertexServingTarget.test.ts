@@ -3,10 +3,11 @@ import { ConfigReader } from '@backstage/config';
 import { InputError, ServiceUnavailableError } from '@backstage/errors';
 import { EndpointSpec, ServingDeployment } from '@ml-portal/plugin-ml-node';
 import {
-  FakeVertexServer,
-  startFakeVertexServer,
-  useFakeApplicationDefaultCredentials,
-} from './__testUtils__/fakeVertexServer';
+  sampleEndpointSpec,
+  sampleServingDeployment,
+} from '@ml-portal/plugin-ml-node/testUtils';
+import { useFakeVertexServer } from './__testUtils__/fakeVertexServer';
+import { vertexServingConfig } from './__testUtils__/servingConfig';
 import { readVertexServingSettings } from './servingConfig';
 import { toVertexEndpointId, VertexServingTarget } from './VertexServingTarget';
 
@@ -16,34 +17,24 @@ const ENDPOINT = `${PARENT}/endpoints/fraud-scorer`;
 const PYFUNC_IMAGE =
   'europe-docker.pkg.dev/ml-serving-prod/serving/mlflow-pyfunc:2.17';
 
-const deployment = (version: string, weight: number): ServingDeployment => ({
-  name: `fraud-scorer-v${version}`,
-  model: {
-    name: 'fraud',
-    version,
+const deployment = (version: string, weight: number) =>
+  sampleServingDeployment(version, weight, {
     artifactUri: `gs://ml-models/fraud/${version}`,
-    flavor: 'python_function',
-  },
-  weight,
-});
+  });
 
 const spec = (
   deployments: ServingDeployment[],
   overrides: Partial<EndpointSpec> = {},
-): EndpointSpec => ({
-  name: 'fraud-scorer',
-  kind: 'real-time',
-  owner: 'group:default/risk',
-  instanceType: 'n1-standard-4',
-  gpus: 0,
-  scaling: { minReplicas: 1, maxReplicas: 3, targetConcurrency: 8 },
-  deployments,
-  ...overrides,
-});
+) =>
+  sampleEndpointSpec({
+    instanceType: 'n1-standard-4',
+    scaling: { minReplicas: 1, maxReplicas: 3, targetConcurrency: 8 },
+    deployments,
+    ...overrides,
+  });
 
 describe('VertexServingTarget', () => {
-  let adc: ReturnType<typeof useFakeApplicationDefaultCredentials>;
-  let server: FakeVertexServer;
+  const server = useFakeVertexServer();
   let target: VertexServingTarget;
 
   const create = (
@@ -53,35 +44,27 @@ describe('VertexServingTarget', () => {
     VertexServingTarget.create({
       ...options,
       settings: readVertexServingSettings(
-        new ConfigReader({
-          ml: {
-            serving: {
-              targets: {
-                vertex: {
-                  project: 'ml-serving-prod',
-                  location: 'europe-west4',
-                  apiEndpoint: server.endpoint,
-                  images: { python_function: PYFUNC_IMAGE },
-                  acceleratorType: 'NVIDIA_L4',
-                  serviceAccount:
-                    'ml-serving@ml-serving-prod.iam.gserviceaccount.com',
-                  ...extra,
-                },
-              },
-            },
-          },
-        }),
+        new ConfigReader(
+          vertexServingConfig({
+            apiEndpoint: server().endpoint,
+            images: { python_function: PYFUNC_IMAGE },
+            acceleratorType: 'NVIDIA_L4',
+            serviceAccount:
+              'ml-serving@ml-serving-prod.iam.gserviceaccount.com',
+            ...extra,
+          }),
+        ),
       )!,
       pollIntervalMs: 5,
     });
   /** The operations the target called since `from`, without reads. */
   const mutations = (from = 0) =>
-    server.calls
-      .slice(from)
+    server()
+      .calls.slice(from)
       .map(c => c.operation)
       .filter(op => !/^(Get|List)/.test(op));
   const callOf = (operation: string, index = 0) =>
-    server.calls.filter(c => c.operation === operation)[index];
+    server().calls.filter(c => c.operation === operation)[index];
   /** A stable and a canary, deployed over the two applies it takes. */
   const applyCanary = async () => {
     await target.apply(spec([deployment('3', 100)]));
@@ -89,22 +72,16 @@ describe('VertexServingTarget', () => {
   };
   const deployedIds = () =>
     Object.fromEntries(
-      server.serving.endpoints
-        .get(ENDPOINT)!
+      server()
+        .serving.endpoints.get(ENDPOINT)!
         .deployedModels.map((d: any) => [d.displayName, d.id]),
     );
 
-  beforeEach(async () => {
-    adc = useFakeApplicationDefaultCredentials();
-    server = await startFakeVertexServer();
+  beforeEach(() => {
     target = create();
   });
 
-  afterEach(async () => {
-    await target.destroy();
-    await server.close();
-    adc.restore();
-  });
+  afterEach(() => target.destroy());
 
   it('creates the endpoint, uploads the model and deploys it with all the traffic', async () => {
     await target.apply(spec([deployment('3', 100)]));
@@ -146,7 +123,7 @@ describe('VertexServingTarget', () => {
         ml_portal_deployment: 'fraud-scorer-v3',
       },
     });
-    const [modelName] = server.serving.models.keys();
+    const [modelName] = server().serving.models.keys();
     const deploy = callOf('DeployModel');
     expect(deploy.path).toBe(`/v1/${ENDPOINT}:deployModel`);
     expect(deploy.body).toEqual({
@@ -163,7 +140,7 @@ describe('VertexServingTarget', () => {
       },
       trafficSplit: { '0': 100 },
     });
-    const endpoint = server.serving.endpoints.get(ENDPOINT)!;
+    const endpoint = server().serving.endpoints.get(ENDPOINT)!;
     expect(endpoint.trafficSplit).toEqual({
       [deployedIds()['fraud-scorer-v3']]: 100,
     });
@@ -172,7 +149,7 @@ describe('VertexServingTarget', () => {
   it('deploys a canary 90/10 in one call that sets the split, and sends accelerators for GPUs', async () => {
     await target.apply(spec([deployment('3', 100)], { gpus: 1 }));
     const stableId = deployedIds()['fraud-scorer-v3'];
-    const before = server.calls.length;
+    const before = server().calls.length;
 
     await target.apply(
       spec([deployment('3', 90), deployment('4', 10)], { gpus: 1 }),
@@ -188,7 +165,7 @@ describe('VertexServingTarget', () => {
       acceleratorCount: 1,
     });
     const ids = deployedIds();
-    expect(server.serving.endpoints.get(ENDPOINT)!.trafficSplit).toEqual({
+    expect(server().serving.endpoints.get(ENDPOINT)!.trafficSplit).toEqual({
       [ids['fraud-scorer-v3']]: 90,
       [ids['fraud-scorer-v4']]: 10,
     });
@@ -197,7 +174,7 @@ describe('VertexServingTarget', () => {
   it('changes weights with UpdateEndpoint only, and does nothing when the spec is applied again', async () => {
     await applyCanary();
     const ids = deployedIds();
-    const before = server.calls.length;
+    const before = server().calls.length;
 
     await target.apply(spec([deployment('3', 50), deployment('4', 50)]));
 
@@ -212,7 +189,7 @@ describe('VertexServingTarget', () => {
         },
       },
     });
-    const again = server.calls.length;
+    const again = server().calls.length;
     await target.apply(spec([deployment('3', 50), deployment('4', 50)]));
     expect(mutations(again)).toEqual([]);
   });
@@ -220,7 +197,7 @@ describe('VertexServingTarget', () => {
   it('undeploys a deployment the spec no longer lists, moving its traffic first', async () => {
     await applyCanary();
     const ids = deployedIds();
-    const before = server.calls.length;
+    const before = server().calls.length;
 
     await target.apply(spec([deployment('4', 100)]));
 
@@ -237,8 +214,8 @@ describe('VertexServingTarget', () => {
 
   it('promotes in two applies: deploy with all the traffic, then undeploy the old model', async () => {
     await target.apply(spec([deployment('3', 100)]));
-    const before = server.calls.length;
-    server.serving.holdOperations('DeployModel');
+    const before = server().calls.length;
+    server().serving.holdOperations('DeployModel');
 
     await target.apply(spec([deployment('4', 100)]));
     expect(mutations(before)).toEqual(['UploadModel', 'DeployModel']);
@@ -251,7 +228,7 @@ describe('VertexServingTarget', () => {
     await target.apply(spec([deployment('4', 100)]));
     expect(mutations(before)).toEqual(['UploadModel', 'DeployModel']);
 
-    server.serving.finishOperations();
+    server().serving.finishOperations();
     await target.apply(spec([deployment('4', 100)]));
     expect(mutations(before)).toEqual([
       'UploadModel',
@@ -279,7 +256,7 @@ describe('VertexServingTarget', () => {
       [ids['fraud-scorer-v3']]: 90,
       '0': 10,
     });
-    expect(server.serving.endpoints.get(ENDPOINT)!.trafficSplit).toEqual({
+    expect(server().serving.endpoints.get(ENDPOINT)!.trafficSplit).toEqual({
       [ids['fraud-scorer-v3']]: 90,
       [ids['fraud-scorer-v4']]: 10,
     });
@@ -287,7 +264,7 @@ describe('VertexServingTarget', () => {
 
   it('resizes a deployment whose replica counts changed, with MutateDeployedModel', async () => {
     await target.apply(spec([deployment('3', 100)]));
-    const before = server.calls.length;
+    const before = server().calls.length;
 
     await target.apply(
       spec([deployment('3', 100)], {
@@ -309,12 +286,12 @@ describe('VertexServingTarget', () => {
   it('reuses a model uploaded before when it deploys again', async () => {
     await target.apply(spec([deployment('3', 100)]));
     await target.remove('fraud-scorer');
-    const before = server.calls.length;
+    const before = server().calls.length;
 
     await target.apply(spec([deployment('3', 100)]));
 
     expect(mutations(before)).toEqual(['CreateEndpoint', 'DeployModel']);
-    expect(server.serving.models.size).toBe(1);
+    expect(server().serving.models.size).toBe(1);
   });
 
   it('keeps one replica for serverless endpoints and says why in status', async () => {
@@ -348,7 +325,7 @@ describe('VertexServingTarget', () => {
     await applyCanary();
     expect(await target.status('fraud-scorer')).toEqual({
       state: 'ready',
-      url: `${server.endpoint}/v1/${ENDPOINT}:rawPredict`,
+      url: `${server().endpoint}/v1/${ENDPOINT}:rawPredict`,
       deployments: [
         {
           name: 'fraud-scorer-v3',
@@ -365,16 +342,16 @@ describe('VertexServingTarget', () => {
       ],
     });
 
-    server.serving.holdOperations();
+    server().serving.holdOperations();
     await target.apply(spec([deployment('4', 100)]));
     expect(await target.status('fraud-scorer')).toMatchObject({
       state: 'updating',
       reason: '1 Vertex AI operation(s) running on the endpoint',
     });
-    server.serving.finishOperations();
+    server().serving.finishOperations();
 
     await target.remove('fraud-scorer');
-    server.serving.failNextOperation(
+    server().serving.failNextOperation(
       'DeployModel',
       'Model server never became ready',
     );
@@ -389,7 +366,7 @@ describe('VertexServingTarget', () => {
   it('removes the endpoint after undeploying its models, and succeeds when it is gone', async () => {
     await applyCanary();
     const ids = deployedIds();
-    const before = server.calls.length;
+    const before = server().calls.length;
 
     await target.remove('fraud-scorer');
 
@@ -408,7 +385,7 @@ describe('VertexServingTarget', () => {
       trafficSplit: {},
     });
     expect(callOf('DeleteEndpoint').path).toBe(`/v1/${ENDPOINT}`);
-    expect(server.serving.endpoints.has(ENDPOINT)).toBe(false);
+    expect(server().serving.endpoints.has(ENDPOINT)).toBe(false);
     await expect(target.remove('fraud-scorer')).resolves.toBeUndefined();
     expect(await target.status('fraud-scorer')).toMatchObject({
       state: 'not-found',
@@ -419,17 +396,17 @@ describe('VertexServingTarget', () => {
     await applyCanary();
     await target.destroy();
     target = create({}, { removeWaitMs: 0 });
-    server.serving.holdOperations('UndeployModel');
+    server().serving.holdOperations('UndeployModel');
 
     await target.remove('fraud-scorer');
     // Returned while the first undeploy is still held.
     await waitFor(() => mutations().slice(-1)[0] === 'UndeployModel');
-    expect(server.serving.endpoints.get(ENDPOINT)!.deployedModels).toHaveLength(
-      2,
-    );
+    expect(
+      server().serving.endpoints.get(ENDPOINT)!.deployedModels,
+    ).toHaveLength(2);
 
-    server.serving.finishOperations();
-    await waitFor(() => !server.serving.endpoints.has(ENDPOINT));
+    server().serving.finishOperations();
+    await waitFor(() => !server().serving.endpoints.has(ENDPOINT));
     expect(mutations().slice(-3)).toEqual([
       'UndeployModel',
       'UndeployModel',
@@ -439,7 +416,11 @@ describe('VertexServingTarget', () => {
     await target.destroy();
     target = create();
     await applyCanary();
-    server.failNext('UndeployModel', 'PERMISSION_DENIED', 'Permission denied.');
+    server().failNext(
+      'UndeployModel',
+      'PERMISSION_DENIED',
+      'Permission denied.',
+    );
     await expect(target.remove('fraud-scorer')).rejects.toThrow(
       /UndeployModel for fraud-scorer failed: PERMISSION_DENIED/,
     );
@@ -486,12 +467,12 @@ describe('VertexServingTarget', () => {
   it('gives up waiting for the endpoint at the operation timeout, leaving the work to a later apply', async () => {
     await target.destroy();
     target = create({ operationTimeoutSeconds: 1 });
-    server.serving.holdOperations('CreateEndpoint');
+    server().serving.holdOperations('CreateEndpoint');
 
     await expect(target.apply(spec([deployment('3', 100)]))).rejects.toThrow(
       ServiceUnavailableError,
     );
-    server.serving.finishOperations();
+    server().serving.finishOperations();
     await target.apply(spec([deployment('3', 100)]));
     expect(mutations()).toEqual([
       'CreateEndpoint',

@@ -1,27 +1,13 @@
 import {
   sampleDispatchRequest,
   startComputeTargetModule,
+  stoppedTargetModule,
 } from '@ml-portal/plugin-ml-node/testUtils';
-import {
-  FakeVertexServer,
-  startFakeVertexServer,
-  useFakeApplicationDefaultCredentials,
-} from './__testUtils__/fakeVertexServer';
+import { useFakeVertexServer } from './__testUtils__/fakeVertexServer';
 import { mlModuleVertexTarget } from './module';
 
 describe('mlModuleVertexTarget', () => {
-  let adc: ReturnType<typeof useFakeApplicationDefaultCredentials>;
-  let server: FakeVertexServer;
-
-  beforeEach(async () => {
-    adc = useFakeApplicationDefaultCredentials();
-    server = await startFakeVertexServer();
-  });
-
-  afterEach(async () => {
-    await server.close();
-    adc.restore();
-  });
+  const server = useFakeVertexServer();
 
   it('registers the vertex target from config, which talks to the configured endpoint', async () => {
     const { targets, logger, stop } = await startComputeTargetModule(
@@ -35,7 +21,7 @@ describe('mlModuleVertexTarget', () => {
               baseOutputDirectory: 'gs://ml-output/jobs/',
               serviceAccount:
                 'ml-training@ml-training-prod.iam.gserviceaccount.com',
-              apiEndpoint: server.endpoint,
+              apiEndpoint: server().endpoint,
             },
           },
         },
@@ -60,7 +46,9 @@ describe('mlModuleVertexTarget', () => {
     expect(externalId).toMatch(
       /^projects\/ml-training-prod\/locations\/europe-west4\/customJobs\/\d+$/,
     );
-    const { body } = server.calls.find(c => c.operation === 'CreateCustomJob')!;
+    const { body } = server().calls.find(
+      c => c.operation === 'CreateCustomJob',
+    )!;
     expect(body.jobSpec).toMatchObject({
       baseOutputDirectory: { outputUriPrefix: 'gs://ml-output/jobs/attempt-1' },
       serviceAccount: 'ml-training@ml-training-prod.iam.gserviceaccount.com',
@@ -78,17 +66,14 @@ describe('mlModuleVertexTarget', () => {
   });
 
   it('registers nothing and says so when not configured', async () => {
-    const { targets, logger, stop } = await startComputeTargetModule(
-      mlModuleVertexTarget,
-      {},
-    );
-
-    expect(targets).toEqual([]);
-    expect(logger.info).toHaveBeenCalledTimes(1);
-    expect(logger.info).toHaveBeenCalledWith(
-      expect.stringContaining('ml.targets.vertex is not configured'),
-    );
-    await stop();
+    expect(
+      await stoppedTargetModule(
+        startComputeTargetModule(mlModuleVertexTarget, {}),
+      ),
+    ).toEqual({
+      targets: [],
+      info: [expect.stringContaining('ml.targets.vertex is not configured')],
+    });
   });
 
   it('refuses to start with invalid settings', async () => {

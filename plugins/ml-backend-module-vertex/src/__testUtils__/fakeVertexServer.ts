@@ -88,7 +88,7 @@ const raise = (status: string, message: string): never => {
   throw Object.assign(new Error(message), { status });
 };
 
-export async function startFakeVertexServer(): Promise<FakeVertexServer> {
+async function startFakeVertexServer(): Promise<FakeVertexServer> {
   const jobs = new Map<string, Json>();
   const calls: FakeVertexServer['calls'] = [];
   const failures = new Map<string, [status: string, message: string]>();
@@ -251,21 +251,21 @@ export async function startFakeVertexServer(): Promise<FakeVertexServer> {
 
 let privateKey: string | undefined;
 
+/** The service account the fake application default credentials sign as. */
+export const FAKE_ADC_CLIENT_EMAIL =
+  'ml-portal-test@fake-project.iam.gserviceaccount.com';
+
 /**
  * Points Application Default Credentials at a throwaway service-account key, so the real
  * client signs its own bearer tokens (self-signed JWTs) without any Google endpoint, and
  * turns metadata-server detection off. `restore` puts the environment back.
  */
-export function useFakeApplicationDefaultCredentials(): {
-  clientEmail: string;
-  restore(): void;
-} {
+function useFakeApplicationDefaultCredentials(): { restore(): void } {
   privateKey ??= generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   }).privateKey;
-  const clientEmail = 'ml-portal-test@fake-project.iam.gserviceaccount.com';
   const dir = mkdtempSync(join(tmpdir(), 'fake-adc-'));
   const keyFile = join(dir, 'key.json');
   writeFileSync(
@@ -275,7 +275,7 @@ export function useFakeApplicationDefaultCredentials(): {
       project_id: 'fake-project',
       private_key_id: 'fake-key',
       private_key: privateKey,
-      client_email: clientEmail,
+      client_email: FAKE_ADC_CLIENT_EMAIL,
       client_id: '1',
       token_uri: 'http://127.0.0.1:9/token',
     }),
@@ -290,10 +290,28 @@ export function useFakeApplicationDefaultCredentials(): {
   });
   delete process.env.GOOGLE_CLOUD_UNIVERSE_DOMAIN;
   return {
-    clientEmail,
     restore() {
       process.env = saved;
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Runs a fake Vertex AI server, and fake application default credentials, around each
+ * test of the calling suite. Returns a getter for the running server: hooks declared
+ * after the call see it.
+ */
+export function useFakeVertexServer(): () => FakeVertexServer {
+  let adc: ReturnType<typeof useFakeApplicationDefaultCredentials>;
+  let server: FakeVertexServer;
+  beforeEach(async () => {
+    adc = useFakeApplicationDefaultCredentials();
+    server = await startFakeVertexServer();
+  });
+  afterEach(async () => {
+    await server.close();
+    adc.restore();
+  });
+  return () => server;
 }

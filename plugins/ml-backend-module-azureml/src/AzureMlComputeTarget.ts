@@ -6,7 +6,7 @@ import {
 } from '@azure/arm-machinelearning';
 import { TokenCredential } from '@azure/core-auth';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ForwardedError, InputError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import {
   ComputeTarget,
   DispatchRequest,
@@ -18,8 +18,10 @@ import { toAzureMlJobName } from './jobName';
 import { IMAGE_ENVIRONMENT, planJob, TAG_ATTEMPT_ID } from './jobSpec';
 import { hasRunDetails, RunDetails, toExternalJobStatus } from './jobStatus';
 import {
+  azureMlError,
   createWorkspaceClient,
   isResourceMissing,
+  readOptional,
   tokenOf,
 } from './workspaceClient';
 
@@ -125,7 +127,7 @@ export class AzureMlComputeTarget implements ComputeTarget {
       if (raced) {
         return this.replayed(raced, request);
       }
-      throw this.azureError(`create job ${name}`, error);
+      throw azureMlError(this.settings.workspace, `create job ${name}`, error);
     }
   }
 
@@ -163,7 +165,11 @@ export class AzureMlComputeTarget implements ComputeTarget {
       }
       const job = await this.getJob(name);
       if (job && !ENDED.has(job.properties.status ?? '')) {
-        throw this.azureError(`cancel job ${name}`, error);
+        throw azureMlError(
+          this.settings.workspace,
+          `cancel job ${name}`,
+          error,
+        );
       }
     }
   }
@@ -185,19 +191,14 @@ export class AzureMlComputeTarget implements ComputeTarget {
     return { externalId: job.id ?? job.name ?? request.externalName };
   }
 
-  private async getJob(name: string): Promise<JobBase | undefined> {
-    try {
-      return await this.client.jobs.get(
+  private getJob(name: string): Promise<JobBase | undefined> {
+    return readOptional(this.settings.workspace, `read job ${name}`, () =>
+      this.client.jobs.get(
         this.settings.resourceGroup,
         this.settings.workspace,
         name,
-      );
-    } catch (error) {
-      if (isResourceMissing(error)) {
-        return undefined;
-      }
-      throw this.azureError(`read job ${name}`, error);
-    }
+      ),
+    );
   }
 
   /** Checks once per cluster that it exists and that its VM priority matches the pool. */
@@ -219,7 +220,11 @@ export class AzureMlComputeTarget implements ComputeTarget {
           `Pool '${pool.name}' names compute cluster '${cluster}', which workspace ${this.settings.workspace} does not have`,
         );
       }
-      throw this.azureError(`read compute ${cluster}`, error);
+      throw azureMlError(
+        this.settings.workspace,
+        `read compute ${cluster}`,
+        error,
+      );
     }
     const properties = compute.properties;
     const priority =
@@ -261,7 +266,8 @@ export class AzureMlComputeTarget implements ComputeTarget {
         { properties: { image, isAnonymous: true, osType: 'Linux' } },
       );
     } catch (error) {
-      throw this.azureError(
+      throw azureMlError(
+        this.settings.workspace,
         `register an environment for image ${image}`,
         error,
       );
@@ -327,19 +333,5 @@ export class AzureMlComputeTarget implements ComputeTarget {
     return isLoopbackHttp(this.settings.endpoint) && isLoopbackHttp(loopback)
       ? loopback
       : undefined;
-  }
-
-  private azureError(action: string, error: unknown): Error {
-    const { statusCode, code } = error as {
-      statusCode?: number;
-      code?: string;
-    };
-    const detail = [statusCode, code].filter(Boolean).join(' ');
-    return new ForwardedError(
-      `Azure ML could not ${action} in workspace ${this.settings.workspace}${
-        detail ? ` (${detail})` : ''
-      }`,
-      error,
-    );
   }
 }

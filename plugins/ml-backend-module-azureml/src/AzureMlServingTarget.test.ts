@@ -2,6 +2,10 @@ import { TokenCredential } from '@azure/core-auth';
 import { InputError } from '@backstage/errors';
 import { EndpointSpec, ServingDeployment } from '@ml-portal/plugin-ml-node';
 import {
+  sampleEndpointSpec,
+  sampleServingDeployment,
+} from '@ml-portal/plugin-ml-node/testUtils';
+import {
   FakeAzureMlServer,
   startFakeAzureMlServer,
 } from './__testUtils__/fakeAzureMlServer';
@@ -23,30 +27,20 @@ const credential: TokenCredential = {
   }),
 };
 
-const deployment = (version: string, weight: number): ServingDeployment => ({
-  name: `fraud-scorer-v${version}`,
-  model: {
-    name: 'fraud',
-    version,
+const deployment = (version: string, weight: number) =>
+  sampleServingDeployment(version, weight, {
     artifactUri: `azureml://datastores/workspaceblobstore/paths/models/fraud/${version}`,
-    flavor: 'python_function',
-  },
-  weight,
-});
+  });
 
 const spec = (
   deployments: ServingDeployment[],
   overrides: Partial<EndpointSpec> = {},
-): EndpointSpec => ({
-  name: 'fraud-scorer',
-  kind: 'real-time',
-  owner: 'group:default/risk',
-  instanceType: 'Standard_DS3_v2',
-  gpus: 0,
-  scaling: { minReplicas: 2, maxReplicas: 4, targetConcurrency: 8 },
-  deployments,
-  ...overrides,
-});
+) =>
+  sampleEndpointSpec({
+    instanceType: 'Standard_DS3_v2',
+    deployments,
+    ...overrides,
+  });
 
 describe('AzureMlServingTarget', () => {
   let server: FakeAzureMlServer;

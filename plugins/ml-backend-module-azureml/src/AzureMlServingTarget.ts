@@ -6,7 +6,7 @@ import {
 } from '@azure/arm-machinelearning';
 import { TokenCredential } from '@azure/core-auth';
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ForwardedError, InputError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import {
   EndpointSpec,
   EndpointStatus,
@@ -16,7 +16,12 @@ import {
 } from '@ml-portal/plugin-ml-node';
 import { AZURE_STORAGE_URI } from './jobSpec';
 import { AzureMlServingSettings } from './servingConfig';
-import { createWorkspaceClient, isResourceMissing } from './workspaceClient';
+import {
+  azureMlError,
+  createWorkspaceClient,
+  isResourceMissing,
+  readOptional,
+} from './workspaceClient';
 
 /** Tag keys tying Azure ML endpoints and deployments to the portal. */
 const TAG_ENDPOINT = 'ml.platform/endpoint';
@@ -295,7 +300,11 @@ export class AzureMlServingTarget implements ServingTarget {
       this.logger?.info(`azureml serving target deleting endpoint ${name}`);
     } catch (error) {
       if (!isResourceMissing(error)) {
-        throw this.azureError(`delete endpoint ${name}`, error);
+        throw azureMlError(
+          this.settings.workspace,
+          `delete endpoint ${name}`,
+          error,
+        );
       }
     }
   }
@@ -385,19 +394,14 @@ export class AzureMlServingTarget implements ServingTarget {
     return this.location!;
   }
 
-  private async getEndpoint(name: string): Promise<OnlineEndpoint | undefined> {
-    try {
-      return await this.client.onlineEndpoints.get(
+  private getEndpoint(name: string): Promise<OnlineEndpoint | undefined> {
+    return readOptional(this.settings.workspace, `read endpoint ${name}`, () =>
+      this.client.onlineEndpoints.get(
         this.settings.resourceGroup,
         this.settings.workspace,
         name,
-      );
-    } catch (error) {
-      if (isResourceMissing(error)) {
-        return undefined;
-      }
-      throw this.azureError(`read endpoint ${name}`, error);
-    }
+      ),
+    );
   }
 
   private async listDeployments(endpointName: string) {
@@ -440,25 +444,8 @@ export class AzureMlServingTarget implements ServingTarget {
     try {
       return await send();
     } catch (error) {
-      throw this.azureError(action, error);
+      throw azureMlError(this.settings.workspace, action, error);
     }
-  }
-
-  private azureError(action: string, error: unknown): Error {
-    if (error instanceof InputError) {
-      return error;
-    }
-    const { statusCode, code } = error as {
-      statusCode?: number;
-      code?: string;
-    };
-    const detail = [statusCode, code].filter(Boolean).join(' ');
-    return new ForwardedError(
-      `Azure ML could not ${action} in workspace ${this.settings.workspace}${
-        detail ? ` (${detail})` : ''
-      }`,
-      error,
-    );
   }
 }
 

@@ -1,33 +1,16 @@
 import {
   sampleDispatchRequest,
   startComputeTargetModule,
+  stoppedTargetModule,
 } from '@ml-portal/plugin-ml-node/testUtils';
-import {
-  FakeAzureMlServer,
-  startFakeAzureMlServer,
-} from './__testUtils__/fakeAzureMlServer';
+import { useFakeAzureMlServerWithManagedIdentity } from './__testUtils__/fakeAzureMlServer';
 import { mlModuleAzureMlTarget } from './module';
 
 describe('mlModuleAzureMlTarget', () => {
-  const savedEnv = { ...process.env };
-  let server: FakeAzureMlServer;
-
-  beforeEach(async () => {
-    server = await startFakeAzureMlServer();
-    server.addCompute('a10-lowpri', { vmPriority: 'LowPriority' });
-    // DefaultAzureCredential, in this test only, finds an App Service style managed
-    // identity served by the fake.
-    process.env.AZURE_TOKEN_CREDENTIALS = 'ManagedIdentityCredential';
-    process.env.IDENTITY_ENDPOINT = `${server.endpoint}/msi/token`;
-    process.env.IDENTITY_HEADER = 'fake-identity-header';
-  });
-
-  afterEach(async () => {
-    process.env = { ...savedEnv };
-    await server.close();
-  });
+  const server = useFakeAzureMlServerWithManagedIdentity();
 
   it('registers the azureml target from config, which talks to the configured workspace with the default credential', async () => {
+    server().addCompute('a10-lowpri', { vmPriority: 'LowPriority' });
     const { targets, logger, stop } = await startComputeTargetModule(
       mlModuleAzureMlTarget,
       {
@@ -39,7 +22,7 @@ describe('mlModuleAzureMlTarget', () => {
               workspace: 'ml-ws',
               experimentName: 'llm-finetune',
               checkpointDatastore: 'checkpoints',
-              endpoint: server.endpoint,
+              endpoint: server().endpoint,
             },
           },
         },
@@ -56,8 +39,8 @@ describe('mlModuleAzureMlTarget', () => {
         { maxRuntimeSeconds: 600, checkpoint: { uri: 'ckpt/job-1' } },
       ),
     );
-    expect(server.calls[0]).toMatchObject({ operation: 'GetToken' });
-    const put = server.calls.find(c => c.operation === 'PutJob')!;
+    expect(server().calls[0]).toMatchObject({ operation: 'GetToken' });
+    const put = server().calls.find(c => c.operation === 'PutJob')!;
     expect(put.authorization).toBe('Bearer fake-managed-identity-token');
     expect(put.body!.properties).toMatchObject({
       experimentName: 'llm-finetune',
@@ -76,17 +59,14 @@ describe('mlModuleAzureMlTarget', () => {
   });
 
   it('registers nothing and says so when not configured', async () => {
-    const { targets, logger, stop } = await startComputeTargetModule(
-      mlModuleAzureMlTarget,
-      {},
-    );
-
-    expect(targets).toEqual([]);
-    expect(logger.info).toHaveBeenCalledTimes(1);
-    expect(logger.info).toHaveBeenCalledWith(
-      expect.stringContaining('ml.targets.azureml is not configured'),
-    );
-    await stop();
+    expect(
+      await stoppedTargetModule(
+        startComputeTargetModule(mlModuleAzureMlTarget, {}),
+      ),
+    ).toEqual({
+      targets: [],
+      info: [expect.stringContaining('ml.targets.azureml is not configured')],
+    });
   });
 
   it('stops the backend at startup on invalid settings', async () => {

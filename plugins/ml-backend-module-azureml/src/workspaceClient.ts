@@ -3,6 +3,7 @@ import {
   CommandJob,
 } from '@azure/arm-machinelearning';
 import { TokenCredential } from '@azure/core-auth';
+import { ForwardedError, InputError } from '@backstage/errors';
 import { AzureMlWorkspace, isLoopbackHttp } from './config';
 
 /** ARM error codes of a 404 that means the workspace, not the job, is missing. */
@@ -115,4 +116,49 @@ export async function tokenOf(
 export function isResourceMissing(error: unknown): boolean {
   const { statusCode, code } = error as { statusCode?: number; code?: string };
   return statusCode === 404 && !PARENT_NOT_FOUND.has(code ?? '');
+}
+
+/**
+ * The error to throw when Azure ML did not do `action` in the workspace: it names the
+ * action, the workspace and Azure ML's status and code. An `InputError` passes through.
+ *
+ * @internal
+ */
+export function azureMlError(
+  workspace: string,
+  action: string,
+  error: unknown,
+): Error {
+  if (error instanceof InputError) {
+    return error;
+  }
+  const { statusCode, code } = error as { statusCode?: number; code?: string };
+  const detail = [statusCode, code].filter(Boolean).join(' ');
+  return new ForwardedError(
+    `Azure ML could not ${action} in workspace ${workspace}${
+      detail ? ` (${detail})` : ''
+    }`,
+    error,
+  );
+}
+
+/**
+ * What `read` returns, or undefined where Azure ML answers that the resource is missing
+ * (see {@link isResourceMissing}); other failures as {@link azureMlError}.
+ *
+ * @internal
+ */
+export async function readOptional<T>(
+  workspace: string,
+  action: string,
+  read: () => Promise<T>,
+): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isResourceMissing(error)) {
+      return undefined;
+    }
+    throw azureMlError(workspace, action, error);
+  }
 }

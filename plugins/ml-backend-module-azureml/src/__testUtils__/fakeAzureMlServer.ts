@@ -380,3 +380,24 @@ export async function startFakeAzureMlServer(
     },
   };
 }
+
+/**
+ * Runs a fake Azure ML server around each test of the calling suite, with the
+ * environment pointing DefaultAzureCredential, in these tests only, at an App Service
+ * style managed identity the fake serves. Returns a getter for the running server.
+ */
+export function useFakeAzureMlServerWithManagedIdentity(): () => FakeAzureMlServer {
+  const savedEnv = { ...process.env };
+  let server: FakeAzureMlServer;
+  beforeEach(async () => {
+    server = await startFakeAzureMlServer();
+    process.env.AZURE_TOKEN_CREDENTIALS = 'ManagedIdentityCredential';
+    process.env.IDENTITY_ENDPOINT = `${server.endpoint}/msi/token`;
+    process.env.IDENTITY_HEADER = 'fake-identity-header';
+  });
+  afterEach(async () => {
+    process.env = { ...savedEnv };
+    await server.close();
+  });
+  return () => server;
+}

@@ -2,6 +2,7 @@ import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { InputError } from '@backstage/errors';
 import { DispatchRequest, GpuPool } from '@ml-portal/plugin-ml-node';
 import {
+  fakeSageMakerClient,
   FakeSageMakerServer,
   startFakeSageMakerServer,
 } from './__testUtils__/fakeSageMakerServer';
@@ -64,12 +65,7 @@ describe('SageMakerComputeTarget', () => {
 
   beforeEach(async () => {
     server = await startFakeSageMakerServer();
-    client = new SageMakerClient({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
-      maxAttempts: 1,
-    });
+    client = fakeSageMakerClient(server);
     target = SageMakerComputeTarget.create({ settings, client });
   });
 

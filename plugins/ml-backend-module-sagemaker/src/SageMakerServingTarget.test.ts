@@ -5,7 +5,9 @@ import {
   ServingDeployment,
   ServingModel,
 } from '@ml-portal/plugin-ml-node';
+import { sampleEndpointSpec } from '@ml-portal/plugin-ml-node/testUtils';
 import {
+  fakeSageMakerClient,
   FakeSageMakerServer,
   startFakeSageMakerServer,
 } from './__testUtils__/fakeSageMakerServer';
@@ -45,17 +47,14 @@ function deployment(version: string, weight: number): ServingDeployment {
 }
 
 function endpointSpec(overrides: Partial<EndpointSpec> = {}): EndpointSpec {
-  return {
+  return sampleEndpointSpec({
     name: 'churn-prod',
-    kind: 'real-time',
     owner: 'group:default/ml-team',
     region: 'us-east-1',
     instanceType: 'ml.m5.large',
-    gpus: 0,
-    scaling: { minReplicas: 2, maxReplicas: 4, targetConcurrency: 8 },
     deployments: [deployment('3', 100)],
     ...overrides,
-  };
+  });
 }
 
 describe('SageMakerServingTarget', () => {
@@ -65,12 +64,7 @@ describe('SageMakerServingTarget', () => {
 
   beforeEach(async () => {
     server = await startFakeSageMakerServer();
-    client = new SageMakerClient({
-      endpoint: server.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
-      maxAttempts: 1,
-    });
+    client = fakeSageMakerClient(server);
     target = SageMakerServingTarget.create({ settings, client });
   });
 

@@ -1,6 +1,10 @@
 import {
   sampleDispatchRequest,
+  sampleEndpointSpec,
+  sampleServingDeployment,
   startComputeTargetModule,
+  startServingTargetModule,
+  stoppedTargetModule,
 } from '@ml-portal/plugin-ml-node/testUtils';
 import {
   FakeCloudWatchLogsServer,
@@ -10,28 +14,36 @@ import {
   FakeSageMakerServer,
   startFakeSageMakerServer,
 } from './__testUtils__/fakeSageMakerServer';
-import { mlModuleSageMakerTarget } from './module';
+import {
+  mlModuleSageMakerServingTarget,
+  mlModuleSageMakerTarget,
+} from './module';
+
+const savedEnv = { ...process.env };
+let server: FakeSageMakerServer;
+
+beforeEach(async () => {
+  server = await startFakeSageMakerServer();
+  // Static fake credentials for the SDK's default chain, in these tests only.
+  process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKE';
+  process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
+  delete process.env.AWS_SESSION_TOKEN;
+  delete process.env.AWS_PROFILE;
+});
+
+afterEach(async () => {
+  process.env = { ...savedEnv };
+  await server.close();
+});
 
 describe('mlModuleSageMakerTarget', () => {
-  const savedEnv = { ...process.env };
-  let server: FakeSageMakerServer;
   let logsServer: FakeCloudWatchLogsServer;
 
   beforeEach(async () => {
-    server = await startFakeSageMakerServer();
     logsServer = await startFakeCloudWatchLogsServer();
-    // Static fake credentials for the SDK's default chain, in this test only.
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDFAKE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'fake-secret';
-    delete process.env.AWS_SESSION_TOKEN;
-    delete process.env.AWS_PROFILE;
   });
 
-  afterEach(async () => {
-    process.env = { ...savedEnv };
-    await server.close();
-    await logsServer.close();
-  });
+  afterEach(() => logsServer.close());
 
   it('registers the sagemaker target from config, which talks to the configured endpoints', async () => {
     const { targets, stop } = await startComputeTargetModule(
@@ -88,15 +100,95 @@ describe('mlModuleSageMakerTarget', () => {
   });
 
   it('registers nothing and says so when not configured', async () => {
-    const { targets, logger } = await startComputeTargetModule(
-      mlModuleSageMakerTarget,
-      {},
+    expect(
+      await stoppedTargetModule(
+        startComputeTargetModule(mlModuleSageMakerTarget, {}),
+      ),
+    ).toEqual({
+      targets: [],
+      info: [expect.stringContaining('ml.targets.sagemaker is not configured')],
+    });
+  });
+});
+
+describe('mlModuleSageMakerServingTarget', () => {
+  it('registers the sagemaker serving target from config, which talks to the configured endpoint', async () => {
+    const { targets, logger, stop } = await startServingTargetModule(
+      mlModuleSageMakerServingTarget,
+      {
+        ml: {
+          serving: {
+            targets: {
+              sagemaker: {
+                region: 'eu-west-1',
+                executionRoleArn: 'arn:aws:iam::123456789012:role/ml-serving',
+                images: { python_function: 'registry.example/pyfunc:2' },
+                serverless: { memorySizeMb: 4096 },
+                endpoint: server.endpoint,
+              },
+            },
+          },
+        },
+      },
     );
 
-    expect(targets).toEqual([]);
-    expect(logger.info).toHaveBeenCalledTimes(1);
+    expect(targets.map(t => t.id)).toEqual(['sagemaker']);
     expect(logger.info).toHaveBeenCalledWith(
-      expect.stringContaining('ml.targets.sagemaker is not configured'),
+      'sagemaker serving target registered for region eu-west-1',
     );
+    await targets[0].apply(
+      sampleEndpointSpec({
+        kind: 'serverless',
+        scaling: { minReplicas: 0, maxReplicas: 1, targetConcurrency: 4 },
+        deployments: [
+          sampleServingDeployment('1', 100, {
+            artifactUri: 's3://ml-models/fraud/1/model',
+          }),
+        ],
+      }),
+    );
+    const [model, config] = server.calls.filter(c =>
+      c.operation.startsWith('Create'),
+    );
+    expect(model.body.PrimaryContainer.Image).toBe('registry.example/pyfunc:2');
+    expect(model.authorization).toContain('/eu-west-1/sagemaker/aws4_request');
+    expect(config.body.ProductionVariants[0].ServerlessConfig).toEqual({
+      MemorySizeInMB: 4096,
+      MaxConcurrency: 4,
+    });
+    expect((await targets[0].status('fraud-scorer')).url).toBe(
+      'https://runtime.sagemaker.eu-west-1.amazonaws.com/endpoints/fraud-scorer/invocations',
+    );
+    await stop();
+  });
+
+  it('registers nothing and says so when not configured', async () => {
+    expect(
+      await stoppedTargetModule(
+        startServingTargetModule(mlModuleSageMakerServingTarget, {}),
+      ),
+    ).toEqual({
+      targets: [],
+      info: [
+        'ml.serving.targets.sagemaker is not configured; the sagemaker serving target is not registered',
+      ],
+    });
+  });
+
+  it('stops the backend at startup when the settings are invalid', async () => {
+    await expect(
+      startServingTargetModule(mlModuleSageMakerServingTarget, {
+        ml: {
+          serving: {
+            targets: {
+              sagemaker: {
+                region: 'us-east-1',
+                executionRoleArn: 'ml-serving',
+              },
+            },
+          },
+        },
+      }),
+    ).rejects.toThrow(/executionRoleArn must be an IAM role ARN/);
   });
 });

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import {
   createFakeSageMakerServing,
   FakeSageMakerServing,
@@ -153,4 +154,17 @@ export async function startFakeSageMakerServer(): Promise<FakeSageMakerServer> {
       await new Promise(resolve => server.close(resolve));
     },
   };
+}
+
+/**
+ * A client of the fake server in us-east-1 with static fake credentials, that sends
+ * each call once (no retries). The caller destroys it.
+ */
+export function fakeSageMakerClient(server: FakeSageMakerServer) {
+  return new SageMakerClient({
+    endpoint: server.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' },
+    maxAttempts: 1,
+  });
 }

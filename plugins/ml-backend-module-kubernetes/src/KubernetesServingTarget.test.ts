@@ -1,6 +1,10 @@
 import { ConfigReader } from '@backstage/config';
 import { ConflictError, InputError } from '@backstage/errors';
-import { EndpointSpec, ServingDeployment } from '@ml-portal/plugin-ml-node';
+import { EndpointSpec } from '@ml-portal/plugin-ml-node';
+import {
+  sampleEndpointSpec,
+  sampleServingDeployment,
+} from '@ml-portal/plugin-ml-node/testUtils';
 import { FakeKubeApiServer } from './__testUtils__/fakeKubeApiServer';
 import { KubernetesServingTarget } from './KubernetesServingTarget';
 import { toLabelValue } from './names';
@@ -9,22 +13,14 @@ import { readKubernetesServingSettings } from './servingConfig';
 const OWNER = 'group:default/risk-team';
 
 function version(v: string, weight: number, flavor = 'sklearn') {
-  return {
-    name: `fraud-scorer-v${v}`,
-    weight,
-    model: {
-      name: 'fraud',
-      version: v,
-      artifactUri: `s3://models/fraud/${v}`,
-      flavor,
-    },
-  } satisfies ServingDeployment;
+  return sampleServingDeployment(v, weight, {
+    artifactUri: `s3://models/fraud/${v}`,
+    flavor,
+  });
 }
 
 function endpoint(overrides: Partial<EndpointSpec> = {}): EndpointSpec {
-  return {
-    name: 'fraud-scorer',
-    kind: 'real-time',
+  return sampleEndpointSpec({
     owner: OWNER,
     gpus: 1,
     pool: {
@@ -38,7 +34,7 @@ function endpoint(overrides: Partial<EndpointSpec> = {}): EndpointSpec {
     scaling: { minReplicas: 2, maxReplicas: 10, targetConcurrency: 8 },
     deployments: [version('3', 100)],
     ...overrides,
-  };
+  });
 }
 
 function target(fake: FakeKubeApiServer, serving: object = {}) {

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   sampleDispatchRequest,
+  sampleEndpointSpec,
   startComputeTargetModule,
   startServingTargetModule,
+  stoppedTargetModule,
 } from '@ml-portal/plugin-ml-node/testUtils';
 import { FakeKubeApiServer } from './__testUtils__/fakeKubeApiServer';
 import {
@@ -57,16 +59,16 @@ describe('mlModuleKubernetesTarget', () => {
   });
 
   it('registers nothing and says so when not configured', async () => {
-    const { targets, logger } = await startComputeTargetModule(
-      mlModuleKubernetesTarget,
-      {},
-    );
-
-    expect(targets).toEqual([]);
-    expect(logger.info).toHaveBeenCalledTimes(1);
-    expect(logger.info).toHaveBeenCalledWith(
-      expect.stringContaining('ml.targets.kubernetes is not configured'),
-    );
+    expect(
+      await stoppedTargetModule(
+        startComputeTargetModule(mlModuleKubernetesTarget, {}),
+      ),
+    ).toEqual({
+      targets: [],
+      info: [
+        expect.stringContaining('ml.targets.kubernetes is not configured'),
+      ],
+    });
   });
 
   it('stops the backend at startup when the settings are invalid', async () => {
@@ -97,39 +99,33 @@ describe('mlModuleKubernetesServingTarget', () => {
     expect(logger.info).toHaveBeenCalledWith(
       'kubernetes serving target registered for namespace ml, mode kserve',
     );
-    await targets[0].apply({
-      name: 'churn',
-      kind: 'real-time',
-      owner: 'group:default/growth',
-      gpus: 0,
-      scaling: { minReplicas: 1, maxReplicas: 2, targetConcurrency: 4 },
-      deployments: [
-        {
-          name: 'churn-v1',
-          weight: 100,
-          model: { name: 'churn', version: '1', artifactUri: 's3://m/churn/1' },
-        },
-      ],
-    });
-    const isvc = fake.objects.inferenceservices.get('churn')!;
-    expect(isvc.spec.predictor.model.storageUri).toBe('s3://m/churn/1');
+    await targets[0].apply(sampleEndpointSpec());
+    const isvc = fake.objects.inferenceservices.get('fraud-scorer')!;
+    expect(isvc.spec.predictor.model.storageUri).toBe('s3://ml-models/fraud/1');
     await stop();
   });
 
   it('registers nothing and says so when not configured', async () => {
-    const { targets, logger } = await startServingTargetModule(
-      mlModuleKubernetesServingTarget,
-      // The compute target's section does not configure serving.
-      { ml: { targets: { kubernetes: { namespace: 'ml', kubeconfigPath } } } },
-    );
-
-    expect(targets).toEqual([]);
-    expect(logger.info).toHaveBeenCalledTimes(1);
-    expect(logger.info).toHaveBeenCalledWith(
-      expect.stringContaining(
-        'ml.serving.targets.kubernetes is not configured',
+    expect(
+      await stoppedTargetModule(
+        startServingTargetModule(
+          mlModuleKubernetesServingTarget,
+          // The compute target's section does not configure serving.
+          {
+            ml: {
+              targets: { kubernetes: { namespace: 'ml', kubeconfigPath } },
+            },
+          },
+        ),
       ),
-    );
+    ).toEqual({
+      targets: [],
+      info: [
+        expect.stringContaining(
+          'ml.serving.targets.kubernetes is not configured',
+        ),
+      ],
+    });
   });
 
   it.each([

@@ -30,22 +30,8 @@ describe('readKubernetesServingSettings', () => {
       port: 8080,
       cpuTargetUtilization: 70,
     });
-    expect(
-      settings({
-        namespace: 'ml',
-        context: 'prod',
-        mode: 'deployment',
-        serviceAccountName: 'model-server',
-        cpu: '500m',
-        memory: '4Gi',
-        port: 5000,
-        concurrencyMetric: 'requests_in_flight',
-        flavors: {
-          sklearn: { modelFormat: 'sklearn', runtime: 'kserve-sklearnserver' },
-          python_function: { image: 'ghcr.io/acme/pyfunc:1' },
-        },
-      }),
-    ).toMatchObject({
+    const configured = {
+      namespace: 'ml',
       context: 'prod',
       mode: 'deployment',
       serviceAccountName: 'model-server',
@@ -53,6 +39,17 @@ describe('readKubernetesServingSettings', () => {
       memory: '4Gi',
       port: 5000,
       concurrencyMetric: 'requests_in_flight',
+    };
+    expect(
+      settings({
+        ...configured,
+        flavors: {
+          sklearn: { modelFormat: 'sklearn', runtime: 'kserve-sklearnserver' },
+          python_function: { image: 'ghcr.io/acme/pyfunc:1' },
+        },
+      }),
+    ).toMatchObject({
+      ...configured,
       flavors: {
         sklearn: { modelFormat: 'sklearn', runtime: 'kserve-sklearnserver' },
         python_function: {

@@ -111,12 +111,21 @@ export function createFakeAzureMlEndpoints(options: {
     [...deployments.entries()]
       .filter(([key]) => key.startsWith(`${endpoint}/`))
       .map(([, d]) => d);
-  const operationUrl = (kind: string, key: string) =>
-    `${options.baseUrl()}/subscriptions/${
+  /** Starts deleting a resource: a 202 with the operation the client polls. */
+  const startDeleting = (
+    kind: 'oe' | 'od',
+    key: string,
+    resource: Json,
+    done: () => void,
+  ): [number, Json, Json] => {
+    provision(key, resource, 'Deleting', done);
+    const operation = `${options.baseUrl()}/subscriptions/${
       options.subscriptionId
     }/providers/Microsoft.MachineLearningServices/locations/${location}/mfeOperationResults/${kind}:${encodeURIComponent(
       key,
     )}?api-version=2022-10-01`;
+    return [202, {}, { location: operation, 'retry-after': '0' }];
+  };
 
   const routes: FakeRoute<FakeServingOperation>[] = [
     arm('GetWorkspace', 'GET', '', () => [
@@ -192,17 +201,11 @@ export function createFakeAzureMlEndpoints(options: {
       return [existing ? 200 : 201, endpoint];
     }),
     arm('DeleteEndpoint', 'DELETE', '/onlineEndpoints/([^/]+)', ([name]) => {
-      const endpoint = findEndpoint(name);
-      provision(name, endpoint, 'Deleting', () => {
+      return startDeleting('oe', name, findEndpoint(name), () => {
         endpoints.delete(name);
         for (const d of deploymentsOf(name))
           deployments.delete(`${name}/${d.name}`);
       });
-      return [
-        202,
-        {},
-        { location: operationUrl('oe', name), 'retry-after': '0' },
-      ];
     }),
     arm(
       'ListDeployments',
@@ -278,12 +281,9 @@ export function createFakeAzureMlEndpoints(options: {
         if ((findEndpoint(e).properties.traffic?.[d] ?? 0) > 0) {
           raise(400, 'UserError', `Deployment ${d} still has traffic.`);
         }
-        provision(key, deployment, 'Deleting', () => deployments.delete(key));
-        return [
-          202,
-          {},
-          { location: operationUrl('od', key), 'retry-after': '0' },
-        ];
+        return startDeleting('od', key, deployment, () =>
+          deployments.delete(key),
+        );
       },
     ),
     arm(

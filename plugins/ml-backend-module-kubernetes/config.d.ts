@@ -1,3 +1,16 @@
+/** How the backend reaches a cluster, the same for training and serving. */
+interface KubernetesConnection {
+  /** Path of a kubeconfig file to load. */
+  kubeconfigPath?: string;
+  /** Context of the kubeconfig to use instead of its current context. */
+  context?: string;
+  /**
+   * Use the service account of the pod the backend runs in. Cannot be combined with
+   * `kubeconfigPath` or `context`.
+   */
+  inCluster?: boolean;
+}
+
 export interface Config {
   ml?: {
     /** Compute targets that run training attempts outside the backend. */
@@ -11,18 +24,9 @@ export interface Config {
        * backend's identity needs `create`, `get` and `delete` on `jobs` (batch) and
        * `list` on `pods` and `get` on `pods/log` in `namespace`.
        */
-      kubernetes?: {
+      kubernetes?: KubernetesConnection & {
         /** Namespace the training Jobs are created in, e.g. `ml-training`. */
         namespace: string;
-        /** Path of a kubeconfig file to load. */
-        kubeconfigPath?: string;
-        /** Context of the kubeconfig to use instead of its current context. */
-        context?: string;
-        /**
-         * Use the service account of the pod the backend runs in. Cannot be combined with
-         * `kubeconfigPath` or `context`.
-         */
-        inCluster?: boolean;
         /** Service account the training pods run as. Defaults to the namespace's `default`. */
         serviceAccountName?: string;
         /**
@@ -48,15 +52,9 @@ export interface Config {
          * `horizontalpodautoscalers` (autoscaling), plus `list` on deployments and HPAs,
          * in deployment mode.
          */
-        kubernetes?: {
+        kubernetes?: KubernetesConnection & {
           /** Namespace the endpoints' resources are created in, e.g. `ml-serving`. */
           namespace: string;
-          /** Path of a kubeconfig file to load. */
-          kubeconfigPath?: string;
-          /** Context of the kubeconfig to use instead of its current context. */
-          context?: string;
-          /** Use the service account of the pod the backend runs in. */
-          inCluster?: boolean;
           /**
            * `kserve`, `deployment`, or `auto` (the default): KServe when the cluster serves
            * `serving.kserve.io/v1beta1` InferenceServices, asked once.

@@ -92,14 +92,13 @@ export function jsonNestsDeeperThan(
   json: string | Uint8Array,
   max: number,
 ): boolean {
-  const code =
-    typeof json === 'string'
-      ? (i: number) => json.charCodeAt(i)
-      : (i: number) => json[i];
+  // One tight loop over bytes (the request body's hot path); a string (a field's JSON,
+  // rare) is encoded first. UTF-8 never puts these ASCII bytes inside a multi-byte char.
+  const bytes = typeof json === 'string' ? Buffer.from(json, 'utf8') : json;
   let depth = 0;
   let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = code(i);
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i];
     if (inString) {
       if (c === 0x5c /* \ */) i++;
       else if (c === 0x22 /* " */) inString = false;

@@ -9,7 +9,7 @@ import {
 import { ConfiguredPool } from '../shared/pools';
 import { decideCanary, windowStats } from './canaryVerdict';
 import { DeploymentsConfig } from './config';
-import { DeploymentService } from './DeploymentService';
+import { DeploymentService, REPLACEMENT_PERCENT } from './DeploymentService';
 import {
   DeploymentStore,
   StoredCanary,
@@ -133,6 +133,17 @@ export class DeploymentReconciler {
 
   private async analyseOne(canary: StoredCanary, now: number) {
     const { store } = this.options;
+    if (canary.percent === REPLACEMENT_PERCENT) {
+      // A replacement is done when its server is ready (a failed one is rolled back).
+      const [deployment] = await store.getDeployments([canary.deploymentId]);
+      if (deployment?.state !== 'ready') return;
+      await this.options.service().endCanary(canary, 'PROMOTED', {
+        by: ANALYSIS_ACTOR,
+        kind: 'deployment.replaced',
+        detail: `version ${canary.version} is ready and replaced version ${canary.stableVersion}`,
+      });
+      return;
+    }
     const minutes = await store.servingMinutes(
       [canary.endpointId],
       Math.floor(canary.startedAt / 60_000),
@@ -204,20 +215,14 @@ export class DeploymentReconciler {
     const live = await store.liveDeployments([endpoint.id]);
     if (live.some(d => d.version === target.version || d.role === 'canary'))
       return;
-    await store.replaceStable(
-      endpoint.id,
-      { version: target.version, versionId: target.versionId },
-      {
-        actor: ANALYSIS_ACTOR,
-        kind: 'alias.followed',
-        version: target.version,
-        detail: `'${endpoint.followsAlias}' moved to version ${
-          target.version
-        }; it replaced version ${
-          live.find(d => d.role === 'stable')?.version ?? '-'
-        }`,
-      },
-    );
+    await this.options.service().replace(ANALYSIS_ACTOR, endpoint, target, {
+      kind: 'alias.followed',
+      detail: `'${endpoint.followsAlias}' moved to version ${
+        target.version
+      }; it replaces version ${
+        live.find(d => d.role === 'stable')?.version ?? '-'
+      }`,
+    });
   }
 
   private async reconcileOnce(endpointId: string): Promise<void> {

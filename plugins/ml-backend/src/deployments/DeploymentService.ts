@@ -37,6 +37,8 @@ const actorOf = (caller: Caller) => caller.userId ?? 'anonymous';
 const STATS_MINUTES = 5;
 const HISTORY_LIMIT = 20;
 const EVENTS_LIMIT = 100;
+/** A replacement rollout is a canary with all the weight, done once it is ready. */
+export const REPLACEMENT_PERCENT = 100;
 
 /** Public shapes: versions are strings on the API. */
 function publicDeployment(d: StoredDeployment): EndpointDeployment {
@@ -261,6 +263,17 @@ export class DeploymentService {
       version: input.version,
       alias: input.version ? undefined : endpoint.followsAlias,
     });
+    const alias = endpoint.followsAlias;
+    if (alias && models.isProtected(alias) && input.version) {
+      const current = await models.resolveAsPlatform(endpoint.modelName, {
+        alias,
+      });
+      if (current?.version !== version.version) {
+        throw new InputError(
+          `Endpoint '${name}' follows the protected alias '${alias}': request a promotion of version ${version.version} to '${alias}'; once approved it goes out here as a canary`,
+        );
+      }
+    }
     const live = await store.liveDeployments([endpoint.id]);
     const stable = live.find(d => d.role === 'stable');
     if ((input.strategy ?? 'canary') === 'canary') {
@@ -281,19 +294,7 @@ export class DeploymentService {
           `Endpoint '${name}' already serves version ${version.version}`,
         );
       }
-      await store.replaceStable(
-        endpoint.id,
-        { version: version.version, versionId: version.versionId },
-        {
-          actor: actorOf(caller),
-          kind: 'deployment.replaced',
-          version: version.version,
-          detail: `replaced ${
-            stable ? `version ${stable.version}` : 'nothing'
-          } with version ${version.version} at 100% of traffic`,
-        },
-      );
-      this.options.onChange(endpoint.id);
+      await this.replace(actorOf(caller), endpoint, version);
     }
     return this.details(caller, (await store.getEndpointById(endpoint.id))!);
   }
@@ -393,19 +394,12 @@ export class DeploymentService {
     const version = await models.resolve(caller, endpoint.modelName, {
       version: String(previous.version),
     });
-    await store.replaceStable(
-      endpoint.id,
-      { version: version.version, versionId: version.versionId },
-      {
-        actor: actorOf(caller),
-        kind: 'rollback',
-        version: version.version,
-        detail: `rolled back from version ${
-          stable?.version ?? '-'
-        } to version ${version.version}`,
-      },
-    );
-    this.options.onChange(endpoint.id);
+    await this.replace(actorOf(caller), endpoint, version, {
+      kind: 'rollback',
+      detail: `rolled back from version ${stable?.version ?? '-'} to version ${
+        version.version
+      }`,
+    });
     return this.details(caller, endpoint);
   }
 
@@ -473,6 +467,47 @@ export class DeploymentService {
       detail: `scoring ${input.input} into ${input.output} as job ${job.jobId}`,
     });
     return { jobId: job.jobId };
+  }
+
+  /**
+   * Serves `version` instead of the stable one. While the stable version serves and no
+   * canary runs, the new one starts beside it with all the weight (a rollout the
+   * reconciler completes once it is ready; until then the old one keeps answering), so
+   * a replacement never leaves the endpoint without a server; otherwise at once.
+   */
+  async replace(
+    actor: string,
+    endpoint: StoredEndpoint,
+    version: { version: number; versionId: string },
+    event: { kind: string; detail: string } = {
+      kind: 'deployment.replacing',
+      detail: `replacing the stable version with version ${version.version}`,
+    },
+  ): Promise<void> {
+    const { store } = this.options;
+    const live = await store.liveDeployments([endpoint.id]);
+    const stable = live.find(d => d.role === 'stable');
+    const serving =
+      stable &&
+      (stable.state === 'ready' || stable.state === 'scaled-to-zero') &&
+      !live.some(d => d.role === 'canary');
+    const next = { version: version.version, versionId: version.versionId };
+    const timeline = { actor, version: version.version, ...event };
+    if (serving && endpoint.kind !== 'batch') {
+      await store.startCanary(
+        endpoint.id,
+        next,
+        {
+          percent: REPLACEMENT_PERCENT,
+          policy: { ...endpoint.canaryPolicy, percent: REPLACEMENT_PERCENT },
+          startedBy: actor,
+        },
+        timeline,
+      );
+    } else {
+      await store.replaceStable(endpoint.id, next, timeline);
+    }
+    this.options.onChange(endpoint.id);
   }
 
   // ---- what the analysis and the promotion flow call ---------------------------
@@ -552,7 +587,13 @@ export class DeploymentService {
   async endCanary(
     canary: StoredCanary,
     outcome: 'PROMOTED' | 'ROLLED_BACK' | 'ABORTED',
-    decision: { by: string; detail: string; verdict?: StoredCanary['verdict'] },
+    decision: {
+      by: string;
+      detail: string;
+      verdict?: StoredCanary['verdict'];
+      /** The timeline's kind, when not the outcome's (a finished replacement). */
+      kind?: string;
+    },
   ): Promise<StoredCanary> {
     const { store, models } = this.options;
     const ended = await store.endCanary(
@@ -561,11 +602,13 @@ export class DeploymentService {
       { by: decision.by, verdict: decision.verdict },
       {
         actor: decision.by,
-        kind: {
-          PROMOTED: 'canary.promoted',
-          ROLLED_BACK: 'canary.rolled_back',
-          ABORTED: 'canary.aborted',
-        }[outcome],
+        kind:
+          decision.kind ??
+          {
+            PROMOTED: 'canary.promoted',
+            ROLLED_BACK: 'canary.rolled_back',
+            ABORTED: 'canary.aborted',
+          }[outcome],
         version: canary.version,
         detail: decision.detail,
       },
@@ -577,11 +620,50 @@ export class DeploymentService {
         detail: decision.detail,
         actor: decision.by,
       });
+    } else if (outcome === 'PROMOTED') {
+      await this.followedAliasTo(canary, decision);
     }
     return ended;
   }
 
   // ---- helpers ----------------------------------------------------------------
+
+  /**
+   * An endpoint following an unprotected alias that promoted another version moves the
+   * alias with it (else the endpoint would go back to where the alias points). When the
+   * alias's gates refuse, the alias stays and the timeline says why.
+   */
+  private async followedAliasTo(
+    canary: StoredCanary,
+    decision: { by: string; detail: string },
+  ) {
+    const { store, models } = this.options;
+    const endpoint = await store.getEndpointById(canary.endpointId);
+    const alias = endpoint?.followsAlias;
+    if (!endpoint || !alias || models.isProtected(alias)) return;
+    const current = await models.resolveAsPlatform(endpoint.modelName, {
+      alias,
+    });
+    if (current?.version === canary.version) return;
+    try {
+      await models.moveAliasAfterCanary({
+        modelName: endpoint.modelName,
+        alias,
+        version: String(canary.version),
+        actor: decision.by,
+        detail: decision.detail,
+      });
+    } catch (error) {
+      await store.addEvent(endpoint.id, {
+        actor: decision.by,
+        kind: 'alias.not_moved',
+        version: canary.version,
+        detail: `'${alias}' stays on version ${current?.version ?? '-'}: ${
+          (error as Error).message
+        }`,
+      });
+    }
+  }
 
   private async details(
     caller: Caller,

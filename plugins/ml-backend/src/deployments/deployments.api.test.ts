@@ -2,6 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabases } from '../__testUtils__/databases';
+import { waitFor } from '../__testUtils__/waitFor';
 import {
   APPROVER,
   OUTSIDER,
@@ -225,6 +226,15 @@ describe.each(databases.eachSupportedId())('deployments on %p', databaseId => {
       ).status,
     ).toBe(201);
     await portal.endpointWhen('churn-live', ready);
+    // Around the approval: refused, and nothing changes.
+    const bypass = await scientist.post(
+      '/deployments/endpoints/churn-live/deploy',
+      { version: v2.version },
+    );
+    expect(bypass.status).toBe(400);
+    expect(bypass.body.error.message).toMatch(
+      /follows the protected alias 'production': request a promotion of version 2/,
+    );
 
     await promote(v2.version);
     const aliasOf = async () =>
@@ -301,6 +311,74 @@ describe('deployments, one database', () => {
       expect.objectContaining({ version: '2', role: 'stable', weight: 100 }),
     ]);
     await second.stop();
+  });
+
+  it('moves an unprotected alias with a passed canary, and follows the alias without a gap in serving', async () => {
+    const portal = await startServingPortal();
+    const { scientist } = portal;
+    for (const coefficients of [
+      [0.1, 0.01],
+      [0.2, 0.02],
+      [0.3, 0.03],
+    ]) {
+      await portal.registerVersion('churn', { coefficients });
+    }
+    const setAlias = (version: string) =>
+      scientist.mlflow('registered-models/alias', {
+        name: 'churn',
+        alias: 'staging',
+        version,
+      });
+    expect((await setAlias('1')).status).toBe(200);
+    await scientist.post('/deployments/endpoints', {
+      name: 'churn-staging',
+      owner: TEAM,
+      modelName: 'churn',
+      alias: 'staging',
+      kind: 'real-time',
+      target: 'local',
+      canary: QUICK_CANARY,
+    });
+    await portal.endpointWhen('churn-staging', ready);
+
+    // A canary of version 2 passes: 'staging' moves with it, and the endpoint stays.
+    await scientist.post('/deployments/endpoints/churn-staging/deploy', {
+      version: '2',
+    });
+    await portal.endpointWhen(
+      'churn-staging',
+      e => e.canaries[0]?.status === 'PROMOTED',
+      { traffic: 20 },
+    );
+    const staging = async () =>
+      (await scientist.get('/models/churn')).body.aliases.find(
+        (a: any) => a.alias === 'staging',
+      )?.version;
+    expect(await staging()).toBe('2');
+
+    // The alias moves to 3 from MLflow: the endpoint rolls it out while 2 answers.
+    expect((await setAlias('3')).status).toBe(200);
+    const statuses = new Set<number>();
+    const followed = await waitFor(
+      'the endpoint serving version 3',
+      async () => {
+        const answer = await portal.invoke('churn-staging');
+        statuses.add(answer.status);
+        return answer.headers['x-ml-model-version'];
+      },
+      version => version === '3',
+    );
+    expect(followed).toBe('3');
+    expect([...statuses]).toEqual([200]);
+    const done = await portal.endpointWhen(
+      'churn-staging',
+      e => e.deployments.length === 1,
+    );
+    expect(done.deployments[0]).toMatchObject({ version: '3', weight: 100 });
+    expect(done.events.map((e: any) => e.kind)).toEqual(
+      expect.arrayContaining(['alias.followed', 'deployment.replaced']),
+    );
+    expect(await staging()).toBe('3');
   });
 
   it('fails a deployment whose server never starts, with its last log lines, and routes nothing to it', async () => {

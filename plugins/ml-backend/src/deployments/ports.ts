@@ -47,6 +47,16 @@ export interface DeployableModels {
     requestId: string,
     outcome: { passed: boolean; detail: string; actor: string },
   ): Promise<void>;
+  /** Whether the alias moves only through approved promotion requests. */
+  isProtected(alias: string): boolean;
+  /** Moves an unprotected alias to a version whose canary passed (its gates apply). */
+  moveAliasAfterCanary(input: {
+    modelName: string;
+    alias: string;
+    version: string;
+    actor: string;
+    detail: string;
+  }): Promise<void>;
   /** Writes a deployment step into the model's audit trail. */
   audit(
     modelName: string,

@@ -46,13 +46,14 @@ export function pickDeployment(
   deployments: StoredDeployment[],
   random = Math.random(),
 ): StoredDeployment | undefined {
-  const routable = deployments.filter(
-    d => ROUTABLE.has(d.state) && d.weight > 0,
-  );
-  const total = routable.reduce((n, d) => n + d.weight, 0);
+  const ready = deployments.filter(d => ROUTABLE.has(d.state));
+  const weighted = ready.filter(d => d.weight > 0);
+  // A replacement still starting has all the weight: the version it replaces answers.
+  const routable = weighted.length > 0 ? weighted : ready;
+  const total = routable.reduce((n, d) => n + Math.max(d.weight, 1), 0);
   let point = random * total;
   for (const d of routable) {
-    point -= d.weight;
+    point -= Math.max(d.weight, 1);
     if (point < 0) return d;
   }
   return routable[routable.length - 1];

@@ -346,6 +346,37 @@ export class PromotionService {
     }
   }
 
+  /**
+   * Moves an unprotected alias to a version whose canary passed on an endpoint that
+   * follows it (the platform acts; the alias's gates still apply). A protected alias
+   * moves only through its promotion request.
+   */
+  async moveAliasAfterCanary(input: {
+    modelName: string;
+    alias: string;
+    version: string;
+    actor: string;
+    detail: string;
+  }): Promise<void> {
+    if (this.protectedAliases.includes(input.alias)) {
+      throw new NotAllowedError(
+        `Alias '${input.alias}' is protected: it moves only through an approved promotion request`,
+      );
+    }
+    const found = await this.models.storedVersion(
+      input.modelName,
+      input.version,
+    );
+    const metrics = await this.checkUnprotectedGates(found, input.alias);
+    await this.options.store.setAlias(found.name, input.alias, found.version, {
+      actor: input.actor,
+      action: 'alias.set',
+      detail: `set alias '${input.alias}' to version ${found.version} after its canary: ${input.detail}`,
+      version: found.version,
+      metrics,
+    });
+  }
+
   private canaryFor(request: StoredPromotion): AliasCanaryInput {
     return {
       modelName: request.modelName,

@@ -66,6 +66,10 @@ export function deployableModels(options: {
         pending: requests.filter(r => r.status === 'PENDING'),
       };
     },
+    isProtected: (alias: string) => promotions.protectedAliases.includes(alias),
+    moveAliasAfterCanary: (
+      input: Parameters<PromotionService['moveAliasAfterCanary']>[0],
+    ) => promotions.moveAliasAfterCanary(input),
     audit: (modelName: string, entry: AuditEntry) =>
       audit.recordAudit(modelName, entry),
     completeCanaryPromotion: (

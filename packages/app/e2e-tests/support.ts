@@ -1,7 +1,8 @@
 import { APIRequestContext, expect, Page } from '@playwright/test';
 import path from 'node:path';
 
-const BACKEND = 'http://localhost:7007';
+/** The backend's own address: the API and the serving router answer there. */
+export const BACKEND = 'http://localhost:7007';
 
 /** Saves a full-page screenshot under test-results/screenshots (the README's come from there). */
 export const saveScreenshot = (page: Page, name: string) =>
@@ -17,7 +18,7 @@ export async function signIn(page: Page) {
 }
 
 /** A guest's Backstage token, as the app gets it, for asking the API what the demo has done. */
-async function guestToken(request: APIRequestContext): Promise<string> {
+export async function guestToken(request: APIRequestContext): Promise<string> {
   const response = await request.get(`${BACKEND}/api/auth/guest/refresh`, {
     headers: { 'X-Requested-With': 'XMLHttpRequest' },
   });

@@ -54,8 +54,10 @@ function MinuteChart(props: {
   title: string;
   series: Series[];
   format: (value: number) => string;
+  /** The value axis' top at least (an error rate of 0 would otherwise scale to 400%). */
+  minTop?: number;
 }) {
-  const { title, series, format } = props;
+  const { title, series, format, minTop } = props;
   return (
     <Box role="figure" aria-label={title}>
       <Typography variant="subtitle2" component="h3">
@@ -71,7 +73,15 @@ function MinuteChart(props: {
             tickFormatter={x => new Date(x).toLocaleTimeString()}
             allowDuplicatedCategory={false}
           />
-          <YAxis tickFormatter={value => format(Number(value))} width={64} />
+          <YAxis
+            tickFormatter={value => format(Number(value))}
+            width={64}
+            domain={
+              minTop === undefined
+                ? undefined
+                : [0, (top: number) => Math.max(top, minTop)]
+            }
+          />
           <Tooltip
             labelFormatter={x => new Date(Number(x)).toLocaleTimeString()}
             formatter={value => format(Number(value))}
@@ -85,7 +95,8 @@ function MinuteChart(props: {
               name={line.key}
               stroke={line.color}
               strokeDasharray={line.dashed ? '4 3' : undefined}
-              dot={false}
+              // A line needs two minutes: until then each minute shows as a dot.
+              dot={line.points.length < 3}
               isAnimationActive={false}
             />
           ))}
@@ -144,6 +155,7 @@ function Charts(props: { metrics: EndpointMetrics }) {
           title="Error rate per version"
           series={errors}
           format={formatPercent}
+          minTop={0.05}
         />
       </Grid>
     </Grid>

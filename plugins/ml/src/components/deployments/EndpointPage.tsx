@@ -207,10 +207,10 @@ export function EndpointPage() {
             history={details.history}
           />
         </GridCard>
-        <GridCard md={6} title="Score it">
+        <GridCard title="Score it">
           <ScoringExample endpoint={details} />
         </GridCard>
-        <GridCard md={6} title="Events">
+        <GridCard title="Events">
           <EndpointTimeline events={details.events} />
         </GridCard>
       </Grid>

@@ -13,7 +13,12 @@ import { OwnerLink } from '../common/OwnerLink';
 import { actorName } from '../registry/registryFormat';
 import { ModelLink } from '../registry/registryLinks';
 import { BatchRunButton } from './BatchRunButton';
-import { followsLabel } from './deploymentFormat';
+import {
+  followsLabel,
+  formatLatency,
+  formatPercent,
+  formatRate,
+} from './deploymentFormat';
 import { EndpointStatusChip } from './EndpointStatusChip';
 
 /** Where an endpoint runs: target, then pool, instance type and region where set. */
@@ -36,6 +41,15 @@ function scaling(endpoint: Endpoint): string {
   return `${replicas}; to zero after ${formatDuration(
     endpoint.scaleToZeroAfterSeconds * 1000,
   )} idle`;
+}
+
+/** The router's counts over the last five minutes, all versions together. */
+function trafficStats(endpoint: Endpoint): string {
+  const { requestsPerMinute, errorRate, p95Ms } = endpoint.stats;
+  if (requestsPerMinute === 0) return 'No requests in the last 5 minutes';
+  return `${formatRate(requestsPerMinute)}, ${formatPercent(
+    errorRate,
+  )} errors, p95 ${formatLatency(p95Ms)} (last 5 minutes)`;
 }
 
 /** What an endpoint is: status, owner, model, kind, target, scaling and its URL to copy. @internal */
@@ -69,6 +83,7 @@ export function EndpointSummary(props: { endpoint: Endpoint }) {
           </>
         ),
         kind: endpoint.kind,
+        ...(endpoint.kind !== 'batch' && { traffic: trafficStats(endpoint) }),
         target: placement(endpoint),
         scaling: scaling(endpoint),
         url: endpoint.url ? (

@@ -308,6 +308,12 @@ export interface Config {
       meterFlushMs?: number;
       /** Where model files are put for targets that serve from local files; a temp folder by default. */
       modelCacheDirectory?: string;
+      /**
+       * Scoring on a listener of its own (`/serving/<endpoint>/invocations`), without
+       * Backstage's per-request middleware; the same router, auth and tokens. Endpoint
+       * URLs use `baseUrl` when given (put your ingress in front of it).
+       */
+      servingListener?: { port: number; host?: string; baseUrl?: string };
       /** False on replicas that only serve the API: no analysis or reconciliation there. */
       workers?: boolean;
       batch?: {

@@ -23,6 +23,8 @@
  *
  *   BENCH_SERVING_REQUESTS=500 npm run bench:serving   # requests per round and path (c1; c4 twice that)
  *   BENCH_SERVING_PROFILE=1 npm run bench:serving      # also a CPU profile of the router's thread
+ *   BENCH_SERVING_VIA=plugin npm run bench:serving      # the router under /api/ml (Backstage's
+ *                                                      # stack) instead of the serving listener
  *
  * Prerequisites: PostgreSQL on 127.0.0.1:5432 (PGHOST/PGPORT/PGUSER/PGPASSWORD) and Redis
  * (REDIS_URL). Only 127.0.0.1 is contacted.
@@ -72,6 +74,9 @@ const TARGETS = { p50Ms: 1, p99Ms: 5, rpsRatio: 0.8 };
  * tiny JSON answer): what Backstage's HTTP stack and auth cost with no proxying, so the
  * router's overhead splits into the stack's share and the proxy's.
  */
+/** The router through Backstage's HTTP stack instead of the serving listener. */
+const VIA_PLUGIN = process.env.BENCH_SERVING_VIA === 'plugin';
+
 type Path = 'direct' | 'router' | 'stack';
 type RoundResult = {
   latencies: Float64Array;
@@ -331,6 +336,8 @@ async function main() {
   return withScratchDatabase('ml_bench_serving', async ({ name }) => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
+    // The router measured through the serving listener (default) or Backstage's stack.
+    const listenerPort = VIA_PLUGIN ? undefined : await freePort();
     const token = randomBytes(24).toString('hex');
     const scratch = await mkdtemp(join(tmpdir(), 'ml-bench-serving-'));
     let local: LocalServingTarget | undefined;
@@ -398,7 +405,12 @@ async function main() {
                 },
               },
             },
-            deployments: { modelCacheDirectory: join(scratch, 'models') },
+            deployments: {
+              modelCacheDirectory: join(scratch, 'models'),
+              ...(listenerPort && {
+                servingListener: { host: '127.0.0.1', port: listenerPort },
+              }),
+            },
           },
         },
       }),
@@ -456,7 +468,9 @@ async function main() {
       );
 
       const urls: Record<Path, string> = {
-        router: `${baseUrl}/api/ml/serving/${ENDPOINT}/invocations`,
+        router: listenerPort
+          ? `http://127.0.0.1:${listenerPort}/serving/${ENDPOINT}/invocations`
+          : `${baseUrl}/api/ml/serving/${ENDPOINT}/invocations`,
         direct: `${upstream.url}/invocations`,
         stack: `${baseUrl}/api/ml/compute-targets`,
       };
@@ -629,6 +643,7 @@ async function main() {
       }
       return {
         figures: {
+          router_path: VIA_PLUGIN ? 'backstage' : 'serving-listener',
           router_overhead_p50_ms: round(p50, 3),
           router_overhead_p99_ms: round(p99, 3),
           router_rps_c4: Math.round(s.router4.rps),

@@ -16,6 +16,7 @@ import { ArtifactReader, artifactModelFiles } from './modelFiles';
 import { BatchJobs, DeployableModels, DeploymentAlerts } from './ports';
 import { createDeploymentsRouter } from './router';
 import { ServingMeter } from './ServingMeter';
+import { startServingListener } from './servingListener';
 import { ServingRouter } from './servingRouter';
 import { ServingTargets } from './targets';
 
@@ -82,7 +83,12 @@ export async function createDeployments(
   });
   const baseUrl = await deps.discovery.getExternalBaseUrl('ml');
   // The reconciler and the service call each other; each is set once both exist.
-  const late: { service?: DeploymentService; serving?: ServingRouter } = {};
+  const late: {
+    service?: DeploymentService;
+    serving?: ServingRouter;
+    /** The serving listener's URL, when one is configured. */
+    servingBaseUrl?: string;
+  } = {};
   const reconciler = new DeploymentReconciler({
     store,
     targets,
@@ -94,7 +100,9 @@ export async function createDeployments(
     alerts: deps.alerts,
     logger,
     servingUrl: name =>
-      `${baseUrl}/serving/${encodeURIComponent(name)}/invocations`,
+      `${late.servingBaseUrl ?? baseUrl}/serving/${encodeURIComponent(
+        name,
+      )}/invocations`,
     flushCounts: () => meter.flush(),
     onRoutesChanged: name => late.serving?.invalidate(name),
   });
@@ -161,6 +169,25 @@ export async function createDeployments(
         );
     },
   });
+  // Optionally, scoring on a listener of its own (see servingListener.ts).
+  const listenerConfig = config.getOptionalConfig(
+    'ml.deployments.servingListener',
+  );
+  const listener = listenerConfig
+    ? await startServingListener({
+        router: serving.router(),
+        host: listenerConfig.getOptionalString('host') ?? '127.0.0.1',
+        port: listenerConfig.getNumber('port'),
+      })
+    : undefined;
+  const listenerUrl = listenerConfig?.getOptionalString('baseUrl');
+  if (listener) {
+    logger.info(
+      `Scoring requests also served on ${
+        listenerUrl ?? `port ${listener.port}`
+      } (/serving/<endpoint>/invocations)`,
+    );
+  }
   const tick = new RepeatingJob({
     redis: deps.redis,
     logger,
@@ -170,6 +197,7 @@ export async function createDeployments(
     run: () => reconciler.tick(),
   });
   late.serving = serving;
+  late.servingBaseUrl = listenerUrl;
   meter.start();
   if (config.getOptionalBoolean('ml.deployments.workers') ?? true) {
     tick.start();
@@ -203,6 +231,7 @@ export async function createDeployments(
     } satisfies AliasCanaries,
     async close() {
       await tick.close(false);
+      await listener?.close();
       await meter.close();
       serving.close();
     },

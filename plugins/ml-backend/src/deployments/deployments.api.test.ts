@@ -1,4 +1,6 @@
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { mockCredentials } from '@backstage/backend-test-utils';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabases } from '../__testUtils__/databases';
@@ -6,6 +8,7 @@ import { waitFor } from '../__testUtils__/waitFor';
 import {
   APPROVER,
   OUTSIDER,
+  SCIENTIST,
   startServingPortal,
   TEAM,
 } from './__testUtils__/servingPortal';
@@ -381,6 +384,71 @@ describe('deployments, one database', () => {
     expect(await staging()).toBe('3');
   });
 
+  it('serves scoring on its own listener, with the same auth', async () => {
+    const port = await freePort();
+    const portal = await startServingPortal({
+      ml: {
+        deployments: {
+          workers: true,
+          analysisIntervalSeconds: 0.3,
+          meterFlushMs: 200,
+          servingListener: {
+            port,
+            baseUrl: `http://127.0.0.1:${port}`,
+          },
+        },
+      },
+    });
+    await portal.registerVersion('churn', { coefficients: [0.1, 0.01] });
+    await portal.scientist.post('/deployments/endpoints', {
+      name: 'churn-fast',
+      owner: TEAM,
+      modelName: 'churn',
+      version: '1',
+      kind: 'real-time',
+      target: 'local',
+    });
+    const live = await portal.endpointWhen('churn-fast', ready);
+    expect(live.url).toBe(
+      `http://127.0.0.1:${port}/serving/churn-fast/invocations`,
+    );
+    const score = (headers: Record<string, string>) =>
+      fetch(live.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({
+          dataframe_split: {
+            columns: ['tenure', 'monthly_charges'],
+            data: [[12, 70.5]],
+          },
+        }),
+      });
+    const answer = await score({
+      authorization: mockCredentials.user.header(SCIENTIST),
+    });
+    expect(answer.status).toBe(200);
+    expect((await answer.json()).predictions).toHaveLength(1);
+    // A token that does not verify (the test backend takes a missing one as a user).
+    expect((await score({ authorization: 'Bearer not-a-token' })).status).toBe(
+      401,
+    );
+    // Another team's member reads endpoints only where the policy lets them.
+    expect(
+      (await score({ authorization: mockCredentials.user.header(OUTSIDER) }))
+        .status,
+    ).toBe(200);
+    const unknown = await fetch(
+      `http://127.0.0.1:${port}/serving/nope/invocations`,
+      {
+        method: 'POST',
+        headers: { authorization: mockCredentials.user.header(SCIENTIST) },
+      },
+    );
+    expect(unknown.status).toBe(404);
+    expect((await unknown.json()).error_code).toBe('RESOURCE_DOES_NOT_EXIST');
+    await portal.stop();
+  });
+
   it('fails a deployment whose server never starts, with its last log lines, and routes nothing to it', async () => {
     const portal = await startServingPortal({
       ml: {
@@ -560,3 +628,12 @@ describe('deployments, one database', () => {
     expect((await portal.invoke('nope')).status).toBe(404);
   });
 });
+
+/** A port nothing listens on now. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise(resolve => server.close(resolve));
+  return port;
+}

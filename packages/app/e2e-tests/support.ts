@@ -9,6 +9,8 @@ export const saveScreenshot = (page: Page, name: string) =>
   page.screenshot({
     path: path.join(__dirname, '../../../test-results/screenshots', name),
     fullPage: true,
+    // Finished transitions: a progress bar caught mid-animation shows the wrong share.
+    animations: 'disabled',
   });
 
 /** Opens the app and signs in as the guest (the sign-in page comes first). */

@@ -8,8 +8,9 @@ import { EndpointStatusChip } from './EndpointStatusChip';
 
 function deploymentColumns(
   modelName: string,
+  coldStarts: boolean,
 ): DataColumn<EndpointDeployment>[] {
-  return [
+  const columns: Array<DataColumn<EndpointDeployment> | false> = [
     {
       title: 'Version',
       render: d => (
@@ -43,7 +44,8 @@ function deploymentColumns(
         </>
       ),
     },
-    {
+    // Only versions that scale to zero start cold: elsewhere the column is left out.
+    coldStarts && {
       title: 'Last cold start',
       align: 'right',
       render: d => formatDuration(d.lastColdStartMs),
@@ -59,6 +61,9 @@ function deploymentColumns(
         d.retiredAt === undefined ? MISSING : formatTime(d.retiredAt),
     },
   ];
+  return columns.filter(
+    (column): column is DataColumn<EndpointDeployment> => column !== false,
+  );
 }
 
 /** An endpoint's deployments: those taking traffic, then the retired ones, newest first. @internal */
@@ -71,7 +76,10 @@ export function DeploymentsTable(props: {
   return (
     <DataTable
       label="deployments"
-      columns={deploymentColumns(props.modelName)}
+      columns={deploymentColumns(
+        props.modelName,
+        rows.some(d => d.lastColdStartMs !== undefined),
+      )}
       rows={rows}
       rowKey={d => d.id}
       empty="Nothing deployed yet."

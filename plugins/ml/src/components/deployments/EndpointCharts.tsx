@@ -155,7 +155,7 @@ function Charts(props: { metrics: EndpointMetrics }) {
           title="Error rate per version"
           series={errors}
           format={formatPercent}
-          minTop={0.05}
+          minTop={0.04}
         />
       </Grid>
     </Grid>

@@ -123,6 +123,12 @@ describe('EndpointPage', () => {
     ]);
 
     const deployments = screen.getByRole('table', { name: 'deployments' });
+    // v1 started cold once: the column is there.
+    expect(
+      within(deployments).getByRole('columnheader', {
+        name: 'Last cold start',
+      }),
+    ).toBeInTheDocument();
     const deploymentRows = within(deployments).getAllByRole('row').slice(1);
     expect(deploymentRows.map(row => cellsOf(row).slice(0, 6))).toEqual([
       ['v2', 'stable', '90%', 'ready', '—', '—'],
@@ -147,6 +153,10 @@ describe('EndpointPage', () => {
     expect(document.body.textContent).toContain(
       'churn (follows production, its pipeline)',
     );
+    // The router's last five minutes, all versions together.
+    expect(
+      screen.getByText('42.5/min, 1.2% errors, p95 104 ms (last 5 minutes)'),
+    ).toBeInTheDocument();
 
     const url = 'http://localhost:7007/api/ml/serving/churn-prod/invocations';
     expect(screen.getByText(url)).toBeInTheDocument();
@@ -167,6 +177,22 @@ describe('EndpointPage', () => {
       endpoint: 'churn-prod',
       minutes: 60,
     });
+  });
+
+  it('leaves out the cold-start column where no version started cold', async () => {
+    await renderEndpoint(endpointApi(makeEndpointDetails({ history: [] })));
+
+    const deployments = await screen.findByRole('table', {
+      name: 'deployments',
+    });
+    expect(
+      within(deployments).getByRole('columnheader', { name: 'Retired' }),
+    ).toBeInTheDocument();
+    expect(
+      within(deployments).queryByRole('columnheader', {
+        name: 'Last cold start',
+      }),
+    ).not.toBeInTheDocument();
   });
 
   it('promotes the canary after a confirmation and shows the endpoint as it is then', async () => {

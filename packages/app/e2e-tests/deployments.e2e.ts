@@ -292,6 +292,10 @@ test('a version is deployed from its page, serves live traffic, and a failing ca
     await expect(page.getByRole('table', { name: 'events' })).toContainText(
       'canary.rolled_back',
     );
+    // The failed canary was never stable: there is no earlier version to roll back to.
+    await expect(
+      page.getByRole('button', { name: /Roll back to v/ }),
+    ).toBeHidden();
     await saveScreenshot(page, 'deployments-canary-rolled-back.png');
 
     // A good version as a canary passes the analysis and takes all traffic.
@@ -310,6 +314,9 @@ test('a version is deployed from its page, serves live traffic, and a failing ca
     await expect(page.getByRole('table', { name: 'events' })).toContainText(
       'canary.promoted',
     );
+    await expect(
+      page.getByRole('button', { name: 'Roll back to v1' }),
+    ).toBeVisible();
     await saveScreenshot(page, 'deployments-canary-promoted.png');
 
     // The Deployments tab lists the endpoint with the router's numbers.

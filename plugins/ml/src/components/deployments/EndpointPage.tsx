@@ -4,7 +4,10 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import { EndpointDetails } from '@ml-portal/plugin-ml-common';
+import {
+  EndpointDeployment,
+  EndpointDetails,
+} from '@ml-portal/plugin-ml-common';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Grid from '@mui/material/Grid';
@@ -33,10 +36,28 @@ import { TrafficSplit } from './TrafficSplit';
 /** How often an endpoint that is changing (starting, a canary running) is fetched again. @internal */
 export const ENDPOINT_REFRESH_MS = 3000;
 
-/** The version a rollback goes back to: the newest retired one the endpoint does not serve now. @internal */
+/** How long after its deployment was created a canary starts, at most (one transaction). */
+const CANARY_START_SLACK_MS = 5_000;
+
+/**
+ * The version a rollback goes back to, as the server picks it: the newest retired one
+ * the endpoint does not serve now that was stable once, not a canary that never passed
+ * (a canary's deployment is created as its canary starts).
+ *
+ * @internal
+ */
 export function rollbackTarget(endpoint: EndpointDetails): string | undefined {
   const current = stableVersion(endpoint);
-  return endpoint.history.find(d => d.version !== current)?.version;
+  const neverStable = (d: EndpointDeployment) =>
+    endpoint.canaries.some(
+      c =>
+        c.status !== 'PROMOTED' &&
+        c.version === d.version &&
+        c.startedAt >= d.createdAt &&
+        c.startedAt - d.createdAt <= CANARY_START_SLACK_MS,
+    );
+  return endpoint.history.find(d => d.version !== current && !neverStable(d))
+    ?.version;
 }
 
 /** Deploy another version, delete: the endpoint card's actions. */

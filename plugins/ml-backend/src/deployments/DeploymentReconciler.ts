@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
@@ -21,6 +22,8 @@ import { ServingTargets } from './targets';
 
 /** The actor of what the platform decides by itself. */
 export const ANALYSIS_ACTOR = 'ml-platform/canary-analysis';
+/** The actor of what a serving target reports (a deployment ready, failed). */
+const RECONCILER_ACTOR = 'ml-platform/reconciler';
 
 /**
  * Makes serving targets match the rows, and decides running canaries.
@@ -302,10 +305,15 @@ export class DeploymentReconciler {
           const localPath = target.needsLocalFiles
             ? await modelFiles.materialize(
                 version.artifactUri,
+                // Keyed by where the files are, not only the version's number: another
+                // portal's (or a re-created model's) version 2 is other files.
                 join(
                   config.modelCacheDirectory,
                   encodeURIComponent(endpoint.modelName),
-                  String(d.version),
+                  `${d.version}-${createHash('sha256')
+                    .update(version.artifactUri)
+                    .digest('hex')
+                    .slice(0, 12)}`,
                 ),
               )
             : undefined;
@@ -348,7 +356,7 @@ export class DeploymentReconciler {
         state === deployment.state || state === 'scaled-to-zero'
           ? undefined
           : {
-              actor: ANALYSIS_ACTOR,
+              actor: RECONCILER_ACTOR,
               kind: `deployment.${state}`,
               version: deployment.version,
               detail:

@@ -567,7 +567,7 @@ export class DeploymentService {
             policy.percent
           }% beside version ${stable.version} for ${
             policy.durationMinutes
-          } minutes${
+          } minute${policy.durationMinutes === 1 ? '' : 's'}${
             options.alias ? `; '${options.alias}' moves when it passes` : ''
           }`,
         },

@@ -52,6 +52,25 @@ export async function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
+/**
+ * Runs the server's command under a shell that stops it when the backend is gone: the
+ * servers of a backend killed outright (SIGKILL, a test runner tearing down `npm start`)
+ * would otherwise hold their ports forever. The shell passes on the command's exit
+ * status (its own job notices and \`PWD\` stay out of the server's log and environment);
+ * \`stop\` signals the whole process group as before.
+ */
+const WATCHDOG = `
+env -u PWD "$@" &
+child=$!
+exec 2>/dev/null
+trap 'kill -TERM $child 2>/dev/null' TERM INT
+while kill -0 $child 2>/dev/null; do
+  kill -0 $PPID 2>/dev/null || { kill -TERM $child; break; }
+  sleep 1
+done
+wait $child
+`;
+
 /** How a process ended: its exit code or the signal that killed it. */
 type Exit = {
   code: number | null;
@@ -95,8 +114,7 @@ export class ServerProcess {
     port: number;
     logs: LogTail;
   }): ServerProcess {
-    const [program, ...args] = options.command;
-    const child = spawn(program, args, {
+    const child = spawn('sh', ['-c', WATCHDOG, 'sh', ...options.command], {
       cwd: options.cwd,
       env: options.env,
       stdio: ['ignore', 'pipe', 'pipe'],

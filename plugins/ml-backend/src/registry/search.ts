@@ -8,7 +8,7 @@
 import { Knex } from 'knex';
 import { PageWindow } from '../shared/paging';
 import { Clause, OrderBy, parseFilter, parseOrderBy } from '../shared/search';
-import { likeToGlob } from '../shared/search/compiler';
+import { clausePredicate } from '../shared/search/compiler';
 import { SearchSchema, attributeSpec } from '../shared/search/schema';
 
 const timestamps = (alias: 'm' | 'v') =>
@@ -81,39 +81,6 @@ const ORDER = {
 
 type Target = keyof typeof TAGS;
 
-function isSqlite(knex: Knex): boolean {
-  const dialect: string = knex.client.dialect;
-  return dialect === 'sqlite3' || dialect === 'better-sqlite3';
-}
-
-/** SQL testing `value` against a clause; values always travel as bindings. */
-function predicate(
-  knex: Knex,
-  value: string,
-  clause: Exclude<Clause, { type: 'null' }>,
-): { sql: string; bindings: Knex.Value[] } {
-  if (clause.type === 'list') {
-    const marks = clause.values.map(() => '?').join(', ');
-    return {
-      sql: `${value} ${clause.comparator} (${marks})`,
-      bindings: clause.values,
-    };
-  }
-  if (clause.type === 'string' && clause.comparator === 'LIKE') {
-    // SQLite's LIKE ignores case; GLOB does not.
-    return isSqlite(knex)
-      ? { sql: `${value} GLOB ?`, bindings: [likeToGlob(clause.value)] }
-      : { sql: `${value} LIKE ? ESCAPE '\\'`, bindings: [clause.value] };
-  }
-  if (clause.type === 'string' && clause.comparator === 'ILIKE') {
-    return {
-      sql: `lower(${value}) LIKE lower(?) ESCAPE '\\'`,
-      bindings: [clause.value],
-    };
-  }
-  return { sql: `${value} ${clause.comparator} ?`, bindings: [clause.value] };
-}
-
 function applyClause(
   knex: Knex,
   query: Knex.QueryBuilder,
@@ -128,7 +95,7 @@ function applyClause(
       query.whereRaw(`${column} ${clause.comparator}`);
       return;
     }
-    const test = predicate(knex, column, clause);
+    const test = clausePredicate(knex, column, clause);
     query.whereRaw(test.sql, test.bindings);
     return;
   }
@@ -142,7 +109,7 @@ function applyClause(
     ]);
     return;
   }
-  const test = predicate(knex, 'k.value', clause);
+  const test = clausePredicate(knex, 'k.value', clause);
   query.whereRaw(
     `EXISTS (SELECT 1 FROM ${tags.from} WHERE ${where} AND ${test.sql})`,
     [identifier.key, ...test.bindings],

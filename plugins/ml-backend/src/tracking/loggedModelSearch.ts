@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { Clause, parseFilter, parseOrderBy } from '../shared/search';
-import { likeToGlob } from '../shared/search/compiler';
+import { clausePredicate } from '../shared/search/compiler';
 import { attributeSpec, SearchSchema } from '../shared/search/schema';
 import { LoggedModelQuery } from './LoggedModelStore';
 
@@ -80,39 +80,6 @@ function metricRows(key: string, datasets: Datasets): Keyed {
   };
 }
 
-function isSqlite(knex: Knex): boolean {
-  const dialect: string = knex.client.dialect;
-  return dialect === 'sqlite3' || dialect === 'better-sqlite3';
-}
-
-/** The SQL test of `value` against a clause (not a NULL test). */
-function test(
-  knex: Knex,
-  value: string,
-  clause: Exclude<Clause, { type: 'null' }>,
-): { sql: string; bindings: Knex.Value[] } {
-  if (clause.type === 'list') {
-    const marks = clause.values.map(() => '?').join(', ');
-    return {
-      sql: `${value} ${clause.comparator} (${marks})`,
-      bindings: clause.values,
-    };
-  }
-  if (clause.type === 'string' && clause.comparator === 'LIKE') {
-    // SQLite's LIKE ignores case; GLOB does not.
-    return isSqlite(knex)
-      ? { sql: `${value} GLOB ?`, bindings: [likeToGlob(clause.value)] }
-      : { sql: `${value} LIKE ? ESCAPE '\\'`, bindings: [clause.value] };
-  }
-  if (clause.type === 'string' && clause.comparator === 'ILIKE') {
-    return {
-      sql: `lower(${value}) LIKE lower(?) ESCAPE '\\'`,
-      bindings: [clause.value],
-    };
-  }
-  return { sql: `${value} ${clause.comparator} ?`, bindings: [clause.value] };
-}
-
 function keyedRows(
   clause: Clause,
   datasets: Datasets,
@@ -149,7 +116,7 @@ function applyClause(
     if (clause.type === 'null') {
       query.whereRaw(`${column} ${clause.comparator}`);
     } else {
-      const t = test(knex, column, clause);
+      const t = clausePredicate(knex, column, clause);
       query.whereRaw(t.sql, t.bindings);
     }
     return;
@@ -163,7 +130,7 @@ function applyClause(
     return;
   }
   // A model lacking the key matches no comparison, `!=` included, as in MLflow.
-  const t = test(knex, 'k.value', clause);
+  const t = clausePredicate(knex, 'k.value', clause);
   const conditions = [rows.where, rows.comparable, t.sql]
     .filter(Boolean)
     .join(' AND ');

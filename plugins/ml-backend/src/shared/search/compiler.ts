@@ -307,3 +307,18 @@ export function compileSearch(
     query.orderByRaw(order);
   }
 }
+
+/**
+ * SQL testing `value` (a column expression) against a clause that is not a NULL test,
+ * in the dialect of `knex`: the compiler's own predicate, for the registry's and the
+ * logged models' searches, which compile their clauses themselves.
+ *
+ * @internal
+ */
+export function clausePredicate(
+  knex: Knex,
+  value: string,
+  clause: Exclude<Clause, { type: 'null' }>,
+): { sql: string; bindings: Knex.Value[] } {
+  return predicate(value, clause, dialectOf(knex));
+}

@@ -12,6 +12,7 @@ import { Caller } from '../shared/caller';
 import { decodePageToken, encodePageToken, pageSize } from '../shared/paging';
 import { describeValue } from '../shared/strings';
 import { limits, validateParam, validateTag } from '../shared/validation';
+import { assertExperimentsReadable } from './experimentAccess';
 import { loggedModelNotFound } from './DatabaseLoggedModelStore';
 import {
   LoggedModel,
@@ -306,7 +307,14 @@ export class LoggedModelService {
         "Missing value for required parameter 'experiment_ids'.",
       );
     }
-    await this.assertReadable(caller, request.experimentIds);
+    await assertExperimentsReadable(
+      {
+        owners: ids => this.options.tracking.getExperimentOwners(ids),
+        access: this.options.access,
+      },
+      caller,
+      request.experimentIds,
+    );
     const { items, hasMore } = await this.options.store.searchLoggedModels(
       {
         experimentIds: request.experimentIds,
@@ -484,34 +492,6 @@ export class LoggedModelService {
       throw new InputError(
         `The run ${runId} must be in the 'active' state. Current state is ${run.lifecycleStage}.`,
       );
-    }
-  }
-
-  /** Every experiment exists (404) and the caller may read it (403). */
-  private async assertReadable(caller: Caller, experimentIds: string[]) {
-    const owners = await this.options.tracking.getExperimentOwners(
-      experimentIds,
-    );
-    for (const experimentId of experimentIds) {
-      const owner = owners.get(experimentId);
-      if (owner === undefined) {
-        throw new NotFoundError(`No Experiment with id=${experimentId} exists`);
-      }
-    }
-    const readable = new Set(
-      await this.options.access.filter(
-        caller,
-        mlExperimentReadPermission,
-        experimentIds,
-        id => owners.get(id)!,
-      ),
-    );
-    const refused = experimentIds.find(id => !readable.has(id));
-    if (refused !== undefined) {
-      await this.authorize(caller, mlExperimentReadPermission, {
-        experimentId: refused,
-        owner: owners.get(refused)!,
-      });
     }
   }
 

@@ -20,6 +20,7 @@ import {
   Tag,
 } from '@ml-portal/plugin-ml-common';
 import { Readable } from 'node:stream';
+import { assertExperimentsReadable } from './experimentAccess';
 import {
   ArtifactFile,
   ArtifactStore,
@@ -406,7 +407,14 @@ export class TrackingService {
       max: MAX_RESULTS.runs,
     });
     const offset = decodePageToken(request.pageToken);
-    await this.assertReadable(caller, request.experimentIds);
+    await assertExperimentsReadable(
+      {
+        owners: ids => this.options.store.getExperimentOwners(ids),
+        access: this.options.access,
+      },
+      caller,
+      request.experimentIds,
+    );
     const { items, hasMore } = await this.options.store.searchRuns(
       {
         experimentIds: request.experimentIds,
@@ -610,30 +618,6 @@ export class TrackingService {
       );
     }
     return ownership;
-  }
-
-  /** Every experiment exists (404) and the caller may read it (403): one query, one decision. */
-  private async assertReadable(caller: Caller, experimentIds: string[]) {
-    const owners = await this.options.store.getExperimentOwners(experimentIds);
-    const missing = experimentIds.find(id => !owners.has(id));
-    if (missing !== undefined) {
-      throw new NotFoundError(`No Experiment with id=${missing} exists`);
-    }
-    const readable = new Set(
-      await this.options.access.filter(
-        caller,
-        mlExperimentReadPermission,
-        experimentIds,
-        id => owners.get(id)!,
-      ),
-    );
-    const refused = experimentIds.find(id => !readable.has(id));
-    if (refused !== undefined) {
-      await this.authorize(caller, mlExperimentReadPermission, {
-        experimentId: refused,
-        owner: owners.get(refused)!,
-      });
-    }
   }
 
   private async authorize(

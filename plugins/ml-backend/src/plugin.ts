@@ -124,7 +124,7 @@ export const mlPlugin = createBackendPlugin({
           targets: servingTargets,
           models: registry.deployable,
           artifacts: tracking.artifacts,
-          batchJobs: training.submission,
+          batch: { jobs: training.submission, datasets: lineage.service },
           alerts: endpointAlerts({ notifications: deps.notifications, logger }),
         });
         late.canaries = deployments.aliasCanaries;

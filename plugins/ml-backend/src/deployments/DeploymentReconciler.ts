@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import { join } from 'node:path';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError } from '@backstage/errors';
 import {
@@ -17,6 +15,7 @@ import {
   StoredDeployment,
   StoredEndpoint,
 } from './DeploymentStore';
+import { modelCachePath } from './modelFiles';
 import { DeployableModels, DeploymentAlerts, ModelFiles } from './ports';
 import { ServingTargets } from './targets';
 
@@ -305,16 +304,7 @@ export class DeploymentReconciler {
           const localPath = target.needsLocalFiles
             ? await modelFiles.materialize(
                 version.artifactUri,
-                // Keyed by where the files are, not only the version's number: another
-                // portal's (or a re-created model's) version 2 is other files.
-                join(
-                  config.modelCacheDirectory,
-                  encodeURIComponent(endpoint.modelName),
-                  `${d.version}-${createHash('sha256')
-                    .update(version.artifactUri)
-                    .digest('hex')
-                    .slice(0, 12)}`,
-                ),
+                modelCachePath(config.modelCacheDirectory, version),
               )
             : undefined;
           return {

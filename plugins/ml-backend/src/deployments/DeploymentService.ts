@@ -28,7 +28,14 @@ import {
 } from './DeploymentStore';
 import { windowStats } from './canaryVerdict';
 import { latencyQuantiles } from './latency';
-import { BatchJobs, DeployableModels } from './ports';
+import { LineageRecorder } from '../shared/lineage';
+import { modelCachePath } from './modelFiles';
+import {
+  BatchDatasets,
+  BatchJobs,
+  DeployableModels,
+  ModelFiles,
+} from './ports';
 import { ServingTargets } from './targets';
 
 const actorOf = (caller: Caller) => caller.userId ?? 'anonymous';
@@ -86,13 +93,13 @@ export class DeploymentService {
       access: AccessControl;
       config: DeploymentsConfig;
       pools: ConfiguredPool[];
-      batchJobs?: BatchJobs;
-      /** Builds a batch job's command for a version (the model's files, the datasets). */
-      batchCommand: (
-        endpoint: StoredEndpoint,
-        artifactUri: string,
-        input: BatchRunRequest,
-      ) => Promise<string[]>;
+      /** Batch scoring: its jobs, its datasets, the model's files and their lineage. */
+      batch?: {
+        jobs: BatchJobs;
+        datasets: BatchDatasets;
+        modelFiles: ModelFiles;
+        lineage: LineageRecorder;
+      };
       /** Asks the reconciler to apply an endpoint's rows to its target now. */
       onChange: (endpointId: string) => void;
     },
@@ -211,6 +218,15 @@ export class DeploymentService {
       );
     }
     if (input.kind !== 'batch') targets.enabled(input.target);
+    if (
+      input.kind === 'batch' &&
+      !input.pool &&
+      !this.options.config.batch.profile
+    ) {
+      throw new InputError(
+        'A batch endpoint scores as training jobs: name the pool they run in (or set ml.deployments.batch.profile)',
+      );
+    }
     const placement = this.placement(input);
     const version = await models.resolve(caller, input.modelName, {
       version: input.version,
@@ -421,19 +437,25 @@ export class DeploymentService {
     });
   }
 
+  /**
+   * Scores a registered dataset with the endpoint's version (or the one named) as a
+   * training job, and registers the scores as a dataset the job produced: the input is
+   * upstream of the job in lineage, the output downstream. `{modelDir}` in the command
+   * is the model's files on this host, for pools whose jobs run here.
+   */
   async startBatchRun(
     caller: Caller,
     name: string,
     input: BatchRunRequest,
   ): Promise<{ jobId: string }> {
     const endpoint = await this.updatable(caller, name);
-    const { batchJobs, config, models, store } = this.options;
+    const { batch, config, models, store } = this.options;
     if (endpoint.kind !== 'batch') {
       throw new InputError(
         `Endpoint '${name}' is a ${endpoint.kind} endpoint; batch runs need a batch endpoint`,
       );
     }
-    if (!batchJobs) {
+    if (!batch) {
       throw new InputError('Batch scoring needs the training backend');
     }
     const stable = (await store.liveDeployments([endpoint.id])).find(
@@ -443,28 +465,60 @@ export class DeploymentService {
       version: input.version ?? (stable ? String(stable.version) : undefined),
       alias: input.version || stable ? undefined : endpoint.followsAlias,
     });
-    const job = await batchJobs.submit(caller, {
+    const inputId = (
+      await batch.datasets.resolveDatasetRefs([input.input])
+    ).get(input.input);
+    if (!inputId) {
+      throw new NotFoundError(`No dataset with id or name '${input.input}'`);
+    }
+    const dataset = await batch.datasets.getDataset(caller, inputId);
+    const template = config.batch.command;
+    const values: Record<string, string> = {
+      modelUri: version.artifactUri,
+      input: dataset.source,
+      output: input.output,
+      ...(template.some(part => part.includes('{modelDir}')) && {
+        modelDir: await batch.modelFiles.materialize(
+          version.artifactUri,
+          modelCachePath(config.modelCacheDirectory, version),
+        ),
+      }),
+    };
+    const job = await batch.jobs.submit(caller, {
       name: `batch-${endpoint.name}-v${version.version}`,
       owner: endpoint.owner,
       ...(config.batch.profile && { profile: config.batch.profile }),
       ...(endpoint.pool && { pool: endpoint.pool }),
-      command: await this.options.batchCommand(
-        endpoint,
-        version.artifactUri,
-        input,
+      command: template.map(part =>
+        part.replace(
+          /\{(modelDir|modelUri|input|output)\}/g,
+          (_, key: string) => values[key],
+        ),
       ),
       env: {
         ML_MODEL_NAME: endpoint.modelName,
         ML_MODEL_VERSION: String(version.version),
-        ML_BATCH_OUTPUT: input.output,
       },
-      inputs: { datasets: [input.input] },
+      inputs: { datasets: [dataset.id] },
     });
+    const output = await batch.datasets.registerDataset(caller, {
+      name: `${endpoint.name}-scores`,
+      source: input.output,
+      digest: job.jobId,
+      owner: endpoint.owner,
+    });
+    await batch.lineage.record([
+      {
+        from: { kind: 'job', id: job.jobId },
+        to: { kind: 'dataset', id: output.id },
+        relation: 'produced',
+      },
+    ]);
     await store.addEvent(endpoint.id, {
       actor: actorOf(caller),
       kind: 'batch.started',
       version: version.version,
-      detail: `scoring ${input.input} into ${input.output} as job ${job.jobId}`,
+      detail: `scoring dataset '${dataset.name}' into ${input.output} as job ${job.jobId}`,
     });
     return { jobId: job.jobId };
   }

@@ -13,7 +13,12 @@ import { DeploymentStore } from './DeploymentStore';
 import { DeploymentService } from './DeploymentService';
 import { describeDeployments } from './lineageNodes';
 import { ArtifactReader, artifactModelFiles } from './modelFiles';
-import { BatchJobs, DeployableModels, DeploymentAlerts } from './ports';
+import {
+  BatchDatasets,
+  BatchJobs,
+  DeployableModels,
+  DeploymentAlerts,
+} from './ports';
 import { createDeploymentsRouter } from './router';
 import { ServingMeter } from './ServingMeter';
 import { startServingListener } from './servingListener';
@@ -44,7 +49,8 @@ export async function createDeployments(
     models: DeployableModels;
     artifacts: ArtifactReader;
     lineage: LineageRecorder;
-    batchJobs?: BatchJobs;
+    /** Training's submission and the dataset catalog, for batch scoring. */
+    batch?: { jobs: BatchJobs; datasets: BatchDatasets };
     alerts: DeploymentAlerts;
   },
 ) {
@@ -113,29 +119,9 @@ export async function createDeployments(
     access: deps.access,
     config: settings,
     pools,
-    batchJobs: deps.batchJobs,
-    batchCommand: async (endpoint, artifactUri, input) => {
-      const modelDir = await modelFiles
-        .materialize(
-          artifactUri,
-          `${settings.modelCacheDirectory}/${encodeURIComponent(
-            endpoint.modelName,
-          )}/batch-${encodeURIComponent(artifactUri)}`,
-        )
-        .catch(() => artifactUri);
-      const values: Record<string, string> = {
-        modelDir,
-        modelUri: artifactUri,
-        input: input.input,
-        output: input.output,
-      };
-      return settings.batch.command.map(part =>
-        part.replace(
-          /\{(modelDir|modelUri|input|output)\}/g,
-          (_, key) => values[key],
-        ),
-      );
-    },
+    ...(deps.batch && {
+      batch: { ...deps.batch, modelFiles, lineage: deps.lineage },
+    }),
     onChange: endpointId => reconciler.request(endpointId),
   });
   late.service = service;

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { tmpdir } from 'node:os';
@@ -447,6 +447,93 @@ describe('deployments, one database', () => {
     expect(unknown.status).toBe(404);
     expect((await unknown.json()).error_code).toBe('RESOURCE_DOES_NOT_EXIST');
     await portal.stop();
+  });
+
+  it('scores a registered dataset as a training job, its input and output in lineage', async () => {
+    const portal = await startServingPortal({
+      ml: {
+        deployments: { workers: false },
+        training: { local: { allowedGroups: [TEAM] } },
+      },
+    });
+    const { scientist } = portal;
+    await portal.registerVersion('churn', { coefficients: [0.1, 0.01] });
+    const create = (kind: string, pool?: string) =>
+      scientist.post('/deployments/endpoints', {
+        name: `churn-${kind}`,
+        owner: TEAM,
+        modelName: 'churn',
+        version: '1',
+        kind,
+        target: 'local',
+        pool,
+      });
+    // Batch scoring runs as training jobs: in a pool.
+    expect((await create('batch')).body.error.message).toMatch(
+      /name the pool they run in/,
+    );
+    expect((await create('batch', 'local-cpu')).status).toBe(201);
+    expect((await create('real-time')).status).toBe(201);
+    const input = await scientist.post('/datasets', {
+      name: 'churn-to-score',
+      source: '/data/churn-2026-12.csv',
+      owner: TEAM,
+    });
+    expect(input.status).toBe(201);
+
+    const run = (endpoint: string, body: object) =>
+      scientist.post(`/deployments/endpoints/${endpoint}/batch-runs`, body);
+    const started = await run('churn-batch', {
+      input: 'churn-to-score',
+      output: '/data/churn-2026-12-scores.csv',
+    });
+    expect([started.status, started.body.error?.message]).toEqual([
+      201,
+      undefined,
+    ]);
+    const job = (await scientist.get(`/training/jobs/${started.body.jobId}`))
+      .body;
+    const command: string[] = job.spec.command;
+    expect(command.slice(0, 2)).toEqual([
+      'node',
+      'examples/serving/batch_score.ts',
+    ]);
+    // The version's files on this host, the dataset's source, the output.
+    const modelDir = command[command.indexOf('--model-dir') + 1];
+    expect(readdirSync(modelDir)).toEqual(
+      expect.arrayContaining(['MLmodel', 'coefficients.json']),
+    );
+    expect(command.slice(command.indexOf('--input'))).toEqual([
+      '--input',
+      '/data/churn-2026-12.csv',
+      '--output',
+      '/data/churn-2026-12-scores.csv',
+    ]);
+    expect(job.spec.inputs.datasets).toEqual([input.body.id]);
+    const lineage = (
+      await scientist.get(
+        `/lineage?kind=job&id=${started.body.jobId}&direction=both`,
+      )
+    ).body;
+    const datasets = lineage.nodes
+      .filter((n: any) => n.kind === 'dataset')
+      .map((n: any) => n.label)
+      .sort();
+    expect(datasets).toEqual(['churn-batch-scores', 'churn-to-score']);
+    expect(lineage.edges).toContainEqual(
+      expect.objectContaining({
+        from: `job:${started.body.jobId}`,
+        relation: 'produced',
+      }),
+    );
+
+    expect(
+      (await run('churn-batch', { input: 'nope', output: '/x.csv' })).status,
+    ).toBe(404);
+    expect(
+      (await run('churn-real-time', { input: 'churn-to-score', output: '/x' }))
+        .status,
+    ).toBe(400);
   });
 
   it('fails a deployment whose server never starts, with its last log lines, and routes nothing to it', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -5,6 +6,28 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError } from '@backstage/errors';
 import { ModelFiles } from './ports';
+
+/**
+ * Where a version's files are put on this host: keyed by where they come from, not only
+ * the version's number (another portal's, or a re-created model's, version 2 is other
+ * files).
+ *
+ * @internal
+ */
+export function modelCachePath(
+  cacheDirectory: string,
+  model: { modelName: string; version: number; artifactUri: string },
+): string {
+  const source = createHash('sha256')
+    .update(model.artifactUri)
+    .digest('hex')
+    .slice(0, 12);
+  return join(
+    cacheDirectory,
+    encodeURIComponent(model.modelName),
+    `${model.version}-${source}`,
+  );
+}
 
 /** What model files are read through: the portal's artifact store. @internal */
 export interface ArtifactReader {

@@ -9,8 +9,6 @@ export type DeployableVersion = {
   versionId: string;
   /** The version's files (its resolved source). */
   artifactUri: string;
-  /** The registered model's owner group. */
-  modelOwner: string;
 };
 
 /**
@@ -67,6 +65,26 @@ export interface DeployableModels {
 /** Batch scoring runs as a training job. @internal */
 export interface BatchJobs {
   submit(caller: Caller, spec: unknown): Promise<TrainingJob>;
+}
+
+/**
+ * The dataset catalog, as batch scoring reads its input and registers its output
+ * (lineage's service).
+ *
+ * @internal
+ */
+export interface BatchDatasets {
+  /** Dataset id per reference that is an id or a name (its newest). */
+  resolveDatasetRefs(refs: string[]): Promise<Map<string, string>>;
+  /** 403 unless the caller may read it. */
+  getDataset(
+    caller: Caller,
+    id: string,
+  ): Promise<{ id: string; name: string; source: string }>;
+  registerDataset(
+    caller: Caller,
+    input: { name: string; source: string; digest: string; owner: string },
+  ): Promise<{ id: string }>;
 }
 
 /** Puts a model's files in a directory on this host, for targets that serve from files. @internal */

@@ -6,13 +6,12 @@ import { PromotionStore } from './PromotionStore';
 import { RegistryService } from './RegistryService';
 import { AuditEntry, RegistryStore } from './RegistryStore';
 
-function deployable(version: ModelVersion, owner: string) {
+function deployable(version: ModelVersion) {
   return {
     modelName: version.name,
     version: Number(version.version),
     versionId: version.id,
     artifactUri: version.source,
-    modelOwner: owner,
   };
 }
 
@@ -26,7 +25,7 @@ function deployable(version: ModelVersion, owner: string) {
 export function deployableModels(options: {
   registry: RegistryService;
   promotions: PromotionService;
-  store: Pick<RegistryStore, 'getModel' | 'getVersion' | 'getVersionByAlias'>;
+  store: Pick<RegistryStore, 'getVersion' | 'getVersionByAlias'>;
   /** Where deployment steps join the model's audit trail. */
   audit: Pick<PromotionStore, 'recordAudit'>;
 }) {
@@ -37,22 +36,19 @@ export function deployableModels(options: {
       modelName: string,
       ref: { version?: string; alias?: string },
     ) {
-      const model = await registry.getModel(caller, modelName);
       const version = ref.alias
         ? await registry.getVersionByAlias(caller, modelName, ref.alias)
         : await registry.getVersion(caller, modelName, ref.version);
-      return deployable(version, model.owner);
+      return deployable(version);
     },
     async resolveAsPlatform(
       modelName: string,
       ref: { version?: string; alias?: string },
     ) {
-      const model = await store.getModel(modelName);
-      if (!model) return undefined;
       const version = ref.alias
         ? await store.getVersionByAlias(modelName, ref.alias)
         : await store.getVersion(modelName, ref.version ?? '');
-      return version ? deployable(version, model.owner) : undefined;
+      return version && deployable(version);
     },
     async pipelineOf(caller: Caller, modelName: string) {
       const model = await registry.getModel(caller, modelName);

@@ -887,9 +887,9 @@ export interface components {
       | 'CANCELLED'
       | 'LOST';
     BatchRunRequest: {
-      /** @description Input dataset URI. */
+      /** @description A registered dataset to score: its id, or its name (the newest). */
       input: string;
-      /** @description Output dataset URI. */
+      /** @description Where the scores go (a file path or URI); registered as a dataset the job produced. */
       output: string;
       version?: string;
     };

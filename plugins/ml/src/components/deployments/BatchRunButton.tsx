@@ -53,8 +53,9 @@ export function BatchRunButton(props: { endpoint: EndpointDetails }) {
         >
           <TextField
             id={`${idPrefix}-input`}
-            label="Input dataset URI"
-            placeholder="s3://bucket/customers/2026-12.parquet"
+            label="Input dataset"
+            placeholder="customers-2026-12"
+            helperText="A registered dataset: its name (the newest) or id"
             value={input}
             onChange={event => setInput(event.target.value)}
             fullWidth
@@ -62,11 +63,11 @@ export function BatchRunButton(props: { endpoint: EndpointDetails }) {
           />
           <TextField
             id={`${idPrefix}-output`}
-            label="Output dataset URI"
+            label="Output location"
             placeholder="s3://bucket/scores/2026-12.parquet"
             value={output}
             onChange={event => setOutput(event.target.value)}
-            helperText="Both datasets enter the lineage of the version that scored them"
+            helperText="Registered as a dataset the scoring job produced; both enter lineage"
             fullWidth
             margin="normal"
           />

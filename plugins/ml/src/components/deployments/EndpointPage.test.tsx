@@ -358,10 +358,10 @@ describe('EndpointPage', () => {
     const dialog = await screen.findByRole('dialog');
     const start = within(dialog).getByRole('button', { name: 'Start' });
     expect(start).toBeDisabled();
-    fireEvent.change(within(dialog).getByLabelText('Input dataset URI'), {
-      target: { value: 's3://in/customers.parquet' },
+    fireEvent.change(within(dialog).getByLabelText('Input dataset'), {
+      target: { value: 'customers-2026-12' },
     });
-    fireEvent.change(within(dialog).getByLabelText('Output dataset URI'), {
+    fireEvent.change(within(dialog).getByLabelText('Output location'), {
       target: { value: 's3://out/scores.parquet ' },
     });
     fireEvent.click(start);
@@ -369,7 +369,7 @@ describe('EndpointPage', () => {
     await waitFor(() =>
       expect(api.startBatchRun).toHaveBeenCalledWith({
         endpoint: 'churn-prod',
-        input: 's3://in/customers.parquet',
+        input: 'customers-2026-12',
         output: 's3://out/scores.parquet',
       }),
     );

@@ -5270,14 +5270,16 @@ export const spec = {
           input: {
             type: 'string',
             minLength: 1,
-            maxLength: 2048,
-            description: 'Input dataset URI.',
+            maxLength: 500,
+            description:
+              'A registered dataset to score: its id, or its name (the newest).',
           },
           output: {
             type: 'string',
             minLength: 1,
             maxLength: 2048,
-            description: 'Output dataset URI.',
+            description:
+              'Where the scores go (a file path or URI); registered as a dataset the job produced.',
           },
           version: {
             type: 'string',

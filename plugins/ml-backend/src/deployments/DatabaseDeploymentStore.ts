@@ -476,8 +476,12 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     });
   }
 
-  async runningCanaries(): Promise<StoredCanary[]> {
-    const rows = await this.db('ml_canaries').where({ status: 'RUNNING' });
+  async runningCanaries(endpointIds?: string[]): Promise<StoredCanary[]> {
+    const rows = await this.db('ml_canaries')
+      .where({ status: 'RUNNING' })
+      .modify(q => {
+        if (endpointIds) q.whereIn('endpoint_id', endpointIds);
+      });
     return rows.map(toCanary);
   }
 

@@ -382,9 +382,9 @@ export class DeploymentReconciler {
     deployment: StoredDeployment,
     reason?: string,
   ) {
-    const canary = (await this.options.store.runningCanaries()).find(
-      c => c.deploymentId === deployment.id,
-    );
+    const canary = (
+      await this.options.store.runningCanaries([endpoint.id])
+    ).find(c => c.deploymentId === deployment.id);
     if (!canary) return;
     const why = `its model server failed to start: ${
       reason ?? 'no reason given'

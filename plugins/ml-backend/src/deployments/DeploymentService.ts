@@ -754,7 +754,7 @@ export class DeploymentService {
     const since = Math.floor(Date.now() / 60_000) - STATS_MINUTES + 1;
     const [deployments, running, minutes] = await Promise.all([
       store.liveDeployments(ids),
-      store.runningCanaries(),
+      store.runningCanaries(ids),
       store.servingMinutes(ids, since),
     ]);
     return endpoints.map(endpoint => {
@@ -778,9 +778,7 @@ export class DeploymentService {
   }
 
   private async runningCanary(endpoint: StoredEndpoint): Promise<StoredCanary> {
-    const canary = (await this.options.store.runningCanaries()).find(
-      c => c.endpointId === endpoint.id,
-    );
+    const [canary] = await this.options.store.runningCanaries([endpoint.id]);
     if (!canary) {
       throw new InputError(`No canary runs on endpoint '${endpoint.name}'`);
     }

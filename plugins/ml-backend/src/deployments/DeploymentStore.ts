@@ -170,7 +170,8 @@ export interface DeploymentStore {
     weights: Map<string, number>,
     event: EventInput,
   ): Promise<void>;
-  runningCanaries(): Promise<StoredCanary[]>;
+  /** Running canaries, of these endpoints only when given. */
+  runningCanaries(endpointIds?: string[]): Promise<StoredCanary[]>;
   canaries(endpointIds: string[], limit?: number): Promise<StoredCanary[]>;
 
   addEvent(endpointId: string, event: EventInput): Promise<void>;

@@ -432,7 +432,7 @@ describe('deployments, one database', () => {
     expect((await score({ authorization: 'Bearer not-a-token' })).status).toBe(
       401,
     );
-    // Another team's member reads endpoints only where the policy lets them.
+    // Another team's member scores too: the local policy reads across teams.
     expect(
       (await score({ authorization: mockCredentials.user.header(OUTSIDER) }))
         .status,

@@ -156,12 +156,12 @@ export class ServingRouter {
     if (upstream.coldStartMs !== undefined) {
       this.options.onColdStart(deployment.id, upstream.coldStartMs);
     }
-    this.forward(req, res, upstream.url, () => ({
+    this.forward(req, res, upstream.url, {
       endpointId: route.endpointId,
       deployment,
       started,
       coldStartMs: upstream.coldStartMs,
-    }));
+    });
     return undefined;
   }
 
@@ -169,14 +169,14 @@ export class ServingRouter {
     req: express.Request,
     res: express.Response,
     baseUrl: string,
-    context: () => {
+    context: {
       endpointId: string;
       deployment: StoredDeployment;
       started: bigint;
       coldStartMs?: number;
     },
   ) {
-    const { endpointId, deployment, started, coldStartMs } = context();
+    const { endpointId, deployment, started, coldStartMs } = context;
     let bytesIn = 0;
     let recorded = false;
     const record = (status: number) => {

@@ -17,6 +17,7 @@ import request from 'supertest';
 import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { PolicyQueryUser } from '@backstage/plugin-permission-node';
 import { mlFeatureImportPermission } from '@ml-portal/plugin-ml-common';
+import { mockAuthWithActors } from '@ml-portal/plugin-ml-node/testUtils';
 import { MlTenancyPolicy } from '@ml-portal/plugin-ml-backend';
 import { permissionModuleMlPlatformPolicy } from './permissionPolicy';
 
@@ -41,31 +42,6 @@ const userInfoByTeam = createServiceFactory({
   }),
 });
 
-/**
- * Backstage's mock auth issues on-behalf-of tokens without the actor that real auth
- * adds, and the permissions registry refuses those on apply-conditions (403). This
- * factory adds the actor, as the real auth service does, so conditional decisions run
- * end to end: policy → permission backend → the ml plugin's apply-conditions.
- */
-const authWithActors = createServiceFactory({
-  service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory({ plugin }) {
-    const auth = mockServices.auth({ pluginId: plugin.getId() });
-    const getPluginRequestToken = auth.getPluginRequestToken.bind(auth);
-    auth.getPluginRequestToken = async options => {
-      const { principal } = options.onBehalfOf as any;
-      if (principal.type !== 'user') return getPluginRequestToken(options);
-      return {
-        token: mockCredentials.user.token(principal.userEntityRef, {
-          actor: { subject: `plugin:${plugin.getId()}` },
-        }),
-      };
-    };
-    return auth;
-  },
-});
-
 async function startPortal(readAcrossTeams: boolean) {
   const { server } = await startTestBackend({
     features: [
@@ -73,7 +49,7 @@ async function startPortal(readAcrossTeams: boolean) {
       permissionPlugin,
       permissionModuleMlPlatformPolicy,
       permissionsServiceFactory,
-      authWithActors,
+      mockAuthWithActors,
       userInfoByTeam,
       mockServices.rootConfig.factory({
         data: {

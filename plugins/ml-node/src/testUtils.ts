@@ -1,5 +1,14 @@
-import { BackendFeature, ExtensionPoint } from '@backstage/backend-plugin-api';
-import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
+import {
+  BackendFeature,
+  coreServices,
+  createServiceFactory,
+  ExtensionPoint,
+} from '@backstage/backend-plugin-api';
+import {
+  mockCredentials,
+  mockServices,
+  startTestBackend,
+} from '@backstage/backend-test-utils';
 import { JsonObject } from '@backstage/types';
 import {
   ComputeTarget,
@@ -171,3 +180,30 @@ export function sampleEndpointSpec(
     ...overrides,
   };
 }
+
+/**
+ * Backstage's mock auth with the actor real auth adds to on-behalf-of tokens: the mock
+ * issues them without one, and the permissions registry refuses those on
+ * apply-conditions (403). With this factory, conditional decisions run end to end in a
+ * test backend: policy → permission backend → the plugin's apply-conditions.
+ *
+ * @public
+ */
+export const mockAuthWithActors = createServiceFactory({
+  service: coreServices.auth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory({ plugin }) {
+    const auth = mockServices.auth({ pluginId: plugin.getId() });
+    const getPluginRequestToken = auth.getPluginRequestToken.bind(auth);
+    auth.getPluginRequestToken = async options => {
+      const { principal } = options.onBehalfOf as any;
+      if (principal.type !== 'user') return getPluginRequestToken(options);
+      return {
+        token: mockCredentials.user.token(principal.userEntityRef, {
+          actor: { subject: `plugin:${plugin.getId()}` },
+        }),
+      };
+    };
+    return auth;
+  },
+});

@@ -4,35 +4,10 @@ import {
   createBackendModule,
   createServiceFactory,
 } from '@backstage/backend-plugin-api';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+import { mockAuthWithActors } from '@ml-portal/plugin-ml-node/testUtils';
 import { MlTenancyPolicy, readTenancySettings } from '../shared/tenancy';
-
-/**
- * Backstage's mock auth issues on-behalf-of tokens without the actor that real auth
- * adds, and the permissions registry refuses those on apply-conditions (403). This
- * factory adds the actor, as the real auth service does, so conditional decisions run
- * end to end: policy → permission backend → the ml plugin's apply-conditions.
- */
-const authWithActors = createServiceFactory({
-  service: coreServices.auth,
-  deps: { plugin: coreServices.pluginMetadata },
-  factory({ plugin }) {
-    const auth = mockServices.auth({ pluginId: plugin.getId() });
-    const getPluginRequestToken = auth.getPluginRequestToken.bind(auth);
-    auth.getPluginRequestToken = async options => {
-      const { principal } = options.onBehalfOf as any;
-      if (principal.type !== 'user') return getPluginRequestToken(options);
-      return {
-        token: mockCredentials.user.token(principal.userEntityRef, {
-          actor: { subject: `plugin:${plugin.getId()}` },
-        }),
-      };
-    };
-    return auth;
-  },
-});
 
 /**
  * The portal's own policy ({@link MlTenancyPolicy}) in the permission backend, with the
@@ -58,7 +33,7 @@ const tenancyPolicy = createBackendModule({
 export const tenancyPermissionFeatures = [
   permissionPlugin,
   tenancyPolicy,
-  authWithActors,
+  mockAuthWithActors,
 ];
 
 /** userInfo as the catalog would resolve it: each user owns through the groups listed for them. */

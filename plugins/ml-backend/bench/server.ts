@@ -5,30 +5,12 @@
  *   node --require @backstage/cli/config/nodeTransform.cjs bench/server.ts --config ...
  */
 import { createBackend } from '@backstage/backend-defaults';
-import { WinstonLogger } from '@backstage/backend-defaults/rootLogger';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import { mlModuleLocalComputeTarget } from '../src';
+import { benchRootLogger } from './benchLogger';
 
 const backend = createBackend();
 
-// The default root logger collects the config schemas of every workspace package to
-// redact secrets, so one package mid-edit elsewhere in the repo fails start-up. The
-// bench holds no secrets worth redacting: a plain logger, quiet unless LOG_LEVEL says.
-backend.add(
-  createServiceFactory({
-    service: coreServices.rootLogger,
-    deps: {},
-    factory: () =>
-      WinstonLogger.create({
-        meta: { service: 'ml-bench' },
-        level: process.env.LOG_LEVEL ?? 'warn',
-        format: WinstonLogger.colorFormat(),
-      }),
-  }),
-);
+backend.add(benchRootLogger);
 backend.add(import('../src'));
 // The local compute target: the replica tests run their jobs on this host.
 backend.add(mlModuleLocalComputeTarget);

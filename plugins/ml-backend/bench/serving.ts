@@ -39,17 +39,13 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { createBackend } from '@backstage/backend-defaults';
-import { WinstonLogger } from '@backstage/backend-defaults/rootLogger';
-import {
-  coreServices,
-  createServiceFactory,
-} from '@backstage/backend-plugin-api';
 import { mockServices } from '@backstage/backend-test-utils';
 import { createServingTargetModule } from '@ml-portal/plugin-ml-node';
 import { readLocalServingSettings } from '../src/deployments/local/config';
 import { LocalServingTarget } from '../src/deployments/local/LocalServingTarget';
 import { log, note, pgConnection, round, runBench } from './benchBackend';
 import { withScratchDatabase } from './scratchDatabase';
+import { benchRootLogger } from './benchLogger';
 
 const REPO_ROOT = resolve(__dirname, '../../..');
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -349,18 +345,7 @@ async function main() {
         (local = LocalServingTarget.create({ settings, logger })),
     });
     const backend = createBackend();
-    backend.add(
-      createServiceFactory({
-        service: coreServices.rootLogger,
-        deps: {},
-        factory: () =>
-          WinstonLogger.create({
-            meta: { service: 'ml-bench' },
-            level: process.env.LOG_LEVEL ?? 'warn',
-            format: WinstonLogger.colorFormat(),
-          }),
-      }),
-    );
+    backend.add(benchRootLogger);
     backend.add(
       mockServices.rootConfig.factory({
         data: {

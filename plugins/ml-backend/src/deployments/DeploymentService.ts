@@ -390,25 +390,17 @@ export class DeploymentService {
   async rollback(caller: Caller, name: string): Promise<EndpointDetails> {
     const endpoint = await this.updatable(caller, name);
     const { store, models } = this.options;
-    const live = await store.liveDeployments([endpoint.id]);
-    const stable = live.find(d => d.role === 'stable');
-    // The version served before: a retired deployment that was stable once, not a
-    // canary that never passed.
-    const neverStable = new Set(
-      (await store.canaries([endpoint.id]))
-        .filter(c => c.status !== 'PROMOTED')
-        .map(c => c.deploymentId),
+    const stable = (await store.liveDeployments([endpoint.id])).find(
+      d => d.role === 'stable',
     );
-    const previous = (
-      await store.retiredDeployments(endpoint.id, HISTORY_LIMIT)
-    ).find(d => d.version !== stable?.version && !neverStable.has(d.id));
+    const previous = await this.rollbackTarget(endpoint.id);
     if (!previous) {
       throw new InputError(
         `Endpoint '${name}' has served no other version to roll back to`,
       );
     }
     const version = await models.resolve(caller, endpoint.modelName, {
-      version: String(previous.version),
+      version: String(previous),
     });
     await this.replace(actorOf(caller), endpoint, version, {
       kind: 'rollback',
@@ -719,29 +711,54 @@ export class DeploymentService {
     }
   }
 
+  /**
+   * The version a rollback returns to: the newest retired deployment, other than the
+   * stable version, that was stable once (not a canary that never passed).
+   */
+  private async rollbackTarget(
+    endpointId: string,
+  ): Promise<number | undefined> {
+    const { store } = this.options;
+    const [live, canaries, retired] = await Promise.all([
+      store.liveDeployments([endpointId]),
+      store.canaries([endpointId]),
+      store.retiredDeployments(endpointId, HISTORY_LIMIT),
+    ]);
+    const stable = live.find(d => d.role === 'stable');
+    const neverStable = new Set(
+      canaries.filter(c => c.status !== 'PROMOTED').map(c => c.deploymentId),
+    );
+    return retired.find(
+      d => d.version !== stable?.version && !neverStable.has(d.id),
+    )?.version;
+  }
+
   private async details(
     caller: Caller,
     endpoint: StoredEndpoint,
   ): Promise<EndpointDetails> {
     const { store, access } = this.options;
     const [live] = await this.withLiveState([endpoint]);
-    const [history, events, canaries, canUpdate] = await Promise.all([
-      store.retiredDeployments(endpoint.id, HISTORY_LIMIT),
-      store.events(endpoint.id, EVENTS_LIMIT),
-      store.canaries([endpoint.id]),
-      access
-        .authorize(caller, mlEndpointUpdatePermission, describe(endpoint))
-        .then(
-          () => true,
-          () => false,
-        ),
-    ]);
+    const [history, events, canaries, canUpdate, rollbackTo] =
+      await Promise.all([
+        store.retiredDeployments(endpoint.id, HISTORY_LIMIT),
+        store.events(endpoint.id, EVENTS_LIMIT),
+        store.canaries([endpoint.id]),
+        access
+          .authorize(caller, mlEndpointUpdatePermission, describe(endpoint))
+          .then(
+            () => true,
+            () => false,
+          ),
+        this.rollbackTarget(endpoint.id),
+      ]);
     return {
       ...live,
       history: history.map(publicDeployment),
       events,
       canaries: canaries.map(publicCanary),
       canUpdate,
+      ...(rollbackTo !== undefined && { rollbackVersion: String(rollbackTo) }),
     };
   }
 

@@ -152,7 +152,8 @@ describe.each(databases.eachSupportedId())('deployments on %p', databaseId => {
       Array(10).fill([200, '2']),
     );
 
-    // One click back to the version served before.
+    // One click back to the version served before, not to the failed canary.
+    expect(rolledBack.rollbackVersion).toBe('1');
     const back = await scientist.post(
       '/deployments/endpoints/churn-prod/rollback',
     );

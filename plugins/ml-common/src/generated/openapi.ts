@@ -1132,6 +1132,8 @@ export interface components {
       events: components['schemas']['EndpointEvent'][];
       /** @description Retired deployments, newest first. */
       history: components['schemas']['EndpointDeployment'][];
+      /** @description The version a rollback returns to: the last one that was stable, not a canary that never passed. */
+      rollbackVersion?: string;
     };
     EndpointEvent: {
       actor: string;

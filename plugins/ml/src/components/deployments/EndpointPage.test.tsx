@@ -6,7 +6,6 @@ import { rootRouteRef } from '../../routes';
 import { badRequest } from '../common/testData';
 import { churnDetails } from '../registry/testData';
 import { DeploymentsTab } from './DeploymentsTab';
-import { rollbackTarget } from './EndpointPage';
 import {
   endpointMetrics,
   makeDeployment,
@@ -67,43 +66,6 @@ const settled = makeEndpointDetails({
     },
   ],
   deployments: [makeDeployment({ version: '3' })],
-});
-
-describe('rollbackTarget', () => {
-  it('goes back to the version served before, never to a canary that did not pass', () => {
-    const rolledBack = {
-      ...runningCanary,
-      status: 'ROLLED_BACK' as const,
-      decidedAt: runningCanary.startedAt + 60_000,
-    };
-    const canaryDeployment = makeDeployment({
-      id: 'dep-3-canary',
-      version: '3',
-      role: 'retired',
-      state: 'retired',
-      createdAt: runningCanary.startedAt - 20,
-      retiredAt: rolledBack.decidedAt,
-    });
-    const endpoint = makeEndpointDetails({
-      canary: undefined,
-      canaries: [rolledBack],
-      deployments: [makeDeployment({ version: '2' })],
-    });
-    expect(
-      rollbackTarget({
-        ...endpoint,
-        history: [canaryDeployment, ...endpoint.history],
-      }),
-    ).toBe('1');
-    // Once promoted, version 3 was stable: a rollback may return to it.
-    expect(
-      rollbackTarget({
-        ...endpoint,
-        canaries: [{ ...rolledBack, status: 'PROMOTED' }],
-        history: [canaryDeployment, ...endpoint.history],
-      }),
-    ).toBe('3');
-  });
 });
 
 describe('EndpointPage', () => {

@@ -4,10 +4,7 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
-import {
-  EndpointDeployment,
-  EndpointDetails,
-} from '@ml-portal/plugin-ml-common';
+import { EndpointDetails } from '@ml-portal/plugin-ml-common';
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
 import Grid from '@mui/material/Grid';
@@ -25,7 +22,7 @@ import {
   GuardedButton,
   NO_UPDATE_REASON,
 } from './ConfirmButton';
-import { isSettling, stableVersion } from './deploymentFormat';
+import { isSettling } from './deploymentFormat';
 import { DeploymentsTable } from './DeploymentsTable';
 import { DeployVersionDialog } from './DeployVersionDialog';
 import { EndpointCharts } from './EndpointCharts';
@@ -35,30 +32,6 @@ import { TrafficSplit } from './TrafficSplit';
 
 /** How often an endpoint that is changing (starting, a canary running) is fetched again. @internal */
 export const ENDPOINT_REFRESH_MS = 3000;
-
-/** How long after its deployment was created a canary starts, at most (one transaction). */
-const CANARY_START_SLACK_MS = 5_000;
-
-/**
- * The version a rollback goes back to, as the server picks it: the newest retired one
- * the endpoint does not serve now that was stable once, not a canary that never passed
- * (a canary's deployment is created as its canary starts).
- *
- * @internal
- */
-export function rollbackTarget(endpoint: EndpointDetails): string | undefined {
-  const current = stableVersion(endpoint);
-  const neverStable = (d: EndpointDeployment) =>
-    endpoint.canaries.some(
-      c =>
-        c.status !== 'PROMOTED' &&
-        c.version === d.version &&
-        c.startedAt >= d.createdAt &&
-        c.startedAt - d.createdAt <= CANARY_START_SLACK_MS,
-    );
-  return endpoint.history.find(d => d.version !== current && !neverStable(d))
-    ?.version;
-}
 
 /** Deploy another version, delete: the endpoint card's actions. */
 function EndpointActions(props: {
@@ -114,7 +87,8 @@ function RollbackButton(props: {
 }) {
   const { endpoint, onChanged } = props;
   const mlApi = useApi(mlApiRef);
-  const target = rollbackTarget(endpoint);
+  // The server picks it, as its rollback does.
+  const target = endpoint.rollbackVersion;
   const rollback = useCallback(
     () => mlApi.rollbackEndpoint(endpoint.name),
     [mlApi, endpoint.name],

@@ -138,6 +138,7 @@ export function makeEndpointDetails(
     ],
     canaries: [runningCanary],
     canUpdate: true,
+    rollbackVersion: '1',
     ...overrides,
   };
 }

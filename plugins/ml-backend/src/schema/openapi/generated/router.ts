@@ -5628,6 +5628,11 @@ export const spec = {
               canUpdate: {
                 type: 'boolean',
               },
+              rollbackVersion: {
+                type: 'string',
+                description:
+                  'The version a rollback returns to: the last one that was stable, not a canary that never passed.',
+              },
             },
           },
         ],

@@ -121,6 +121,8 @@ describe('GET /catalog/assets', () => {
         version: '1',
         kind: 'batch',
         target: 'local',
+        // Batch scoring runs as training jobs in a pool.
+        pool: 'local-cpu',
         description: 'Nightly ETAs',
       });
     expect(created.status).toBe(201);

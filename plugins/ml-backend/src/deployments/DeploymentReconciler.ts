@@ -6,7 +6,7 @@ import {
   ServingTarget,
 } from '@ml-portal/plugin-ml-node';
 import { ConfiguredPool } from '../shared/pools';
-import { decideCanary, windowStats } from './canaryVerdict';
+import { decideCanary } from './canaryVerdict';
 import { DeploymentsConfig } from './config';
 import { DeploymentService, REPLACEMENT_PERCENT } from './DeploymentService';
 import {
@@ -155,11 +155,8 @@ export class DeploymentReconciler {
     const verdict = decideCanary(
       canary,
       {
-        canary: windowStats(canary.version, of(canary.deploymentId)),
-        stable: windowStats(
-          canary.stableVersion,
-          of(canary.stableDeploymentId),
-        ),
+        canary: of(canary.deploymentId),
+        stable: of(canary.stableDeploymentId),
       },
       now,
     );

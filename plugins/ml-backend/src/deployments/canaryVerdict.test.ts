@@ -1,4 +1,4 @@
-import { decideCanary, windowStats } from './canaryVerdict';
+import { decideCanary } from './canaryVerdict';
 import { StoredCanary, ServingMinute } from './DeploymentStore';
 import { encodeLatencies, newLatencyHistogram } from './latency';
 
@@ -23,15 +23,21 @@ const canary: StoredCanary = {
   startedAt: STARTED,
 };
 
-/** A minute of `requests` with `errors`, every latency `ms`. */
+/**
+ * A minute of `requests` with `errors`, every latency `ms`, or latencies by count
+ * (`{ 25: 44, 55: 3 }`: 44 requests of 25 ms and 3 of 55 ms).
+ */
 function minute(
   deploymentId: string,
   requests: number,
   errors: number,
-  ms: number,
+  ms: number | Record<number, number>,
 ): ServingMinute {
   const histogram = newLatencyHistogram();
-  histogram.recordValueWithCount(ms * 1000, requests);
+  const latencies = typeof ms === 'number' ? { [ms]: requests } : ms;
+  for (const [value, count] of Object.entries(latencies)) {
+    histogram.recordValueWithCount(Number(value) * 1000, count);
+  }
   return {
     endpointId: 'e1',
     deploymentId,
@@ -47,8 +53,8 @@ function minute(
 }
 
 const stats = (c: ServingMinute[], s: ServingMinute[]) => ({
-  canary: windowStats(2, c),
-  stable: windowStats(1, s),
+  canary: c,
+  stable: s,
 });
 const after = (minutes: number) => STARTED + minutes * 60_000;
 
@@ -81,8 +87,49 @@ describe('decideCanary', () => {
     );
     expect(verdict.decision).toBe('fail');
     expect(verdict.reason).toBe(
-      "Error rate 30.0% against the stable version's 1.0% (at most 3.0% allowed)",
+      "Error rate 30.0% against the stable version's 1.0% (at most 3.0% allowed; 30 errors in 100 requests, p = 7.7e-22)",
     );
+  });
+
+  it('does not roll back on a few errors or slow requests a small sample holds by chance', () => {
+    // Seen on a loaded CI host: a good canary's three slowest of 47 requests (6%) took its p95
+    // to 52.5 ms beside the stable version's 27.5 ms.
+    const fewSlow = decideCanary(
+      canary,
+      stats(
+        [minute('canary', 140, 0, { 25: 131, 55: 9 })],
+        [minute('stable', 900, 0, 27.5)],
+      ),
+      after(1),
+    );
+    expect(fewSlow.canary.p95Ms).toBeGreaterThan(41.25);
+    expect(fewSlow).toMatchObject({
+      decision: 'wait',
+      reason: expect.stringMatching(/^Worse so far, not beyond chance yet/),
+    });
+    const fiveErrors = stats(
+      [minute('canary', 100, 5, 5)],
+      [minute('stable', 900, 0, 5)],
+    );
+    const fewErrors = decideCanary(canary, fiveErrors, after(1));
+    expect(fewErrors).toMatchObject({
+      decision: 'wait',
+      reason: expect.stringMatching(/^Worse so far, not beyond chance yet/),
+    });
+    expect(decideCanary(canary, fiveErrors, after(10)).decision).toBe('pass');
+    // The same share of slow requests over more traffic is a regression.
+    const manySlow = decideCanary(
+      canary,
+      stats(
+        [minute('canary', 1000, 0, { 25: 880, 55: 120 })],
+        [minute('stable', 900, 0, 27.5)],
+      ),
+      after(1),
+    );
+    expect(manySlow).toMatchObject({
+      decision: 'fail',
+      reason: expect.stringMatching(/120 of 1000 requests slower than 41.3 ms/),
+    });
   });
 
   it('fails on p95 latency beyond the ratio, but not on differences under the noise floor', () => {

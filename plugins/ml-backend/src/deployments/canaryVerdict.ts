@@ -1,6 +1,7 @@
 import { CanaryVerdict, VersionWindowStats } from '@ml-portal/plugin-ml-common';
 import { ServingMinute, StoredCanary } from './DeploymentStore';
-import { latencyQuantiles } from './latency';
+import { binomialUpperTail } from '../shared/stats/binomial';
+import { countSlowerThan, latencyQuantiles } from './latency';
 
 /**
  * Below this many milliseconds a p95 difference is noise (a scheduler hiccup on a
@@ -31,26 +32,61 @@ export function windowStats(
 }
 
 const percent = (rate: number) => `${(rate * 100).toFixed(1)}%`;
+const ms = (value: number) => `${value.toFixed(1)} ms`;
 
 /**
- * The analysis' verdict on a running canary from both versions' counts over the same
- * window (since the canary started): `fail` as soon as both have their minimum requests
- * and the canary's error rate or p95 latency is worse than the policy allows; `pass` once
- * its duration is over with the minimum met and nothing worse; `wait` otherwise.
+ * A canary fails only on an excess this unlikely by chance (a one-sided binomial test):
+ * two slow or failed requests among forty are noise on a busy host, a regression that
+ * holds across the sample is not. The analysis looks every few seconds at a growing
+ * window, so the level is strict.
+ */
+export const SIGNIFICANCE = 0.001;
+
+/** The share of requests a p95 lets be slower than itself. */
+const P95_TAIL = 0.05;
+
+/**
+ * The analysis' verdict on a running canary from both versions' serving minutes over the
+ * same window (since the canary started): `fail` as soon as both have their minimum
+ * requests and the canary's errors or slow requests exceed what the policy allows beyond
+ * chance; `pass` once its duration is over with the minimum met and nothing worse; `wait`
+ * otherwise.
  *
  * @internal
  */
 export function decideCanary(
   canary: StoredCanary,
-  stats: { canary: VersionWindowStats; stable: VersionWindowStats },
+  minutes: { canary: ServingMinute[]; stable: ServingMinute[] },
   now: number,
 ): CanaryVerdict {
   const { policy } = canary;
-  const verdict = (decision: CanaryVerdict['decision'], reason: string) => ({
+  const stats = {
+    canary: windowStats(canary.version, minutes.canary),
+    stable: windowStats(canary.stableVersion, minutes.stable),
+  };
+  // Each canary request may fail at the stable version's rate plus the allowed increase,
+  // and at most 5% of them may be slower than the p95 the policy allows.
+  const allowedErrorRate = Math.min(
+    1,
+    stats.stable.errorRate + policy.maxErrorRateIncrease,
+  );
+  const stableP95 = stats.stable.p95Ms;
+  const allowedP95 =
+    stableP95 === undefined
+      ? undefined
+      : Math.max(
+          stableP95 * policy.maxP95Ratio,
+          stableP95 + LATENCY_NOISE_FLOOR_MS,
+        );
+  const verdict = (
+    decision: CanaryVerdict['decision'],
+    reason: string,
+  ): CanaryVerdict => ({
     decision,
     reason,
     at: now,
     ...stats,
+    allowed: { errorRate: allowedErrorRate, p95Ms: allowedP95 },
   });
   const elapsedMinutes = (now - canary.startedAt) / 60_000;
   const enough =
@@ -72,47 +108,56 @@ export function decideCanary(
       `Waiting for ${policy.minRequests} requests per version (canary ${stats.canary.requests}, stable ${stats.stable.requests})`,
     );
   }
-  const allowedErrorRate = stats.stable.errorRate + policy.maxErrorRateIncrease;
-  if (stats.canary.errorRate > allowedErrorRate) {
+  const { requests } = stats.canary;
+  const errorsPValue = binomialUpperTail(
+    stats.canary.errors,
+    requests,
+    allowedErrorRate,
+  );
+  if (errorsPValue < SIGNIFICANCE) {
     return verdict(
       'fail',
       `Error rate ${percent(
         stats.canary.errorRate,
       )} against the stable version's ${percent(
         stats.stable.errorRate,
-      )} (at most ${percent(allowedErrorRate)} allowed)`,
+      )} (at most ${percent(allowedErrorRate)} allowed; ${
+        stats.canary.errors
+      } errors in ${requests} requests, p = ${errorsPValue.toPrecision(2)})`,
     );
   }
-  const canaryP95 = stats.canary.p95Ms ?? 0;
-  const stableP95 = stats.stable.p95Ms ?? 0;
-  if (
-    canaryP95 > stableP95 * policy.maxP95Ratio &&
-    canaryP95 - stableP95 > LATENCY_NOISE_FLOOR_MS
-  ) {
+  // Both versions served their minimum, so both have latencies.
+  const canaryP95 = stats.canary.p95Ms!;
+  const slower = countSlowerThan(
+    minutes.canary.map(m => m.latency),
+    allowedP95!,
+  );
+  const latencyPValue = binomialUpperTail(slower, requests, P95_TAIL);
+  if (latencyPValue < SIGNIFICANCE) {
     return verdict(
       'fail',
-      `p95 latency ${canaryP95.toFixed(
-        1,
-      )} ms against the stable version's ${stableP95.toFixed(1)} ms (at most ${
-        policy.maxP95Ratio
-      }x allowed)`,
+      `p95 latency ${ms(canaryP95)} against the stable version's ${ms(
+        stableP95!,
+      )} (at most ${policy.maxP95Ratio}x allowed; ${slower} of ${requests} requests slower than ${ms(
+        allowedP95!,
+      )}, p = ${latencyPValue.toPrecision(2)})`,
     );
   }
   if (elapsedMinutes < policy.durationMinutes) {
+    const worse =
+      stats.canary.errorRate > allowedErrorRate || canaryP95 > allowedP95!;
     return verdict(
       'wait',
-      `Healthy so far; ${elapsedMinutes.toFixed(1)} of ${
-        policy.durationMinutes
-      } minutes`,
+      `${
+        worse ? 'Worse so far, not beyond chance yet' : 'Healthy so far'
+      }; ${elapsedMinutes.toFixed(1)} of ${policy.durationMinutes} minutes`,
     );
   }
   return verdict(
     'pass',
     `Error rate ${percent(stats.canary.errorRate)} (stable ${percent(
       stats.stable.errorRate,
-    )}) and p95 ${canaryP95.toFixed(1)} ms (stable ${stableP95.toFixed(
-      1,
-    )} ms) over ${
+    )}) and p95 ${ms(canaryP95)} (stable ${ms(stableP95!)}) over ${
       stats.canary.requests
     } canary requests in ${elapsedMinutes.toFixed(1)} minutes`,
   );

@@ -41,20 +41,45 @@ export function mergeLatencies(encoded: string[]): string {
   return result;
 }
 
+/** Runs `read` on the merged histograms; undefined when they hold nothing. */
+function withMerged<T>(
+  encoded: string[],
+  read: (merged: hdr.JsHistogram) => T,
+): T | undefined {
+  const merged = newLatencyHistogram();
+  for (const e of encoded) decodeInto(merged, e);
+  // Built without WebAssembly, the histogram is a JsHistogram (its iterators are public).
+  const result =
+    merged.totalCount === 0 ? undefined : read(merged as hdr.JsHistogram);
+  merged.destroy();
+  return result;
+}
+
 /** p50/p95/p99 in milliseconds of the merged histograms; undefined when empty. @internal */
 export function latencyQuantiles(
   encoded: string[],
 ): { p50Ms: number; p95Ms: number; p99Ms: number } | undefined {
-  const merged = newLatencyHistogram();
-  for (const e of encoded) decodeInto(merged, e);
-  const result =
-    merged.totalCount === 0
-      ? undefined
-      : {
-          p50Ms: merged.getValueAtPercentile(50) / 1000,
-          p95Ms: merged.getValueAtPercentile(95) / 1000,
-          p99Ms: merged.getValueAtPercentile(99) / 1000,
-        };
-  merged.destroy();
-  return result;
+  return withMerged(encoded, merged => ({
+    p50Ms: merged.getValueAtPercentile(50) / 1000,
+    p95Ms: merged.getValueAtPercentile(95) / 1000,
+    p99Ms: merged.getValueAtPercentile(99) / 1000,
+  }));
+}
+
+/** How many recorded latencies of the merged histograms exceed `ms`. @internal */
+export function countSlowerThan(encoded: string[], ms: number): number {
+  return (
+    withMerged(encoded, merged => {
+      const iterator = merged.recordedValuesIterator;
+      iterator.reset();
+      let count = 0;
+      while (iterator.hasNext()) {
+        const step = iterator.next();
+        if (merged.lowestEquivalentValue(step.valueIteratedTo) > ms * 1000) {
+          count += step.countAtValueIteratedTo;
+        }
+      }
+      return count;
+    }) ?? 0
+  );
 }

@@ -949,6 +949,11 @@ export interface components {
       percent?: number;
     };
     CanaryVerdict: {
+      /** @description What the policy allows the canary given the stable version's numbers: its error rate, and the p95 latency at most 5% of its requests may exceed. A canary fails when it exceeds either beyond chance (one-sided binomial test at 0.001). */
+      allowed?: {
+        errorRate: number;
+        p95Ms?: number;
+      };
       at: number;
       canary: components['schemas']['VersionWindowStats'];
       /** @enum {string} */

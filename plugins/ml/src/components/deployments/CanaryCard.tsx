@@ -12,7 +12,6 @@ import { MutedText } from '../common/MutedText';
 import { actorName } from '../registry/registryFormat';
 import { ConfirmButton, NO_UPDATE_REASON } from './ConfirmButton';
 import {
-  canaryLimits,
   canaryProgress,
   formatLatency,
   formatPercent,
@@ -28,7 +27,8 @@ type Measure = {
 /** The canary's numbers beside the stable version's, and what the policy holds them to. */
 function measures(canary: Canary): Measure[] {
   const { verdict, policy } = canary;
-  const limits = canaryLimits(canary);
+  // The server's analysis says what it held the canary to.
+  const allowed = verdict?.allowed;
   return [
     {
       name: 'Requests',
@@ -43,9 +43,7 @@ function measures(canary: Canary): Measure[] {
       limit: `at most stable + ${(policy.maxErrorRateIncrease * 100).toFixed(
         1,
       )} pts${
-        limits.maxErrorRate === undefined
-          ? ''
-          : ` (${formatPercent(limits.maxErrorRate)})`
+        allowed === undefined ? '' : ` (${formatPercent(allowed.errorRate)})`
       }`,
     },
     {
@@ -53,9 +51,7 @@ function measures(canary: Canary): Measure[] {
       canary: formatLatency(verdict?.canary.p95Ms),
       stable: formatLatency(verdict?.stable.p95Ms),
       limit: `at most stable × ${policy.maxP95Ratio}${
-        limits.maxP95Ms === undefined
-          ? ''
-          : ` (${formatLatency(limits.maxP95Ms)})`
+        allowed?.p95Ms === undefined ? '' : ` (${formatLatency(allowed.p95Ms)})`
       }`,
     },
   ];

@@ -1,5 +1,4 @@
 import {
-  canaryLimits,
   canaryProgress,
   followsLabel,
   formatLatency,
@@ -71,13 +70,6 @@ describe('deploymentFormat', () => {
         runningCanary.startedAt + 3_600_000,
       ).elapsedMs,
     ).toBe(60_000);
-    const limits = canaryLimits(runningCanary);
-    expect(limits.maxErrorRate).toBeCloseTo(0.0302);
-    expect(limits.maxP95Ms).toBe(150);
-    expect(canaryLimits({ ...runningCanary, verdict: undefined })).toEqual({
-      maxErrorRate: undefined,
-      maxP95Ms: undefined,
-    });
   });
 });
 

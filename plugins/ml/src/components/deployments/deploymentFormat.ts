@@ -111,19 +111,6 @@ export function canaryProgress(canary: Canary, now: number) {
   };
 }
 
-/** The thresholds a canary's numbers are held to, from its policy and the stable version's numbers. @internal */
-export function canaryLimits(canary: Canary) {
-  const stable = canary.verdict?.stable;
-  return {
-    maxErrorRate:
-      stable && stable.errorRate + canary.policy.maxErrorRateIncrease,
-    maxP95Ms:
-      stable?.p95Ms !== undefined
-        ? stable.p95Ms * canary.policy.maxP95Ratio
-        : undefined,
-  };
-}
-
 /**
  * What the server said when it refused a request (its error body's message), or
  * the error's own message for anything else.

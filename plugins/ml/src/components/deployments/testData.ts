@@ -64,6 +64,7 @@ export const runningCanary: Canary = {
       p50Ms: 35,
       p95Ms: 100,
     },
+    allowed: { errorRate: 0.0302, p95Ms: 150 },
   },
 };
 

@@ -5388,6 +5388,20 @@ export const spec = {
           stable: {
             $ref: '#/components/schemas/VersionWindowStats',
           },
+          allowed: {
+            type: 'object',
+            description:
+              "What the policy allows the canary given the stable version's numbers: its error rate, and the p95 latency at most 5% of its requests may exceed. A canary fails when it exceeds either beyond chance (one-sided binomial test at 0.001).",
+            required: ['errorRate'],
+            properties: {
+              errorRate: {
+                type: 'number',
+              },
+              p95Ms: {
+                type: 'number',
+              },
+            },
+          },
         },
       },
       Canary: {

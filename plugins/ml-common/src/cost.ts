@@ -23,6 +23,12 @@ export type BudgetStatus = Schemas['BudgetStatus'];
 /** One slice of spend: cost by a set of dimensions. @public */
 export type SpendRow = Schemas['SpendRow'];
 
+/** What spend paid for: training, serving endpoints or storage. @public */
+export type SpendSource = Schemas['SpendSource'];
+
+/** A model version's cost: its lineage's training plus its serving. @public */
+export type ModelVersionCost = Schemas['ModelVersionCost'];
+
 /** A job, run or experiment ranked by spend. @public */
 export type SpendItem = Schemas['SpendItem'];
 

@@ -70,6 +70,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/cost/model-versions/{name}/{version}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description What a model version cost: the GPU time of the runs in its lineage and its serving, as far as the caller may read the spend of the teams that paid. */
+    get: operations['GetModelVersionCost'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/cost/prices': {
     parameters: {
       query?: never;
@@ -1018,6 +1035,8 @@ export interface components {
       idle: components['schemas']['IdleResource'][];
       month: string;
       reconciliation: components['schemas']['Reconciliation'][];
+      /** @description Per team and source in the month: training beside serving. */
+      sources: components['schemas']['SpendRow'][];
       /** @description Spend per team in the month (all teams, or the one asked for). */
       teams: components['schemas']['SpendRow'][];
       top: components['schemas']['SpendItem'][];
@@ -1354,13 +1373,19 @@ export interface components {
     };
     /** @description Something paid for and not used. */
     IdleResource: {
-      /** @description Cost of the idle time this month. */
+      /** @description Cost of the idle time: this month for a pool, the idle window for an endpoint. */
       costMicros: number;
       /** @enum {string} */
       kind: 'endpoint' | 'pool';
       message: string;
       name: string;
+      /** @description An endpoint's requests in the idle window. */
+      requests?: number;
+      /** @description An endpoint that scales to zero: what one replica through the window would have cost, less what it cost. */
+      scaleToZeroSavingsMicros?: number;
       team?: string;
+      /** @description The window an endpoint's requests were counted in. */
+      windowHours?: number;
     };
     JobAttempt: {
       attemptId: string;
@@ -1627,6 +1652,29 @@ export interface components {
       userId?: string;
       version: string;
     };
+    /** @description A model version's cost: its lineage's training runs plus its serving. */
+    ModelVersionCost: {
+      /** @description The endpoints that served the version, with what serving it cost. */
+      endpoints: {
+        costMicros: components['schemas']['Micros'];
+        endpoint: string;
+        /** @description Replica time (or request time for serverless) billed. */
+        replicaSeconds: number;
+        team: string;
+      }[];
+      name: string;
+      /** @description True when some of the version's spend is another team's that the caller may not read: it is left out of every figure. */
+      partial?: boolean;
+      /** @description The runs upstream of the version in lineage, with their GPU cost. */
+      runs: {
+        costMicros: components['schemas']['Micros'];
+        runId: string;
+      }[];
+      servingMicros: components['schemas']['Micros'];
+      totalMicros: components['schemas']['Micros'];
+      trainingMicros: components['schemas']['Micros'];
+      version: string;
+    };
     ModelVersionDetails: components['schemas']['ModelVersion'] & {
       audit: components['schemas']['RegistryAuditEvent'][];
       metrics: {
@@ -1816,9 +1864,15 @@ export interface components {
       listCostMicros: number;
       month?: string;
       pool?: string;
+      source?: components['schemas']['SpendSource'];
       spot?: boolean;
       team: string;
     };
+    /**
+     * @description What the spend paid for: training attempts, serving endpoints or storage.
+     * @enum {string}
+     */
+    SpendSource: 'training' | 'endpoint' | 'storage';
     Tag: {
       key: string;
       value: string;
@@ -2016,6 +2070,31 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['CostImportResult'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetModelVersionCost: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The registered name; it may hold slashes and spaces, encoded as one segment. */
+        name: components['parameters']['modelName'];
+        version: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The version's training and serving cost. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ModelVersionCost'];
         };
       };
       default: components['responses']['ErrorResponse'];

@@ -85,6 +85,10 @@ export type EndpointMap = {
     'post'
   >;
   '#get|/cost/summary': Endpoint<'/cost/summary', 'get'>;
+  '#get|/cost/model-versions/{name}/{version}': Endpoint<
+    '/cost/model-versions/{name}/{version}',
+    'get'
+  >;
   '#get|/cost/recommendations': Endpoint<'/cost/recommendations', 'get'>;
   '#get|/cost/prices': Endpoint<'/cost/prices', 'get'>;
   '#get|/cost/export.csv': Endpoint<'/cost/export.csv', 'get'>;
@@ -906,6 +910,42 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/CostSummary',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/cost/model-versions/{name}/{version}': {
+      get: {
+        operationId: 'GetModelVersionCost',
+        tags: ['Cost'],
+        description:
+          'What a model version cost: the GPU time of the runs in its lineage and its serving, as far as the caller may read the spend of the teams that paid.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/modelName',
+          },
+          {
+            name: 'version',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The version's training and serving cost.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ModelVersionCost',
                 },
               },
             },
@@ -3640,6 +3680,9 @@ export const spec = {
           spot: {
             type: 'boolean',
           },
+          source: {
+            $ref: '#/components/schemas/SpendSource',
+          },
           costMicros: {
             $ref: '#/components/schemas/Micros',
           },
@@ -3652,6 +3695,12 @@ export const spec = {
             type: 'number',
           },
         },
+      },
+      SpendSource: {
+        type: 'string',
+        enum: ['training', 'endpoint', 'storage'],
+        description:
+          'What the spend paid for: training attempts, serving endpoints or storage.',
       },
       SpendItem: {
         type: 'object',
@@ -3696,7 +3745,21 @@ export const spec = {
           },
           costMicros: {
             type: 'number',
-            description: 'Cost of the idle time this month.',
+            description:
+              'Cost of the idle time: this month for a pool, the idle window for an endpoint.',
+          },
+          requests: {
+            type: 'number',
+            description: "An endpoint's requests in the idle window.",
+          },
+          windowHours: {
+            type: 'number',
+            description: "The window an endpoint's requests were counted in.",
+          },
+          scaleToZeroSavingsMicros: {
+            type: 'number',
+            description:
+              'An endpoint that scales to zero: what one replica through the window would have cost, less what it cost.',
           },
           message: {
             type: 'string',
@@ -3738,6 +3801,7 @@ export const spec = {
         required: [
           'month',
           'teams',
+          'sources',
           'trend',
           'daily',
           'budgets',
@@ -3756,6 +3820,14 @@ export const spec = {
             },
             description:
               'Spend per team in the month (all teams, or the one asked for).',
+          },
+          sources: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/SpendRow',
+            },
+            description:
+              'Per team and source in the month: training beside serving.',
           },
           trend: {
             type: 'array',
@@ -3795,6 +3867,84 @@ export const spec = {
             items: {
               $ref: '#/components/schemas/Reconciliation',
             },
+          },
+        },
+      },
+      ModelVersionCost: {
+        type: 'object',
+        description:
+          "A model version's cost: its lineage's training runs plus its serving.",
+        required: [
+          'name',
+          'version',
+          'trainingMicros',
+          'servingMicros',
+          'totalMicros',
+          'runs',
+          'endpoints',
+        ],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+          },
+          trainingMicros: {
+            $ref: '#/components/schemas/Micros',
+          },
+          servingMicros: {
+            $ref: '#/components/schemas/Micros',
+          },
+          totalMicros: {
+            $ref: '#/components/schemas/Micros',
+          },
+          runs: {
+            type: 'array',
+            description:
+              'The runs upstream of the version in lineage, with their GPU cost.',
+            items: {
+              type: 'object',
+              required: ['runId', 'costMicros'],
+              properties: {
+                runId: {
+                  type: 'string',
+                },
+                costMicros: {
+                  $ref: '#/components/schemas/Micros',
+                },
+              },
+            },
+          },
+          endpoints: {
+            type: 'array',
+            description:
+              'The endpoints that served the version, with what serving it cost.',
+            items: {
+              type: 'object',
+              required: ['endpoint', 'team', 'costMicros', 'replicaSeconds'],
+              properties: {
+                endpoint: {
+                  type: 'string',
+                },
+                team: {
+                  type: 'string',
+                },
+                costMicros: {
+                  $ref: '#/components/schemas/Micros',
+                },
+                replicaSeconds: {
+                  type: 'number',
+                  description:
+                    'Replica time (or request time for serverless) billed.',
+                },
+              },
+            },
+          },
+          partial: {
+            type: 'boolean',
+            description:
+              "True when some of the version's spend is another team's that the caller may not read: it is left out of every figure.",
           },
         },
       },

@@ -150,6 +150,7 @@ export class DeploymentService {
     }
     return {
       minutes,
+      stepMinutes: 1,
       versions: [...byVersion.entries()]
         .sort(([a], [b]) => a - b)
         .map(([version, perMinute]) => ({

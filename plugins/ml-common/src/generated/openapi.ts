@@ -594,6 +594,91 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/monitoring/alerts/{alertId}/close': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Closes an open alert by hand (owners only); a breach or drift seen again opens a new one. */
+    post: operations['CloseMonitoringAlert'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/monitoring/endpoints/{endpoint}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description An endpoint's monitoring: its settings, SLO status over the SLO window, the latest drift of each feature against the training baseline, drift over time and its alerts. */
+    get: operations['GetEndpointMonitoring'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/monitoring/endpoints/{endpoint}/samples': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** @description Live data from an endpoint the portal does not route: requests in MLflow's scoring format (dataframe_split, dataframe_records, instances or inputs) with their predictions, added to the current drift window's sample (owners only). */
+    post: operations['PostEndpointSamples'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/monitoring/endpoints/{endpoint}/settings': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** @description Sets an endpoint's SLOs, drift sampling and thresholds and retraining trigger (owners only). */
+    put: operations['SetEndpointMonitoring'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/monitoring/overview': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The endpoints the caller may read that breach an SLO or drift, with their open alerts. */
+    get: operations['GetMonitoringOverview'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/promotions': {
     parameters: {
       query?: never;
@@ -1101,6 +1186,22 @@ export interface components {
       /** @description The version to deploy; without one, the version the endpoint's alias points to. */
       version?: string;
     };
+    DriftHistogram: {
+      labels: string[];
+      shares: number[];
+    };
+    DriftThresholds: {
+      psiAlert?: number;
+      psiWarn?: number;
+      pValue?: number;
+    };
+    DriftWindow: {
+      features: components['schemas']['FeatureDrift'][];
+      samples: number;
+      version: string;
+      windowEnd: number;
+      windowStart: number;
+    };
     Endpoint: {
       canary?: components['schemas']['Canary'];
       canaryPolicy: components['schemas']['CanaryPolicy'];
@@ -1172,7 +1273,7 @@ export interface components {
     EndpointKind: 'real-time' | 'batch' | 'serverless';
     EndpointMetricPoint: {
       errors: number;
-      /** @description Start of the minute, epoch ms. */
+      /** @description Start of the minute (or hour), epoch ms. */
       minute: number;
       p50Ms?: number;
       p95Ms?: number;
@@ -1181,13 +1282,44 @@ export interface components {
     };
     EndpointMetrics: {
       minutes: number;
+      /** @description Minutes per point: 1, or 60 beyond a day. */
+      stepMinutes: number;
       versions: {
         points: components['schemas']['EndpointMetricPoint'][];
         version: string;
       }[];
     };
+    EndpointMonitoring: {
+      alerts: components['schemas']['MonitoringAlert'][];
+      /** @description The served version's feature profile: whether it was found. */
+      baseline: {
+        found: boolean;
+        reason?: string;
+        version?: string;
+      };
+      drift?: components['schemas']['DriftWindow'];
+      driftHistory: components['schemas']['DriftWindow'][];
+      endpoint: string;
+      modelName: string;
+      owner: string;
+      settings: components['schemas']['MonitoringSettings'];
+      slo: {
+        breaches: string[];
+        errorRate?: number;
+        errors: number;
+        p95Ms?: number;
+        requests: number;
+        windowMinutes: number;
+      };
+    };
     /** @description A DNS label, unique in the portal. */
     EndpointName: string;
+    EndpointSamples: {
+      /** @description A scoring request body as the model server received it. */
+      inputs: Record<string, never>;
+      /** @description The model server's answer: an array, or an object with `predictions`. */
+      predictions?: unknown;
+    };
     /** @description The router's counts over the last five minutes, all versions. */
     EndpointStats: {
       errorRate: number;
@@ -1246,6 +1378,27 @@ export interface components {
       /** @description Feast's source type, e.g. `BATCH_FILE`, `BATCH_BIGQUERY`, `STREAM_KAFKA`, `PUSH_SOURCE`. */
       type: string;
       updatedAt: number;
+    };
+    FeatureDrift: {
+      baseline: components['schemas']['DriftHistogram'];
+      chiSquare?: {
+        dof: number;
+        pValue: number;
+        statistic: number;
+      };
+      feature: string;
+      /** @enum {string} */
+      kind: 'numeric' | 'categorical';
+      ks?: {
+        pValue: number;
+        statistic: number;
+      };
+      live: components['schemas']['DriftHistogram'];
+      prediction: boolean;
+      psi: number;
+      samples: number;
+      /** @enum {string} */
+      status: 'ok' | 'warn' | 'alert';
     };
     FeatureEntity: {
       description?: string;
@@ -1691,6 +1844,57 @@ export interface components {
       | 'PENDING_REGISTRATION'
       | 'FAILED_REGISTRATION'
       | 'READY';
+    MonitoredEndpoint: {
+      endpoint: string;
+      modelName: string;
+      openAlerts: components['schemas']['MonitoringAlert'][];
+      owner: string;
+      /** @enum {string} */
+      status: 'breach' | 'drifting';
+    };
+    MonitoringAlert: {
+      closedAt?: number;
+      closedBy?: string;
+      detail: string;
+      endpoint: string;
+      id: string;
+      /** @enum {string} */
+      kind: 'drift' | 'slo';
+      openedAt: number;
+      retrainingError?: string;
+      retrainingJobId?: string;
+      /** @enum {string} */
+      status: 'open' | 'closed';
+      /** @description The feature, or the SLO (p95, error_rate). */
+      subject: string;
+      threshold?: number;
+      value?: number;
+      version?: string;
+    };
+    MonitoringSettings: {
+      drift: {
+        enabled: boolean;
+        /** @description Rows a window needs before it is judged. */
+        minSamples: number;
+        perFeature?: {
+          [key: string]: components['schemas']['DriftThresholds'];
+        };
+        /** @description Share of requests the router samples. */
+        sampleRate: number;
+        thresholds: components['schemas']['DriftThresholds'];
+        windowMinutes: number;
+      };
+      /** @description On a drift alert, submit the training job that produced the served version again on this profile: once per alert. */
+      retraining?: {
+        profile: string;
+      };
+      /** @description An SLO breached over its window opens an alert to the owner group. */
+      slo?: {
+        errorRate?: number;
+        p95Ms?: number;
+        windowMinutes: number;
+      };
+    };
     PageBase: {
       /** @description Absent on the last page. */
       nextPageToken?: string;
@@ -2420,7 +2624,7 @@ export interface operations {
   GetEndpointMetrics: {
     parameters: {
       query?: {
-        /** @description How far back, in minutes; 60 without one. */
+        /** @description How far back, in minutes; 60 without one. Beyond a day the points are hours. */
         minutes?: number;
       };
       header?: never;
@@ -3004,6 +3208,131 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['ModelVersionDetails'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  CloseMonitoringAlert: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        alertId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The alert. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MonitoringAlert'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetEndpointMonitoring: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The endpoint's monitoring. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointMonitoring'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  PostEndpointSamples: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['EndpointSamples'];
+      };
+    };
+    responses: {
+      /** @description How many rows the window's sample took. */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            rows: number;
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  SetEndpointMonitoring: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        endpoint: components['parameters']['endpointName'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['MonitoringSettings'];
+      };
+    };
+    responses: {
+      /** @description The endpoint's monitoring. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['EndpointMonitoring'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetMonitoringOverview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Endpoints needing attention. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            endpoints: components['schemas']['MonitoredEndpoint'][];
+          };
         };
       };
       default: components['responses']['ErrorResponse'];

@@ -147,6 +147,7 @@ export function makeEndpointDetails(
 /** Two versions' minutes: version 3 slower and failing more. @internal */
 export const endpointMetrics: EndpointMetrics = {
   minutes: 60,
+  stepMinutes: 1,
   versions: [
     {
       version: '2',

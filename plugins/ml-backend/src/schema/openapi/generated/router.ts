@@ -171,6 +171,23 @@ export type EndpointMap = {
     '/deployments/pipelines/{name}',
     'get'
   >;
+  '#get|/monitoring/endpoints/{endpoint}': Endpoint<
+    '/monitoring/endpoints/{endpoint}',
+    'get'
+  >;
+  '#put|/monitoring/endpoints/{endpoint}/settings': Endpoint<
+    '/monitoring/endpoints/{endpoint}/settings',
+    'put'
+  >;
+  '#post|/monitoring/endpoints/{endpoint}/samples': Endpoint<
+    '/monitoring/endpoints/{endpoint}/samples',
+    'post'
+  >;
+  '#post|/monitoring/alerts/{alertId}/close': Endpoint<
+    '/monitoring/alerts/{alertId}/close',
+    'post'
+  >;
+  '#get|/monitoring/overview': Endpoint<'/monitoring/overview', 'get'>;
 };
 
 /** A router whose routes are typed from the spec. */
@@ -221,6 +238,9 @@ export const spec = {
     },
     {
       name: 'Deployments',
+    },
+    {
+      name: 'Monitoring',
     },
   ],
   paths: {
@@ -2310,11 +2330,12 @@ export const spec = {
             name: 'minutes',
             in: 'query',
             allowReserved: true,
-            description: 'How far back, in minutes; 60 without one.',
+            description:
+              'How far back, in minutes; 60 without one. Beyond a day the points are hours.',
             schema: {
               type: 'integer',
               minimum: 1,
-              maximum: 10080,
+              maximum: 43200,
             },
           },
         ],
@@ -2397,6 +2418,182 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/ModelPipeline',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/monitoring/endpoints/{endpoint}': {
+      get: {
+        operationId: 'GetEndpointMonitoring',
+        tags: ['Monitoring'],
+        description:
+          "An endpoint's monitoring: its settings, SLO status over the SLO window, the latest drift of each feature against the training baseline, drift over time and its alerts.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The endpoint's monitoring.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointMonitoring',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/monitoring/endpoints/{endpoint}/settings': {
+      put: {
+        operationId: 'SetEndpointMonitoring',
+        tags: ['Monitoring'],
+        description:
+          "Sets an endpoint's SLOs, drift sampling and thresholds and retraining trigger (owners only).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/MonitoringSettings',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: "The endpoint's monitoring.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/EndpointMonitoring',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/monitoring/endpoints/{endpoint}/samples': {
+      post: {
+        operationId: 'PostEndpointSamples',
+        tags: ['Monitoring'],
+        description:
+          "Live data from an endpoint the portal does not route: requests in MLflow's scoring format (dataframe_split, dataframe_records, instances or inputs) with their predictions, added to the current drift window's sample (owners only).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/endpointName',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/EndpointSamples',
+              },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: "How many rows the window's sample took.",
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['rows'],
+                  properties: {
+                    rows: {
+                      type: 'integer',
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/monitoring/alerts/{alertId}/close': {
+      post: {
+        operationId: 'CloseMonitoringAlert',
+        tags: ['Monitoring'],
+        description:
+          'Closes an open alert by hand (owners only); a breach or drift seen again opens a new one.',
+        parameters: [
+          {
+            name: 'alertId',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              maxLength: 64,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The alert.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/MonitoringAlert',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/monitoring/overview': {
+      get: {
+        operationId: 'GetMonitoringOverview',
+        tags: ['Monitoring'],
+        description:
+          'The endpoints the caller may read that breach an SLO or drift, with their open alerts.',
+        responses: {
+          '200': {
+            description: 'Endpoints needing attention.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['endpoints'],
+                  properties: {
+                    endpoints: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/MonitoredEndpoint',
+                      },
+                    },
+                  },
                 },
               },
             },
@@ -5801,13 +5998,417 @@ export const spec = {
           },
         ],
       },
+      DriftThresholds: {
+        type: 'object',
+        properties: {
+          psiWarn: {
+            type: 'number',
+            minimum: 0,
+            maximum: 10,
+          },
+          psiAlert: {
+            type: 'number',
+            minimum: 0,
+            maximum: 10,
+          },
+          pValue: {
+            type: 'number',
+            minimum: 0,
+            maximum: 1,
+          },
+        },
+      },
+      MonitoringSettings: {
+        type: 'object',
+        required: ['drift'],
+        properties: {
+          slo: {
+            type: 'object',
+            description:
+              'An SLO breached over its window opens an alert to the owner group.',
+            required: ['windowMinutes'],
+            properties: {
+              p95Ms: {
+                type: 'number',
+                minimum: 0.1,
+                maximum: 600000,
+              },
+              errorRate: {
+                type: 'number',
+                minimum: 0,
+                maximum: 1,
+              },
+              windowMinutes: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 1440,
+              },
+            },
+          },
+          drift: {
+            type: 'object',
+            required: [
+              'enabled',
+              'sampleRate',
+              'windowMinutes',
+              'minSamples',
+              'thresholds',
+            ],
+            properties: {
+              enabled: {
+                type: 'boolean',
+              },
+              sampleRate: {
+                type: 'number',
+                minimum: 0,
+                maximum: 1,
+                description: 'Share of requests the router samples.',
+              },
+              windowMinutes: {
+                type: 'integer',
+                minimum: 1,
+                maximum: 10080,
+              },
+              minSamples: {
+                type: 'integer',
+                minimum: 10,
+                maximum: 100000,
+                description: 'Rows a window needs before it is judged.',
+              },
+              thresholds: {
+                $ref: '#/components/schemas/DriftThresholds',
+              },
+              perFeature: {
+                type: 'object',
+                additionalProperties: {
+                  $ref: '#/components/schemas/DriftThresholds',
+                },
+              },
+            },
+          },
+          retraining: {
+            type: 'object',
+            description:
+              'On a drift alert, submit the training job that produced the served version again on this profile: once per alert.',
+            required: ['profile'],
+            properties: {
+              profile: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 128,
+              },
+            },
+          },
+        },
+      },
+      FeatureDrift: {
+        type: 'object',
+        required: [
+          'feature',
+          'kind',
+          'prediction',
+          'samples',
+          'psi',
+          'status',
+          'baseline',
+          'live',
+        ],
+        properties: {
+          feature: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+            enum: ['numeric', 'categorical'],
+          },
+          prediction: {
+            type: 'boolean',
+          },
+          samples: {
+            type: 'integer',
+          },
+          psi: {
+            type: 'number',
+          },
+          ks: {
+            type: 'object',
+            required: ['statistic', 'pValue'],
+            properties: {
+              statistic: {
+                type: 'number',
+              },
+              pValue: {
+                type: 'number',
+              },
+            },
+          },
+          chiSquare: {
+            type: 'object',
+            required: ['statistic', 'dof', 'pValue'],
+            properties: {
+              statistic: {
+                type: 'number',
+              },
+              dof: {
+                type: 'integer',
+              },
+              pValue: {
+                type: 'number',
+              },
+            },
+          },
+          status: {
+            type: 'string',
+            enum: ['ok', 'warn', 'alert'],
+          },
+          baseline: {
+            $ref: '#/components/schemas/DriftHistogram',
+          },
+          live: {
+            $ref: '#/components/schemas/DriftHistogram',
+          },
+        },
+      },
+      DriftHistogram: {
+        type: 'object',
+        required: ['labels', 'shares'],
+        properties: {
+          labels: {
+            type: 'array',
+            items: {
+              type: 'string',
+            },
+          },
+          shares: {
+            type: 'array',
+            items: {
+              type: 'number',
+            },
+          },
+        },
+      },
+      DriftWindow: {
+        type: 'object',
+        required: [
+          'version',
+          'windowStart',
+          'windowEnd',
+          'samples',
+          'features',
+        ],
+        properties: {
+          version: {
+            type: 'string',
+          },
+          windowStart: {
+            type: 'number',
+          },
+          windowEnd: {
+            type: 'number',
+          },
+          samples: {
+            type: 'integer',
+          },
+          features: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/FeatureDrift',
+            },
+          },
+        },
+      },
+      MonitoringAlert: {
+        type: 'object',
+        required: [
+          'id',
+          'endpoint',
+          'kind',
+          'subject',
+          'status',
+          'openedAt',
+          'detail',
+        ],
+        properties: {
+          id: {
+            type: 'string',
+          },
+          endpoint: {
+            type: 'string',
+          },
+          kind: {
+            type: 'string',
+            enum: ['drift', 'slo'],
+          },
+          subject: {
+            type: 'string',
+            description: 'The feature, or the SLO (p95, error_rate).',
+          },
+          version: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: ['open', 'closed'],
+          },
+          openedAt: {
+            type: 'number',
+          },
+          closedAt: {
+            type: 'number',
+          },
+          closedBy: {
+            type: 'string',
+          },
+          detail: {
+            type: 'string',
+          },
+          value: {
+            type: 'number',
+          },
+          threshold: {
+            type: 'number',
+          },
+          retrainingJobId: {
+            type: 'string',
+          },
+          retrainingError: {
+            type: 'string',
+          },
+        },
+      },
+      EndpointMonitoring: {
+        type: 'object',
+        required: [
+          'endpoint',
+          'modelName',
+          'owner',
+          'settings',
+          'slo',
+          'baseline',
+          'driftHistory',
+          'alerts',
+        ],
+        properties: {
+          endpoint: {
+            type: 'string',
+          },
+          modelName: {
+            type: 'string',
+          },
+          owner: {
+            type: 'string',
+          },
+          settings: {
+            $ref: '#/components/schemas/MonitoringSettings',
+          },
+          slo: {
+            type: 'object',
+            required: ['windowMinutes', 'requests', 'errors', 'breaches'],
+            properties: {
+              windowMinutes: {
+                type: 'integer',
+              },
+              requests: {
+                type: 'integer',
+              },
+              errors: {
+                type: 'integer',
+              },
+              errorRate: {
+                type: 'number',
+              },
+              p95Ms: {
+                type: 'number',
+              },
+              breaches: {
+                type: 'array',
+                items: {
+                  type: 'string',
+                },
+              },
+            },
+          },
+          baseline: {
+            type: 'object',
+            description:
+              "The served version's feature profile: whether it was found.",
+            required: ['found'],
+            properties: {
+              found: {
+                type: 'boolean',
+              },
+              version: {
+                type: 'string',
+              },
+              reason: {
+                type: 'string',
+              },
+            },
+          },
+          drift: {
+            $ref: '#/components/schemas/DriftWindow',
+          },
+          driftHistory: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/DriftWindow',
+            },
+          },
+          alerts: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/MonitoringAlert',
+            },
+          },
+        },
+      },
+      MonitoredEndpoint: {
+        type: 'object',
+        required: ['endpoint', 'modelName', 'owner', 'status', 'openAlerts'],
+        properties: {
+          endpoint: {
+            type: 'string',
+          },
+          modelName: {
+            type: 'string',
+          },
+          owner: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: ['breach', 'drifting'],
+          },
+          openAlerts: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/MonitoringAlert',
+            },
+          },
+        },
+      },
+      EndpointSamples: {
+        type: 'object',
+        required: ['inputs'],
+        properties: {
+          inputs: {
+            type: 'object',
+            description:
+              'A scoring request body as the model server received it.',
+          },
+          predictions: {
+            description:
+              "The model server's answer: an array, or an object with `predictions`.",
+          },
+        },
+      },
       EndpointMetricPoint: {
         type: 'object',
         required: ['minute', 'requests', 'errors'],
         properties: {
           minute: {
             type: 'number',
-            description: 'Start of the minute, epoch ms.',
+            description: 'Start of the minute (or hour), epoch ms.',
           },
           requests: {
             type: 'integer',
@@ -5828,10 +6429,14 @@ export const spec = {
       },
       EndpointMetrics: {
         type: 'object',
-        required: ['minutes', 'versions'],
+        required: ['minutes', 'stepMinutes', 'versions'],
         properties: {
           minutes: {
             type: 'integer',
+          },
+          stepMinutes: {
+            type: 'integer',
+            description: 'Minutes per point: 1, or 60 beyond a day.',
           },
           versions: {
             type: 'array',

@@ -124,9 +124,9 @@ async function main() {
 
     // The backfill: both rollups from usage in one statement each (what metering keeps up to date).
     const [backfillMs] = await timed(async () => {
-      await db.raw(`INSERT INTO ml_cost_daily (day, month, team, pool, gpu_type, spot, gpu_seconds, cost_micros, list_cost_micros)
-        SELECT day, month, team, pool, gpu_type, spot, sum(gpu_seconds), sum(cost_micros), sum(list_cost_micros)
-        FROM ml_usage GROUP BY day, month, team, pool, gpu_type, spot`);
+      await db.raw(`INSERT INTO ml_cost_daily (day, month, team, source, pool, gpu_type, spot, gpu_seconds, cost_micros, list_cost_micros)
+        SELECT day, month, team, source, pool, gpu_type, spot, sum(gpu_seconds), sum(cost_micros), sum(list_cost_micros)
+        FROM ml_usage GROUP BY day, month, team, source, pool, gpu_type, spot`);
       for (const [kind, column] of [
         ['job', 'job_id'],
         ['run', 'run_id'],

@@ -297,21 +297,24 @@ export class CostService {
     const month = this.checkMonth(query.month);
     const { store } = this.options;
     const team = await this.visibleTeams(caller, query.team);
-    const [teams, trend, daily, budgets, top, billed] = await Promise.all([
-      store.spend(['team'], { months: [month], team }),
-      store.spend(['month', 'team', 'gpu_type', 'spot'], {
-        months: lastMonths(month, 6),
-        team,
-      }),
-      store.spend(['day', 'team'], { months: [month], team }),
-      this.budgets(month, team),
-      store.top(month, team, 10),
-      store.billedByTeam(month, team),
-    ]);
+    const [teams, sources, trend, daily, budgets, top, billed] =
+      await Promise.all([
+        store.spend(['team'], { months: [month], team }),
+        store.spend(['team', 'source'], { months: [month], team }),
+        store.spend(['month', 'team', 'gpu_type', 'spot'], {
+          months: lastMonths(month, 6),
+          team,
+        }),
+        store.spend(['day', 'team'], { months: [month], team }),
+        this.budgets(month, team),
+        store.top(month, team, 10),
+        store.billedByTeam(month, team),
+      ]);
     const estimated = new Map(teams.map(t => [t.team, t.costMicros]));
     return {
       month,
       teams,
+      sources,
       trend,
       daily,
       budgets,

@@ -24,6 +24,11 @@ export type UsageRecord = UsageSlice & {
   spot: boolean;
   experimentId?: string;
   runId?: string;
+  /** Serving usage: the endpoint, deployment and model version it was for. */
+  endpointId?: string;
+  endpointName?: string;
+  deploymentId?: string;
+  modelVersionId?: string;
 };
 
 /** An attempt with its job's owner and links, as metering needs it. @internal */
@@ -74,7 +79,7 @@ export type BilledTotal = {
 
 /** The columns the rollups group spend by. @internal */
 export type SpendGrouping = Array<
-  'month' | 'day' | 'team' | 'pool' | 'gpu_type' | 'spot'
+  'month' | 'day' | 'team' | 'source' | 'pool' | 'gpu_type' | 'spot'
 >;
 
 /**

@@ -49,6 +49,10 @@ export const toUsageRow = (r: UsageRecord) => ({
   spot: r.spot,
   experiment_id: r.experimentId ?? null,
   run_id: r.runId ?? null,
+  endpoint_id: r.endpointId ?? null,
+  endpoint_name: r.endpointName ?? null,
+  deployment_id: r.deploymentId ?? null,
+  model_version_id: r.modelVersionId ?? null,
   day: r.day,
   month: r.month,
   start_ms: r.startMs,
@@ -155,6 +159,7 @@ export class DatabaseCostStore implements CostStore {
         day: r.day,
         month: r.month,
         team: r.team,
+        source: r.source,
         pool: r.pool,
         gpu_type: r.gpuType,
         spot: r.spot,
@@ -162,13 +167,13 @@ export class DatabaseCostStore implements CostStore {
         cost_micros: r.costMicros,
         list_cost_micros: r.listCostMicros,
       })),
-      r => [r.day, r.team, r.pool, r.gpu_type, r.spot].join('\u0000'),
+      r => [r.day, r.team, r.source, r.pool, r.gpu_type, r.spot].join('\u0000'),
       [...sums],
     );
     for (const batch of chunks(daily, 200)) {
       await tx('ml_cost_daily')
         .insert(batch)
-        .onConflict(['day', 'team', 'pool', 'gpu_type', 'spot'])
+        .onConflict(['day', 'team', 'source', 'pool', 'gpu_type', 'spot'])
         .merge(added('ml_cost_daily'));
     }
     const items = aggregate(
@@ -226,6 +231,7 @@ export class DatabaseCostStore implements CostStore {
       ...(row.pool !== undefined && { pool: row.pool }),
       ...(row.gpu_type !== undefined && { gpuType: row.gpu_type }),
       ...(row.spot !== undefined && { spot: Boolean(row.spot) }),
+      ...(row.source !== undefined && { source: row.source }),
       costMicros: num(row.cost),
       listCostMicros: num(row.list),
       gpuSeconds: num(row.seconds),

@@ -122,6 +122,102 @@ export type BatchScoringRequest = {
 };
 
 /**
+ * Picks samples of one metric in a Prometheus exposition: by sample name (`_bucket`,
+ * `_count`, `_total` suffixes included) and, optionally, label values that must match.
+ *
+ * @public
+ */
+export type PrometheusSampleMatcher = {
+  name: string;
+  labels?: Record<string, string>;
+};
+
+/**
+ * How one kind of model server names its request metrics in its Prometheus exposition.
+ * All counters are cumulative; the scraper keeps the previous values and writes deltas.
+ *
+ * @public
+ */
+export type PrometheusConvention = {
+  /** For logs, e.g. `kserve`, `triton`, `torchserve`. */
+  name: string;
+  /** Counters whose sum is the number of requests; the convention applies when one is exposed. */
+  requests: PrometheusSampleMatcher[];
+  /** Counters of requests that failed on the server's side (5xx). */
+  errors?: PrometheusSampleMatcher[];
+  /** Counters of requests refused as bad input (4xx). */
+  clientErrors?: PrometheusSampleMatcher[];
+  /**
+   * A latency histogram's `_bucket` samples (with their `le` label), and the unit of its
+   * bounds in microseconds (1e6 for seconds, 1000 for milliseconds).
+   */
+  latencyBuckets?: PrometheusSampleMatcher & { unitMicros: number };
+  /**
+   * Where no histogram is exposed: a cumulative latency total and the count it is over
+   * (Triton's `nv_inference_request_duration_us`); only the mean is known.
+   */
+  latencyTotal?: {
+    sum: PrometheusSampleMatcher;
+    count: PrometheusSampleMatcher;
+    unitMicros: number;
+  };
+};
+
+/**
+ * Where the numbers of one deployment's model server can be read, as a serving target
+ * answers {@link ServingTarget.metricsSource}.
+ *
+ * - `prometheus`: the platform scrapes each URL (one per replica: a URL behind a load
+ *   balancer would mix replicas' counters) for the Prometheus text exposition and reads
+ *   the first of `conventions` (the platform's KServe/Knative, Triton and TorchServe
+ *   defaults when absent) whose request counter is exposed.
+ * - `minutes`: the target reads per-minute numbers from its platform's monitoring itself
+ *   (SageMaker's CloudWatch metrics), with its own clients and credentials.
+ *
+ * @public
+ */
+export type ServingMetricsSource =
+  | {
+      kind: 'prometheus';
+      urls: string[];
+      conventions?: PrometheusConvention[];
+    }
+  | {
+      kind: 'minutes';
+      /** For logs, e.g. `CloudWatch AWS/SageMaker my-endpoint/variant-1`. */
+      description: string;
+      /**
+       * The numbers of each minute in `[fromMinute, toMinute)` (epoch minutes) the
+       * platform has; minutes without traffic may be missing. Called again for the same
+       * minutes, it answers what the platform knows then: the platform replaces them.
+       */
+      read(range: {
+        fromMinute: number;
+        toMinute: number;
+      }): Promise<ServingMetricsMinute[]>;
+    };
+
+/**
+ * One minute of one deployment as a platform's monitoring reports it.
+ *
+ * @public
+ */
+export type ServingMetricsMinute = {
+  /** Epoch minute (ms / 60000, floored). */
+  minute: number;
+  requests: number;
+  /** Server-side failures (5xx). */
+  errors: number;
+  /** Requests refused as bad input (4xx). */
+  clientErrors: number;
+  /**
+   * Latency percentiles of the minute in milliseconds, where the platform reports
+   * percentiles rather than a histogram.
+   */
+  latencyPercentilesMs?: { p50?: number; p95?: number; p99?: number };
+};
+
+/**
  * A place where model versions serve. Implementations make `apply` idempotent and
  * declarative: the spec is the whole desired state of the endpoint (its deployments and
  * their traffic weights), creating what is missing, updating what differs and removing
@@ -133,6 +229,8 @@ export type BatchScoringRequest = {
  *   router splits the traffic); the target answers where a deployment listens, starting
  *   a serverless deployment that scaled to zero.
  * - `startBatch`/`batchStatus`: batch scoring on the platform's own service.
+ * - `metricsSource`: where the deployment's request counts and latencies can be read,
+ *   for endpoints the portal's router does not meter itself.
  *
  * @public
  */
@@ -151,6 +249,15 @@ export interface ServingTarget {
   ): Promise<{ url: string; coldStartMs?: number }>;
   startBatch?(request: BatchScoringRequest): Promise<{ externalId: string }>;
   batchStatus?(externalName: string): Promise<ExternalJobStatus>;
+  /**
+   * Where the numbers of a deployment's model server are read; `undefined` when there are
+   * none to read (not running, or the target does not know). Called once per scrape, so
+   * it may list the replicas running now.
+   */
+  metricsSource?(
+    endpointName: string,
+    deploymentName: string,
+  ): Promise<ServingMetricsSource | undefined>;
 }
 
 /**

@@ -546,6 +546,30 @@ export class DatabaseDeploymentStore implements DeploymentStore {
     });
   }
 
+  async putServingMinutes(minutes: ServingMinute[]) {
+    const rows = minutes.map(m => ({
+      deployment_id: m.deploymentId,
+      minute: m.minute,
+      endpoint_id: m.endpointId,
+      requests: m.requests,
+      errors: m.errors,
+      client_errors: m.clientErrors,
+      bytes_in: m.bytesIn,
+      cold_starts: m.coldStarts,
+      cold_start_ms: m.coldStartMs,
+      latency: m.latency,
+    }));
+    await this.db.transaction(async tx => {
+      // 50 rows of 10 values stay under SQLite's bound on a statement's variables.
+      for (let i = 0; i < rows.length; i += 50) {
+        await tx('ml_serving_minutes')
+          .insert(rows.slice(i, i + 50))
+          .onConflict(['deployment_id', 'minute'])
+          .merge();
+      }
+    });
+  }
+
   async servingMinutes(
     endpointIds: string[],
     sinceMinute: number,

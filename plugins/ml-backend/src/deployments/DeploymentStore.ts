@@ -179,6 +179,11 @@ export interface DeploymentStore {
 
   /** Adds counts to each (deployment, minute), merging histograms. */
   addServingMinutes(minutes: ServingMinute[]): Promise<void>;
+  /**
+   * Writes each (deployment, minute) as given, replacing what was there: for sources
+   * that report a minute whole (a scrape, CloudWatch), so reading it twice counts once.
+   */
+  putServingMinutes(minutes: ServingMinute[]): Promise<void>;
   servingMinutes(
     endpointIds: string[],
     sinceMinute: number,

@@ -180,4 +180,70 @@ describe('MlClient', () => {
       });
     });
   });
+
+  describe('monitoring', () => {
+    it('reads an endpoint, puts its settings, closes an alert and reads the overview', async () => {
+      const settings = {
+        drift: {
+          enabled: true,
+          sampleRate: 0.1,
+          windowMinutes: 60,
+          minSamples: 200,
+          thresholds: { psiWarn: 0.1, psiAlert: 0.25 },
+        },
+      };
+      const { client, requests } = recordingClient(json({ endpoints: [] }));
+
+      await client.getEndpointMonitoring('churn prod');
+      await client.setEndpointMonitoring({ endpoint: 'churn-prod', settings });
+      await client.closeMonitoringAlert('alert-1');
+      await expect(client.getMonitoringOverview()).resolves.toEqual([]);
+
+      expect(
+        requests.map(({ method, url, body }) => ({ method, url, body })),
+      ).toEqual([
+        {
+          method: 'GET',
+          url: 'http://backend/api/ml/monitoring/endpoints/churn%20prod',
+          body: undefined,
+        },
+        {
+          method: 'PUT',
+          url: 'http://backend/api/ml/monitoring/endpoints/churn-prod/settings',
+          body: settings,
+        },
+        {
+          method: 'POST',
+          url: 'http://backend/api/ml/monitoring/alerts/alert-1/close',
+          body: undefined,
+        },
+        {
+          method: 'GET',
+          url: 'http://backend/api/ml/monitoring/overview',
+          body: undefined,
+        },
+      ]);
+    });
+
+    it("rejects closing someone else's alert with the server's 403", async () => {
+      const { client } = recordingClient(
+        json(
+          {
+            error: { name: 'NotAllowedError', message: 'Not an owner' },
+            request: {
+              method: 'POST',
+              url: '/api/ml/monitoring/alerts/a/close',
+            },
+            response: { statusCode: 403 },
+          },
+          403,
+        ),
+      );
+
+      await expect(client.closeMonitoringAlert('a')).rejects.toMatchObject({
+        name: 'ResponseError',
+        statusCode: 403,
+      });
+    });
+  });
 });

@@ -56,6 +56,10 @@ import {
   EndpointDetails,
   EndpointMetrics,
   ModelPipeline,
+  EndpointMonitoring,
+  MonitoredEndpoint,
+  MonitoringAlert,
+  MonitoringSettings,
 } from '@ml-portal/plugin-ml-common';
 
 /** @public */
@@ -221,6 +225,17 @@ export interface MlApi {
   ): Promise<{ jobId: string }>;
   /** A model's stages, the versions their aliases hold and the endpoints serving them. */
   getModelPipeline(name: string): Promise<ModelPipeline>;
+  /** An endpoint's SLO status, drift per feature against its baseline, drift over time and alerts. */
+  getEndpointMonitoring(endpoint: string): Promise<EndpointMonitoring>;
+  /** Rejects with a ResponseError: 400 out-of-range settings, 403 not an owner. */
+  setEndpointMonitoring(request: {
+    endpoint: string;
+    settings: MonitoringSettings;
+  }): Promise<EndpointMonitoring>;
+  /** Rejects with a ResponseError: 403 not an owner of the alert's endpoint. */
+  closeMonitoringAlert(alertId: string): Promise<MonitoringAlert>;
+  /** The endpoints the caller may read that breach an SLO or drift. */
+  getMonitoringOverview(): Promise<MonitoredEndpoint[]>;
 }
 
 /** @public */
@@ -789,5 +804,37 @@ export class MlClient implements MlApi {
       params: { path: { name } },
     });
     return data!;
+  }
+
+  async getEndpointMonitoring(endpoint: string): Promise<EndpointMonitoring> {
+    const { data } = await this.client.GET('/monitoring/endpoints/{endpoint}', {
+      params: { path: { endpoint } },
+    });
+    return data!;
+  }
+
+  async setEndpointMonitoring(request: {
+    endpoint: string;
+    settings: MonitoringSettings;
+  }): Promise<EndpointMonitoring> {
+    const { endpoint, settings } = request;
+    const { data } = await this.client.PUT(
+      '/monitoring/endpoints/{endpoint}/settings',
+      { params: { path: { endpoint } }, body: settings },
+    );
+    return data!;
+  }
+
+  async closeMonitoringAlert(alertId: string): Promise<MonitoringAlert> {
+    const { data } = await this.client.POST(
+      '/monitoring/alerts/{alertId}/close',
+      { params: { path: { alertId } } },
+    );
+    return data!;
+  }
+
+  async getMonitoringOverview(): Promise<MonitoredEndpoint[]> {
+    const { data } = await this.client.GET('/monitoring/overview');
+    return data!.endpoints;
   }
 }

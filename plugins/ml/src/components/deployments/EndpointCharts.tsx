@@ -12,6 +12,7 @@ import {
   Legend,
   Line,
   LineChart,
+  ReferenceLine,
   Tooltip,
   XAxis,
   YAxis,
@@ -23,16 +24,23 @@ import { CHART_MARGIN, ResponsiveChart } from '../common/ResponsiveChart';
 import { usePolledAsync } from '../common/usePolledAsync';
 import { formatLatency, formatPercent } from './deploymentFormat';
 
-/** How far back the charts look, in minutes. */
+/** How far back the charts look without a range chosen, in minutes. */
 const CHART_MINUTES = 60;
+/** Beyond a day the points are hours: the axis names the day too. */
+const DAY_MINUTES = 1440;
 const CHART_HEIGHT = 240;
 /** How often the charts load again while the endpoint changes (a canary runs). @internal */
 export const METRICS_REFRESH_MS = 15_000;
+
+/** An SLO target drawn across a chart. @internal */
+export type ChartTarget = { value: number; label: string };
 
 type Series = {
   key: string;
   color: string;
   dashed?: boolean;
+  /** Finer than dashed: p99 beside p50's dashes. */
+  dotted?: boolean;
   points: Array<{ x: number; y: number }>;
 };
 
@@ -47,6 +55,20 @@ function seriesOf(
   });
 }
 
+const dashArray = (line: Series) => {
+  if (line.dotted) return '1 3';
+  return line.dashed ? '4 3' : undefined;
+};
+
+/** `60 minutes`, `24 hours`, `7 days`: how far back a range reaches. */
+function spanLabel(minutes: number) {
+  if (minutes % DAY_MINUTES === 0 && minutes > DAY_MINUTES) {
+    return `${minutes / DAY_MINUTES} days`;
+  }
+  if (minutes % 60 === 0 && minutes > 60) return `${minutes / 60} hours`;
+  return `${minutes} minutes`;
+}
+
 const errorRate = (point: EndpointMetricPoint) =>
   point.requests > 0 ? point.errors / point.requests : undefined;
 
@@ -56,8 +78,11 @@ function MinuteChart(props: {
   format: (value: number) => string;
   /** The value axis' top at least (an error rate of 0 would otherwise scale to 400%). */
   minTop?: number;
+  target?: ChartTarget;
+  timeLabel: (epochMs: number) => string;
 }) {
-  const { title, series, format, minTop } = props;
+  const { title, series, format, minTop, target, timeLabel } = props;
+  const theme = useTheme();
   return (
     <Box role="figure" aria-label={title}>
       <Typography variant="subtitle2" component="h3">
@@ -70,7 +95,7 @@ function MinuteChart(props: {
             dataKey="x"
             type="number"
             domain={['dataMin', 'dataMax']}
-            tickFormatter={x => new Date(x).toLocaleTimeString()}
+            tickFormatter={x => timeLabel(Number(x))}
             allowDuplicatedCategory={false}
           />
           <YAxis
@@ -83,10 +108,20 @@ function MinuteChart(props: {
             }
           />
           <Tooltip
-            labelFormatter={x => new Date(Number(x)).toLocaleTimeString()}
+            labelFormatter={x => timeLabel(Number(x))}
             formatter={value => format(Number(value))}
           />
           <Legend />
+          {target && (
+            <ReferenceLine
+              y={target.value}
+              // The target stays in sight when every point is far below it.
+              ifOverflow="extendDomain"
+              stroke={theme.palette.error.main}
+              strokeDasharray="6 4"
+              label={{ value: target.label, position: 'insideTopRight' }}
+            />
+          )}
           {series.map(line => (
             <Line
               key={line.key}
@@ -94,7 +129,7 @@ function MinuteChart(props: {
               dataKey="y"
               name={line.key}
               stroke={line.color}
-              strokeDasharray={line.dashed ? '4 3' : undefined}
+              strokeDasharray={dashArray(line)}
               // A line needs two minutes: until then each minute shows as a dot.
               dot={line.points.length < 3}
               isAnimationActive={false}
@@ -106,7 +141,11 @@ function MinuteChart(props: {
   );
 }
 
-function Charts(props: { metrics: EndpointMetrics }) {
+/** The SLO targets the charts draw, where the endpoint has them. @internal */
+export type ChartSlo = { p95Ms?: number; errorRate?: number };
+
+function Charts(props: { metrics: EndpointMetrics; slo?: ChartSlo }) {
+  const { metrics, slo } = props;
   const theme = useTheme();
   const palette = [
     theme.palette.primary.main,
@@ -114,14 +153,25 @@ function Charts(props: { metrics: EndpointMetrics }) {
     theme.palette.success.main,
     theme.palette.warning.main,
   ];
-  const versions = props.metrics.versions.filter(v => v.points.length > 0);
+  const versions = metrics.versions.filter(v => v.points.length > 0);
   if (versions.length === 0) {
     return (
       <MutedText>
-        No requests in the last {props.metrics.minutes} minutes.
+        No requests in the last {spanLabel(metrics.minutes)}: the charts fill in
+        as the endpoint is called.
       </MutedText>
     );
   }
+  const timeLabel =
+    metrics.minutes > DAY_MINUTES
+      ? (x: number) =>
+          new Date(x).toLocaleString(undefined, {
+            month: 'short',
+            day: 'numeric',
+            hour: '2-digit',
+            minute: '2-digit',
+          })
+      : (x: number) => new Date(x).toLocaleTimeString();
   const color = (index: number) => palette[index % palette.length];
   const latency = versions.flatMap((v, index) => [
     {
@@ -134,6 +184,12 @@ function Charts(props: { metrics: EndpointMetrics }) {
       key: `v${v.version} p95`,
       color: color(index),
       points: seriesOf(v.points, point => point.p95Ms),
+    },
+    {
+      key: `v${v.version} p99`,
+      color: color(index),
+      dotted: true,
+      points: seriesOf(v.points, point => point.p99Ms),
     },
   ]);
   const errors = versions.map((v, index) => ({
@@ -148,6 +204,15 @@ function Charts(props: { metrics: EndpointMetrics }) {
           title="Latency per version"
           series={latency}
           format={formatLatency}
+          timeLabel={timeLabel}
+          target={
+            slo?.p95Ms === undefined
+              ? undefined
+              : {
+                  value: slo.p95Ms,
+                  label: `SLO p95 ${formatLatency(slo.p95Ms)}`,
+                }
+          }
         />
       </Grid>
       <Grid item xs={12} md={6}>
@@ -156,6 +221,15 @@ function Charts(props: { metrics: EndpointMetrics }) {
           series={errors}
           format={formatPercent}
           minTop={0.04}
+          timeLabel={timeLabel}
+          target={
+            slo?.errorRate === undefined
+              ? undefined
+              : {
+                  value: slo.errorRate,
+                  label: `SLO ${formatPercent(slo.errorRate)}`,
+                }
+          }
         />
       </Grid>
     </Grid>
@@ -163,22 +237,28 @@ function Charts(props: { metrics: EndpointMetrics }) {
 }
 
 /**
- * Latency (p50, p95) and error rate per version and minute from the serving
- * router, loaded again while `live`.
+ * Latency (p50, p95, p99) and error rate per version over the last `minutes`
+ * (by minute, by hour beyond a day) from the serving router, with the SLO
+ * targets as lines; loaded again while `live`.
  *
  * @internal
  */
-export function EndpointCharts(props: { endpoint: string; live: boolean }) {
-  const { endpoint, live } = props;
+export function EndpointCharts(props: {
+  endpoint: string;
+  live: boolean;
+  minutes?: number;
+  slo?: ChartSlo;
+}) {
+  const { endpoint, live, minutes = CHART_MINUTES, slo } = props;
   const mlApi = useApi(mlApiRef);
   const metrics = usePolledAsync(
-    () => mlApi.getEndpointMetrics({ endpoint, minutes: CHART_MINUTES }),
-    [mlApi, endpoint],
+    () => mlApi.getEndpointMetrics({ endpoint, minutes }),
+    [mlApi, endpoint, minutes],
     () => (live ? METRICS_REFRESH_MS : null),
   );
   return (
     <Loaded state={metrics} errorTitle="Could not load the endpoint's metrics">
-      {value => <Charts metrics={value} />}
+      {value => <Charts metrics={value} slo={slo} />}
     </Loaded>
   );
 }

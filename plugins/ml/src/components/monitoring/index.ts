@@ -1,0 +1,3 @@
+export { MonitoringOverviewCard } from './MonitoringOverviewCard';
+export { MonitoringSection } from './MonitoringSection';
+export { VersionDrift } from './VersionDrift';

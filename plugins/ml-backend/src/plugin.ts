@@ -25,6 +25,7 @@ import { createRouter } from './router';
 import { AccessControl } from './shared/AccessControl';
 import { AliasCanaries } from './shared/aliasCanaries';
 import { createCallerResolver, readCallerSettings } from './shared/caller';
+import { mlNotifier } from './shared/notify';
 import { registerMlResources } from './shared/ownerRules';
 import { createTracking } from './tracking/createTracking';
 import { createTraining } from './training/createTraining';
@@ -79,6 +80,10 @@ export const mlPlugin = createBackendPlugin({
         });
         const { scheduler, discovery } = deps;
         const lineage = createLineage({ knex, access, resolveCaller });
+        const notifier = mlNotifier({
+          notifications: deps.notifications,
+          logger,
+        });
         // What every domain is built with; lineage records the facts each one sees.
         const shared = {
           config,
@@ -98,6 +103,7 @@ export const mlPlugin = createBackendPlugin({
         const registry = createRegistry({
           ...shared,
           runs,
+          notifier,
           canaries: {
             follows: input => late.canaries!.follows(input),
             start: input => late.canaries!.start(input),
@@ -108,6 +114,7 @@ export const mlPlugin = createBackendPlugin({
           ...shared,
           costSources,
           runMetrics: tracking.store,
+          notifier,
         });
         const training = await createTraining({
           ...shared,

@@ -13,6 +13,7 @@ export * from './registry';
 export * from './lineage';
 export * from './features';
 export * from './deployments';
+export * from './notifications';
 export * from './monitoring';
 export type {
   paths as MlApiPaths,

@@ -11,10 +11,13 @@ import {
   IdleResource,
   mlCostImportPermission,
   mlCostReadPermission,
+  ML_NOTIFICATION_TOPICS,
 } from '@ml-portal/plugin-ml-common';
 import { BilledCost } from '@ml-portal/plugin-ml-node';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
+import { toGroupRef } from '../shared/groupRefs';
+import { MlNotifier } from '../shared/notify';
 import { ConfiguredPool } from '../shared/pools';
 import {
   CostStore,
@@ -36,6 +39,13 @@ export type Budget = {
 };
 
 const HOUR_MS = 3_600_000;
+
+/** Over budget is critical, nearly there high; earlier thresholds are a heads-up. */
+function budgetSeverity(threshold: number) {
+  if (threshold >= 1) return 'critical';
+  return threshold >= 0.9 ? 'high' : 'normal';
+}
+
 export const monthOf = (ms: number) => new Date(ms).toISOString().slice(0, 7);
 const monthStart = (month: string) => Date.parse(`${month}-01T00:00:00Z`);
 const nextMonthStart = (month: string) => {
@@ -76,6 +86,8 @@ export class CostService {
       logger: LoggerService;
       /** Who sees which team's spend (`ml.cost.read`) and imports bills (`ml.cost.import`). */
       access: AccessControl;
+      /** Budget alerts to the team's group; none without it (they are still logged). */
+      notifier?: MlNotifier;
       now?: () => number;
     },
   ) {
@@ -260,7 +272,10 @@ export class CostService {
     return holds;
   }
 
-  /** Logs each threshold a team crosses once per month; the page always shows them. */
+  /**
+   * Tells a team's group of each threshold it crosses, once per month (and logs it); the
+   * page always shows them.
+   */
   private async alert() {
     for (const status of await this.budgets()) {
       for (const threshold of status.crossed) {
@@ -272,15 +287,38 @@ export class CostService {
             status.spentMicros,
           )
         )
-          this.options.logger.warn(
-            `Budget alert: ${status.team} has spent ${formatUsd(
-              status.spentMicros,
-            )}, ${Math.round(threshold * 100)}% or more of its ${formatUsd(
-              status.amountMicros,
-            )} budget for ${status.month}`,
-          );
+          await this.sendBudgetAlert(status, threshold);
       }
     }
+  }
+
+  private async sendBudgetAlert(status: BudgetStatus, threshold: number) {
+    const percent = Math.round(threshold * 100);
+    const description = `${status.team} has spent ${formatUsd(
+      status.spentMicros,
+    )}, ${percent}% or more of its ${formatUsd(
+      status.amountMicros,
+    )} budget for ${status.month}${
+      status.hard && threshold >= 1 ? '; new jobs wait for the budget' : ''
+    }`;
+    this.options.logger.warn(`Budget alert: ${description}`);
+    const group = toGroupRef(status.team);
+    if (!group) return;
+    await this.options.notifier?.send({
+      to: [group],
+      payload: {
+        title: `${status.team} reached ${percent}% of its ${status.month} GPU budget`,
+        description,
+        link: `/ml/cost?${new URLSearchParams({
+          month: status.month,
+          team: status.team,
+        })}`,
+        severity: budgetSeverity(threshold),
+        topic: ML_NOTIFICATION_TOPICS.budgets,
+        // One notification per team, month and threshold: a re-send updates it.
+        scope: `ml-budget:${status.team}:${status.month}:${threshold}`,
+      },
+    });
   }
 
   private checkMonth(month: string | undefined) {

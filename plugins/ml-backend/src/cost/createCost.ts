@@ -1,6 +1,7 @@
 import { ML_TEAM_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
 import { CostSource } from '@ml-portal/plugin-ml-node';
 import { DomainDeps } from '../shared/domainDeps';
+import { MlNotifier } from '../shared/notify';
 import { readPools } from '../shared/pools';
 import { CostService } from './CostService';
 import { DatabaseCostStore, RunMetricPeaks } from './DatabaseCostStore';
@@ -22,6 +23,8 @@ export async function createCost(
     costSources: CostSource[];
     /** Runs' metric peaks (GPU memory use), from tracking. */
     runMetrics: RunMetricPeaks;
+    /** Budget alerts to teams' groups. */
+    notifier?: MlNotifier;
   },
 ) {
   const { config, logger } = deps;
@@ -36,6 +39,7 @@ export async function createCost(
     budgets: CostService.readBudgets(config),
     logger,
     access: deps.access,
+    notifier: deps.notifier,
   });
   // Real bills for reconciliation, on a schedule.
   const billSources = [

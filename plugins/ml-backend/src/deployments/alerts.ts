@@ -1,5 +1,7 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { NotificationService } from '@backstage/plugin-notifications-node';
+import { ML_NOTIFICATION_TOPICS } from '@ml-portal/plugin-ml-common';
+import { mlNotifier } from '../shared/notify';
 import { DeploymentAlerts } from './ports';
 
 /**
@@ -14,30 +16,25 @@ export function endpointAlerts(options: {
   notifications: NotificationService;
   logger: LoggerService;
 }): DeploymentAlerts {
-  const { notifications, logger } = options;
+  const { logger } = options;
+  const notifier = mlNotifier(options);
   return {
     async notify(alert) {
       logger.warn(`${alert.title}: ${alert.description}`, {
         owner: alert.owner,
         endpoint: alert.endpoint,
       });
-      await notifications
-        .send({
-          recipients: { type: 'entity', entityRef: alert.owner },
-          payload: {
-            title: alert.title,
-            description: alert.description,
-            link: `/ml/deployments/${encodeURIComponent(alert.endpoint)}`,
-            severity: alert.severity,
-            topic: 'ml-endpoints',
-            scope: `ml-endpoint:${alert.endpoint}`,
-          },
-        })
-        .catch(error =>
-          logger.warn(
-            `Could not notify ${alert.owner} about ${alert.endpoint}: ${error.message}`,
-          ),
-        );
+      await notifier.send({
+        to: [alert.owner],
+        payload: {
+          title: alert.title,
+          description: alert.description,
+          link: `/ml/deployments/${encodeURIComponent(alert.endpoint)}`,
+          severity: alert.severity,
+          topic: ML_NOTIFICATION_TOPICS.endpoints,
+          scope: `ml-endpoint:${alert.endpoint}`,
+        },
+      });
     },
   };
 }

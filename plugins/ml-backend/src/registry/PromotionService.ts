@@ -22,6 +22,8 @@ import {
   RegistryPolicy,
 } from './gates';
 import { ModelAccess } from './ModelAccess';
+import { MlNotifier, NO_NOTIFICATIONS } from '../shared/notify';
+import { PromotionNotices } from './promotionNotices';
 import { PromotionStore, StoredPromotion } from './PromotionStore';
 import { RegistryRuns } from './registryRuns';
 import { RegistryStore, StoredModel } from './RegistryStore';
@@ -51,6 +53,7 @@ const NO_CANARIES: AliasCanaries = {
  */
 export class PromotionService {
   private readonly models: ModelAccess;
+  private readonly notices: PromotionNotices;
 
   constructor(
     private readonly options: {
@@ -61,9 +64,12 @@ export class PromotionService {
       policy: RegistryPolicy;
       /** Deployments: an approved version goes to the endpoints following the alias as a canary first. */
       canaries?: AliasCanaries;
+      /** Requests to their approvers, decisions to requesters. */
+      notifier?: MlNotifier;
     },
   ) {
     this.models = new ModelAccess(options.models, options.access);
+    this.notices = new PromotionNotices(options.notifier ?? NO_NOTIFICATIONS);
   }
 
   private get canaries(): AliasCanaries {
@@ -209,6 +215,10 @@ export class PromotionService {
           },
         ],
       );
+      await this.notices.requested(
+        created,
+        this.approverGroups(created.modelOwner),
+      );
       return this.publicPromotion(created);
     } catch (error) {
       // The identical request was made meanwhile: it is the answer.
@@ -304,7 +314,12 @@ export class PromotionService {
         metrics: checked?.metrics,
       },
     );
-    if (canary && deferAliasMove && !(await this.canaries.start(canary))) {
+    const canaryStarted =
+      canary !== undefined &&
+      deferAliasMove &&
+      (await this.canaries.start(canary));
+    await this.notices.decided(decided, canaryStarted);
+    if (deferAliasMove && !canaryStarted) {
       // The endpoint changed between the check and the start: no canary to wait for.
       await this.completeCanaryPromotion(request.id, {
         passed: true,
@@ -344,6 +359,7 @@ export class PromotionService {
         detail: `'${request.alias}' stays: ${outcome.detail}`,
       });
     }
+    await this.notices.canaryEnded(request, outcome);
   }
 
   /**
@@ -408,6 +424,7 @@ export class PromotionService {
         version: request.version,
       },
     );
+    await this.notices.decided(decided, false);
     return this.publicPromotion(decided);
   }
 
@@ -499,6 +516,10 @@ export class PromotionService {
           `requested removing protected alias '${alias}' from version ${version}`,
         ),
       ],
+    );
+    await this.notices.requested(
+      request,
+      this.approverGroups(request.modelOwner),
     );
     return this.publicPromotion(request);
   }

@@ -2,6 +2,7 @@ import { ML_MODEL_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
 import { AliasCanaries } from '../shared/aliasCanaries';
 import { DomainDeps } from '../shared/domainDeps';
 import { LineageRecorder } from '../shared/lineage';
+import { MlNotifier } from '../shared/notify';
 import { DatabasePromotionStore } from './DatabasePromotionStore';
 import { DatabaseRegistryStore } from './DatabaseRegistryStore';
 import { readRegistryPolicy } from './gates';
@@ -26,6 +27,8 @@ export function createRegistry(
     runs: Parameters<typeof registryRunsFrom>[0];
     /** Deployments: approved versions go out as canaries before their alias moves. */
     canaries?: AliasCanaries;
+    /** Promotion requests to approvers, decisions to requesters. */
+    notifier?: MlNotifier;
   },
 ) {
   const { knex, access } = deps;
@@ -39,6 +42,7 @@ export function createRegistry(
     access,
     policy: readRegistryPolicy(deps.config),
     canaries: deps.canaries,
+    notifier: deps.notifier,
   });
   const service = new RegistryService({ store, promotions, runs, access });
   return {

@@ -8,6 +8,8 @@ import { openAccess, userCaller } from '../__testUtils__/access';
 import { CostService } from './CostService';
 import { DatabaseCostStore } from './DatabaseCostStore';
 import { PriceBook } from './priceBook';
+import { mlNotifier } from '../shared/notify';
+import { NotificationSendOptions } from '@backstage/plugin-notifications-node';
 import { DatabaseTrackingStore } from '../tracking/DatabaseTrackingStore';
 
 const caller = userCaller();
@@ -75,6 +77,8 @@ async function setup(
   });
   const pools = readPools(config);
   const logger = mockServices.logger.mock();
+  // What reaches Backstage's notifications backend.
+  const notifications: NotificationSendOptions[] = [];
   const cost = new CostService({
     store: DatabaseCostStore.create({
       knex,
@@ -85,6 +89,10 @@ async function setup(
     budgets: CostService.readBudgets(config),
     logger,
     access: openAccess(),
+    notifier: mlNotifier({
+      notifications: { send: async sent => void notifications.push(sent) },
+      logger,
+    }),
     now: () => at(now),
   });
   let n = 0;
@@ -140,7 +148,7 @@ async function setup(
     });
     return jobId;
   };
-  return { knex, cost, logger, attempt };
+  return { knex, cost, logger, notifications, attempt };
 }
 
 describe('CostService', () => {
@@ -224,7 +232,7 @@ describe('CostService', () => {
   it.each(databases.eachSupportedId())(
     'holds a team over its hard budget, forecasts from running jobs, and alerts once per threshold (%p)',
     async databaseId => {
-      const { cost, logger, attempt } = await setup(
+      const { cost, logger, notifications, attempt } = await setup(
         databaseId,
         '2026-11-20T12:00:00Z',
       );
@@ -243,6 +251,20 @@ describe('CostService', () => {
       expect(logger.warn).toHaveBeenCalledWith(
         expect.stringContaining('50% or more of its $100.00 budget'),
       );
+      // To the team's group only, a heads-up at 50%.
+      expect(notifications).toEqual([
+        {
+          recipients: { type: 'entity', entityRef: [RECSYS] },
+          payload: {
+            title: `${RECSYS} reached 50% of its 2026-11 GPU budget`,
+            description: `${RECSYS} has spent $64.00, 50% or more of its $100.00 budget for 2026-11`,
+            link: `/ml/cost?month=2026-11&team=${encodeURIComponent(RECSYS)}`,
+            severity: 'normal',
+            topic: 'ml-budgets',
+            scope: `ml-budget:${RECSYS}:2026-11:0.5`,
+          },
+        },
+      ]);
 
       // One H100 running since 10:00: $16 accrued by noon, and $8/h to the month's end.
       await attempt({
@@ -274,8 +296,21 @@ describe('CostService', () => {
         /Held for budget: .* spent \$144\.00 of its \$100\.00 budget for 2026-11/,
       );
       expect(logger.warn).toHaveBeenCalledTimes(2);
+      expect(notifications).toHaveLength(2);
+      expect(notifications[1]).toMatchObject({
+        recipients: { entityRef: [RECSYS] },
+        payload: {
+          title: `${RECSYS} reached 100% of its 2026-11 GPU budget`,
+          description: expect.stringContaining(
+            '$144.00, 100% or more of its $100.00 budget for 2026-11; new jobs wait',
+          ),
+          severity: 'critical',
+        },
+      });
+      // Once per team, month and threshold.
       await cost.meter();
       expect(logger.warn).toHaveBeenCalledTimes(2);
+      expect(notifications).toHaveLength(2);
       const [vision] = await cost.budgets('2026-11', VISION);
       expect(vision).toMatchObject({
         spentMicros: 0,

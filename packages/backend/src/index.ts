@@ -27,8 +27,10 @@ backend.add(import('@ml-portal/plugin-catalog-backend-module-ml'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
 
-// Notifications: the ml plugin tells owner groups about rolled-back canaries.
+// Notifications: the ml plugin's alerts to owner groups (endpoints, budgets) and
+// promotion requests to approvers; signals push them to open pages at once.
 backend.add(import('@backstage/plugin-notifications-backend'));
+backend.add(import('@backstage/plugin-signals-backend'));
 
 // Search over the catalog (ML models, feature views and datasets included); Lunr in memory.
 backend.add(import('@backstage/plugin-search-backend'));

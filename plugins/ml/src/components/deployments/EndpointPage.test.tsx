@@ -4,6 +4,7 @@ import { EndpointDetails } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
 import { badRequest } from '../common/testData';
+import { makeMonitoring } from '../monitoring/testData';
 import { churnDetails } from '../registry/testData';
 import { DeploymentsTab } from './DeploymentsTab';
 import {
@@ -26,6 +27,7 @@ function endpointApi(
   return {
     getEndpoint: jest.fn(async (_name: string) => current),
     getEndpointMetrics: jest.fn(async () => endpointMetrics),
+    getEndpointMonitoring: jest.fn(async () => makeMonitoring()),
     promoteCanary: jest.fn(acted),
     abortCanary: jest.fn(acted),
     rollbackEndpoint: jest.fn(acted),

@@ -16,6 +16,7 @@ import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
 import { PageTrail } from '../common/PageTrail';
 import { usePolledAsync } from '../common/usePolledAsync';
+import { MonitoringSection } from '../monitoring';
 import { CanaryCard } from './CanaryCard';
 import {
   ConfirmButton,
@@ -25,7 +26,6 @@ import {
 import { isSettling } from './deploymentFormat';
 import { DeploymentsTable } from './DeploymentsTable';
 import { DeployVersionDialog } from './DeployVersionDialog';
-import { EndpointCharts } from './EndpointCharts';
 import { EndpointSummary, ScoringExample } from './EndpointSummary';
 import { EndpointTimeline } from './EndpointTimeline';
 import { TrafficSplit } from './TrafficSplit';
@@ -113,8 +113,9 @@ function RollbackButton(props: {
 
 /**
  * One endpoint: what it serves and where, its traffic split, the running
- * canary's progress and verdict, latency and errors per version, its
- * deployments and events; deploy, promote, abort, roll back and delete.
+ * canary's progress and verdict, its monitoring (latency and errors per
+ * version, SLOs, alerts, drift), its deployments and events; deploy, promote,
+ * abort, roll back and delete.
  *
  * @internal
  */
@@ -187,9 +188,11 @@ export function EndpointPage() {
             </MutedText>
           )}
         </GridCard>
-        <GridCard title="Latency and errors, last hour">
-          <EndpointCharts endpoint={details.name} live={settling} />
-        </GridCard>
+        <MonitoringSection
+          endpoint={details.name}
+          canUpdate={details.canUpdate}
+          live={settling}
+        />
         <GridCard
           title="Deployments"
           action={

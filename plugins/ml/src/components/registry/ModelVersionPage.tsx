@@ -21,6 +21,7 @@ import { MutedText } from '../common/MutedText';
 import { OwnerLink } from '../common/OwnerLink';
 import { PageTrail } from '../common/PageTrail';
 import { LineageGraph } from '../lineage/LineageGraph';
+import { VersionDrift } from '../monitoring';
 import { AliasChips } from './AliasChips';
 import { AuditTrail } from './AuditTrail';
 import { MetricValues } from './MetricValues';
@@ -133,6 +134,12 @@ export function ModelVersionPage() {
         <GridCard title="Deployed on">
           <Loaded state={endpoints} errorTitle="Could not list the endpoints">
             {list => <DeployedOn endpoints={list} version={version} />}
+          </Loaded>
+        </GridCard>
+        <GridCard title="Drift">
+          {/* A failed list shows once, under Deployed on. */}
+          <Loaded state={endpoints} errorTitle="" hideError>
+            {list => <VersionDrift endpoints={list} version={version} />}
           </Loaded>
         </GridCard>
         <GridCard title="Lineage">

@@ -12,6 +12,7 @@ import { notificationService } from '@backstage/plugin-notifications-node';
 import { createCatalog } from './catalog/createCatalog';
 import { createDeployments } from './deployments/createDeployments';
 import { endpointAlerts } from './deployments/alerts';
+import { DatabaseServingUsage } from './deployments/servingUsage';
 import { ServingTargets } from './deployments/targets';
 import { createCost } from './cost/createCost';
 import { migrateDatabase } from './database/migrateDatabase';
@@ -110,10 +111,17 @@ export const mlPlugin = createBackendPlugin({
           },
         });
         const features = await createFeatures(shared);
+        // Endpoints' replicas: deployments record them, cost meters them.
+        const servingUsage = DatabaseServingUsage.create({
+          knex,
+          routed: id => Boolean(servingTargets.get(id)?.route),
+        });
         const cost = await createCost({
           ...shared,
           costSources,
           runMetrics: tracking.store,
+          servingUsage,
+          models: registry.service,
           notifier,
         });
         const training = await createTraining({
@@ -129,6 +137,7 @@ export const mlPlugin = createBackendPlugin({
           discovery,
           redis,
           targets: servingTargets,
+          replicas: servingUsage,
           models: registry.deployable,
           artifacts: tracking.artifacts,
           batch: { jobs: training.submission, datasets: lineage.service },

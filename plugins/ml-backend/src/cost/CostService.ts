@@ -9,6 +9,7 @@ import {
   CostSummary,
   GpuPrice,
   IdleResource,
+  ModelVersionCost,
   mlCostImportPermission,
   mlCostReadPermission,
   ML_NOTIFICATION_TOPICS,
@@ -29,6 +30,33 @@ import { parseBill, TeamMapping } from './imports';
 import { formatUsd, numberToMicros } from './money';
 import { PriceBook } from './priceBook';
 import { priceAttempt } from './pricing';
+import { ServingCostSettings, ServingPricer } from './servingCost';
+import { ServedDeployment, ServingUsageSource } from './ServingUsageSource';
+
+/** What cost reads of the registry: a version the caller may read (404/403 otherwise). @internal */
+export type CostModelVersions = {
+  getVersion(
+    caller: Caller,
+    name: unknown,
+    version: unknown,
+  ): Promise<{ id: string; name: string; version: string }>;
+};
+
+/** What cost reads of lineage: the nodes upstream of some nodes. @internal */
+export type CostLineage = {
+  upstreamOfEach(
+    kind: 'model_version',
+    ids: string[],
+    depth: number,
+  ): Promise<Map<string, Array<{ kind: string; id: string }>>>;
+};
+
+/** How far up a version's lineage its training runs are looked for. */
+const VERSION_LINEAGE_DEPTH = 10;
+/** Serving hours are metered this long after they close: the router's last counts are in. */
+const SERVING_METER_DELAY_MS = 5 * 60_000;
+/** Hours one metering run records at most (a backlog catches up over runs). */
+const SERVING_HOURS_PER_RUN = 24 * 7;
 
 /** A team's monthly budget from `ml.cost.budgets`. @internal */
 export type Budget = {
@@ -86,13 +114,21 @@ export class CostService {
       logger: LoggerService;
       /** Who sees which team's spend (`ml.cost.read`) and imports bills (`ml.cost.import`). */
       access: AccessControl;
+      /** Endpoints' replicas and requests, metered and judged idle as `settings` say. */
+      serving?: { source: ServingUsageSource; settings: ServingCostSettings };
+      /** A model version's cost reads the registry and lineage. */
+      models?: CostModelVersions;
+      lineage?: CostLineage;
       /** Budget alerts to the team's group; none without it (they are still logged). */
       notifier?: MlNotifier;
       now?: () => number;
     },
   ) {
     this.pools = new Map(options.pools.map(p => [p.name, p]));
+    this.pricer = new ServingPricer(options.priceBook, this.pools);
   }
+
+  private readonly pricer: ServingPricer;
 
   static readBudgets(config: Config): Budget[] {
     return (config.getOptionalConfigArray('ml.cost.budgets') ?? []).map(
@@ -175,6 +211,155 @@ export class CostService {
     }
     if (metered > 0) await this.alert();
     return metered;
+  }
+
+  /**
+   * Records the serving usage of every hour that closed since the last one recorded
+   * (from the first replica interval on the first run), one hour per transaction with
+   * its claim: two backends metering at once record each hour once. Then checks budgets.
+   */
+  async meterServing(): Promise<number> {
+    const { serving, store } = this.options;
+    if (!serving) return 0;
+    const last = await store.lastServingHour();
+    const first = await serving.source.firstServedAt();
+    let hour =
+      last !== undefined
+        ? last + HOUR_MS
+        : first !== undefined
+        ? Math.floor(first / HOUR_MS) * HOUR_MS
+        : undefined;
+    if (hour === undefined) return 0;
+    let metered = 0;
+    const now = this.now();
+    for (
+      let n = 0;
+      n < SERVING_HOURS_PER_RUN &&
+      hour + HOUR_MS + SERVING_METER_DELAY_MS <= now;
+      n++, hour += HOUR_MS
+    ) {
+      const end = hour + HOUR_MS;
+      const served = await serving.source.served(hour, end);
+      const records = served.flatMap(
+        d => this.pricer.usage(d, hour!, end) ?? [],
+      );
+      if (await store.recordServingHour(hour, records)) metered++;
+    }
+    if (metered > 0) await this.alert();
+    return metered;
+  }
+
+  /**
+   * Endpoints of the teams in scope that served fewer requests than the idle rate over
+   * the window while up (or able to scale up), with what their replicas cost in it and,
+   * for those that scale to zero, what one replica kept up would have cost more.
+   * Only endpoints whose requests the portal counts (it routes them) can be judged.
+   */
+  private async idleEndpoints(team: TeamScope): Promise<IdleResource[]> {
+    const { serving } = this.options;
+    if (!serving) return [];
+    const { idleWindowHours, idleRequestsPerHour } = serving.settings;
+    const now = this.now();
+    const from = now - idleWindowHours * HOUR_MS;
+    const byEndpoint = new Map<string, ServedDeployment[]>();
+    for (const served of await serving.source.served(from, now)) {
+      if (!inScope(served.team, team)) continue;
+      byEndpoint.set(served.endpointId, [
+        ...(byEndpoint.get(served.endpointId) ?? []),
+        served,
+      ]);
+    }
+    const idle: IdleResource[] = [];
+    for (const deployments of byEndpoint.values()) {
+      const spans = deployments.flatMap(d => d.spans);
+      // Gone before now (deleted, or its replicas no longer recorded): not idle now.
+      if (!spans.some(span => span.toMs >= now)) continue;
+      if (deployments.some(d => !d.requests)) continue;
+      const since = Math.min(...spans.map(span => span.fromMs));
+      const hours = (now - since) / HOUR_MS;
+      const requests = deployments.reduce((n, d) => n + d.requests!.count, 0);
+      if (requests >= idleRequestsPerHour * hours) continue;
+      const prices = deployments.map(d => this.pricer.price(d, since, now));
+      const costMicros = prices.reduce((sum, p) => sum + p.costMicros, 0);
+      const replicaHours =
+        prices.reduce((sum, p) => sum + p.replicaSeconds, 0) / 3600;
+      const [first] = deployments;
+      const scalesToZero = first.minReplicas === 0;
+      if (replicaHours === 0 && !scalesToZero) continue;
+      const savings = scalesToZero
+        ? Math.max(0, this.pricer.oneReplica(first, since, now) - costMicros)
+        : undefined;
+      const window = `${Math.round(hours * 10) / 10} hours`;
+      idle.push({
+        kind: 'endpoint',
+        name: first.endpointName,
+        team: first.team,
+        costMicros,
+        requests,
+        windowHours: Math.round(hours * 10) / 10,
+        ...(savings !== undefined && { scaleToZeroSavingsMicros: savings }),
+        message: `${requests} requests in ${window} (idle under ${idleRequestsPerHour} an hour) with ${
+          Math.round(replicaHours * 10) / 10
+        } replica-hours up${
+          savings !== undefined
+            ? `; it scales to zero, saving ${formatUsd(
+                savings,
+              )} against one replica kept up`
+            : ''
+        }`,
+      });
+    }
+    return idle;
+  }
+
+  /**
+   * A model version's cost: the GPU spend of the training runs upstream of it in
+   * lineage plus what serving it cost, of the teams the caller may read (`partial` when
+   * some spend was another's). 404/403 when the caller may not read the version.
+   */
+  async modelVersionCost(
+    caller: Caller,
+    name: string,
+    version: string,
+  ): Promise<ModelVersionCost> {
+    const { models, lineage, store } = this.options;
+    if (!models || !lineage)
+      throw new Error('Model version costs need the registry and lineage');
+    const found = await models.getVersion(caller, name, version);
+    const upstream =
+      (
+        await lineage.upstreamOfEach(
+          'model_version',
+          [found.id],
+          VERSION_LINEAGE_DEPTH,
+        )
+      ).get(found.id) ?? [];
+    const runIds = [
+      ...new Set(upstream.filter(n => n.kind === 'run').map(n => n.id)),
+    ];
+    const [runCosts, serving] = await Promise.all([
+      store.runCosts(runIds),
+      store.versionServingCost(found.id),
+    ]);
+    const teams = await this.visibleTeams(caller);
+    const runs = runCosts.filter(r => inScope(r.team, teams));
+    const endpoints = serving.filter(e => inScope(e.team, teams));
+    const byRun = new Map<string, number>();
+    for (const r of runs)
+      byRun.set(r.runId, (byRun.get(r.runId) ?? 0) + r.costMicros);
+    const trainingMicros = runs.reduce((sum, r) => sum + r.costMicros, 0);
+    const servingMicros = endpoints.reduce((sum, e) => sum + e.costMicros, 0);
+    return {
+      name: found.name,
+      version: found.version,
+      trainingMicros,
+      servingMicros,
+      totalMicros: trainingMicros + servingMicros,
+      runs: [...byRun].map(([runId, costMicros]) => ({ runId, costMicros })),
+      endpoints,
+      partial:
+        runs.length < runCosts.length || endpoints.length < serving.length,
+    };
   }
 
   /** Per team: cost of running attempts in `month` so far, and their cost per hour now. */
@@ -358,7 +543,13 @@ export class CostService {
       budgets,
       top,
       // Reserved pools are the platform's, not a team's: every reader sees them.
-      idle: await this.idle(month),
+      // Endpoints are judged on the hours before now, so only the current month has them.
+      idle: [
+        ...(await this.idle(month)),
+        ...(month === monthOf(this.now())
+          ? await this.idleEndpoints(team)
+          : []),
+      ],
       reconciliation: billed.map(b => ({
         ...b,
         month,

@@ -113,6 +113,26 @@ export interface CostStore {
   peakGpuMemory(runIds: string[]): Promise<Map<string, number>>;
   /** Total spend of a run across months. */
   runCost(runId: string): Promise<number>;
+  /** Per run, its spend across months by the team that paid. */
+  runCosts(
+    runIds: string[],
+  ): Promise<Array<{ runId: string; team: string; costMicros: number }>>;
+  /** A model version's serving spend per endpoint and paying team. */
+  versionServingCost(versionId: string): Promise<
+    Array<{
+      endpoint: string;
+      team: string;
+      costMicros: number;
+      replicaSeconds: number;
+    }>
+  >;
+  /** The last hour (start, epoch ms) whose serving usage is recorded. */
+  lastServingHour(): Promise<number | undefined>;
+  /**
+   * Records an hour's serving usage and claims the hour, rollups included, all or
+   * nothing; false (and nothing changed) when the hour was recorded already.
+   */
+  recordServingHour(hourMs: number, records: UsageRecord[]): Promise<boolean>;
   /** The month's usage rows, oldest first, for the CSV export. */
   usageRows(
     month: string,

@@ -337,6 +337,74 @@ export class DatabaseCostStore implements CostStore {
     return num(row?.cost);
   }
 
+  async runCosts(
+    runIds: string[],
+  ): Promise<Array<{ runId: string; team: string; costMicros: number }>> {
+    if (runIds.length === 0) return [];
+    const rows: any[] = [];
+    for (const batch of chunks(runIds, 500)) {
+      rows.push(
+        ...(await this.db('ml_cost_monthly_items')
+          .where({ kind: 'run' })
+          .whereIn('item_id', batch)
+          .select('item_id', 'team')
+          .sum({ cost: 'cost_micros' })
+          .groupBy('item_id', 'team')),
+      );
+    }
+    return rows.map(r => ({
+      runId: r.item_id,
+      team: r.team,
+      costMicros: num(r.cost),
+    }));
+  }
+
+  async versionServingCost(versionId: string) {
+    const rows: any[] = await this.db('ml_usage')
+      .where({ model_version_id: versionId, source: 'endpoint' })
+      .select('endpoint_name', 'team')
+      .sum({ cost: 'cost_micros' })
+      // GPU-seconds over GPUs per replica; CPU replicas and request time count as they are.
+      .sum({
+        replica: this.db.raw(
+          'CASE WHEN gpus > 1 THEN gpu_seconds / gpus ELSE gpu_seconds END',
+        ),
+      })
+      .groupBy('endpoint_name', 'team')
+      .orderBy('endpoint_name');
+    return rows.map(r => ({
+      endpoint: r.endpoint_name as string,
+      team: r.team as string,
+      costMicros: num(r.cost),
+      replicaSeconds: num(r.replica),
+    }));
+  }
+
+  async lastServingHour(): Promise<number | undefined> {
+    const row = await this.db('ml_serving_meter_hours')
+      .max({ hour: 'hour_ms' })
+      .first();
+    return opt(row?.hour);
+  }
+
+  async recordServingHour(
+    hourMs: number,
+    records: UsageRecord[],
+  ): Promise<boolean> {
+    return this.db.transaction(async tx => {
+      // The claim and the usage commit together: another backend's claim of the same
+      // hour inserts nothing here, and this one writes nothing.
+      const claimed = await tx('ml_serving_meter_hours')
+        .insert({ hour_ms: hourMs, metered_at: Date.now() })
+        .onConflict('hour_ms')
+        .ignore()
+        .returning('hour_ms');
+      if (claimed.length === 0) return false;
+      await this.insertUsage(tx, records);
+      return true;
+    });
+  }
+
   /** The month's usage rows, oldest first, for the CSV export. */
   async usageRows(
     month: string,

@@ -3,11 +3,13 @@ import { CostSource } from '@ml-portal/plugin-ml-node';
 import { DomainDeps } from '../shared/domainDeps';
 import { MlNotifier } from '../shared/notify';
 import { readPools } from '../shared/pools';
-import { CostService } from './CostService';
+import { CostLineage, CostModelVersions, CostService } from './CostService';
 import { DatabaseCostStore, RunMetricPeaks } from './DatabaseCostStore';
 import { FileCostSource } from './imports';
 import { PriceBook } from './priceBook';
 import { createCostRouter } from './router';
+import { readServingCostSettings } from './servingCost';
+import { ServingUsageSource } from './ServingUsageSource';
 
 /**
  * GPU spend: its store and service (prices of the configured pools, budgets), the
@@ -23,12 +25,18 @@ export async function createCost(
     costSources: CostSource[];
     /** Runs' metric peaks (GPU memory use), from tracking. */
     runMetrics: RunMetricPeaks;
+    /** Endpoints' replicas and requests, from deployments: serving is metered from them. */
+    servingUsage?: ServingUsageSource;
+    /** A model version's cost reads the registry (the version) and lineage (its runs). */
+    models?: CostModelVersions;
+    lineage?: CostLineage;
     /** Budget alerts to teams' groups. */
     notifier?: MlNotifier;
   },
 ) {
   const { config, logger } = deps;
   const pools = readPools(config);
+  const servingSettings = readServingCostSettings(config);
   const service = new CostService({
     store: DatabaseCostStore.create({
       knex: deps.knex,
@@ -39,8 +47,30 @@ export async function createCost(
     budgets: CostService.readBudgets(config),
     logger,
     access: deps.access,
+    serving: deps.servingUsage && {
+      source: deps.servingUsage,
+      settings: servingSettings,
+    },
+    models: deps.models,
+    lineage: deps.lineage,
     notifier: deps.notifier,
   });
+  if (deps.servingUsage) {
+    // Each run meters the hours that closed; the hour's claim makes a second runner harmless.
+    await deps.scheduler.scheduleTask({
+      id: 'ml-serving-metering',
+      frequency: { minutes: servingSettings.meterIntervalMinutes },
+      timeout: { minutes: 10 },
+      initialDelay: { seconds: 30 },
+      fn: async () => {
+        try {
+          await service.meterServing();
+        } catch (error) {
+          logger.warn(`Could not meter serving usage: ${error}`);
+        }
+      },
+    });
+  }
   // Real bills for reconciliation, on a schedule.
   const billSources = [
     ...FileCostSource.fromConfig(config),

@@ -2,6 +2,11 @@ import { Config } from '@backstage/config';
 import { GpuPrice } from '@ml-portal/plugin-ml-common';
 import { numberToMicros } from './money';
 
+/** The price book's resource for CPU serving, priced per replica-hour. @internal */
+export const CPU_REPLICA = 'CPU';
+/** The price book's resource for serverless requests, priced per request-hour. @internal */
+export const SERVERLESS_REQUEST = 'serverless-request';
+
 /** One price of the book; the most specific match wins, the latest `effectiveFrom` at a time. @internal */
 export type PriceEntry = GpuPrice & { effectiveFromMs: number };
 
@@ -31,6 +36,10 @@ const LIST_PRICES: Array<[provider: string, gpuType: string, usd: number]> = [
 const LIST_PRICES_FROM = '2026-01-01';
 const DEFAULT_SPOT_DISCOUNT = 0.65;
 const DEFAULT_STORAGE_GB_MONTH_USD = 0.023;
+/** A small CPU instance (AWS m5.large, 2 vCPU) per hour, for endpoints without GPUs. */
+const DEFAULT_CPU_REPLICA_HOUR_USD = 0.1;
+/** SageMaker Serverless Inference at 4 GB per second of inference, as of 2026. */
+const DEFAULT_REQUEST_SECOND_USD = 0.00008;
 
 const dayMs = (day: string, where: string) => {
   if (
@@ -101,6 +110,28 @@ export class PriceBook {
         undefined,
         LIST_PRICES_FROM,
         'list prices',
+      ),
+    );
+    // Serving without GPUs: CPU replicas per hour and serverless requests per second
+    // (kept per hour here, so one pricing function prices everything). Entries of
+    // `prices` for these GPU types change them from a date.
+    const serving = cost?.getOptionalConfig('serving');
+    entries.push(
+      entry(
+        { gpuType: CPU_REPLICA },
+        serving?.getOptionalNumber('cpuReplicaHourUsd') ??
+          DEFAULT_CPU_REPLICA_HOUR_USD,
+        undefined,
+        '1970-01-01',
+        'ml.cost.serving.cpuReplicaHourUsd',
+      ),
+      entry(
+        { gpuType: SERVERLESS_REQUEST },
+        (serving?.getOptionalNumber('requestSecondUsd') ??
+          DEFAULT_REQUEST_SECOND_USD) * 3600,
+        undefined,
+        '1970-01-01',
+        'ml.cost.serving.requestSecondUsd',
       ),
     );
     (cost?.getOptionalConfigArray('prices') ?? []).forEach((p, i) => {

@@ -26,6 +26,16 @@ export function createCostRouter(options: {
     res.json(await cost.summary(await resolveCaller(req), req.query));
   });
 
+  router.get('/cost/model-versions/:name/:version', async (req, res) => {
+    res.json(
+      await cost.modelVersionCost(
+        await resolveCaller(req),
+        req.params.name,
+        req.params.version,
+      ),
+    );
+  });
+
   router.get('/cost/recommendations', async (req, res) => {
     res.json(
       await cost.recommendations(await resolveCaller(req), req.query.team),

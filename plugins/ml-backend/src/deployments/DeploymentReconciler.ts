@@ -17,6 +17,7 @@ import {
 } from './DeploymentStore';
 import { modelCachePath } from './modelFiles';
 import { DeployableModels, DeploymentAlerts, ModelFiles } from './ports';
+import { DatabaseServingUsage } from './servingUsage';
 import { ServingTargets } from './targets';
 
 /** The actor of what the platform decides by itself. */
@@ -59,6 +60,8 @@ export class DeploymentReconciler {
       flushCounts: () => Promise<void>;
       /** Routing tables to drop after a change. */
       onRoutesChanged: (endpointName: string) => void;
+      /** Keeps the replica counts the target reports (serving cost is metered from them). */
+      replicas?: Pick<DatabaseServingUsage, 'observe'>;
     },
   ) {}
 
@@ -358,6 +361,13 @@ export class DeploymentReconciler {
         await this.rollBackFailedCanary(endpoint, deployment, reported?.reason);
       }
     }
+    await this.options.replicas
+      ?.observe(endpoint, live, status)
+      .catch(error =>
+        this.options.logger.warn(
+          `Could not record the replicas of ${endpoint.name}: ${error.message}`,
+        ),
+      );
     const stable = live.find(d => d.role === 'stable');
     const stableState =
       stable?.state === 'failed'

@@ -4,6 +4,7 @@ import { RedisConnection } from '../redis/RedisConnection';
 import { RepeatingJob } from '../redis/RepeatingJob';
 import { AliasCanaries, AliasCanaryInput } from '../shared/aliasCanaries';
 import { DomainDeps } from '../shared/domainDeps';
+import { DatabaseServingUsage } from './servingUsage';
 import { LineageRecorder } from '../shared/lineage';
 import { readPools } from '../shared/pools';
 import { readDeploymentsConfig } from './config';
@@ -52,6 +53,8 @@ export async function createDeployments(
     /** Training's submission and the dataset catalog, for batch scoring. */
     batch?: { jobs: BatchJobs; datasets: BatchDatasets };
     alerts: DeploymentAlerts;
+    /** Where the replica counts targets report are kept (serving cost reads them). */
+    replicas?: Pick<DatabaseServingUsage, 'observe'>;
   },
 ) {
   const { config, logger, targets } = deps;
@@ -111,6 +114,7 @@ export async function createDeployments(
       )}/invocations`,
     flushCounts: () => meter.flush(),
     onRoutesChanged: name => late.serving?.invalidate(name),
+    replicas: deps.replicas,
   });
   const service = new DeploymentService({
     store,

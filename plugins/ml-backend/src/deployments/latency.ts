@@ -83,3 +83,10 @@ export function countSlowerThan(encoded: string[], ms: number): number {
     }) ?? 0
   );
 }
+
+/** The sum of the merged histograms' latencies, in seconds (time spent serving). @internal */
+export function totalLatencySeconds(encoded: string[]): number {
+  return (
+    withMerged(encoded, merged => (merged.mean * merged.totalCount) / 1e6) ?? 0
+  );
+}

@@ -81,6 +81,29 @@ export const summary: CostSummary = {
       gpuSeconds: hours(1200),
     },
   ],
+  sources: [
+    {
+      team: recsys,
+      source: 'training',
+      costMicros: usd(7200),
+      listCostMicros: usd(11200),
+      gpuSeconds: hours(2700),
+    },
+    {
+      team: recsys,
+      source: 'endpoint',
+      costMicros: usd(800),
+      listCostMicros: usd(800),
+      gpuSeconds: hours(300),
+    },
+    {
+      team: vision,
+      source: 'training',
+      costMicros: usd(5000),
+      listCostMicros: usd(5000),
+      gpuSeconds: hours(1200),
+    },
+  ],
   trend: [
     trendRow(recsys, '2026-09', 'nvidia-a100', false, 3000),
     trendRow(recsys, '2026-09', 'nvidia-a100', true, 1000),
@@ -150,6 +173,27 @@ export const summary: CostSummary = {
       costMicros: usd(320),
       message: 'No job used 6 of its 8 reserved GPUs for 40 hours',
     },
+    {
+      kind: 'endpoint',
+      name: 'ranker-shadow',
+      team: recsys,
+      costMicros: usd(48),
+      requests: 12,
+      windowHours: 24,
+      message:
+        '12 requests in 24 hours (idle under 10 an hour) with 24 replica-hours up',
+    },
+    {
+      kind: 'endpoint',
+      name: 'churn-serverless',
+      team: recsys,
+      costMicros: usd(0.5),
+      requests: 3,
+      windowHours: 24,
+      scaleToZeroSavingsMicros: usd(2.4),
+      message:
+        '3 requests in 24 hours (idle under 10 an hour) with 0.2 replica-hours up; it scales to zero, saving $2.40 against one replica kept up',
+    },
   ],
   reconciliation: [
     {
@@ -166,6 +210,7 @@ export const summary: CostSummary = {
 export const emptySummary: CostSummary = {
   month: '2026-11',
   teams: [],
+  sources: [],
   trend: [],
   daily: [],
   budgets: [],

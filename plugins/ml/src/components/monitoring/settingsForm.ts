@@ -59,7 +59,9 @@ function numberIn(
   if (!trimmed) return {};
   const value = Number(trimmed);
   const { min, max, whole, above } = bounds;
-  const range = `${above ? 'above' : 'from'} ${min} to ${max}`;
+  const range = above
+    ? `above ${min}, at most ${max}`
+    : `from ${min} to ${max}`;
   if (!Number.isFinite(value)) return { error: `A number ${range}` };
   if (whole && !Number.isInteger(value)) {
     return { error: `A whole number ${range}` };

@@ -222,26 +222,22 @@ export class CostService {
     const { serving, store } = this.options;
     if (!serving) return 0;
     const last = await store.lastServingHour();
-    const first = await serving.source.firstServedAt();
-    let hour =
+    const first =
+      last === undefined ? await serving.source.firstServedAt() : undefined;
+    if (last === undefined && first === undefined) return 0;
+    const start =
       last !== undefined
         ? last + HOUR_MS
-        : first !== undefined
-        ? Math.floor(first / HOUR_MS) * HOUR_MS
-        : undefined;
-    if (hour === undefined) return 0;
+        : Math.floor(first! / HOUR_MS) * HOUR_MS;
     let metered = 0;
     const now = this.now();
-    for (
-      let n = 0;
-      n < SERVING_HOURS_PER_RUN &&
-      hour + HOUR_MS + SERVING_METER_DELAY_MS <= now;
-      n++, hour += HOUR_MS
-    ) {
+    for (let n = 0; n < SERVING_HOURS_PER_RUN; n++) {
+      const hour = start + n * HOUR_MS;
       const end = hour + HOUR_MS;
+      if (end + SERVING_METER_DELAY_MS > now) break;
       const served = await serving.source.served(hour, end);
       const records = served.flatMap(
-        d => this.pricer.usage(d, hour!, end) ?? [],
+        d => this.pricer.usage(d, hour, end) ?? [],
       );
       if (await store.recordServingHour(hour, records)) metered++;
     }

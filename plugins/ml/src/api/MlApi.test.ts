@@ -105,11 +105,17 @@ describe('MlClient', () => {
       await client.getCostRecommendations();
       await client.getCostRecommendations({ team: 'group:default/vision' });
       await client.getGpuPrices();
+      await client.getModelVersionCost({
+        name: 'fraud/v2 model',
+        version: '3',
+      });
 
       expect(requests.map(request => request.url)).toEqual([
         'http://backend/api/ml/cost/recommendations',
         'http://backend/api/ml/cost/recommendations?team=group%3Adefault%2Fvision',
         'http://backend/api/ml/cost/prices',
+        // A model name is one path segment, slashes and spaces encoded.
+        'http://backend/api/ml/cost/model-versions/fraud%2Fv2%20model/3',
       ]);
     });
 

@@ -11,6 +11,7 @@ import {
   CostImportResult,
   CostRecommendation,
   CostSummary,
+  ModelVersionCost,
   Experiment,
   GpuPrice,
   GpuPoolSummary,
@@ -127,6 +128,11 @@ export interface MlApi {
     team?: string;
   }): Promise<CostRecommendation[]>;
   getGpuPrices(): Promise<GpuPrice[]>;
+  /** A model version's cost: its lineage's training runs plus its serving (403 without cost read access). */
+  getModelVersionCost(request: {
+    name: string;
+    version: string;
+  }): Promise<ModelVersionCost>;
   /** The month's usage rows as CSV, fetched with the user's credentials. */
   exportCostCsv(request: { month: string; team?: string }): Promise<Blob>;
   /** Rejects with a ResponseError (400) whose message says what is wrong with the file. */
@@ -480,6 +486,17 @@ export class MlClient implements MlApi {
 
   async getGpuPrices(): Promise<GpuPrice[]> {
     const { data } = await this.client.GET('/cost/prices');
+    return data!;
+  }
+
+  async getModelVersionCost(request: {
+    name: string;
+    version: string;
+  }): Promise<ModelVersionCost> {
+    const { data } = await this.client.GET(
+      '/cost/model-versions/{name}/{version}',
+      { params: { path: request } },
+    );
     return data!;
   }
 

@@ -85,6 +85,11 @@ export interface Config {
           batchInstanceType?: string;
           /** SageMaker API endpoint, for VPC interface endpoints and tests. Defaults to the region's. */
           endpoint?: string;
+          /**
+           * CloudWatch API endpoint, where the endpoints' metrics (`AWS/SageMaker`
+           * invocations, errors, model latency) are read. Defaults to the region's.
+           */
+          metricsEndpoint?: string;
         };
       };
     };

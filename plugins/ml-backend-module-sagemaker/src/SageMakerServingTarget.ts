@@ -20,6 +20,7 @@ import {
   UpdateEndpointCommand,
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError } from '@backstage/errors';
 import {
@@ -27,9 +28,11 @@ import {
   EndpointSpec,
   EndpointStatus,
   ExternalJobStatus,
+  ServingMetricsSource,
   ServingTarget,
 } from '@ml-portal/plugin-ml-node';
 import {
+  createCloudWatchClient,
   createSageMakerClient,
   isAlreadyExisting,
   isNotFound,
@@ -44,6 +47,7 @@ import {
   planBatchModel,
   PlannedModel,
 } from './endpointPlan';
+import { cloudWatchMetricsSource } from './metrics';
 import { toEndpointStatus, toTransformJobStatus } from './servingStatus';
 
 /** Statuses in which SageMaker accepts UpdateEndpoint. */
@@ -74,21 +78,39 @@ export class SageMakerServingTarget implements ServingTarget {
 
   private constructor(
     private readonly client: SageMakerClient,
+    private readonly cloudWatch: CloudWatchClient,
     private readonly settings: SageMakerServingSettings,
     private readonly logger?: LoggerService,
   ) {}
 
-  /** Builds the target; `client` replaces the one built from `settings` (tests). */
+  /**
+   * Builds the target; `client` and `cloudWatch` replace the ones built from `settings`
+   * (tests).
+   */
   static create(options: {
     settings: SageMakerServingSettings;
     client?: SageMakerClient;
+    cloudWatch?: CloudWatchClient;
     logger?: LoggerService;
   }): SageMakerServingTarget {
     return new SageMakerServingTarget(
       options.client ?? createSageMakerClient(options.settings),
+      options.cloudWatch ?? createCloudWatchClient(options.settings),
       options.settings,
       options.logger,
     );
+  }
+
+  /** The variant's CloudWatch metrics: a variant is a deployment, named as `apply` names it. */
+  async metricsSource(
+    endpointName: string,
+    deploymentName: string,
+  ): Promise<ServingMetricsSource> {
+    return cloudWatchMetricsSource({
+      client: this.cloudWatch,
+      endpointName: toSageMakerName(endpointName),
+      variantName: toSageMakerName(deploymentName),
+    });
   }
 
   async apply(spec: EndpointSpec): Promise<void> {

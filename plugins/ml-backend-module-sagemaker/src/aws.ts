@@ -1,3 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { toPlatformName } from '@ml-portal/plugin-ml-node';
 
@@ -15,6 +16,22 @@ export function createSageMakerClient(settings: {
   return new SageMakerClient({
     region: settings.region,
     endpoint: settings.endpoint,
+  });
+}
+
+/**
+ * The CloudWatch client of the serving target's settings, where endpoints' metrics are
+ * read; credentials from the default chain too.
+ *
+ * @internal
+ */
+export function createCloudWatchClient(settings: {
+  region: string;
+  metricsEndpoint?: string;
+}): CloudWatchClient {
+  return new CloudWatchClient({
+    region: settings.region,
+    endpoint: settings.metricsEndpoint,
   });
 }
 

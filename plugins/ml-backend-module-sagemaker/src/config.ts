@@ -94,6 +94,8 @@ export type SageMakerServingSettings = {
   batchInstanceType: string;
   /** SageMaker API endpoint; the region's when absent. */
   endpoint?: string;
+  /** CloudWatch API endpoint, where endpoints' metrics are read; the region's when absent. */
+  metricsEndpoint?: string;
 };
 
 /**
@@ -153,6 +155,7 @@ export function readSageMakerServingSettings(
     batchInstanceType:
       section.getOptionalString('batchInstanceType') ?? 'ml.m5.large',
     endpoint: section.getOptionalString('endpoint'),
+    metricsEndpoint: section.getOptionalString('metricsEndpoint'),
   };
 }
 

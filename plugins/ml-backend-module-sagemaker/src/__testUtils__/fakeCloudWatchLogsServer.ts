@@ -1,7 +1,9 @@
-import { createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
-
-type Json = Record<string, any>;
+import {
+  FakeAwsJsonServer,
+  Json,
+  raise,
+  startFakeAwsJsonServer,
+} from './fakeAwsJsonServer';
 
 /** An event a test appends; a bare string is stamped with the current time. */
 export type FakeLogEvent = string | { timestamp: number; message: string };
@@ -17,10 +19,7 @@ export type FakeLogEvent = string | { timestamp: number; message: string };
  * over streams in memory; log groups exist once a test appends to them. A SigV4
  * `Authorization` header is required but not verified.
  */
-export type FakeCloudWatchLogsServer = {
-  endpoint: string;
-  /** Every accepted request, in order, with its parsed body. */
-  calls: Array<{ operation: string; body: Json; authorization?: string }>;
+export type FakeCloudWatchLogsServer = FakeAwsJsonServer & {
   /** Appends events to a stream, creating the group and the stream as needed. */
   append(group: string, stream: string, ...events: FakeLogEvent[]): void;
   /**
@@ -28,9 +27,6 @@ export type FakeCloudWatchLogsServer = {
    * service cuts answers at 1 MB. Defaults to 10,000.
    */
   setPageSize(events: number): void;
-  /** Makes the next call of `operation` fail with this error. */
-  failNext(operation: string, type: string, message: string): void;
-  close(): Promise<void>;
 };
 
 type StoredEvent = {
@@ -39,22 +35,11 @@ type StoredEvent = {
   ingestionTime: number;
 };
 
-const raise = (type: string, message: string): never => {
-  throw Object.assign(new Error(message), { type });
-};
-
-const JSON_1_1 = 'application/x-amz-json-1.1';
-const TARGET_PREFIX = 'Logs_20140328.';
-const SIGV4 =
-  /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/logs\/aws4_request/;
-
 export async function startFakeCloudWatchLogsServer(): Promise<FakeCloudWatchLogsServer> {
   const groups = new Map<
     string,
     Map<string, { creationTime: number; events: StoredEvent[] }>
   >();
-  const calls: FakeCloudWatchLogsServer['calls'] = [];
-  const failures = new Map<string, [type: string, message: string]>();
   let pageSize = 10000;
 
   const groupOf = (name: string) =>
@@ -147,52 +132,16 @@ export async function startFakeCloudWatchLogsServer(): Promise<FakeCloudWatchLog
     },
   };
 
-  const server = createServer(async (req, res) => {
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
-    const reply = (status: number, body: Json, headers: Json = {}) => {
-      res.writeHead(status, { 'content-type': JSON_1_1, ...headers });
-      res.end(JSON.stringify(body));
-    };
-    const fail = (status: number, type: string, message: string) =>
-      reply(status, { __type: type, message }, { 'x-amzn-errortype': type });
-
-    const target = String(req.headers['x-amz-target']);
-    const operation = target.startsWith(TARGET_PREFIX)
-      ? target.slice(TARGET_PREFIX.length)
-      : '';
-    const authorization = req.headers.authorization;
-    if (
-      req.method !== 'POST' ||
-      req.url !== '/' ||
-      req.headers['content-type'] !== JSON_1_1 ||
-      !operations[operation]
-    ) {
-      return fail(400, 'UnknownOperationException', `Unknown ${target}`);
-    }
-    if (!SIGV4.test(authorization ?? '')) {
-      return fail(403, 'MissingAuthenticationTokenException', 'Not signed');
-    }
-    const body = raw ? JSON.parse(raw) : {};
-    calls.push({ operation, body, authorization });
-    try {
-      const failure = failures.get(operation);
-      if (failure && failures.delete(operation)) raise(...failure);
-      return reply(200, operations[operation](body));
-    } catch (error) {
-      const { type = 'ServiceUnavailableException', message } = error as Json;
-      return fail(
-        type === 'ServiceUnavailableException' ? 500 : 400,
-        type,
-        message,
-      );
-    }
+  const server = await startFakeAwsJsonServer({
+    version: '1.1',
+    targetPrefix: 'Logs_20140328.',
+    signingName: 'logs',
+    internalError: 'ServiceUnavailableException',
+    operations,
   });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    calls,
+    ...server,
     append(group, stream, ...events) {
       if (!groups.has(group)) groups.set(group, new Map());
       const streams = groups.get(group)!;
@@ -212,13 +161,6 @@ export async function startFakeCloudWatchLogsServer(): Promise<FakeCloudWatchLog
     },
     setPageSize(events) {
       pageSize = events;
-    },
-    failNext(operation, type, message) {
-      failures.set(operation, [type, message]);
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise(resolve => server.close(resolve));
     },
   };
 }

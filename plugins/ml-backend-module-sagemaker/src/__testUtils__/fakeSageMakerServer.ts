@@ -1,12 +1,14 @@
-import { createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import {
+  FakeAwsJsonServer,
+  Json,
+  raise,
+  startFakeAwsJsonServer,
+} from './fakeAwsJsonServer';
 import {
   createFakeSageMakerServing,
   FakeSageMakerServing,
 } from './fakeSageMakerServing';
-
-type Json = Record<string, any>;
 
 /** A status change a test applies, as SageMaker would while the job runs (wire names). */
 export type FakeJobUpdate = Partial<
@@ -23,32 +25,16 @@ export type FakeJobUpdate = Partial<
  * `Authorization` header is required but not verified; jobs move only on `update`.
  * The serving API (models, endpoint configs, endpoints, transform jobs) is `serving`.
  */
-export type FakeSageMakerServer = {
-  endpoint: string;
+export type FakeSageMakerServer = FakeAwsJsonServer & {
   jobs: Map<string, Json>;
   serving: FakeSageMakerServing;
-  /** Every accepted request, in order, with its parsed body. */
-  calls: Array<{ operation: string; body: Json; authorization?: string }>;
   update(name: string, update: FakeJobUpdate): void;
-  /** Makes the next call of `operation` fail with this error. */
-  failNext(operation: string, type: string, message: string): void;
-  close(): Promise<void>;
 };
 
-/** Throws an error the server answers as SageMaker's error `type`. */
-const raise = (type: string, message: string): never => {
-  throw Object.assign(new Error(message), { type });
-};
-
-const JSON_1_1 = 'application/x-amz-json-1.1';
 const now = () => Date.now() / 1000;
-const SIGV4 =
-  /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[a-z0-9-]+\/sagemaker\/aws4_request/;
 
 export async function startFakeSageMakerServer(): Promise<FakeSageMakerServer> {
   const jobs = new Map<string, Json>();
-  const calls: FakeSageMakerServer['calls'] = [];
-  const failures = new Map<string, [type: string, message: string]>();
 
   const find = (name: string): Json =>
     jobs.get(name) ??
@@ -96,48 +82,18 @@ export async function startFakeSageMakerServer(): Promise<FakeSageMakerServer> {
     },
   };
 
-  const server = createServer(async (req, res) => {
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
-    const reply = (status: number, body: Json, headers: Json = {}) => {
-      res.writeHead(status, { 'content-type': JSON_1_1, ...headers });
-      res.end(JSON.stringify(body));
-    };
-    const fail = (status: number, type: string, message: string) =>
-      reply(status, { __type: type, message }, { 'x-amzn-errortype': type });
-
-    const target = String(req.headers['x-amz-target']);
-    const operation = target.replace(/^SageMaker\./, '');
-    const authorization = req.headers.authorization;
-    if (
-      req.method !== 'POST' ||
-      req.url !== '/' ||
-      req.headers['content-type'] !== JSON_1_1 ||
-      !operations[operation]
-    ) {
-      return fail(400, 'UnknownOperationException', `Unknown ${target}`);
-    }
-    if (!SIGV4.test(authorization ?? '')) {
-      return fail(403, 'MissingAuthenticationTokenException', 'Not signed');
-    }
-    const body = raw ? JSON.parse(raw) : {};
-    calls.push({ operation, body, authorization });
-    try {
-      const failure = failures.get(operation);
-      if (failure && failures.delete(operation)) raise(...failure);
-      return reply(200, operations[operation](body));
-    } catch (error) {
-      const { type = 'InternalFailure', message } = error as Json;
-      return fail(type === 'InternalFailure' ? 500 : 400, type, message);
-    }
+  const server = await startFakeAwsJsonServer({
+    version: '1.1',
+    targetPrefix: 'SageMaker.',
+    signingName: 'sagemaker',
+    internalError: 'InternalFailure',
+    operations,
   });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
 
   return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    ...server,
     jobs,
     serving: serving.state,
-    calls,
     update(name, { SecondaryStatus, StatusMessage, ...fields }) {
       const job: Json = Object.assign(find(name), fields);
       if (SecondaryStatus === 'Training') job.TrainingStartTime ??= now();
@@ -145,13 +101,6 @@ export async function startFakeSageMakerServer(): Promise<FakeSageMakerServer> {
         job.TrainingEndTime ??= now();
       }
       transition(job, SecondaryStatus, StatusMessage ?? SecondaryStatus);
-    },
-    failNext(operation, type, message) {
-      failures.set(operation, [type, message]);
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise(resolve => server.close(resolve));
     },
   };
 }

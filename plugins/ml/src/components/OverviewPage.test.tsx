@@ -1,5 +1,11 @@
 import { renderInTestApp } from '@backstage/frontend-test-utils';
-import { screen, within } from '@testing-library/react';
+import {
+  GetNotificationsOptions,
+  NotificationsApi,
+  notificationsApiRef,
+} from '@backstage/plugin-notifications';
+import { Notification } from '@backstage/plugin-notifications-common';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import {
   MlHealthResponse,
   PromotionRequest,
@@ -19,6 +25,41 @@ function apiReturning(
     listPromotions: jest.fn(async () => promotions),
   };
 }
+
+/** The notifications backend as the user sees it: their notifications, filtered as it filters. */
+function notificationsOf(notifications: Notification[]) {
+  const matches = (n: Notification, o: GetNotificationsOptions = {}) =>
+    (o.topic === undefined || n.payload.topic === o.topic) &&
+    (o.read === undefined || Boolean(n.read) === o.read);
+  return {
+    getNotifications: jest.fn(async (options?: GetNotificationsOptions) => {
+      const found = notifications.filter(n => matches(n, options));
+      return {
+        notifications: found.slice(0, options?.limit),
+        totalCount: found.length,
+      };
+    }),
+    updateNotifications: jest.fn(async ({ ids, read }) => {
+      for (const n of notifications)
+        if (ids.includes(n.id)) n.read = read ? new Date() : undefined;
+      return notifications.filter(n => ids.includes(n.id));
+    }),
+  } satisfies Partial<NotificationsApi>;
+}
+
+const notification = (
+  id: string,
+  minutesAgo: number,
+  payload: Partial<Notification['payload']>,
+  read?: Date,
+): Notification => ({
+  id,
+  user: 'user:default/mei.chen',
+  origin: 'plugin:ml',
+  created: new Date(Date.UTC(2026, 11, 4, 12) - minutesAgo * 60_000),
+  read,
+  payload: { title: id, severity: 'normal', ...payload },
+});
 
 const healthy: MlHealthResponse = {
   status: 'ok',
@@ -122,5 +163,97 @@ describe('OverviewPage', () => {
     expect(
       await screen.findByText(/Nothing waits for you/),
     ).toBeInTheDocument();
+  });
+
+  it('lists the user’s unread ML alerts newest first, linked to their pages, and marks one read', async () => {
+    const notifications = notificationsOf([
+      notification('budget', 30, {
+        title: 'group:default/recsys reached 100% of its 2026-12 GPU budget',
+        description: 'group:default/recsys has spent $144.00',
+        link: '/ml/cost?month=2026-12&team=group%3Adefault%2Frecsys',
+        severity: 'critical',
+        topic: 'ml-budgets',
+      }),
+      notification('request', 5, {
+        title: "Approval requested: churn v3 → 'production'",
+        link: '/ml/models/churn/versions/3',
+        topic: 'ml-promotions',
+      }),
+      notification('rollback', 10, {
+        title: 'Canary of churn v3 rolled back',
+        link: '/ml/deployments/churn',
+        severity: 'high',
+        topic: 'ml-endpoints',
+      }),
+      notification(
+        'seen',
+        1,
+        { title: 'Already read', topic: 'ml-endpoints' },
+        new Date(),
+      ),
+      notification('catalog', 1, { title: 'Not ours', topic: 'catalog' }),
+    ]);
+    await renderInTestApp(<OverviewPage />, {
+      apis: [
+        [mlApiRef, apiReturning(healthy)],
+        [notificationsApiRef, notifications],
+      ],
+    });
+
+    const table = await screen.findByRole('table', {
+      name: 'unread ML notifications',
+    });
+    expect(
+      notifications.getNotifications.mock.calls.map(([o]) => o?.topic).sort(),
+    ).toEqual(['ml-budgets', 'ml-endpoints', 'ml-promotions']);
+    expect(
+      notifications.getNotifications.mock.calls.every(([o]) => !o?.read),
+    ).toBe(true);
+    const rows = within(table).getAllByRole('row').slice(1);
+    expect(
+      rows.map(r => within(r).getAllByRole('cell')[1].textContent),
+    ).toEqual(['Promotion', 'Endpoint', 'Budget']);
+    expect(within(table).getByText('Alert (3 unread)')).toBeInTheDocument();
+    expect(
+      within(rows[0]).getByRole('link', {
+        name: "Approval requested: churn v3 → 'production'",
+      }),
+    ).toHaveAttribute('href', '/ml/models/churn/versions/3');
+    expect(within(rows[2]).getByText('critical')).toBeInTheDocument();
+    expect(screen.queryByText('Already read')).not.toBeInTheDocument();
+    expect(screen.queryByText('Not ours')).not.toBeInTheDocument();
+
+    fireEvent.click(
+      within(rows[1]).getByRole('button', {
+        name: "mark 'Canary of churn v3 rolled back' read",
+      }),
+    );
+    expect(notifications.updateNotifications).toHaveBeenCalledWith({
+      ids: ['rollback'],
+      read: true,
+    });
+    await waitFor(() =>
+      expect(
+        screen.queryByText('Canary of churn v3 rolled back'),
+      ).not.toBeInTheDocument(),
+    );
+    expect(screen.getByText('Alert (2 unread)')).toBeInTheDocument();
+  });
+
+  it('says when nothing is unread, and leaves the card out where the app has no notifications', async () => {
+    const { unmount } = await renderInTestApp(<OverviewPage />, {
+      apis: [
+        [mlApiRef, apiReturning(healthy)],
+        [notificationsApiRef, notificationsOf([])],
+      ],
+    });
+    expect(await screen.findByText(/Nothing unread/)).toBeInTheDocument();
+    unmount();
+
+    await renderInTestApp(<OverviewPage />, {
+      apis: [[mlApiRef, apiReturning(healthy)]],
+    });
+    expect(await screen.findByText('Platform status')).toBeInTheDocument();
+    expect(screen.queryByText('Your alerts')).not.toBeInTheDocument();
   });
 });

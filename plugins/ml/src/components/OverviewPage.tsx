@@ -15,6 +15,7 @@ import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../api/MlApi';
 import { MutedText } from './common/MutedText';
 import { AwaitingApprovalCard } from './registry/AwaitingApprovalCard';
+import { UnreadAlertsCard } from './UnreadAlertsCard';
 
 function DependencyStatus(props: {
   health: MlDependencyHealth;
@@ -123,6 +124,9 @@ export function OverviewPage() {
         </Grid>
         <Grid item xs={12} md={6}>
           <ComputeTargetsCard />
+        </Grid>
+        <Grid item xs={12}>
+          <UnreadAlertsCard />
         </Grid>
         <Grid item xs={12}>
           <AwaitingApprovalCard />

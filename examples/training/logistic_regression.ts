@@ -5,6 +5,9 @@
  * train/validation loss, accuracy and AUC, and the trained model as an MLflow model
  * directory (`model/MLmodel` + `model/weights.json`, see examples/serving/model.ts) when
  * the server proxies artifacts; examples/serving/model_server.ts serves that directory.
+ * The directory also holds `feature_profile.json`: the training features' and the
+ * predicted probability's quantile bins (docs/feature-profile.md), the baseline the
+ * portal compares the endpoint's live traffic with.
  *
  *   MLFLOW_TRACKING_URI=http://localhost:7007/api/ml/mlflow \
  *     node examples/training/logistic_regression.ts --experiment demo/churn --lr 0.1 --epochs 30
@@ -24,6 +27,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { modelFiles } from '../serving/model.ts';
+import { featureProfile } from './feature_profile.ts';
 
 type Args = {
   experiment: string;
@@ -282,10 +286,11 @@ async function logModel(
   runId: string,
   artifactUri: string,
   model: Parameters<typeof modelFiles>[0],
+  extraFiles: Record<string, string>,
 ): Promise<boolean> {
   const artifactPath = 'model';
   const { files, info } = modelFiles(model, { runId, artifactPath });
-  for (const [name, content] of Object.entries(files)) {
+  for (const [name, content] of Object.entries({ ...files, ...extraFiles })) {
     if (!(await mlflow.uploadArtifact(artifactUri, `${artifactPath}/${name}`, content))) return false;
   }
   await mlflow.call('POST', 'runs/log-model', { run_id: runId, model_json: JSON.stringify(info) });
@@ -408,11 +413,24 @@ async function main() {
       }
       if (args.epochDelayMs > 0) await new Promise(r => setTimeout(r, args.epochDelayMs));
     }
-    const uploaded = await logModel(mlflow, runId, artifactUri, {
-      featureNames: Array.from({ length: args.features }, (_, j) => `f${j}`),
-      coefficients: w,
-      intercept: b,
-    });
+    const featureNames = Array.from({ length: args.features }, (_, j) => `f${j}`);
+    // The baseline for drift: the training rows' features and what the model predicts
+    // for them, under the names the model's signature gives (inputs f0.., output
+    // probability).
+    const profile = featureProfile(
+      {
+        ...Object.fromEntries(featureNames.map((name, j) => [name, train.x.map(row => row[j])])),
+        probability: train.x.map(row => predict(w, b, row)),
+      },
+      { prediction: 'probability' },
+    );
+    const uploaded = await logModel(
+      mlflow,
+      runId,
+      artifactUri,
+      { featureNames, coefficients: w, intercept: b },
+      { 'feature_profile.json': JSON.stringify(profile, null, 2) },
+    );
     await mlflow.call('POST', 'runs/update', { run_id: runId, status: 'FINISHED', end_time: Date.now() });
     process.stdout.write(`run ${runId} finished${uploaded ? ' (model uploaded)' : ''}\n`);
   } catch (error) {

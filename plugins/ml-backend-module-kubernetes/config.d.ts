@@ -94,6 +94,14 @@ export interface Config {
           concurrencyMetric?: string;
           /** Deployment mode without `concurrencyMetric`: the HPA CPU target, percent. Defaults to 70. */
           cpuTargetUtilization?: number;
+          /**
+           * Where the portal reads each model server replica's Prometheus metrics, e.g.
+           * `http://{podIP}:9088/metrics` (KServe's aggregated queue-proxy and model
+           * server metrics); `{podIP}`, `{pod}` and `{namespace}` are filled in per pod.
+           * Defaults to each pod's `prometheus.kserve.io/port`/`path` annotations, else
+           * port 8080 (KServe) or `port` (deployment mode) and `/metrics`.
+           */
+          metricsUrl?: string;
         };
       };
     };

@@ -12,6 +12,7 @@ import { ConflictError } from '@backstage/errors';
 import {
   EndpointSpec,
   EndpointStatus,
+  ServingMetricsSource,
   ServingTarget,
 } from '@ml-portal/plugin-ml-node';
 import { apiStatus, toKubernetesError } from './apiErrors';
@@ -32,6 +33,7 @@ import {
   replicaRange,
   validateEndpointSpec,
 } from './servingManifests';
+import { deploymentPodSelector, podMetricsUrls } from './servingMetrics';
 import { deploymentModeStatus, inferenceServiceStatus } from './servingStatus';
 
 /** Where InferenceServices live, for the custom objects API. */
@@ -174,6 +176,43 @@ export class KubernetesServingTarget implements ServingTarget {
       deployments,
       `http://${name}.${namespace}.svc.cluster.local`,
     );
+  }
+
+  /**
+   * The Prometheus metrics of the deployment's model server, one URL per running pod
+   * (see `metricsUrl` in the settings); `undefined` when nothing serves it.
+   */
+  async metricsSource(
+    endpointName: string,
+    deploymentName: string,
+  ): Promise<ServingMetricsSource | undefined> {
+    const { namespace, metricsUrl, port } = this.settings;
+    const kserve = (await this.mode()) === 'kserve';
+    let selector: string | undefined;
+    if (kserve) {
+      const isvc = await this.readInferenceService(
+        toEndpointResourceName(endpointName),
+      );
+      if (!isvc || !isOwnedBy(isvc.metadata, endpointName)) return undefined;
+      selector = deploymentPodSelector(deploymentName, isvc);
+    } else {
+      selector = deploymentPodSelector(deploymentName);
+    }
+    if (!selector) return undefined;
+    const pods = await this.core
+      .listNamespacedPod({ namespace, labelSelector: selector })
+      .catch(error => {
+        throw toKubernetesError(error, `list pods ${selector}`);
+      });
+    return {
+      kind: 'prometheus',
+      urls: podMetricsUrls(pods.items, {
+        template: metricsUrl,
+        // KServe's model servers serve their metrics on their HTTP port.
+        defaultPort: kserve ? 8080 : port,
+        namespace,
+      }),
+    };
   }
 
   async remove(endpointName: string): Promise<void> {

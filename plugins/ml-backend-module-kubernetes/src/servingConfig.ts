@@ -56,6 +56,14 @@ export type KubernetesServingSettings = KubernetesClusterSettings & {
   concurrencyMetric?: string;
   /** Deployment mode without `concurrencyMetric`: the HPAs' CPU utilization target. */
   cpuTargetUtilization: number;
+  /**
+   * Where a model server replica's Prometheus metrics are read, with `{podIP}`, `{pod}`
+   * and `{namespace}` filled in per pod (without a pod placeholder, one URL for the
+   * deployment); absent, each pod's `prometheus.kserve.io/port` and `/path` annotations
+   * (or `prometheus.io/…`), else port 8080 (KServe) or `port` (deployment mode) and
+   * `/metrics`.
+   */
+  metricsUrl?: string;
 };
 
 /** What an MLflow model directory is served as when its flavor is not configured. */
@@ -131,7 +139,19 @@ export function readKubernetesServingSettings(
     port,
     concurrencyMetric,
     cpuTargetUtilization,
+    metricsUrl: readMetricsUrl(section.getOptionalString('metricsUrl')),
   };
+}
+
+function readMetricsUrl(template: string | undefined): string | undefined {
+  if (template === undefined) return undefined;
+  const sample = template.replace(/\{(podIP|pod|namespace)\}/g, 'x');
+  if (!/^https?:\/\//.test(template) || !URL.canParse(sample)) {
+    throw new Error(
+      `${CONFIG_KEY}.metricsUrl must be an http(s) URL with {podIP}, {pod} or {namespace}, got '${template}'`,
+    );
+  }
+  return template;
 }
 
 function readFlavors(

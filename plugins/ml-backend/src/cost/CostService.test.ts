@@ -254,7 +254,7 @@ describe('CostService', () => {
       // To the team's group only, a heads-up at 50%.
       expect(notifications).toEqual([
         {
-          recipients: { type: 'entity', entityRef: [RECSYS] },
+          recipients: { type: 'entity', entityRef: RECSYS },
           payload: {
             title: `${RECSYS} reached 50% of its 2026-11 GPU budget`,
             description: `${RECSYS} has spent $64.00, 50% or more of its $100.00 budget for 2026-11`,
@@ -298,7 +298,7 @@ describe('CostService', () => {
       expect(logger.warn).toHaveBeenCalledTimes(2);
       expect(notifications).toHaveLength(2);
       expect(notifications[1]).toMatchObject({
-        recipients: { entityRef: [RECSYS] },
+        recipients: { entityRef: RECSYS },
         payload: {
           title: `${RECSYS} reached 100% of its 2026-11 GPU budget`,
           description: expect.stringContaining(

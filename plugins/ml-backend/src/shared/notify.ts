@@ -34,20 +34,20 @@ export function mlNotifier(options: {
   const { notifications, logger } = options;
   return {
     async send({ to, except, payload }) {
-      const entityRef = [...new Set(to)];
-      if (entityRef.length === 0) return;
+      const refs = [...new Set(to)];
+      if (refs.length === 0) return;
       await notifications
         .send({
           recipients: {
             type: 'entity',
-            entityRef,
+            entityRef: refs.length === 1 ? refs[0] : refs,
             ...(except && { excludeEntityRef: except }),
           },
           payload,
         })
         .catch(error =>
           logger.warn(
-            `Could not notify ${entityRef.join(', ')} of '${payload.title}': ${
+            `Could not notify ${refs.join(', ')} of '${payload.title}': ${
               error?.message ?? error
             }`,
           ),

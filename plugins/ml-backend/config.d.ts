@@ -323,6 +323,15 @@ export interface Config {
         command?: string[];
       };
     };
+    /** Endpoint monitoring. */
+    monitoring?: {
+      /**
+       * How often the numbers of endpoints served by remote targets (their model servers'
+       * Prometheus metrics, SageMaker's CloudWatch metrics) are read into the serving
+       * minutes, in seconds: a whole number of minutes. Defaults to 60.
+       */
+      scrapeIntervalSeconds?: number;
+    };
     /** Serving targets; each module documents its own section. */
     serving?: {
       targets?: {

@@ -1,0 +1,4 @@
+export { readScrapeIntervalSeconds } from './config';
+export { DEFAULT_CONVENTIONS } from './conventions';
+export { MetricScrapes, startMetricScrapes } from './startMetricScrapes';
+export type { MetricScrapesOptions } from './startMetricScrapes';

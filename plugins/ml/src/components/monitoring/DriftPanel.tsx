@@ -40,8 +40,10 @@ function BaselineState(props: { baseline: EndpointMonitoring['baseline'] }) {
         ? `Version ${baseline.version} has no feature profile`
         : 'No feature profile to compare with'}
       {baseline.reason ? `: ${baseline.reason}` : ''}. Drift is measured against
-      the profile the training run logs with the model; its format is documented
-      in <code>{FEATURE_PROFILE_DOC}</code> in the portal's repository.
+      the <code>feature_profile.json</code> the training run logs next to the
+      model (or in its artifacts); retrain with one to see drift. The format is
+      documented in <code>{FEATURE_PROFILE_DOC}</code> in the portal's
+      repository.
     </Alert>
   );
 }

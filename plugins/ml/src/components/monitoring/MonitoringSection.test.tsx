@@ -202,6 +202,37 @@ describe('MonitoringSection', () => {
     ).toBeInTheDocument();
   });
 
+  it('says when the endpoint has had no traffic yet', async () => {
+    const api = {
+      ...monitoringApi(
+        makeMonitoring({
+          slo: { windowMinutes: 15, requests: 0, errors: 0, breaches: [] },
+        }),
+      ),
+      getEndpointMetrics: jest.fn(async () => ({
+        minutes: 60,
+        stepMinutes: 1,
+        versions: [{ version: '2', points: [] }],
+      })),
+    };
+    await renderSection(api);
+
+    expect(
+      await screen.findByText(
+        'No traffic in the last 15 minutes yet: the SLOs are judged on the requests the endpoint serves.',
+      ),
+    ).toBeInTheDocument();
+    expect(
+      await screen.findByText(
+        'No requests in the last 60 minutes: the charts fill in as the endpoint is called.',
+      ),
+    ).toBeInTheDocument();
+    expect(await rowsOf('SLOs')).toEqual([
+      ['p95 latency', '—', 'at most 200 ms', 'not judged: too few requests'],
+      ['Error rate', '—', 'at most 2.0%', 'not judged: too few requests'],
+    ]);
+  });
+
   it('says so when the served version has no feature profile, or drift detection is off', async () => {
     const api = monitoringApi(
       makeMonitoring({

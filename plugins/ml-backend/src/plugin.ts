@@ -11,6 +11,9 @@ import {
 import { notificationService } from '@backstage/plugin-notifications-node';
 import { createCatalog } from './catalog/createCatalog';
 import { createDeployments } from './deployments/createDeployments';
+import { TrafficSampler } from './deployments/ports';
+import { createMonitoring } from './monitoring/createMonitoring';
+import { MonitoringService } from './monitoring/MonitoringService';
 import { endpointAlerts } from './deployments/alerts';
 import { DatabaseServingUsage } from './deployments/servingUsage';
 import { ServingTargets } from './deployments/targets';
@@ -100,7 +103,11 @@ export const mlPlugin = createBackendPlugin({
         const runs = { tracking: tracking.service, store: tracking.store };
         // Registry and deployments need each other: approvals start canaries, canaries
         // move aliases. The registry gets the canaries once deployments exist.
-        const late: { canaries?: AliasCanaries } = {};
+        const late: {
+          canaries?: AliasCanaries;
+          sampler?: TrafficSampler;
+          monitoring?: MonitoringService;
+        } = {};
         const registry = createRegistry({
           ...shared,
           runs,
@@ -109,6 +116,8 @@ export const mlPlugin = createBackendPlugin({
             follows: input => late.canaries!.follows(input),
             start: input => late.canaries!.start(input),
           },
+          driftAlerts: (model, version) =>
+            late.monitoring!.openDriftAlerts(model, version),
         });
         const features = await createFeatures(shared);
         // Endpoints' replicas: deployments record them, cost meters them.
@@ -132,6 +141,10 @@ export const mlPlugin = createBackendPlugin({
           tracking: tracking.service,
           costs: cost.service,
         });
+        const alerts = endpointAlerts({
+          notifications: deps.notifications,
+          logger,
+        });
         const deployments = await createDeployments({
           ...shared,
           discovery,
@@ -141,9 +154,23 @@ export const mlPlugin = createBackendPlugin({
           models: registry.deployable,
           artifacts: tracking.artifacts,
           batch: { jobs: training.submission, datasets: lineage.service },
-          alerts: endpointAlerts({ notifications: deps.notifications, logger }),
+          alerts,
+          sampler: {
+            wants: endpointId => late.sampler?.wants(endpointId) ?? false,
+            offer: (...args) => late.sampler?.offer(...args),
+          },
         });
         late.canaries = deployments.aliasCanaries;
+        const monitoring = createMonitoring({
+          ...shared,
+          redis,
+          deployments,
+          models: registry.deployable,
+          artifacts: tracking.artifacts,
+          alerts,
+        });
+        late.sampler = monitoring.sampler;
+        late.monitoring = monitoring.service;
         const catalog = createCatalog({
           registry: registry.service,
           features: features.service,
@@ -172,6 +199,7 @@ export const mlPlugin = createBackendPlugin({
         // Workers first, then their connections and the embedded Redis.
         deps.lifecycle.addShutdownHook(async () => {
           await training.close();
+          await monitoring.close();
           await deployments.close();
           await redis.close();
         });
@@ -194,6 +222,7 @@ export const mlPlugin = createBackendPlugin({
               tracking.router,
               training.router,
               deployments.router,
+              monitoring.router,
               cost.router,
               lineage.router,
               registry.router,

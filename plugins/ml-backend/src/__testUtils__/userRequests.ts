@@ -16,6 +16,7 @@ export function userRequests(server: Server, user: string) {
     get: (path: string) => call('get', path),
     post: (path: string, body: object = {}) => call('post', path).send(body),
     delete: (path: string) => call('delete', path),
+    putJson: (path: string, body: object) => call('put', path).send(body),
     /** A file upload, e.g. an artifact through the MLflow artifact API. */
     put: (path: string, body: Buffer) =>
       call('put', path)

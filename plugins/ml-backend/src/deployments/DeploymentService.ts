@@ -7,7 +7,6 @@ import {
   Endpoint,
   EndpointDeployment,
   EndpointDetails,
-  EndpointMetrics,
   mlEndpointCreatePermission,
   mlEndpointDeletePermission,
   mlEndpointReadPermission,
@@ -18,7 +17,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { ConfiguredPool } from '../shared/pools';
 import { AccessControl } from '../shared/AccessControl';
-import { Caller } from '../shared/caller';
+import { Caller, actorOf } from '../shared/caller';
 import { checkCanaryPolicy, DeploymentsConfig } from './config';
 import {
   DeploymentStore,
@@ -27,7 +26,6 @@ import {
   StoredEndpoint,
 } from './DeploymentStore';
 import { windowStats } from './canaryVerdict';
-import { latencyQuantiles } from './latency';
 import { LineageRecorder } from '../shared/lineage';
 import { modelCachePath } from './modelFiles';
 import {
@@ -38,7 +36,6 @@ import {
 } from './ports';
 import { ServingTargets } from './targets';
 
-const actorOf = (caller: Caller) => caller.userId ?? 'anonymous';
 
 /** Minutes of router counts on list rows. */
 const STATS_MINUTES = 5;
@@ -122,49 +119,8 @@ export class DeploymentService {
   }
 
   async get(caller: Caller, name: string): Promise<EndpointDetails> {
-    const endpoint = await this.readable(caller, name);
+    const endpoint = await this.readableEndpoint(caller, name);
     return this.details(caller, endpoint);
-  }
-
-  async metrics(
-    caller: Caller,
-    name: string,
-    minutes = 60,
-  ): Promise<EndpointMetrics> {
-    const endpoint = await this.readable(caller, name);
-    const { store } = this.options;
-    const since = Math.floor(Date.now() / 60_000) - minutes + 1;
-    const rows = await store.servingMinutes([endpoint.id], since);
-    const deployments = await store.getDeployments([
-      ...new Set(rows.map(r => r.deploymentId)),
-    ]);
-    const versionOf = new Map(deployments.map(d => [d.id, d.version]));
-    // Per version, not per deployment: a version deployed again continues its line.
-    const byVersion = new Map<number, Map<number, typeof rows>>();
-    for (const row of rows) {
-      const version = versionOf.get(row.deploymentId);
-      if (version === undefined) continue;
-      const perMinute = byVersion.get(version) ?? new Map();
-      byVersion.set(version, perMinute);
-      perMinute.set(row.minute, [...(perMinute.get(row.minute) ?? []), row]);
-    }
-    return {
-      minutes,
-      stepMinutes: 1,
-      versions: [...byVersion.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([version, perMinute]) => ({
-          version: String(version),
-          points: [...perMinute.entries()]
-            .sort(([a], [b]) => a - b)
-            .map(([minute, minuteRows]) => ({
-              minute: minute * 60_000,
-              requests: minuteRows.reduce((n, r) => n + r.requests, 0),
-              errors: minuteRows.reduce((n, r) => n + r.errors, 0),
-              ...latencyQuantiles(minuteRows.map(r => r.latency)),
-            })),
-        })),
-    };
   }
 
   async pipeline(caller: Caller, modelName: string): Promise<ModelPipeline> {
@@ -269,7 +225,7 @@ export class DeploymentService {
     name: string,
     input: DeployRequest,
   ): Promise<EndpointDetails> {
-    const endpoint = await this.updatable(caller, name);
+    const endpoint = await this.updatableEndpoint(caller, name);
     const { models, store } = this.options;
     if (!input.version && !endpoint.followsAlias) {
       throw new InputError(
@@ -321,7 +277,7 @@ export class DeploymentService {
     name: string,
     weights: Array<{ version: string; weight: number }>,
   ): Promise<EndpointDetails> {
-    const endpoint = await this.updatable(caller, name);
+    const endpoint = await this.updatableEndpoint(caller, name);
     const { store } = this.options;
     const total = weights.reduce((n, w) => n + w.weight, 0);
     if (total !== 100) {
@@ -368,7 +324,7 @@ export class DeploymentService {
 
   /** Manual promotion: ends the running canary as passed. */
   async promote(caller: Caller, name: string): Promise<EndpointDetails> {
-    const endpoint = await this.updatable(caller, name);
+    const endpoint = await this.updatableEndpoint(caller, name);
     const canary = await this.runningCanary(endpoint);
     await this.endCanary(canary, 'PROMOTED', {
       by: actorOf(caller),
@@ -378,7 +334,7 @@ export class DeploymentService {
   }
 
   async abort(caller: Caller, name: string): Promise<EndpointDetails> {
-    const endpoint = await this.updatable(caller, name);
+    const endpoint = await this.updatableEndpoint(caller, name);
     const canary = await this.runningCanary(endpoint);
     await this.endCanary(canary, 'ABORTED', {
       by: actorOf(caller),
@@ -389,7 +345,7 @@ export class DeploymentService {
 
   /** Serves the version the endpoint served before its current stable one, at once. */
   async rollback(caller: Caller, name: string): Promise<EndpointDetails> {
-    const endpoint = await this.updatable(caller, name);
+    const endpoint = await this.updatableEndpoint(caller, name);
     const { store, models } = this.options;
     const stable = (await store.liveDeployments([endpoint.id])).find(
       d => d.role === 'stable',
@@ -441,7 +397,7 @@ export class DeploymentService {
     name: string,
     input: BatchRunRequest,
   ): Promise<{ jobId: string }> {
-    const endpoint = await this.updatable(caller, name);
+    const endpoint = await this.updatableEndpoint(caller, name);
     const { batch, config, models, store } = this.options;
     if (endpoint.kind !== 'batch') {
       throw new InputError(
@@ -810,7 +766,7 @@ export class DeploymentService {
   }
 
   /** 404 for an endpoint the caller may not read, as for one that does not exist. */
-  private async readable(caller: Caller, name: string) {
+  async readableEndpoint(caller: Caller, name: string) {
     const endpoint = await this.found(name);
     const [visible] = await this.options.access.filter(
       caller,
@@ -822,8 +778,9 @@ export class DeploymentService {
     return endpoint;
   }
 
-  private async updatable(caller: Caller, name: string) {
-    const endpoint = await this.readable(caller, name);
+  /** The endpoint if the caller may change it; 403 (or 404 when unreadable) otherwise. */
+  async updatableEndpoint(caller: Caller, name: string) {
+    const endpoint = await this.readableEndpoint(caller, name);
     await this.options.access.authorize(
       caller,
       mlEndpointUpdatePermission,

@@ -19,6 +19,7 @@ import {
   BatchJobs,
   DeployableModels,
   DeploymentAlerts,
+  TrafficSampler,
 } from './ports';
 import { createDeploymentsRouter } from './router';
 import { ServingMeter } from './ServingMeter';
@@ -55,6 +56,8 @@ export async function createDeployments(
     alerts: DeploymentAlerts;
     /** Where the replica counts targets report are kept (serving cost reads them). */
     replicas?: Pick<DatabaseServingUsage, 'observe'>;
+    /** Drift monitoring's sampler of live traffic. */
+    sampler?: TrafficSampler;
   },
 ) {
   const { config, logger, targets } = deps;
@@ -135,6 +138,7 @@ export async function createDeployments(
     meter,
     access: deps.access,
     resolveCaller: deps.resolveCaller,
+    sampler: deps.sampler,
     onColdStart: (deploymentId, coldStartMs) => {
       store
         .getDeployments([deploymentId])
@@ -194,6 +198,7 @@ export async function createDeployments(
   }
   return {
     service,
+    store,
     reconciler,
     meter,
     router: createDeploymentsRouter({

@@ -103,3 +103,18 @@ export interface DeploymentAlerts {
     severity: 'normal' | 'high';
   }): Promise<void>;
 }
+
+/**
+ * Live traffic for drift monitoring: asked per request whether to capture it, then fed
+ * the request's and response's parsed bodies.
+ *
+ * @internal
+ */
+export interface TrafficSampler {
+  wants(endpointId: string): boolean;
+  offer(
+    endpointId: string,
+    deploymentId: string,
+    bodies: { request: unknown; response: unknown },
+  ): void;
+}

@@ -85,16 +85,6 @@ export function createDeploymentsRouter(options: {
     );
   }
 
-  router.get('/deployments/endpoints/:endpoint/metrics', async (req, res) => {
-    res.json(
-      await deployments.metrics(
-        await resolveCaller(req),
-        req.params.endpoint,
-        req.query.minutes,
-      ),
-    );
-  });
-
   router.post(
     '/deployments/endpoints/:endpoint/batch-runs',
     async (req, res) => {

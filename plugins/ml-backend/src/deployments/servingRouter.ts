@@ -5,6 +5,7 @@ import { mlEndpointReadPermission } from '@ml-portal/plugin-ml-common';
 import { AccessControl } from '../shared/AccessControl';
 import { CallerResolver } from '../schema/portalRouter';
 import { DeploymentStore, StoredDeployment } from './DeploymentStore';
+import { TrafficSampler } from './ports';
 import { ServingMeter } from './ServingMeter';
 import { ServingTargets } from './targets';
 
@@ -59,6 +60,23 @@ export function pickDeployment(
   return routable[routable.length - 1];
 }
 
+/** Parses a captured exchange for the sampler; bodies that are not JSON are skipped. */
+function offerSample(
+  sampler: TrafficSampler,
+  endpointId: string,
+  deploymentId: string,
+  captured: { request: Buffer[]; response: Buffer[] },
+) {
+  try {
+    sampler.offer(endpointId, deploymentId, {
+      request: JSON.parse(Buffer.concat(captured.request).toString('utf8')),
+      response: JSON.parse(Buffer.concat(captured.response).toString('utf8')),
+    });
+  } catch {
+    // Not a JSON scoring exchange: nothing to sample.
+  }
+}
+
 /**
  * `POST /serving/<endpoint>/invocations`: MLflow's scoring protocol, forwarded to one of
  * the endpoint's deployments by the traffic split, for targets whose model servers the
@@ -81,6 +99,8 @@ export class ServingRouter {
       resolveCaller: CallerResolver;
       /** Records a cold start on the deployment (its last cold start, an event). */
       onColdStart: (deploymentId: string, coldStartMs: number) => void;
+      /** Drift monitoring's sampler: the bodies of the requests it asks for. */
+      sampler?: TrafficSampler;
     },
   ) {}
 
@@ -177,6 +197,11 @@ export class ServingRouter {
     },
   ) {
     const { endpointId, deployment, started, coldStartMs } = context;
+    const { sampler } = this.options;
+    // A sampled request's bodies are kept until it is answered, then parsed off the path.
+    const captured = sampler?.wants(endpointId)
+      ? { request: [] as Buffer[], response: [] as Buffer[] }
+      : undefined;
     let bytesIn = 0;
     let recorded = false;
     const record = (status: number) => {
@@ -204,7 +229,15 @@ export class ServingRouter {
           res.setHeader('content-type', answer.headers['content-type']);
         res.setHeader('x-ml-model-version', String(deployment.version));
         answer.pipe(res);
-        answer.on('end', () => record(status));
+        if (captured) answer.on('data', chunk => captured.response.push(chunk));
+        answer.on('end', () => {
+          record(status);
+          if (captured && status === 200) {
+            setImmediate(() =>
+              offerSample(sampler!, endpointId, deployment.id, captured),
+            );
+          }
+        });
         answer.on('error', () => record(502));
       },
     );
@@ -223,6 +256,7 @@ export class ServingRouter {
     });
     req.on('data', (chunk: Buffer) => {
       bytesIn += chunk.length;
+      captured?.request.push(chunk);
       if (bytesIn > MAX_INVOCATION_BYTES) {
         req.unpipe(upstream);
         upstream.destroy();

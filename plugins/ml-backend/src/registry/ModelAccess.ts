@@ -8,7 +8,7 @@ import {
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { validateModelName, validateModelVersion } from '../shared/validation';
-import { actorOf } from './audit';
+import { actorOf } from '../shared/caller';
 import { RegistryStore, StoredModel } from './RegistryStore';
 
 /**

@@ -14,7 +14,8 @@ import {
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { validateAlias } from '../shared/validation';
-import { actorOf, versionAudit } from './audit';
+import { actorOf } from '../shared/caller';
+import { versionAudit } from './audit';
 import {
   assertGatesPass,
   evaluateGates,
@@ -66,6 +67,8 @@ export class PromotionService {
       canaries?: AliasCanaries;
       /** Requests to their approvers, decisions to requesters. */
       notifier?: MlNotifier;
+      /** Monitoring: open drift alerts on endpoints serving a version. */
+      driftAlerts?: (modelName: string, version: number) => Promise<string[]>;
     },
   ) {
     this.models = new ModelAccess(options.models, options.access);
@@ -570,9 +573,18 @@ export class PromotionService {
     const metrics = version.runId
       ? (await this.options.runs.latestMetrics(version.runId))?.metrics ?? {}
       : {};
+    const { driftAlerts } = this.options;
     const gates = evaluateGates(
       gatesFor(this.options.policy, alias, modelTags),
-      { version: version.version, runId: version.runId, metrics },
+      {
+        version: version.version,
+        runId: version.runId,
+        metrics,
+        openDriftAlerts: await driftAlerts?.(
+          version.name,
+          Number(version.version),
+        ),
+      },
     );
     return { metrics, gates };
   }

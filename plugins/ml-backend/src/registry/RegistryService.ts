@@ -31,7 +31,8 @@ import {
   validateTag,
   validateTags,
 } from '../shared/validation';
-import { actorOf, versionAudit } from './audit';
+import { actorOf } from '../shared/caller';
+import { versionAudit } from './audit';
 import { GATE_TAG_PREFIX, parseGateTag } from './gates';
 import { ModelAccess } from './ModelAccess';
 import { PromotionService } from './PromotionService';

@@ -1,9 +1,6 @@
 import { ModelVersion } from '@ml-portal/plugin-ml-common';
-import { Caller } from '../shared/caller';
+import { Caller, actorOf } from '../shared/caller';
 import { AuditEntry } from './RegistryStore';
-
-/** Who the audit trail and refusals name. @internal */
-export const actorOf = (caller: Caller) => caller.userId ?? 'anonymous';
 
 /** The audit event of a change to one version. @internal */
 export function versionAudit(

@@ -29,6 +29,8 @@ export function createRegistry(
     canaries?: AliasCanaries;
     /** Promotion requests to approvers, decisions to requesters. */
     notifier?: MlNotifier;
+    /** Open drift alerts on endpoints serving a version, for the drift gate. */
+    driftAlerts?: (modelName: string, version: number) => Promise<string[]>;
   },
 ) {
   const { knex, access } = deps;
@@ -43,6 +45,7 @@ export function createRegistry(
     policy: readRegistryPolicy(deps.config),
     canaries: deps.canaries,
     notifier: deps.notifier,
+    driftAlerts: deps.driftAlerts,
   });
   const service = new RegistryService({ store, promotions, runs, access });
   return {

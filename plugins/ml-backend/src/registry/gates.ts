@@ -117,12 +117,29 @@ const compare: Record<MetricOp, (a: number, b: number) => boolean> = {
 /** Checks gates against the source run's latest metrics. @internal */
 export function evaluateGates(
   gates: PromotionGate[],
-  source: { version: string; runId?: string; metrics: Record<string, number> },
+  source: {
+    version: string;
+    runId?: string;
+    metrics: Record<string, number>;
+    /** Open drift alerts on endpoints serving the version; undefined without monitoring. */
+    openDriftAlerts?: string[];
+  },
 ): GateResult[] {
   return gates.map(gate => {
     if (gate.type === 'no-open-drift-alert') {
-      // Endpoint monitoring does not exist yet: no alert can be open.
-      return { gate, passed: true, detail: 'no drift monitoring configured' };
+      const open = source.openDriftAlerts;
+      if (open === undefined) {
+        return { gate, passed: true, detail: 'no drift monitoring configured' };
+      }
+      return open.length === 0
+        ? { gate, passed: true, detail: 'no open drift alert' }
+        : {
+            gate,
+            passed: false,
+            detail: `${open.length} open drift alert${
+              open.length === 1 ? '' : 's'
+            }: ${open.join('; ')}`,
+          };
     }
     if (!source.runId) {
       return {

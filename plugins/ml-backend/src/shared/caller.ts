@@ -130,3 +130,6 @@ export function createCallerResolver(options: {
     );
   };
 }
+
+/** Who did it, as audits, timelines and alerts record it. @internal */
+export const actorOf = (caller: Caller) => caller.userId ?? 'anonymous';

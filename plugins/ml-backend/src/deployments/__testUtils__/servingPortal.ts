@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServiceFactory } from '@backstage/backend-plugin-api';
 import { mockCredentials } from '@backstage/backend-test-utils';
@@ -128,7 +128,12 @@ export async function startServingPortal(
     /** Registers a version of `model` whose files are a test model of `flavor`. */
     async registerVersion(
       model: string,
-      version: { coefficients: number[]; flavorsBefore?: string[] },
+      version: {
+        coefficients: number[];
+        flavorsBefore?: string[];
+        /** More files of the model directory (a feature profile), name → content. */
+        files?: Record<string, string>;
+      },
     ): Promise<{ version: string; id: string }> {
       if (!experimentId) {
         const created = await scientist.post(
@@ -151,6 +156,9 @@ export async function startServingPortal(
         intercept: 0.1,
         flavorsBefore: version.flavorsBefore,
       });
+      for (const [name, content] of Object.entries(version.files ?? {})) {
+        await writeFile(join(dir, name), content);
+      }
       for (const file of await readdir(dir)) {
         const uploaded = await scientist.put(
           `/mlflow/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/model/${file}`,

@@ -6065,8 +6065,8 @@ export const spec = {
                 description: 'Share of requests the router samples.',
               },
               windowMinutes: {
-                type: 'integer',
-                minimum: 1,
+                type: 'number',
+                minimum: 0.05,
                 maximum: 10080,
               },
               minSamples: {

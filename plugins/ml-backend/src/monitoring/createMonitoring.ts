@@ -1,0 +1,101 @@
+import { RedisConnection } from '../redis/RedisConnection';
+import { RepeatingJob } from '../redis/RepeatingJob';
+import { DeploymentStore } from '../deployments/DeploymentStore';
+import { DeploymentService } from '../deployments/DeploymentService';
+import { ArtifactReader } from '../deployments/modelFiles';
+import { DeployableModels, DeploymentAlerts } from '../deployments/ports';
+import { DomainDeps } from '../shared/domainDeps';
+import { artifactBaselines } from './baselines';
+import { readMonitoringConfig } from './config';
+import { DatabaseMonitoringStore } from './DatabaseMonitoringStore';
+import { MonitoringService, Retraining } from './MonitoringService';
+import { RequestSampler } from './RequestSampler';
+import { createMonitoringRouter } from './router';
+
+/**
+ * The monitoring domain: endpoint metrics and their rollups, SLOs, drift against the
+ * training baseline, alerts and retraining, on a repeating BullMQ job (unless
+ * `ml.deployments.workers` is false); its sampler is what the serving router feeds.
+ *
+ * @internal
+ */
+export function createMonitoring(
+  deps: DomainDeps & {
+    redis: RedisConnection;
+    deployments: { service: DeploymentService; store: DeploymentStore };
+    models: DeployableModels;
+    artifacts: ArtifactReader;
+    alerts: DeploymentAlerts;
+    retrain?: Retraining;
+  },
+) {
+  const { config, logger } = deps;
+  const settings = readMonitoringConfig(config);
+  const store = new DatabaseMonitoringStore(deps.knex);
+  const sampler = new RequestSampler({
+    capacity: settings.sampleCapacity,
+    write: samples => store.addDriftSamples(samples),
+  });
+  const { service: deployments } = deps.deployments;
+  const service = new MonitoringService({
+    store,
+    endpoints: {
+      store: deps.deployments.store,
+      readableEndpoint: (caller, name) =>
+        deployments.readableEndpoint(caller, name),
+      updatableEndpoint: (caller, name) =>
+        deployments.updatableEndpoint(caller, name),
+    },
+    access: deps.access,
+    baselines: artifactBaselines({
+      models: deps.models,
+      artifacts: deps.artifacts,
+    }),
+    sampler,
+    alerts: deps.alerts,
+    defaults: settings.defaults,
+    logger,
+    retrain: deps.retrain,
+  });
+  const tick = new RepeatingJob({
+    redis: deps.redis,
+    logger,
+    prefix: config.getOptionalString('ml.training.queuePrefix'),
+    name: 'monitoring-tick',
+    everyMs: settings.tickMs,
+    run: () => service.tick(),
+  });
+  // Every replica samples its own traffic, whichever runs the tick.
+  const refresh = setInterval(
+    () =>
+      service
+        .refreshSampling()
+        .then(() => sampler.flush())
+        .catch(error =>
+          logger.warn(`Could not refresh drift sampling: ${error.message}`),
+        ),
+    Math.min(settings.tickMs, 30_000),
+  );
+  refresh.unref();
+  service
+    .refreshSampling()
+    .catch(error =>
+      logger.warn(`Could not start drift sampling: ${error.message}`),
+    );
+  if (config.getOptionalBoolean('ml.deployments.workers') ?? true) {
+    tick.start();
+  }
+  return {
+    service,
+    sampler,
+    router: createMonitoringRouter({
+      monitoring: service,
+      resolveCaller: deps.resolveCaller,
+    }),
+    async close() {
+      clearInterval(refresh);
+      await tick.close(false);
+      await sampler.flush(Date.now(), true);
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { ConfigReader } from '@backstage/config';
 import { readScrapeIntervalSeconds } from './config';
 
-const read = (scrapeIntervalSeconds?: unknown) =>
+const read = (scrapeIntervalSeconds: number) =>
   readScrapeIntervalSeconds(
     new ConfigReader({ ml: { monitoring: { scrapeIntervalSeconds } } }),
   );

@@ -48,7 +48,7 @@ export async function scrapedStore(knex: Knex) {
           maxErrorRateIncrease: 0.02,
           maxP95Ratio: 1.5,
         },
-        status: 'ready',
+        status: 'READY',
         createdBy: 'user:default/scientist',
       },
       { version: 1 },

@@ -388,6 +388,9 @@ function startLoadGenerator() {
       '--guest',
       '--exit-after-refused',
       '30',
+      // Three minutes in, f0 moves by 1.5 sd: the endpoint's drift alert opens.
+      '--drift-after',
+      '180',
     ],
     { detached: true, stdio: ['ignore', out, out] },
   );

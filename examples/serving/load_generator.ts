@@ -4,7 +4,8 @@
  *
  *     node examples/serving/load_generator.ts --endpoint churn-classifier-staging --rps 5 \
  *       [--base-url http://localhost:7007/api/ml] [--token <token> | --guest] \
- *       [--rows 1] [--features 8] [--seed 1] [--exit-after-refused <seconds>]
+ *       [--rows 1] [--features 8] [--seed 1] [--exit-after-refused <seconds>] \
+ *       [--drift-after <seconds> [--drift-feature f0] [--drift-shift 1.5]]
  *
  * Each request is `POST <base-url>/serving/<endpoint>/invocations` with a `dataframe_split`
  * of `--rows` rows of the training example's features `f0`…`f<n-1>` (standard normal
@@ -39,7 +40,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: node examples/serving/load_generator.ts --endpoint <name> [--rps 5] [--base-url http://localhost:7007/api/ml] [--token <token> | --guest] [--rows 1] [--features 8] [--seed 1] [--exit-after-refused <seconds>]\n`,
+    `${message}\nusage: node examples/serving/load_generator.ts --endpoint <name> [--rps 5] [--base-url http://localhost:7007/api/ml] [--token <token> | --guest] [--rows 1] [--features 8] [--seed 1] [--exit-after-refused <seconds>] [--drift-after <seconds> [--drift-feature f0] [--drift-shift 1.5]]\n`,
   );
   process.exit(2);
 }
@@ -68,6 +69,9 @@ function parseArgs(argv: string[]): Args {
     'features',
     'seed',
     'exit-after-refused',
+    'drift-after',
+    'drift-feature',
+    'drift-shift',
   ];
   for (const name of flags.keys())
     if (!known.includes(name)) usage(`unknown option --${name}`);
@@ -95,6 +99,13 @@ function parseArgs(argv: string[]): Args {
     rows: Math.floor(number('rows', 1, 1)),
     features: Math.floor(number('features', 8, 1)),
     seed: number('seed', 1, 0),
+    // The demo's drift: after this long, one feature's values move by `driftShift`.
+    driftAfterMs:
+      flags.get('drift-after') === undefined
+        ? undefined
+        : number('drift-after', 0, 0) * 1000,
+    driftFeature: flags.get('drift-feature') ?? 'f0',
+    driftShift: number('drift-shift', 1.5, -1e6),
     exitAfterRefusedMs:
       refused === undefined
         ? undefined
@@ -189,12 +200,19 @@ async function main() {
   const random = rng(args.seed);
   const gaussian = () =>
     Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const started = Date.now();
+  const shiftOf = (column: string) =>
+    args.driftAfterMs !== undefined &&
+    column === args.driftFeature &&
+    Date.now() - started >= args.driftAfterMs
+      ? args.driftShift
+      : 0;
   const body = () =>
     JSON.stringify({
       dataframe_split: {
         columns,
         data: Array.from({ length: args.rows }, () =>
-          columns.map(() => Number(gaussian().toFixed(4))),
+          columns.map(c => Number((gaussian() + shiftOf(c)).toFixed(4))),
         ),
       },
     });

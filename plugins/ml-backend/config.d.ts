@@ -290,6 +290,31 @@ export interface Config {
         group: string;
       }>;
     };
+    /** What endpoints without settings of their own are monitored with (see README, Monitoring). */
+    monitoring?: {
+      /** Seconds between monitoring passes (rollups, SLOs, drift windows); 30 by default. */
+      intervalSeconds?: number;
+      /**
+       * How often the numbers of endpoints served by remote targets (their model servers'
+       * Prometheus metrics, SageMaker's CloudWatch metrics) are read into the serving
+       * minutes, in seconds: a whole number of minutes. Defaults to 60.
+       */
+      scrapeIntervalSeconds?: number;
+      /** Rows each backend replica samples per deployment and window; 2000 by default. */
+      sampleCapacity?: number;
+      drift?: {
+        enabled?: boolean;
+        /** Share of requests the serving router samples; 0.1 by default. */
+        sampleRate?: number;
+        /** 60 by default. */
+        windowMinutes?: number;
+        /** Rows a window needs to be judged; 200 by default. */
+        minSamples?: number;
+        thresholds?: { psiWarn?: number; psiAlert?: number; pValue?: number };
+      };
+      /** An SLO for every endpoint; none by default. */
+      slo?: { p95Ms?: number; errorRate?: number; windowMinutes?: number };
+    };
     /** Endpoints, canaries and the serving router. */
     deployments?: {
       /** The canary policy of endpoints that set none: 10% for 10 minutes, 100 requests, +0.02 error rate, 1.5x p95 by default. */
@@ -322,15 +347,6 @@ export interface Config {
         /** The scorer's command; `{modelDir}`, `{modelUri}`, `{input}` and `{output}` are filled in. */
         command?: string[];
       };
-    };
-    /** Endpoint monitoring. */
-    monitoring?: {
-      /**
-       * How often the numbers of endpoints served by remote targets (their model servers'
-       * Prometheus metrics, SageMaker's CloudWatch metrics) are read into the serving
-       * minutes, in seconds: a whole number of minutes. Defaults to 60.
-       */
-      scrapeIntervalSeconds?: number;
     };
     /** Serving targets; each module documents its own section. */
     serving?: {

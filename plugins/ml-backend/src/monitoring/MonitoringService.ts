@@ -22,7 +22,7 @@ import { evaluateDrift } from './drift/evaluate';
 import { Baselines } from './baselines';
 import { DriftResult, MonitoringStore, StoredAlert } from './MonitoringStore';
 import { RequestSampler, SamplingSettings } from './RequestSampler';
-import { Columns, sampleColumns } from './scoringRows';
+import { Columns, PREDICTION_COLUMN, sampleColumns } from './scoringRows';
 
 /** The platform's name on what monitoring decides by itself. */
 const MONITOR_ACTOR = 'ml-platform/monitoring';
@@ -416,7 +416,13 @@ export class MonitoringService {
       await store.saveDriftResult({ ...result, samples: -1 });
       return;
     }
-    const features = evaluateDrift(baseline.profile, mergeColumns(samples), {
+    const live = mergeColumns(samples);
+    // The router samples predictions under one name; the profile names its own.
+    const prediction = baseline.profile.prediction?.name;
+    if (prediction && live[PREDICTION_COLUMN]) {
+      live[prediction] ??= live[PREDICTION_COLUMN];
+    }
+    const features = evaluateDrift(baseline.profile, live, {
       ...drift.thresholds,
       perFeature: drift.perFeature,
     });

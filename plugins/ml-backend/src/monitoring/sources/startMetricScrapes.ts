@@ -34,7 +34,7 @@ export type MetricScrapesOptions = {
  * The scrapes of remote endpoints' metrics on BullMQ: every replica, at each interval's
  * start, adds one job per scraped endpoint with the id `scrape-<endpoint>-<interval
  * start>`, so the replicas' adds and any retry of an add make one job; workers on all
- * replicas share the jobs. Completed jobs are kept for a day so a replica adding late
+ * replicas share the jobs. Completed jobs are kept for an hour so a replica adding late
  * still finds the id taken; a job that runs twice anyway writes the same minutes
  * (see {@link MetricScraper}).
  *
@@ -64,7 +64,8 @@ export class MetricScrapes {
       defaultJobOptions: {
         attempts: 3,
         backoff: { type: 'exponential', delay: 5000 },
-        removeOnComplete: { age: 24 * 3600, count: 50_000 },
+        // Long enough for every replica's add of an interval to find the id taken.
+        removeOnComplete: { age: 3600, count: 100_000 },
         removeOnFail: { age: 7 * 24 * 3600, count: 5000 },
       },
     });

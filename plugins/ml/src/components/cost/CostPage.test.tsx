@@ -255,6 +255,45 @@ describe('CostPage', () => {
     ).toBeInTheDocument();
   });
 
+  it("shows each team's training beside its serving", async () => {
+    await renderCost(costApi());
+
+    const table = await screen.findByRole('table', { name: 'spend by source' });
+    const rows = within(table).getAllByRole('row');
+    expect(rows.map(row => row.textContent)).toEqual([
+      'TeamTrainingServingTotal',
+      'recsys$7,200.00$800.00$8,000.00',
+      'vision$5,000.00$0.00$5,000.00',
+    ]);
+    expect(
+      within(rows[1]).getByRole('link', { name: 'recsys' }),
+    ).toHaveAttribute('href', `/ml/cost?team=${encodeURIComponent(recsys)}`);
+  });
+
+  it('lists idle endpoints with their requests, idle cost and what scaling to zero saved', async () => {
+    await renderCost(costApi());
+
+    const idle = await screen.findByRole('table', { name: 'idle resources' });
+    const row = (name: string) =>
+      within(idle)
+        .getAllByRole('row')
+        .find(r => within(r).queryByText(name))!;
+    // Costliest first: the pool, then the endpoint kept up for 12 requests.
+    expect(
+      within(idle)
+        .getAllByRole('row')
+        .slice(1)
+        .map(r => r.firstChild?.textContent),
+    ).toEqual(['h100-reserved', 'ranker-shadow', 'churn-serverless']);
+    expect(row('ranker-shadow')).toHaveTextContent('Endpoint');
+    expect(row('ranker-shadow')).toHaveTextContent('$48.00');
+    expect(row('ranker-shadow')).toHaveTextContent('12 in 24 h');
+    expect(row('churn-serverless')).toHaveTextContent('3 in 24 h');
+    // Only an endpoint that scales to zero has a saving to show.
+    expect(row('churn-serverless')).toHaveTextContent('$0.503 in 24 h$2.40');
+    expect(row('h100-reserved')).not.toHaveTextContent('$2.40');
+  });
+
   it('reads the month and team from the URL and asks for them', async () => {
     const api = costApi({
       getCostSummary: jest.fn(async () => ({

@@ -28,6 +28,7 @@ import { ImportBillForm } from './ImportBillForm';
 import { formatMonth, isMonth, monthOf, monthsUpTo } from './months';
 import { ReconciliationTable } from './Reconciliation';
 import { Recommendations } from './Recommendations';
+import { SpendBySource } from './SpendBySource';
 import { SpendTrendChart } from './SpendTrendChart';
 import { teamName, teamRef } from '../common/teams';
 import { TopSpendTable } from './TopSpendTable';
@@ -143,6 +144,16 @@ function CostContent(props: {
           </Grid>
           <Grid item xs={12}>
             <InfoCard
+              title="Training and serving"
+              subheader={`Spend per team in ${formatMonth(
+                month,
+              )}, by what it paid for`}
+            >
+              <SpendBySource rows={summary.sources} />
+            </InfoCard>
+          </Grid>
+          <Grid item xs={12}>
+            <InfoCard
               title="Spend per month"
               subheader="Per team, by GPU type, spot and on demand"
             >
@@ -179,7 +190,7 @@ function CostContent(props: {
           <EmptyState
             missing="data"
             title={`No GPU spend recorded${whose} in ${formatMonth(month)}`}
-            description="Spend appears here once training jobs have run: each job's GPU time, priced by the price book, per team, GPU type and spot or on-demand capacity. Budgets, recommendations and imported bills below still apply."
+            description="Spend appears here once training jobs have run or endpoints have served: each job's GPU time and each endpoint's replica-hours, priced by the price book, per team, GPU type and spot or on-demand capacity. Budgets, recommendations and imported bills below still apply."
           />
         </Grid>
       )}

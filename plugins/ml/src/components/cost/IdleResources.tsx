@@ -9,7 +9,13 @@ const kindLabel: Record<IdleResource['kind'], string> = {
   pool: 'GPU pool',
 };
 
-/** What was paid for and not used this month, costliest first. @internal */
+/**
+ * What was paid for and not used, costliest first: reserved pools this month,
+ * endpoints with replicas up and few requests over the last hours (with what
+ * scaling to zero saved where they do).
+ *
+ * @internal
+ */
 export function IdleResources(props: { idle: IdleResource[] }) {
   const idle = [...props.idle].sort((a, b) => b.costMicros - a.costMicros);
   return (
@@ -34,6 +40,24 @@ export function IdleResources(props: { idle: IdleResource[] }) {
           title: 'Idle cost',
           align: 'right',
           render: resource => formatMoney(resource.costMicros),
+        },
+        {
+          title: 'Requests',
+          align: 'right',
+          render: resource =>
+            resource.requests === undefined
+              ? MISSING
+              : `${resource.requests.toLocaleString('en-US')} in ${
+                  resource.windowHours
+                } h`,
+        },
+        {
+          title: 'Scale-to-zero saving',
+          align: 'right',
+          render: resource =>
+            resource.scaleToZeroSavingsMicros === undefined
+              ? MISSING
+              : formatMoney(resource.scaleToZeroSavingsMicros),
         },
         { title: 'Why', wrap: true, render: resource => resource.message },
       ]}

@@ -8,8 +8,10 @@ import { useMlPaths } from '../common/mlPaths';
 /**
  * A run's page lives under its experiment, which a spend item does not name:
  * look the run up, and show its name without a link until then or if that fails.
+ *
+ * @internal
  */
-function RunLink(props: { runId: string; label: string }) {
+export function RunLink(props: { runId: string; label: string }) {
   const { runId, label } = props;
   const mlApi = useApi(mlApiRef);
   const paths = useMlPaths();

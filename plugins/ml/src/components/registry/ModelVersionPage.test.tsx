@@ -105,6 +105,57 @@ describe('ModelVersionPage', () => {
     });
   });
 
+  it("shows what the version cost: its lineage's training and its serving", async () => {
+    const api = {
+      getModelVersion: jest.fn(async () => version3),
+      getLineage: jest.fn(async () => versionGraph),
+      listEndpoints: jest.fn(async () => []),
+      getRun: jest.fn(async (runId: string) => ({
+        info: { runId, experimentId: '7' },
+      })) as unknown as MlApi['getRun'],
+      getModelVersionCost: jest.fn(async () => ({
+        name: 'churn',
+        version: '3',
+        trainingMicros: 35_000_000,
+        servingMicros: 4_500_000,
+        totalMicros: 39_500_000,
+        runs: [{ runId: 'r3', costMicros: 35_000_000 }],
+        endpoints: [
+          {
+            endpoint: 'churn-prod',
+            team: 'group:default/growth',
+            costMicros: 4_500_000,
+            replicaSeconds: 7200,
+          },
+        ],
+        partial: true,
+      })),
+    } satisfies Partial<MlApi>;
+    await renderVersion(api, '/ml/models/churn/versions/3');
+
+    const serving = await screen.findByRole('table', { name: 'serving cost' });
+    expect(api.getModelVersionCost).toHaveBeenCalledWith({
+      name: 'churn',
+      version: '3',
+    });
+    // Training's figure and its one run's row; the total of training and serving.
+    expect(screen.getAllByText('$35.00')).toHaveLength(2);
+    expect(screen.getByText('$39.50')).toBeInTheDocument();
+    expect(
+      await within(
+        screen.getByRole('table', { name: 'training runs cost' }),
+      ).findByRole('link', { name: 'r3' }),
+    ).toHaveAttribute('href', '/ml/experiments/7/runs/r3');
+    expect(
+      within(serving).getByRole('link', { name: 'churn-prod' }),
+    ).toHaveAttribute('href', '/ml/deployments/churn-prod');
+    expect(serving).toHaveTextContent('2 replica-h');
+    expect(serving).toHaveTextContent('$4.50');
+    expect(
+      screen.getByText(/another team's that you may not read/),
+    ).toBeInTheDocument();
+  });
+
   it('asks for a version of a model whose name holds a slash and a space', async () => {
     const api = {
       getModelVersion: jest.fn(async () => ({

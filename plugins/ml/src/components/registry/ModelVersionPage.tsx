@@ -12,6 +12,7 @@ import { useNavigate, useParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { mlApiRef } from '../../api/MlApi';
 import { Loaded } from '../common/Loaded';
+import { ModelVersionCost } from '../cost/ModelVersionCost';
 import { DeployDialog } from '../deployments/DeployDialog';
 import { DeployedOn } from '../deployments/DeployedOn';
 import { formatTime, MISSING } from '../common/format';
@@ -32,8 +33,8 @@ import { VersionStatus } from './VersionStatus';
 
 /**
  * One model version: where it came from (its run, and the lineage beyond), what
- * that run measured, where it is deployed (and Deploy), its aliases, promotions
- * and audit trail.
+ * that run measured, where it is deployed (and Deploy), what it cost to train
+ * and serve, its aliases, promotions and audit trail.
  *
  * @internal
  */
@@ -141,6 +142,12 @@ export function ModelVersionPage() {
           <Loaded state={endpoints} errorTitle="" hideError>
             {list => <VersionDrift endpoints={list} version={version} />}
           </Loaded>
+        </GridCard>
+        <GridCard
+          title="Cost"
+          subheader="The GPU time of the runs in its lineage, and its serving"
+        >
+          <ModelVersionCost name={name} version={version} />
         </GridCard>
         <GridCard title="Lineage">
           <LineageGraph node={{ kind: 'model_version', id: details.id }} />

@@ -1,5 +1,9 @@
 import { DiscoveryService } from '@backstage/backend-plugin-api';
 import { ML_ENDPOINT_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import {
+  MetricScrapes,
+  readScrapeIntervalSeconds,
+} from '../monitoring/sources';
 import { RedisConnection } from '../redis/RedisConnection';
 import { RepeatingJob } from '../redis/RepeatingJob';
 import { AliasCanaries, AliasCanaryInput } from '../shared/aliasCanaries';
@@ -190,11 +194,22 @@ export async function createDeployments(
     everyMs: settings.tickMs,
     run: () => reconciler.tick(),
   });
+  // Endpoints the router does not see: their targets' metrics, scraped into the minutes.
+  const scrapes = new MetricScrapes({
+    store,
+    knex: deps.knex,
+    targets,
+    redis: deps.redis,
+    logger,
+    intervalSeconds: readScrapeIntervalSeconds(config),
+    prefix: config.getOptionalString('ml.training.queuePrefix'),
+  });
   late.serving = serving;
   late.servingBaseUrl = listenerUrl;
   meter.start();
   if (config.getOptionalBoolean('ml.deployments.workers') ?? true) {
     tick.start();
+    scrapes.start();
   }
   return {
     service,
@@ -225,6 +240,7 @@ export async function createDeployments(
       },
     } satisfies AliasCanaries,
     async close() {
+      await scrapes.stop();
       await tick.close(false);
       await listener?.close();
       await meter.close();

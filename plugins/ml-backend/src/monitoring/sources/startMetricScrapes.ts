@@ -83,6 +83,7 @@ export class MetricScrapes {
   async schedule(now: number): Promise<void> {
     const intervalStart = this.intervalStart(now);
     const endpointIds = await this.scraper.endpointIds();
+    if (endpointIds.length === 0) return;
     await this.queue.addBulk(
       endpointIds.map(endpointId => ({
         name: 'scrape',

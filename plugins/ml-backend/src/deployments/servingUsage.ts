@@ -13,17 +13,18 @@ const opt = <T>(value: T | null): T | undefined => value ?? undefined;
 
 /**
  * The replicas a deployment runs by what its target says: the count where the target
- * reports one, else the endpoint's minimum (at least one) while it starts or serves,
- * none once it failed or scaled to zero.
+ * reports one, else the endpoint's minimum (at least one) while it starts or serves;
+ * none once it failed or scaled to zero, or while the target does not know it yet.
  */
 function replicasOf(
   endpoint: StoredEndpoint,
   deployment: StoredDeployment,
   reported: TargetStatus['deployments'][number] | undefined,
 ): number {
-  if (deployment.state === 'failed' || reported?.state === 'failed') return 0;
-  if (reported?.replicas !== undefined) return reported.replicas;
-  if (reported?.state === 'scaled-to-zero') return 0;
+  if (!reported || reported.state === 'failed' || deployment.state === 'failed')
+    return 0;
+  if (reported.replicas !== undefined) return reported.replicas;
+  if (reported.state === 'scaled-to-zero') return 0;
   return Math.max(1, endpoint.minReplicas);
 }
 

@@ -265,6 +265,23 @@ export interface Config {
       }>;
       /** Minutes between scheduled imports; defaults to 60. */
       importIntervalMinutes?: number;
+      /**
+       * Serving cost. Endpoints with GPUs are priced per GPU-hour like training (their
+       * pool's price); these price the rest. Entries of `prices` for the GPU types `CPU`
+       * and `serverless-request` (per request-hour) change these from a date.
+       */
+      serving?: {
+        /** Price of a CPU replica-hour (an endpoint without GPUs); defaults to 0.1. */
+        cpuReplicaHourUsd?: number;
+        /** Serverless endpoints the portal routes: price per request-second; defaults to 0.00008. */
+        requestSecondUsd?: number;
+        /** An endpoint with replicas up and fewer requests an hour than this is idle; defaults to 10. */
+        idleRequestsPerHour?: number;
+        /** Hours idle endpoints are judged on; defaults to 24. */
+        idleWindowHours?: number;
+        /** Minutes between serving metering runs (each records the hours that closed); defaults to 5. */
+        meterIntervalMinutes?: number;
+      };
     };
     /** The feature catalog, imported from Feast registries (`feast registry-dump` JSON). */
     features?: {

@@ -21,7 +21,6 @@ const databases = createTestDatabases();
 const at = (iso: string) => Date.parse(iso);
 const RECSYS = 'group:default/recsys';
 const VISION = 'group:default/vision';
-const HOUR = 3_600_000;
 const caller = userCaller('user:default/ana', [RECSYS]);
 
 const config = new ConfigReader({

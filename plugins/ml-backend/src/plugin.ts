@@ -60,6 +60,7 @@ export const mlPlugin = createBackendPlugin({
         database: coreServices.database,
         httpRouter: coreServices.httpRouter,
         httpAuth: coreServices.httpAuth,
+        auth: coreServices.auth,
         userInfo: coreServices.userInfo,
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
@@ -168,6 +169,42 @@ export const mlPlugin = createBackendPlugin({
           models: registry.deployable,
           artifacts: tracking.artifacts,
           alerts,
+          // The platform trains again for the endpoint's owner group, under its rules.
+          retrain: async ({
+            endpoint,
+            version,
+            deploymentId,
+            profile,
+            reason,
+          }) => {
+            const source = await registry.deployable.resolveAsPlatform(
+              endpoint.modelName,
+              { version: String(version) },
+            );
+            if (!source?.runId) {
+              throw new Error(
+                `Version ${version} of ${endpoint.modelName} has no source run to train again`,
+              );
+            }
+            const job = await training.retrain(
+              {
+                credentials: await deps.auth.getOwnServiceCredentials(),
+                kind: 'service',
+                userId: 'ml-platform/retraining',
+                groups: [endpoint.owner],
+                owner: endpoint.owner,
+              },
+              { runId: source.runId, profile, reason },
+            );
+            await lineage.service.record([
+              {
+                from: { kind: 'deployment', id: deploymentId },
+                to: { kind: 'job', id: job.jobId },
+                relation: 'retrained_as',
+              },
+            ]);
+            return { jobId: job.jobId };
+          },
         });
         late.sampler = monitoring.sampler;
         late.monitoring = monitoring.service;

@@ -9,6 +9,8 @@ export type DeployableVersion = {
   versionId: string;
   /** The version's files (its resolved source). */
   artifactUri: string;
+  /** The run it came from, when it came from one. */
+  runId?: string;
 };
 
 /**

@@ -44,6 +44,8 @@ export type MonitoredEndpoints = {
 export type Retraining = (input: {
   endpoint: StoredEndpoint;
   version: number;
+  /** The deployment whose traffic drifted. */
+  deploymentId: string;
   profile: string;
   reason: string;
 }) => Promise<{ jobId: string }>;
@@ -444,7 +446,7 @@ export class MonitoringService {
             drift.perFeature?.[feature.feature]?.psiAlert ??
             drift.thresholds.psiAlert,
         });
-        if (alert) await this.maybeRetrain(endpoint, alert, deployment.version);
+        if (alert) await this.maybeRetrain(endpoint, alert, deployment);
       } else if (feature.status !== 'alert' && existing) {
         await store.closeAlert(existing.id, MONITOR_ACTOR, now);
       }
@@ -476,7 +478,7 @@ export class MonitoringService {
   private async maybeRetrain(
     endpoint: StoredEndpoint,
     alert: StoredAlert,
-    version: number,
+    deployment: { id: string; version: number },
   ) {
     const { retraining } = await this.settingsOf(endpoint.id);
     const { retrain, store } = this.options;
@@ -486,7 +488,8 @@ export class MonitoringService {
     try {
       const { jobId } = await retrain({
         endpoint,
-        version,
+        version: deployment.version,
+        deploymentId: deployment.id,
         profile: retraining.profile,
         reason: alert.detail,
       });

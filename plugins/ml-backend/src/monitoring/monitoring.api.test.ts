@@ -73,6 +73,7 @@ describe.each(databases.eachSupportedId())('monitoring on %p', databaseId => {
           thresholds: {},
         },
         slo: { p95Ms: 0.1, windowMinutes: 5 },
+        retraining: { profile: 'local-small' },
       },
     );
     expect(settings.status).toBe(200);
@@ -140,6 +141,20 @@ describe.each(databases.eachSupportedId())('monitoring on %p', databaseId => {
     );
     const driftAlert = drifted.alerts.find((a: any) => a.kind === 'drift');
     expect(driftAlert).toMatchObject({ subject: 'tenure', version: '1' });
+    // The version was registered from a run no portal job created: nothing to train
+    // again, and the alert says so.
+    const retried = await waitFor(
+      'the retraining outcome',
+      async () =>
+        (
+          await scientist.get('/monitoring/endpoints/churn-live')
+        ).body,
+      m =>
+        m.alerts.some((a: any) => a.id === driftAlert.id && a.retrainingError),
+    );
+    expect(
+      retried.alerts.find((a: any) => a.id === driftAlert.id).retrainingError,
+    ).toMatch(/was not trained by a portal job/);
 
     // The owner team hears of both; nobody else does.
     const sent = portal.notifications.filter(n =>

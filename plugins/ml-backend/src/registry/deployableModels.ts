@@ -12,6 +12,7 @@ function deployable(version: ModelVersion) {
     version: Number(version.version),
     versionId: version.id,
     artifactUri: version.source,
+    runId: version.runId,
   };
 }
 

@@ -154,4 +154,22 @@ describe('registry gates', () => {
       })[0].passed,
     ).toBe(false);
   });
+
+  it('fails the drift gate while an endpoint serving the version has an open drift alert', () => {
+    const drift = [{ type: 'no-open-drift-alert' as const }];
+    const source = { version: '3', runId: 'abc', metrics: {} };
+    expect(
+      evaluateGates(drift, { ...source, openDriftAlerts: [] })[0],
+    ).toMatchObject({ passed: true, detail: 'no open drift alert' });
+    expect(
+      evaluateGates(drift, {
+        ...source,
+        openDriftAlerts: ['churn-prod: feature tenure drifted: PSI 0.412'],
+      })[0],
+    ).toMatchObject({
+      passed: false,
+      detail:
+        '1 open drift alert: churn-prod: feature tenure drifted: PSI 0.412',
+    });
+  });
 });

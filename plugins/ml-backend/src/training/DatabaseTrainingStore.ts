@@ -123,6 +123,11 @@ export class DatabaseTrainingStore implements TrainingStore {
     return row && toJob(row);
   }
 
+  async jobOfRun(runId: string): Promise<TrainingJob | undefined> {
+    const row = await this.db('ml_jobs').where({ run_id: runId }).first();
+    return row && toJob(row);
+  }
+
   /** Many jobs in one query; unknown ids are left out. */
   async getJobs(jobIds: string[]): Promise<TrainingJob[]> {
     const jobs: TrainingJob[] = [];

@@ -127,6 +127,8 @@ export interface AdmissionCycleStore {
 export interface TrainingStore {
   insertJob(job: NewJob): Promise<TrainingJob>;
   getJob(jobId: string): Promise<TrainingJob | undefined>;
+  /** The job that created a run, if a job did. */
+  jobOfRun(runId: string): Promise<TrainingJob | undefined>;
   /** Many jobs in one query; unknown ids are left out. */
   getJobs(jobIds: string[]): Promise<TrainingJob[]>;
   listJobs(filter: {

@@ -1,3 +1,5 @@
+import { Caller } from '../shared/caller';
+import { resubmitTraining } from './retraining';
 import { DiscoveryService } from '@backstage/backend-plugin-api';
 import { ML_JOB_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
 import { RedisConnection } from '../redis/RedisConnection';
@@ -111,6 +113,9 @@ export async function createTraining(
   return {
     /** Batch scoring submits its jobs here, with the same checks as the API. */
     submission,
+    /** Drift's retraining: a run's job again, on another profile. */
+    retrain: (caller: Caller, input: Parameters<typeof resubmitTraining>[2]) =>
+      resubmitTraining({ store, submission }, caller, input),
     router: createTrainingRouter({
       training,
       submission,

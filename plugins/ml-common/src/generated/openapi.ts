@@ -1665,7 +1665,12 @@ export interface components {
       | 'model_version'
       | 'deployment';
     /** @enum {string} */
-    LineageRelation: 'input_to' | 'produced' | 'registered_as' | 'deployed_as';
+    LineageRelation:
+      | 'input_to'
+      | 'produced'
+      | 'registered_as'
+      | 'deployed_as'
+      | 'retrained_as';
     /** @description An MLflow 3 logged model: a model a run logged, whose files live at `artifactUri`. */
     LoggedModel: {
       artifactUri: string;

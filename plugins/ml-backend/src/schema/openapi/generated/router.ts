@@ -4744,7 +4744,13 @@ export const spec = {
       },
       LineageRelation: {
         type: 'string',
-        enum: ['input_to', 'produced', 'registered_as', 'deployed_as'],
+        enum: [
+          'input_to',
+          'produced',
+          'registered_as',
+          'deployed_as',
+          'retrained_as',
+        ],
       },
       LineageNode: {
         type: 'object',

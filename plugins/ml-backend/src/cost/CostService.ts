@@ -621,7 +621,7 @@ export class CostService {
     );
   }
 
-  /** The month's usage as CSV, one line per attempt-day. */
+  /** The month's usage as CSV, one line per attempt-day and per endpoint deployment-hour. */
   async exportCsv(
     caller: Caller,
     query: { month?: string; team?: string },
@@ -649,6 +649,8 @@ export class CostService {
       'gpu_hours',
       'cost_usd',
       'on_demand_usd',
+      'source',
+      'endpoint',
     ];
     const cell = (v: unknown) => {
       const s = v === null || v === undefined ? '' : String(v);
@@ -674,6 +676,8 @@ export class CostService {
         (Number(r.gpu_seconds) / 3600).toFixed(4),
         money(r.cost_micros),
         money(r.list_cost_micros),
+        r.source,
+        r.endpoint_name,
       ]
         .map(cell)
         .join(','),

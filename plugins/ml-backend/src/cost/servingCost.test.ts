@@ -273,6 +273,14 @@ describe('serving cost', () => {
           gpuSeconds: (2 * 4 + 1.5 * 4 + 1.5 * 2) * 3600 + 0,
         }),
       ]);
+      // The export names each hour's source and endpoint.
+      const csv = (await cost.exportCsv(userCaller(), { month: '2026-11' }))
+        .trim()
+        .split('\n');
+      expect(csv[0]).toMatch(/,source,endpoint$/);
+      expect(
+        csv.filter(line => line.endsWith(',endpoint,ranker')),
+      ).toHaveLength(5);
       const daily = await knex('ml_cost_daily').orderBy('day');
       expect(daily.map(d => [d.day, d.source, Number(d.cost_micros)])).toEqual([
         ['2026-11-01', 'endpoint', 16_000_000],

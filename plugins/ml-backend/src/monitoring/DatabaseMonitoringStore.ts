@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MonitoringSettings } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { isUniqueViolation } from '../database/uniqueViolation';
-import { mergeLatencies } from '../deployments/latency';
+import { latencyQuantiles, mergeLatencies } from '../deployments/latency';
 import {
   DriftResult,
   DriftSample,
@@ -120,10 +120,17 @@ export class DatabaseMonitoringStore implements MonitoringStore {
       row.latencies.push(m.latency);
       hours.set(key, row);
     }
-    const rows = [...hours.values()].map(({ latencies, ...row }) => ({
-      ...row,
-      latency: mergeLatencies(latencies),
-    }));
+    const rows = [...hours.values()].map(({ latencies, ...row }) => {
+      const latency = mergeLatencies(latencies);
+      const quantiles = latencyQuantiles([latency]);
+      return {
+        ...row,
+        latency,
+        p50_ms: quantiles?.p50Ms ?? null,
+        p95_ms: quantiles?.p95Ms ?? null,
+        p99_ms: quantiles?.p99Ms ?? null,
+      };
+    });
     // Replaced whole: a rollup run twice, or by two replicas, writes the same rows.
     for (let i = 0; i < rows.length; i += 200) {
       await this.db('ml_serving_hours')
@@ -150,6 +157,14 @@ export class DatabaseMonitoringStore implements MonitoringStore {
         clientErrors: Number(row.client_errors),
         bytesIn: Number(row.bytes_in),
         latency: row.latency,
+        quantiles:
+          row.p50_ms === null
+            ? undefined
+            : {
+                p50Ms: Number(row.p50_ms),
+                p95Ms: Number(row.p95_ms),
+                p99Ms: Number(row.p99_ms),
+              },
       }),
     );
   }

@@ -243,7 +243,10 @@ export class MonitoringService {
               minute: step * stepMinutes * 60_000,
               requests: stepRows.reduce((n, r) => n + r.requests, 0),
               errors: stepRows.reduce((n, r) => n + r.errors, 0),
-              ...latencyQuantiles(stepRows.map(r => r.latency)),
+              // An hour of one deployment has its quantiles; several are merged.
+              ...(stepRows.length === 1 && 'quantiles' in stepRows[0]
+                ? stepRows[0].quantiles
+                : latencyQuantiles(stepRows.map(r => r.latency))),
             })),
         })),
     };

@@ -15,6 +15,8 @@ export type ServingHour = {
   clientErrors: number;
   bytesIn: number;
   latency: string;
+  /** The hour's quantiles in milliseconds, computed when it was rolled up. */
+  quantiles?: { p50Ms: number; p95Ms: number; p99Ms: number };
 };
 
 /** Rows sampled from one deployment's traffic in one drift window. @internal */

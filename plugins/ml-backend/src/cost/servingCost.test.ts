@@ -15,7 +15,12 @@ import { CostService } from './CostService';
 import { DatabaseCostStore } from './DatabaseCostStore';
 import { formatUsd } from './money';
 import { PriceBook } from './priceBook';
-import { readServingCostSettings } from './servingCost';
+import {
+  instanceGpus,
+  readServingCostSettings,
+  ServingPricer,
+} from './servingCost';
+import { ServedDeployment } from './ServingUsageSource';
 
 const databases = createTestDatabases();
 const at = (iso: string) => Date.parse(iso);
@@ -197,6 +202,58 @@ async function setup(databaseId: Parameters<typeof databases.init>[0]) {
     }));
   return { knex, clock, costService, endpoint, usageRows, access };
 }
+
+describe('serving prices', () => {
+  // After the built-in list prices' date.
+  const NOV = at('2026-11-01T00:00:00Z');
+  const pricer = new ServingPricer(
+    PriceBook.fromConfig(config, readPools(config)),
+    new Map(readPools(config).map(p => [p.name, p])),
+  );
+  const served = (over: Partial<ServedDeployment>): ServedDeployment => ({
+    deploymentId: 'd1',
+    endpointId: 'e1',
+    endpointName: 'e',
+    team: RECSYS,
+    kind: 'real-time',
+    gpus: 0,
+    minReplicas: 1,
+    modelName: 'churn',
+    modelVersion: 1,
+    spans: [{ fromMs: NOV, toMs: NOV + 2 * 3_600_000, replicas: 1 }],
+    ...over,
+  });
+
+  it('reads the GPUs of a managed instance type where no pool names them', () => {
+    expect(instanceGpus('ml.g5.12xlarge')).toEqual({
+      provider: 'aws',
+      gpuType: 'A10G',
+      gpus: 4,
+    });
+    expect(instanceGpus('g5.xlarge')?.gpus).toBe(1);
+    expect(instanceGpus('a3-highgpu-2g')).toEqual({
+      provider: 'gcp',
+      gpuType: 'H100',
+      gpus: 2,
+    });
+    expect(instanceGpus('Standard_NC48ads_A100_v4')?.gpus).toBe(2);
+    expect(instanceGpus('ml.m5.large')).toBeUndefined();
+    // Four A10Gs at AWS's list price of $1.00 for two hours; a CPU instance at $0.50.
+    const on = (instanceType: string) =>
+      pricer.price(served({ instanceType }), NOV, NOV + 2 * 3_600_000);
+    expect(on('ml.g5.12xlarge')).toMatchObject({
+      gpuType: 'A10G',
+      gpus: 4,
+      provider: 'aws',
+      costMicros: 8_000_000,
+      replicaSeconds: 7200,
+    });
+    expect(on('ml.m5.large')).toMatchObject({
+      gpuType: 'CPU',
+      costMicros: 1_000_000,
+    });
+  });
+});
 
 describe('serving cost', () => {
   it.each(databases.eachSupportedId())(

@@ -32,6 +32,74 @@ export function readServingCostSettings(config: Config): ServingCostSettings {
   };
 }
 
+/**
+ * GPU instance types of the managed platforms, for endpoints that name an instance
+ * type rather than a pool: its provider, GPU type and GPUs (the size's, or the count in
+ * its name). Types not listed are priced by their endpoint's GPUs and pool.
+ */
+const G5_GPUS: Record<string, number> = { '12': 4, '24': 4, '48': 8 };
+const INSTANCE_GPUS: Array<{
+  pattern: RegExp;
+  provider: string;
+  gpuType: string;
+  gpus: (match: RegExpMatchArray) => number;
+}> = [
+  {
+    // g5.xlarge–16xlarge have one A10G, 12xlarge and 24xlarge four, 48xlarge eight.
+    pattern: /^(?:ml\.)?g5\.(\d*)xlarge$/,
+    provider: 'aws',
+    gpuType: 'A10G',
+    gpus: m => G5_GPUS[m[1]] ?? 1,
+  },
+  {
+    pattern: /^(?:ml\.)?p4de\.24xlarge$/,
+    provider: 'aws',
+    gpuType: 'A100-80GB',
+    gpus: () => 8,
+  },
+  {
+    pattern: /^(?:ml\.)?p5\.48xlarge$/,
+    provider: 'aws',
+    gpuType: 'H100',
+    gpus: () => 8,
+  },
+  {
+    pattern: /^a2-ultragpu-(\d+)g$/,
+    provider: 'gcp',
+    gpuType: 'A100-80GB',
+    gpus: m => Number(m[1]),
+  },
+  {
+    pattern: /^a3-(?:high|mega)gpu-(\d+)g$/,
+    provider: 'gcp',
+    gpuType: 'H100',
+    gpus: m => Number(m[1]),
+  },
+  {
+    pattern: /^Standard_NC(\d+)ads_A100_v4$/,
+    provider: 'azure',
+    gpuType: 'A100-80GB',
+    gpus: m => Number(m[1]) / 24,
+  },
+  {
+    pattern: /^Standard_ND96isr_H100_v5$/,
+    provider: 'azure',
+    gpuType: 'H100',
+    gpus: () => 8,
+  },
+];
+
+/** @internal */
+export function instanceGpus(
+  instanceType: string,
+): { provider: string; gpuType: string; gpus: number } | undefined {
+  for (const { pattern, provider, gpuType, gpus } of INSTANCE_GPUS) {
+    const match = instanceType.match(pattern);
+    if (match) return { provider, gpuType, gpus: gpus(match) };
+  }
+  return undefined;
+}
+
 /** Some serving priced: its cost, its list cost and the resource time it was for. @internal */
 export type ServingPrice = {
   costMicros: number;
@@ -177,7 +245,11 @@ export class ServingPricer {
   /** The GPU type and count per replica, or one CPU replica where it has no GPUs. */
   private resourceOf(served: ServedDeployment, pool?: ConfiguredPool) {
     const region = served.region ?? pool?.region;
-    if (served.gpus <= 0) {
+    const instance = served.instanceType
+      ? instanceGpus(served.instanceType)
+      : undefined;
+    const gpus = served.gpus > 0 ? served.gpus : instance?.gpus ?? 0;
+    if (gpus <= 0) {
       // A GPU pool's price is not a CPU replica's: CPU serving is priced on its own.
       return {
         gpuType: CPU_REPLICA,
@@ -189,11 +261,11 @@ export class ServingPricer {
       };
     }
     return {
-      gpuType: pool?.gpuType ?? 'unknown',
-      gpus: served.gpus,
+      gpuType: pool?.gpuType ?? instance?.gpuType ?? 'unknown',
+      gpus,
       spot: pool?.spot ?? false,
       pool: served.pool ?? '',
-      provider: pool?.provider,
+      provider: pool?.provider ?? instance?.provider,
       region,
     };
   }

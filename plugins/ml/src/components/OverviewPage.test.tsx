@@ -23,6 +23,7 @@ function apiReturning(
     getHealth: async () => health,
     listComputeTargets: async () => targets.map(id => ({ id })),
     listPromotions: jest.fn(async () => promotions),
+    getMonitoringOverview: async () => [],
   };
 }
 

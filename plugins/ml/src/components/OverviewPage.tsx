@@ -14,6 +14,7 @@ import Typography from '@mui/material/Typography';
 import useAsync from 'react-use/esm/useAsync';
 import { mlApiRef } from '../api/MlApi';
 import { MutedText } from './common/MutedText';
+import { MonitoringOverviewCard } from './monitoring';
 import { AwaitingApprovalCard } from './registry/AwaitingApprovalCard';
 import { UnreadAlertsCard } from './UnreadAlertsCard';
 
@@ -127,6 +128,9 @@ export function OverviewPage() {
         </Grid>
         <Grid item xs={12}>
           <UnreadAlertsCard />
+        </Grid>
+        <Grid item xs={12}>
+          <MonitoringOverviewCard />
         </Grid>
         <Grid item xs={12}>
           <AwaitingApprovalCard />

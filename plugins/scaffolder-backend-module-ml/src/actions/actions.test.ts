@@ -1,0 +1,452 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JsonValue } from '@backstage/types';
+import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
+import { parse } from 'yaml';
+import {
+  APP_BASE_URL,
+  OTHER_TEAM,
+  OUTSIDER,
+  SCIENTIST,
+  TEAM,
+  groupEntities,
+  registerVersion,
+  startMlPortal,
+  userInfo,
+} from '../__testUtils__/mlPortal';
+import { runAction } from '../__testUtils__/runAction';
+import { DRY_RUN_ID, createMlActions } from '.';
+
+let portal: Awaited<ReturnType<typeof startMlPortal>>;
+let actions: Record<string, ReturnType<typeof createMlActions>[number]>;
+const publishRoot = mkdtempSync(join(tmpdir(), 'ml-published-'));
+
+beforeAll(async () => {
+  portal = await startMlPortal();
+  actions = Object.fromEntries(
+    createMlActions({
+      client: portal.client,
+      userInfo,
+      catalog: catalogServiceMock({ entities: groupEntities }),
+      appBaseUrl: APP_BASE_URL,
+      localPublishDirectory: publishRoot,
+    }).map(action => [action.id, action]),
+  );
+});
+
+afterAll(() => portal?.stop());
+
+/** A name no other test uses. */
+const unique = (prefix: string) =>
+  `${prefix}-${Math.random().toString(36).slice(2, 8)}`;
+
+describe('ml:experiment:create', () => {
+  const create = (input: object, user = SCIENTIST, isDryRun = false) =>
+    runAction(actions['ml:experiment:create'], input as any, {
+      user,
+      isDryRun,
+    });
+
+  it('creates the experiment as the user, owned by their team, and links to its page', async () => {
+    const name = unique('recsys/ranker');
+    const out = await create({ name, tags: { golden: 'path' } });
+    expect(out).toEqual({
+      experimentId: expect.stringMatching(/^\d+$/),
+      owner: TEAM,
+      created: true,
+      url: `${APP_BASE_URL}/ml/experiments/${out.experimentId}`,
+    });
+    const stored = await portal
+      .as(SCIENTIST)
+      .get(`/experiments/${out.experimentId}`);
+    expect(stored.body).toMatchObject({
+      name,
+      owner: TEAM,
+      tags: [{ key: 'golden', value: 'path' }],
+    });
+  });
+
+  it('returns the existing experiment of the same name and owner instead of failing', async () => {
+    const name = unique('recsys/again');
+    const first = await create({ name });
+    const second = await create({ name, owner: TEAM });
+    expect(second).toMatchObject({
+      experimentId: first.experimentId,
+      created: false,
+    });
+  });
+
+  it("refuses another team's experiment of that name, and an owner the user cannot create for", async () => {
+    const name = unique('recsys/taken');
+    await create({ name });
+    await expect(create({ name }, OUTSIDER)).rejects.toThrow(
+      `Experiment '${name}' already exists and belongs to ${TEAM}`,
+    );
+    await expect(
+      create({ name: unique('x'), owner: TEAM }, OUTSIDER),
+    ).rejects.toThrow(
+      `You cannot create experiments for ${TEAM}: you act for ${OTHER_TEAM}`,
+    );
+  });
+
+  it('creates nothing in a dry run', async () => {
+    const name = unique('recsys/dry');
+    const out = await create({ name }, SCIENTIST, true);
+    expect(out).toMatchObject({ experimentId: DRY_RUN_ID, owner: TEAM });
+    const found = await portal
+      .as(SCIENTIST)
+      .get(
+        `/mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(
+          name,
+        )}`,
+      );
+    expect(found.status).toBe(404);
+  });
+});
+
+describe('ml:training:submit', () => {
+  const submit = (
+    input: object,
+    options: { isDryRun?: boolean; checkpoints?: Map<string, JsonValue> } = {},
+  ) =>
+    runAction(actions['ml:training:submit'], input as any, {
+      user: SCIENTIST,
+      ...options,
+    });
+  let teamExperiment: string;
+  beforeAll(async () => {
+    const created = await runAction(
+      actions['ml:experiment:create'],
+      { name: unique('recsys/jobs') },
+      { user: SCIENTIST },
+    );
+    teamExperiment = created.experimentId as string;
+  });
+  const jobsNamed = async (name: string) =>
+    (await portal.as(SCIENTIST).get('/training/jobs')).body.items.filter(
+      (job: { name: string }) => job.name === name,
+    );
+
+  it('submits the job on the profile, its params as flags, its run in the experiment', async () => {
+    const experiment = await runAction(
+      actions['ml:experiment:create'],
+      { name: unique('recsys/train') },
+      { user: SCIENTIST },
+    );
+    const name = unique('first-job');
+    const out = await submit({
+      name,
+      experiment: experiment.experimentId as string,
+      profile: 'local-small',
+      command: ['node', 'train.ts'],
+      params: { lr: 0.1, epochs: 3 },
+    });
+    expect(out).toEqual({
+      jobId: expect.any(String),
+      status: expect.any(String),
+      url: `${APP_BASE_URL}/ml/training/jobs/${out.jobId}`,
+    });
+    const job = await portal.as(SCIENTIST).get(`/training/jobs/${out.jobId}`);
+    expect(job.body).toMatchObject({
+      name,
+      owner: TEAM,
+      profile: 'local-small',
+      submittedBy: SCIENTIST,
+      experimentId: experiment.experimentId,
+      spec: { command: ['node', 'train.ts', '--lr', '0.1', '--epochs', '3'] },
+    });
+  });
+
+  it('submits once when the step is retried', async () => {
+    const checkpoints = new Map<string, JsonValue>();
+    const name = unique('retried');
+    const input = {
+      name,
+      experiment: teamExperiment,
+      profile: 'local-small',
+      command: ['true'],
+    };
+    const first = await submit(input, { checkpoints });
+    const second = await submit(input, { checkpoints });
+    expect(second.jobId).toBe(first.jobId);
+    expect(await jobsNamed(name)).toHaveLength(1);
+  });
+
+  it('names the profiles there are when the profile does not exist, and submits nothing in a dry run', async () => {
+    await expect(
+      submit({
+        name: 'x',
+        experiment: '0',
+        profile: 'huge',
+        command: ['true'],
+      }),
+    ).rejects.toThrow(
+      "No training profile 'huge'; the portal has 'local-small'",
+    );
+    const name = unique('dry');
+    const out = await submit(
+      {
+        name,
+        experiment: DRY_RUN_ID,
+        profile: 'local-small',
+        command: ['true'],
+      },
+      { isDryRun: true },
+    );
+    expect(out.jobId).toBe(DRY_RUN_ID);
+    expect(await jobsNamed(name)).toHaveLength(0);
+    await expect(
+      submit(
+        {
+          name,
+          experiment: unique('missing'),
+          profile: 'local-small',
+          command: ['true'],
+        },
+        { isDryRun: true },
+      ),
+    ).rejects.toThrow('No experiment');
+  });
+
+  it("surfaces the API's refusal", async () => {
+    await expect(
+      runAction(
+        actions['ml:training:submit'],
+        {
+          name: 'x',
+          experiment: '0',
+          profile: 'local-small',
+          command: ['true'],
+          owner: TEAM,
+        },
+        { user: OUTSIDER },
+      ),
+    ).rejects.toThrow(/The ml API refused POST \/training\/jobs \(403\): .+/);
+  });
+});
+
+describe('ml:model:register', () => {
+  const register = (input: object, user = SCIENTIST) =>
+    runAction(actions['ml:model:register'], input as any, { user });
+
+  it('registers the model for the team and returns it again on a re-run', async () => {
+    const name = unique('churn');
+    const out = await register({ name, description: 'Churn' });
+    expect(out).toEqual({
+      name,
+      owner: TEAM,
+      created: true,
+      url: `${APP_BASE_URL}/ml/models/${name}`,
+    });
+    expect(
+      (await portal.as(SCIENTIST).get(`/models/${name}`)).body,
+    ).toMatchObject({
+      owner: TEAM,
+      description: 'Churn',
+    });
+    expect(await register({ name, owner: TEAM })).toMatchObject({
+      created: false,
+    });
+    await expect(register({ name }, OUTSIDER)).rejects.toThrow(
+      `Model '${name}' is already registered by ${TEAM}`,
+    );
+  });
+});
+
+describe('ml:deployment:create', () => {
+  let model: string;
+  beforeAll(async () => {
+    model = unique('ranker');
+    await registerVersion(portal, model, 'staging');
+  });
+  const deploy = (input: object, user = SCIENTIST, isDryRun = false) =>
+    runAction(actions['ml:deployment:create'], input as any, {
+      user,
+      isDryRun,
+    });
+
+  it('creates the endpoint following the alias with the canary settings, once', async () => {
+    const name = unique('ranker-staging');
+    const input = {
+      name,
+      model,
+      alias: 'staging',
+      target: 'local',
+      canary: { percent: 25, durationMinutes: 5 },
+    };
+    const out = await deploy(input);
+    expect(out).toEqual({
+      endpoint: name,
+      status: 'CREATING',
+      created: true,
+      url: `${APP_BASE_URL}/ml/deployments/${name}`,
+    });
+    const endpoint = await portal
+      .as(SCIENTIST)
+      .get(`/deployments/endpoints/${name}`);
+    expect(endpoint.body).toMatchObject({
+      owner: TEAM,
+      modelName: model,
+      followsAlias: 'staging',
+      kind: 'real-time',
+      canaryPolicy: { percent: 25, durationMinutes: 5 },
+    });
+    expect(await deploy(input)).toMatchObject({ created: false });
+    await expect(deploy({ ...input, alias: 'production' })).rejects.toThrow(
+      `Endpoint '${name}' already exists with alias staging (asked production)`,
+    );
+  });
+
+  it('checks the model, alias and target in a dry run and creates nothing', async () => {
+    const name = unique('dry-endpoint');
+    await expect(
+      deploy(
+        { name, model, alias: 'production', target: 'local' },
+        SCIENTIST,
+        true,
+      ),
+    ).rejects.toThrow(`Model '${model}' has no alias 'production'`);
+    await expect(
+      deploy(
+        { name, model, version: '1', target: 'sagemaker' },
+        SCIENTIST,
+        true,
+      ),
+    ).rejects.toThrow("No serving target 'sagemaker'; the portal has 'local'");
+    expect(
+      await deploy(
+        { name, model, version: '1', target: 'local' },
+        SCIENTIST,
+        true,
+      ),
+    ).toMatchObject({ created: true });
+    expect(
+      (await portal.as(SCIENTIST).get(`/deployments/endpoints/${name}`)).status,
+    ).toBe(404);
+  });
+
+  it("does only what the user may: another team's member cannot deploy for the team", async () => {
+    await expect(
+      deploy(
+        {
+          name: unique('intruder'),
+          model,
+          alias: 'staging',
+          target: 'local',
+          owner: TEAM,
+        },
+        OUTSIDER,
+      ),
+    ).rejects.toThrow(/refused POST \/deployments\/endpoints \(403\)/);
+    await expect(deploy({ name: 'x', model, target: 'local' })).rejects.toThrow(
+      'give exactly one of alias and version',
+    );
+  });
+});
+
+describe('ml:team:onboard', () => {
+  const onboard = (input: object, user = SCIENTIST) => {
+    const workspacePath = mkdtempSync(join(tmpdir(), 'onboard-'));
+    return runAction(actions['ml:team:onboard'], input as any, {
+      user,
+      workspacePath,
+    }).then(out => ({ out, workspacePath }));
+  };
+
+  it("creates the team's default experiment and writes its quota, budget and secret scope as config", async () => {
+    const namespace = unique('recsys');
+    const { out, workspacePath } = await onboard({
+      team: TEAM,
+      experimentNamespace: namespace,
+      quotas: [{ pool: 'local-cpu', nominalGpus: 2 }],
+      budget: { monthlyUsd: 500, alertAt: [0.8, 1] },
+      secretScope: { secrets: ['env:RECSYS_*'] },
+    });
+    expect(out).toMatchObject({
+      experimentId: expect.stringMatching(/^\d+$/),
+      configFile: 'ml-onboarding/recsys.app-config.yaml',
+      pending: [
+        expect.stringContaining(
+          'ml.training.quotas, ml.training.secretScopes, ml.cost.budgets',
+        ),
+      ],
+    });
+    const experiment = await portal
+      .as(SCIENTIST)
+      .get(`/experiments/${out.experimentId}`);
+    expect(experiment.body).toMatchObject({
+      name: `${namespace}/default`,
+      owner: TEAM,
+    });
+    const config = parse(
+      readFileSync(join(workspacePath, out.configFile as string), 'utf8'),
+    );
+    expect(config).toEqual({
+      ml: {
+        training: {
+          quotas: [{ team: TEAM, pool: 'local-cpu', nominalGpus: 2 }],
+          secretScopes: [{ group: TEAM, secrets: ['env:RECSYS_*'] }],
+        },
+        cost: { budgets: [{ team: TEAM, monthlyUsd: 500, alertAt: [0.8, 1] }] },
+      },
+    });
+  });
+
+  it("leaves the experiment to a member when the user's first group is not the team", async () => {
+    const { out } = await onboard({ team: TEAM }, OUTSIDER);
+    expect(out.experimentId).toBeUndefined();
+    expect(out.pending).toEqual([
+      expect.stringContaining(`a member of ${TEAM} creates it`),
+    ]);
+  });
+
+  it('refuses an unknown group or pool', async () => {
+    await expect(onboard({ team: 'group:default/nobody' })).rejects.toThrow(
+      'No group group:default/nobody in the catalog',
+    );
+    await expect(
+      onboard({ team: TEAM, quotas: [{ pool: 'a100', nominalGpus: 1 }] }),
+    ).rejects.toThrow("No pool 'a100'; the portal has 'local-cpu'");
+  });
+});
+
+describe('ml:publish:local', () => {
+  it('copies the workspace to its folder, replaced only by the task that wrote it', async () => {
+    const workspacePath = mkdtempSync(join(tmpdir(), 'workspace-'));
+    require('node:fs').writeFileSync(
+      join(workspacePath, 'train.ts'),
+      '// train',
+    );
+    const name = unique('project');
+    const publish = (taskId: string) =>
+      runAction(
+        actions['ml:publish:local'],
+        { name },
+        { user: SCIENTIST, workspacePath, taskId },
+      );
+    const out = await publish('task-a');
+    expect(out).toEqual({
+      path: join(publishRoot, name),
+      remoteUrl: `file://${join(publishRoot, name)}`,
+    });
+    expect(readdirSync(join(publishRoot, name)).sort()).toEqual([
+      '.scaffolder-task',
+      'train.ts',
+    ]);
+    await expect(publish('task-a')).resolves.toEqual(out);
+    await expect(publish('task-b')).rejects.toThrow('already exists');
+  });
+
+  it('refuses when no folder is configured', async () => {
+    const [, , , , , publish] = createMlActions({
+      client: portal.client,
+      userInfo,
+      catalog: catalogServiceMock(),
+      appBaseUrl: APP_BASE_URL,
+    });
+    await expect(
+      runAction(publish, { name: 'p' }, { user: SCIENTIST }),
+    ).rejects.toThrow('set ml.scaffolder.localPublishDirectory');
+  });
+});

@@ -962,6 +962,56 @@ export interface paths {
     };
     get: operations['ListProfiles'];
     put?: never;
+    /** @description Creates a profile at version 1, owned by one of the caller's groups; needs `ml.trainingProfile.create` (platform groups). 409 when the name is taken. */
+    post: operations['CreateProfile'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/training/profiles/{profile}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['GetProfile'];
+    /** @description Makes a new version of the profile from the whole definition sent (versions are never edited in place); needs `ml.trainingProfile.update` on it (its owner group). 409 when `baseVersion` is given and is no longer the current version. */
+    put: operations['UpdateProfile'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/training/profiles/{profile}/versions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['ListProfileVersions'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/training/profiles/{profile}/versions/{version}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: operations['GetProfileVersion'];
+    put?: never;
     post?: never;
     delete?: never;
     options?: never;
@@ -1754,7 +1804,12 @@ export interface components {
       /** @description The asset's exact name, its identity within its type: a model's registered name, a feature view's `project/name` id, a dataset's name, an endpoint's name. */
       title: string;
       /** @enum {string} */
-      type: 'ml-model' | 'feature-view' | 'dataset' | 'ml-endpoint';
+      type:
+        | 'ml-model'
+        | 'feature-view'
+        | 'dataset'
+        | 'ml-endpoint'
+        | 'ml-training-profile';
     };
     MlDependencyHealth: {
       /** @description Round trip of the probe in milliseconds. */
@@ -2082,6 +2137,11 @@ export interface components {
      * @enum {string}
      */
     SpendSource: 'training' | 'endpoint' | 'storage';
+    /**
+     * @description Spot capacity: jobs choose (allowed), only spot pools (required), or never spot.
+     * @enum {string}
+     */
+    SpotPolicy: 'allowed' | 'required' | 'never';
     Tag: {
       key: string;
       value: string;
@@ -2102,6 +2162,8 @@ export interface components {
       pool?: string;
       priority: number;
       profile?: string;
+      /** @description The version of the profile the job was submitted with; its limits and pools apply to it. */
+      profileVersion?: number;
       runId?: string;
       /** @description The spec with the profile's defaults filled in. */
       spec: components['schemas']['JobSpec'] & {
@@ -2122,19 +2184,62 @@ export interface components {
       /** @description 1-based position among pending jobs that could use the same pools. */
       queuePosition?: number;
     };
+    /** @description One version of a training profile; versions are never edited, a change makes the next one. */
     TrainingProfile: {
+      /** @description When this version was made (epoch ms). */
+      createdAt: number;
+      /** @description Who made this version through the API. */
+      createdBy?: string;
       defaults: {
         checkpointIntervalSeconds?: number;
         gpus: number;
+        /** @description The image of jobs that name none. */
+        image?: string;
         maxRuntimeSeconds?: number;
         spotAllowed?: boolean;
       };
       description?: string;
       limits: {
+        /** @description A submission whose maxRuntimeSeconds × GPUs × its dearest pool's GPU-hour price exceeds this is refused. */
+        maxCostPerJobUsd?: number;
         maxGpus: number;
       };
       name: string;
+      /** @description The group that owns and edits it (the platform team). */
+      owner: string;
+      /** @description The pools its jobs may run in. */
       pools: string[];
+      /**
+       * @description Whether this version came from `ml.training.profiles` or through the API.
+       * @enum {string}
+       */
+      source: 'config' | 'api';
+      spotPolicy: components['schemas']['SpotPolicy'];
+      /** @description Starts at 1; each change adds one. */
+      version: number;
+    };
+    /** @description A profile's whole definition: what is left out takes its default, not the previous version's value. */
+    TrainingProfileInput: {
+      /** @description On update, the version the change was made from; 409 when another change came first. */
+      baseVersion?: number;
+      defaults?: {
+        checkpointIntervalSeconds?: number;
+        gpus?: number;
+        image?: string;
+        maxRuntimeSeconds?: number;
+        spotAllowed?: boolean;
+      };
+      description?: string;
+      limits?: {
+        maxCostPerJobUsd?: number;
+        maxGpus?: number;
+      };
+      /** @description Required on create; on update the path names the profile and a name here must match it. */
+      name?: string;
+      /** @description The owner group, one of the caller's groups. Defaults to the caller's first group on create and to the current owner on update. */
+      owner?: string;
+      pools: string[];
+      spotPolicy?: components['schemas']['SpotPolicy'];
     };
     VersionWindowStats: {
       errorRate: number;
@@ -2172,6 +2277,7 @@ export interface components {
     /** @description `YYYY-MM`, UTC; the current month without one. */
     month: string;
     pageToken: components['schemas']['Text'];
+    profileName: string;
     promotionId: string;
     runId: components['schemas']['Text'];
     /** @description A group entity ref; all visible teams without one. */
@@ -3806,7 +3912,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The training profiles (golden paths). */
+      /** @description The training profiles (golden paths), each at its current version. */
       200: {
         headers: {
           [name: string]: unknown;
@@ -3815,6 +3921,130 @@ export interface operations {
           'application/json': {
             items: components['schemas']['TrainingProfile'][];
           };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  CreateProfile: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TrainingProfileInput'];
+      };
+    };
+    responses: {
+      /** @description The new profile. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrainingProfile'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetProfile: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        profile: components['parameters']['profileName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The profile at its current version. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrainingProfile'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  UpdateProfile: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        profile: components['parameters']['profileName'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['TrainingProfileInput'];
+      };
+    };
+    responses: {
+      /** @description The profile at its new version. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrainingProfile'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListProfileVersions: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        profile: components['parameters']['profileName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Every version of the profile, newest first. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['TrainingProfile'][];
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetProfileVersion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        profile: components['parameters']['profileName'];
+        version: number;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description One version of the profile (what a job was submitted under). */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TrainingProfile'];
         };
       };
       default: components['responses']['ErrorResponse'];

@@ -69,6 +69,23 @@ export type EndpointMap = {
   >;
   '#get|/training/pools': Endpoint<'/training/pools', 'get'>;
   '#get|/training/profiles': Endpoint<'/training/profiles', 'get'>;
+  '#post|/training/profiles': Endpoint<'/training/profiles', 'post'>;
+  '#get|/training/profiles/{profile}': Endpoint<
+    '/training/profiles/{profile}',
+    'get'
+  >;
+  '#put|/training/profiles/{profile}': Endpoint<
+    '/training/profiles/{profile}',
+    'put'
+  >;
+  '#get|/training/profiles/{profile}/versions': Endpoint<
+    '/training/profiles/{profile}/versions',
+    'get'
+  >;
+  '#get|/training/profiles/{profile}/versions/{version}': Endpoint<
+    '/training/profiles/{profile}/versions/{version}',
+    'get'
+  >;
   '#get|/training/jobs': Endpoint<'/training/jobs', 'get'>;
   '#post|/training/jobs': Endpoint<'/training/jobs', 'post'>;
   '#get|/training/jobs/{jobId}': Endpoint<'/training/jobs/{jobId}', 'get'>;
@@ -683,7 +700,8 @@ export const spec = {
         tags: ['Training'],
         responses: {
           '200': {
-            description: 'The training profiles (golden paths).',
+            description:
+              'The training profiles (golden paths), each at its current version.',
             content: {
               'application/json': {
                 schema: {
@@ -697,6 +715,170 @@ export const spec = {
                       },
                     },
                   },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      post: {
+        operationId: 'CreateProfile',
+        tags: ['Training'],
+        description:
+          "Creates a profile at version 1, owned by one of the caller's groups; needs `ml.trainingProfile.create` (platform groups). 409 when the name is taken.",
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/TrainingProfileInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The new profile.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TrainingProfile',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/training/profiles/{profile}': {
+      get: {
+        operationId: 'GetProfile',
+        tags: ['Training'],
+        parameters: [
+          {
+            $ref: '#/components/parameters/profileName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The profile at its current version.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TrainingProfile',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      put: {
+        operationId: 'UpdateProfile',
+        tags: ['Training'],
+        description:
+          'Makes a new version of the profile from the whole definition sent (versions are never edited in place); needs `ml.trainingProfile.update` on it (its owner group). 409 when `baseVersion` is given and is no longer the current version.',
+        parameters: [
+          {
+            $ref: '#/components/parameters/profileName',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/TrainingProfileInput',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The profile at its new version.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TrainingProfile',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/training/profiles/{profile}/versions': {
+      get: {
+        operationId: 'ListProfileVersions',
+        tags: ['Training'],
+        parameters: [
+          {
+            $ref: '#/components/parameters/profileName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'Every version of the profile, newest first.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/TrainingProfile',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/training/profiles/{profile}/versions/{version}': {
+      get: {
+        operationId: 'GetProfileVersion',
+        tags: ['Training'],
+        parameters: [
+          {
+            $ref: '#/components/parameters/profileName',
+          },
+          {
+            name: 'version',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'integer',
+              minimum: 1,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description:
+              'One version of the profile (what a job was submitted under).',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TrainingProfile',
                 },
               },
             },
@@ -2607,6 +2789,16 @@ export const spec = {
   },
   components: {
     parameters: {
+      profileName: {
+        name: 'profile',
+        in: 'path',
+        required: true,
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 100,
+        },
+      },
       endpointName: {
         name: 'endpoint',
         in: 'path',
@@ -3616,6 +3808,11 @@ export const spec = {
           profile: {
             type: 'string',
           },
+          profileVersion: {
+            type: 'integer',
+            description:
+              'The version of the profile the job was submitted with; its limits and pools apply to it.',
+          },
           pool: {
             type: 'string',
           },
@@ -3746,10 +3943,31 @@ export const spec = {
       },
       TrainingProfile: {
         type: 'object',
-        required: ['name', 'pools', 'defaults', 'limits'],
+        description:
+          'One version of a training profile; versions are never edited, a change makes the next one.',
+        required: [
+          'name',
+          'owner',
+          'version',
+          'spotPolicy',
+          'source',
+          'createdAt',
+          'pools',
+          'defaults',
+          'limits',
+        ],
         properties: {
           name: {
             type: 'string',
+          },
+          owner: {
+            type: 'string',
+            description:
+              'The group that owns and edits it (the platform team).',
+          },
+          version: {
+            type: 'integer',
+            description: 'Starts at 1; each change adds one.',
           },
           description: {
             type: 'string',
@@ -3759,6 +3977,24 @@ export const spec = {
             items: {
               type: 'string',
             },
+            description: 'The pools its jobs may run in.',
+          },
+          spotPolicy: {
+            $ref: '#/components/schemas/SpotPolicy',
+          },
+          source: {
+            type: 'string',
+            enum: ['config', 'api'],
+            description:
+              'Whether this version came from `ml.training.profiles` or through the API.',
+          },
+          createdAt: {
+            type: 'number',
+            description: 'When this version was made (epoch ms).',
+          },
+          createdBy: {
+            type: 'string',
+            description: 'Who made this version through the API.',
           },
           defaults: {
             type: 'object',
@@ -3776,6 +4012,10 @@ export const spec = {
               spotAllowed: {
                 type: 'boolean',
               },
+              image: {
+                type: 'string',
+                description: 'The image of jobs that name none.',
+              },
             },
           },
           limits: {
@@ -3785,7 +4025,103 @@ export const spec = {
               maxGpus: {
                 type: 'number',
               },
+              maxCostPerJobUsd: {
+                type: 'number',
+                description:
+                  "A submission whose maxRuntimeSeconds × GPUs × its dearest pool's GPU-hour price exceeds this is refused.",
+              },
             },
+          },
+        },
+      },
+      SpotPolicy: {
+        type: 'string',
+        enum: ['allowed', 'required', 'never'],
+        description:
+          'Spot capacity: jobs choose (allowed), only spot pools (required), or never spot.',
+      },
+      TrainingProfileInput: {
+        type: 'object',
+        additionalProperties: false,
+        description:
+          "A profile's whole definition: what is left out takes its default, not the previous version's value.",
+        required: ['pools'],
+        properties: {
+          name: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 100,
+            description:
+              'Required on create; on update the path names the profile and a name here must match it.',
+          },
+          owner: {
+            type: 'string',
+            maxLength: 255,
+            description:
+              "The owner group, one of the caller's groups. Defaults to the caller's first group on create and to the current owner on update.",
+          },
+          description: {
+            type: 'string',
+            maxLength: 2000,
+          },
+          pools: {
+            type: 'array',
+            minItems: 1,
+            maxItems: 50,
+            items: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 100,
+            },
+          },
+          spotPolicy: {
+            $ref: '#/components/schemas/SpotPolicy',
+          },
+          defaults: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              gpus: {
+                type: 'integer',
+                minimum: 0,
+              },
+              maxRuntimeSeconds: {
+                type: 'integer',
+                minimum: 1,
+              },
+              checkpointIntervalSeconds: {
+                type: 'integer',
+                minimum: 1,
+              },
+              spotAllowed: {
+                type: 'boolean',
+              },
+              image: {
+                type: 'string',
+                minLength: 1,
+                maxLength: 500,
+              },
+            },
+          },
+          limits: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              maxGpus: {
+                type: 'integer',
+                minimum: 1,
+              },
+              maxCostPerJobUsd: {
+                type: 'number',
+                exclusiveMinimum: 0,
+              },
+            },
+          },
+          baseVersion: {
+            type: 'integer',
+            minimum: 1,
+            description:
+              'On update, the version the change was made from; 409 when another change came first.',
           },
         },
       },
@@ -5340,7 +5676,13 @@ export const spec = {
         properties: {
           type: {
             type: 'string',
-            enum: ['ml-model', 'feature-view', 'dataset', 'ml-endpoint'],
+            enum: [
+              'ml-model',
+              'feature-view',
+              'dataset',
+              'ml-endpoint',
+              'ml-training-profile',
+            ],
           },
           entityName: {
             type: 'string',

@@ -35,7 +35,8 @@ exports.up = async function up(knex) {
     table.integer('replicas').notNullable();
     table.bigInteger('from_ms').notNullable();
     table.bigInteger('to_ms');
-    table.index(['from_ms'], 'ml_endpoint_replicas_from_idx');
+    // A window reads the intervals that end in or after it (or are open).
+    table.index(['to_ms'], 'ml_endpoint_replicas_to_idx');
     table.index(['endpoint_id'], 'ml_endpoint_replicas_endpoint_idx');
   });
   await knex.raw(

@@ -743,6 +743,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/readiness': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The production-readiness scorecard of every model the caller may read, models in production first, then by how many checks they fail: what platform teams look at. */
+    get: operations['GetReadinessOverview'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/readiness/models/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description One model's production-readiness scorecard: each check passes, fails or is unknown, with the fact behind it and where to fix it. */
+    get: operations['GetModelReadiness'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/runs/{runId}': {
     parameters: {
       query?: never;
@@ -1844,6 +1878,19 @@ export interface components {
       owner: string;
       stages: components['schemas']['PipelineStage'][];
     };
+    /** @description A model's production-readiness scorecard, computed from what the platform holds when asked. */
+    ModelReadiness: {
+      checks: components['schemas']['ReadinessCheck'][];
+      /** @description A protected alias points to a version or an endpoint serves one. */
+      inProduction: boolean;
+      name: string;
+      owner: string;
+      /** @description Checks that pass. */
+      passed: number;
+      total: number;
+      /** @description The version judged: the one a protected alias (e.g. `production`) points to, else the newest. */
+      version?: string;
+    };
     ModelVersion: {
       aliases: string[];
       creationTimestamp: number;
@@ -2027,6 +2074,33 @@ export interface components {
     };
     /** @enum {string} */
     PromotionRequestStatus: 'PENDING' | 'APPROVED' | 'REJECTED' | 'CANCELLED';
+    ReadinessCheck: {
+      /** @description What the platform holds that decided the status. */
+      fact: string;
+      /** @description What to do to pass it (or to keep passing). */
+      fix: string;
+      /** @description Where to fix it: a page path relative to the ML page, e.g. `deployments/churn-live`. */
+      fixUrl?: string;
+      id: components['schemas']['ReadinessCheckId'];
+      /** @enum {string} */
+      status: 'pass' | 'fail' | 'unknown';
+      title: string;
+    };
+    /** @enum {string} */
+    ReadinessCheckId:
+      | 'workload-class'
+      | 'data-residency'
+      | 'artifact-storage'
+      | 'spot-checkpointing'
+      | 'tracking'
+      | 'lineage'
+      | 'evaluation-gates'
+      | 'monitoring'
+      | 'retraining'
+      | 'cost';
+    ReadinessOverview: {
+      models: components['schemas']['ModelReadiness'][];
+    };
     /** @description Billed (imported) against estimated spend, per team and month. */
     Reconciliation: {
       billedMicros: components['schemas']['Micros'];
@@ -3550,6 +3624,51 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['PromotionRequest'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetReadinessOverview: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The scorecards. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ReadinessOverview'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetModelReadiness: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description The registered name; it may hold slashes and spaces, encoded as one segment. */
+        name: components['parameters']['modelName'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The model's scorecard. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ModelReadiness'];
         };
       };
       default: components['responses']['ErrorResponse'];

@@ -205,6 +205,8 @@ export type EndpointMap = {
     'post'
   >;
   '#get|/monitoring/overview': Endpoint<'/monitoring/overview', 'get'>;
+  '#get|/readiness': Endpoint<'/readiness', 'get'>;
+  '#get|/readiness/models/{name}': Endpoint<'/readiness/models/{name}', 'get'>;
 };
 
 /** A router whose routes are typed from the spec. */
@@ -258,6 +260,9 @@ export const spec = {
     },
     {
       name: 'Monitoring',
+    },
+    {
+      name: 'Readiness',
     },
   ],
   paths: {
@@ -2776,6 +2781,57 @@ export const spec = {
                       },
                     },
                   },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/readiness': {
+      get: {
+        operationId: 'GetReadinessOverview',
+        tags: ['Readiness'],
+        description:
+          'The production-readiness scorecard of every model the caller may read, models in production first, then by how many checks they fail: what platform teams look at.',
+        responses: {
+          '200': {
+            description: 'The scorecards.',
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ReadinessOverview',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/readiness/models/{name}': {
+      get: {
+        operationId: 'GetModelReadiness',
+        tags: ['Readiness'],
+        description:
+          "One model's production-readiness scorecard: each check passes, fails or is unknown, with the fact behind it and where to fix it.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/modelName',
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The model's scorecard.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/ModelReadiness',
                 },
               },
             },
@@ -6881,6 +6937,106 @@ export const spec = {
               'Endpoints pinned to a version rather than following a stage.',
             items: {
               $ref: '#/components/schemas/PipelineEndpoint',
+            },
+          },
+        },
+      },
+      ReadinessCheckId: {
+        type: 'string',
+        enum: [
+          'workload-class',
+          'data-residency',
+          'artifact-storage',
+          'spot-checkpointing',
+          'tracking',
+          'lineage',
+          'evaluation-gates',
+          'monitoring',
+          'retraining',
+          'cost',
+        ],
+      },
+      ReadinessCheck: {
+        type: 'object',
+        required: ['id', 'title', 'status', 'fact', 'fix'],
+        properties: {
+          id: {
+            $ref: '#/components/schemas/ReadinessCheckId',
+          },
+          title: {
+            type: 'string',
+          },
+          status: {
+            type: 'string',
+            enum: ['pass', 'fail', 'unknown'],
+          },
+          fact: {
+            type: 'string',
+            description: 'What the platform holds that decided the status.',
+          },
+          fix: {
+            type: 'string',
+            description: 'What to do to pass it (or to keep passing).',
+          },
+          fixUrl: {
+            type: 'string',
+            description:
+              'Where to fix it: a page path relative to the ML page, e.g. `deployments/churn-live`.',
+          },
+        },
+      },
+      ModelReadiness: {
+        type: 'object',
+        description:
+          "A model's production-readiness scorecard, computed from what the platform holds when asked.",
+        required: [
+          'name',
+          'owner',
+          'inProduction',
+          'passed',
+          'total',
+          'checks',
+        ],
+        properties: {
+          name: {
+            type: 'string',
+          },
+          owner: {
+            type: 'string',
+          },
+          version: {
+            type: 'string',
+            description:
+              'The version judged: the one a protected alias (e.g. `production`) points to, else the newest.',
+          },
+          inProduction: {
+            type: 'boolean',
+            description:
+              'A protected alias points to a version or an endpoint serves one.',
+          },
+          passed: {
+            type: 'integer',
+            description: 'Checks that pass.',
+          },
+          total: {
+            type: 'integer',
+          },
+          checks: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ReadinessCheck',
+            },
+          },
+        },
+      },
+      ReadinessOverview: {
+        type: 'object',
+        required: ['models'],
+        properties: {
+          models: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/ModelReadiness',
             },
           },
         },

@@ -15,6 +15,7 @@ export * from './features';
 export * from './deployments';
 export * from './notifications';
 export * from './monitoring';
+export * from './readiness';
 export type {
   paths as MlApiPaths,
   components as MlApiComponents,

@@ -15,7 +15,8 @@ const subject = (request: StoredPromotion) =>
     : `${request.modelName} v${request.version} → '${request.alias}'`;
 
 /** Requesters are users; a service's or anonymous request has no one to tell. */
-const userRef = (actor: string) => (actor.startsWith('user:') ? actor : undefined);
+const userRef = (actor: string) =>
+  actor.startsWith('user:') ? actor : undefined;
 
 /**
  * What approvers and requesters hear of promotion requests, through Backstage
@@ -61,7 +62,9 @@ export class PromotionNotices {
         title: `${approved ? 'Approved' : 'Rejected'}: ${subject(request)}`,
         description: `${request.decidedBy} ${
           approved ? 'approved' : 'rejected'
-        } your request${request.decisionComment ? `: ${request.decisionComment}` : ''}${
+        } your request${
+          request.decisionComment ? `: ${request.decisionComment}` : ''
+        }${
           waitsForCanary
             ? `. '${request.alias}' moves once the canary of version ${request.version} passes`
             : ''

@@ -4169,7 +4169,8 @@ export const spec = {
               },
               maxCostPerJobUsd: {
                 type: 'number',
-                exclusiveMinimum: 0,
+                exclusiveMinimum: true,
+                minimum: 0,
               },
             },
           },

@@ -121,6 +121,8 @@ export async function createTraining(
       submission,
       resolveCaller: deps.resolveCaller,
     }),
+    /** The job that produced a run, if one did (the readiness scorecard's spot check). */
+    jobOfRun: (runId: string) => store.jobOfRun(runId),
     lineageNodes: { job: describeJobs(store) },
     resources: {
       [ML_JOB_RESOURCE_TYPE]: (jobId: string) => store.getJob(jobId),

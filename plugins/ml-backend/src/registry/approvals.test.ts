@@ -161,7 +161,7 @@ describe.each(databases.eachSupportedId())(
         metrics: { accuracy: 0.91 },
         gates: [
           { passed: true, detail: 'accuracy 0.91 >= 0.8' },
-          { passed: true, detail: 'no drift monitoring configured' },
+          { passed: true, detail: 'no open drift alert' },
         ],
       });
       const requestId = requested.body.id;

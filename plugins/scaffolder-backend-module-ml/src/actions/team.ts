@@ -82,15 +82,12 @@ export function createMlTeamOnboardAction(
         secretScope: z =>
           z
             .object({
-              secrets: z
-                .array(z.string().regex(SECRET_PATTERN))
-                .min(1)
-                .max(100),
+              secrets: z.array(z.string().regex(SECRET_PATTERN)).max(100),
               target: z.string().optional(),
             })
             .optional()
             .describe(
-              "Secret references the team's jobs may use (`prefix*` allowed)",
+              "Secret references the team's jobs may use (`prefix*` allowed); none: no scope",
             ),
         configPath: z =>
           z
@@ -108,6 +105,9 @@ export function createMlTeamOnboardAction(
     async handler(ctx) {
       const { input } = ctx;
       const quotas = input.quotas ?? [];
+      const secretScope = input.secretScope?.secrets.length
+        ? input.secretScope
+        : undefined;
       const credentials = await ctx.getInitiatorCredentials();
       const { api, groups } = await initiator(context, credentials);
       const team = stringifyEntityRef(parseEntityRef(input.team));
@@ -171,8 +171,8 @@ export function createMlTeamOnboardAction(
           ...(quotas.length > 0 && {
             quotas: quotas.map(q => ({ team, ...q })),
           }),
-          ...(input.secretScope && {
-            secretScopes: [{ group: team, ...input.secretScope }],
+          ...(secretScope && {
+            secretScopes: [{ group: team, ...secretScope }],
           }),
         },
         ...(input.budget && {
@@ -184,7 +184,7 @@ export function createMlTeamOnboardAction(
         `ml-onboarding/${group.metadata.name}.app-config.yaml`;
       const written = [
         quotas.length > 0 && 'ml.training.quotas',
-        input.secretScope && 'ml.training.secretScopes',
+        secretScope && 'ml.training.secretScopes',
         input.budget && 'ml.cost.budgets',
       ].filter((key): key is string => Boolean(key));
       if (written.length > 0) {

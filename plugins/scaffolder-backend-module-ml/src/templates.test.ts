@@ -1,0 +1,265 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { mockCredentials } from '@backstage/backend-test-utils';
+import { Entity } from '@backstage/catalog-model';
+import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import request from 'supertest';
+import { parse } from 'yaml';
+import {
+  REPO_ROOT,
+  SCIENTIST,
+  TEAM,
+  registerVersion,
+  startMlPortal,
+} from './__testUtils__/mlPortal';
+import { scaffolderModuleMl } from './module';
+
+const TEMPLATES = join(REPO_ROOT, 'examples/templates');
+
+/** A template of examples/templates as the catalog serves it from its file location. */
+function templateEntity(folder: string): Entity {
+  const file = join(TEMPLATES, folder, 'template.yaml');
+  const entity = parse(readFileSync(file, 'utf8')) as Entity;
+  entity.metadata.namespace = 'default';
+  entity.metadata.annotations = {
+    'backstage.io/managed-by-location': `file:${file}`,
+    'backstage.io/managed-by-origin-location': `file:${file}`,
+  };
+  return entity;
+}
+
+const publishRoot = mkdtempSync(join(tmpdir(), 'ml-projects-'));
+let portal: Awaited<ReturnType<typeof startMlPortal>>;
+
+beforeAll(async () => {
+  portal = await startMlPortal({
+    features: [scaffolderPlugin, scaffolderModuleMl],
+    catalog: ['training-project', 'deploy-model', 'onboard-team'].map(
+      templateEntity,
+    ),
+    config: { ml: { scaffolder: { localPublishDirectory: publishRoot } } },
+  });
+});
+
+afterAll(() => portal?.stop());
+
+/** Runs a template through the real Scaffolder as `user`; the finished task's output. */
+async function runTemplate(template: string, values: object, user = SCIENTIST) {
+  const auth = mockCredentials.user.header(user);
+  const created = await request(portal.server)
+    .post('/api/scaffolder/v2/tasks')
+    .set('Authorization', auth)
+    .send({ templateRef: `template:default/${template}`, values });
+  expect(created.status).toBe(201);
+  const taskUrl = `/api/scaffolder/v2/tasks/${created.body.id}`;
+  // Polls the task's state (not a clock) until the worker has finished it.
+  for (;;) {
+    const task = await request(portal.server)
+      .get(taskUrl)
+      .set('Authorization', auth);
+    if (task.body.status === 'completed') {
+      const events = await request(portal.server)
+        .get(`${taskUrl}/events`)
+        .set('Authorization', auth);
+      return events.body.find((e: { type: string }) => e.type === 'completion')
+        .body.output;
+    }
+    if (task.body.status === 'failed' || task.body.status === 'cancelled') {
+      const events = await request(portal.server)
+        .get(`${taskUrl}/events`)
+        .set('Authorization', auth);
+      const log = events.body
+        .map((e: { body: { message?: string } }) => e.body.message)
+        .filter(Boolean)
+        .join('\n');
+      throw new Error(`Task ${task.body.status}:\n${log}`);
+    }
+    await new Promise(resolve => setImmediate(resolve));
+  }
+}
+
+describe('the golden-path templates through the real Scaffolder backend', () => {
+  it('New training project: publishes the skeleton, creates the experiment and submits the first job', async () => {
+    const output = await runTemplate('ml-training-project', {
+      name: 'churn-model',
+      owner: TEAM,
+      description: 'Predicts churn',
+      profile: 'local-small',
+      epochs: 3,
+      learningRate: 0.2,
+      publishTo: 'local',
+    });
+    const [experiment, job] = output.links;
+    expect(experiment.title).toBe('Experiment');
+    const experimentId = experiment.url.match(/\/ml\/experiments\/(\d+)$/)[1];
+    const jobId = job.url.match(/\/ml\/training\/jobs\/([^/]+)$/)[1];
+    const scientist = portal.as(SCIENTIST);
+    expect(
+      (await scientist.get(`/experiments/${experimentId}`)).body,
+    ).toMatchObject({
+      name: 'recsys/churn-model',
+      owner: TEAM,
+    });
+    const project = join(publishRoot, 'churn-model');
+    expect((await scientist.get(`/training/jobs/${jobId}`)).body).toMatchObject(
+      {
+        name: 'churn-model-first',
+        owner: TEAM,
+        profile: 'local-small',
+        experimentId,
+        spec: {
+          command: [
+            'node',
+            join(project, 'train.ts'),
+            '--epochs',
+            '3',
+            '--lr',
+            '0.2',
+          ],
+        },
+      },
+    );
+    expect(readdirSync(project).sort()).toEqual([
+      '.github',
+      '.scaffolder-task',
+      'README.md',
+      'catalog-info.yaml',
+      'feature_profile.ts',
+      'package.json',
+      'train.ts',
+    ]);
+    expect(
+      parse(readFileSync(join(project, 'catalog-info.yaml'), 'utf8')),
+    ).toMatchObject({
+      metadata: {
+        name: 'churn-model',
+        description: 'Predicts churn',
+        annotations: { 'ml.platform/model': 'churn-model' },
+        links: [{ url: experiment.url, title: 'Experiment' }],
+      },
+      spec: { owner: TEAM },
+    });
+    const ci = readFileSync(
+      join(project, '.github/workflows/train.yaml'),
+      'utf8',
+    );
+    expect(ci).toContain(
+      "node train.ts --experiment 'recsys/churn-model' --epochs 2",
+    );
+    expect(ci).toContain(
+      "MLFLOW_TRACKING_TOKEN: '${{ secrets.ML_PORTAL_TOKEN }}'",
+    );
+    // The skeleton's profile writer is the portal's example, unchanged.
+    expect(readFileSync(join(project, 'feature_profile.ts'), 'utf8')).toBe(
+      readFileSync(
+        join(REPO_ROOT, 'examples/training/feature_profile.ts'),
+        'utf8',
+      ),
+    );
+    expect(output.text).toEqual([{ title: 'Repository', content: project }]);
+
+    // The published script trains and logs to the portal as the scientist.
+    const checkpoints = mkdtempSync(join(tmpdir(), 'checkpoints-'));
+    await promisify(execFile)(
+      process.execPath,
+      [join(project, 'train.ts'), '--epochs', '3'],
+      {
+        env: {
+          MLFLOW_TRACKING_URI: `${portal.baseUrl}/api/ml/mlflow`,
+          MLFLOW_TRACKING_TOKEN: mockCredentials.user.token(SCIENTIST),
+          CHECKPOINT_DIR: checkpoints,
+        },
+      },
+    );
+    const runs = await scientist.post('/runs/search', {
+      experimentIds: [experimentId],
+    });
+    expect(runs.status).toBe(200);
+    const [run] = runs.body.items;
+    expect(run.info.status).toBe('FINISHED');
+    expect(run.data.params).toContainEqual({ key: 'epochs', value: '3' });
+    const { runId } = run.info;
+    const history = await scientist.get(
+      `/runs/${runId}/metric-history?key=val_accuracy`,
+    );
+    expect(history.body.points.map((m: { step: number }) => m.step)).toEqual([
+      1, 2, 3,
+    ]);
+    const artifacts = await scientist.get(
+      `/runs/${runId}/artifacts?path=model`,
+    );
+    expect(artifacts.body.files.map((f: { path: string }) => f.path)).toEqual([
+      'model/feature_profile.json',
+    ]);
+    expect(
+      JSON.parse(readFileSync(join(checkpoints, 'checkpoint.json'), 'utf8')),
+    ).toMatchObject({ epoch: 3 });
+  });
+
+  it("Deploy a model: an endpoint following the environment's alias with its canary settings", async () => {
+    await registerVersion(portal, 'ranker', 'staging');
+    const output = await runTemplate('ml-deploy-model', {
+      model: 'ranker',
+      environment: 'staging',
+      target: 'local',
+      kind: 'real-time',
+    });
+    expect(output.links).toEqual([
+      {
+        title: 'Endpoint',
+        url: 'http://localhost:3000/ml/deployments/ranker-staging',
+      },
+    ]);
+    const endpoint = await portal
+      .as(SCIENTIST)
+      .get('/deployments/endpoints/ranker-staging');
+    expect(endpoint.body).toMatchObject({
+      owner: TEAM,
+      modelName: 'ranker',
+      followsAlias: 'staging',
+      canaryPolicy: { percent: 50, durationMinutes: 5, minRequests: 30 },
+    });
+  });
+
+  it("Onboard a team: the team's experiment and its config handed over", async () => {
+    const output = await runTemplate('ml-onboard-team', {
+      team: TEAM,
+      pool: 'local-cpu',
+      nominalGpus: 2,
+      monthlyUsd: 300,
+      hardBudget: true,
+      secrets: ['env:RECSYS_*'],
+    });
+    const experimentId = output.links[0].url.match(
+      /\/ml\/experiments\/(\d+)$/,
+    )[1];
+    expect(
+      (await portal.as(SCIENTIST).get(`/experiments/${experimentId}`)).body,
+    ).toMatchObject({
+      name: 'recsys/default',
+      owner: TEAM,
+    });
+    const configFile = join(
+      publishRoot,
+      'onboarding-recsys/ml-onboarding/recsys.app-config.yaml',
+    );
+    expect(output.text[0]).toEqual({
+      title: 'Config to merge',
+      content: configFile,
+    });
+    expect(parse(readFileSync(configFile, 'utf8')).ml).toEqual({
+      training: {
+        quotas: [{ team: TEAM, pool: 'local-cpu', nominalGpus: 2 }],
+        secretScopes: [{ group: TEAM, secrets: ['env:RECSYS_*'] }],
+      },
+      cost: {
+        budgets: [
+          { team: TEAM, monthlyUsd: 300, alertAt: [0.8, 1], hard: true },
+        ],
+      },
+    });
+  });
+});

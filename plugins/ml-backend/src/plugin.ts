@@ -26,6 +26,10 @@ import { createMlflowRouter } from './mlflow/router';
 import { RedisConnection } from './redis/RedisConnection';
 import { createRegistry } from './registry/createRegistry';
 import { createRouter } from './router';
+import { createReadiness } from './readiness/createReadiness';
+import { gatesFor, readRegistryPolicy } from './registry/gates';
+import { formatUsd } from './cost/money';
+import { describeArtifactStore } from './tracking/artifacts/createArtifactStore';
 import { AccessControl } from './shared/AccessControl';
 import { AliasCanaries } from './shared/aliasCanaries';
 import { createCallerResolver, readCallerSettings } from './shared/caller';
@@ -208,6 +212,33 @@ export const mlPlugin = createBackendPlugin({
         });
         late.sampler = monitoring.sampler;
         late.monitoring = monitoring.service;
+        // The scorecard reads every domain through its own small ports.
+        const registryPolicy = readRegistryPolicy(config);
+        const readiness = createReadiness({
+          resolveCaller,
+          models: {
+            get: (caller, name) => registry.service.getModel(caller, name),
+            readable: caller =>
+              registry.service.listModelsWithVersionIds(caller),
+            version: (name, version) =>
+              registry.deployable.resolveAsPlatform(name, {
+                version: String(version),
+              }),
+            protectedAliases: registryPolicy.protectedAliases,
+            gatesFor: (alias, tags) => gatesFor(registryPolicy, alias, tags),
+          },
+          runs: tracking.store,
+          lineage: lineage.service,
+          jobs: training,
+          endpoints: deployments.store,
+          monitoring: monitoring.readiness,
+          budgets: {
+            budgetOf: async team =>
+              (await cost.service.budgets(undefined, team))[0],
+            formatUsd,
+          },
+          artifactStore: describeArtifactStore(config),
+        });
         const catalog = createCatalog({
           registry: registry.service,
           features: features.service,
@@ -261,6 +292,7 @@ export const mlPlugin = createBackendPlugin({
               deployments.router,
               monitoring.router,
               cost.router,
+              readiness.router,
               lineage.router,
               registry.router,
               features.router,

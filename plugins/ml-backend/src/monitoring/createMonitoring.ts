@@ -37,6 +37,10 @@ export function createMonitoring(
     write: samples => store.addDriftSamples(samples),
   });
   const { service: deployments } = deps.deployments;
+  const baselines = artifactBaselines({
+    models: deps.models,
+    artifacts: deps.artifacts,
+  });
   const service = new MonitoringService({
     store,
     endpoints: {
@@ -47,10 +51,7 @@ export function createMonitoring(
         deployments.updatableEndpoint(caller, name),
     },
     access: deps.access,
-    baselines: artifactBaselines({
-      models: deps.models,
-      artifacts: deps.artifacts,
-    }),
+    baselines,
     sampler,
     alerts: deps.alerts,
     defaults: settings.defaults,
@@ -88,6 +89,18 @@ export function createMonitoring(
   return {
     service,
     sampler,
+    /** What an endpoint is monitored with, as the platform sees it (the readiness scorecard). */
+    readiness: {
+      settings: async (endpointId: string) =>
+        (await store.getSettings(endpointId)) ?? settings.defaults,
+      baseline: async (modelName: string, version: number) => {
+        const { profile, reason } = await baselines.profileOf(
+          modelName,
+          version,
+        );
+        return { found: Boolean(profile), reason };
+      },
+    },
     router: createMonitoringRouter({
       monitoring: service,
       resolveCaller: deps.resolveCaller,

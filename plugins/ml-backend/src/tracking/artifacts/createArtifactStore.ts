@@ -39,6 +39,35 @@ export async function createArtifactStore(
   });
 }
 
+/**
+ * Where the store `ml.artifacts` configures keeps artifacts, without creating it: for
+ * pages that say where a model's files are (the readiness scorecard).
+ *
+ * @internal
+ */
+export function describeArtifactStore(
+  config: Config,
+):
+  | { kind: 's3'; bucket: string; prefix?: string; endpoint?: string }
+  | { kind: 'local'; directory: string } {
+  const s3 = config.getOptionalConfig('ml.artifacts.s3');
+  if (s3) {
+    return {
+      kind: 's3',
+      bucket: s3.getString('bucket'),
+      prefix: s3.getOptionalString('prefix'),
+      endpoint: s3.getOptionalString('endpoint'),
+    };
+  }
+  return {
+    kind: 'local',
+    directory: resolve(
+      config.getOptionalString('ml.artifacts.local.directory') ??
+        DEFAULT_LOCAL_DIRECTORY,
+    ),
+  };
+}
+
 /** `ml.artifacts.maxUploadBytes`: a positive whole number of bytes, 5 GiB by default. */
 function readMaxUploadBytes(config: Config): number {
   const key = 'ml.artifacts.maxUploadBytes';

@@ -207,3 +207,5 @@ export const mockAuthWithActors = createServiceFactory({
     return auth;
   },
 });
+
+export { startFakeS3Server } from './fakeS3Server';

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { InputError, NotFoundError } from '@backstage/errors';
+import { startFakeS3Server } from '@ml-portal/plugin-ml-node/testUtils';
 import {
   ArtifactStore,
   ArtifactTooLargeError,
@@ -13,7 +14,6 @@ import {
 } from './ArtifactStore';
 import { LocalArtifactStore } from './LocalArtifactStore';
 import { S3ArtifactStore } from './S3ArtifactStore';
-import { startFakeS3Server } from './__testUtils__/fakeS3Server';
 
 /** Each byte value, then random bytes: what a text-mode mistake would mangle. */
 const BINARY = Buffer.concat([

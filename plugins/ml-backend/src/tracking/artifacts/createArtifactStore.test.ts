@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ConfigReader } from '@backstage/config';
+import { startFakeS3Server } from '@ml-portal/plugin-ml-node/testUtils';
 import { createArtifactStore } from './createArtifactStore';
 import { LocalArtifactStore } from './LocalArtifactStore';
 import { S3ArtifactStore } from './S3ArtifactStore';
-import { startFakeS3Server } from './__testUtils__/fakeS3Server';
 
 describe('createArtifactStore', () => {
   let cwd: string;

@@ -218,6 +218,55 @@ export type ServingMetricsMinute = {
 };
 
 /**
+ * One scoring request a platform captured, with its response where it captured that too.
+ *
+ * @public
+ */
+export type CapturedRequest = {
+  /**
+   * The request body as the model server takes it: an MLflow scoring payload
+   * (`dataframe_split`, `dataframe_records`, `instances` or `inputs`); CSV rows come as
+   * `dataframe_split` (with a header) or `instances` (without).
+   */
+  request: unknown;
+  /** The response body (`{"predictions": [...]}` or a bare array), when captured. */
+  response?: unknown;
+  /** When the platform served it, epoch ms. */
+  at: number;
+};
+
+/**
+ * Where the requests a platform captured for one deployment can be read, as a serving
+ * target answers {@link ServingTarget.captureSource}: SageMaker's data capture files in
+ * S3, for instance. Reads are incremental: each returns a cursor, opaque to the caller,
+ * that the next read starts after.
+ *
+ * @public
+ */
+export type ServingCaptureSource = {
+  /** For logs, e.g. `s3://bucket/capture/my-endpoint/variant-1`. */
+  description: string;
+  /**
+   * The captured requests after `cursor` (without one: those captured since `since`,
+   * epoch ms), oldest first, reading at most `maxFiles` of the platform's files and
+   * `maxBytes` of capture data. `cursor` in the answer is where the next read starts,
+   * at most 1024 characters. `skipped` counts records or files that could not be read (a
+   * content type that is neither JSON nor CSV, a file over `maxBytes`); they are not
+   * read again.
+   */
+  read(options: {
+    cursor?: string;
+    since: number;
+    maxFiles: number;
+    maxBytes: number;
+  }): Promise<{
+    records: CapturedRequest[];
+    cursor: string;
+    skipped: number;
+  }>;
+};
+
+/**
  * A place where model versions serve. Implementations make `apply` idempotent and
  * declarative: the spec is the whole desired state of the endpoint (its deployments and
  * their traffic weights), creating what is missing, updating what differs and removing
@@ -231,6 +280,8 @@ export type ServingMetricsMinute = {
  * - `startBatch`/`batchStatus`: batch scoring on the platform's own service.
  * - `metricsSource`: where the deployment's request counts and latencies can be read,
  *   for endpoints the portal's router does not meter itself.
+ * - `captureSource`: where the requests and responses the platform captured for a
+ *   deployment can be read, the live data of drift for endpoints the router does not see.
  *
  * @public
  */
@@ -258,6 +309,14 @@ export interface ServingTarget {
     endpointName: string,
     deploymentName: string,
   ): Promise<ServingMetricsSource | undefined>;
+  /**
+   * Where the requests the platform captured for a deployment are read; `undefined` when
+   * it captures none (capture not configured, or a kind of endpoint that cannot capture).
+   */
+  captureSource?(
+    endpointName: string,
+    deploymentName: string,
+  ): Promise<ServingCaptureSource | undefined>;
 }
 
 /**

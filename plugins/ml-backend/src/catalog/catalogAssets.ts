@@ -6,6 +6,7 @@ import {
   LineageNodeRef,
   MlCatalogAsset,
   ML_MODEL_ANNOTATION,
+  ML_READINESS_ANNOTATION,
   Tag,
 } from '@ml-portal/plugin-ml-common';
 
@@ -40,6 +41,8 @@ export type CatalogAssetSources = {
   featureViews: FeatureView[];
   datasets: CatalogDataset[];
   endpoints: Endpoint[];
+  /** Each model's readiness score, `passed/total`, by name. */
+  readiness?: Map<string, string>;
   /** What is upstream of each model version (by version id), all asked at once. */
   upstreamOfVersions: (
     versionIds: string[],
@@ -127,7 +130,12 @@ export async function buildCatalogAssets(
       path: `models/${encodeURIComponent(model.name)}`,
       tags: catalogTags(model.tags, 'ml-model'),
       dependsOn: [...dependsOn].sort(),
-      annotations: { [ML_MODEL_ANNOTATION]: model.name },
+      annotations: {
+        [ML_MODEL_ANNOTATION]: model.name,
+        ...(sources.readiness?.has(model.name) && {
+          [ML_READINESS_ANNOTATION]: sources.readiness.get(model.name)!,
+        }),
+      },
     });
   }
   const publishedModels = new Set(sources.models.map(model => model.name));

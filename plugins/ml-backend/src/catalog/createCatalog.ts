@@ -2,6 +2,7 @@ import { FeaturesService } from '../features/FeaturesService';
 import { LineageService } from '../lineage/LineageService';
 import { RegistryService } from '../registry/RegistryService';
 import { CallerResolver } from '../schema/portalRouter';
+import { Caller } from '../shared/caller';
 import { CatalogEndpoints, createCatalogRouter } from './router';
 
 /**
@@ -15,6 +16,8 @@ export function createCatalog(deps: {
   features: FeaturesService;
   lineage: LineageService;
   endpoints: CatalogEndpoints;
+  /** Models' readiness scores, published as the `ml.platform/readiness` annotation. */
+  readinessScores?: (caller: Caller) => Promise<Map<string, string>>;
   resolveCaller: CallerResolver;
 }) {
   return { router: createCatalogRouter(deps) };

@@ -34,6 +34,8 @@ export function createCatalogRouter(options: {
   features: FeaturesService;
   lineage: LineageService;
   endpoints: CatalogEndpoints;
+  /** Readiness scores (`passed/total`) of the models the caller may read, by name. */
+  readinessScores?: (caller: Caller) => Promise<Map<string, string>>;
   resolveCaller: CallerResolver;
 }): express.Router {
   const { registry, features, lineage, endpoints, resolveCaller } = options;
@@ -47,6 +49,7 @@ export function createCatalogRouter(options: {
       featureViews: await features.listViews(caller, {}),
       datasets: await lineage.searchDatasets(caller, { limit: MAX_DATASETS }),
       endpoints: await endpoints.list(caller, {}),
+      readiness: await options.readinessScores?.(caller),
       upstreamOfVersions: ids =>
         lineage.upstreamOfEach('model_version', ids, UPSTREAM_DEPTH),
     });

@@ -73,6 +73,12 @@ export class ReadinessService {
     return { models: scored };
   }
 
+  /** `passed/total` per readable model, as the catalog publishes it. */
+  async scores(caller: Caller): Promise<Map<string, string>> {
+    const { models } = await this.overview(caller);
+    return new Map(models.map(m => [m.name, `${m.passed}/${m.total}`]));
+  }
+
   private async evaluate(
     model: RegisteredModel,
     budgets: BudgetMemo,

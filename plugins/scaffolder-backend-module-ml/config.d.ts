@@ -3,11 +3,14 @@ export interface Config {
     /** The ML platform's Scaffolder actions (`@ml-portal/plugin-scaffolder-backend-module-ml`). */
     scaffolder?: {
       /**
-       * Where `ml:publish:local` publishes projects (one folder each), relative to the
-       * backend's working directory. Unset: the action refuses. For installs without a
-       * Git host, such as the local demo.
+       * `ml:publish:local`: publishing projects to folders on the backend's host, for
+       * installs without a Git host (the local demo). Off unless `enabled` is true.
        */
-      localPublishDirectory?: string;
+      localPublish?: {
+        enabled?: boolean;
+        /** One folder per project under this one, relative to the backend's working directory. */
+        directory?: string;
+      };
     };
   };
 }

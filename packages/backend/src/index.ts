@@ -26,6 +26,8 @@ backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
 backend.add(import('@ml-portal/plugin-catalog-backend-module-ml'));
 
 backend.add(import('@backstage/plugin-scaffolder-backend'));
+// The ML platform's Scaffolder actions (ml:*), run as the user who starts a template.
+backend.add(import('@ml-portal/plugin-scaffolder-backend-module-ml'));
 
 // Notifications: the ml plugin's alerts to owner groups (endpoints, budgets) and
 // promotion requests to approvers; signals push them to open pages at once.

@@ -2,10 +2,18 @@ import {
   coreServices,
   createBackendModule,
 } from '@backstage/backend-plugin-api';
+import { Config } from '@backstage/config';
 import { catalogServiceRef } from '@backstage/plugin-catalog-node';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
 import { createMlActions } from './actions';
 import { MlPortalClient } from './MlPortalClient';
+
+/** Where `ml:publish:local` writes; undefined (the action refuses) unless turned on. */
+export function readLocalPublishDirectory(config: Config): string | undefined {
+  const settings = config.getOptionalConfig('ml.scaffolder.localPublish');
+  if (!settings?.getOptionalBoolean('enabled')) return undefined;
+  return settings.getString('directory');
+}
 
 /**
  * Scaffolder module with the ML platform's actions (`ml:*`). Each calls the ml plugin's
@@ -34,9 +42,7 @@ export const scaffolderModuleMl = createBackendModule({
             userInfo,
             catalog,
             appBaseUrl: config.getString('app.baseUrl'),
-            localPublishDirectory: config.getOptionalString(
-              'ml.scaffolder.localPublishDirectory',
-            ),
+            localPublishDirectory: readLocalPublishDirectory(config),
           }),
         );
       },

@@ -40,7 +40,11 @@ beforeAll(async () => {
     catalog: ['training-project', 'deploy-model', 'onboard-team'].map(
       templateEntity,
     ),
-    config: { ml: { scaffolder: { localPublishDirectory: publishRoot } } },
+    config: {
+      ml: {
+        scaffolder: { localPublish: { enabled: true, directory: publishRoot } },
+      },
+    },
   });
 });
 

@@ -19,6 +19,8 @@ import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import { policyExtensionPoint } from '@backstage/plugin-permission-node/alpha';
+// Tests run the actions against the real ml plugin, not a fake of its API.
+// eslint-disable-next-line @backstage/no-mixed-plugin-imports
 import mlPlugin, {
   MlTenancyPolicy,
   mlModuleLocalComputeTarget,

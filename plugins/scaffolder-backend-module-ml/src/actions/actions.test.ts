@@ -447,6 +447,6 @@ describe('ml:publish:local', () => {
     });
     await expect(
       runAction(publish, { name: 'p' }, { user: SCIENTIST }),
-    ).rejects.toThrow('set ml.scaffolder.localPublishDirectory');
+    ).rejects.toThrow('set ml.scaffolder.localPublish (enabled, directory)');
   });
 });

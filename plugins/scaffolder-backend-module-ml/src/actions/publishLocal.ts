@@ -11,7 +11,7 @@ const MARKER = '.scaffolder-task';
  * `ml:publish:local`: copies the workspace to `<directory>/<name>` on the backend's
  * host, for installs without a Git host (the local demo); templates keep the real
  * publishers (`publish:github`) behind a parameter. Refused unless
- * `ml.scaffolder.localPublishDirectory` is set; a folder another task wrote is never
+ * `ml.scaffolder.localPublish` is set; a folder another task wrote is never
  * overwritten.
  *
  * @public
@@ -23,7 +23,7 @@ export function createMlPublishLocalAction(options: {
   return createTemplateAction({
     id: 'ml:publish:local',
     description:
-      "Publishes the workspace to a folder on the portal's host (ml.scaffolder.localPublishDirectory), for installs without a Git host.",
+      "Publishes the workspace to a folder on the portal's host (ml.scaffolder.localPublish), for installs without a Git host.",
     supportsDryRun: true,
     schema: {
       input: {
@@ -47,7 +47,7 @@ export function createMlPublishLocalAction(options: {
       const root = options.directory;
       if (!root) {
         throw new InputError(
-          'Publishing to a local folder is off: set ml.scaffolder.localPublishDirectory, or publish to a Git host',
+          'Publishing to a local folder is off: set ml.scaffolder.localPublish (enabled, directory), or publish to a Git host',
         );
       }
       const target = resolveSafeChildPath(root, ctx.input.name);

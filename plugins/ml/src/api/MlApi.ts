@@ -61,6 +61,7 @@ import {
   MonitoredEndpoint,
   MonitoringAlert,
   MonitoringSettings,
+  ModelReadiness,
 } from '@ml-portal/plugin-ml-common';
 
 /** @public */
@@ -242,6 +243,10 @@ export interface MlApi {
   closeMonitoringAlert(alertId: string): Promise<MonitoringAlert>;
   /** The endpoints the caller may read that breach an SLO or drift. */
   getMonitoringOverview(): Promise<MonitoredEndpoint[]>;
+  /** A model's production-readiness scorecard. */
+  getModelReadiness(name: string): Promise<ModelReadiness>;
+  /** The scorecards of every model the caller may read, those in production first. */
+  getReadinessOverview(): Promise<ModelReadiness[]>;
 }
 
 /** @public */
@@ -853,5 +858,17 @@ export class MlClient implements MlApi {
   async getMonitoringOverview(): Promise<MonitoredEndpoint[]> {
     const { data } = await this.client.GET('/monitoring/overview');
     return data!.endpoints;
+  }
+
+  async getModelReadiness(name: string): Promise<ModelReadiness> {
+    const { data } = await this.client.GET('/readiness/models/{name}', {
+      params: { path: { name } },
+    });
+    return data!;
+  }
+
+  async getReadinessOverview(): Promise<ModelReadiness[]> {
+    const { data } = await this.client.GET('/readiness');
+    return data!.models;
   }
 }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { mockCredentials } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
+import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
 import request from 'supertest';
 import { parse } from 'yaml';
 import {
@@ -85,7 +86,85 @@ async function runTemplate(template: string, values: object, user = SCIENTIST) {
   }
 }
 
+/** A folder's files as the dry-run API takes them, paths relative to the folder. */
+function directoryContents(dir: string, prefix = ''): object[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap(
+    entry => {
+      const path = join(prefix, entry.name);
+      return entry.isDirectory()
+        ? directoryContents(dir, path)
+        : [
+            {
+              path,
+              base64Content: readFileSync(join(dir, path)).toString('base64'),
+            },
+          ];
+    },
+  );
+}
+
 describe('the golden-path templates through the real Scaffolder backend', () => {
+  it('are valid templates, all listed by the location the catalog reads', async () => {
+    const location = parse(
+      readFileSync(join(TEMPLATES, 'templates.yaml'), 'utf8'),
+    );
+    const folders = ['training-project', 'deploy-model', 'onboard-team'];
+    expect(location.spec.targets).toEqual(
+      folders.map(folder => `./${folder}/template.yaml`),
+    );
+    for (const folder of folders) {
+      expect(
+        await templateEntityV1beta3Validator.check(templateEntity(folder)),
+      ).toBe(true);
+    }
+  });
+
+  it('New training project in a dry run: renders the skeleton and creates nothing', async () => {
+    const dryRun = await request(portal.server)
+      .post('/api/scaffolder/v2/dry-run')
+      .set('Authorization', mockCredentials.user.header(SCIENTIST))
+      .send({
+        template: templateEntity('training-project'),
+        values: {
+          name: 'dry-project',
+          owner: TEAM,
+          profile: 'local-small',
+          publishTo: 'local',
+        },
+        directoryContents: directoryContents(
+          join(TEMPLATES, 'training-project'),
+        ),
+      });
+    expect(dryRun.status).toBe(200);
+    expect(dryRun.body.output.links).toEqual([
+      {
+        title: 'Experiment',
+        url: 'http://localhost:3000/ml/experiments/dry-run',
+      },
+      {
+        title: 'First training job',
+        url: 'http://localhost:3000/ml/training/jobs/dry-run',
+      },
+    ]);
+    expect(
+      dryRun.body.directoryContents.map((f: { path: string }) => f.path),
+    ).toContain('train.ts');
+    const scientist = portal.as(SCIENTIST);
+    const experiment = await scientist.get(
+      `/mlflow/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(
+        'recsys/dry-project',
+      )}`,
+    );
+    expect(experiment.status).toBe(404);
+    const jobs = await scientist.get('/training/jobs');
+    expect(
+      jobs.body.items.filter(
+        (j: { name: string }) => j.name === 'dry-project-first',
+      ),
+    ).toEqual([]);
+    expect(readdirSync(publishRoot)).not.toContain('dry-project');
+  });
+
   it('New training project: publishes the skeleton, creates the experiment and submits the first job', async () => {
     const output = await runTemplate('ml-training-project', {
       name: 'churn-model',

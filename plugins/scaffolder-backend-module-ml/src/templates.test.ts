@@ -305,6 +305,23 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
       followsAlias: 'staging',
       canaryPolicy: { percent: 50, durationMinutes: 5, minRequests: 30 },
     });
+
+    // A pinned version takes the production environment's careful canary.
+    await runTemplate('ml-deploy-model', {
+      model: 'ranker',
+      environment: 'production',
+      version: '1',
+      name: 'ranker-pinned',
+      target: 'local',
+    });
+    const pinned = await portal
+      .as(SCIENTIST)
+      .get('/deployments/endpoints/ranker-pinned');
+    expect(pinned.body.followsAlias).toBeUndefined();
+    expect(pinned.body).toMatchObject({
+      deployments: [expect.objectContaining({ version: '1' })],
+      canaryPolicy: { percent: 10, durationMinutes: 30, minRequests: 500 },
+    });
   });
 
   it("Onboard a team: the team's experiment and its config handed over", async () => {
@@ -316,7 +333,11 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
       hardBudget: true,
       secrets: ['env:RECSYS_*'],
     });
-    const experimentId = output.links[0].url.match(
+    expect(output.links[0]).toEqual({
+      title: 'Team in the catalog',
+      entityRef: TEAM,
+    });
+    const experimentId = output.links[1].url.match(
       /\/ml\/experiments\/(\d+)$/,
     )[1];
     expect(

@@ -17,6 +17,7 @@ import { AdmissionCycle } from '../src/training/AdmissionCycle';
 import { AttemptFollower } from '../src/training/AttemptFollower';
 import { trainingWorkers } from '../src/training/createTraining';
 import { DatabaseTrainingStore } from '../src/training/DatabaseTrainingStore';
+import { DatabaseTrainingProfileStore } from '../src/training/DatabaseTrainingProfileStore';
 import { JobSubmission } from '../src/training/JobSubmission';
 import { TrainingQueues } from '../src/training/TrainingQueues';
 import { DatabaseTrackingStore } from '../src/tracking/DatabaseTrackingStore';
@@ -261,6 +262,8 @@ async function measureDispatch(
     logger,
   });
   await queues.startWorkers(trainingWorkers(admission, follower), 1000);
+  const profiles = DatabaseTrainingProfileStore.create({ knex: db });
+  await profiles.syncConfig(config.profiles);
   const submission = new JobSubmission({
     store,
     config,
@@ -268,6 +271,7 @@ async function measureDispatch(
     queues,
     tracking,
     access,
+    profiles,
   });
   const caller: Caller = {
     credentials: {} as never,

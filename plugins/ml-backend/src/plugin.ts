@@ -244,6 +244,7 @@ export const mlPlugin = createBackendPlugin({
           features: features.service,
           lineage: lineage.service,
           endpoints: deployments.service,
+          profiles: training.profiles,
           readinessScores: caller => readiness.service.scores(caller),
           resolveCaller,
         });

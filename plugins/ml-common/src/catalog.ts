@@ -23,6 +23,14 @@ export type MlAssetType = MlCatalogAsset['type'];
 export const ML_ASSET_NAME_ANNOTATION = 'ml.platform/asset-name';
 
 /**
+ * Annotation on a published training profile (`spec.type: ml-training-profile`): its
+ * current version, e.g. `ml.platform/profile-version: 3`.
+ *
+ * @public
+ */
+export const ML_PROFILE_VERSION_ANNOTATION = 'ml.platform/profile-version';
+
+/**
  * Annotations on a published serving endpoint (`spec.type: ml-endpoint`), beside
  * `ml.platform/model`: the model versions it serves (comma-separated, ascending), its
  * serving target, its kind and its status as the ml backend last saw them.
@@ -54,6 +62,7 @@ const PREFIXES: Record<MlAssetType, string> = {
   'feature-view': 'feature-view',
   dataset: 'dataset',
   'ml-endpoint': 'endpoint',
+  'ml-training-profile': 'training-profile',
 };
 
 /**
@@ -69,7 +78,7 @@ const PREFIXES: Record<MlAssetType, string> = {
  *   case, whitespace, Unicode forms and even lone surrogates tell names apart). Plain
  *   names never hold `--`, so the two forms never meet.
  *
- * The prefix is `model`, `feature-view`, `dataset` or `endpoint`, so types never share
+ * The prefix is `model`, `feature-view`, `dataset`, `endpoint` or `training-profile`, so types never share
  * names either.
  * The ml backend names the `Resource` entities it publishes and their `dependsOn` with
  * it, the catalog module checks each published name against it, and finds a model's

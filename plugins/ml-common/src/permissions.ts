@@ -180,10 +180,29 @@ export const mlCostReadPermission = readPermission(
 /** Import a bill (replaces billed lines for every team): platform groups only. @public */
 export const mlCostImportPermission = basicPermission('cost.import');
 
+/**
+ * Training profiles (golden paths), owned by the platform group that maintains them.
+ * Every caller reads them (they are what a job is submitted on); changes make versions.
+ *
+ * @public
+ */
+export const ML_TRAINING_PROFILE_RESOURCE_TYPE = 'ml-training-profile';
+/** Change a profile (a new version): its owner group. @public */
+export const mlTrainingProfileUpdatePermission = resourcePermissions(
+  ML_TRAINING_PROFILE_RESOURCE_TYPE,
+  'trainingProfile',
+  { update: 'update' },
+).update;
+/** Create a training profile: platform groups only (in the portal policy). @public */
+export const mlTrainingProfileCreatePermission = basicPermission(
+  'trainingProfile.create',
+);
+
 /** Permissions only platform groups hold (in the portal policy). @public */
 export const mlPlatformPermissions: BasicPermission[] = [
   mlFeatureImportPermission,
   mlCostImportPermission,
+  mlTrainingProfileCreatePermission,
 ];
 
 /** Every ML resource type; each has an owner rule in the backend. @public */
@@ -195,6 +214,7 @@ export const mlResourceTypes = [
   ML_FEATURE_VIEW_RESOURCE_TYPE,
   ML_TEAM_RESOURCE_TYPE,
   ML_ENDPOINT_RESOURCE_TYPE,
+  ML_TRAINING_PROFILE_RESOURCE_TYPE,
 ] as const;
 
 /** @public */
@@ -227,4 +247,6 @@ export const mlPermissions = [
   mlEndpointCreatePermission,
   mlEndpointUpdatePermission,
   mlEndpointDeletePermission,
+  mlTrainingProfileUpdatePermission,
+  mlTrainingProfileCreatePermission,
 ];

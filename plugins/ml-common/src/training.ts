@@ -83,6 +83,8 @@ export type TrainingJob = {
   statusMessage?: string;
   pendingReason?: PendingReason;
   profile?: string;
+  /** The version of `profile` the job was submitted with; its limits and pools apply. */
+  profileVersion?: number;
   pool?: string;
   priority: number;
   gpus: number;
@@ -106,5 +108,17 @@ export type TrainingJobDetails = TrainingJob & {
 /** A GPU pool with its capacity and current use. @public */
 export type GpuPoolSummary = Schemas['GpuPoolSummary'];
 
-/** A golden path for training: which pools, defaults and limits a team starts from. @public */
+/**
+ * A golden path for training, at one of its versions: which pools, defaults and limits
+ * a team starts from, owned by the group that edits it. @public
+ */
 export type TrainingProfile = Schemas['TrainingProfile'];
+
+/** A profile's whole definition, as created or changed (a new version). @public */
+export type TrainingProfileInput = Schemas['TrainingProfileInput'];
+
+/** Whether a profile's jobs may, must or must never run on spot capacity. @public */
+export type SpotPolicy = Schemas['SpotPolicy'];
+
+/** The `spec.type` of a training profile's catalog `Resource` entity. @public */
+export const ML_TRAINING_PROFILE_ENTITY_TYPE = 'ml-training-profile';

@@ -6,8 +6,10 @@ import {
   LineageNodeRef,
   MlCatalogAsset,
   ML_MODEL_ANNOTATION,
+  ML_PROFILE_VERSION_ANNOTATION,
   ML_READINESS_ANNOTATION,
   Tag,
+  TrainingProfile,
 } from '@ml-portal/plugin-ml-common';
 
 /** Catalog tags: lowercase `[a-z0-9:+#-]`, at most 63 characters. */
@@ -41,6 +43,8 @@ export type CatalogAssetSources = {
   featureViews: FeatureView[];
   datasets: CatalogDataset[];
   endpoints: Endpoint[];
+  /** Training profiles at their current versions. */
+  profiles?: TrainingProfile[];
   /** Each model's readiness score, `passed/total`, by name. */
   readiness?: Map<string, string>;
   /** What is upstream of each model version (by version id), all asked at once. */
@@ -165,5 +169,43 @@ export async function buildCatalogAssets(
       },
     });
   }
+  for (const profile of sources.profiles ?? []) {
+    assets.push({
+      type: 'ml-training-profile',
+      entityName: assetEntityName('ml-training-profile', profile.name),
+      title: profile.name,
+      description: profileDescription(profile),
+      owner: profile.owner,
+      path: `training/profiles/${encodeURIComponent(profile.name)}`,
+      tags: catalogTags(
+        [],
+        'ml-training-profile',
+        `spot-${profile.spotPolicy}`,
+      ),
+      dependsOn: [],
+      annotations: { [ML_PROFILE_VERSION_ANNOTATION]: String(profile.version) },
+    });
+  }
   return assets;
+}
+
+/** What a profile offers, in one line for search: its description, pools and limits. */
+function profileDescription(profile: TrainingProfile): string {
+  const { limits, defaults } = profile;
+  const facts = [
+    `pools ${profile.pools.join(', ')}`,
+    ...(limits.maxGpus < Number.MAX_SAFE_INTEGER
+      ? [`up to ${limits.maxGpus} GPUs`]
+      : []),
+    `spot ${profile.spotPolicy}`,
+    ...(defaults.checkpointIntervalSeconds
+      ? [`checkpoints every ${defaults.checkpointIntervalSeconds} s`]
+      : []),
+    ...(limits.maxCostPerJobUsd !== undefined
+      ? [`at most $${limits.maxCostPerJobUsd} per job`]
+      : []),
+    ...(defaults.image ? [`image ${defaults.image}`] : []),
+  ];
+  const summary = `Training profile v${profile.version}: ${facts.join('; ')}`;
+  return profile.description ? `${profile.description}. ${summary}` : summary;
 }

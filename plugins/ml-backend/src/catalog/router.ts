@@ -1,5 +1,5 @@
 import express from 'express';
-import { Endpoint } from '@ml-portal/plugin-ml-common';
+import { Endpoint, TrainingProfile } from '@ml-portal/plugin-ml-common';
 import { FeaturesService } from '../features/FeaturesService';
 import { LineageService } from '../lineage/LineageService';
 import { RegistryService } from '../registry/RegistryService';
@@ -22,6 +22,11 @@ export type CatalogEndpoints = {
   list(caller: Caller, query: {}): Promise<Endpoint[]>;
 };
 
+/** Training profiles at their current versions (every caller reads them). @internal */
+export type CatalogProfiles = {
+  list(): Promise<TrainingProfile[]>;
+};
+
 /**
  * `GET /api/ml/catalog/assets`: the ML assets the catalog module publishes as entities.
  * The whole list each time: the module diffs it against what it last published and
@@ -34,6 +39,7 @@ export function createCatalogRouter(options: {
   features: FeaturesService;
   lineage: LineageService;
   endpoints: CatalogEndpoints;
+  profiles: CatalogProfiles;
   /** Readiness scores (`passed/total`) of the models the caller may read, by name. */
   readinessScores?: (caller: Caller) => Promise<Map<string, string>>;
   resolveCaller: CallerResolver;
@@ -49,6 +55,7 @@ export function createCatalogRouter(options: {
       featureViews: await features.listViews(caller, {}),
       datasets: await lineage.searchDatasets(caller, { limit: MAX_DATASETS }),
       endpoints: await endpoints.list(caller, {}),
+      profiles: await options.profiles.list(),
       readiness: await options.readinessScores?.(caller),
       upstreamOfVersions: ids =>
         lineage.upstreamOfEach('model_version', ids, UPSTREAM_DEPTH),

@@ -434,6 +434,25 @@ export class CostService {
     });
   }
 
+  /**
+   * A pool's price per GPU-hour now, in micro-dollars (spot or on demand): training's
+   * cost ceiling per job. Undefined for a pool the price book does not price.
+   */
+  gpuHourMicros(pool: ConfiguredPool, spot: boolean): number | undefined {
+    const now = this.now();
+    const current = this.options.priceBook
+      .historyFor({
+        pool: pool.name,
+        provider: pool.provider,
+        gpuType: pool.gpuType,
+        region: pool.region,
+      })
+      .filter(p => p.effectiveFromMs <= now)
+      .pop();
+    if (!current) return undefined;
+    return spot ? current.spotGpuHourMicros : current.gpuHourMicros;
+  }
+
   /** The training budget hook: teams over a hard budget this month, with the reason shown. */
   async budgetHolds(): Promise<Map<string, string>> {
     const holds = new Map<string, string>();

@@ -16,6 +16,7 @@ import {
   ML_JOB_RESOURCE_TYPE,
   ML_MODEL_RESOURCE_TYPE,
   ML_TEAM_RESOURCE_TYPE,
+  ML_TRAINING_PROFILE_RESOURCE_TYPE,
   MlResourceType,
   mlPermissions,
 } from '@ml-portal/plugin-ml-common';
@@ -105,6 +106,11 @@ export const mlResources = {
     ML_ENDPOINT_RESOURCE_TYPE,
     'IS_ENDPOINT_OWNER',
     'serving endpoints (and their deployments and canaries)',
+  ),
+  [ML_TRAINING_PROFILE_RESOURCE_TYPE]: ownedResourceType(
+    ML_TRAINING_PROFILE_RESOURCE_TYPE,
+    'IS_TRAINING_PROFILE_OWNER',
+    'training profiles (golden paths)',
   ),
 } satisfies Record<MlResourceType, unknown>;
 

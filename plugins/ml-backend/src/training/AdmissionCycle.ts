@@ -34,8 +34,8 @@ export class AdmissionCycle {
     const victims: Array<{ jobId: string; message: string }> = [];
     const holds = (await this.options.budgetHolds?.()) ?? new Map();
     await store.withAdmissionLock(async cycle => {
-      const pending = await cycle.pendingJobs(profile =>
-        profilePools(config, profile),
+      const pending = await cycle.pendingJobs((profile, version) =>
+        profilePools(config, profile, version),
       );
       if (pending.length === 0) return;
       const previous = new Map(

@@ -2,6 +2,7 @@ import { JobSpec } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
 import { Holding, PendingJob } from './admission';
+import { ProfileDefinition } from './profileDefinition';
 import { ACTIVE_JOB_STATUSES, moveJob } from './trainingRows';
 import { AdmissionCycleStore, PendingMark } from './TrainingStore';
 
@@ -28,9 +29,24 @@ export class DatabaseAdmissionCycle implements AdmissionCycleStore {
   }
 
   async pendingJobs(
-    profilePools: (profile: string) => string[],
+    profilePools: (profile: string, version?: ProfileDefinition) => string[],
   ): Promise<Array<PendingJob & { statusMessage?: string }>> {
-    const rows = await this.tx('ml_jobs').where({ status: 'PENDING' });
+    // Each job goes by the profile version it was submitted with.
+    const rows = await this.tx('ml_jobs as j')
+      .leftJoin('ml_training_profile_versions as v', join =>
+        join.on('v.name', 'j.profile').andOn('v.version', 'j.profile_version'),
+      )
+      .where('j.status', 'PENDING')
+      .select('j.*', 'v.definition as profile_definition');
+    const definitions = new Map<string, ProfileDefinition>();
+    const definitionOf = (row: any): ProfileDefinition | undefined => {
+      if (!row.profile_definition) return undefined;
+      const key = `${row.profile}@${row.profile_version}`;
+      if (!definitions.has(key)) {
+        definitions.set(key, JSON.parse(row.profile_definition));
+      }
+      return definitions.get(key);
+    };
     return rows.map(row => {
       const spec: JobSpec = JSON.parse(row.spec);
       return {
@@ -41,7 +57,7 @@ export class DatabaseAdmissionCycle implements AdmissionCycleStore {
         createdAt: Number(row.created_at),
         pools: row.requested_pool
           ? [row.requested_pool]
-          : profilePools(row.profile),
+          : profilePools(row.profile, definitionOf(row)),
         dataResidency: spec.dataResidency,
         compliance: spec.compliance ?? [],
         statusMessage: row.status_message ?? undefined,

@@ -92,6 +92,7 @@ export class DatabaseTrainingStore implements TrainingStore {
         status: 'PENDING',
         status_message: 'Waiting for the next admission cycle',
         profile: job.profile ?? null,
+        profile_version: job.profileVersion ?? null,
         requested_pool: job.requestedPool ?? null,
         priority: job.priority,
         gpus: job.gpus,

@@ -10,11 +10,16 @@ import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { DatasetLineageRecorder, LineageFact } from '../shared/lineage';
 import { featureViewInputs } from '../shared/runTags';
-import { TrainingConfig } from './config';
+import { ConfiguredPool } from '../shared/pools';
+import { profilePools, TrainingConfig } from './config';
+import { spotChoice } from './profileDefinition';
+import { TrainingProfileStore } from './TrainingProfileStore';
 import { parseJobSpec, RESERVED_ENV } from './jobSpec';
 import { ComputeTargets, refusalToRun } from './targets';
 import { TrainingQueues } from './TrainingQueues';
 import { JobRun, TrainingStore } from './TrainingStore';
+
+const usd = (amount: number) => `$${amount.toFixed(2)}`;
 
 /**
  * What training needs of experiment tracking: a job's experiment, found or created for
@@ -48,6 +53,16 @@ export class JobSubmission {
       access: AccessControl;
       /** Resolves the datasets a job reads; tools without lineage leave it out. */
       lineage?: Pick<DatasetLineageRecorder, 'resolveDatasetRefs'>;
+      /** The profiles jobs are submitted on, each at its current version. */
+      profiles: Pick<TrainingProfileStore, 'getCurrent' | 'listCurrent'>;
+      /**
+       * A pool's current price per GPU-hour in micro-dollars (the cost domain's price
+       * book), for profiles' cost ceilings; unpriced pools cost nothing.
+       */
+      gpuHourMicros?: (
+        pool: ConfiguredPool,
+        spot: boolean,
+      ) => number | undefined;
     },
   ) {}
 
@@ -75,13 +90,13 @@ export class JobSubmission {
     const known = (items: Array<{ name: string }>) =>
       items.map(item => item.name).join(', ') || 'none';
     const profile = raw.profile
-      ? config.profiles.find(p => p.name === raw.profile)
+      ? await this.options.profiles.getCurrent(raw.profile)
       : undefined;
     if (raw.profile && !profile) {
       throw new InputError(
         `Invalid job spec: profile: unknown training profile '${
           raw.profile
-        }' (known: ${known(config.profiles)})`,
+        }' (known: ${known(await this.options.profiles.listCurrent())})`,
       );
     }
     const pool = (name: string) => config.pools.find(p => p.name === name);
@@ -97,7 +112,19 @@ export class JobSubmission {
         'Invalid job spec: profile: name a training profile or a pool',
       );
     }
-    const candidatePools = (raw.pool ? [raw.pool] : profile!.pools).map(
+    const versionName =
+      profile && `profile '${profile.name}' v${profile.version}`;
+    const allowedPools = profile
+      ? profilePools(config, profile.name, profile)
+      : [];
+    if (profile && raw.pool && !allowedPools.includes(raw.pool)) {
+      throw new InputError(
+        `Invalid job spec: pool: ${versionName} allows pools ${
+          allowedPools.join(', ') || 'none'
+        }, not '${raw.pool}'`,
+      );
+    }
+    const candidatePools = (raw.pool ? [raw.pool] : allowedPools).map(
       name => pool(name)!,
     );
     const gpus = raw.resources?.gpus ?? profile?.defaults.gpus ?? 1;
@@ -105,6 +132,28 @@ export class JobSubmission {
       throw new InputError(
         `Invalid job spec: resources.gpus: profile '${profile.name}' allows at most ${profile.limits.maxGpus} GPUs, the job asks for ${gpus}`,
       );
+    }
+    const spot = profile
+      ? spotChoice(
+          profile.spotPolicy,
+          raw.spotAllowed,
+          profile.defaults.spotAllowed,
+        )
+      : { spotAllowed: raw.spotAllowed ?? false };
+    if ('problem' in spot) {
+      throw new InputError(`Invalid job spec: ${spot.problem}`);
+    }
+    const maxRuntimeSeconds =
+      raw.maxRuntimeSeconds ?? profile?.defaults.maxRuntimeSeconds;
+    if (profile?.limits.maxCostPerJobUsd !== undefined) {
+      this.checkCostCeiling({
+        versionName: versionName!,
+        ceilingUsd: profile.limits.maxCostPerJobUsd,
+        maxRuntimeSeconds,
+        gpus,
+        spotAllowed: spot.spotAllowed,
+        pools: candidatePools,
+      });
     }
     const largest = Math.max(...candidatePools.map(p => p.capacityGpus));
     if (gpus > largest) {
@@ -135,10 +184,10 @@ export class JobSubmission {
     const spec: JobSpec = {
       ...raw,
       owner,
+      image: raw.image ?? profile?.defaults.image,
       resources: { ...raw.resources, gpus },
-      spotAllowed: raw.spotAllowed ?? profile?.defaults.spotAllowed ?? false,
-      maxRuntimeSeconds:
-        raw.maxRuntimeSeconds ?? profile?.defaults.maxRuntimeSeconds,
+      spotAllowed: spot.spotAllowed,
+      maxRuntimeSeconds,
       checkpoint: {
         ...raw.checkpoint,
         intervalSeconds:
@@ -161,6 +210,7 @@ export class JobSubmission {
       spotAllowed: spec.spotAllowed ?? false,
       maxRetries: spec.maxRetries ?? 0,
       profile: profile?.name,
+      profileVersion: profile?.version,
       requestedPool: raw.pool,
       submittedBy: caller.userId,
       run,
@@ -169,6 +219,48 @@ export class JobSubmission {
     });
     await this.options.queues.requestAdmission().catch(() => {}); // the tick catches up otherwise
     return job;
+  }
+
+  /**
+   * Refuses a job that could cost more than its profile allows: its longest run
+   * (`maxRuntimeSeconds`) on its GPUs at the dearest GPU-hour among the pools it may be
+   * admitted to (spot prices where it would run on spot). A job without a runtime limit
+   * is unbounded, so it is refused under a cost ceiling.
+   */
+  private checkCostCeiling(job: {
+    versionName: string;
+    ceilingUsd: number;
+    maxRuntimeSeconds?: number;
+    gpus: number;
+    spotAllowed: boolean;
+    pools: ConfiguredPool[];
+  }) {
+    const ceiling = `${job.versionName} caps a job's cost at ${usd(
+      job.ceilingUsd,
+    )}`;
+    if (job.maxRuntimeSeconds === undefined) {
+      throw new InputError(
+        `Invalid job spec: maxRuntimeSeconds: ${ceiling}; set a runtime limit so the cost is bounded`,
+      );
+    }
+    const { gpuHourMicros } = this.options;
+    let dearest: { pool: ConfiguredPool; micros: number } | undefined;
+    for (const pool of job.pools) {
+      const micros = gpuHourMicros?.(pool, pool.spot && job.spotAllowed) ?? 0;
+      if (!dearest || micros > dearest.micros) dearest = { pool, micros };
+    }
+    if (!dearest) return;
+    const costUsd =
+      (dearest.micros / 1e6) * job.gpus * (job.maxRuntimeSeconds / 3600);
+    if (costUsd > job.ceilingUsd) {
+      throw new InputError(
+        `Invalid job spec: maxRuntimeSeconds: ${ceiling}; ${
+          job.maxRuntimeSeconds
+        } s on ${job.gpus} GPUs in ${dearest.pool.name} at ${usd(
+          dearest.micros / 1e6,
+        )}/GPU-hour may cost ${usd(costUsd)}`,
+      );
+    }
   }
 
   /** The spec's datasets as ids (a name means its newest); InputError for unknown ones. */

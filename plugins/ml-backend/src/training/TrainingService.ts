@@ -8,13 +8,13 @@ import {
   mlJobReadPermission,
   TrainingJob,
   TrainingJobDetails,
-  TrainingProfile,
 } from '@ml-portal/plugin-ml-common';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { profilePools, TrainingConfig } from './config';
 import { ComputeTargets, enabledTarget } from './targets';
 import { TrainingQueues } from './TrainingQueues';
+import { TrainingProfileStore } from './TrainingProfileStore';
 import { TrainingStore } from './TrainingStore';
 
 /** What readers who may not cancel a job see of its env values. */
@@ -25,7 +25,7 @@ const describeJob = (job: TrainingJob) =>
 
 /**
  * Training jobs as callers see and act on them: a job with its attempts and timeline,
- * the job list, pools and profiles, cancel, a simulated preemption and logs, each
+ * the job list, pools, cancel, a simulated preemption and logs, each
  * checked against `ml.job.*`. Submission, admission and following attempts have
  * their own classes (`JobSubmission`, `AdmissionCycle`, `AttemptFollower`).
  *
@@ -40,6 +40,8 @@ export class TrainingService {
       queues: Pick<TrainingQueues, 'requestAdmission'>;
       /** Permission checks (ml.job.*), tenancy applied to services too. */
       access: AccessControl;
+      /** Profile versions, for the pools pending jobs wait for. */
+      profiles: Pick<TrainingProfileStore, 'getVersions'>;
     },
   ) {}
 
@@ -98,13 +100,27 @@ export class TrainingService {
     const usage = await store.usageByPool();
     // A pending job counts in every pool it could be admitted to.
     const pending = new Map<string, number>();
-    for (const job of await store.listJobs({
-      statuses: ['PENDING'],
-      limit: 10000,
-    })) {
+    const jobs = await store.listJobs({ statuses: ['PENDING'], limit: 10000 });
+    // Each by the profile version it was submitted with, as admission does.
+    const versions = new Map(
+      (
+        await this.options.profiles.getVersions(
+          jobs.flatMap(job =>
+            job.profile && job.profileVersion
+              ? [{ name: job.profile, version: job.profileVersion }]
+              : [],
+          ),
+        )
+      ).map(v => [`${v.name}@${v.version}`, v]),
+    );
+    for (const job of jobs) {
       const pools = job.spec.pool
         ? [job.spec.pool]
-        : profilePools(this.options.config, job.profile);
+        : profilePools(
+            this.options.config,
+            job.profile,
+            versions.get(`${job.profile}@${job.profileVersion}`),
+          );
       for (const pool of pools) pending.set(pool, (pending.get(pool) ?? 0) + 1);
     }
     return this.options.config.pools.map(pool => ({
@@ -118,10 +134,6 @@ export class TrainingService {
       pendingJobs: pending.get(pool.name) ?? 0,
       compliance: pool.compliance,
     }));
-  }
-
-  listProfiles(): TrainingProfile[] {
-    return this.options.config.profiles;
   }
 
   /**

@@ -9,6 +9,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { LineageFact } from '../shared/lineage';
 import { Holding, PendingJob } from './admission';
+import { ProfileDefinition } from './profileDefinition';
 
 /** An attempt with the job fields dispatch and polling need. @internal */
 export type ActiveAttempt = JobAttempt & { jobId: string; maxRetries: number };
@@ -50,6 +51,8 @@ export type NewJob = {
   spotAllowed: boolean;
   maxRetries: number;
   profile?: string;
+  /** The version of `profile` the job was submitted with. */
+  profileVersion?: number;
   requestedPool?: string;
   submittedBy?: string;
   /** The job's MLflow run, created in the same transaction: no job is without its run. */
@@ -107,8 +110,9 @@ export type PendingMark = {
  * @internal
  */
 export interface AdmissionCycleStore {
+  /** Pending jobs; `profilePools` gets the profile version each was submitted with. */
   pendingJobs(
-    profilePools: (profile: string) => string[],
+    profilePools: (profile: string, version?: ProfileDefinition) => string[],
   ): Promise<Array<PendingJob & { statusMessage?: string }>>;
   /** GPUs held by admitted, dispatching and running jobs. */
   holdings(): Promise<Holding[]>;

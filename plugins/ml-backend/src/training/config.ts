@@ -1,6 +1,13 @@
 import { Config } from '@backstage/config';
-import { TrainingProfile } from '@ml-portal/plugin-ml-common';
+import { readCallerSettings } from '../shared/caller';
 import { ConfiguredPool, readPools } from '../shared/pools';
+import {
+  ConfiguredProfile,
+  ProfileDefinition,
+  profileJobPools,
+  readConfiguredProfiles,
+  readProfilesOwner,
+} from './profileDefinition';
 
 /** A team's share of a pool, in the spirit of Kueue's ClusterQueue quotas. @internal */
 export type TeamQuota = {
@@ -36,7 +43,8 @@ export type LocalTargetPolicy = {
 /** @internal */
 export type TrainingConfig = {
   pools: ConfiguredPool[];
-  profiles: TrainingProfile[];
+  /** Config's profiles; the profile table is the truth, these are synced into it. */
+  profiles: ConfiguredProfile[];
   quotas: TeamQuota[];
   /** Weights for fair share between teams (default 1 each). */
   teamWeights: Record<string, number>;
@@ -106,28 +114,20 @@ export function readSecretScopes(config: Config): SecretScope[] {
   );
 }
 
-/** Reads `ml.training`; an absent section means no pools, so every submission is refused. @internal */
+/**
+ * Reads `ml.training`; an absent section means no pools, so every submission is refused.
+ * Profiles of config are owned by `ml.training.profilesOwner` (else the first platform
+ * group, else the default owner); they are synced into the profile table at start.
+ *
+ * @internal
+ */
 export function readTrainingConfig(config: Config): TrainingConfig {
   const training = config.getOptionalConfig('ml.training');
   const pools = readPools(config);
-  const profiles = (training?.getOptionalConfigArray('profiles') ?? []).map(
-    p => ({
-      name: p.getString('name'),
-      description: p.getOptionalString('description'),
-      pools: p.getStringArray('pools'),
-      defaults: {
-        gpus: p.getOptionalNumber('defaults.gpus') ?? 1,
-        maxRuntimeSeconds: p.getOptionalNumber('defaults.maxRuntimeSeconds'),
-        checkpointIntervalSeconds: p.getOptionalNumber(
-          'defaults.checkpointIntervalSeconds',
-        ),
-        spotAllowed: p.getOptionalBoolean('defaults.spotAllowed'),
-      },
-      limits: {
-        maxGpus:
-          p.getOptionalNumber('limits.maxGpus') ?? Number.MAX_SAFE_INTEGER,
-      },
-    }),
+  const profiles = readConfiguredProfiles(
+    config,
+    pools,
+    readProfilesOwner(config, readCallerSettings(config).defaultOwner),
   );
   const quotas = (training?.getOptionalConfigArray('quotas') ?? []).map(q => ({
     team: q.getString('team'),
@@ -135,16 +135,6 @@ export function readTrainingConfig(config: Config): TrainingConfig {
     nominalGpus: q.getNumber('nominalGpus'),
     borrowingLimitGpus: q.getOptionalNumber('borrowingLimitGpus') ?? 0,
   }));
-  const poolNames = new Set(pools.map(p => p.name));
-  for (const profile of profiles) {
-    for (const pool of profile.pools) {
-      if (!poolNames.has(pool)) {
-        throw new Error(
-          `ml.training.profiles: profile '${profile.name}' names unknown pool '${pool}'`,
-        );
-      }
-    }
-  }
   return {
     pools,
     profiles,
@@ -157,10 +147,18 @@ export function readTrainingConfig(config: Config): TrainingConfig {
   };
 }
 
-/** The pools a job of `profile` may be admitted to; none for an unknown profile. @internal */
+/**
+ * The pools a job of `profile` may be admitted to, by the version it was submitted
+ * with; a job from before profiles had versions goes by config's profile of its name.
+ *
+ * @internal
+ */
 export function profilePools(
   config: TrainingConfig,
   profile: string | undefined,
+  version?: Pick<ProfileDefinition, 'pools' | 'spotPolicy'>,
 ): string[] {
-  return config.profiles.find(p => p.name === profile)?.pools ?? [];
+  const definition =
+    version ?? config.profiles.find(p => p.name === profile)?.definition;
+  return definition ? profileJobPools(definition, config.pools) : [];
 }

@@ -1,19 +1,25 @@
 import { Caller } from '../shared/caller';
 import { resubmitTraining } from './retraining';
 import { DiscoveryService } from '@backstage/backend-plugin-api';
-import { ML_JOB_RESOURCE_TYPE } from '@ml-portal/plugin-ml-common';
+import {
+  ML_JOB_RESOURCE_TYPE,
+  ML_TRAINING_PROFILE_RESOURCE_TYPE,
+} from '@ml-portal/plugin-ml-common';
 import { RedisConnection } from '../redis/RedisConnection';
 import { DomainDeps } from '../shared/domainDeps';
 import { DatasetLineageRecorder } from '../shared/lineage';
 import { AdmissionCycle } from './AdmissionCycle';
 import { AttemptFollower } from './AttemptFollower';
 import { readTrainingConfig } from './config';
+import { ConfiguredPool } from '../shared/pools';
+import { DatabaseTrainingProfileStore } from './DatabaseTrainingProfileStore';
 import { DatabaseTrainingStore } from './DatabaseTrainingStore';
 import { JobExperiments, JobSubmission } from './JobSubmission';
 import { describeJobs } from './lineageNodes';
 import { createTrainingRouter } from './router';
 import { ComputeTargets } from './targets';
 import { TrainingHandlers, TrainingQueues } from './TrainingQueues';
+import { TrainingProfiles } from './TrainingProfiles';
 import { TrainingService } from './TrainingService';
 
 /** What training needs of the cost domain: budget holds and metering. @internal */
@@ -22,6 +28,8 @@ export interface TrainingCosts {
   budgetHolds(): Promise<Map<string, string>>;
   /** Records the usage of ended attempts; run on every tick. */
   meter(): Promise<unknown>;
+  /** A pool's GPU-hour price now, in micro-dollars (profiles' cost ceilings). */
+  gpuHourMicros?(pool: ConfiguredPool, spot: boolean): number | undefined;
 }
 
 /**
@@ -66,6 +74,19 @@ export async function createTraining(
     knex: deps.knex,
     lineage: deps.lineage,
   });
+  const profileStore = DatabaseTrainingProfileStore.create({ knex: deps.knex });
+  const profiles = new TrainingProfiles({
+    store: profileStore,
+    pools: trainingConfig.pools,
+    access,
+  });
+  for (const synced of await profiles.syncConfig(trainingConfig.profiles)) {
+    if (synced.changed) {
+      logger.info(
+        `Training profile '${synced.name}' is at version ${synced.version} from config`,
+      );
+    }
+  }
   const queues = new TrainingQueues({
     redis: deps.redis,
     logger,
@@ -100,6 +121,7 @@ export async function createTraining(
     targets,
     queues,
     access,
+    profiles: profileStore,
   });
   const submission = new JobSubmission({
     store,
@@ -109,6 +131,8 @@ export async function createTraining(
     tracking: deps.tracking,
     access,
     lineage: deps.lineage,
+    profiles: profileStore,
+    gpuHourMicros: deps.costs.gpuHourMicros?.bind(deps.costs),
   });
   return {
     /** Batch scoring submits its jobs here, with the same checks as the API. */
@@ -116,9 +140,12 @@ export async function createTraining(
     /** Drift's retraining: a run's job again, on another profile. */
     retrain: (caller: Caller, input: Parameters<typeof resubmitTraining>[2]) =>
       resubmitTraining({ store, submission }, caller, input),
+    /** Profiles at their current versions (the catalog publishes them). */
+    profiles,
     router: createTrainingRouter({
       training,
       submission,
+      profiles,
       resolveCaller: deps.resolveCaller,
     }),
     /** The job that produced a run, if one did (the readiness scorecard's spot check). */
@@ -126,6 +153,8 @@ export async function createTraining(
     lineageNodes: { job: describeJobs(store) },
     resources: {
       [ML_JOB_RESOURCE_TYPE]: (jobId: string) => store.getJob(jobId),
+      [ML_TRAINING_PROFILE_RESOURCE_TYPE]: (name: string) =>
+        profileStore.getCurrent(name),
     },
     close: () => queues.close(),
   };

@@ -1,11 +1,14 @@
 import express from 'express';
 import { JobSubmission } from './JobSubmission';
+import { TrainingProfiles } from './TrainingProfiles';
 import { TrainingService } from './TrainingService';
 import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 
 /**
- * The training API under `/api/ml/training`: submit, list, explain, cancel, logs. Every
- * job route acts for the caller: the training service checks `ml.job.*` on each job.
+ * The training API under `/api/ml/training`: submit, list, explain, cancel, logs, and
+ * the profiles jobs are submitted on with their versions. Every job route acts for the
+ * caller: the training service checks `ml.job.*` on each job, the profile service
+ * `ml.trainingProfile.*` on changes.
  * The submission checks what the schema cannot: profiles, pools, the owner's groups,
  * secret scopes.
  *
@@ -14,9 +17,10 @@ import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 export function createTrainingRouter(options: {
   training: TrainingService;
   submission: Pick<JobSubmission, 'submit'>;
+  profiles: TrainingProfiles;
   resolveCaller: CallerResolver;
 }): express.Router {
-  const { training, submission, resolveCaller } = options;
+  const { training, submission, profiles, resolveCaller } = options;
   const router = createPortalRouter();
 
   router.get('/training/pools', async (_req, res) => {
@@ -24,8 +28,41 @@ export function createTrainingRouter(options: {
   });
 
   router.get('/training/profiles', async (_req, res) => {
-    res.json({ items: training.listProfiles() });
+    res.json({ items: await profiles.list() });
   });
+
+  router.post('/training/profiles', async (req, res) => {
+    res
+      .status(201)
+      .json(await profiles.create(await resolveCaller(req), req.body));
+  });
+
+  router.get('/training/profiles/:profile', async (req, res) => {
+    res.json(await profiles.get(req.params.profile));
+  });
+
+  router.put('/training/profiles/:profile', async (req, res) => {
+    res.json(
+      await profiles.update(
+        await resolveCaller(req),
+        req.params.profile,
+        req.body,
+      ),
+    );
+  });
+
+  router.get('/training/profiles/:profile/versions', async (req, res) => {
+    res.json({ items: await profiles.versions(req.params.profile) });
+  });
+
+  router.get(
+    '/training/profiles/:profile/versions/:version',
+    async (req, res) => {
+      res.json(
+        await profiles.getVersion(req.params.profile, req.params.version),
+      );
+    },
+  );
 
   router.get('/training/jobs', async (req, res) => {
     res.json({

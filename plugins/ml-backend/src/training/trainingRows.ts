@@ -25,6 +25,7 @@ export function toJob(row: any): TrainingJob {
     statusMessage: row.status_message ?? undefined,
     pendingReason: row.pending_reason ?? undefined,
     profile: row.profile ?? undefined,
+    profileVersion: num(row.profile_version),
     pool: row.pool ?? row.requested_pool ?? undefined,
     priority: Number(row.priority),
     gpus: Number(row.gpus),

@@ -5,6 +5,7 @@ import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
 import { badRequest, refusal } from '../common/testData';
 import { endpointMetrics } from '../deployments/testData';
+import { makeProfile } from '../training/testData';
 import { MonitoringSection } from './MonitoringSection';
 import { makeMonitoring, monitoringSettings } from './testData';
 
@@ -21,18 +22,18 @@ function monitoringApi(monitoring: EndpointMonitoring = makeMonitoring()) {
     })),
     setEndpointMonitoring: jest.fn(async () => monitoring),
     listProfiles: jest.fn(async () => [
-      {
+      makeProfile({
         name: 'cpu-small',
         pools: ['cpu'],
         defaults: { gpus: 0 },
         limits: { maxGpus: 0 },
-      },
-      {
+      }),
+      makeProfile({
         name: 'gpu-a100',
         pools: ['a100'],
         defaults: { gpus: 1 },
         limits: { maxGpus: 8 },
-      },
+      }),
     ]),
   } satisfies Partial<MlApi>;
 }

@@ -35,9 +35,24 @@ export const pools: GpuPoolSummary[] = [
   },
 ];
 
+/** A profile at version 1 from config, owned by the platform team. @internal */
+export function makeProfile(
+  profile: Pick<TrainingProfile, 'name' | 'pools' | 'defaults' | 'limits'> &
+    Partial<TrainingProfile>,
+): TrainingProfile {
+  return {
+    owner: 'group:default/ml-platform',
+    version: 1,
+    spotPolicy: 'allowed',
+    source: 'config',
+    createdAt: submittedAt,
+    ...profile,
+  };
+}
+
 /** @internal */
 export const profiles: TrainingProfile[] = [
-  {
+  makeProfile({
     name: 'gpu-small',
     description: 'Fine-tuning on one node',
     pools: ['a100-eu', 'h100-spot-us'],
@@ -48,7 +63,7 @@ export const profiles: TrainingProfile[] = [
       spotAllowed: true,
     },
     limits: { maxGpus: 4 },
-  },
+  }),
 ];
 
 /** A job, pending for capacity unless told otherwise. @internal */

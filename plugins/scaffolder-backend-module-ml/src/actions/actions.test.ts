@@ -209,6 +209,25 @@ describe('ml:training:submit', () => {
     ).rejects.toThrow('No experiment');
   });
 
+  it('refuses params that are not flags, and more than 100 of them, before submitting', async () => {
+    const input = {
+      name: 'x',
+      experiment: teamExperiment,
+      profile: 'local-small',
+      command: ['true'],
+    };
+    await expect(
+      submit({ ...input, params: { 'lr; rm -rf': 1 } }),
+    ).rejects.toThrow("Parameter 'lr; rm -rf' is not a command-line flag name");
+    const many = Object.fromEntries(
+      Array.from({ length: 101 }, (_, i) => [`p${i}`, i]),
+    );
+    await expect(submit({ ...input, params: many })).rejects.toThrow(
+      'At most 100 params, not 101',
+    );
+    expect(await jobsNamed('x')).toHaveLength(0);
+  });
+
   it("surfaces the API's refusal", async () => {
     await expect(
       runAction(

@@ -9,9 +9,18 @@ type JobSpec = MlApiComponents['schemas']['JobSpec'];
 type TrainingJob = MlApiComponents['schemas']['TrainingJob'];
 type TrainingProfile = MlApiComponents['schemas']['TrainingProfile'];
 
+/** Params and env variables a job takes from a template; JSON schema cannot bound a record. */
+const MAX_ENTRIES = 100;
+
 /** `{ lr: 0.1, epochs: 30 }` → `--lr 0.1 --epochs 30`, as the example scripts read them. */
 export function paramArgs(params: Record<string, string | number | boolean>) {
-  return Object.entries(params).flatMap(([key, value]) => {
+  const entries = Object.entries(params);
+  if (entries.length > MAX_ENTRIES) {
+    throw new InputError(
+      `At most ${MAX_ENTRIES} params, not ${entries.length}`,
+    );
+  }
+  return entries.flatMap(([key, value]) => {
     if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(key)) {
       throw new InputError(
         `Parameter '${key}' is not a command-line flag name (letters, digits, - and _)`,
@@ -71,13 +80,13 @@ export function createMlTrainingSubmitAction(context: MlActionsContext) {
         profile: z => z.string().min(1).describe('Training profile'),
         command: z =>
           z
-            .array(z.string())
+            .array(z.string().max(10_000))
             .min(1)
             .max(200)
             .describe('Entrypoint and its arguments, e.g. [node, train.ts]'),
         params: z =>
           z
-            .record(z.union([z.string(), z.number(), z.boolean()]))
+            .record(z.union([z.string().max(10_000), z.number(), z.boolean()]))
             .optional()
             .describe(
               'Hyperparameters, appended to the command as --key value',
@@ -90,7 +99,7 @@ export function createMlTrainingSubmitAction(context: MlActionsContext) {
         image: z => z.string().optional().describe('Container image'),
         env: z =>
           z
-            .record(z.string())
+            .record(z.string().max(10_000))
             .optional()
             .describe('Plain environment variables (never secrets)'),
         gpus: z => z.number().int().min(0).max(1024).optional(),
@@ -109,6 +118,9 @@ export function createMlTrainingSubmitAction(context: MlActionsContext) {
         await ctx.getInitiatorCredentials(),
       );
       await checkProfile(api, input.profile);
+      if (Object.keys(input.env ?? {}).length > MAX_ENTRIES) {
+        throw new InputError(`At most ${MAX_ENTRIES} env variables`);
+      }
       const spec: JobSpec = {
         name: input.name,
         owner: input.owner,

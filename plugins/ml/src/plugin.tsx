@@ -137,6 +137,33 @@ const deploymentsTab = SubPageBlueprint.make({
   },
 });
 
+/** Every readable model's production-readiness score, and which checks fail where. */
+const readinessTab = SubPageBlueprint.make({
+  name: 'readiness',
+  params: {
+    path: 'readiness',
+    title: 'Readiness',
+    loader: () =>
+      import('./components/readiness/ReadinessPage').then(m => (
+        <m.ReadinessPage />
+      )),
+  },
+});
+
+/** A model's production-readiness scorecard on its catalog entity. */
+const readinessEntityCard = EntityCardBlueprint.make({
+  name: 'ml-model-readiness',
+  params: {
+    filter: entity =>
+      entity.spec?.type === 'ml-model' &&
+      Boolean(entity.metadata.annotations?.[ML_MODEL_ANNOTATION]),
+    loader: () =>
+      import('./components/readiness/ReadinessEntityCard').then(m => (
+        <m.ReadinessEntityCard />
+      )),
+  },
+});
+
 /**
  * The ML Platform frontend plugin.
  *
@@ -157,8 +184,10 @@ export const mlPlugin = createFrontendPlugin({
     datasetsTab,
     trainingTab,
     deploymentsTab,
+    readinessTab,
     costTab,
     groupCostCard,
     modelEntityCard,
+    readinessEntityCard,
   ],
 });

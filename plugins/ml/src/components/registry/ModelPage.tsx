@@ -21,6 +21,7 @@ import { KeyValueTable } from '../common/KeyValueTable';
 import { useMlPaths } from '../common/mlPaths';
 import { OwnerLink } from '../common/OwnerLink';
 import { PageTrail } from '../common/PageTrail';
+import { ReadinessScorecard } from '../readiness/ReadinessScorecard';
 import { AliasChips } from './AliasChips';
 import { AuditTrail } from './AuditTrail';
 import { PromotionRequests } from './PromotionRequests';
@@ -131,6 +132,9 @@ export function ModelPage() {
         </GridCard>
         <GridCard md={6} title="Tags">
           <KeyValueTable label="tags" rows={model.tags} emptyText="No tags." />
+        </GridCard>
+        <GridCard title="Production readiness">
+          <ReadinessScorecard name={model.name} />
         </GridCard>
         <GridCard title="Pipeline">
           <Loaded state={pipeline} errorTitle="Could not load the pipeline">

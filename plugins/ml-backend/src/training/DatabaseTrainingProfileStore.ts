@@ -3,7 +3,7 @@ import { TrainingProfile } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { chunks } from '../database/chunks';
 import { isUniqueViolation } from '../database/uniqueViolation';
-import { ConfiguredProfile } from './profileDefinition';
+import { ConfiguredProfile, ProfileDefinition } from './profileDefinition';
 import {
   NewProfileVersion,
   ProfileSyncResult,
@@ -15,14 +15,20 @@ const VERSIONS = 'ml_training_profile_versions';
 
 function toProfile(row: any): TrainingProfile {
   return {
+    ...JSON.parse(row.definition),
     name: row.name,
     owner: row.owner,
     version: Number(row.version),
     source: row.source,
     createdAt: Number(row.created_at),
     ...(row.created_by && { createdBy: row.created_by }),
-    ...JSON.parse(row.definition),
   };
+}
+
+/** What a version row stores as its definition: nothing of its identity. */
+function definitionOnly(definition: ProfileDefinition): ProfileDefinition {
+  const { description, pools, spotPolicy, defaults, limits } = definition;
+  return { description, pools, spotPolicy, defaults, limits };
 }
 
 /**
@@ -194,7 +200,7 @@ export class DatabaseTrainingProfileStore implements TrainingProfileStore {
       name: version.name,
       version: number,
       owner: version.owner,
-      definition: JSON.stringify(version.definition),
+      definition: JSON.stringify(definitionOnly(version.definition)),
       source: version.source,
       created_by: version.createdBy ?? null,
       created_at: now,

@@ -245,7 +245,12 @@ export const mlPlugin = createBackendPlugin({
           lineage: lineage.service,
           endpoints: deployments.service,
           profiles: training.profiles,
-          readinessScores: caller => readiness.service.scores(caller),
+          // A scorecard that cannot be computed leaves the score off, not the catalog stale.
+          readinessScores: caller =>
+            readiness.service.scores(caller).catch(error => {
+              logger.warn(`Could not score models' readiness: ${error}`);
+              return new Map();
+            }),
           resolveCaller,
         });
         for (const domain of [

@@ -4,8 +4,8 @@ import { DataTable } from '../common/DataTable';
 import { useMlPaths } from '../common/mlPaths';
 import { ReadinessStatus } from './ReadinessStatus';
 
-/** A check's fix, linking to the page where it is done when there is one. @internal */
-export function FixLink(props: { check: ReadinessCheck }) {
+/** A check's fix, linking to the page where it is done when there is one. */
+function FixLink(props: { check: ReadinessCheck }) {
   const { check } = props;
   const paths = useMlPaths();
   if (!check.fixUrl || !paths) return <>{check.fix}</>;

@@ -11,8 +11,8 @@ import { Loaded } from '../common/Loaded';
 import { useMlPaths } from '../common/mlPaths';
 import { OwnerLink } from '../common/OwnerLink';
 
-/** Per check, the models that fail it: what a platform team fixes first. @internal */
-export function failuresByCheck(models: ModelReadiness[]) {
+/** Per check, the models that fail it: what a platform team fixes first. */
+function failuresByCheck(models: ModelReadiness[]) {
   const byCheck = new Map<
     string,
     { check: ReadinessCheck; models: string[] }

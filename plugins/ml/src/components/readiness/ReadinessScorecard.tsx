@@ -6,8 +6,8 @@ import { mlApiRef } from '../../api/MlApi';
 import { Loaded } from '../common/Loaded';
 import { ReadinessChecks } from './ReadinessChecks';
 
-/** `7 of 10 checks pass for version 3`. @internal */
-export function scoreLine(readiness: ModelReadiness): string {
+/** `7 of 10 checks pass for version 3`. */
+function scoreLine(readiness: ModelReadiness): string {
   const judged = readiness.version
     ? ` for version ${readiness.version}`
     : ' (no version yet)';

@@ -243,6 +243,8 @@ export class MonitoringService {
               minute: step * stepMinutes * 60_000,
               requests: stepRows.reduce((n, r) => n + r.requests, 0),
               errors: stepRows.reduce((n, r) => n + r.errors, 0),
+              clientErrors: stepRows.reduce((n, r) => n + r.clientErrors, 0),
+              bytesIn: stepRows.reduce((n, r) => n + r.bytesIn, 0),
               // An hour of one deployment has its quantiles; several are merged.
               ...(stepRows.length === 1 && 'quantiles' in stepRows[0]
                 ? stepRows[0].quantiles

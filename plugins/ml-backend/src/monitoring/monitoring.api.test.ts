@@ -185,7 +185,12 @@ describe.each(databases.eachSupportedId())('monitoring on %p', databaseId => {
       '/deployments/endpoints/churn-live/metrics?minutes=43200',
     );
     expect(month.body.stepMinutes).toBe(60);
-    expect(month.body.versions[0].points[0].requests).toBeGreaterThan(0);
+    expect(month.body.versions[0].points[0]).toMatchObject({
+      requests: expect.any(Number),
+      clientErrors: 0,
+      bytesIn: expect.any(Number),
+    });
+    expect(month.body.versions[0].points[0].bytesIn).toBeGreaterThan(0);
 
     const closed = await scientist.post(
       `/monitoring/alerts/${driftAlert.id}/close`,

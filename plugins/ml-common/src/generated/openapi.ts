@@ -1356,6 +1356,11 @@ export interface components {
     /** @enum {string} */
     EndpointKind: 'real-time' | 'batch' | 'serverless';
     EndpointMetricPoint: {
+      /** @description Request payload bytes. */
+      bytesIn?: number;
+      /** @description Refused requests (4xx). */
+      clientErrors?: number;
+      /** @description Server errors (5xx). */
       errors: number;
       /** @description Start of the minute (or hour), epoch ms. */
       minute: number;

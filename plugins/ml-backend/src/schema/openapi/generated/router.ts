@@ -6820,6 +6820,15 @@ export const spec = {
           },
           errors: {
             type: 'integer',
+            description: 'Server errors (5xx).',
+          },
+          clientErrors: {
+            type: 'integer',
+            description: 'Refused requests (4xx).',
+          },
+          bytesIn: {
+            type: 'integer',
+            description: 'Request payload bytes.',
           },
           p50Ms: {
             type: 'number',

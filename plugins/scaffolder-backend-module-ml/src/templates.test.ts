@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { mockCredentials } from '@backstage/backend-test-utils';
+import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
@@ -33,17 +31,34 @@ function templateEntity(folder: string): Entity {
 }
 
 const publishRoot = mkdtempSync(join(tmpdir(), 'ml-projects-'));
+const jobsDirectory = mkdtempSync(join(tmpdir(), 'ml-jobs-'));
 let portal: Awaited<ReturnType<typeof startMlPortal>>;
 
 beforeAll(async () => {
   portal = await startMlPortal({
-    features: [scaffolderPlugin, scaffolderModuleMl],
+    features: [
+      scaffolderPlugin,
+      scaffolderModuleMl,
+      // Requests without a token are anonymous, as in a real backend (the test
+      // backend's default is a mock user): jobs log as anonymous MLflow clients.
+      mockServices.httpAuth.factory({
+        defaultCredentials: mockCredentials.none(),
+      }),
+    ],
     catalog: ['training-project', 'deploy-model', 'onboard-team'].map(
       templateEntity,
     ),
     config: {
       ml: {
         scaffolder: { localPublish: { enabled: true, directory: publishRoot } },
+        // Jobs run: the first job's script logs to the portal as its MLflow client,
+        // which a local install lets in without a token, for the team.
+        training: {
+          workers: true,
+          pollIntervalMs: 100,
+          local: { workingDirectory: jobsDirectory },
+        },
+        mlflow: { allowUnauthenticated: true, anonymousGroup: TEAM },
       },
     },
   });
@@ -165,7 +180,7 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
     expect(readdirSync(publishRoot)).not.toContain('dry-project');
   });
 
-  it('New training project: publishes the skeleton, creates the experiment and submits the first job', async () => {
+  it('New training project: publishes the skeleton, creates the experiment, and the first job trains, checkpoints and logs to it', async () => {
     const output = await runTemplate('ml-training-project', {
       name: 'churn-model',
       owner: TEAM,
@@ -244,27 +259,23 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
     );
     expect(output.text).toEqual([{ title: 'Repository', content: project }]);
 
-    // The published script trains and logs to the portal as the scientist.
-    const checkpoints = mkdtempSync(join(tmpdir(), 'checkpoints-'));
-    await promisify(execFile)(
-      process.execPath,
-      [join(project, 'train.ts'), '--epochs', '3'],
-      {
-        env: {
-          MLFLOW_TRACKING_URI: `${portal.baseUrl}/api/ml/mlflow`,
-          MLFLOW_TRACKING_TOKEN: mockCredentials.user.token(SCIENTIST),
-          CHECKPOINT_DIR: checkpoints,
-        },
-      },
-    );
-    const runs = await scientist.post('/runs/search', {
-      experimentIds: [experimentId],
-    });
-    expect(runs.status).toBe(200);
-    const [run] = runs.body.items;
-    expect(run.info.status).toBe('FINISHED');
+    // The first job runs the published script on the local target; it trains,
+    // checkpoints and logs to the job's run.
+    let finished: any;
+    for (;;) {
+      finished = (await scientist.get(`/training/jobs/${jobId}`)).body;
+      if (['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(finished.status)) break;
+      await new Promise(resolve => setImmediate(resolve));
+    }
+    if (finished.status !== 'SUCCEEDED') {
+      const logs = await scientist.get(`/training/jobs/${jobId}/logs`);
+      throw new Error(
+        `Job ${finished.status}: ${finished.statusMessage}\n${logs.text}`,
+      );
+    }
+    const { runId } = finished;
+    const run = (await scientist.get(`/runs/${runId}`)).body;
     expect(run.data.params).toContainEqual({ key: 'epochs', value: '3' });
-    const { runId } = run.info;
     const history = await scientist.get(
       `/runs/${runId}/metric-history?key=val_accuracy`,
     );
@@ -277,9 +288,15 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
     expect(artifacts.body.files.map((f: { path: string }) => f.path)).toEqual([
       'model/feature_profile.json',
     ]);
-    expect(
-      JSON.parse(readFileSync(join(checkpoints, 'checkpoint.json'), 'utf8')),
-    ).toMatchObject({ epoch: 3 });
+    const checkpoint = join(
+      jobsDirectory,
+      '.data/checkpoints',
+      jobId,
+      'checkpoint.json',
+    );
+    expect(JSON.parse(readFileSync(checkpoint, 'utf8'))).toMatchObject({
+      epoch: 3,
+    });
   });
 
   it("Deploy a model: an endpoint following the environment's alias with its canary settings", async () => {

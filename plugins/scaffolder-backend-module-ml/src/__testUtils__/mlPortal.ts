@@ -15,6 +15,7 @@ import {
   startTestBackend,
 } from '@backstage/backend-test-utils';
 import { Entity } from '@backstage/catalog-model';
+import { ConfigReader, JsonObject } from '@backstage/config';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
 import { notificationService } from '@backstage/plugin-notifications-node';
 import permissionPlugin from '@backstage/plugin-permission-backend';
@@ -93,6 +94,66 @@ export async function startMlPortal(
   options: { features?: Features; catalog?: Entity[]; config?: object } = {},
 ) {
   const tmp = (prefix: string) => mkdtempSync(join(tmpdir(), prefix));
+  // Layered as app-config files are: `options.config` merges into these settings.
+  const config = ConfigReader.fromConfigs([
+    {
+      context: 'scaffolder-ml test',
+      data: {
+        app: { baseUrl: APP_BASE_URL },
+        permission: { enabled: true },
+        ml: {
+          permissions: { readAcrossTeams: true },
+          redis: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
+          artifacts: { local: { directory: tmp('ml-artifacts-') } },
+          training: {
+            workers: false,
+            queuePrefix: `scaffolder-test-${Math.random()
+              .toString(36)
+              .slice(2)}`,
+            local: {
+              enabled: true,
+              allowedGroups: [TEAM],
+              logDirectory: tmp('ml-job-logs-'),
+            },
+            pools: [
+              {
+                name: 'local-cpu',
+                target: 'local',
+                gpuType: 'cpu',
+                gpusPerNode: 2,
+                nodes: 1,
+              },
+            ],
+            profiles: [
+              {
+                name: 'local-small',
+                pools: ['local-cpu'],
+                defaults: { gpus: 1 },
+              },
+            ],
+          },
+          deployments: {
+            workers: false,
+            modelCacheDirectory: tmp('ml-models-'),
+          },
+          serving: {
+            targets: {
+              local: {
+                workingDirectory: REPO_ROOT,
+                flavors: [
+                  {
+                    flavor: 'portal_logistic',
+                    command: ['node', 'examples/serving/model_server.ts'],
+                  },
+                ],
+              },
+            },
+          },
+        },
+      },
+    },
+    { context: 'test', data: (options.config ?? {}) as JsonObject },
+  ]).get() as JsonObject;
   const backend = await startTestBackend({
     features: [
       mlPlugin,
@@ -115,63 +176,7 @@ export async function startMlPortal(
         entities: [...groupEntities, ...(options.catalog ?? [])],
       }),
       ...(options.features ?? []),
-      mockServices.rootConfig.factory({
-        data: {
-          app: { baseUrl: APP_BASE_URL },
-          permission: { enabled: true },
-          ...options.config,
-          ml: {
-            permissions: { readAcrossTeams: true },
-            redis: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
-            artifacts: { local: { directory: tmp('ml-artifacts-') } },
-            training: {
-              workers: false,
-              queuePrefix: `scaffolder-test-${Math.random()
-                .toString(36)
-                .slice(2)}`,
-              local: {
-                enabled: true,
-                allowedGroups: [TEAM],
-                logDirectory: tmp('ml-job-logs-'),
-              },
-              pools: [
-                {
-                  name: 'local-cpu',
-                  target: 'local',
-                  gpuType: 'cpu',
-                  gpusPerNode: 2,
-                  nodes: 1,
-                },
-              ],
-              profiles: [
-                {
-                  name: 'local-small',
-                  pools: ['local-cpu'],
-                  defaults: { gpus: 1 },
-                },
-              ],
-            },
-            deployments: {
-              workers: false,
-              modelCacheDirectory: tmp('ml-models-'),
-            },
-            serving: {
-              targets: {
-                local: {
-                  workingDirectory: REPO_ROOT,
-                  flavors: [
-                    {
-                      flavor: 'portal_logistic',
-                      command: ['node', 'examples/serving/model_server.ts'],
-                    },
-                  ],
-                },
-              },
-            },
-            ...(options.config as { ml?: object } | undefined)?.ml,
-          },
-        },
-      }),
+      mockServices.rootConfig.factory({ data: config }),
     ],
   });
   const { server } = backend;

@@ -123,18 +123,42 @@ export interface Config {
         /** Reserved capacity billed whether used or not: its unused GPU-hours show as idle spend. */
         reserved?: boolean;
       }>;
-      /** Golden paths: which pools, defaults and limits a job starts from. */
+      /**
+       * Owner group of the profiles defined here (a group entity ref). Default: the first
+       * of `ml.permissions.platformGroups`, else `ml.tracking.defaultOwner`.
+       */
+      profilesOwner?: string;
+      /**
+       * Golden paths: which pools, defaults and limits a job starts from. Synced at start
+       * into the profile table, where profiles are versioned: a profile whose definition
+       * here changed gets a new version; one changed through the API keeps its version
+       * until this definition changes. Profiles removed here stay in the table.
+       */
       profiles?: Array<{
+        /** Lowercase words joined by `-`, `_` or `.`. */
         name: string;
+        /** Its owner group; default `profilesOwner`. */
+        owner?: string;
         description?: string;
         pools: string[];
+        /** Spot capacity: jobs choose (`allowed`, default), only spot pools (`required`), or `never`. */
+        spotPolicy?: 'allowed' | 'required' | 'never';
         defaults?: {
           gpus?: number;
           maxRuntimeSeconds?: number;
           checkpointIntervalSeconds?: number;
           spotAllowed?: boolean;
+          /** The image of jobs that name none. */
+          image?: string;
         };
-        limits?: { maxGpus?: number };
+        limits?: {
+          maxGpus?: number;
+          /**
+           * Refuses a job whose `maxRuntimeSeconds × GPUs × GPU-hour price` of its dearest
+           * pool exceeds this (jobs must then set a runtime limit).
+           */
+          maxCostPerJobUsd?: number;
+        };
       }>;
       /** Team quotas per pool. A pool with quotas admits only the teams listed. */
       quotas?: Array<{

@@ -14,6 +14,15 @@ import { ensureExperiment } from './experiment';
 type GpuPoolSummary = MlApiComponents['schemas']['GpuPoolSummary'];
 type CostSummary = MlApiComponents['schemas']['CostSummary'];
 
+/** The group ref in full (`group:recsys` → `group:default/recsys`). */
+function groupRef(ref: string): string {
+  try {
+    return stringifyEntityRef(parseEntityRef(ref));
+  } catch (error) {
+    throw new InputError(`'${ref}' is not a group entity ref: ${error}`);
+  }
+}
+
 /** A secret reference or a `prefix*` pattern, as `ml.training.secretScopes` takes them. */
 const SECRET_PATTERN = /^[A-Za-z0-9_.:/-]+\*?$/;
 
@@ -110,7 +119,7 @@ export function createMlTeamOnboardAction(
         : undefined;
       const credentials = await ctx.getInitiatorCredentials();
       const { api, groups } = await initiator(context, credentials);
-      const team = stringifyEntityRef(parseEntityRef(input.team));
+      const team = groupRef(input.team);
       const group = await context.catalog.getEntityByRef(team, { credentials });
       if (!group || group.kind.toLocaleLowerCase('en-US') !== 'group') {
         throw new NotFoundError(`No group ${team} in the catalog`);
@@ -162,7 +171,7 @@ export function createMlTeamOnboardAction(
         ctx.logger.info(
           `${team} has a budget of ${
             current.amountMicros / 1e6
-          } USD this month; the config below replaces it`,
+          } USD this month; the written config replaces it`,
         );
       }
 

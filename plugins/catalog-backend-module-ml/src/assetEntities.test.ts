@@ -141,6 +141,55 @@ describe('assetToEntity of an endpoint', () => {
   });
 });
 
+describe('assetToEntity of a training profile', () => {
+  it('publishes a Resource of type ml-training-profile, owned by its group, naming its version', async () => {
+    const asset = mlAsset({
+      type: 'ml-training-profile',
+      entityName: assetEntityName('ml-training-profile', 'gpu-a100'),
+      title: 'gpu-a100',
+      description:
+        'Fine-tuning. Training profile v3: pools a100-eu; up to 8 GPUs; spot required',
+      owner: 'group:default/ml-platform',
+      path: 'training/profiles/gpu-a100',
+      tags: ['ml-training-profile', 'spot-required'],
+      dependsOn: [],
+      annotations: { 'ml.platform/profile-version': '3' },
+    });
+    const entity = assetToEntity(asset, context);
+    expect(entity).toMatchObject({
+      kind: 'Resource',
+      metadata: {
+        name: 'training-profile-gpu-a100',
+        title: 'gpu-a100',
+        tags: ['ml-training-profile', 'spot-required'],
+        links: [
+          {
+            url: 'https://portal.example.com/ml/training/profiles/gpu-a100',
+            title: 'Open in ML Platform',
+          },
+        ],
+        annotations: {
+          'ml.platform/profile-version': '3',
+          'ml.platform/asset-name': 'gpu-a100',
+        },
+      },
+      spec: {
+        type: 'ml-training-profile',
+        owner: 'group:default/ml-platform',
+        dependsOn: [],
+      },
+    });
+    await expect(findEntityProblem(asset, entity)).resolves.toBeUndefined();
+    // Under another type's name it is refused: no profile publishes as a model.
+    await expect(
+      findEntityProblem(
+        { ...asset, entityName: 'model-gpu-a100' },
+        { ...entity, metadata: { ...entity.metadata, name: 'model-gpu-a100' } },
+      ),
+    ).resolves.toContain('entity name is not the one of ml-training-profile');
+  });
+});
+
 describe('toCatalogTag', () => {
   it.each([
     ['Python3.11', 'python3-11'],

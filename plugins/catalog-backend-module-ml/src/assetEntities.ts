@@ -84,6 +84,12 @@ function endpointFacts(endpoint: MlCatalogAsset['endpoint']): {
  * protocol. The served versions, target, kind and status are annotations (versions are
  * no entities of their own), the scoring URL a link.
  *
+ * A training profile is a `Resource` as well (`spec.type: ml-training-profile`, its
+ * current version in `ml.platform/profile-version`): like a database class or a queue,
+ * it is something the platform team provides and owns and that teams' work runs on.
+ * A custom kind would need its own validator, processor and catalog UI for no
+ * relation or field a `Resource` lacks.
+ *
  * @internal
  */
 export function assetToEntity(

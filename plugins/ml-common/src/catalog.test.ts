@@ -5,6 +5,7 @@ const TYPES: MlAssetType[] = [
   'feature-view',
   'dataset',
   'ml-endpoint',
+  'ml-training-profile',
 ];
 
 /** The catalog's rule for entity names (`KubernetesValidatorFunctions.isValidObjectName`). */

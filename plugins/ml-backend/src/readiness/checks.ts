@@ -16,8 +16,8 @@ import {
   ReadinessVersion,
 } from './ports';
 
-/** Model tag declaring how the model is served: `real-time`, `batch` or `serverless`. @internal */
-export const WORKLOAD_CLASS_TAG = 'mlplatform.workload-class';
+/** Model tag declaring how the model is served: `real-time`, `batch` or `serverless`. */
+const WORKLOAD_CLASS_TAG = 'mlplatform.workload-class';
 
 const WORKLOAD_CLASSES: readonly EndpointKind[] = [
   'real-time',
@@ -25,8 +25,8 @@ const WORKLOAD_CLASSES: readonly EndpointKind[] = [
   'serverless',
 ];
 
-/** The titles, in the order the scorecard lists its checks. @internal */
-export const CHECK_TITLES: Record<ReadinessCheckId, string> = {
+/** The titles, in the order the scorecard lists its checks. */
+const CHECK_TITLES: Record<ReadinessCheckId, string> = {
   'workload-class': 'Workload class',
   'data-residency': 'Data residency and compliance declared',
   'artifact-storage': 'Artifact location and encryption',

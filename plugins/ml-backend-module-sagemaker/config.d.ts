@@ -90,6 +90,28 @@ export interface Config {
            * invocations, errors, model latency) are read. Defaults to the region's.
            */
           metricsEndpoint?: string;
+          /**
+           * Data capture of real-time endpoints (SageMaker captures none on serverless
+           * ones): SageMaker writes a share of the requests and responses to
+           * `<s3Uri>/<endpoint>/<variant>/yyyy/mm/dd/hh/*.jsonl`, and the platform reads them
+           * as the live data of drift. The execution role needs `s3:PutObject` there, the
+           * backend's identity `s3:ListBucket` and `s3:GetObject`. Endpoints take it up at
+           * their next apply.
+           */
+          dataCapture?: {
+            /** `DestinationS3Uri`, `s3://bucket/prefix`. */
+            s3Uri: string;
+            /** Percent of requests captured (`InitialSamplingPercentage`), 1-100. Defaults to 20. */
+            samplingPercent?: number;
+            /**
+             * Whether captured CSV requests start with a header row naming the features, as
+             * MLflow's scoring server expects. Without one, features are named f0, f1, ….
+             * Defaults to true.
+             */
+            csvHeader?: boolean;
+            /** S3 API endpoint where the files are read (path-style), for VPC endpoints and tests. */
+            s3Endpoint?: string;
+          };
         };
       };
     };

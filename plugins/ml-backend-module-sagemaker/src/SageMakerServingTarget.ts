@@ -3,6 +3,7 @@ import {
   CreateEndpointConfigCommand,
   CreateModelCommand,
   CreateTransformJobCommand,
+  DataCaptureConfig,
   DeleteEndpointCommand,
   DeleteEndpointConfigCommand,
   DeleteModelCommand,
@@ -21,6 +22,7 @@ import {
   UpdateEndpointWeightsAndCapacitiesCommand,
 } from '@aws-sdk/client-sagemaker';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { ConflictError, InputError } from '@backstage/errors';
 import {
@@ -28,16 +30,19 @@ import {
   EndpointSpec,
   EndpointStatus,
   ExternalJobStatus,
+  ServingCaptureSource,
   ServingMetricsSource,
   ServingTarget,
 } from '@ml-portal/plugin-ml-node';
 import {
   createCloudWatchClient,
+  createS3Client,
   createSageMakerClient,
   isAlreadyExisting,
   isNotFound,
   toSageMakerName,
 } from './aws';
+import { s3CaptureSource } from './capture';
 import { SageMakerServingSettings } from './config';
 import {
   endpointConfigPrefix,
@@ -81,23 +86,32 @@ export class SageMakerServingTarget implements ServingTarget {
     private readonly cloudWatch: CloudWatchClient,
     private readonly settings: SageMakerServingSettings,
     private readonly logger?: LoggerService,
+    private readonly s3?: S3Client,
   ) {}
 
   /**
-   * Builds the target; `client` and `cloudWatch` replace the ones built from `settings`
-   * (tests).
+   * Builds the target; `client`, `cloudWatch` and `s3` replace the ones built from
+   * `settings` (tests). An S3 client is built only where data capture is configured.
    */
   static create(options: {
     settings: SageMakerServingSettings;
     client?: SageMakerClient;
     cloudWatch?: CloudWatchClient;
+    s3?: S3Client;
     logger?: LoggerService;
   }): SageMakerServingTarget {
+    const { settings } = options;
     return new SageMakerServingTarget(
-      options.client ?? createSageMakerClient(options.settings),
-      options.cloudWatch ?? createCloudWatchClient(options.settings),
-      options.settings,
+      options.client ?? createSageMakerClient(settings),
+      options.cloudWatch ?? createCloudWatchClient(settings),
+      settings,
       options.logger,
+      settings.dataCapture &&
+        (options.s3 ??
+          createS3Client({
+            region: settings.region,
+            s3Endpoint: settings.dataCapture.s3Endpoint,
+          })),
     );
   }
 
@@ -108,6 +122,24 @@ export class SageMakerServingTarget implements ServingTarget {
   ): Promise<ServingMetricsSource> {
     return cloudWatchMetricsSource({
       client: this.cloudWatch,
+      endpointName: toSageMakerName(endpointName),
+      variantName: toSageMakerName(deploymentName),
+    });
+  }
+
+  /**
+   * The variant's data capture files, where capture is configured; serverless endpoints
+   * capture nothing, so their source finds no files.
+   */
+  async captureSource(
+    endpointName: string,
+    deploymentName: string,
+  ): Promise<ServingCaptureSource | undefined> {
+    const capture = this.settings.dataCapture;
+    if (!capture || !this.s3) return undefined;
+    return s3CaptureSource({
+      client: this.s3,
+      capture,
       endpointName: toSageMakerName(endpointName),
       variantName: toSageMakerName(deploymentName),
     });
@@ -146,7 +178,11 @@ export class SageMakerServingTarget implements ServingTarget {
       ? await this.describeEndpointConfig(liveConfigName)
       : undefined;
 
-    if (liveConfig && sameVariants(liveConfig, plan.variants)) {
+    if (
+      liveConfig &&
+      sameVariants(liveConfig, plan.variants) &&
+      sameCapture(liveConfig, plan)
+    ) {
       const changes = weightAndCapacityChanges(
         plan.variants,
         pending?.ProductionVariants ?? endpoint.ProductionVariants ?? [],
@@ -311,6 +347,7 @@ export class SageMakerServingTarget implements ServingTarget {
   /** Releases the client's sockets. */
   destroy(): void {
     this.client.destroy();
+    this.s3?.destroy();
   }
 
   /** Where clients invoke the endpoint (SageMaker's runtime API, SigV4-signed). */
@@ -345,6 +382,7 @@ export class SageMakerServingTarget implements ServingTarget {
         new CreateEndpointConfigCommand({
           EndpointConfigName: plan.endpointConfigName,
           ProductionVariants: plan.variants,
+          ...(plan.dataCapture && { DataCaptureConfig: plan.dataCapture }),
           Tags: plan.tags,
         }),
       );
@@ -484,6 +522,21 @@ function sameVariants(
         .sort(),
     );
   return shape(config.ProductionVariants ?? []) === shape(planned);
+}
+
+/** True when the config captures as planned: a change of capture needs a new config. */
+function sameCapture(
+  config: DescribeEndpointConfigCommandOutput,
+  plan: EndpointPlan,
+): boolean {
+  const shape = (capture?: DataCaptureConfig) =>
+    !capture || capture.EnableCapture === false
+      ? null
+      : JSON.stringify([
+          capture.DestinationS3Uri?.replace(/\/+$/, ''),
+          capture.InitialSamplingPercentage,
+        ]);
+  return shape(config.DataCaptureConfig) === shape(plan.dataCapture);
 }
 
 /**

@@ -1,4 +1,5 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { toPlatformName } from '@ml-portal/plugin-ml-node';
 
@@ -32,6 +33,24 @@ export function createCloudWatchClient(settings: {
   return new CloudWatchClient({
     region: settings.region,
     endpoint: settings.metricsEndpoint,
+  });
+}
+
+/**
+ * The S3 client that reads endpoints' data capture files; path-style where an endpoint
+ * is configured (S3-compatible services and the tests' fake), credentials from the
+ * default chain.
+ *
+ * @internal
+ */
+export function createS3Client(settings: {
+  region: string;
+  s3Endpoint?: string;
+}): S3Client {
+  return new S3Client({
+    region: settings.region,
+    endpoint: settings.s3Endpoint,
+    forcePathStyle: Boolean(settings.s3Endpoint),
   });
 }
 

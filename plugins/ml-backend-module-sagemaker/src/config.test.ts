@@ -104,6 +104,36 @@ describe('readSageMakerServingSettings', () => {
     });
   });
 
+  it('reads data capture, 20% with a CSV header unless set', () => {
+    expect(
+      readServing({
+        ...serving,
+        dataCapture: { s3Uri: 's3://ml-capture/endpoints/' },
+      })?.dataCapture,
+    ).toEqual({
+      s3Uri: 's3://ml-capture/endpoints',
+      samplingPercent: 20,
+      csvHeader: true,
+      s3Endpoint: undefined,
+    });
+    expect(
+      readServing({
+        ...serving,
+        dataCapture: {
+          s3Uri: 's3://ml-capture',
+          samplingPercent: 100,
+          csvHeader: false,
+          s3Endpoint: 'http://127.0.0.1:9000',
+        },
+      })?.dataCapture,
+    ).toEqual({
+      s3Uri: 's3://ml-capture',
+      samplingPercent: 100,
+      csvHeader: false,
+      s3Endpoint: 'http://127.0.0.1:9000',
+    });
+  });
+
   it.each([
     [
       { executionRoleArn: 'ml-serving' },
@@ -116,6 +146,15 @@ describe('readSageMakerServingSettings', () => {
       'serverless.maxConcurrency must be',
     ],
     [{ images: { sklearn: 3 } }, 'images.sklearn'],
+    [{ dataCapture: { s3Uri: 'capture' } }, 'dataCapture.s3Uri must be'],
+    [
+      { dataCapture: { s3Uri: 's3://ml-capture', samplingPercent: 0 } },
+      'dataCapture.samplingPercent must be',
+    ],
+    [
+      { dataCapture: { s3Uri: 's3://ml-capture', samplingPercent: 2.5 } },
+      'dataCapture.samplingPercent must be',
+    ],
   ])('refuses %j', (override, message) => {
     expect(() => readServing({ ...serving, ...override })).toThrow(message);
   });

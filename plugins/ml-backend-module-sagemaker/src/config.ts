@@ -96,6 +96,25 @@ export type SageMakerServingSettings = {
   endpoint?: string;
   /** CloudWatch API endpoint, where endpoints' metrics are read; the region's when absent. */
   metricsEndpoint?: string;
+  /** Data capture of real-time endpoints, where configured. */
+  dataCapture?: SageMakerDataCaptureSettings;
+};
+
+/**
+ * Where and how much of real-time endpoints' traffic SageMaker captures, read from
+ * `ml.serving.targets.sagemaker.dataCapture`.
+ *
+ * @public
+ */
+export type SageMakerDataCaptureSettings = {
+  /** `DestinationS3Uri`, without a trailing slash. */
+  s3Uri: string;
+  /** `InitialSamplingPercentage`: the percent of requests captured, 1-100. */
+  samplingPercent: number;
+  /** Whether captured CSV requests start with a header row (MLflow's scoring server reads one). */
+  csvHeader: boolean;
+  /** S3 API endpoint where the capture files are read (path-style); the region's when absent. */
+  s3Endpoint?: string;
 };
 
 /**
@@ -156,6 +175,31 @@ export function readSageMakerServingSettings(
       section.getOptionalString('batchInstanceType') ?? 'ml.m5.large',
     endpoint: section.getOptionalString('endpoint'),
     metricsEndpoint: section.getOptionalString('metricsEndpoint'),
+    dataCapture: readDataCapture(section, key),
+  };
+}
+
+function readDataCapture(
+  section: Config,
+  key: (name: string) => string,
+): SageMakerDataCaptureSettings | undefined {
+  const capture = section.getOptionalConfig('dataCapture');
+  if (!capture) return undefined;
+  const samplingPercent = capture.getOptionalNumber('samplingPercent') ?? 20;
+  if (
+    !Number.isInteger(samplingPercent) ||
+    samplingPercent < 1 ||
+    samplingPercent > 100
+  ) {
+    throw new Error(
+      `${key('dataCapture.samplingPercent')} must be an integer from 1 to 100`,
+    );
+  }
+  return {
+    s3Uri: s3Uri(capture.getString('s3Uri'), key('dataCapture.s3Uri')),
+    samplingPercent,
+    csvHeader: capture.getOptionalBoolean('csvHeader') ?? true,
+    s3Endpoint: capture.getOptionalString('s3Endpoint'),
   };
 }
 

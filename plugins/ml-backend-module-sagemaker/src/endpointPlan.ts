@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import {
   ContainerDefinition,
+  DataCaptureConfig,
   ProductionVariant,
   ProductionVariantInstanceType,
   Tag,
@@ -44,6 +45,8 @@ export type EndpointPlan = {
   endpointConfigName: string;
   models: PlannedModel[];
   variants: ProductionVariant[];
+  /** Real-time endpoints' capture, where configured (SageMaker captures none serverless). */
+  dataCapture?: DataCaptureConfig;
   tags: Tag[];
 };
 
@@ -119,15 +122,40 @@ export function planEndpoint(
     });
   }
 
+  const dataCapture =
+    spec.kind === 'real-time' && settings.dataCapture
+      ? dataCaptureConfig(settings.dataCapture)
+      : undefined;
   return {
     endpointName,
+    // Configs are immutable: capture settings are part of what the name stands for.
     endpointConfigName: `${endpointConfigPrefix(endpointName)}-${shortHash(
-      JSON.stringify(variants),
+      JSON.stringify(dataCapture ? [variants, dataCapture] : variants),
       CONFIG_HASH_LENGTH,
     )}`,
     models,
     variants,
+    ...(dataCapture && { dataCapture }),
     tags,
+  };
+}
+
+/**
+ * Captures requests and responses, JSON and CSV kept as text (SageMaker base64-encodes
+ * content types it is not told about), under `<s3Uri>/<endpoint>/<variant>/`.
+ */
+function dataCaptureConfig(
+  capture: NonNullable<SageMakerServingSettings['dataCapture']>,
+): DataCaptureConfig {
+  return {
+    EnableCapture: true,
+    InitialSamplingPercentage: capture.samplingPercent,
+    DestinationS3Uri: capture.s3Uri,
+    CaptureOptions: [{ CaptureMode: 'Input' }, { CaptureMode: 'Output' }],
+    CaptureContentTypeHeader: {
+      JsonContentTypes: ['application/json'],
+      CsvContentTypes: ['text/csv'],
+    },
   };
 }
 

@@ -7,8 +7,8 @@ import { crc32 } from 'node:zlib';
  * A FAKE S3 for tests, not S3: an in-memory HTTP server on 127.0.0.1 that speaks just
  * enough of the S3 REST protocol, path-style, for the real `@aws-sdk/client-s3` to talk to
  * it: PUT (plain or `aws-chunked` with a CRC32 trailer, which it checks), GET, HEAD and
- * DELETE of an object, and ListObjectsV2 (`prefix`, `delimiter`, `continuation-token`,
- * `max-keys`) with CommonPrefixes. One bucket, any name; signatures are not checked.
+ * DELETE of an object, and ListObjectsV2 (`prefix`, `delimiter`, `start-after`,
+ * `continuation-token`, `max-keys`) with CommonPrefixes. One bucket, any name; signatures are not checked.
  * `pageSize` caps a listing page, to exercise pagination. `objects` is there for assertions.
  * Shared by the artifact store's tests and the sagemaker module's data capture tests.
  *
@@ -59,7 +59,10 @@ export async function startFakeS3Server(options: { pageSize?: number } = {}) {
     const prefix = query.get('prefix') ?? '';
     const delimiter = query.get('delimiter') ?? '';
     const token = query.get('continuation-token');
-    const after = token ? Buffer.from(token, 'base64url').toString() : '';
+    // As S3 does, `start-after` counts only on a listing's first page.
+    const after = token
+      ? Buffer.from(token, 'base64url').toString()
+      : query.get('start-after') ?? '';
     const maxKeys = Math.min(
       Number(query.get('max-keys') ?? 1000),
       options.pageSize ?? 1000,

@@ -4,6 +4,7 @@ import { RegisteredModelDetails } from '@ml-portal/plugin-ml-common';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
 import { churnPipeline } from '../deployments/testData';
+import { churnReadiness } from '../readiness/testData';
 import { ModelsTab } from './ModelsTab';
 import {
   approvedPromotion,
@@ -26,6 +27,7 @@ function modelApi(details: RegisteredModelDetails = churnDetails()) {
     })),
     requestPromotion: jest.fn(async () => pendingPromotion),
     getModelPipeline: jest.fn(async (_name: string) => churnPipeline),
+    getModelReadiness: jest.fn(async (_name: string) => churnReadiness),
   } satisfies Partial<MlApi>;
 }
 
@@ -269,6 +271,19 @@ describe('ModelPage', () => {
     const pinned = screen.getByRole('region', { name: 'pinned endpoints' });
     expect(pinned).toHaveTextContent('churn-shadowfailedv1 100%');
     expect(api.getModelPipeline).toHaveBeenCalledWith('churn');
+  });
+
+  it('shows the model’s production-readiness scorecard', async () => {
+    const api = modelApi();
+    await renderModel(api);
+
+    expect(
+      await screen.findByText('1 of 4 checks pass for version 3'),
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('table', { name: 'readiness checks' }),
+    ).toHaveTextContent('churn-live samples no traffic for drift');
+    expect(api.getModelReadiness).toHaveBeenCalledWith('churn');
   });
 
   it('shows the model when its pipeline cannot be loaded', async () => {

@@ -34,9 +34,13 @@ backend.add(import('@ml-portal/plugin-scaffolder-backend-module-ml'));
 backend.add(import('@backstage/plugin-notifications-backend'));
 backend.add(import('@backstage/plugin-signals-backend'));
 
-// Search over the catalog (ML models, feature views and datasets included); Lunr in memory.
+// Search over the catalog (ML models, feature views, datasets, endpoints and training
+// profiles included). With PostgreSQL as the database the PostgreSQL engine indexes
+// there; on SQLite (local) the module logs that it is not supported and Lunr, in
+// memory, stays the engine.
 backend.add(import('@backstage/plugin-search-backend'));
 backend.add(import('@backstage/plugin-search-backend-module-catalog'));
+backend.add(import('@backstage/plugin-search-backend-module-pg'));
 
 // Permissions: the ML tenancy policy, on in every config (the ml plugin refuses to start
 // with permission.enabled off unless ml.permissions.allowDisabled says so).

@@ -18,7 +18,9 @@ exports.up = async function up(knex) {
     table.integer('current_version').notNullable();
     table
       .string('config_digest', 64)
-      .comment('SHA-256 of the config definition last synced; null if never in config');
+      .comment(
+        'SHA-256 of the config definition last synced; null if never in config',
+      );
     table.bigInteger('created_at').notNullable();
     table.bigInteger('updated_at').notNullable();
   });

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   coreServices,
   createBackendModule,
+  SchedulerService,
 } from '@backstage/backend-plugin-api';
 import {
   mockCredentials,
@@ -42,6 +43,9 @@ const documents = [
   },
 ];
 
+/** The search plugin's scheduler, as the collator module sees it. */
+let searchScheduler: SchedulerService | undefined;
+
 const collatorModule = createBackendModule({
   pluginId: 'search',
   moduleId: 'test-ml-assets',
@@ -52,6 +56,7 @@ const collatorModule = createBackendModule({
         scheduler: coreServices.scheduler,
       },
       async init({ indexRegistry, scheduler }) {
+        searchScheduler = scheduler;
         indexRegistry.addCollator({
           schedule: scheduler.createScheduledTaskRunner({
             frequency: { minutes: 10 },
@@ -70,8 +75,6 @@ const collatorModule = createBackendModule({
 describe.each(databases.eachSupportedId())('search on %p', databaseId => {
   it('indexes ML assets with the engine the database supports and finds a training profile', async () => {
     const knex = await databases.init(databaseId);
-    // Indexing runs when the test says, not at some point after start.
-    const scheduler = mockServices.scheduler();
     const { server } = await startTestBackend({
       features: [
         searchPlugin,
@@ -80,9 +83,11 @@ describe.each(databases.eachSupportedId())('search on %p', databaseId => {
         searchModulePg,
         collatorModule,
         mockServices.database.factory({ knex }),
-        scheduler.factory({ skipTaskRunOnStartup: true }),
+        // Indexing runs when the test says, not at some point after start.
+        mockServices.scheduler.factory({ skipTaskRunOnStartup: true }),
       ],
     });
+    const scheduler = searchScheduler!;
     const tasks = await scheduler.getScheduledTasks();
     expect(tasks.map(t => t.id)).toEqual(['search_index_software_catalog']);
     await scheduler.triggerTask(tasks[0].id);

@@ -166,7 +166,7 @@ describe.each(databases.eachSupportedId())(
       const jobs = DatabaseTrainingStore.create({ knex });
       const job = await jobs.insertJob({
         owner: PLATFORM,
-        spec: { name: 'on-v1', command: ['true'] },
+        spec: { name: 'on-v1', command: ['true'], resources: { gpus: 1 } },
         gpus: 1,
         priority: 0,
         spotAllowed: false,

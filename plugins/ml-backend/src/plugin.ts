@@ -170,6 +170,7 @@ export const mlPlugin = createBackendPlugin({
           ...shared,
           redis,
           deployments,
+          targets: servingTargets,
           models: registry.deployable,
           artifacts: tracking.artifacts,
           alerts,

@@ -1,3 +1,4 @@
+import { ServingTarget } from '@ml-portal/plugin-ml-node';
 import { RedisConnection } from '../redis/RedisConnection';
 import { RepeatingJob } from '../redis/RepeatingJob';
 import { DeploymentStore } from '../deployments/DeploymentStore';
@@ -11,6 +12,7 @@ import { DatabaseMonitoringStore } from './DatabaseMonitoringStore';
 import { MonitoringService, Retraining } from './MonitoringService';
 import { RequestSampler } from './RequestSampler';
 import { createMonitoringRouter } from './router';
+import { CaptureReads, readScrapeIntervalSeconds } from './sources';
 
 /**
  * The monitoring domain: endpoint metrics and their rollups, SLOs, drift against the
@@ -23,6 +25,8 @@ export function createMonitoring(
   deps: DomainDeps & {
     redis: RedisConnection;
     deployments: { service: DeploymentService; store: DeploymentStore };
+    /** Serving targets by id: those offering `captureSource` feed drift their captures. */
+    targets: ReadonlyMap<string, ServingTarget>;
     models: DeployableModels;
     artifacts: ArtifactReader;
     alerts: DeploymentAlerts;
@@ -83,8 +87,23 @@ export function createMonitoring(
     .catch(error =>
       logger.warn(`Could not start drift sampling: ${error.message}`),
     );
+  // Endpoints the router does not see: the requests their platform captured.
+  const captures = new CaptureReads({
+    endpoints: deps.deployments.store,
+    targets: deps.targets,
+    samples: store,
+    settings: async endpointId =>
+      (await store.getSettings(endpointId)) ?? settings.defaults,
+    logger,
+    capacity: settings.sampleCapacity,
+    intervalMs: readScrapeIntervalSeconds(config) * 1000,
+    knex: deps.knex,
+    redis: deps.redis,
+    prefix: config.getOptionalString('ml.training.queuePrefix'),
+  });
   if (config.getOptionalBoolean('ml.deployments.workers') ?? true) {
     tick.start();
+    captures.start();
   }
   return {
     service,
@@ -108,6 +127,7 @@ export function createMonitoring(
     async close() {
       clearInterval(refresh);
       await tick.close(false);
+      await captures.stop();
       await sampler.flush(Date.now(), true);
     },
   };

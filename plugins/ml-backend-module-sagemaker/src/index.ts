@@ -16,6 +16,7 @@ export {
   readSageMakerTargetSettings,
 } from './config';
 export type {
+  SageMakerDataCaptureSettings,
   SageMakerServingSettings,
   SageMakerTargetSettings,
 } from './config';

@@ -28,6 +28,8 @@ export const datasetRouteRef = subRoute('/datasets/:id');
 /** @internal */
 export const jobRouteRef = subRoute('/training/jobs/:jobId');
 /** @internal */
+export const profileRouteRef = subRoute('/training/profiles/:name');
+/** @internal */
 export const costRouteRef = subRoute('/cost');
 /** @internal */
 export const featureViewRouteRef = subRoute('/features/views/:project/:name');

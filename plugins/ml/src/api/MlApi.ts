@@ -111,6 +111,8 @@ export interface MlApi {
   getArtifact(request: { runId: string; path: string }): Promise<Blob>;
   listPools(): Promise<GpuPoolSummary[]>;
   listProfiles(): Promise<TrainingProfile[]>;
+  /** Every version of a profile, newest first. */
+  listProfileVersions(name: string): Promise<TrainingProfile[]>;
   listJobs(request: {
     owner?: string;
     status?: string;
@@ -429,6 +431,14 @@ export class MlClient implements MlApi {
 
   async listProfiles(): Promise<TrainingProfile[]> {
     const { data } = await this.client.GET('/training/profiles');
+    return data!.items;
+  }
+
+  async listProfileVersions(name: string): Promise<TrainingProfile[]> {
+    const { data } = await this.client.GET(
+      '/training/profiles/{profile}/versions',
+      { params: { path: { profile: name } } },
+    );
     return data!.items;
   }
 

@@ -12,6 +12,7 @@ import {
   modelsRouteRef,
   modelVersionRouteRef,
   pipelineRouteRef,
+  profileRouteRef,
   rootRouteRef,
   runRouteRef,
 } from '../../routes';
@@ -52,6 +53,7 @@ export function useMlPaths() {
   const deployments = useRouteRef(deploymentsRouteRef);
   const endpoint = useRouteRef(endpointRouteRef);
   const pipeline = useRouteRef(pipelineRouteRef);
+  const profile = useRouteRef(profileRouteRef);
   // The sub-routes resolve exactly when their parent, the ML page, does.
   if (
     !root ||
@@ -67,13 +69,16 @@ export function useMlPaths() {
     !featureView ||
     !deployments ||
     !endpoint ||
-    !pipeline
+    !pipeline ||
+    !profile
   ) {
     return undefined;
   }
   // Params are encoded whole: the router leaves spaces and `%` as they are.
   return {
     job: (jobId: string) => job({ jobId: segment(jobId) }),
+    /** A training profile's page: its current version and every earlier one. */
+    profile: (name: string) => profile({ name: segment(name) }),
     experiment: (experimentId: string) =>
       experiment({ experimentId: segment(experimentId) }),
     run: (experimentId: string, runId: string) =>

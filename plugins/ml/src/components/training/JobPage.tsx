@@ -1,6 +1,7 @@
 import {
   Content,
   InfoCard,
+  Link,
   Progress,
   ResponseErrorPanel,
   StructuredMetadataTable,
@@ -22,6 +23,7 @@ import { useParams } from 'react-router-dom';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { formatDuration, formatTime, MISSING } from '../common/format';
+import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
 import { PageTrail } from '../common/PageTrail';
 import { usePolledAsync } from '../common/usePolledAsync';
@@ -111,6 +113,17 @@ function PendingExplanation(props: { job: TrainingJobDetails }) {
   );
 }
 
+/** The profile version the job was submitted with, e.g. `local-small v3`, linking to the profile. */
+function ProfileLink(props: { job: TrainingJobDetails }) {
+  const { job } = props;
+  const paths = useMlPaths();
+  const label = `${job.profile}${
+    job.profileVersion !== undefined ? ` v${job.profileVersion}` : ''
+  }`;
+  if (!paths || !job.profile) return <>{label}</>;
+  return <Link to={paths.profile(job.profile)}>{label}</Link>;
+}
+
 function JobSummary(props: { job: TrainingJobDetails }) {
   const { job } = props;
   return (
@@ -121,7 +134,7 @@ function JobSummary(props: { job: TrainingJobDetails }) {
           job.status !== 'PENDING' && { message: job.statusMessage }),
         owner: job.owner,
         pool: job.pool ?? MISSING,
-        ...(job.profile && { profile: job.profile }),
+        ...(job.profile && { profile: <ProfileLink job={job} /> }),
         gpus: job.gpus,
         priority: job.priority,
         spot: job.spotAllowed ? 'allowed' : 'not allowed',

@@ -18,7 +18,9 @@ function JobNameLink(props: { job: TrainingJob }) {
 /** Where a job runs, or which profile's pools it may run in before it is placed. */
 function placement(job: TrainingJob): string {
   if (job.pool) return job.pool;
-  return job.profile ? `profile ${job.profile}` : MISSING;
+  if (!job.profile) return MISSING;
+  const version = job.profileVersion ? ` v${job.profileVersion}` : '';
+  return `profile ${job.profile}${version}`;
 }
 
 /** Why a job is where it is: the admission check holding it, or how it ended. */

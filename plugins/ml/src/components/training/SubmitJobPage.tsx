@@ -46,6 +46,7 @@ import {
   profileMaxGpus,
   withProfile,
 } from './jobSpecForm';
+import { ProfileSummary } from './ProfileSummary';
 
 /**
  * What to say next to the form when the server refused the job: its own message
@@ -69,49 +70,6 @@ function SubmitError(props: { error: Error }) {
     );
   }
   return <ResponseErrorPanel error={error} title="Could not submit the job" />;
-}
-
-function ProfileSummary(props: { profile: TrainingProfile }) {
-  const { profile } = props;
-  const { defaults } = profile;
-  const maxGpus = profileMaxGpus(profile);
-  const parts = [
-    `${defaults.gpus} GPU${defaults.gpus === 1 ? '' : 's'} by default`,
-    maxGpus !== undefined ? `at most ${maxGpus}` : 'no GPU limit',
-    defaults.maxRuntimeSeconds !== undefined &&
-      `runs up to ${formatDuration(defaults.maxRuntimeSeconds * 1000)}`,
-    defaults.checkpointIntervalSeconds !== undefined &&
-      `checkpoints every ${formatDuration(
-        defaults.checkpointIntervalSeconds * 1000,
-      )}`,
-    defaults.spotAllowed !== undefined &&
-      (defaults.spotAllowed ? 'spot allowed' : 'on-demand only'),
-  ].filter(Boolean);
-  return (
-    <Box sx={{ mt: 1 }} aria-label="profile summary">
-      {profile.description && (
-        <Typography variant="body2">{profile.description}</Typography>
-      )}
-      <Box
-        sx={{
-          display: 'flex',
-          flexWrap: 'wrap',
-          alignItems: 'center',
-          my: 0.5,
-        }}
-      >
-        <Typography variant="body2" color="text.secondary">
-          Pools:&nbsp;
-        </Typography>
-        {profile.pools.map(pool => (
-          <Chip key={pool} size="small" label={pool} sx={{ m: 0.25 }} />
-        ))}
-      </Box>
-      <Typography variant="body2" color="text.secondary">
-        {parts.join(' · ')}
-      </Typography>
-    </Box>
-  );
 }
 
 function ChoiceSelect(props: {
@@ -325,6 +283,8 @@ function SubmitForm(props: {
                   control={
                     <Switch
                       checked={form.spotAllowed}
+                      // The profile decides where its spot policy is not 'allowed'.
+                      disabled={!!profile && profile.spotPolicy !== 'allowed'}
                       onChange={event =>
                         set('spotAllowed', event.target.checked)
                       }

@@ -1,11 +1,12 @@
 import { Route, Routes } from 'react-router-dom';
 import { JobPage } from './JobPage';
+import { ProfilePage } from './ProfilePage';
 import { SubmitJobPage } from './SubmitJobPage';
 import { TrainingPage } from './TrainingPage';
 
 /**
  * The Training tab of the ML Platform page, mounted at `training/*`: the pools
- * and jobs, the submit form, and one job.
+ * and jobs, the submit form, one job, and one training profile with its versions.
  *
  * @internal
  */
@@ -15,6 +16,7 @@ export function TrainingTab() {
       <Route index element={<TrainingPage />} />
       <Route path="submit" element={<SubmitJobPage />} />
       <Route path="jobs/:jobId" element={<JobPage />} />
+      <Route path="profiles/:name" element={<ProfilePage />} />
     </Routes>
   );
 }

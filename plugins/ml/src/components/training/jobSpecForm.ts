@@ -69,7 +69,11 @@ export function withProfile(
     ...form,
     profile: profile.name,
     gpus: String(defaults.gpus),
-    spotAllowed: defaults.spotAllowed ?? form.spotAllowed,
+    // A profile that requires or forbids spot decides; otherwise its default does.
+    spotAllowed:
+      profile.spotPolicy === 'allowed'
+        ? defaults.spotAllowed ?? form.spotAllowed
+        : profile.spotPolicy === 'required',
     maxRuntimeSeconds:
       defaults.maxRuntimeSeconds !== undefined
         ? String(defaults.maxRuntimeSeconds)

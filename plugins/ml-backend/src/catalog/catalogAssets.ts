@@ -8,6 +8,7 @@ import {
   ML_MODEL_ANNOTATION,
   ML_PROFILE_VERSION_ANNOTATION,
   ML_READINESS_ANNOTATION,
+  ML_TRAINING_PROFILE_ENTITY_TYPE,
   Tag,
   TrainingProfile,
 } from '@ml-portal/plugin-ml-common';
@@ -171,15 +172,18 @@ export async function buildCatalogAssets(
   }
   for (const profile of sources.profiles ?? []) {
     assets.push({
-      type: 'ml-training-profile',
-      entityName: assetEntityName('ml-training-profile', profile.name),
+      type: ML_TRAINING_PROFILE_ENTITY_TYPE,
+      entityName: assetEntityName(
+        ML_TRAINING_PROFILE_ENTITY_TYPE,
+        profile.name,
+      ),
       title: profile.name,
       description: profileDescription(profile),
       owner: profile.owner,
       path: `training/profiles/${encodeURIComponent(profile.name)}`,
       tags: catalogTags(
         [],
-        'ml-training-profile',
+        ML_TRAINING_PROFILE_ENTITY_TYPE,
         `spot-${profile.spotPolicy}`,
       ),
       dependsOn: [],

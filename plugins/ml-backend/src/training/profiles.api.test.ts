@@ -179,6 +179,26 @@ describe.each(databases.eachSupportedId())(
       expect(stale.status).toBe(409);
     });
 
+    it("counts a pending job in its own version's pools after the profile moves to others", async () => {
+      const { pat } = await start([localSmall]);
+      const job = await pat.post('/training/jobs', {
+        name: 'waits-on-v1',
+        profile: 'local-small',
+        command: ['true'],
+      });
+      expect(job.body).toMatchObject({ status: 'PENDING', profileVersion: 1 });
+      const moved = await pat.putJson('/training/profiles/local-small', {
+        pools: ['gpu-spot'],
+      });
+      expect(moved.body).toMatchObject({ version: 2, pools: ['gpu-spot'] });
+      const pending = Object.fromEntries(
+        (await pat.get('/training/pools')).body.items.map(
+          (p: { name: string; pendingJobs: number }) => [p.name, p.pendingJobs],
+        ),
+      );
+      expect(pending).toEqual({ 'local-cpu': 1, 'gpu-spot': 0 });
+    });
+
     it('lets only the platform team create and only the owner change a profile', async () => {
       const { pat, bob } = await start([localSmall]);
       const created = await pat.post('/training/profiles', {

@@ -14,7 +14,13 @@ const endpointSchema = z.object({
 
 const assetSchema = z
   .object({
-    type: z.enum(['ml-model', 'feature-view', 'dataset', 'ml-endpoint']),
+    type: z.enum([
+      'ml-model',
+      'feature-view',
+      'dataset',
+      'ml-endpoint',
+      'ml-training-profile',
+    ]),
     entityName: z.string(),
     title: z.string(),
     description: z

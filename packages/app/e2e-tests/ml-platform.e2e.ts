@@ -23,6 +23,7 @@ test('the ML Platform page renders with the Backstage theme and live status', as
     'Training',
     'Deployments',
     'Cost',
+    'Readiness',
   ]) {
     await expect(page.getByRole('tab', { name: tab })).toBeVisible();
   }

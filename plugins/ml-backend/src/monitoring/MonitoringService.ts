@@ -549,6 +549,7 @@ export class MonitoringService {
             found: Boolean(baseline?.profile),
             version: String(stable.version),
             reason: baseline?.reason,
+            features: baseline?.profile?.features.map(f => f.name),
           }
         : { found: false, reason: 'The endpoint serves no version yet' },
       drift: windows[0],

@@ -1382,6 +1382,8 @@ export interface components {
       alerts: components['schemas']['MonitoringAlert'][];
       /** @description The served version's feature profile: whether it was found. */
       baseline: {
+        /** @description The profile's input features, in order (what a scoring request sends). */
+        features?: string[];
         found: boolean;
         reason?: string;
         version?: string;

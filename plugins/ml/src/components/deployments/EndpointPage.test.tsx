@@ -166,7 +166,12 @@ describe('EndpointPage', () => {
     await waitFor(() =>
       expect(document.body.textContent).toContain(`curl -X POST "${url}"`),
     );
-    expect(document.body.textContent).toContain('{"dataframe_split": {');
+    // One row over the served version's features, from its feature profile.
+    await waitFor(() =>
+      expect(document.body.textContent).toContain(
+        '{"dataframe_split":{"columns":["age","plan","tenure"],"data":[[0,0,0]]}}',
+      ),
+    );
 
     expect(
       await screen.findByRole('figure', { name: 'Latency per version' }),

@@ -5,7 +5,10 @@ import {
   StructuredMetadataTable,
 } from '@backstage/core-components';
 import { Endpoint, EndpointDetails } from '@ml-portal/plugin-ml-common';
+import { useApi } from '@backstage/frontend-plugin-api';
 import Box from '@mui/material/Box';
+import useAsync from 'react-use/esm/useAsync';
+import { mlApiRef } from '../../api/MlApi';
 import { formatDuration, formatTime } from '../common/format';
 import { useMlPaths } from '../common/mlPaths';
 import { MutedText } from '../common/MutedText';
@@ -110,20 +113,31 @@ export function EndpointSummary(props: { endpoint: Endpoint }) {
 
 /**
  * A scoring request in MLflow's scoring protocol (`dataframe_split`), which the
- * serving router speaks; the column names are the model's to fill in.
+ * serving router speaks: one row of zeros over the served version's features where its
+ * feature profile names them, placeholders otherwise.
  *
  * @internal
  */
-export function scoringExample(url: string): string {
+export function scoringExample(url: string, features?: string[]): string {
+  const columns = features?.length ? features : ['feature_1', 'feature_2'];
+  const row = columns.map(() => 0);
   return `curl -X POST "${url}" \\
   -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \\
-  -d '{"dataframe_split": {"columns": ["tenure_months", "monthly_charges"],
-                         "data": [[12, 70.5], [48, 20.1]]}}'`;
+  -d '${JSON.stringify({
+    dataframe_split: { columns, data: [row] },
+  })}'`;
 }
 
 /** How to score with the endpoint from a shell, or why not yet; a batch endpoint scores datasets. @internal */
 export function ScoringExample(props: { endpoint: EndpointDetails }) {
-  const { url, kind } = props.endpoint;
+  const { url, kind, name } = props.endpoint;
+  const mlApi = useApi(mlApiRef);
+  // The served version's features, from the profile monitoring reads it with.
+  const features = useAsync(
+    async () =>
+      (await mlApi.getEndpointMonitoring(name)).baseline.features ?? [],
+    [mlApi, name],
+  ).value;
   if (kind === 'batch') {
     return (
       <>
@@ -142,11 +156,12 @@ export function ScoringExample(props: { endpoint: EndpointDetails }) {
       <MutedText paragraph>
         MLflow's scoring protocol: <code>dataframe_split</code>,{' '}
         <code>dataframe_records</code>, <code>instances</code> or{' '}
-        <code>inputs</code>, with the columns of the model's signature.
+        <code>inputs</code>, with the columns of the model's signature
+        {features?.length ? ' (here from its feature profile)' : ''}.
       </MutedText>
       <CodeSnippet
         language="bash"
-        text={scoringExample(url)}
+        text={scoringExample(url, features)}
         showCopyCodeButton
       />
     </>

@@ -138,7 +138,11 @@ export function makeMonitoring(
       p95Ms: 240,
       breaches: ['p95'],
     },
-    baseline: { found: true, version: '2' },
+    baseline: {
+      found: true,
+      version: '2',
+      features: ['age', 'plan', 'tenure'],
+    },
     drift: latest,
     driftHistory: [latest, earlier],
     alerts: monitoringAlerts,

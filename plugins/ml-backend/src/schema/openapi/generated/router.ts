@@ -6748,6 +6748,14 @@ export const spec = {
               reason: {
                 type: 'string',
               },
+              features: {
+                type: 'array',
+                description:
+                  "The profile's input features, in order (what a scoring request sends).",
+                items: {
+                  type: 'string',
+                },
+              },
             },
           },
           drift: {

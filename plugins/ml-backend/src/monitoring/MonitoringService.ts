@@ -467,6 +467,14 @@ export class MonitoringService {
       Date.now(),
     );
     if (!opened) return undefined;
+    // The breach is on the endpoint's timeline (and so the model's audit trail) too.
+    await this.options.endpoints.store.addEvent(endpoint.id, {
+      kind:
+        alert.kind === 'drift' ? 'monitoring.drift' : 'monitoring.slo_breach',
+      actor: MONITOR_ACTOR,
+      detail: alert.detail,
+      version: alert.version,
+    });
     await this.options.alerts.notify({
       owner: endpoint.owner,
       endpoint: endpoint.name,

@@ -156,6 +156,13 @@ describe.each(databases.eachSupportedId())('monitoring on %p', databaseId => {
       retried.alerts.find((a: any) => a.id === driftAlert.id).retrainingError,
     ).toMatch(/was not trained by a portal job/);
 
+    // Both are on the endpoint's timeline.
+    const timeline = (await scientist.get('/deployments/endpoints/churn-live'))
+      .body.events;
+    expect(timeline.map((e: any) => e.kind)).toEqual(
+      expect.arrayContaining(['monitoring.drift', 'monitoring.slo_breach']),
+    );
+
     // The owner team hears of both; nobody else does.
     const sent = portal.notifications.filter(n =>
       /churn-live/.test(n.payload.title),

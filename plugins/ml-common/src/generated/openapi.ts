@@ -1349,7 +1349,7 @@ export interface components {
       at: number;
       detail: string;
       id: string;
-      /** @description e.g. `endpoint.created`, `deployment.ready`, `canary.started`, `canary.promoted`, `canary.rolled_back`, `rollback`. */
+      /** @description e.g. `endpoint.created`, `deployment.ready`, `canary.started`, `canary.promoted`, `canary.rolled_back`, `rollback`, `monitoring.drift`, `monitoring.slo_breach`. */
       kind: string;
       version?: string;
     };

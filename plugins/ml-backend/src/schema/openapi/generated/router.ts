@@ -6351,7 +6351,7 @@ export const spec = {
           kind: {
             type: 'string',
             description:
-              'e.g. `endpoint.created`, `deployment.ready`, `canary.started`, `canary.promoted`, `canary.rolled_back`, `rollback`.',
+              'e.g. `endpoint.created`, `deployment.ready`, `canary.started`, `canary.promoted`, `canary.rolled_back`, `rollback`, `monitoring.drift`, `monitoring.slo_breach`.',
           },
           version: {
             type: 'string',

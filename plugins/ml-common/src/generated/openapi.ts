@@ -37,6 +37,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/cost/budgets': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The monthly budgets of the teams whose spend the caller sees: each team's API-set budget where it has one, its `ml.cost.budgets` config budget otherwise. */
+    get: operations['ListBudgets'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/cost/budgets/{team}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /** @description Sets a team's monthly GPU budget, replacing its config default (the same request twice sets the same budget). The cost page, alerts and admission's hard holds use it from then on. Needs `ml.budget.update`, which the portal policy keeps to platform groups (403 for everyone else). */
+    put: operations['SetBudget'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/cost/export.csv': {
     parameters: {
       query?: never;
@@ -1078,6 +1112,22 @@ export interface components {
       /** @description Where the scores go (a file path or URI); registered as a dataset the job produced. */
       output: string;
       version?: string;
+    };
+    /** @description A team's monthly budget and where it was set. */
+    BudgetSetting: {
+      alertAt: number[];
+      hard: boolean;
+      monthlyUsd: number;
+      /**
+       * @description `api` when set through the API, `config` for `ml.cost.budgets`.
+       * @enum {string}
+       */
+      source: 'config' | 'api';
+      team: string;
+      /** @description When it was set (API-set budgets). */
+      updatedAt?: number;
+      /** @description Who set it (API-set budgets). */
+      updatedBy?: string;
     };
     /** @description A team's budget for a month and where its spend stands. */
     BudgetStatus: {
@@ -2189,6 +2239,14 @@ export interface components {
       pageToken?: components['schemas']['Text'];
       viewType?: components['schemas']['ViewType'];
     };
+    SetBudgetRequest: {
+      /** @description Alert thresholds as fractions of the amount (default `[0.8, 1]`). */
+      alertAt?: number[];
+      /** @description Hold the team's new jobs once spent (default false). */
+      hard?: boolean;
+      /** @description The monthly amount in USD. */
+      monthlyUsd: number;
+    };
     /** @description A job, run or experiment ranked by spend. */
     SpendItem: {
       costMicros: components['schemas']['Micros'];
@@ -2411,6 +2469,57 @@ export interface operations {
           'application/json': {
             items: components['schemas']['ComputeTargetSummary'][];
           };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListBudgets: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The budgets, by team. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['BudgetSetting'][];
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  SetBudget: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A group entity ref (`group:default/recsys`), URL-encoded. */
+        team: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetBudgetRequest'];
+      };
+    };
+    responses: {
+      /** @description The team's budget as set. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['BudgetSetting'];
         };
       };
       default: components['responses']['ErrorResponse'];

@@ -110,6 +110,8 @@ export type EndpointMap = {
   '#get|/cost/prices': Endpoint<'/cost/prices', 'get'>;
   '#get|/cost/export.csv': Endpoint<'/cost/export.csv', 'get'>;
   '#post|/cost/imports': Endpoint<'/cost/imports', 'post'>;
+  '#get|/cost/budgets': Endpoint<'/cost/budgets', 'get'>;
+  '#put|/cost/budgets/{team}': Endpoint<'/cost/budgets/{team}', 'put'>;
   '#get|/models': Endpoint<'/models', 'get'>;
   '#post|/models': Endpoint<'/models', 'post'>;
   '#get|/models/{name}': Endpoint<'/models/{name}', 'get'>;
@@ -1285,6 +1287,85 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/CostImportResult',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/cost/budgets': {
+      get: {
+        operationId: 'ListBudgets',
+        tags: ['Cost'],
+        description:
+          "The monthly budgets of the teams whose spend the caller sees: each team's API-set budget where it has one, its `ml.cost.budgets` config budget otherwise.",
+        responses: {
+          '200': {
+            description: 'The budgets, by team.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/BudgetSetting',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/cost/budgets/{team}': {
+      put: {
+        operationId: 'SetBudget',
+        tags: ['Cost'],
+        description:
+          "Sets a team's monthly GPU budget, replacing its config default (the same request twice sets the same budget). The cost page, alerts and admission's hard holds use it from then on. Needs `ml.budget.update`, which the portal policy keeps to platform groups (403 for everyone else).",
+        parameters: [
+          {
+            name: 'team',
+            in: 'path',
+            required: true,
+            description:
+              'A group entity ref (`group:default/recsys`), URL-encoded.',
+            schema: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 255,
+            },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/SetBudgetRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: "The team's budget as set.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/BudgetSetting',
                 },
               },
             },
@@ -4186,6 +4267,72 @@ export const spec = {
         type: 'number',
         description:
           'Money as integer micro-dollars (1 USD = 1,000,000): sums of many small amounts never drift, and every figure the API returns adds up exactly.',
+      },
+      SetBudgetRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['monthlyUsd'],
+        properties: {
+          monthlyUsd: {
+            type: 'number',
+            minimum: 0,
+            exclusiveMinimum: true,
+            maximum: 1000000000,
+            description: 'The monthly amount in USD.',
+          },
+          alertAt: {
+            type: 'array',
+            maxItems: 10,
+            items: {
+              type: 'number',
+              minimum: 0,
+              exclusiveMinimum: true,
+              maximum: 2,
+            },
+            description:
+              'Alert thresholds as fractions of the amount (default `[0.8, 1]`).',
+          },
+          hard: {
+            type: 'boolean',
+            description: "Hold the team's new jobs once spent (default false).",
+          },
+        },
+      },
+      BudgetSetting: {
+        type: 'object',
+        description: "A team's monthly budget and where it was set.",
+        required: ['team', 'monthlyUsd', 'alertAt', 'hard', 'source'],
+        properties: {
+          team: {
+            type: 'string',
+          },
+          monthlyUsd: {
+            type: 'number',
+          },
+          alertAt: {
+            type: 'array',
+            items: {
+              type: 'number',
+            },
+          },
+          hard: {
+            type: 'boolean',
+          },
+          source: {
+            type: 'string',
+            enum: ['config', 'api'],
+            description:
+              '`api` when set through the API, `config` for `ml.cost.budgets`.',
+          },
+          updatedBy: {
+            type: 'string',
+            description: 'Who set it (API-set budgets).',
+          },
+          updatedAt: {
+            type: 'number',
+            description: 'When it was set (API-set budgets).',
+          },
+        },
       },
       BudgetStatus: {
         type: 'object',

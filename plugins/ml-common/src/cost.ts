@@ -20,6 +20,12 @@ export const MICROS_PER_USD = 1_000_000;
 /** A team's budget for a month and where its spend stands. @public */
 export type BudgetStatus = Schemas['BudgetStatus'];
 
+/** A team's monthly budget and where it was set (API or config). @public */
+export type BudgetSetting = Schemas['BudgetSetting'];
+
+/** The body that sets a team's budget. @public */
+export type SetBudgetRequest = Schemas['SetBudgetRequest'];
+
 /** One slice of spend: cost by a set of dimensions. @public */
 export type SpendRow = Schemas['SpendRow'];
 

@@ -179,6 +179,8 @@ export const mlCostReadPermission = readPermission(
 );
 /** Import a bill (replaces billed lines for every team): platform groups only. @public */
 export const mlCostImportPermission = basicPermission('cost.import');
+/** Set a team's monthly budget (any team's): platform groups only. @public */
+export const mlBudgetUpdatePermission = basicPermission('budget.update');
 
 /**
  * Training profiles (golden paths), owned by the platform group that maintains them.
@@ -202,6 +204,7 @@ export const mlTrainingProfileCreatePermission = basicPermission(
 export const mlPlatformPermissions: BasicPermission[] = [
   mlFeatureImportPermission,
   mlCostImportPermission,
+  mlBudgetUpdatePermission,
   mlTrainingProfileCreatePermission,
 ];
 
@@ -239,6 +242,7 @@ export const mlPermissions = [
   mlFeatureImportPermission,
   mlCostReadPermission,
   mlCostImportPermission,
+  mlBudgetUpdatePermission,
   mlEndpointReadPermission,
   mlEndpointCreatePermission,
   mlEndpointUpdatePermission,

@@ -1,8 +1,9 @@
 import { Readable } from 'node:stream';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { Config } from '@backstage/config';
-import { InputError } from '@backstage/errors';
+import { InputError, NotImplementedError } from '@backstage/errors';
 import {
+  BudgetSetting,
   BudgetStatus,
   CostImportResult,
   CostRecommendation,
@@ -10,6 +11,7 @@ import {
   GpuPrice,
   IdleResource,
   ModelVersionCost,
+  mlBudgetUpdatePermission,
   mlCostImportPermission,
   mlCostReadPermission,
   ML_NOTIFICATION_TOPICS,
@@ -27,6 +29,7 @@ import {
   TeamScope,
 } from './CostStore';
 import { parseBill, TeamMapping } from './imports';
+import { BudgetStore, StoredBudget } from './BudgetStore';
 import { formatUsd, numberToMicros } from './money';
 import { PriceBook } from './priceBook';
 import { priceAttempt } from './pricing';
@@ -58,15 +61,89 @@ const SERVING_METER_DELAY_MS = 5 * 60_000;
 /** Hours one metering run records at most (a backlog catches up over runs). */
 const SERVING_HOURS_PER_RUN = 24 * 7;
 
-/** A team's monthly budget from `ml.cost.budgets`. @internal */
+/** A team's monthly budget: set through the API (`updated`), else from `ml.cost.budgets`. @internal */
 export type Budget = {
   team: string;
   amountMicros: number;
   thresholds: number[];
   hard: boolean;
+  updated?: { by?: string; at: number };
 };
 
 const HOUR_MS = 3_600_000;
+const DEFAULT_ALERT_AT = [0.8, 1];
+
+/** A stored budget as the service uses it. @internal */
+export function storedToBudget(stored: StoredBudget): Budget {
+  return {
+    team: stored.team,
+    amountMicros: numberToMicros(stored.monthlyUsd),
+    thresholds: [...stored.alertAt].sort((x, y) => x - y),
+    hard: stored.hard,
+    updated: { by: stored.updatedBy, at: stored.updatedAt },
+  };
+}
+
+/**
+ * The budgets now: each team's API-set one where it has one, its config one otherwise.
+ *
+ * @internal
+ */
+export function budgetsOver(
+  defaults: Budget[],
+  store: BudgetStore,
+): () => Promise<Budget[]> {
+  return async () => {
+    const set = new Map(
+      (await store.list()).map(b => [b.team, storedToBudget(b)]),
+    );
+    return [...defaults.filter(b => !set.has(b.team)), ...set.values()];
+  };
+}
+
+const toBudgetSetting = (budget: Budget): BudgetSetting => ({
+  team: budget.team,
+  monthlyUsd: budget.amountMicros / 1_000_000,
+  alertAt: budget.thresholds,
+  hard: budget.hard,
+  source: budget.updated ? 'api' : 'config',
+  ...(budget.updated?.by && { updatedBy: budget.updated.by }),
+  ...(budget.updated && { updatedAt: budget.updated.at }),
+});
+
+/** Bounds a budget so its micro-dollars stay exact integers. */
+const MAX_BUDGET_USD = 1_000_000_000;
+
+/** A budget request's body: amount > 0, thresholds in (0, 2] (at most 10), hard or not. */
+function parseBudgetInput(
+  input: unknown,
+): Pick<StoredBudget, 'monthlyUsd' | 'alertAt' | 'hard'> {
+  const body = (input ?? {}) as Record<string, unknown>;
+  const { monthlyUsd, alertAt = DEFAULT_ALERT_AT, hard = false } = body;
+  if (
+    typeof monthlyUsd !== 'number' ||
+    !Number.isFinite(monthlyUsd) ||
+    monthlyUsd > MAX_BUDGET_USD ||
+    numberToMicros(monthlyUsd) <= 0
+  )
+    throw new InputError(
+      `monthlyUsd must be a number above 0 (at least $0.000001) and at most ${MAX_BUDGET_USD}`,
+    );
+  if (
+    !Array.isArray(alertAt) ||
+    alertAt.length > 10 ||
+    !alertAt.every(t => typeof t === 'number' && t > 0 && t <= 2)
+  )
+    throw new InputError(
+      'alertAt must be a list of at most 10 fractions of the budget, each above 0 and at most 2',
+    );
+  if (typeof hard !== 'boolean') throw new InputError('hard must be a boolean');
+  return {
+    monthlyUsd,
+    alertAt: [...new Set(alertAt as number[])].sort((x, y) => x - y),
+    hard,
+  };
+}
 
 /** Over budget is critical, nearly there high; earlier thresholds are a heads-up. */
 function budgetSeverity(threshold: number) {
@@ -110,7 +187,10 @@ export class CostService {
       store: CostStore;
       priceBook: PriceBook;
       pools: ConfiguredPool[];
-      budgets: Budget[];
+      /** The budgets now: a fixed list, or read on each use (API-set ones over config's). */
+      budgets: Budget[] | (() => Promise<Budget[]>);
+      /** Where `setBudget` writes; budgets are read-only without it. */
+      budgetStore?: BudgetStore;
       logger: LoggerService;
       /** Who sees which team's spend (`ml.cost.read`) and imports bills (`ml.cost.import`). */
       access: AccessControl;
@@ -126,7 +206,13 @@ export class CostService {
   ) {
     this.pools = new Map(options.pools.map(p => [p.name, p]));
     this.pricer = new ServingPricer(options.priceBook, this.pools);
+    const { budgets } = options;
+    this.currentBudgets = Array.isArray(budgets)
+      ? async () => budgets
+      : budgets;
   }
+
+  private readonly currentBudgets: () => Promise<Budget[]>;
 
   private readonly pricer: ServingPricer;
 
@@ -403,7 +489,9 @@ export class CostService {
     month = monthOf(this.now()),
     team?: TeamScope,
   ): Promise<BudgetStatus[]> {
-    const budgets = this.options.budgets.filter(b => inScope(b.team, team));
+    const budgets = (await this.currentBudgets()).filter(b =>
+      inScope(b.team, team),
+    );
     if (budgets.length === 0) return [];
     const spent = new Map(
       (await this.options.store.spend(['team'], { months: [month] })).map(r => [
@@ -434,6 +522,40 @@ export class CostService {
     });
   }
 
+  /** The budgets of the teams whose spend the caller sees, API-set or from config. */
+  async listBudgets(caller: Caller): Promise<BudgetSetting[]> {
+    const scope = await this.visibleTeams(caller);
+    return (await this.currentBudgets())
+      .filter(b => inScope(b.team, scope))
+      .map(toBudgetSetting);
+  }
+
+  /**
+   * Sets a team's monthly budget, replacing its config default; the next summary, alert
+   * pass and admission cycle use it. Needs `ml.budget.update` (platform groups).
+   */
+  async setBudget(
+    caller: Caller,
+    team: string,
+    input: unknown,
+  ): Promise<BudgetSetting> {
+    const { budgetStore, access } = this.options;
+    const ref = toGroupRef(team);
+    if (!ref) throw new InputError(`team '${team}' is not a group reference`);
+    const body = parseBudgetInput(input);
+    await access.authorize(caller, mlBudgetUpdatePermission);
+    if (!budgetStore)
+      throw new NotImplementedError('Budgets are read-only in this portal');
+    const stored = {
+      team: ref,
+      ...body,
+      updatedBy: caller.userId,
+      updatedAt: this.now(),
+    };
+    await budgetStore.put(stored);
+    return toBudgetSetting(storedToBudget(stored));
+  }
+
   /**
    * A pool's price per GPU-hour now, in micro-dollars (spot or on demand): training's
    * cost ceiling per job. Undefined for a pool the price book does not price.
@@ -457,7 +579,8 @@ export class CostService {
   async budgetHolds(): Promise<Map<string, string>> {
     const holds = new Map<string, string>();
     // Asked before every admission cycle: no hard budget, no query.
-    if (!this.options.budgets.some(budget => budget.hard)) return holds;
+    if (!(await this.currentBudgets()).some(budget => budget.hard))
+      return holds;
     for (const status of await this.budgets()) {
       if (status.holding)
         holds.set(

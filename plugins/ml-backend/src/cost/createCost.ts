@@ -3,7 +3,13 @@ import { CostSource } from '@ml-portal/plugin-ml-node';
 import { DomainDeps } from '../shared/domainDeps';
 import { MlNotifier } from '../shared/notify';
 import { readPools } from '../shared/pools';
-import { CostLineage, CostModelVersions, CostService } from './CostService';
+import { DatabaseBudgetStore } from './BudgetStore';
+import {
+  budgetsOver,
+  CostLineage,
+  CostModelVersions,
+  CostService,
+} from './CostService';
 import { DatabaseCostStore, RunMetricPeaks } from './DatabaseCostStore';
 import { FileCostSource } from './imports';
 import { PriceBook } from './priceBook';
@@ -37,6 +43,7 @@ export async function createCost(
   const { config, logger } = deps;
   const pools = readPools(config);
   const servingSettings = readServingCostSettings(config);
+  const budgetStore = DatabaseBudgetStore.create({ knex: deps.knex });
   const service = new CostService({
     store: DatabaseCostStore.create({
       knex: deps.knex,
@@ -44,7 +51,9 @@ export async function createCost(
     }),
     priceBook: PriceBook.fromConfig(config, pools),
     pools,
-    budgets: CostService.readBudgets(config),
+    // Config's budgets are the defaults; one set through the API replaces a team's.
+    budgets: budgetsOver(CostService.readBudgets(config), budgetStore),
+    budgetStore,
     logger,
     access: deps.access,
     serving: deps.servingUsage && {

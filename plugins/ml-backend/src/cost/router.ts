@@ -5,8 +5,8 @@ import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 import { MAX_BILL_BYTES, uploadedBill } from './imports/upload';
 
 /**
- * The cost API under `/api/ml/cost`: the managers' summary, recommendations, the price
- * book, the CSV export and bill imports.
+ * The cost API under `/api/ml/cost`: the managers' summary, recommendations, budgets,
+ * the price book, the CSV export and bill imports.
  *
  * @internal
  */
@@ -39,6 +39,16 @@ export function createCostRouter(options: {
   router.get('/cost/recommendations', async (req, res) => {
     res.json(
       await cost.recommendations(await resolveCaller(req), req.query.team),
+    );
+  });
+
+  router.get('/cost/budgets', async (req, res) => {
+    res.json({ items: await cost.listBudgets(await resolveCaller(req)) });
+  });
+
+  router.put('/cost/budgets/:team', async (req, res) => {
+    res.json(
+      await cost.setBudget(await resolveCaller(req), req.params.team, req.body),
     );
   });
 

@@ -31,6 +31,7 @@ export const isMlApiStatus = (error: unknown, status: number) =>
 export type MlApi = {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;
+  put<T>(path: string, body: unknown): Promise<T>;
 };
 
 /** At most this much of an error body is quoted, so a proxy's HTML page stays out of logs. */
@@ -55,6 +56,7 @@ export class MlPortalClient {
     return {
       get: path => call('GET', path),
       post: (path, body) => call('POST', path, body),
+      put: (path, body) => call('PUT', path, body),
     };
   }
 

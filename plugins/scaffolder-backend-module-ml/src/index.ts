@@ -1,7 +1,7 @@
 /**
  * Scaffolder actions of the ML platform (`ml:experiment:create`, `ml:training:submit`,
- * `ml:model:register`, `ml:deployment:create`, `ml:team:onboard`, `ml:publish:local`),
- * run as the user who starts the template.
+ * `ml:model:register`, `ml:deployment:create`, `ml:team:onboard`, `ml:publish:local`,
+ * `ml:budget:set`), run as the user who starts the template.
  *
  * @packageDocumentation
  */

@@ -37,12 +37,16 @@ export const TEAM = 'group:default/recsys';
 export const OTHER_TEAM = 'group:default/vision';
 export const SCIENTIST = 'user:default/mei.chen';
 export const OUTSIDER = 'user:default/outsider';
+/** The platform team (`ml.permissions.platformGroups`) and one of its engineers. */
+export const PLATFORM = 'group:default/ml-platform';
+export const PLATFORM_ENGINEER = 'user:default/pat';
 export const APP_BASE_URL = 'http://localhost:3000';
 export const REPO_ROOT = resolve(__dirname, '../../../..');
 
 const MEMBERSHIPS: Record<string, string[]> = {
   [SCIENTIST]: [TEAM],
   [OUTSIDER]: [OTHER_TEAM],
+  [PLATFORM_ENGINEER]: [PLATFORM],
 };
 
 /** userInfo as the catalog resolves it: each user owns through the groups listed above. */
@@ -102,7 +106,7 @@ export async function startMlPortal(
         app: { baseUrl: APP_BASE_URL },
         permission: { enabled: true },
         ml: {
-          permissions: { readAcrossTeams: true },
+          permissions: { readAcrossTeams: true, platformGroups: [PLATFORM] },
           redis: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
           artifacts: { local: { directory: tmp('ml-artifacts-') } },
           training: {
@@ -190,6 +194,11 @@ export async function startMlPortal(
       post: (path: string, body: object = {}) =>
         request(server)
           .post(`/api/ml${path}`)
+          .set('Authorization', auth)
+          .send(body),
+      put: (path: string, body: object) =>
+        request(server)
+          .put(`/api/ml${path}`)
           .set('Authorization', auth)
           .send(body),
     };

@@ -8,6 +8,7 @@ import {
   APP_BASE_URL,
   OTHER_TEAM,
   OUTSIDER,
+  PLATFORM_ENGINEER,
   SCIENTIST,
   TEAM,
   groupEntities,
@@ -412,6 +413,36 @@ describe('ml:team:onboard', () => {
     });
   });
 
+  it('sets the budget through the API when the user is on the platform team, and writes only the rest as config', async () => {
+    const { out, workspacePath } = await onboard(
+      {
+        team: OTHER_TEAM,
+        quotas: [{ pool: 'local-cpu', nominalGpus: 1 }],
+        budget: { monthlyUsd: 700, hard: true },
+      },
+      PLATFORM_ENGINEER,
+    );
+    expect(out.pending).toEqual([
+      expect.stringContaining(`a member of ${OTHER_TEAM} creates it`),
+      expect.stringMatching(/^Merge ml\.training\.quotas from /),
+    ]);
+    const config = parse(
+      readFileSync(join(workspacePath, out.configFile as string), 'utf8'),
+    );
+    expect(config.ml.cost).toBeUndefined();
+    // Read by the team's member: budgets are seen as spend is.
+    const listed = await portal.as(OUTSIDER).get('/cost/budgets');
+    expect(listed.body.items).toContainEqual(
+      expect.objectContaining({
+        team: OTHER_TEAM,
+        monthlyUsd: 700,
+        alertAt: [0.8, 1],
+        hard: true,
+        source: 'api',
+      }),
+    );
+  });
+
   it("leaves the experiment to a member when the user's first group is not the team", async () => {
     const { out } = await onboard({ team: TEAM }, OUTSIDER);
     expect(out.experimentId).toBeUndefined();
@@ -427,6 +458,68 @@ describe('ml:team:onboard', () => {
     await expect(
       onboard({ team: TEAM, quotas: [{ pool: 'a100', nominalGpus: 1 }] }),
     ).rejects.toThrow("No pool 'a100'; the portal has 'local-cpu'");
+  });
+});
+
+describe('ml:budget:set', () => {
+  const setBudget = (
+    input: object,
+    options: {
+      user?: string;
+      isDryRun?: boolean;
+      checkpoints?: Map<string, JsonValue>;
+    } = {},
+  ) =>
+    runAction(actions['ml:budget:set'], input as any, {
+      user: PLATFORM_ENGINEER,
+      ...options,
+    });
+  // Budgets are read as spend is: by the team's own members (and managers).
+  const budgetOf = async (team: string) =>
+    (
+      await portal.as(team === TEAM ? SCIENTIST : OUTSIDER).get('/cost/budgets')
+    ).body.items.find((b: { team: string }) => b.team === team);
+
+  it("sets the team's budget as a platform engineer and links to its cost page; again is the same", async () => {
+    const input = {
+      team: 'group:vision',
+      monthlyUsd: 1200,
+      alertAt: [0.5, 1],
+      hard: true,
+    };
+    const out = await setBudget(input);
+    expect(out).toEqual({
+      team: OTHER_TEAM,
+      monthlyUsd: 1200,
+      url: `${APP_BASE_URL}/ml/cost?team=${encodeURIComponent(OTHER_TEAM)}`,
+    });
+    expect(await budgetOf(OTHER_TEAM)).toMatchObject({
+      monthlyUsd: 1200,
+      alertAt: [0.5, 1],
+      hard: true,
+      source: 'api',
+      updatedBy: PLATFORM_ENGINEER,
+    });
+    await expect(setBudget(input)).resolves.toEqual(out);
+    expect(await budgetOf(OTHER_TEAM)).toMatchObject({ monthlyUsd: 1200 });
+  });
+
+  it("a team's own member may not set its budget (the portal's 403)", async () => {
+    await expect(
+      setBudget({ team: TEAM, monthlyUsd: 1e6 }, { user: SCIENTIST }),
+    ).rejects.toThrow(
+      /refused PUT \/cost\/budgets\/.* \(403\).*ml\.budget\.update/,
+    );
+    expect(await budgetOf(TEAM)).toBeUndefined();
+  });
+
+  it('sets nothing in a dry run', async () => {
+    const out = await setBudget(
+      { team: TEAM, monthlyUsd: 42 },
+      { isDryRun: true },
+    );
+    expect(out).toMatchObject({ team: TEAM, monthlyUsd: 42 });
+    expect(await budgetOf(TEAM)).toBeUndefined();
   });
 });
 

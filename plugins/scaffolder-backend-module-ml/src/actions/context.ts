@@ -2,6 +2,7 @@ import {
   BackstageCredentials,
   UserInfoService,
 } from '@backstage/backend-plugin-api';
+import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { MlApi, MlPortalClient } from '../MlPortalClient';
 
@@ -44,6 +45,15 @@ export async function initiator(
 /** A page of the ML portal, e.g. `/experiments/12`. */
 export function pageUrl(context: MlActionsContext, path: string): string {
   return `${context.appBaseUrl.replace(/\/+$/, '')}/ml${path}`;
+}
+
+/** The group ref in full (`group:recsys` → `group:default/recsys`). */
+export function groupRef(ref: string): string {
+  try {
+    return stringifyEntityRef(parseEntityRef(ref));
+  } catch (error) {
+    throw new InputError(`'${ref}' is not a group entity ref: ${error}`);
+  }
 }
 
 /** One path segment of an API URL. */

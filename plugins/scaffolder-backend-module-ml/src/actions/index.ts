@@ -1,4 +1,5 @@
 import { CatalogService } from '@backstage/plugin-catalog-node';
+import { createMlBudgetSetAction } from './budget';
 import { MlActionsContext } from './context';
 import { createMlDeploymentCreateAction } from './deployment';
 import { createMlExperimentAction } from './experiment';
@@ -10,6 +11,7 @@ import { createMlTrainingSubmitAction } from './training';
 export { DRY_RUN_ID } from './context';
 export type { MlActionsContext } from './context';
 export {
+  createMlBudgetSetAction,
   createMlDeploymentCreateAction,
   createMlExperimentAction,
   createMlModelRegisterAction,
@@ -19,9 +21,7 @@ export {
 };
 
 /**
- * Every action of the module. There is no `ml:budget:set`: the portal has no API that
- * writes budgets (they are `ml.cost.budgets` config); `ml:team:onboard` writes them as
- * config for review instead.
+ * Every action of the module.
  *
  * @public
  */
@@ -38,5 +38,6 @@ export function createMlActions(
     createMlDeploymentCreateAction(options),
     createMlTeamOnboardAction(options),
     createMlPublishLocalAction({ directory: options.localPublishDirectory }),
+    createMlBudgetSetAction(options),
   ];
 }

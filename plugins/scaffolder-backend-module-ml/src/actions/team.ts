@@ -1,38 +1,30 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
-import { parseEntityRef, stringifyEntityRef } from '@backstage/catalog-model';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { MlApiComponents } from '@ml-portal/plugin-ml-common';
 import { stringify } from 'yaml';
 import { isMlApiStatus } from '../MlPortalClient';
-import { MlActionsContext, initiator, pageUrl } from './context';
+import { MlActionsContext, groupRef, initiator, pageUrl } from './context';
+import { putBudget } from './budget';
 import { ensureExperiment } from './experiment';
 
 type GpuPoolSummary = MlApiComponents['schemas']['GpuPoolSummary'];
 type CostSummary = MlApiComponents['schemas']['CostSummary'];
-
-/** The group ref in full (`group:recsys` → `group:default/recsys`). */
-function groupRef(ref: string): string {
-  try {
-    return stringifyEntityRef(parseEntityRef(ref));
-  } catch (error) {
-    throw new InputError(`'${ref}' is not a group entity ref: ${error}`);
-  }
-}
 
 /** A secret reference or a `prefix*` pattern, as `ml.training.secretScopes` takes them. */
 const SECRET_PATTERN = /^[A-Za-z0-9_.:/-]+\*?$/;
 
 /**
  * `ml:team:onboard`: a team's start on the platform. The API creates the team's first
- * experiment (`<namespace>/default`) where the initiator's first group is the team;
- * quotas, budgets and secret scopes are config in this portal (`ml.training.quotas`,
- * `ml.cost.budgets`, `ml.training.secretScopes`), which no API writes, so the action
- * checks them against the portal and writes them as a config file for the platform
- * team to merge, and lists in `pending` what still needs doing by hand.
+ * experiment (`<namespace>/default`) where the initiator's first group is the team, and
+ * sets the team's budget where the initiator is on the platform team (as `ml:budget:set`).
+ * Quotas and secret scopes are config in this portal (`ml.training.quotas`,
+ * `ml.training.secretScopes`), which no API writes, so the action checks them against
+ * the portal and writes them (and a budget it could not set) as a config file for the
+ * platform team to merge, and lists in `pending` what still needs doing by hand.
  *
  * @public
  */
@@ -42,7 +34,7 @@ export function createMlTeamOnboardAction(
   return createTemplateAction({
     id: 'ml:team:onboard',
     description:
-      "Onboards a team: checks the group in the catalog, creates the team's default experiment where the user's first group is the team, and writes its GPU quotas, budget and secret scope as ML portal config for review.",
+      "Onboards a team: checks the group in the catalog, creates the team's default experiment where the user's first group is the team, sets its budget where the user is on the platform team, and writes its GPU quotas and secret scope (and a budget it could not set) as ML portal config for review.",
     supportsDryRun: true,
     schema: {
       input: {
@@ -171,8 +163,31 @@ export function createMlTeamOnboardAction(
         ctx.logger.info(
           `${team} has a budget of ${
             current.amountMicros / 1e6
-          } USD this month; the written config replaces it`,
+          } USD this month; this one replaces it`,
         );
+      }
+
+      // A platform member sets the budget through the API; anyone else's (403) goes into
+      // the config file for the platform team to merge, as quotas and secret scopes do.
+      let configBudget = input.budget;
+      if (input.budget && !ctx.isDryRun) {
+        const budget = input.budget;
+        const set = await ctx.checkpoint({
+          key: 'budget.set',
+          fn: async () => {
+            try {
+              await putBudget(api, team, budget);
+              return true;
+            } catch (error) {
+              if (isMlApiStatus(error, 403)) return false;
+              throw error;
+            }
+          },
+        });
+        if (set) {
+          ctx.logger.info(`Set the monthly budget of ${team} through the API`);
+          configBudget = undefined;
+        }
       }
 
       const ml = {
@@ -184,8 +199,8 @@ export function createMlTeamOnboardAction(
             secretScopes: [{ group: team, ...secretScope }],
           }),
         },
-        ...(input.budget && {
-          cost: { budgets: [{ team, ...input.budget }] },
+        ...(configBudget && {
+          cost: { budgets: [{ team, ...configBudget }] },
         }),
       };
       const configFile =
@@ -194,7 +209,7 @@ export function createMlTeamOnboardAction(
       const written = [
         quotas.length > 0 && 'ml.training.quotas',
         secretScope && 'ml.training.secretScopes',
-        input.budget && 'ml.cost.budgets',
+        configBudget && 'ml.cost.budgets',
       ].filter((key): key is string => Boolean(key));
       if (written.length > 0) {
         pending.push(
@@ -207,7 +222,7 @@ export function createMlTeamOnboardAction(
       await mkdir(dirname(path), { recursive: true });
       await writeFile(
         path,
-        `# ML platform config for ${team}, written by ml:team:onboard.\n# The portal reads quotas, budgets and secret scopes from config only.\n${stringify(
+        `# ML platform config for ${team}, written by ml:team:onboard.\n# The portal reads quotas and secret scopes from config only; budgets also from its API.\n${stringify(
           { ml },
         )}`,
       );

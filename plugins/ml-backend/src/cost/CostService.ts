@@ -522,9 +522,17 @@ export class CostService {
     });
   }
 
-  /** The budgets of the teams whose spend the caller sees, API-set or from config. */
+  /**
+   * The budgets of the teams whose spend the caller sees, API-set or from config; every
+   * team's for those who set them (`ml.budget.update`).
+   */
   async listBudgets(caller: Caller): Promise<BudgetSetting[]> {
-    const scope = await this.visibleTeams(caller);
+    const scope = (await this.options.access.holds(
+      caller,
+      mlBudgetUpdatePermission,
+    ))
+      ? undefined
+      : await this.visibleTeams(caller);
     return (await this.currentBudgets())
       .filter(b => inScope(b.team, scope))
       .map(toBudgetSetting);

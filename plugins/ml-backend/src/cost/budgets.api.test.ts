@@ -14,6 +14,8 @@ const RECSYS = 'group:default/recsys';
 const VISION = 'group:default/vision';
 const PAT = 'user:default/pat';
 const BOB = 'user:default/bob';
+const FINANCE = 'group:default/finance';
+const FIN = 'user:default/fin';
 
 const budgetPath = (team: string) =>
   `/cost/budgets/${encodeURIComponent(team)}`;
@@ -31,17 +33,24 @@ describe.each(databases.eachSupportedId())('budgets on %p', databaseId => {
     for (const stop of stops) await stop();
   });
 
-  /** The portal policy on: pat is on the platform team, bob in recsys; config budgets both teams. */
+  /**
+   * The portal policy on: pat is on the platform team, bob in recsys, fin in finance (which
+   * reads every team's spend); config budgets both teams.
+   */
   const start = async () => {
     const started = await startPortal({
       database: knex,
       features: [
         ...tenancyPermissionFeatures,
-        userInfoByTeam({ [PAT]: [PLATFORM], [BOB]: [RECSYS] }),
+        userInfoByTeam({
+          [PAT]: [PLATFORM],
+          [BOB]: [RECSYS],
+          [FIN]: [FINANCE],
+        }),
       ],
       config: { permission: { enabled: true } },
       ml: {
-        permissions: { platformGroups: [PLATFORM], managers: [PLATFORM] },
+        permissions: { platformGroups: [PLATFORM], managers: [FINANCE] },
         cost: {
           budgets: [
             { team: RECSYS, monthlyUsd: 100 },
@@ -54,6 +63,7 @@ describe.each(databases.eachSupportedId())('budgets on %p', databaseId => {
     return {
       pat: userRequests(started.server, PAT),
       bob: userRequests(started.server, BOB),
+      fin: userRequests(started.server, FIN),
     };
   };
 
@@ -97,7 +107,7 @@ describe.each(databases.eachSupportedId())('budgets on %p', databaseId => {
       }),
     ]);
 
-    // Bob sees his team's budget only; the platform (a manager here) sees both.
+    // Bob sees his team's budget only; the platform team, which sets them, sees all.
     const bobs = await bob.get('/cost/budgets');
     expect(bobs.status).toBe(200);
     expect(bobs.body.items).toEqual([
@@ -123,8 +133,8 @@ describe.each(databases.eachSupportedId())('budgets on %p', databaseId => {
   });
 
   it('a team without a row keeps its config budget', async () => {
-    const { pat } = await start();
-    const summary = await pat.get(
+    const { pat, fin } = await start();
+    const summary = await fin.get(
       `/cost/summary?team=${encodeURIComponent(VISION)}`,
     );
     expect(summary.status).toBe(200);

@@ -109,6 +109,11 @@ export class AccessControl {
     }
   }
 
+  /** Whether the caller holds a basic permission (no 403: for what a page shows). */
+  async holds(caller: Caller, permission: BasicPermission): Promise<boolean> {
+    return (await this.decision(caller, permission))(undefined);
+  }
+
   /**
    * Refuses (403) unless the caller acts for `owner` (one of the groups they belong to;
    * the default owner never counts), or for any group when `owner` is not given. Open

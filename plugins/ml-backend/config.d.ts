@@ -184,9 +184,9 @@ export interface Config {
       /** Group entity refs whose members read every team's spend (`ml.cost.read`). */
       managers?: string[];
       /**
-       * Group entity refs whose members import bills (`ml.cost.import`) and upload Feast
-       * registries (`ml.feature.import`); nobody when empty. Scheduled imports from
-       * config are not affected.
+       * Group entity refs whose members import bills (`ml.cost.import`), upload Feast
+       * registries (`ml.feature.import`) and set teams' budgets (`ml.budget.update`);
+       * nobody when empty. Scheduled imports from config are not affected.
        */
       platformGroups?: string[];
       /**
@@ -263,7 +263,7 @@ export interface Config {
       spotDiscount?: number;
       /** Object storage price per GB-month; defaults to 0.023. */
       storageGbMonthUsd?: number;
-      /** Monthly GPU budgets per team. */
+      /** Monthly GPU budgets per team: the defaults, a budget set through the API replaces a team's. */
       budgets?: Array<{
         /** A group entity ref, e.g. `group:default/recsys`. */
         team: string;

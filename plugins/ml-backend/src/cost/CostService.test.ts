@@ -5,7 +5,8 @@ import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { readPools } from '../shared/pools';
 import { openAccess, userCaller } from '../__testUtils__/access';
-import { CostService } from './CostService';
+import { DatabaseBudgetStore } from './BudgetStore';
+import { budgetsOver, CostService } from './CostService';
 import { DatabaseCostStore } from './DatabaseCostStore';
 import { PriceBook } from './priceBook';
 import { mlNotifier } from '../shared/notify';
@@ -86,7 +87,12 @@ async function setup(
     }),
     priceBook: PriceBook.fromConfig(config, pools),
     pools,
-    budgets: CostService.readBudgets(config),
+    // As the plugin builds it: config's budgets unless one is set through the API.
+    budgets: budgetsOver(
+      CostService.readBudgets(config),
+      DatabaseBudgetStore.create({ knex }),
+    ),
+    budgetStore: DatabaseBudgetStore.create({ knex }),
     logger,
     access: openAccess(),
     notifier: mlNotifier({
@@ -316,6 +322,16 @@ describe('CostService', () => {
         spentMicros: 0,
         holding: false,
         hard: false,
+      });
+
+      // The platform team raises the budget through the API: the hold lifts at once.
+      await cost.setBudget(caller, RECSYS, { monthlyUsd: 500, hard: true });
+      expect(await cost.budgetHolds()).toEqual(new Map());
+      const [raised] = await cost.budgets('2026-11', RECSYS);
+      expect(raised).toMatchObject({
+        amountMicros: 500_000_000,
+        thresholds: [0.8, 1],
+        holding: false,
       });
     },
   );

@@ -455,7 +455,7 @@ function retraining(facts: ReadinessFacts): Outcome {
 
 function cost(facts: ReadinessFacts): Outcome {
   const { budget, model, formatUsd } = facts;
-  const fix = `Set a monthly budget for ${model.owner} (ml.cost.budgets) and keep its spend under it`;
+  const fix = `Set a monthly budget for ${model.owner} (PUT /api/ml/cost/budgets/<team>, the ml:budget:set action, or ml.cost.budgets) and keep its spend under it`;
   const url = paths.cost(model.owner);
   if (!budget) {
     return fail(`${model.owner} has no budget`, fix, url);

@@ -161,6 +161,12 @@ export type PrometheusConvention = {
     count: PrometheusSampleMatcher;
     unitMicros: number;
   };
+  /**
+   * A gauge of GPU utilisation (Triton's `nv_gpu_utilization`, 0–1), averaged over the
+   * replica's GPUs and scaled by `percentPerUnit` to percent (100 for a 0–1 ratio, 1 for a
+   * gauge in percent).
+   */
+  gpuUtilization?: PrometheusSampleMatcher & { percentPerUnit: number };
 };
 
 /**
@@ -215,6 +221,8 @@ export type ServingMetricsMinute = {
    * percentiles rather than a histogram.
    */
   latencyPercentilesMs?: { p50?: number; p95?: number; p99?: number };
+  /** Mean GPU utilisation of the minute in percent, where the platform reports it. */
+  gpuUtilizationPercent?: number;
 };
 
 /**

@@ -558,9 +558,10 @@ export class DatabaseDeploymentStore implements DeploymentStore {
       cold_starts: m.coldStarts,
       cold_start_ms: m.coldStartMs,
       latency: m.latency,
+      gpu_util: m.gpuUtilization ?? null,
     }));
     await this.db.transaction(async tx => {
-      // 50 rows of 10 values stay under SQLite's bound on a statement's variables.
+      // 50 rows of 11 values stay under SQLite's bound on a statement's variables.
       for (let i = 0; i < rows.length; i += 50) {
         await tx('ml_serving_minutes')
           .insert(rows.slice(i, i + 50))
@@ -591,6 +592,10 @@ export class DatabaseDeploymentStore implements DeploymentStore {
         coldStarts: Number(row.cold_starts),
         coldStartMs: Number(row.cold_start_ms),
         latency: row.latency,
+        gpuUtilization:
+          row.gpu_util === null || row.gpu_util === undefined
+            ? undefined
+            : Number(row.gpu_util),
       }),
     );
   }

@@ -84,6 +84,8 @@ export type ServingMinute = {
   coldStartMs: number;
   /** Latencies in microseconds, an HdrHistogram as compressed base64. */
   latency: string;
+  /** Mean GPU utilisation in percent, where a scraped model server reports it. */
+  gpuUtilization?: number;
 };
 
 /**

@@ -90,6 +90,9 @@ describe.each(databases.eachSupportedId())(
           cold_starts: 0,
           cold_start_ms: 0,
           latency: latency(offset === 59 ? 100 : 10, 10),
+          // Reported on some minutes only (a scraped Triton), absent on others.
+          gpu_util:
+            ({ 0: 20, 1: 40 } as Record<number, number>)[offset] ?? null,
         })),
       );
       await store.rollUpHours(['e1'], hour);
@@ -104,6 +107,7 @@ describe.each(databases.eachSupportedId())(
         }),
         expect.objectContaining({ hour: hour + 1, requests: 10, errors: 1 }),
       ]);
+      expect(hours.map(h => h.gpuUtilization)).toEqual([30, undefined]);
     });
   },
 );

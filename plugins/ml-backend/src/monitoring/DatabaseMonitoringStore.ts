@@ -98,8 +98,12 @@ export class DatabaseMonitoringStore implements MonitoringStore {
         'client_errors',
         'bytes_in',
         'latency',
+        'gpu_util',
       );
-    const hours = new Map<string, Row & { latencies: string[] }>();
+    const hours = new Map<
+      string,
+      Row & { latencies: string[]; gpu: number[] }
+    >();
     for (const m of minutes) {
       const hour = Math.floor(Number(m.minute) / MINUTES_PER_HOUR);
       const key = `${m.deployment_id}/${hour}`;
@@ -112,15 +116,19 @@ export class DatabaseMonitoringStore implements MonitoringStore {
         client_errors: 0,
         bytes_in: 0,
         latencies: [],
+        gpu: [],
       };
       row.requests += Number(m.requests);
       row.errors += Number(m.errors);
       row.client_errors += Number(m.client_errors);
       row.bytes_in += Number(m.bytes_in);
       row.latencies.push(m.latency);
+      if (m.gpu_util !== null && m.gpu_util !== undefined) {
+        row.gpu.push(Number(m.gpu_util));
+      }
       hours.set(key, row);
     }
-    const rows = [...hours.values()].map(({ latencies, ...row }) => {
+    const rows = [...hours.values()].map(({ latencies, gpu, ...row }) => {
       const latency = mergeLatencies(latencies);
       const quantiles = latencyQuantiles([latency]);
       return {
@@ -129,6 +137,10 @@ export class DatabaseMonitoringStore implements MonitoringStore {
         p50_ms: quantiles?.p50Ms ?? null,
         p95_ms: quantiles?.p95Ms ?? null,
         p99_ms: quantiles?.p99Ms ?? null,
+        // The mean of the minutes that report it.
+        gpu_util: gpu.length
+          ? gpu.reduce((a, b) => a + b, 0) / gpu.length
+          : null,
       };
     });
     // Replaced whole: a rollup run twice, or by two replicas, writes the same rows.
@@ -157,6 +169,8 @@ export class DatabaseMonitoringStore implements MonitoringStore {
         clientErrors: Number(row.client_errors),
         bytesIn: Number(row.bytes_in),
         latency: row.latency,
+        gpuUtilization:
+          row.gpu_util === null ? undefined : Number(row.gpu_util),
         quantiles:
           row.p50_ms === null
             ? undefined

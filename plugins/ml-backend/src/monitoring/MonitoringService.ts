@@ -33,6 +33,9 @@ const HOURLY_AFTER_MINUTES = 24 * 60;
 /** Rows a posted batch of samples may add at once. */
 const MAX_POSTED_ROWS = 10_000;
 
+const mean = (values: number[]) =>
+  values.length ? values.reduce((a, b) => a + b, 0) / values.length : undefined;
+
 /** The endpoint-facing part of deployments that monitoring needs. @internal */
 export type MonitoredEndpoints = {
   store: DeploymentStore;
@@ -245,6 +248,11 @@ export class MonitoringService {
               errors: stepRows.reduce((n, r) => n + r.errors, 0),
               clientErrors: stepRows.reduce((n, r) => n + r.clientErrors, 0),
               bytesIn: stepRows.reduce((n, r) => n + r.bytesIn, 0),
+              gpuUtilizationPercent: mean(
+                stepRows.flatMap(r =>
+                  r.gpuUtilization === undefined ? [] : [r.gpuUtilization],
+                ),
+              ),
               // An hour of one deployment has its quantiles; several are merged.
               ...(stepRows.length === 1 && 'quantiles' in stepRows[0]
                 ? stepRows[0].quantiles

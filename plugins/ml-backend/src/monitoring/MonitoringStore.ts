@@ -15,6 +15,8 @@ export type ServingHour = {
   clientErrors: number;
   bytesIn: number;
   latency: string;
+  /** Mean GPU utilisation in percent of the minutes that report it. */
+  gpuUtilization?: number;
   /** The hour's quantiles in milliseconds, computed when it was rolled up. */
   quantiles?: { p50Ms: number; p95Ms: number; p99Ms: number };
 };

@@ -1412,6 +1412,8 @@ export interface components {
       clientErrors?: number;
       /** @description Server errors (5xx). */
       errors: number;
+      /** @description Mean GPU utilisation where the model server reports it. */
+      gpuUtilizationPercent?: number;
       /** @description Start of the minute (or hour), epoch ms. */
       minute: number;
       p50Ms?: number;

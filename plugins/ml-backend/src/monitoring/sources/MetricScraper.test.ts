@@ -158,7 +158,12 @@ describe.each(databases.eachSupportedId())('scraping on %p', databaseId => {
       kind: 'prometheus',
       urls: [metrics.url('/a'), metrics.url('/b')],
     });
-    const pod = (path: string, success: number, failure: number) =>
+    const pod = (
+      path: string,
+      success: number,
+      failure: number,
+      gpuUtilization = [0.5],
+    ) =>
       metrics.pages.set(
         path,
         tritonExposition({
@@ -166,13 +171,14 @@ describe.each(databases.eachSupportedId())('scraping on %p', databaseId => {
           success,
           failure,
           durationUs: success * 8000,
+          gpuUtilization,
         }),
       );
     pod('/a', 100, 1);
     pod('/b', 100, 1);
     await scraper.scrape(endpoint.id, T0);
 
-    pod('/a', 150, 3);
+    pod('/a', 150, 3, [0.2, 0.4]);
     metrics.pages.delete('/b');
     await scraper.scrape(endpoint.id, T0 + MINUTE);
     expect(logger.warn).toHaveBeenCalledWith(
@@ -180,7 +186,7 @@ describe.each(databases.eachSupportedId())('scraping on %p', databaseId => {
         /Could not scrape http:\/\/127\.0\.0\.1:\d+\/b .*answered 404/,
       ),
     );
-    pod('/b', 130, 2);
+    pod('/b', 130, 2, [0.6]);
     await scraper.scrape(endpoint.id, T0 + 2 * MINUTE);
 
     const minutes = await rows(endpoint.id);
@@ -189,6 +195,11 @@ describe.each(databases.eachSupportedId())('scraping on %p', databaseId => {
     ).toEqual([
       [0, 52, 2],
       [1, 31, 1],
+    ]);
+    // GPU utilisation: each replica's mean over its GPUs, then over the replicas that answered.
+    expect(minutes.map(m => m.gpuUtilization)).toEqual([
+      expect.closeTo(30),
+      expect.closeTo(45),
     ]);
     expect(latencyQuantiles([minutes[0].latency])!.p50Ms).toBeCloseTo(8, 0);
   });

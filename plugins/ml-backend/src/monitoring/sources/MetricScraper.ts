@@ -161,6 +161,7 @@ export class MetricScraper {
         clientErrors: nonNegative(m.clientErrors),
         latency: percentileLatencies(m),
         ...ZERO,
+        gpuUtilization: m.gpuUtilizationPercent,
       }));
   }
 
@@ -176,6 +177,7 @@ export class MetricScraper {
     const conventions = source.conventions ?? DEFAULT_CONVENTIONS;
 
     const current: Counters = {};
+    const gpuUtilizations: number[] = [];
     const failed = new Set<string>();
     let convention: PrometheusConvention | undefined;
     await Promise.all(
@@ -192,6 +194,9 @@ export class MetricScraper {
           }
           convention ??= conventions.find(c => c.name === read.convention);
           Object.assign(current, read.counters);
+          if (read.gpuUtilization !== undefined) {
+            gpuUtilizations.push(read.gpuUtilization);
+          }
         } catch (error) {
           failed.add(url);
           logger.warn(
@@ -223,6 +228,9 @@ export class MetricScraper {
         minute: Math.floor((intervalStart - this.options.intervalMs) / 60_000),
         ...counts,
         ...ZERO,
+        gpuUtilization: gpuUtilizations.length
+          ? gpuUtilizations.reduce((a, b) => a + b, 0) / gpuUtilizations.length
+          : undefined,
       },
     ];
   }

@@ -54,6 +54,7 @@ export const DEFAULT_CONVENTIONS: PrometheusConvention[] = [
       count: { name: 'nv_inference_request_success' },
       unitMicros: 1,
     },
+    gpuUtilization: { name: 'nv_gpu_utilization', percentPerUnit: 100 },
   },
   {
     name: 'torchserve',

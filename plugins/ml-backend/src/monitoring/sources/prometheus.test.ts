@@ -83,6 +83,8 @@ request_predict_seconds_count{model_name="b"} 2.0
     });
     expect(counts).toMatchObject({ requests: 205, errors: 5 });
     expect(latencyQuantiles([counts.latency])!.p50Ms).toBeCloseTo(12, 0);
+    // Its GPU utilisation gauge, in percent.
+    expect(read.gpuUtilization).toBeCloseTo(41);
   });
 
   it("reads TorchServe's counters", () => {

@@ -100,7 +100,9 @@ export function readCounters(
   text: string,
   url: string,
   conventions: PrometheusConvention[],
-): { convention: string; counters: Counters } | undefined {
+):
+  | { convention: string; counters: Counters; gpuUtilization?: number }
+  | undefined {
   const samples = parseExposition(text);
   const convention = conventions.find(c =>
     samples.some(s => c.requests.some(m => matches(s, m))),
@@ -136,7 +138,19 @@ export function readCounters(
     take('latencySum', [convention.latencyTotal.sum]);
     take('latencyCount', [convention.latencyTotal.count]);
   }
-  return { convention: convention.name, counters };
+  // A gauge, not a counter: the replica's mean over its GPUs, in percent.
+  const gpu = convention.gpuUtilization;
+  const utilizations = gpu
+    ? samples.filter(sample => matches(sample, gpu)).map(s => s.value)
+    : [];
+  return {
+    convention: convention.name,
+    counters,
+    gpuUtilization: utilizations.length
+      ? (utilizations.reduce((a, b) => a + b, 0) / utilizations.length) *
+        gpu!.percentPerUnit
+      : undefined,
+  };
 }
 
 /**

@@ -197,6 +197,14 @@ function Charts(props: { metrics: EndpointMetrics; slo?: ChartSlo }) {
     color: color(index),
     points: seriesOf(v.points, errorRate),
   }));
+  // Only model servers that report it (a scraped Triton) have GPU utilisation.
+  const gpu = versions
+    .map((v, index) => ({
+      key: `v${v.version}`,
+      color: color(index),
+      points: seriesOf(v.points, point => point.gpuUtilizationPercent),
+    }))
+    .filter(line => line.points.length > 0);
   return (
     <Grid container spacing={2}>
       <Grid item xs={12} md={6}>
@@ -232,6 +240,17 @@ function Charts(props: { metrics: EndpointMetrics; slo?: ChartSlo }) {
           }
         />
       </Grid>
+      {gpu.length > 0 && (
+        <Grid item xs={12} md={6}>
+          <MinuteChart
+            title="GPU utilisation per version"
+            series={gpu}
+            format={value => `${value.toFixed(0)}%`}
+            minTop={100}
+            timeLabel={timeLabel}
+          />
+        </Grid>
+      )}
     </Grid>
   );
 }

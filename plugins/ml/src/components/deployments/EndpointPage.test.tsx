@@ -179,6 +179,9 @@ describe('EndpointPage', () => {
     expect(
       screen.getByRole('figure', { name: 'Error rate per version' }),
     ).toBeInTheDocument();
+    expect(
+      screen.getByRole('figure', { name: 'GPU utilisation per version' }),
+    ).toBeInTheDocument();
     expect(api.getEndpoint).toHaveBeenCalledWith('churn-prod');
     expect(api.getEndpointMetrics).toHaveBeenCalledWith({
       endpoint: 'churn-prod',

@@ -167,6 +167,8 @@ export const endpointMetrics: EndpointMetrics = {
         errors: 1,
         p50Ms: 40,
         p95Ms: 130,
+        // Served by a model server that reports its GPU (version 2's does not).
+        gpuUtilizationPercent: 55,
       })),
     },
   ],

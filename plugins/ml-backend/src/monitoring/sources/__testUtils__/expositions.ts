@@ -97,8 +97,13 @@ export function tritonExposition(options: {
   success: number;
   failure: number;
   durationUs: number;
+  /** Each GPU's utilisation, 0-1. */
+  gpuUtilization?: number[];
 }): string {
   const { model, success, failure, durationUs } = options;
+  const gpus = (options.gpuUtilization ?? [0.41])
+    .map((u, i) => `nv_gpu_utilization{gpu_uuid="GPU-${i}"} ${u}`)
+    .join('\n');
   const labels = `model="${model}",version="1"`;
   return `# HELP nv_inference_request_success Number of successful inference requests, all batch sizes
 # TYPE nv_inference_request_success counter
@@ -126,7 +131,7 @@ nv_inference_queue_duration_us{${labels}} ${Math.round(durationUs / 10)}
 nv_inference_pending_request_count{${labels}} 0
 # HELP nv_gpu_utilization GPU utilization rate [0.0 - 1.0)
 # TYPE nv_gpu_utilization gauge
-nv_gpu_utilization{gpu_uuid="GPU-8f6c2b1e-0b7e-4b45-9d2b-3f4a2c1d9e77"} 0.41
+${gpus}
 # HELP nv_gpu_memory_used_bytes GPU used memory (bytes)
 # TYPE nv_gpu_memory_used_bytes gauge
 nv_gpu_memory_used_bytes{gpu_uuid="GPU-8f6c2b1e-0b7e-4b45-9d2b-3f4a2c1d9e77"} 2147483648

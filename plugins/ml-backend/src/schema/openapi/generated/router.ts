@@ -6985,6 +6985,11 @@ export const spec = {
             type: 'integer',
             description: 'Request payload bytes.',
           },
+          gpuUtilizationPercent: {
+            type: 'number',
+            description:
+              'Mean GPU utilisation where the model server reports it.',
+          },
           p50Ms: {
             type: 'number',
           },

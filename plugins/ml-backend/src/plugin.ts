@@ -174,6 +174,7 @@ export const mlPlugin = createBackendPlugin({
           models: registry.deployable,
           artifacts: tracking.artifacts,
           alerts,
+          replicas: servingUsage,
           // The platform trains again for the endpoint's owner group, under its rules.
           retrain: async ({
             endpoint,

@@ -28,6 +28,14 @@ function replicasOf(
   return Math.max(1, endpoint.minReplicas);
 }
 
+/** A deployment's replica count from `fromMs` until `toMs` (still running when undefined). @internal */
+export type ReplicaSpan = {
+  deploymentId: string;
+  replicas: number;
+  fromMs: number;
+  toMs?: number;
+};
+
 /**
  * Replica intervals of endpoint deployments (`ml_endpoint_replicas`): the reconciler
  * hands over what each target reports, and a deployment's interval closes and the next
@@ -124,6 +132,25 @@ export class DatabaseServingUsage implements ServingUsageSource {
     return row?.first === null || row?.first === undefined
       ? undefined
       : Number(row.first);
+  }
+
+  /** The replica counts an endpoint's deployments ran with over a window, for its charts. */
+  async replicaSpans(
+    endpointId: string,
+    fromMs: number,
+    toMs: number,
+  ): Promise<ReplicaSpan[]> {
+    const rows: Row[] = await this.db('ml_endpoint_replicas')
+      .where({ endpoint_id: endpointId })
+      .where('from_ms', '<', toMs)
+      .where(q => q.whereNull('to_ms').orWhere('to_ms', '>', fromMs))
+      .select('deployment_id', 'replicas', 'from_ms', 'to_ms');
+    return rows.map(row => ({
+      deploymentId: row.deployment_id,
+      replicas: Number(row.replicas),
+      fromMs: Number(row.from_ms),
+      toMs: row.to_ms === null ? undefined : Number(row.to_ms),
+    }));
   }
 
   async served(fromMs: number, toMs: number): Promise<ServedDeployment[]> {

@@ -16,6 +16,7 @@ import {
 } from '../deployments/DeploymentStore';
 import { latencyQuantiles } from '../deployments/latency';
 import { DeploymentAlerts } from '../deployments/ports';
+import { DatabaseServingUsage } from '../deployments/servingUsage';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller, actorOf } from '../shared/caller';
 import { evaluateDrift } from './drift/evaluate';
@@ -73,6 +74,8 @@ export class MonitoringService {
       defaults: MonitoringSettings;
       logger: LoggerService;
       retrain?: Retraining;
+      /** Replica counts the reconciler recorded, for the charts. */
+      replicas?: Pick<DatabaseServingUsage, 'replicaSpans'>;
     },
   ) {}
 
@@ -224,6 +227,29 @@ export class MonitoringService {
       ...new Set(rows.map(r => r.deploymentId)),
     ]);
     const versionOf = new Map(deployments.map(d => [d.id, d.version]));
+    const stepMs = stepMinutes * 60_000;
+    const spans =
+      (await this.options.replicas?.replicaSpans(
+        endpoint.id,
+        since * stepMs,
+        (nowStep + 1) * stepMs,
+      )) ?? [];
+    // The most replicas each of the version's deployments ran during the step, summed.
+    const replicasAt = (version: number, step: number) => {
+      const [from, to] = [step * stepMs, (step + 1) * stepMs];
+      const most = new Map<string, number>();
+      for (const span of spans) {
+        if (versionOf.get(span.deploymentId) !== version) continue;
+        if (span.fromMs >= to || (span.toMs ?? Infinity) <= from) continue;
+        most.set(
+          span.deploymentId,
+          Math.max(most.get(span.deploymentId) ?? 0, span.replicas),
+        );
+      }
+      return most.size
+        ? [...most.values()].reduce((a, b) => a + b, 0)
+        : undefined;
+    };
     // Per version, not per deployment: a version deployed again continues its line.
     const byVersion = new Map<number, Map<number, typeof rows>>();
     for (const row of rows) {
@@ -248,6 +274,7 @@ export class MonitoringService {
               errors: stepRows.reduce((n, r) => n + r.errors, 0),
               clientErrors: stepRows.reduce((n, r) => n + r.clientErrors, 0),
               bytesIn: stepRows.reduce((n, r) => n + r.bytesIn, 0),
+              replicas: replicasAt(version, step),
               gpuUtilizationPercent: mean(
                 stepRows.flatMap(r =>
                   r.gpuUtilization === undefined ? [] : [r.gpuUtilization],

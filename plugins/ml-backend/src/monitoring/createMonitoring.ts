@@ -2,6 +2,7 @@ import { ServingTarget } from '@ml-portal/plugin-ml-node';
 import { RedisConnection } from '../redis/RedisConnection';
 import { RepeatingJob } from '../redis/RepeatingJob';
 import { DeploymentStore } from '../deployments/DeploymentStore';
+import { DatabaseServingUsage } from '../deployments/servingUsage';
 import { DeploymentService } from '../deployments/DeploymentService';
 import { ArtifactReader } from '../deployments/modelFiles';
 import { DeployableModels, DeploymentAlerts } from '../deployments/ports';
@@ -31,6 +32,8 @@ export function createMonitoring(
     artifacts: ArtifactReader;
     alerts: DeploymentAlerts;
     retrain?: Retraining;
+    /** Replica counts the reconciler recorded (serving cost's), for the charts. */
+    replicas?: Pick<DatabaseServingUsage, 'replicaSpans'>;
   },
 ) {
   const { config, logger } = deps;
@@ -61,6 +64,7 @@ export function createMonitoring(
     defaults: settings.defaults,
     logger,
     retrain: deps.retrain,
+    replicas: deps.replicas,
   });
   const tick = new RepeatingJob({
     redis: deps.redis,

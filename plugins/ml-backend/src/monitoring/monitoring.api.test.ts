@@ -198,6 +198,10 @@ describe.each(databases.eachSupportedId())('monitoring on %p', databaseId => {
       bytesIn: expect.any(Number),
     });
     expect(month.body.versions[0].points[0].bytesIn).toBeGreaterThan(0);
+    // The local target runs one server for the version.
+    expect(month.body.versions[0].points.map((p: any) => p.replicas)).toContain(
+      1,
+    );
 
     const closed = await scientist.post(
       `/monitoring/alerts/${driftAlert.id}/close`,

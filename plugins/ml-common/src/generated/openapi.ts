@@ -1419,6 +1419,8 @@ export interface components {
       p50Ms?: number;
       p95Ms?: number;
       p99Ms?: number;
+      /** @description The most replicas the version ran during the point, as its target reported them. */
+      replicas?: number;
       requests: number;
     };
     EndpointMetrics: {

@@ -6985,6 +6985,11 @@ export const spec = {
             type: 'integer',
             description: 'Request payload bytes.',
           },
+          replicas: {
+            type: 'integer',
+            description:
+              'The most replicas the version ran during the point, as its target reported them.',
+          },
           gpuUtilizationPercent: {
             type: 'number',
             description:

@@ -227,6 +227,7 @@ export class AttemptFollower {
       await this.options.queues.ensureDispatchQueued(
         jobId,
         (await store.attemptCount(jobId)) + 1,
+        true,
       );
     }
     for (const jobId of await store.jobIdsWithStatus(['DISPATCHING'])) {

@@ -89,11 +89,15 @@ export class TrainingQueues {
   /**
    * The reconciler's side of dispatch, for a row that says a dispatch is due: queues it
    * again when Redis lost it (flush, failover), and retries it when it failed without
-   * the failure being recorded (a worker died, or it stalled too often).
+   * the failure being recorded (a worker died, or it stalled too often). For a row still
+   * `ADMITTED` (`notStarted`), a completed dispatch ran too early to start anything (it
+   * was queued while the previous attempt was being dispatched, under the next
+   * attempt's id): it runs again, or the job would wait forever.
    */
   async ensureDispatchQueued(
     jobId: string,
     attemptNumber: number,
+    notStarted = false,
   ): Promise<void> {
     await this.produce(async () => {
       const job = await this.dispatchQueue.getJob(
@@ -101,6 +105,9 @@ export class TrainingQueues {
       );
       if (!job) await this.requestDispatch(jobId, attemptNumber);
       else if (await job.isFailed()) await job.retry('failed');
+      else if (notStarted && (await job.isCompleted())) {
+        await job.retry('completed');
+      }
     });
   }
 
@@ -153,7 +160,9 @@ export class TrainingQueues {
       this.tick?.close(force),
     ]);
     await Promise.allSettled(
-      [this.admissionQueue, this.dispatchQueue].map(q => boundedWait(q.close())),
+      [this.admissionQueue, this.dispatchQueue].map(q =>
+        boundedWait(q.close()),
+      ),
     );
   }
 

@@ -75,10 +75,18 @@ test('a drifting feature opens an alert on the endpoint page', async ({
     },
   );
   expect(posted.status()).toBe(202);
-  await waitForBackend<{ alerts: Array<{ kind: string; subject: string }> }>(
+  // What the page will draw: the latest judged window has f0 drifted, and its alert.
+  await waitForBackend<{
+    alerts: Array<{ kind: string; subject: string }>;
+    drift?: { features: Array<{ feature: string; status: string }> };
+  }>(
     request,
     `/ml/monitoring/endpoints/${ENDPOINT}`,
-    m => m.alerts.some(a => a.kind === 'drift' && a.subject === 'f0'),
+    m =>
+      m.alerts.some(a => a.kind === 'drift' && a.subject === 'f0') &&
+      Boolean(
+        m.drift?.features.some(f => f.feature === 'f0' && f.status === 'alert'),
+      ),
     120_000,
   );
 

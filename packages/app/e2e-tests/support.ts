@@ -17,6 +17,11 @@ export const saveScreenshot = (page: Page, name: string) =>
 export async function signIn(page: Page) {
   await page.goto('/');
   await page.getByRole('button', { name: 'Enter' }).click();
+  // Signed in once the app's shell shows: a page opened before that is the sign-in page
+  // again (CI saw /create answer with it).
+  await expect(
+    page.getByRole('link', { name: 'ML Platform' }).first(),
+  ).toBeVisible();
 }
 
 /** A guest's Backstage token, as the app gets it, for asking the API what the demo has done. */

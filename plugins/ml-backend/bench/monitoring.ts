@@ -22,10 +22,7 @@ import { evaluateDrift } from '../src/monitoring/drift/evaluate';
 import { buildFeatureProfile } from '../src/monitoring/drift/profile';
 import { prng } from '../src/__testUtils__/prng';
 import { DatabaseDeploymentStore } from '../src/deployments/DatabaseDeploymentStore';
-import {
-  encodeLatencies,
-  newLatencyHistogram,
-} from '../src/deployments/latency';
+import { encodeLatencies, newLatencyHistogram } from '../src/shared/latency';
 import { ServingMeter } from '../src/deployments/ServingMeter';
 import { DatabaseMonitoringStore } from '../src/monitoring/DatabaseMonitoringStore';
 import { MonitoringService } from '../src/monitoring/MonitoringService';

@@ -7,7 +7,7 @@ import {
   StoredDeployment,
   StoredEndpoint,
 } from '../deployments/DeploymentStore';
-import { encodeLatencies, newLatencyHistogram } from '../deployments/latency';
+import { encodeLatencies, newLatencyHistogram } from '../shared/latency';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { openAccess, userCaller } from '../__testUtils__/access';
 import { readPools } from '../shared/pools';

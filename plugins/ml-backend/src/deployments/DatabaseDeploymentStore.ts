@@ -14,7 +14,7 @@ import {
   StoredDeployment,
   StoredEndpoint,
 } from './DeploymentStore';
-import { mergeLatencies } from './latency';
+import { mergeLatencies } from '../shared/latency';
 
 type Db = Knex | Knex.Transaction;
 

@@ -1,6 +1,6 @@
 import { Histogram } from 'hdr-histogram-js';
 import { ServingMinute } from './DeploymentStore';
-import { encodeLatencies, newLatencyHistogram } from './latency';
+import { encodeLatencies, newLatencyHistogram } from '../shared/latency';
 
 type Bucket = Omit<ServingMinute, 'latency'> & { latency: Histogram };
 

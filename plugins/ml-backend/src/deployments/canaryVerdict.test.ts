@@ -1,6 +1,6 @@
 import { decideCanary } from './canaryVerdict';
 import { StoredCanary, ServingMinute } from './DeploymentStore';
-import { encodeLatencies, newLatencyHistogram } from './latency';
+import { encodeLatencies, newLatencyHistogram } from '../shared/latency';
 
 const STARTED = Date.UTC(2026, 11, 3, 12, 0);
 const canary: StoredCanary = {

@@ -1,7 +1,7 @@
 import { CanaryVerdict, VersionWindowStats } from '@ml-portal/plugin-ml-common';
 import { ServingMinute, StoredCanary } from './DeploymentStore';
 import { binomialUpperTail } from '../shared/stats/binomial';
-import { countSlowerThan, latencyQuantiles } from './latency';
+import { countSlowerThan, latencyQuantiles } from '../shared/latency';
 
 /**
  * Below this many milliseconds a p95 difference is noise (a scheduler hiccup on a
@@ -138,7 +138,9 @@ export function decideCanary(
       'fail',
       `p95 latency ${ms(canaryP95)} against the stable version's ${ms(
         stableP95!,
-      )} (at most ${policy.maxP95Ratio}x allowed; ${slower} of ${requests} requests slower than ${ms(
+      )} (at most ${
+        policy.maxP95Ratio
+      }x allowed; ${slower} of ${requests} requests slower than ${ms(
         allowedP95!,
       )}, p = ${latencyPValue.toPrecision(2)})`,
     );

@@ -5,7 +5,7 @@ import {
   ServingUsageSource,
 } from '../cost/ServingUsageSource';
 import { StoredDeployment, StoredEndpoint } from './DeploymentStore';
-import { totalLatencySeconds } from './latency';
+import { totalLatencySeconds } from '../shared/latency';
 
 type Row = Record<string, any>;
 const MINUTE_MS = 60_000;

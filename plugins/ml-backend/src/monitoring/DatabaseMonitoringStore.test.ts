@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
-import { encodeLatencies, newLatencyHistogram } from '../deployments/latency';
+import { encodeLatencies, newLatencyHistogram } from '../shared/latency';
 import { DatabaseMonitoringStore } from './DatabaseMonitoringStore';
 
 const databases = createTestDatabases();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { MonitoringSettings } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { isUniqueViolation } from '../database/uniqueViolation';
-import { latencyQuantiles, mergeLatencies } from '../deployments/latency';
+import { latencyQuantiles, mergeLatencies } from '../shared/latency';
 import {
   DriftResult,
   DriftSample,

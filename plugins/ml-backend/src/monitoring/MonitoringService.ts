@@ -14,7 +14,7 @@ import {
   DeploymentStore,
   StoredEndpoint,
 } from '../deployments/DeploymentStore';
-import { latencyQuantiles } from '../deployments/latency';
+import { latencyQuantiles } from '../shared/latency';
 import { DeploymentAlerts } from '../deployments/ports';
 import { DatabaseServingUsage } from '../deployments/servingUsage';
 import { AccessControl } from '../shared/AccessControl';

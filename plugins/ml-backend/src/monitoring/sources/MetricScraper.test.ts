@@ -6,7 +6,7 @@ import {
   encodeLatencies,
   latencyQuantiles,
   newLatencyHistogram,
-} from '../../deployments/latency';
+} from '../../shared/latency';
 import { MetricScraper } from './MetricScraper';
 import { ScrapeBaselines } from './ScrapeBaselines';
 import {

@@ -1,8 +1,5 @@
 import { ServingMetricsMinute } from '@ml-portal/plugin-ml-node';
-import {
-  encodeLatencies,
-  newLatencyHistogram,
-} from '../../deployments/latency';
+import { encodeLatencies, newLatencyHistogram } from '../../shared/latency';
 import { Counters, CounterRole, parseCounterKey } from './prometheus';
 
 /** What a scrape adds to a minute: the router's other counts stay zero. @internal */

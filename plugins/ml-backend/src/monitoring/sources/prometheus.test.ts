@@ -3,7 +3,7 @@ import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { DEFAULT_CONVENTIONS } from './conventions';
 import { counterDeltas, scrapedCounts } from './deltas';
-import { latencyQuantiles } from '../../deployments/latency';
+import { latencyQuantiles } from '../../shared/latency';
 import { fetchExposition, parseExposition, readCounters } from './prometheus';
 import {
   kserveExposition,

@@ -43,9 +43,10 @@ test('a new training project from the Create page lands on its experiment and fi
   await page.getByRole('button', { name: 'Review' }).click();
   await page.getByRole('button', { name: 'Create' }).click();
 
-  // The task runs its steps; its output links to what it made (in new windows).
-  const experimentLink = page.getByRole('link', { name: /Experiment/i });
-  const jobLink = page.getByRole('link', { name: /First training job/i });
+  // The task runs its steps; its output links to what it made (in new windows). The
+  // names are anchored: the task log, when shown, turns the URLs it prints into links too.
+  const experimentLink = page.getByRole('link', { name: /^Experiment\b/ });
+  const jobLink = page.getByRole('link', { name: /^First training job\b/ });
   await expect(experimentLink).toBeVisible({ timeout: 300_000 });
   await expect(jobLink).toBeVisible();
   await saveScreenshot(page, 'golden-paths-task.png');

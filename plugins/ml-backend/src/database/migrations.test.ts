@@ -123,6 +123,87 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     await knex.destroy();
   });
 
+  it("keeps a logged model's latest metric per key, dataset and run", async () => {
+    const knex = await databases.init(databaseId);
+    const config = {
+      directory: ML_MIGRATIONS_DIR,
+      tableName: 'ml_knex_migrations',
+    };
+    const latestMigration = '20261204191000_logged_model_latest_metrics.js';
+    const pending = async () =>
+      ((await knex.migrate.list(config))[1] as Array<{ file: string }>).map(
+        m => m.file,
+      );
+    while ((await pending())[0] !== latestMigration) {
+      await knex.migrate.up(config);
+    }
+    const [{ experiment_id: experimentId }] = await knex('ml_experiments')
+      .insert({
+        name: 'e',
+        owner: 'group:default/vision',
+        artifact_location: 'mlflow-artifacts:/1',
+        creation_time: 1,
+        last_update_time: 1,
+      })
+      .returning('experiment_id');
+    await knex('ml_logged_models').insert({
+      model_id: 'm-1',
+      experiment_id: experimentId,
+      name: 'm',
+      artifact_location: 'mlflow-artifacts:/1/models/m-1',
+      status: 'LOGGED_MODEL_READY',
+      creation_time: 1,
+      last_updated_time: 1,
+    });
+    const point = (
+      key: string,
+      step: number,
+      timestamp: number,
+      value: number,
+      extra: object = {},
+    ) => ({
+      model_id: 'm-1',
+      run_uuid: 'r'.repeat(32),
+      key,
+      step,
+      timestamp,
+      value,
+      is_nan: false,
+      dataset_name: '',
+      dataset_digest: '',
+      ...extra,
+    });
+    await knex('ml_logged_model_metrics').insert([
+      point('acc', 0, 5, 0.9),
+      point('acc', 1, 1, 0.7), // the highest step wins over a later timestamp
+      point('acc', 1, 1, 0, { is_nan: true }), // NaN ranks below any value
+      point('acc', 0, 9, 0.1, { dataset_name: 'eval' }), // its own series
+    ]);
+
+    await knex.migrate.up(config);
+    expect(await knex.schema.hasTable('ml_logged_model_metrics')).toBe(false);
+    const latest = await knex('ml_logged_model_latest_metrics')
+      .orderBy('dataset_name')
+      .select('dataset_name', 'step', 'value', 'is_nan');
+    expect(
+      latest.map(r => [
+        r.dataset_name,
+        Number(r.step),
+        Number(r.value),
+        Boolean(r.is_nan),
+      ]),
+    ).toEqual([
+      ['', 1, 0.7, false],
+      ['eval', 0, 0.1, false],
+    ]);
+
+    await knex.migrate.down(config);
+    expect(
+      Number((await knex('ml_logged_model_metrics').count({ n: '*' }))[0].n),
+    ).toBe(2);
+    await knex.destroy();
+  });
+
   it('lets replicas that start together all migrate: the losers of the lock wait', async () => {
     const knex = await databases.init(databaseId);
     const database = { getClient: async () => knex };

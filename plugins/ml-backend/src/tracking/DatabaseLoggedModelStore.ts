@@ -14,6 +14,7 @@ import {
   ModelOutput,
 } from './LoggedModelStore';
 import { applyLoggedModelSearch } from './loggedModelSearch';
+import { isLater } from './metricSeries';
 
 type LoggedModelRow = {
   model_id: string;
@@ -49,17 +50,41 @@ export const loggedModelNotFound = (modelId: string) =>
 /** MLflow's ids: `m-` and 32 hex digits. */
 const newModelId = () => `m-${randomUUID().replace(/-/g, '')}`;
 
+/** A model's latest metric is kept per key, dataset and run. */
+const LATEST_KEY = [
+  'model_id',
+  'key',
+  'dataset_name',
+  'dataset_digest',
+  'run_uuid',
+] as const;
+
 /**
- * Inserts metrics logged against models, in the caller's transaction (log-batch's);
- * a point logged twice is one point.
+ * Keeps the latest value of each metric logged against a model current, in the caller's
+ * transaction (log-batch's). The points themselves go to the run's chunked series like
+ * any metric; the model keeps what its page and search read, as `ml_latest_metrics`
+ * does for runs. A later point (MLflow's order) replaces the stored one, an earlier one
+ * leaves it.
  *
  * @internal
  */
-export async function insertModelMetrics(
+export async function recordModelMetrics(
   tx: Knex.Transaction,
   metrics: LoggedModelMetric[],
 ) {
-  const rows = metrics.map(m => ({
+  const latest = new Map<string, LoggedModelMetric>();
+  for (const m of metrics) {
+    const id = JSON.stringify([
+      m.modelId,
+      m.key,
+      m.datasetName ?? '',
+      m.datasetDigest ?? '',
+      m.runId,
+    ]);
+    const stored = latest.get(id);
+    if (!stored || isLater(m, stored)) latest.set(id, m);
+  }
+  const rows = [...latest.values()].map(m => ({
     model_id: m.modelId,
     key: m.key,
     value: Number.isNaN(m.value) ? 0 : m.value,
@@ -70,21 +95,18 @@ export async function insertModelMetrics(
     dataset_name: m.datasetName ?? '',
     dataset_digest: m.datasetDigest ?? '',
   }));
+  const order = (row: string) =>
+    `(${row}.step, ${row}.timestamp, CASE WHEN ${row}.is_nan THEN 0 ELSE 1 END, ${row}.value)`;
   for (const chunk of chunks(rows)) {
-    await tx('ml_logged_model_metrics')
+    await tx('ml_logged_model_latest_metrics')
       .insert(chunk)
-      .onConflict([
-        'model_id',
-        'key',
-        'dataset_name',
-        'dataset_digest',
-        'run_uuid',
-        'step',
-        'timestamp',
-        'value',
-        'is_nan',
-      ])
-      .ignore();
+      .onConflict([...LATEST_KEY])
+      .merge(['value', 'is_nan', 'timestamp', 'step'])
+      .where(
+        tx.raw(
+          `${order('excluded')} > ${order('ml_logged_model_latest_metrics')}`,
+        ),
+      );
   }
 }
 
@@ -401,7 +423,7 @@ export class DatabaseLoggedModelStore implements LoggedModelStore {
     const [tags, params, metrics] = await Promise.all([
       this.db('ml_logged_model_tags').whereIn('model_id', ids).orderBy('key'),
       this.db('ml_logged_model_params').whereIn('model_id', ids).orderBy('key'),
-      this.db<MetricRow>('ml_logged_model_metrics')
+      this.db<MetricRow>('ml_logged_model_latest_metrics')
         .whereIn('model_id', ids)
         .orderBy(['key', 'step', 'timestamp']),
     ]);

@@ -28,7 +28,7 @@ import {
   TransactionHook,
 } from './TrackingStore';
 import { MetricSeries, toMetric } from './metricSeries';
-import { insertModelMetrics } from './DatabaseLoggedModelStore';
+import { recordModelMetrics } from './DatabaseLoggedModelStore';
 import { LoggedModelMetric } from './LoggedModelStore';
 
 type ExperimentRow = {
@@ -443,7 +443,7 @@ export class DatabaseTrackingStore implements TrackingStore {
         await this.metrics.append(tx, runId, batch.metrics);
       }
       if (batch.modelMetrics?.length) {
-        await insertModelMetrics(tx, batch.modelMetrics);
+        await recordModelMetrics(tx, batch.modelMetrics);
       }
       await alsoInTransaction?.(tx, runId);
     });

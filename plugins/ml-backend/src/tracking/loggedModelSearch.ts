@@ -63,7 +63,7 @@ function keyed(table: string, key: string): Keyed {
 
 /** Metric rows of the key, on any of `datasets` when some are named. */
 function metricRows(key: string, datasets: Datasets): Keyed {
-  const rows = keyed('ml_logged_model_metrics', key);
+  const rows = keyed('ml_logged_model_latest_metrics', key);
   if (datasets.length === 0) return rows;
   const each = datasets.map(d =>
     d.digest === undefined

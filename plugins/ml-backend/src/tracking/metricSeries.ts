@@ -42,7 +42,7 @@ export function toMetric(row: MetricRow): Metric {
 }
 
 /** MLflow's order for "latest": highest step, then timestamp, then value (NaN lowest). */
-function isLater(a: Metric, b: Metric): boolean {
+export function isLater(a: Metric, b: Metric): boolean {
   if (a.step !== b.step) return a.step > b.step;
   if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
   const av = Number.isNaN(a.value) ? -Infinity : a.value;

@@ -1,5 +1,18 @@
 // @ts-check
 
+/** The columns of both shapes of the table. */
+const COLUMNS = [
+  'model_id',
+  'key',
+  'value',
+  'is_nan',
+  'timestamp',
+  'step',
+  'run_uuid',
+  'dataset_name',
+  'dataset_digest',
+];
+
 /**
  * Logged models keep only the latest value per metric (key, dataset, run): the points
  * themselves are in the run's chunked series, which every metric logged against a model
@@ -43,18 +56,6 @@ exports.down = async function down(knex) {
     .into(knex.raw('ml_logged_model_metrics (??)', [COLUMNS]));
   await knex.schema.dropTable('ml_logged_model_latest_metrics');
 };
-
-const COLUMNS = [
-  'model_id',
-  'key',
-  'value',
-  'is_nan',
-  'timestamp',
-  'step',
-  'run_uuid',
-  'dataset_name',
-  'dataset_digest',
-];
 
 /**
  * @param {import('knex').Knex} knex

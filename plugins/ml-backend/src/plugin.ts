@@ -136,6 +136,7 @@ export const mlPlugin = createBackendPlugin({
           runMetrics: tracking.store,
           servingUsage,
           models: registry.service,
+          loggedModels: tracking.service.loggedModels,
           notifier,
         });
         const training = await createTraining({

@@ -35,6 +35,9 @@ export type SpendSource = Schemas['SpendSource'];
 /** A model version's cost: its lineage's training plus its serving. @public */
 export type ModelVersionCost = Schemas['ModelVersionCost'];
 
+/** An MLflow 3 logged model's cost: the training runs in its lineage. @public */
+export type LoggedModelCost = Schemas['LoggedModelCost'];
+
 /** A job, run or experiment ranked by spend. @public */
 export type SpendItem = Schemas['SpendItem'];
 

@@ -10,6 +10,7 @@ import {
   CostSummary,
   GpuPrice,
   IdleResource,
+  LoggedModelCost,
   ModelVersionCost,
   mlBudgetUpdatePermission,
   mlCostImportPermission,
@@ -45,10 +46,18 @@ export type CostModelVersions = {
   ): Promise<{ id: string; name: string; version: string }>;
 };
 
+/** What a logged model's cost reads of tracking: the model, where the caller may read it. @internal */
+export type CostLoggedModels = {
+  getLoggedModel(
+    caller: Caller,
+    modelId: string,
+  ): Promise<{ modelId: string; name: string }>;
+};
+
 /** What cost reads of lineage: the nodes upstream of some nodes. @internal */
 export type CostLineage = {
   upstreamOfEach(
-    kind: 'model_version',
+    kind: 'model_version' | 'logged_model',
     ids: string[],
     depth: number,
   ): Promise<Map<string, Array<{ kind: string; id: string }>>>;
@@ -198,6 +207,7 @@ export class CostService {
       serving?: { source: ServingUsageSource; settings: ServingCostSettings };
       /** A model version's cost reads the registry and lineage. */
       models?: CostModelVersions;
+      loggedModels?: CostLoggedModels;
       lineage?: CostLineage;
       /** Budget alerts to the team's group; none without it (they are still logged). */
       notifier?: MlNotifier;
@@ -404,43 +414,78 @@ export class CostService {
     name: string,
     version: string,
   ): Promise<ModelVersionCost> {
-    const { models, lineage, store } = this.options;
-    if (!models || !lineage)
-      throw new Error('Model version costs need the registry and lineage');
+    const { models, store } = this.options;
+    if (!models) throw new Error('Model version costs need the registry');
     const found = await models.getVersion(caller, name, version);
-    const upstream =
-      (
-        await lineage.upstreamOfEach(
-          'model_version',
-          [found.id],
-          VERSION_LINEAGE_DEPTH,
-        )
-      ).get(found.id) ?? [];
-    const runIds = [
-      ...new Set(upstream.filter(n => n.kind === 'run').map(n => n.id)),
-    ];
-    const [runCosts, serving] = await Promise.all([
-      store.runCosts(runIds),
+    const [training, serving, teams] = await Promise.all([
+      this.trainingCostUpstreamOf(caller, 'model_version', found.id),
       store.versionServingCost(found.id),
+      this.visibleTeams(caller),
     ]);
-    const teams = await this.visibleTeams(caller);
-    const runs = runCosts.filter(r => inScope(r.team, teams));
     const endpoints = serving.filter(e => inScope(e.team, teams));
-    const byRun = new Map<string, number>();
-    for (const r of runs)
-      byRun.set(r.runId, (byRun.get(r.runId) ?? 0) + r.costMicros);
-    const trainingMicros = runs.reduce((sum, r) => sum + r.costMicros, 0);
     const servingMicros = endpoints.reduce((sum, e) => sum + e.costMicros, 0);
     return {
       name: found.name,
       version: found.version,
-      trainingMicros,
+      trainingMicros: training.trainingMicros,
       servingMicros,
-      totalMicros: trainingMicros + servingMicros,
-      runs: [...byRun].map(([runId, costMicros]) => ({ runId, costMicros })),
+      totalMicros: training.trainingMicros + servingMicros,
+      runs: training.runs,
       endpoints,
-      partial:
-        runs.length < runCosts.length || endpoints.length < serving.length,
+      partial: training.partial || endpoints.length < serving.length,
+    };
+  }
+
+  /**
+   * A logged model's cost (MLflow 3): the GPU spend of the runs upstream of it in
+   * lineage (the run that logged it, and what that run started from), of the teams the
+   * caller may read. A logged model is not served itself; its versions are.
+   */
+  async loggedModelCost(
+    caller: Caller,
+    modelId: string,
+  ): Promise<LoggedModelCost> {
+    const { loggedModels } = this.options;
+    if (!loggedModels) throw new Error('Logged model costs need tracking');
+    const model = await loggedModels.getLoggedModel(caller, modelId);
+    return {
+      modelId: model.modelId,
+      name: model.name,
+      ...(await this.trainingCostUpstreamOf(
+        caller,
+        'logged_model',
+        model.modelId,
+      )),
+    };
+  }
+
+  /** The GPU cost of the runs upstream of a node, per run, of the teams the caller may read. */
+  private async trainingCostUpstreamOf(
+    caller: Caller,
+    kind: 'model_version' | 'logged_model',
+    id: string,
+  ) {
+    const { lineage, store } = this.options;
+    if (!lineage) throw new Error('Training costs of models need lineage');
+    const upstream =
+      (await lineage.upstreamOfEach(kind, [id], VERSION_LINEAGE_DEPTH)).get(
+        id,
+      ) ?? [];
+    const runIds = [
+      ...new Set(upstream.filter(n => n.kind === 'run').map(n => n.id)),
+    ];
+    const [runCosts, teams] = await Promise.all([
+      store.runCosts(runIds),
+      this.visibleTeams(caller),
+    ]);
+    const runs = runCosts.filter(r => inScope(r.team, teams));
+    const byRun = new Map<string, number>();
+    for (const r of runs)
+      byRun.set(r.runId, (byRun.get(r.runId) ?? 0) + r.costMicros);
+    return {
+      trainingMicros: runs.reduce((sum, r) => sum + r.costMicros, 0),
+      runs: [...byRun].map(([runId, costMicros]) => ({ runId, costMicros })),
+      partial: runs.length < runCosts.length,
     };
   }
 

@@ -7,6 +7,7 @@ import { DatabaseBudgetStore } from './BudgetStore';
 import {
   budgetsOver,
   CostLineage,
+  CostLoggedModels,
   CostModelVersions,
   CostService,
 } from './CostService';
@@ -33,8 +34,12 @@ export async function createCost(
     runMetrics: RunMetricPeaks;
     /** Endpoints' replicas and requests, from deployments: serving is metered from them. */
     servingUsage?: ServingUsageSource;
-    /** A model version's cost reads the registry (the version) and lineage (its runs). */
+    /**
+     * A model version's cost reads the registry (the version), a logged model's reads
+     * tracking (the model); both read lineage (their runs).
+     */
     models?: CostModelVersions;
+    loggedModels?: CostLoggedModels;
     lineage?: CostLineage;
     /** Budget alerts to teams' groups. */
     notifier?: MlNotifier;
@@ -61,6 +66,7 @@ export async function createCost(
       settings: servingSettings,
     },
     models: deps.models,
+    loggedModels: deps.loggedModels,
     lineage: deps.lineage,
     notifier: deps.notifier,
   });

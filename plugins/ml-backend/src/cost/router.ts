@@ -36,6 +36,12 @@ export function createCostRouter(options: {
     );
   });
 
+  router.get('/cost/logged-models/:modelId', async (req, res) => {
+    res.json(
+      await cost.loggedModelCost(await resolveCaller(req), req.params.modelId),
+    );
+  });
+
   router.get('/cost/recommendations', async (req, res) => {
     res.json(
       await cost.recommendations(await resolveCaller(req), req.query.team),

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { startPortal } from '../__testUtils__/portal';
+import { DatabaseCostStore } from '../cost/DatabaseCostStore';
 
 const databases = createTestDatabases();
 
@@ -20,9 +21,8 @@ describe.each(databases.eachSupportedId())(
   'MLflow 3 logged models on %p',
   databaseId => {
     async function portal() {
-      const { server } = await startPortal({
-        database: await databases.init(databaseId),
-      });
+      const database = await databases.init(databaseId);
+      const { server } = await startPortal({ database });
       const call = (
         method: 'get' | 'post' | 'patch' | 'delete',
         path: string,
@@ -36,7 +36,7 @@ describe.each(databases.eachSupportedId())(
           start_time: 1_000,
         })
       ).body.run.info.run_id;
-      return { server, call, experimentId, runId };
+      return { server, call, experimentId, runId, database };
     }
 
     it('logs a model from a run: create, upload, finalize, outputs, metrics, read back', async () => {
@@ -139,6 +139,52 @@ describe.each(databases.eachSupportedId())(
           run_id: runId,
         },
       ]);
+      // The model keeps the latest point per key and dataset (MLflow's order: step, then
+      // timestamp); every point stays in the run's series.
+      await call('post', 'runs/log-batch')
+        .send({
+          run_id: runId,
+          metrics: [2, 4, 1].map(step => ({
+            key: 'accuracy',
+            value: step / 10,
+            timestamp: 3_000,
+            step,
+            model_id: modelId,
+            dataset_name: 'eval',
+            dataset_digest: 'd1',
+          })),
+        })
+        .expect(200);
+      const accuracy = async () =>
+        (
+          await call('get', `logged-models/${modelId}`).expect(200)
+        ).body.model.data.metrics.filter((m: any) => m.key === 'accuracy');
+      expect(await accuracy()).toEqual([
+        expect.objectContaining({ value: 0.4, step: 4, timestamp: 3_000 }),
+      ]);
+      await call('post', 'runs/log-metric')
+        .send({
+          run_id: runId,
+          key: 'accuracy',
+          value: 0.99,
+          timestamp: 9_000,
+          step: 3,
+          model_id: modelId,
+          dataset_name: 'eval',
+          dataset_digest: 'd1',
+        })
+        .expect(200);
+      expect(await accuracy()).toEqual([
+        expect.objectContaining({ value: 0.4, step: 4 }),
+      ]);
+      const history = await call(
+        'get',
+        `metrics/get-history?run_id=${runId}&metric_key=accuracy`,
+      ).expect(200);
+      expect(history.body.metrics.map((m: any) => m.step)).toEqual([
+        1, 2, 3, 3, 4,
+      ]);
+
       // An evaluation run reads the model (log-inputs' `models`).
       await call('post', 'runs/log-inputs')
         .send({ run_id: runId, models: [{ model_id: modelId }] })
@@ -402,6 +448,56 @@ describe.each(databases.eachSupportedId())(
         .send({ status: 3 })
         .expect(200);
       expect(failed.body.model.info.status).toBe('LOGGED_MODEL_UPLOAD_FAILED');
+    });
+
+    it('prices a logged model: the GPU time of the run that logged it', async () => {
+      const { server, call, experimentId, runId, database } = await portal();
+      const { body } = await call('post', 'logged-models')
+        .send({
+          experiment_id: experimentId,
+          name: 'clf',
+          source_run_id: runId,
+        })
+        .expect(200);
+      const modelId: string = body.model.info.model_id;
+      const costOf = () =>
+        request(server).get(`/api/ml/cost/logged-models/${modelId}`);
+      expect((await costOf()).body).toEqual({
+        modelId,
+        name: 'clf',
+        trainingMicros: 0,
+        runs: [],
+        partial: false,
+      });
+      // The run trained for an hour on a GPU, as training's metering records it.
+      await database.transaction(tx =>
+        DatabaseCostStore.create({ knex: database }).insertUsage(tx, [
+          {
+            source: 'training',
+            day: '2026-11-01',
+            month: '2026-11',
+            startMs: Date.parse('2026-11-01T00:00:00Z'),
+            endMs: Date.parse('2026-11-01T01:00:00Z'),
+            gpuSeconds: 3600,
+            costMicros: 4_000_000,
+            listCostMicros: 4_000_000,
+            team: 'group:default/ml-platform',
+            pool: 'a100',
+            gpuType: 'A100-80GB',
+            gpus: 1,
+            spot: false,
+            runId,
+          },
+        ]),
+      );
+      expect((await costOf()).body).toMatchObject({
+        trainingMicros: 4_000_000,
+        runs: [{ runId, costMicros: 4_000_000 }],
+      });
+      const missing = await request(server).get(
+        `/api/ml/cost/logged-models/m-${'0'.repeat(32)}`,
+      );
+      expect(missing.status).toBe(404);
     });
 
     it('registers versions of logged models: models:/<model_id>, and runs:/<run>/<name> the MLflow 3 way', async () => {

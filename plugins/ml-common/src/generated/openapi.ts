@@ -104,6 +104,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/cost/logged-models/{modelId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description What an MLflow 3 logged model cost to make: the GPU time of the runs upstream of it in lineage, as far as the caller may read the spend of the teams that paid. */
+    get: operations['GetLoggedModelCost'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/cost/model-versions/{name}/{version}': {
     parameters: {
       query?: never;
@@ -1087,6 +1104,59 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/training/quotas': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description Every team's GPU quotas as admission uses them: the quotas set through the API where a team has them, its `ml.training.quotas` config entries otherwise. */
+    get: operations['ListTeamQuotas'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/training/quotas/{team}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description A team's GPU quotas (none, from config, when nothing was ever set). */
+    get: operations['GetTeamQuotas'];
+    /** @description Replaces a team's GPU quotas (every pool at once; an empty list leaves the team no quota in pools where others have one), over its config entries. The next admission cycle uses them; the same request twice sets the same quotas. Needs `ml.trainingQuota.update`, which the portal policy keeps to platform groups. */
+    put: operations['SetTeamQuotas'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/training/secret-scopes/{team}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description The secret references a team's jobs may use: for the team's members and for those who may set them (403 for anyone else). */
+    get: operations['GetSecretScopes'];
+    /** @description Replaces the secret references a team's jobs may use (every target at once), over its `ml.training.secretScopes` config entries; checked at the next submission and dispatch. Needs `ml.secretScope.update`, which the portal policy keeps to platform groups. */
+    put: operations['SetSecretScopes'];
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1839,6 +1909,16 @@ export interface components {
       step?: number;
       tags: components['schemas']['Tag'][];
     };
+    /** @description A logged model's cost: the GPU time of the runs in its lineage. */
+    LoggedModelCost: {
+      modelId: string;
+      name: string;
+      /** @description True when some of the spend is another team's that the caller may not read: it is left out. */
+      partial?: boolean;
+      /** @description The runs upstream of the model in lineage, with their GPU cost. */
+      runs: components['schemas']['RunCost'][];
+      trainingMicros: components['schemas']['Micros'];
+    };
     /** @description A metric logged against a logged model, with the run and dataset it was computed on. */
     LoggedModelMetric: {
       datasetDigest?: string;
@@ -1987,10 +2067,7 @@ export interface components {
       /** @description True when some of the version's spend is another team's that the caller may not read: it is left out of every figure. */
       partial?: boolean;
       /** @description The runs upstream of the version in lineage, with their GPU cost. */
-      runs: {
-        costMicros: components['schemas']['Micros'];
-        runId: string;
-      }[];
+      runs: components['schemas']['RunCost'][];
       servingMicros: components['schemas']['Micros'];
       totalMicros: components['schemas']['Micros'];
       trainingMicros: components['schemas']['Micros'];
@@ -2221,6 +2298,11 @@ export interface components {
         datasetInputs: components['schemas']['DatasetInput'][];
       };
     };
+    /** @description A training run's GPU cost. */
+    RunCost: {
+      costMicros: components['schemas']['Micros'];
+      runId: string;
+    };
     RunInfo: {
       artifactUri: string;
       endTime?: number;
@@ -2243,6 +2325,12 @@ export interface components {
       pageToken?: components['schemas']['Text'];
       viewType?: components['schemas']['ViewType'];
     };
+    SecretScope: {
+      /** @description Secret references, exact or a prefix ending in one `*` (`vault:recsys/*`). */
+      secrets: string[];
+      /** @description The compute target the scope applies to; every target when absent. */
+      target?: string;
+    };
     SetBudgetRequest: {
       /** @description Alert thresholds as fractions of the amount (default `[0.8, 1]`). */
       alertAt?: number[];
@@ -2250,6 +2338,14 @@ export interface components {
       hard?: boolean;
       /** @description The monthly amount in USD. */
       monthlyUsd: number;
+    };
+    SetSecretScopesRequest: {
+      /** @description These replace every scope the team had; none leaves its jobs no secret. */
+      scopes: components['schemas']['SecretScope'][];
+    };
+    SetTeamQuotasRequest: {
+      /** @description One entry per pool; these replace every quota the team had. */
+      quotas: components['schemas']['TeamQuota'][];
     };
     /** @description A job, run or experiment ranked by spend. */
     SpendItem: {
@@ -2288,6 +2384,42 @@ export interface components {
     Tag: {
       key: string;
       value: string;
+    };
+    TeamQuota: {
+      /** @description GPUs it may borrow beyond nominal when others leave them idle (default 0). */
+      borrowingLimitGpus?: number;
+      /** @description GPUs the team is guaranteed in the pool. */
+      nominalGpus: number;
+      pool: string;
+    };
+    /** @description A team's GPU quotas and where they were set. */
+    TeamQuotas: {
+      /** @description One entry per pool, borrowingLimitGpus always given. */
+      quotas: components['schemas']['TeamQuota'][];
+      /**
+       * @description `api` when set through the API, `config` for `ml.training.quotas`.
+       * @enum {string}
+       */
+      source: 'config' | 'api';
+      team: string;
+      /** @description When they were set (API-set quotas). */
+      updatedAt?: number;
+      /** @description Who set them (API-set quotas). */
+      updatedBy?: string;
+    };
+    /** @description The secret references a team's jobs may use and where they were set. */
+    TeamSecretScopes: {
+      scopes: components['schemas']['SecretScope'][];
+      /**
+       * @description `api` when set through the API, `config` for `ml.training.secretScopes`.
+       * @enum {string}
+       */
+      source: 'config' | 'api';
+      team: string;
+      /** @description When they were set (API-set scopes). */
+      updatedAt?: number;
+      /** @description Who set them (API-set scopes). */
+      updatedBy?: string;
     };
     /**
      * Format: text without a NUL character
@@ -2425,6 +2557,8 @@ export interface components {
     runId: components['schemas']['Text'];
     /** @description A group entity ref; all visible teams without one. */
     team: string;
+    /** @description A group entity ref (`group:default/recsys`), URL-encoded. */
+    teamRef: string;
   };
   requestBodies: never;
   headers: never;
@@ -2579,6 +2713,29 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['CostImportResult'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetLoggedModelCost: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        modelId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The logged model's training cost. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['LoggedModelCost'];
         };
       };
       default: components['responses']['ErrorResponse'];
@@ -4284,6 +4441,133 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['TrainingProfile'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  ListTeamQuotas: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The quotas, by team. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            items: components['schemas']['TeamQuotas'][];
+          };
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetTeamQuotas: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A group entity ref (`group:default/recsys`), URL-encoded. */
+        team: components['parameters']['teamRef'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The team's quotas and where they were set. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TeamQuotas'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  SetTeamQuotas: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A group entity ref (`group:default/recsys`), URL-encoded. */
+        team: components['parameters']['teamRef'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetTeamQuotasRequest'];
+      };
+    };
+    responses: {
+      /** @description The team's quotas as set. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TeamQuotas'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  GetSecretScopes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A group entity ref (`group:default/recsys`), URL-encoded. */
+        team: components['parameters']['teamRef'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The team's secret scopes and where they were set. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TeamSecretScopes'];
+        };
+      };
+      default: components['responses']['ErrorResponse'];
+    };
+  };
+  SetSecretScopes: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        /** @description A group entity ref (`group:default/recsys`), URL-encoded. */
+        team: components['parameters']['teamRef'];
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['SetSecretScopesRequest'];
+      };
+    };
+    responses: {
+      /** @description The team's secret scopes as set. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['TeamSecretScopes'];
         };
       };
       default: components['responses']['ErrorResponse'];

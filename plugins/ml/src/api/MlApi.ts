@@ -11,6 +11,7 @@ import {
   CostImportResult,
   CostRecommendation,
   CostSummary,
+  LoggedModelCost,
   ModelVersionCost,
   Experiment,
   GpuPrice,
@@ -136,6 +137,8 @@ export interface MlApi {
     name: string;
     version: string;
   }): Promise<ModelVersionCost>;
+  /** An MLflow 3 logged model's cost: the GPU time of the runs in its lineage. */
+  getLoggedModelCost(modelId: string): Promise<LoggedModelCost>;
   /** The month's usage rows as CSV, fetched with the user's credentials. */
   exportCostCsv(request: { month: string; team?: string }): Promise<Blob>;
   /** Rejects with a ResponseError (400) whose message says what is wrong with the file. */
@@ -512,6 +515,13 @@ export class MlClient implements MlApi {
       '/cost/model-versions/{name}/{version}',
       { params: { path: request } },
     );
+    return data!;
+  }
+
+  async getLoggedModelCost(modelId: string): Promise<LoggedModelCost> {
+    const { data } = await this.client.GET('/cost/logged-models/{modelId}', {
+      params: { path: { modelId } },
+    });
     return data!;
   }
 

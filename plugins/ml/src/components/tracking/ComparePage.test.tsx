@@ -26,6 +26,10 @@ function renderCompare(query: string) {
     getMetricHistory: jest.fn(async ({ runId, key }) =>
       makeHistory(runId, key, [0.5, NaN, 0.7, Infinity, 0.8]),
     ),
+    // The cost of a model the user may not read shows as a dash.
+    getLoggedModelCost: async () => {
+      throw new Error('forbidden');
+    },
     listRunLoggedModels: async runId =>
       runId === 'r1'
         ? [

@@ -4,6 +4,7 @@ import { LoggedModel, mlApiRef } from '../../api/MlApi';
 import { DataColumn, DataTable } from '../common/DataTable';
 import { formatMetricValue, MISSING } from '../common/format';
 import { Loaded } from '../common/Loaded';
+import { formatMoney } from '../cost/money';
 
 const STATUS_LABELS: Record<LoggedModel['status'], string> = {
   LOGGED_MODEL_PENDING: 'Uploading',
@@ -12,19 +13,13 @@ const STATUS_LABELS: Record<LoggedModel['status'], string> = {
 };
 
 /**
- * A model's metrics as `key=value`, the dataset they were computed on after `@`; values
- * arrive revived (NaN and infinities as numbers), typed as the wire's strings.
+ * A model's metrics as `key=value`, the dataset they were computed on after `@`: the
+ * latest of each (the portal keeps one per key, dataset and run). Values arrive revived
+ * (NaN and infinities as numbers), typed as the wire's strings.
  */
 function metricsText(model: LoggedModel): string {
   if (model.metrics.length === 0) return MISSING;
-  // The latest point per key and dataset.
-  const latest = new Map<string, LoggedModel['metrics'][number]>();
-  for (const metric of model.metrics) {
-    const key = `${metric.key}@${metric.datasetName ?? ''}`;
-    const seen = latest.get(key);
-    if (!seen || metric.step >= seen.step) latest.set(key, metric);
-  }
-  return [...latest.values()]
+  return model.metrics
     .map(
       m =>
         `${m.key}${
@@ -34,12 +29,29 @@ function metricsText(model: LoggedModel): string {
     .join(', ');
 }
 
+/** What making the model cost in GPU time; a dash where the caller may not read it. */
+function TrainingCost(props: { modelId: string }) {
+  const mlApi = useApi(mlApiRef);
+  const state = useAsync(
+    () => mlApi.getLoggedModelCost(props.modelId),
+    [mlApi, props.modelId],
+  );
+  if (state.loading) return <>…</>;
+  if (state.error || !state.value) return <>{MISSING}</>;
+  return <>{formatMoney(state.value.trainingMicros)}</>;
+}
+
 const columns: DataColumn<LoggedModel>[] = [
   { title: 'Name', render: model => model.name },
   { title: 'Status', render: model => STATUS_LABELS[model.status] },
   { title: 'Type', render: model => model.modelType ?? MISSING },
   { title: 'Step', align: 'right', render: model => model.step ?? MISSING },
   { title: 'Metrics', wrap: 'anywhere', render: metricsText },
+  {
+    title: 'GPU cost',
+    align: 'right',
+    render: model => <TrainingCost modelId={model.modelId} />,
+  },
   { title: 'Model id', render: model => <code>{model.modelId}</code> },
 ];
 

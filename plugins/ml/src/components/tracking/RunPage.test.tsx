@@ -131,14 +131,22 @@ describe('RunPage', () => {
     );
   });
 
-  it("lists the run's MLflow 3 logged models with their latest metrics", async () => {
-    renderRun();
+  it("lists the run's MLflow 3 logged models with their latest metrics and cost", async () => {
+    const getLoggedModelCost = jest.fn(async (modelId: string) => ({
+      modelId,
+      name: 'classifier',
+      trainingMicros: 4_250_000,
+      runs: [{ runId: 'r1', costMicros: 4_250_000 }],
+    }));
+    renderRun({ getLoggedModelCost });
     const models = await screen.findByRole('table', { name: 'logged models' });
     expect(within(models).getByText('classifier')).toBeInTheDocument();
     expect(within(models).getByText('Ready')).toBeInTheDocument();
     expect(
       within(models).getByText('auc=0.5, auc@holdout=0.93'),
     ).toBeInTheDocument();
+    expect(await within(models).findByText('$4.25')).toBeInTheDocument();
+    expect(getLoggedModelCost).toHaveBeenCalledWith(loggedModel.modelId);
   });
 
   it('browses the artifacts and previews text files', async () => {

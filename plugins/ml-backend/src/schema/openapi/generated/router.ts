@@ -86,6 +86,17 @@ export type EndpointMap = {
     '/training/profiles/{profile}/versions/{version}',
     'get'
   >;
+  '#get|/training/quotas': Endpoint<'/training/quotas', 'get'>;
+  '#get|/training/quotas/{team}': Endpoint<'/training/quotas/{team}', 'get'>;
+  '#put|/training/quotas/{team}': Endpoint<'/training/quotas/{team}', 'put'>;
+  '#get|/training/secret-scopes/{team}': Endpoint<
+    '/training/secret-scopes/{team}',
+    'get'
+  >;
+  '#put|/training/secret-scopes/{team}': Endpoint<
+    '/training/secret-scopes/{team}',
+    'put'
+  >;
   '#get|/training/jobs': Endpoint<'/training/jobs', 'get'>;
   '#post|/training/jobs': Endpoint<'/training/jobs', 'post'>;
   '#get|/training/jobs/{jobId}': Endpoint<'/training/jobs/{jobId}', 'get'>;
@@ -104,6 +115,10 @@ export type EndpointMap = {
   '#get|/cost/summary': Endpoint<'/cost/summary', 'get'>;
   '#get|/cost/model-versions/{name}/{version}': Endpoint<
     '/cost/model-versions/{name}/{version}',
+    'get'
+  >;
+  '#get|/cost/logged-models/{modelId}': Endpoint<
+    '/cost/logged-models/{modelId}',
     'get'
   >;
   '#get|/cost/recommendations': Endpoint<'/cost/recommendations', 'get'>;
@@ -896,6 +911,166 @@ export const spec = {
         },
       },
     },
+    '/training/quotas': {
+      get: {
+        operationId: 'ListTeamQuotas',
+        tags: ['Training'],
+        description:
+          "Every team's GPU quotas as admission uses them: the quotas set through the API where a team has them, its `ml.training.quotas` config entries otherwise.",
+        responses: {
+          '200': {
+            description: 'The quotas, by team.',
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      items: {
+                        $ref: '#/components/schemas/TeamQuotas',
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/training/quotas/{team}': {
+      get: {
+        operationId: 'GetTeamQuotas',
+        tags: ['Training'],
+        description:
+          "A team's GPU quotas (none, from config, when nothing was ever set).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/teamRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The team's quotas and where they were set.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TeamQuotas',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      put: {
+        operationId: 'SetTeamQuotas',
+        tags: ['Training'],
+        description:
+          "Replaces a team's GPU quotas (every pool at once; an empty list leaves the team no quota in pools where others have one), over its config entries. The next admission cycle uses them; the same request twice sets the same quotas. Needs `ml.trainingQuota.update`, which the portal policy keeps to platform groups.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/teamRef',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/SetTeamQuotasRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: "The team's quotas as set.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TeamQuotas',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/training/secret-scopes/{team}': {
+      get: {
+        operationId: 'GetSecretScopes',
+        tags: ['Training'],
+        description:
+          "The secret references a team's jobs may use: for the team's members and for those who may set them (403 for anyone else).",
+        parameters: [
+          {
+            $ref: '#/components/parameters/teamRef',
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The team's secret scopes and where they were set.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TeamSecretScopes',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+      put: {
+        operationId: 'SetSecretScopes',
+        tags: ['Training'],
+        description:
+          "Replaces the secret references a team's jobs may use (every target at once), over its `ml.training.secretScopes` config entries; checked at the next submission and dispatch. Needs `ml.secretScope.update`, which the portal policy keeps to platform groups.",
+        parameters: [
+          {
+            $ref: '#/components/parameters/teamRef',
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                $ref: '#/components/schemas/SetSecretScopesRequest',
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: "The team's secret scopes as set.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/TeamSecretScopes',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
     '/training/jobs': {
       get: {
         operationId: 'ListJobs',
@@ -1155,6 +1330,40 @@ export const spec = {
               'application/json': {
                 schema: {
                   $ref: '#/components/schemas/ModelVersionCost',
+                },
+              },
+            },
+          },
+          default: {
+            $ref: '#/components/responses/ErrorResponse',
+          },
+        },
+      },
+    },
+    '/cost/logged-models/{modelId}': {
+      get: {
+        operationId: 'GetLoggedModelCost',
+        tags: ['Cost'],
+        description:
+          'What an MLflow 3 logged model cost to make: the GPU time of the runs upstream of it in lineage, as far as the caller may read the spend of the teams that paid.',
+        parameters: [
+          {
+            name: 'modelId',
+            in: 'path',
+            required: true,
+            schema: {
+              type: 'string',
+              maxLength: 64,
+            },
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The logged model's training cost.",
+            content: {
+              'application/json': {
+                schema: {
+                  $ref: '#/components/schemas/LoggedModelCost',
                 },
               },
             },
@@ -2926,6 +3135,18 @@ export const spec = {
   },
   components: {
     parameters: {
+      teamRef: {
+        name: 'team',
+        in: 'path',
+        required: true,
+        description:
+          'A group entity ref (`group:default/recsys`), URL-encoded.',
+        schema: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 255,
+        },
+      },
       profileName: {
         name: 'profile',
         in: 'path',
@@ -4078,6 +4299,150 @@ export const spec = {
           },
         },
       },
+      TeamQuota: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['pool', 'nominalGpus'],
+        properties: {
+          pool: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 100,
+          },
+          nominalGpus: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 100000,
+            description: 'GPUs the team is guaranteed in the pool.',
+          },
+          borrowingLimitGpus: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 100000,
+            description:
+              'GPUs it may borrow beyond nominal when others leave them idle (default 0).',
+          },
+        },
+      },
+      SetTeamQuotasRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['quotas'],
+        properties: {
+          quotas: {
+            type: 'array',
+            maxItems: 100,
+            items: {
+              $ref: '#/components/schemas/TeamQuota',
+            },
+            description:
+              'One entry per pool; these replace every quota the team had.',
+          },
+        },
+      },
+      TeamQuotas: {
+        type: 'object',
+        description: "A team's GPU quotas and where they were set.",
+        required: ['team', 'quotas', 'source'],
+        properties: {
+          team: {
+            type: 'string',
+          },
+          quotas: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/TeamQuota',
+            },
+            description: 'One entry per pool, borrowingLimitGpus always given.',
+          },
+          source: {
+            type: 'string',
+            enum: ['config', 'api'],
+            description:
+              '`api` when set through the API, `config` for `ml.training.quotas`.',
+          },
+          updatedBy: {
+            type: 'string',
+            description: 'Who set them (API-set quotas).',
+          },
+          updatedAt: {
+            type: 'number',
+            description: 'When they were set (API-set quotas).',
+          },
+        },
+      },
+      SecretScope: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['secrets'],
+        properties: {
+          target: {
+            type: 'string',
+            minLength: 1,
+            maxLength: 100,
+            description:
+              'The compute target the scope applies to; every target when absent.',
+          },
+          secrets: {
+            type: 'array',
+            maxItems: 100,
+            items: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 500,
+            },
+            description:
+              'Secret references, exact or a prefix ending in one `*` (`vault:recsys/*`).',
+          },
+        },
+      },
+      SetSecretScopesRequest: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['scopes'],
+        properties: {
+          scopes: {
+            type: 'array',
+            maxItems: 20,
+            items: {
+              $ref: '#/components/schemas/SecretScope',
+            },
+            description:
+              'These replace every scope the team had; none leaves its jobs no secret.',
+          },
+        },
+      },
+      TeamSecretScopes: {
+        type: 'object',
+        description:
+          "The secret references a team's jobs may use and where they were set.",
+        required: ['team', 'scopes', 'source'],
+        properties: {
+          team: {
+            type: 'string',
+          },
+          scopes: {
+            type: 'array',
+            items: {
+              $ref: '#/components/schemas/SecretScope',
+            },
+          },
+          source: {
+            type: 'string',
+            enum: ['config', 'api'],
+            description:
+              '`api` when set through the API, `config` for `ml.training.secretScopes`.',
+          },
+          updatedBy: {
+            type: 'string',
+            description: 'Who set them (API-set scopes).',
+          },
+          updatedAt: {
+            type: 'number',
+            description: 'When they were set (API-set scopes).',
+          },
+        },
+      },
       TrainingProfile: {
         type: 'object',
         description:
@@ -4641,16 +5006,7 @@ export const spec = {
             description:
               'The runs upstream of the version in lineage, with their GPU cost.',
             items: {
-              type: 'object',
-              required: ['runId', 'costMicros'],
-              properties: {
-                runId: {
-                  type: 'string',
-                },
-                costMicros: {
-                  $ref: '#/components/schemas/Micros',
-                },
-              },
+              $ref: '#/components/schemas/RunCost',
             },
           },
           endpoints: {
@@ -4682,6 +5038,49 @@ export const spec = {
             type: 'boolean',
             description:
               "True when some of the version's spend is another team's that the caller may not read: it is left out of every figure.",
+          },
+        },
+      },
+      RunCost: {
+        type: 'object',
+        description: "A training run's GPU cost.",
+        required: ['runId', 'costMicros'],
+        properties: {
+          runId: {
+            type: 'string',
+          },
+          costMicros: {
+            $ref: '#/components/schemas/Micros',
+          },
+        },
+      },
+      LoggedModelCost: {
+        type: 'object',
+        description:
+          "A logged model's cost: the GPU time of the runs in its lineage.",
+        required: ['modelId', 'name', 'trainingMicros', 'runs'],
+        properties: {
+          modelId: {
+            type: 'string',
+          },
+          name: {
+            type: 'string',
+          },
+          trainingMicros: {
+            $ref: '#/components/schemas/Micros',
+          },
+          runs: {
+            type: 'array',
+            description:
+              'The runs upstream of the model in lineage, with their GPU cost.',
+            items: {
+              $ref: '#/components/schemas/RunCost',
+            },
+          },
+          partial: {
+            type: 'boolean',
+            description:
+              "True when some of the spend is another team's that the caller may not read: it is left out.",
           },
         },
       },

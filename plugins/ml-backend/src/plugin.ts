@@ -13,6 +13,7 @@ import { createCatalog } from './catalog/createCatalog';
 import { createDeployments } from './deployments/createDeployments';
 import { TrafficSampler } from './deployments/ports';
 import { createMonitoring } from './monitoring/createMonitoring';
+import { platformRetraining } from './monitoring/retraining';
 import { MonitoringService } from './monitoring/MonitoringService';
 import { endpointAlerts } from './deployments/alerts';
 import { DatabaseServingUsage } from './deployments/servingUsage';
@@ -177,41 +178,17 @@ export const mlPlugin = createBackendPlugin({
           alerts,
           replicas: servingUsage,
           // The platform trains again for the endpoint's owner group, under its rules.
-          retrain: async ({
-            endpoint,
-            version,
-            deploymentId,
-            profile,
-            reason,
-          }) => {
-            const source = await registry.deployable.resolveAsPlatform(
-              endpoint.modelName,
-              { version: String(version) },
-            );
-            if (!source?.runId) {
-              throw new Error(
-                `Version ${version} of ${endpoint.modelName} has no source run to train again`,
-              );
-            }
-            const job = await training.retrain(
-              {
-                credentials: await deps.auth.getOwnServiceCredentials(),
-                kind: 'service',
-                userId: 'ml-platform/retraining',
-                groups: [endpoint.owner],
-                owner: endpoint.owner,
-              },
-              { runId: source.runId, profile, reason },
-            );
-            await lineage.service.record([
-              {
-                from: { kind: 'deployment', id: deploymentId },
-                to: { kind: 'job', id: job.jobId },
-                relation: 'retrained_as',
-              },
-            ]);
-            return { jobId: job.jobId };
-          },
+          retrain: platformRetraining({
+            sourceRunOf: async (modelName, version) =>
+              (
+                await registry.deployable.resolveAsPlatform(modelName, {
+                  version: String(version),
+                })
+              )?.runId,
+            retrain: (caller, input) => training.retrain(caller, input),
+            lineage: lineage.service,
+            credentials: () => deps.auth.getOwnServiceCredentials(),
+          }),
         });
         late.sampler = monitoring.sampler;
         late.monitoring = monitoring.service;

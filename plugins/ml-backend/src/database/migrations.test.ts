@@ -2,37 +2,52 @@ import { migrateDatabase, ML_MIGRATIONS_DIR } from './migrateDatabase';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { DatabaseTrackingStore } from '../tracking/DatabaseTrackingStore';
 import { chunks } from './chunks';
+import { Knex } from 'knex';
 
 const databases = createTestDatabases();
+
+const config = {
+  directory: ML_MIGRATIONS_DIR,
+  tableName: 'ml_knex_migrations',
+};
+
+/** The migrations not yet run, in order. */
+const pending = async (knex: Knex) =>
+  ((await knex.migrate.list(config))[1] as Array<{ file: string }>).map(
+    m => m.file,
+  );
+
+/** Runs migrations one by one until `file` is the next to run. */
+async function migrateUpTo(knex: Knex, file: string) {
+  while ((await pending(knex))[0] !== file) {
+    await knex.migrate.up(config);
+  }
+}
+
+/** An experiment for the rows a test puts in before a migration; its id. */
+async function insertExperiment(knex: Knex): Promise<number> {
+  const [{ experiment_id: experimentId }] = await knex('ml_experiments')
+    .insert({
+      name: 'e',
+      owner: 'group:default/vision',
+      artifact_location: 'mlflow-artifacts:/1',
+      creation_time: 1,
+      last_update_time: 1,
+    })
+    .returning('experiment_id');
+  return experimentId;
+}
 
 describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
   it('walk up to the latest and back down to nothing', async () => {
     const knex = await databases.init(databaseId);
-    const config = {
-      directory: ML_MIGRATIONS_DIR,
-      tableName: 'ml_knex_migrations',
-    };
 
     // Up to the migration that moves ml_metrics into chunks, with points to move.
     const chunksMigration = '20261203150000_metric_chunks.js';
-    const pending = async () =>
-      ((await knex.migrate.list(config))[1] as Array<{ file: string }>).map(
-        m => m.file,
-      );
-    while ((await pending())[0] !== chunksMigration) {
-      await knex.migrate.up(config);
-    }
+    await migrateUpTo(knex, chunksMigration);
     expect(await knex.schema.hasTable('ml_latest_metrics')).toBe(true);
 
-    const [{ experiment_id: experimentId }] = await knex('ml_experiments')
-      .insert({
-        name: 'e',
-        owner: 'group:default/vision',
-        artifact_location: 'mlflow-artifacts:/1',
-        creation_time: 1,
-        last_update_time: 1,
-      })
-      .returning('experiment_id');
+    const experimentId = await insertExperiment(knex);
     const runId = 'r'.repeat(32);
     await knex('ml_runs').insert({
       run_uuid: runId,
@@ -96,7 +111,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     ]);
 
     // Down again: the points go back to one row each.
-    while ((await pending())[0] !== chunksMigration) {
+    while ((await pending(knex))[0] !== chunksMigration) {
       await knex.migrate.down(config);
     }
     const restored = await knex('ml_metrics')
@@ -125,27 +140,8 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
 
   it("keeps a logged model's latest metric per key, dataset and run", async () => {
     const knex = await databases.init(databaseId);
-    const config = {
-      directory: ML_MIGRATIONS_DIR,
-      tableName: 'ml_knex_migrations',
-    };
-    const latestMigration = '20261204191000_logged_model_latest_metrics.js';
-    const pending = async () =>
-      ((await knex.migrate.list(config))[1] as Array<{ file: string }>).map(
-        m => m.file,
-      );
-    while ((await pending())[0] !== latestMigration) {
-      await knex.migrate.up(config);
-    }
-    const [{ experiment_id: experimentId }] = await knex('ml_experiments')
-      .insert({
-        name: 'e',
-        owner: 'group:default/vision',
-        artifact_location: 'mlflow-artifacts:/1',
-        creation_time: 1,
-        last_update_time: 1,
-      })
-      .returning('experiment_id');
+    await migrateUpTo(knex, '20261204191000_logged_model_latest_metrics.js');
+    const experimentId = await insertExperiment(knex);
     await knex('ml_logged_models').insert({
       model_id: 'm-1',
       experiment_id: experimentId,

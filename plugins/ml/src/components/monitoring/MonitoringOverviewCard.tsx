@@ -1,12 +1,9 @@
-import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { MonitoredEndpoint } from '@ml-portal/plugin-ml-common';
 import { mlApiRef } from '../../api/MlApi';
-import { DataTable } from '../common/DataTable';
 import { formatTime } from '../common/format';
-import { Loaded } from '../common/Loaded';
+import { LiveTableCard } from '../common/LiveTableCard';
 import { OwnerLink } from '../common/OwnerLink';
-import { useLiveAsync } from '../common/usePolledAsync';
 import { EndpointLink } from '../deployments/EndpointLink';
 import { alertSubject } from './monitoringFormat';
 import { MonitoringChip } from './MonitoringChip';
@@ -19,48 +16,39 @@ import { MonitoringChip } from './MonitoringChip';
  */
 export function MonitoringOverviewCard() {
   const mlApi = useApi(mlApiRef);
-  const overview = useLiveAsync(() => mlApi.getMonitoringOverview(), [mlApi]);
   return (
-    <InfoCard
+    <LiveTableCard<MonitoredEndpoint>
       title="Monitoring"
       subheader="Endpoints in breach of an SLO or drifting"
-    >
-      <Loaded state={overview} errorTitle="Could not load the monitoring">
-        {endpoints => (
-          <DataTable<MonitoredEndpoint>
-            label="endpoints needing attention"
-            rows={endpoints}
-            rowKey={endpoint => endpoint.endpoint}
-            empty="All endpoints within their SLOs, no drift."
-            emptyAs="text"
-            columns={[
-              {
-                title: 'Endpoint',
-                render: e => <EndpointLink name={e.endpoint} />,
-              },
-              { title: 'Model', render: e => e.modelName },
-              { title: 'Owner', render: e => <OwnerLink owner={e.owner} /> },
-              {
-                title: 'Status',
-                render: e => <MonitoringChip status={e.status} />,
-              },
-              {
-                title: 'Open alerts',
-                wrap: true,
-                render: e =>
-                  e.openAlerts
-                    .map(
-                      alert =>
-                        `${alertSubject(alert)} since ${formatTime(
-                          alert.openedAt,
-                        )}`,
-                    )
-                    .join('; '),
-              },
-            ]}
-          />
-        )}
-      </Loaded>
-    </InfoCard>
+      load={() => mlApi.getMonitoringOverview()}
+      deps={[mlApi]}
+      errorTitle="Could not load the monitoring"
+      label="endpoints needing attention"
+      rowKey={endpoint => endpoint.endpoint}
+      empty="All endpoints within their SLOs, no drift."
+      columns={[
+        {
+          title: 'Endpoint',
+          render: e => <EndpointLink name={e.endpoint} />,
+        },
+        { title: 'Model', render: e => e.modelName },
+        { title: 'Owner', render: e => <OwnerLink owner={e.owner} /> },
+        {
+          title: 'Status',
+          render: e => <MonitoringChip status={e.status} />,
+        },
+        {
+          title: 'Open alerts',
+          wrap: true,
+          render: e =>
+            e.openAlerts
+              .map(
+                alert =>
+                  `${alertSubject(alert)} since ${formatTime(alert.openedAt)}`,
+              )
+              .join('; '),
+        },
+      ]}
+    />
   );
 }

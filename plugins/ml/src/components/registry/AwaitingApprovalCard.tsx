@@ -1,10 +1,7 @@
-import { InfoCard } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
 import { PromotionRequest } from '@ml-portal/plugin-ml-common';
-import { useLiveAsync } from '../common/usePolledAsync';
 import { mlApiRef } from '../../api/MlApi';
-import { DataTable } from '../common/DataTable';
-import { Loaded } from '../common/Loaded';
+import { LiveTableCard } from '../common/LiveTableCard';
 import { formatTime } from '../common/format';
 import { ModelLink, VersionLink } from './registryLinks';
 
@@ -16,51 +13,40 @@ import { ModelLink, VersionLink } from './registryLinks';
  */
 export function AwaitingApprovalCard() {
   const mlApi = useApi(mlApiRef);
-  const requests = useLiveAsync(
-    () => mlApi.listPromotions({ status: 'PENDING', mine: true }),
-    [mlApi],
-  );
   return (
-    <InfoCard
+    <LiveTableCard<PromotionRequest>
       title="Awaiting your approval"
       subheader="Promotions to protected aliases you may decide"
-    >
-      <Loaded state={requests} errorTitle="Could not list promotion requests">
-        {value => (
-          <DataTable<PromotionRequest>
-            label="promotions awaiting approval"
-            rows={value}
-            rowKey={request => request.id}
-            empty="Nothing waits for you: requests you may decide appear here."
-            emptyAs="text"
-            columns={[
-              {
-                title: 'Model',
-                render: r => <ModelLink name={r.modelName} />,
-              },
-              {
-                title: 'Move',
-                render: r => (
-                  <>
-                    {r.alias} →{' '}
-                    <VersionLink name={r.modelName} version={r.version} />
-                  </>
-                ),
-              },
-              { title: 'Requested by', render: r => r.requestedBy },
-              { title: 'When', render: r => formatTime(r.requestedAt) },
-              {
-                title: 'Gates',
-                render: r =>
-                  r.gates.every(g => g.passed)
-                    ? 'passed'
-                    : `${r.gates.filter(g => !g.passed).length} failing`,
-              },
-              { title: 'Reason', render: r => r.reason ?? '', wrap: true },
-            ]}
-          />
-        )}
-      </Loaded>
-    </InfoCard>
+      load={() => mlApi.listPromotions({ status: 'PENDING', mine: true })}
+      deps={[mlApi]}
+      errorTitle="Could not list promotion requests"
+      label="promotions awaiting approval"
+      rowKey={request => request.id}
+      empty="Nothing waits for you: requests you may decide appear here."
+      columns={[
+        {
+          title: 'Model',
+          render: r => <ModelLink name={r.modelName} />,
+        },
+        {
+          title: 'Move',
+          render: r => (
+            <>
+              {r.alias} → <VersionLink name={r.modelName} version={r.version} />
+            </>
+          ),
+        },
+        { title: 'Requested by', render: r => r.requestedBy },
+        { title: 'When', render: r => formatTime(r.requestedAt) },
+        {
+          title: 'Gates',
+          render: r =>
+            r.gates.every(g => g.passed)
+              ? 'passed'
+              : `${r.gates.filter(g => !g.passed).length} failing`,
+        },
+        { title: 'Reason', render: r => r.reason ?? '', wrap: true },
+      ]}
+    />
   );
 }

@@ -85,7 +85,9 @@ export interface Config {
       /**
        * Which secret references each owner group's jobs may use, per target (all targets
        * when `target` is left out): exact names or `prefix*`. A job naming a secret
-       * outside its owner's scope is refused at submit and never dispatched.
+       * outside its owner's scope is refused at submit and never dispatched. The
+       * platform team's `PUT /training/secret-scopes/{team}` replaces a group's entries
+       * here; these stay the scopes of groups nobody set through the API.
        */
       secretScopes?: Array<{
         group: string;
@@ -160,7 +162,11 @@ export interface Config {
           maxCostPerJobUsd?: number;
         };
       }>;
-      /** Team quotas per pool. A pool with quotas admits only the teams listed. */
+      /**
+       * Team quotas per pool. A pool with quotas admits only the teams listed. The
+       * platform team's `PUT /training/quotas/{team}` replaces a team's entries here;
+       * these stay the quotas of teams nobody set through the API.
+       */
       quotas?: Array<{
         team: string;
         pool: string;

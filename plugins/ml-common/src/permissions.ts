@@ -200,12 +200,22 @@ export const mlTrainingProfileCreatePermission = basicPermission(
   'trainingProfile.create',
 );
 
+/** Set a team's GPU quotas (any team's): platform groups only. @public */
+export const mlTrainingQuotaUpdatePermission = basicPermission(
+  'trainingQuota.update',
+);
+/** Set the secret references a team's jobs may use (any team's): platform groups only. @public */
+export const mlSecretScopeUpdatePermission =
+  basicPermission('secretScope.update');
+
 /** Permissions only platform groups hold (in the portal policy). @public */
 export const mlPlatformPermissions: BasicPermission[] = [
   mlFeatureImportPermission,
   mlCostImportPermission,
   mlBudgetUpdatePermission,
   mlTrainingProfileCreatePermission,
+  mlTrainingQuotaUpdatePermission,
+  mlSecretScopeUpdatePermission,
 ];
 
 /** Every ML resource type; each has an owner rule in the backend. @public */
@@ -253,4 +263,6 @@ export const mlPermissions = [
   mlEndpointDeletePermission,
   mlTrainingProfileUpdatePermission,
   mlTrainingProfileCreatePermission,
+  mlTrainingQuotaUpdatePermission,
+  mlSecretScopeUpdatePermission,
 ];

@@ -42,7 +42,8 @@ export type JobSpec = {
   env?: Record<string, string>;
   /**
    * Environment variables from secrets, by reference: `{ name: 'HF_TOKEN', secretRef: 'hf/token' }`.
-   * Only references the owner's scope allows on the job's targets (`ml.training.secretScopes`).
+   * Only references the owner's scope allows on the job's targets (its secret scopes, set
+   * through the API or `ml.training.secretScopes`).
    */
   secretEnv?: Array<{ name: string; secretRef: string }>;
   resources: { gpus: number; cpu?: number; memoryMiB?: number };
@@ -116,6 +117,18 @@ export type TrainingProfile = Schemas['TrainingProfile'];
 
 /** A profile's whole definition, as created or changed (a new version). @public */
 export type TrainingProfileInput = Schemas['TrainingProfileInput'];
+
+/** A team's GPU quotas, set by the platform team or from config, and where they came from. @public */
+export type TeamQuotas = Schemas['TeamQuotas'];
+
+/** The body that replaces a team's GPU quotas. @public */
+export type SetTeamQuotasRequest = Schemas['SetTeamQuotasRequest'];
+
+/** The secret references a team's jobs may use, and where they were set. @public */
+export type TeamSecretScopes = Schemas['TeamSecretScopes'];
+
+/** The body that replaces a team's secret scopes. @public */
+export type SetSecretScopesRequest = Schemas['SetSecretScopesRequest'];
 
 /** Whether a profile's jobs may, must or must never run on spot capacity. @public */
 export type SpotPolicy = Schemas['SpotPolicy'];

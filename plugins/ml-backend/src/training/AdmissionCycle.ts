@@ -1,5 +1,5 @@
 import { decideAdmissions } from './admission';
-import { profilePools, TrainingConfig } from './config';
+import { profilePools, TeamQuota, TrainingConfig } from './config';
 import { ComputeTargets, enabledTarget } from './targets';
 import { TrainingQueues } from './TrainingQueues';
 import {
@@ -25,6 +25,8 @@ export class AdmissionCycle {
       queues: Pick<TrainingQueues, 'requestDispatch'>;
       /** The budget hook: teams whose new jobs are held, with the reason (the cost domain). */
       budgetHolds?: () => Promise<Map<string, string>>;
+      /** Teams' quotas now (API-set over config's); config's `quotas` without it. */
+      quotas?: () => Promise<TeamQuota[]>;
     },
   ) {}
 
@@ -33,6 +35,7 @@ export class AdmissionCycle {
     const admitted: string[] = [];
     const victims: Array<{ jobId: string; message: string }> = [];
     const holds = (await this.options.budgetHolds?.()) ?? new Map();
+    const quotas = (await this.options.quotas?.()) ?? config.quotas;
     await store.withAdmissionLock(async cycle => {
       const pending = await cycle.pendingJobs((profile, version) =>
         profilePools(config, profile, version),
@@ -45,7 +48,7 @@ export class AdmissionCycle {
         pending,
         holdings: await cycle.holdings(),
         pools: config.pools,
-        quotas: config.quotas,
+        quotas,
         teamWeights: config.teamWeights,
         budgetHold: team => holds.get(team),
       });

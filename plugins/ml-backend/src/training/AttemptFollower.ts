@@ -2,7 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import { AttemptState, TrainingJob } from '@ml-portal/plugin-ml-common';
 import { ComputeTarget, ExternalJobStatus } from '@ml-portal/plugin-ml-node';
 import { AdmissionCycle } from './AdmissionCycle';
-import { TrainingConfig } from './config';
+import { SecretScope, TrainingConfig } from './config';
 import { ComputeTargets, enabledTarget, refusalToRun } from './targets';
 import { TrainingQueues } from './TrainingQueues';
 import {
@@ -36,6 +36,8 @@ export class AttemptFollower {
       targets: ComputeTargets;
       queues: Pick<TrainingQueues, 'requestAdmission' | 'ensureDispatchQueued'>;
       admission: Pick<AdmissionCycle, 'run'>;
+      /** Teams' secret scopes now (API-set over config's); config's without it. */
+      secretScopes?: () => Promise<SecretScope[]>;
       /** MLFLOW_TRACKING_URI as jobs see it. */
       trackingUri: string;
       logger: LoggerService;
@@ -54,7 +56,11 @@ export class AttemptFollower {
     const target = enabledTarget(this.options.targets, pool.target);
     // Checked again: what was allowed at submit may not be any more.
     const refusal = refusalToRun(
-      config,
+      {
+        local: config.local,
+        secretScopes:
+          (await this.options.secretScopes?.()) ?? config.secretScopes,
+      },
       job.owner,
       pool.target,
       job.spec.secretEnv ?? [],

@@ -11,7 +11,7 @@ import { Caller } from '../shared/caller';
 import { DatasetLineageRecorder, LineageFact } from '../shared/lineage';
 import { featureViewInputs } from '../shared/runTags';
 import { ConfiguredPool } from '../shared/pools';
-import { profilePools, TrainingConfig } from './config';
+import { profilePools, SecretScope, TrainingConfig } from './config';
 import { spotChoice } from './profileDefinition';
 import { TrainingProfileStore } from './TrainingProfileStore';
 import { parseJobSpec, RESERVED_ENV } from './jobSpec';
@@ -55,6 +55,8 @@ export class JobSubmission {
       lineage?: Pick<DatasetLineageRecorder, 'resolveDatasetRefs'>;
       /** The profiles jobs are submitted on, each at its current version. */
       profiles: Pick<TrainingProfileStore, 'getCurrent' | 'listCurrent'>;
+      /** Teams' secret scopes now (API-set over config's); config's without it. */
+      secretScopes?: () => Promise<SecretScope[]>;
       /**
        * A pool's current price per GPU-hour in micro-dollars (the cost domain's price
        * book), for profiles' cost ceilings; unpriced pools cost nothing.
@@ -177,8 +179,13 @@ export class JobSubmission {
         );
     }
     const targets = [...new Set(candidatePools.map(p => p.target))];
+    const policy = {
+      local: config.local,
+      secretScopes:
+        (await this.options.secretScopes?.()) ?? config.secretScopes,
+    };
     for (const target of targets) {
-      const refusal = refusalToRun(config, owner, target, raw.secretEnv ?? []);
+      const refusal = refusalToRun(policy, owner, target, raw.secretEnv ?? []);
       if (refusal) throw refusal;
     }
     const spec: JobSpec = {

@@ -1,6 +1,7 @@
 import { Config } from '@backstage/config';
 import { readCallerSettings } from '../shared/caller';
 import { ConfiguredPool, readPools } from '../shared/pools';
+import { isSecretPattern } from './secretScopes';
 import {
   ConfiguredProfile,
   ProfileDefinition,
@@ -102,8 +103,7 @@ export function readSecretScopes(config: Config): SecretScope[] {
       }
       const secrets = scope.getStringArray('secrets');
       for (const pattern of secrets) {
-        const star = pattern.indexOf('*');
-        if (pattern === '' || (star !== -1 && star !== pattern.length - 1)) {
+        if (!isSecretPattern(pattern)) {
           throw new Error(
             `ml.training.secretScopes: '${pattern}' of ${group} must be a secret reference or a prefix ending in '*'`,
           );

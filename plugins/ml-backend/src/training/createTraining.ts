@@ -17,6 +17,8 @@ import { DatabaseTrainingStore } from './DatabaseTrainingStore';
 import { JobExperiments, JobSubmission } from './JobSubmission';
 import { describeJobs } from './lineageNodes';
 import { createTrainingRouter } from './router';
+import { TeamSettings } from './TeamSettings';
+import { DatabaseTeamSettingsStore } from './TeamSettingsStore';
 import { ComputeTargets } from './targets';
 import { TrainingHandlers, TrainingQueues } from './TrainingQueues';
 import { TrainingProfiles } from './TrainingProfiles';
@@ -87,6 +89,18 @@ export async function createTraining(
       );
     }
   }
+  // Quotas and secret scopes the platform team set through the API replace a team's
+  // config entries; config's stand for the others.
+  const teamSettings = new TeamSettings({
+    store: DatabaseTeamSettingsStore.create({ knex: deps.knex }),
+    defaults: {
+      quotas: trainingConfig.quotas,
+      secretScopes: trainingConfig.secretScopes,
+    },
+    pools: trainingConfig.pools,
+    access,
+  });
+  const secretScopes = () => teamSettings.secretScopes();
   const queues = new TrainingQueues({
     redis: deps.redis,
     logger,
@@ -98,6 +112,7 @@ export async function createTraining(
     targets,
     queues,
     budgetHolds: () => deps.costs.budgetHolds(),
+    quotas: () => teamSettings.quotas(),
   });
   const follower = new AttemptFollower({
     store,
@@ -105,6 +120,7 @@ export async function createTraining(
     targets,
     queues,
     admission,
+    secretScopes,
     trackingUri: `${await deps.discovery.getExternalBaseUrl('ml')}/mlflow`,
     logger,
     meter: () => deps.costs.meter(),
@@ -132,6 +148,7 @@ export async function createTraining(
     access,
     lineage: deps.lineage,
     profiles: profileStore,
+    secretScopes,
     gpuHourMicros: deps.costs.gpuHourMicros?.bind(deps.costs),
   });
   return {
@@ -146,6 +163,7 @@ export async function createTraining(
       training,
       submission,
       profiles,
+      teamSettings,
       resolveCaller: deps.resolveCaller,
     }),
     /** The job that produced a run, if one did (the readiness scorecard's spot check). */

@@ -1,12 +1,14 @@
 import express from 'express';
 import { JobSubmission } from './JobSubmission';
 import { TrainingProfiles } from './TrainingProfiles';
+import { TeamSettings } from './TeamSettings';
 import { TrainingService } from './TrainingService';
 import { CallerResolver, createPortalRouter } from '../schema/portalRouter';
 
 /**
- * The training API under `/api/ml/training`: submit, list, explain, cancel, logs, and
- * the profiles jobs are submitted on with their versions. Every job route acts for the
+ * The training API under `/api/ml/training`: submit, list, explain, cancel, logs, the
+ * profiles jobs are submitted on with their versions, and teams' quotas and secret
+ * scopes (`ml.trainingQuota.update`, `ml.secretScope.update` to set them). Every job route acts for the
  * caller: the training service checks `ml.job.*` on each job, the profile service
  * `ml.trainingProfile.*` on changes.
  * The submission checks what the schema cannot: profiles, pools, the owner's groups,
@@ -18,9 +20,11 @@ export function createTrainingRouter(options: {
   training: TrainingService;
   submission: Pick<JobSubmission, 'submit'>;
   profiles: TrainingProfiles;
+  teamSettings: TeamSettings;
   resolveCaller: CallerResolver;
 }): express.Router {
-  const { training, submission, profiles, resolveCaller } = options;
+  const { training, submission, profiles, teamSettings, resolveCaller } =
+    options;
   const router = createPortalRouter();
 
   router.get('/training/pools', async (_req, res) => {
@@ -63,6 +67,43 @@ export function createTrainingRouter(options: {
       );
     },
   );
+
+  router.get('/training/quotas', async (_req, res) => {
+    res.json({ items: await teamSettings.listQuotas() });
+  });
+
+  router.get('/training/quotas/:team', async (req, res) => {
+    res.json(await teamSettings.getQuotas(req.params.team));
+  });
+
+  router.put('/training/quotas/:team', async (req, res) => {
+    res.json(
+      await teamSettings.setQuotas(
+        await resolveCaller(req),
+        req.params.team,
+        req.body,
+      ),
+    );
+  });
+
+  router.get('/training/secret-scopes/:team', async (req, res) => {
+    res.json(
+      await teamSettings.getSecretScopes(
+        await resolveCaller(req),
+        req.params.team,
+      ),
+    );
+  });
+
+  router.put('/training/secret-scopes/:team', async (req, res) => {
+    res.json(
+      await teamSettings.setSecretScopes(
+        await resolveCaller(req),
+        req.params.team,
+        req.body,
+      ),
+    );
+  });
 
   router.get('/training/jobs', async (req, res) => {
     res.json({

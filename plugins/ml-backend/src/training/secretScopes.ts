@@ -1,4 +1,15 @@
-import { SecretScope } from './config';
+import type { SecretScope } from './config';
+
+/**
+ * Whether `pattern` is one a scope may list: an exact reference, or a prefix ending in
+ * one `*` (no other `*`), so matching stays a string comparison.
+ *
+ * @internal
+ */
+export function isSecretPattern(pattern: string): boolean {
+  const star = pattern.indexOf('*');
+  return pattern !== '' && (star === -1 || star === pattern.length - 1);
+}
 
 /** Whether `ref` matches `pattern`: equal, or starting with a `prefix*` pattern's prefix. */
 function matches(pattern: string, ref: string): boolean {

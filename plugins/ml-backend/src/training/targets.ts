@@ -83,7 +83,7 @@ export function refusalToRun(
   );
   if (outside) {
     return new NotAllowedError(
-      `Invalid job spec: secretEnv[${outside.index}].secretRef: '${outside.secretRef}' is not a secret ${owner} may use on the ${outside.target} target (ml.training.secretScopes)`,
+      `Invalid job spec: secretEnv[${outside.index}].secretRef: '${outside.secretRef}' is not a secret ${owner} may use on the ${outside.target} target (its secret scopes: GET /training/secret-scopes/{team})`,
     );
   }
   return undefined;

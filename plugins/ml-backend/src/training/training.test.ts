@@ -775,7 +775,7 @@ describe('training permissions', () => {
       });
       expect(outOfScope.status).toBe(403);
       expect(outOfScope.body.error.message).toBe(
-        `Invalid job spec: secretEnv[1].secretRef: 'env:ML_TEST_BACKEND_PASSWORD' is not a secret ${ML_PLATFORM} may use on the local target (ml.training.secretScopes)`,
+        `Invalid job spec: secretEnv[1].secretRef: 'env:ML_TEST_BACKEND_PASSWORD' is not a secret ${ML_PLATFORM} may use on the local target (its secret scopes: GET /training/secret-scopes/{team})`,
       );
       const offList = await submit(server, {
         name: 'off-list',

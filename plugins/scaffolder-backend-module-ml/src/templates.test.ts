@@ -8,6 +8,7 @@ import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-com
 import request from 'supertest';
 import { parse } from 'yaml';
 import {
+  PLATFORM_ENGINEER,
   REPO_ROOT,
   SCIENTIST,
   TEAM,
@@ -341,15 +342,16 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
     });
   });
 
-  it("Onboard a team: the team's experiment and its config handed over", async () => {
-    const output = await runTemplate('ml-onboard-team', {
+  it("Onboard a team: the team's experiment by its member, its quota, scope and budget by the platform team", async () => {
+    const values = {
       team: TEAM,
       pool: 'local-cpu',
       nominalGpus: 2,
       monthlyUsd: 300,
       hardBudget: true,
       secrets: ['env:RECSYS_*'],
-    });
+    };
+    const output = await runTemplate('ml-onboard-team', values);
     expect(output.links[0]).toEqual({
       title: 'Team in the catalog',
       entityRef: TEAM,
@@ -363,24 +365,32 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
       name: 'recsys/default',
       owner: TEAM,
     });
-    const configFile = join(
-      publishRoot,
-      'onboarding-recsys/ml-onboarding/recsys.app-config.yaml',
+    // The scientist may not set what is the platform team's: it is left to them.
+    expect(output.text[0]).toEqual({ title: 'Set in the portal', content: '' });
+    expect(output.text[1].content).toContain(
+      `GPU quotas of ${TEAM}: local-cpu 2 GPUs (+0 borrowable): only the platform team sets it`,
     );
-    expect(output.text[0]).toEqual({
-      title: 'Config to merge',
-      content: configFile,
+
+    const byPlatform = await runTemplate(
+      'ml-onboard-team',
+      values,
+      PLATFORM_ENGINEER,
+    );
+    expect(byPlatform.text[0].content.split('\n\n')).toEqual([
+      `GPU quotas of ${TEAM}: local-cpu 2 GPUs (+0 borrowable)`,
+      `Secret scope of ${TEAM}: env:RECSYS_*`,
+      `Monthly budget of ${TEAM}: 300 USD, hard`,
+    ]);
+    const team = encodeURIComponent(TEAM);
+    const scientist = portal.as(SCIENTIST);
+    expect(
+      (await scientist.get(`/training/quotas/${team}`)).body,
+    ).toMatchObject({
+      quotas: [{ pool: 'local-cpu', nominalGpus: 2, borrowingLimitGpus: 0 }],
+      source: 'api',
     });
-    expect(parse(readFileSync(configFile, 'utf8')).ml).toEqual({
-      training: {
-        quotas: [{ team: TEAM, pool: 'local-cpu', nominalGpus: 2 }],
-        secretScopes: [{ group: TEAM, secrets: ['env:RECSYS_*'] }],
-      },
-      cost: {
-        budgets: [
-          { team: TEAM, monthlyUsd: 300, alertAt: [0.8, 1], hard: true },
-        ],
-      },
-    });
+    expect(
+      (await scientist.get(`/training/secret-scopes/${team}`)).body.scopes,
+    ).toEqual([{ secrets: ['env:RECSYS_*'] }]);
   });
 });

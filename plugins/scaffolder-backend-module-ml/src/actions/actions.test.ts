@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JsonValue } from '@backstage/types';
 import { catalogServiceMock } from '@backstage/plugin-catalog-node/testUtils';
-import { parse } from 'yaml';
 import {
   APP_BASE_URL,
   OTHER_TEAM,
@@ -366,17 +365,80 @@ describe('ml:deployment:create', () => {
 });
 
 describe('ml:team:onboard', () => {
-  const onboard = (input: object, user = SCIENTIST) => {
-    const workspacePath = mkdtempSync(join(tmpdir(), 'onboard-'));
-    return runAction(actions['ml:team:onboard'], input as any, {
-      user,
-      workspacePath,
-    }).then(out => ({ out, workspacePath }));
-  };
+  const onboard = (
+    input: object,
+    options: { user?: string; isDryRun?: boolean } = {},
+  ) =>
+    runAction(actions['ml:team:onboard'], input as any, {
+      user: options.user ?? SCIENTIST,
+      isDryRun: options.isDryRun,
+    });
+  const path = (what: string, team: string) =>
+    `/${what}/${encodeURIComponent(team)}`;
 
-  it("creates the team's default experiment and writes its quota, budget and secret scope as config", async () => {
+  it("as a platform engineer sets the team's quotas, secret scope and budget through the API; again sets the same", async () => {
+    const input = {
+      team: OTHER_TEAM,
+      quotas: [{ pool: 'local-cpu', nominalGpus: 1 }],
+      budget: { monthlyUsd: 700, hard: true },
+      secretScope: { secrets: ['env:VISION_*'] },
+    };
+    const out = await onboard(input, { user: PLATFORM_ENGINEER });
+    expect(out).toEqual({
+      set: [
+        `GPU quotas of ${OTHER_TEAM}: local-cpu 1 GPUs (+0 borrowable)`,
+        `Secret scope of ${OTHER_TEAM}: env:VISION_*`,
+        `Monthly budget of ${OTHER_TEAM}: 700 USD, hard`,
+      ],
+      // The platform engineer's first group is not the team.
+      pending: [
+        expect.stringContaining(`a member of ${OTHER_TEAM} creates it`),
+      ],
+    });
+    // What the team's members now see in the portal.
+    const member = portal.as(OUTSIDER);
+    expect(
+      (await member.get(path('training/quotas', OTHER_TEAM))).body,
+    ).toMatchObject({
+      quotas: [{ pool: 'local-cpu', nominalGpus: 1, borrowingLimitGpus: 0 }],
+      source: 'api',
+      updatedBy: PLATFORM_ENGINEER,
+    });
+    expect(
+      (await member.get(path('training/secret-scopes', OTHER_TEAM))).body,
+    ).toMatchObject({ scopes: [{ secrets: ['env:VISION_*'] }], source: 'api' });
+    expect((await member.get('/cost/budgets')).body.items).toContainEqual(
+      expect.objectContaining({
+        team: OTHER_TEAM,
+        monthlyUsd: 700,
+        hard: true,
+        source: 'api',
+      }),
+    );
+
+    await expect(onboard(input, { user: PLATFORM_ENGINEER })).resolves.toEqual(
+      out,
+    );
+    // A scope for one target is added beside the team's scope for every target.
+    await onboard(
+      {
+        team: OTHER_TEAM,
+        secretScope: { target: 'local', secrets: ['env:VISION_TOKEN'] },
+      },
+      { user: PLATFORM_ENGINEER },
+    );
+    expect(
+      (await member.get(path('training/secret-scopes', OTHER_TEAM))).body
+        .scopes,
+    ).toEqual([
+      { secrets: ['env:VISION_*'] },
+      { target: 'local', secrets: ['env:VISION_TOKEN'] },
+    ]);
+  });
+
+  it("as the team's scientist creates its experiment and leaves the quotas, scope and budget to the platform team", async () => {
     const namespace = unique('recsys');
-    const { out, workspacePath } = await onboard({
+    const out = await onboard({
       team: TEAM,
       experimentNamespace: namespace,
       quotas: [{ pool: 'local-cpu', nominalGpus: 2 }],
@@ -385,10 +447,14 @@ describe('ml:team:onboard', () => {
     });
     expect(out).toMatchObject({
       experimentId: expect.stringMatching(/^\d+$/),
-      configFile: 'ml-onboarding/recsys.app-config.yaml',
+      set: [],
       pending: [
-        expect.stringContaining(
-          'ml.training.quotas, ml.training.secretScopes, ml.cost.budgets',
+        `GPU quotas of ${TEAM}: local-cpu 2 GPUs (+0 borrowable): only the platform team sets it (ml.trainingQuota.update); a platform team member runs this template or sets it`,
+        expect.stringMatching(
+          /^Secret scope of .*: env:RECSYS_\*: only the platform team .*ml\.secretScope\.update/,
+        ),
+        expect.stringMatching(
+          /^Monthly budget of .*: 500 USD: only the platform team .*ml\.budget\.update/,
         ),
       ],
     });
@@ -399,52 +465,34 @@ describe('ml:team:onboard', () => {
       name: `${namespace}/default`,
       owner: TEAM,
     });
-    const config = parse(
-      readFileSync(join(workspacePath, out.configFile as string), 'utf8'),
-    );
-    expect(config).toEqual({
-      ml: {
-        training: {
-          quotas: [{ team: TEAM, pool: 'local-cpu', nominalGpus: 2 }],
-          secretScopes: [{ group: TEAM, secrets: ['env:RECSYS_*'] }],
-        },
-        cost: { budgets: [{ team: TEAM, monthlyUsd: 500, alertAt: [0.8, 1] }] },
-      },
-    });
+    // Nothing the scientist may not set was written.
+    const scientist = portal.as(SCIENTIST);
+    expect(
+      (await scientist.get(path('training/quotas', TEAM))).body.source,
+    ).toBe('config');
+    expect(
+      (await scientist.get(path('training/secret-scopes', TEAM))).body,
+    ).toEqual({ team: TEAM, scopes: [], source: 'config' });
   });
 
-  it('sets the budget through the API when the user is on the platform team, and writes only the rest as config', async () => {
-    const { out, workspacePath } = await onboard(
+  it('sets nothing in a dry run', async () => {
+    const out = await onboard(
       {
-        team: OTHER_TEAM,
-        quotas: [{ pool: 'local-cpu', nominalGpus: 1 }],
-        budget: { monthlyUsd: 700, hard: true },
+        team: TEAM,
+        quotas: [{ pool: 'local-cpu', nominalGpus: 2 }],
+        secretScope: { secrets: ['env:RECSYS_*'] },
       },
-      PLATFORM_ENGINEER,
+      { user: PLATFORM_ENGINEER, isDryRun: true },
     );
-    expect(out.pending).toEqual([
-      expect.stringContaining(`a member of ${OTHER_TEAM} creates it`),
-      expect.stringMatching(/^Merge ml\.training\.quotas from /),
-    ]);
-    const config = parse(
-      readFileSync(join(workspacePath, out.configFile as string), 'utf8'),
-    );
-    expect(config.ml.cost).toBeUndefined();
-    // Read by the team's member: budgets are seen as spend is.
-    const listed = await portal.as(OUTSIDER).get('/cost/budgets');
-    expect(listed.body.items).toContainEqual(
-      expect.objectContaining({
-        team: OTHER_TEAM,
-        monthlyUsd: 700,
-        alertAt: [0.8, 1],
-        hard: true,
-        source: 'api',
-      }),
-    );
+    expect(out.set).toEqual([]);
+    const quotas = await portal
+      .as(SCIENTIST)
+      .get(path('training/quotas', TEAM));
+    expect(quotas.body.source).toBe('config');
   });
 
   it("leaves the experiment to a member when the user's first group is not the team", async () => {
-    const { out } = await onboard({ team: TEAM }, OUTSIDER);
+    const out = await onboard({ team: TEAM }, { user: OUTSIDER });
     expect(out.experimentId).toBeUndefined();
     expect(out.pending).toEqual([
       expect.stringContaining(`a member of ${TEAM} creates it`),

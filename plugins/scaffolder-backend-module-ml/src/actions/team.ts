@@ -1,30 +1,90 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { resolveSafeChildPath } from '@backstage/backend-plugin-api';
 import { InputError, NotFoundError } from '@backstage/errors';
 import { CatalogService } from '@backstage/plugin-catalog-node';
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import type { MlApiComponents } from '@ml-portal/plugin-ml-common';
-import { stringify } from 'yaml';
-import { isMlApiStatus } from '../MlPortalClient';
-import { MlActionsContext, groupRef, initiator, pageUrl } from './context';
+import { isMlApiStatus, MlApi } from '../MlPortalClient';
 import { putBudget } from './budget';
+import {
+  MlActionsContext,
+  groupRef,
+  initiator,
+  pageUrl,
+  segment,
+} from './context';
 import { ensureExperiment } from './experiment';
 
-type GpuPoolSummary = MlApiComponents['schemas']['GpuPoolSummary'];
-type CostSummary = MlApiComponents['schemas']['CostSummary'];
+type Schemas = MlApiComponents['schemas'];
+type GpuPoolSummary = Schemas['GpuPoolSummary'];
+type CostSummary = Schemas['CostSummary'];
+type TeamQuota = Schemas['TeamQuota'];
+type TeamQuotas = Schemas['TeamQuotas'];
+type SecretScope = Schemas['SecretScope'];
+type TeamSecretScopes = Schemas['TeamSecretScopes'];
 
-/** A secret reference or a `prefix*` pattern, as `ml.training.secretScopes` takes them. */
+/** A secret reference or a `prefix*` pattern, as secret scopes take them. */
 const SECRET_PATTERN = /^[A-Za-z0-9_.:/-]+\*?$/;
 
+/** The team's quotas with `wanted` replacing those of the same pools; the others kept. */
+function mergeQuotas(current: TeamQuota[], wanted: TeamQuota[]): TeamQuota[] {
+  const pools = new Set(wanted.map(q => q.pool));
+  return [
+    ...current.filter(q => !pools.has(q.pool)),
+    ...wanted.map(q => ({ borrowingLimitGpus: 0, ...q })),
+  ];
+}
+
+/** The team's scopes with `wanted` replacing the one for the same target (or all targets). */
+function mergeScopes(
+  current: SecretScope[],
+  wanted: SecretScope,
+): SecretScope[] {
+  return [...current.filter(s => s.target !== wanted.target), wanted];
+}
+
+const describeQuotas = (quotas: TeamQuota[]) =>
+  quotas
+    .map(
+      q =>
+        `${q.pool} ${q.nominalGpus} GPUs (+${
+          q.borrowingLimitGpus ?? 0
+        } borrowable)`,
+    )
+    .join(', ');
+
 /**
- * `ml:team:onboard`: a team's start on the platform. The API creates the team's first
- * experiment (`<namespace>/default`) where the initiator's first group is the team, and
- * sets the team's budget where the initiator is on the platform team (as `ml:budget:set`).
- * Quotas and secret scopes are config in this portal (`ml.training.quotas`,
- * `ml.training.secretScopes`), which no API writes, so the action checks them against
- * the portal and writes them (and a budget it could not set) as a config file for the
- * platform team to merge, and lists in `pending` what still needs doing by hand.
+ * Runs one platform-team write: true when set, false when the portal answered 403 (the
+ * user is not on the platform team), anything else thrown. Inside a checkpoint, so a
+ * retried step replays the answer instead of writing again.
+ */
+async function platformWrite(
+  checkpoint: (key: string, fn: () => Promise<boolean>) => Promise<boolean>,
+  key: string,
+  write: () => Promise<unknown>,
+): Promise<boolean> {
+  return checkpoint(key, async () => {
+    try {
+      await write();
+      return true;
+    } catch (error) {
+      if (isMlApiStatus(error, 403)) return false;
+      throw error;
+    }
+  });
+}
+
+const readQuotas = (api: MlApi, team: string) =>
+  api.get<TeamQuotas>(`/training/quotas/${segment(team)}`);
+
+/**
+ * `ml:team:onboard`: a team's start on the platform, all through the portal's API as the
+ * user running the template. It creates the team's first experiment
+ * (`<namespace>/default`) where the user's first group is the team, and sets the team's
+ * GPU quotas (`PUT /training/quotas/{team}`), secret scope
+ * (`PUT /training/secret-scopes/{team}`) and budget (`PUT /cost/budgets/{team}`), which
+ * the portal keeps to the platform team: what the user may not set is listed in
+ * `pending`, with the values, for a platform member to set. Quotas replace the team's
+ * for the pools given and keep its others; a scope replaces the team's for the same
+ * target. Setting the same values again sets the same.
  *
  * @public
  */
@@ -34,7 +94,7 @@ export function createMlTeamOnboardAction(
   return createTemplateAction({
     id: 'ml:team:onboard',
     description:
-      "Onboards a team: checks the group in the catalog, creates the team's default experiment where the user's first group is the team, sets its budget where the user is on the platform team, and writes its GPU quotas and secret scope (and a budget it could not set) as ML portal config for review.",
+      "Onboards a team through the ML portal's API: checks the group in the catalog, creates the team's default experiment where the user's first group is the team, and sets its GPU quotas, secret scope and budget where the user is on the platform team (listing them as pending otherwise).",
     supportsDryRun: true,
     schema: {
       input: {
@@ -70,7 +130,9 @@ export function createMlTeamOnboardAction(
             )
             .max(50)
             .optional()
-            .describe('GPU quotas per pool'),
+            .describe(
+              "GPU quotas per pool; they replace the team's quotas in these pools",
+            ),
         budget: z =>
           z
             .object({
@@ -84,27 +146,29 @@ export function createMlTeamOnboardAction(
           z
             .object({
               secrets: z.array(z.string().regex(SECRET_PATTERN)).max(100),
-              target: z.string().optional(),
+              target: z.string().min(1).optional(),
             })
             .optional()
             .describe(
-              "Secret references the team's jobs may use (`prefix*` allowed); none: no scope",
+              "Secret references the team's jobs may use (`prefix*` allowed) on `target` (every target when absent); none: no scope set",
             ),
-        configPath: z =>
-          z
-            .string()
-            .optional()
-            .describe('Where in the workspace the config is written'),
       },
       output: {
         experimentId: z => z.string().optional(),
         experimentUrl: z => z.string().optional(),
-        configFile: z => z.string(),
-        pending: z => z.array(z.string()),
+        set: z =>
+          z
+            .array(z.string())
+            .describe('What the action set in the portal, one line each'),
+        pending: z =>
+          z
+            .array(z.string())
+            .describe('What someone else still has to do, and who'),
       },
     },
     async handler(ctx) {
       const { input } = ctx;
+      const isDryRun = Boolean(ctx.isDryRun);
       const quotas = input.quotas ?? [];
       const secretScope = input.secretScope?.secrets.length
         ? input.secretScope
@@ -129,7 +193,21 @@ export function createMlTeamOnboardAction(
           }`,
         );
       }
+      const set: string[] = [];
       const pending: string[] = [];
+      const checkpoint = (key: string, fn: () => Promise<boolean>) =>
+        ctx.checkpoint({ key, fn });
+      /** Records a platform write's outcome: set, or pending for the platform team. */
+      const settle = (done: boolean, what: string, how: string) => {
+        if (done) {
+          ctx.logger.info(`Set ${what}`);
+          set.push(what);
+        } else {
+          pending.push(
+            `${what}: only the platform team sets it (${how}); a platform team member runs this template or sets it`,
+          );
+        }
+      };
 
       const namespace = input.experimentNamespace ?? group.metadata.name;
       let experimentId: string | undefined;
@@ -138,7 +216,7 @@ export function createMlTeamOnboardAction(
           {
             api,
             groups,
-            isDryRun: Boolean(ctx.isDryRun),
+            isDryRun,
             create: fn => ctx.checkpoint({ key: 'experiment.create', fn }),
           },
           { name: `${namespace}/default`, owner: team },
@@ -151,84 +229,84 @@ export function createMlTeamOnboardAction(
         );
       }
 
-      const budgets = await api
-        .get<CostSummary>(`/cost/summary?team=${encodeURIComponent(team)}`)
-        .catch(error => {
-          // Spend is the team's and the managers'; others onboard without seeing it.
-          if (isMlApiStatus(error, 403)) return undefined;
-          throw error;
-        });
-      const current = budgets?.budgets.find(b => b.team === team);
-      if (current && input.budget) {
-        ctx.logger.info(
-          `${team} has a budget of ${
-            current.amountMicros / 1e6
-          } USD this month; this one replaces it`,
-        );
+      if (quotas.length > 0) {
+        // Quotas are readable by all; the team's others are kept.
+        const current = await readQuotas(api, team);
+        const merged = mergeQuotas(current.quotas, quotas);
+        const what = `GPU quotas of ${team}: ${describeQuotas(merged)}`;
+        if (isDryRun) ctx.logger.info(`Would set ${what}`);
+        else
+          settle(
+            await platformWrite(checkpoint, 'quotas.set', () =>
+              api.put(`/training/quotas/${segment(team)}`, { quotas: merged }),
+            ),
+            what,
+            'ml.trainingQuota.update',
+          );
       }
 
-      // A platform member sets the budget through the API; anyone else's (403) goes into
-      // the config file for the platform team to merge, as quotas and secret scopes do.
-      let configBudget = input.budget;
-      if (input.budget && !ctx.isDryRun) {
+      if (secretScope) {
+        const wanted: SecretScope = {
+          ...(secretScope.target && { target: secretScope.target }),
+          secrets: secretScope.secrets,
+        };
+        const what = `Secret scope of ${team}${
+          wanted.target ? ` on ${wanted.target}` : ''
+        }: ${wanted.secrets.join(', ')}`;
+        // A team's scopes are its members' and the platform team's to read: anyone
+        // else could not set them either.
+        const current = await api
+          .get<TeamSecretScopes>(`/training/secret-scopes/${segment(team)}`)
+          .catch(error => {
+            if (isMlApiStatus(error, 403)) return undefined;
+            throw error;
+          });
+        if (isDryRun) ctx.logger.info(`Would set ${what}`);
+        else
+          settle(
+            current !== undefined &&
+              (await platformWrite(checkpoint, 'secretScopes.set', () =>
+                api.put(`/training/secret-scopes/${segment(team)}`, {
+                  scopes: mergeScopes(current.scopes, wanted),
+                }),
+              )),
+            what,
+            'ml.secretScope.update',
+          );
+      }
+
+      if (input.budget) {
         const budget = input.budget;
-        const set = await ctx.checkpoint({
-          key: 'budget.set',
-          fn: async () => {
-            try {
-              await putBudget(api, team, budget);
-              return true;
-            } catch (error) {
-              if (isMlApiStatus(error, 403)) return false;
-              throw error;
-            }
-          },
-        });
-        if (set) {
-          ctx.logger.info(`Set the monthly budget of ${team} through the API`);
-          configBudget = undefined;
+        const budgets = await api
+          .get<CostSummary>(`/cost/summary?team=${segment(team)}`)
+          .catch(error => {
+            // Spend is the team's and the managers'; others onboard without seeing it.
+            if (isMlApiStatus(error, 403)) return undefined;
+            throw error;
+          });
+        const previous = budgets?.budgets.find(b => b.team === team);
+        if (previous) {
+          ctx.logger.info(
+            `${team} has a budget of ${
+              previous.amountMicros / 1e6
+            } USD this month; this one replaces it`,
+          );
         }
+        const what = `Monthly budget of ${team}: ${budget.monthlyUsd} USD${
+          budget.hard ? ', hard' : ''
+        }`;
+        if (isDryRun) ctx.logger.info(`Would set ${what}`);
+        else
+          settle(
+            await platformWrite(checkpoint, 'budget.set', () =>
+              putBudget(api, team, budget),
+            ),
+            what,
+            'ml.budget.update',
+          );
       }
 
-      const ml = {
-        training: {
-          ...(quotas.length > 0 && {
-            quotas: quotas.map(q => ({ team, ...q })),
-          }),
-          ...(secretScope && {
-            secretScopes: [{ group: team, ...secretScope }],
-          }),
-        },
-        ...(configBudget && {
-          cost: { budgets: [{ team, ...configBudget }] },
-        }),
-      };
-      const configFile =
-        input.configPath ??
-        `ml-onboarding/${group.metadata.name}.app-config.yaml`;
-      const written = [
-        quotas.length > 0 && 'ml.training.quotas',
-        secretScope && 'ml.training.secretScopes',
-        configBudget && 'ml.cost.budgets',
-      ].filter((key): key is string => Boolean(key));
-      if (written.length > 0) {
-        pending.push(
-          `Merge ${written.join(
-            ', ',
-          )} from ${configFile} into the portal's app-config (lists there replace, so add these entries to the existing ones) and restart the backend`,
-        );
-      }
-      const path = resolveSafeChildPath(ctx.workspacePath, configFile);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(
-        path,
-        `# ML platform config for ${team}, written by ml:team:onboard.\n# The portal reads quotas and secret scopes from config only; budgets also from its API.\n${stringify(
-          { ml },
-        )}`,
-      );
-      ctx.logger.info(`Wrote ${configFile}`);
-
-      ctx.output('configFile', configFile);
+      ctx.output('set', set);
       ctx.output('pending', pending);
       if (experimentId) {
         ctx.output('experimentId', experimentId);

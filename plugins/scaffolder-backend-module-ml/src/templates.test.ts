@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
-import { Entity } from '@backstage/catalog-model';
+import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
+import { JsonObject } from '@backstage/types';
 import scaffolderPlugin from '@backstage/plugin-scaffolder-backend';
 import { templateEntityV1beta3Validator } from '@backstage/plugin-scaffolder-common';
 import request from 'supertest';
@@ -15,6 +16,10 @@ import {
   registerVersion,
   startMlPortal,
 } from './__testUtils__/mlPortal';
+import {
+  ML_ASSET_NAME_ANNOTATION,
+  assetEntityName,
+} from '@ml-portal/plugin-ml-common';
 import { scaffolderModuleMl } from './module';
 
 const TEMPLATES = join(REPO_ROOT, 'examples/templates');
@@ -31,6 +36,20 @@ function templateEntity(folder: string): Entity {
   return entity;
 }
 
+/** The registered model `ranker` as the catalog module publishes it. */
+const rankerEntity: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Resource',
+  metadata: {
+    name: assetEntityName('ml-model', 'ranker'),
+    namespace: 'default',
+    title: 'ranker',
+    annotations: { [ML_ASSET_NAME_ANNOTATION]: 'ranker' },
+  },
+  spec: { type: 'ml-model', owner: TEAM },
+};
+const rankerRef = stringifyEntityRef(rankerEntity);
+
 const publishRoot = mkdtempSync(join(tmpdir(), 'ml-projects-'));
 const jobsDirectory = mkdtempSync(join(tmpdir(), 'ml-jobs-'));
 let portal: Awaited<ReturnType<typeof startMlPortal>>;
@@ -46,9 +65,12 @@ beforeAll(async () => {
         defaultCredentials: mockCredentials.none(),
       }),
     ],
-    catalog: ['training-project', 'deploy-model', 'onboard-team'].map(
-      templateEntity,
-    ),
+    catalog: [
+      ...['training-project', 'deploy-model', 'onboard-team'].map(
+        templateEntity,
+      ),
+      rankerEntity,
+    ],
     config: {
       ml: {
         scaffolder: { localPublish: { enabled: true, directory: publishRoot } },
@@ -300,10 +322,22 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
     });
   });
 
+  it("Deploy a model: the model is picked among the catalog's ML models", () => {
+    const [modelStep] = templateEntity('deploy-model').spec!
+      .parameters as JsonObject[];
+    expect((modelStep.properties as JsonObject).model).toMatchObject({
+      'ui:field': 'EntityPicker',
+      'ui:options': {
+        allowArbitraryValues: false,
+        catalogFilter: [{ kind: 'Resource', 'spec.type': 'ml-model' }],
+      },
+    });
+  });
+
   it("Deploy a model: an endpoint following the environment's alias with its canary settings", async () => {
     await registerVersion(portal, 'ranker', 'staging');
     const output = await runTemplate('ml-deploy-model', {
-      model: 'ranker',
+      model: rankerRef,
       environment: 'staging',
       target: 'local',
       kind: 'real-time',
@@ -326,7 +360,7 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
 
     // A pinned version takes the production environment's careful canary.
     await runTemplate('ml-deploy-model', {
-      model: 'ranker',
+      model: rankerRef,
       environment: 'production',
       version: '1',
       name: 'ranker-pinned',

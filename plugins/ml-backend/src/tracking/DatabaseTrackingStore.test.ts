@@ -191,6 +191,34 @@ describe.each(databases.eachSupportedId())(
       ).toEqual(whole.slice(125));
     });
 
+    it('writes a batch once when one of its keys reaches back to logged steps and another does not', async () => {
+      const { store, runId } = await createStore(databaseId);
+      const point = (key: string, step: number) => ({
+        ...metric(step, step / 10),
+        key,
+      });
+      const log = (metrics: ReturnType<typeof point>[]) =>
+        store.logBatch(runId, { metrics, params: [], tags: [] });
+      await log([point('loss', 0), point('acc', 0), point('acc', 1)]);
+      // 'loss' is ahead of its series, 'acc' repeats step 1: the batch takes the
+      // transaction path, and 'loss' must not be written twice.
+      await log([point('loss', 1), point('acc', 1), point('acc', 2)]);
+      await log([point('loss', 2), point('acc', 3)]);
+      for (const key of ['loss', 'acc']) {
+        const steps = (await store.getMetricHistory(runId, key)).map(
+          m => m.step,
+        );
+        expect(steps).toEqual(key === 'loss' ? [0, 1, 2] : [0, 1, 2, 3]);
+        const chart = await store.getMetricHistoryBuckets(runId, key, 100);
+        expect(chart.totalPoints).toBe(steps.length);
+      }
+      const run = await store.getRun(runId);
+      expect(run!.data.metrics.map(m => [m.key, m.step]).sort()).toEqual([
+        ['acc', 3],
+        ['loss', 2],
+      ]);
+    });
+
     it('charts a long series from its tiers: bounded, spikes kept, counts exact', async () => {
       const { store, runId } = await createStore(databaseId);
       const total = 30_000;

@@ -423,6 +423,15 @@ export class DatabaseTrackingStore implements TrackingStore {
     },
     alsoInTransaction?: TransactionHook,
   ): Promise<void> {
+    const metricsOnly =
+      batch.params.length === 0 &&
+      batch.tags.length === 0 &&
+      !batch.modelMetrics?.length &&
+      !alsoInTransaction;
+    // A training loop's batch: one statement, no transaction to open and commit.
+    if (metricsOnly && (await this.metrics.appendAhead(runId, batch.metrics))) {
+      return;
+    }
     await this.db.transaction(async tx => {
       if (batch.params.length > 0) {
         await this.insertParams(tx, runId, batch.params);

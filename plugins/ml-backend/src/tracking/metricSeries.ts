@@ -72,6 +72,7 @@ const TIER_ROWS_PER_BUCKET = 16;
 /** Columns a write sets besides `run_uuid`, with their PostgreSQL types (for unnest). */
 type Columns = ReadonlyArray<readonly [string, string]>;
 
+/** A chunk's columns less its points, which travel in one binary parameter (PostgreSQL). */
 const CHUNK_WRITE: Columns = [
   ['key', 'text'],
   ['point_count', 'int4'],
@@ -81,7 +82,6 @@ const CHUNK_WRITE: Columns = [
   ['max_value', 'float8'],
   ['first_value', 'float8'],
   ['last_value', 'float8'],
-  ['points', 'bytea'],
 ];
 
 const TIER_WRITE: Columns = [
@@ -133,85 +133,128 @@ const LATEST_MERGE = ['value', 'is_nan', 'timestamp', 'step']
   .map(c => `${c} = excluded.${c}`)
   .join(', ');
 
+type Row = Record<string, unknown>;
+
 /** One write's rows, each without its run. */
 type SeriesRows = {
-  chunks: Array<Record<string, unknown>>;
-  tiers: Array<Record<string, unknown>>;
-  latest: Array<Record<string, unknown>>;
+  chunks: Row[];
+  tiers: Row[];
+  latest: Row[];
 };
 
-/** A value in a PostgreSQL array literal: doubles as `Infinity`, not `inf`. */
-const pgArrayValue = (value: unknown) =>
-  typeof value === 'number' ? String(value) : value;
-
-/** `INSERT ... SELECT` of the rows as one array per column (PostgreSQL). */
-function pgInsert(
-  table: string,
-  columns: Columns,
-  runId: string,
-  rows: Array<Record<string, unknown>>,
-): { sql: string; bindings: Knex.Value[] } {
-  const names = columns.map(([name]) => name).join(', ');
-  return {
-    sql: `INSERT INTO ${table} (run_uuid, ${names}) SELECT ?, u.* FROM unnest(${columns
-      .map(([, type]) => `?::${type}[]`)
-      .join(', ')}) AS u(${names})`,
-    bindings: [
-      runId,
-      ...columns.map(([name]) => rows.map(row => pgArrayValue(row[name]))),
-    ] as Knex.Value[],
-  };
+/**
+ * A column as a PostgreSQL array literal, built here rather than by the driver: numbers
+ * as JavaScript prints them (PostgreSQL reads `Infinity`), text quoted, null as NULL.
+ */
+function pgArray(values: unknown[]): string {
+  const items = values.map(value => {
+    if (value === null || value === undefined) return 'NULL';
+    if (typeof value === 'string') {
+      return `"${value.replace(/["\\]/g, '\\$&')}"`;
+    }
+    return String(value);
+  });
+  return `{${items.join(',')}}`;
 }
 
+const names = (columns: Columns) => columns.map(([name]) => name).join(', ');
+
+/** The chunk columns of the PostgreSQL write: each row's slice of the points parameter. */
+const CHUNK_SLICES: Columns = [
+  ...CHUNK_WRITE,
+  ['byte_from', 'int4'],
+  ['byte_count', 'int4'],
+];
+
 /**
- * Writes a request's chunks, tier aggregates and latest values. PostgreSQL: one
- * statement (data-modifying CTEs over unnest'ed arrays), one round trip whatever the
- * number of series. SQLite: a multi-row statement per table.
+ * The PostgreSQL write of a request's chunks, tier aggregates and latest values: one
+ * statement (data-modifying CTEs over unnest'ed arrays, the chunks' points end to end in
+ * one binary parameter), so one round trip whatever the number of series, and one text,
+ * prepared once per connection. It writes nothing and answers `back` true when a key's
+ * first step in `reach` is at or before the latest step stored for it: those points may
+ * repeat stored ones, which only the transaction path reads. With `lz4`, the points
+ * it writes are compressed with lz4 rather than pglz (PostgreSQL compresses values past
+ * 2 KB): several times cheaper, and set for this statement's transaction only.
  */
-async function writeSeriesRows(
+function pgSeriesWriteSql(lz4: boolean): string {
+  let n = 0;
+  const param = (type: string) => `$${++n}::${type}`;
+  const unnest = (columns: Columns) =>
+    `unnest(${columns
+      .map(([, type]) => param(`${type}[]`))
+      .join(', ')}) AS u(${names(columns)})`;
+  const reach = unnest([
+    ['key', 'text'],
+    ['first_step', 'int8'],
+  ]);
+  const runId = param('text');
+  const points = param('bytea');
+  const ahead = 'WHERE NOT (SELECT back FROM reach)';
+  return `WITH reach AS (
+      SELECT EXISTS (
+        SELECT 1 FROM ml_latest_metrics l JOIN ${reach} ON l.key = u.key
+        WHERE l.run_uuid = ${runId} AND l.step >= u.first_step) AS back${
+    lz4
+      ? `, set_config('default_toast_compression', 'lz4', true) AS compression`
+      : ''
+  }),
+    c AS (INSERT INTO ml_metric_chunks (run_uuid, ${names(CHUNK_WRITE)}, points)
+      SELECT ${runId}, ${CHUNK_WRITE.map(([name]) => `u.${name}`).join(', ')},
+        substring(${points} FROM u.byte_from FOR u.byte_count)
+      FROM ${unnest(CHUNK_SLICES)} ${ahead}),
+    t AS (INSERT INTO ml_metric_tiers (run_uuid, ${names(TIER_WRITE)})
+      SELECT ${runId}, u.* FROM ${unnest(TIER_WRITE)} ${ahead}
+      ON CONFLICT (run_uuid, key, tier, bucket) DO UPDATE SET ${TIER_MERGE}),
+    l AS (INSERT INTO ml_latest_metrics (run_uuid, ${names(LATEST_WRITE)})
+      SELECT ${runId}, u.* FROM ${unnest(LATEST_WRITE)} ${ahead}
+      ON CONFLICT (run_uuid, key) DO UPDATE SET ${LATEST_MERGE})
+    SELECT back FROM reach`;
+}
+
+const PG_SERIES_WRITE = [false, true].map(lz4 => ({
+  name: `ml_metric_series_write${lz4 ? '_lz4' : ''}`,
+  text: pgSeriesWriteSql(lz4),
+}));
+
+/** The parameters of {@link pgSeriesWriteSql}, in its order. */
+function pgSeriesWriteValues(
+  runId: string,
+  rows: SeriesRows,
+  reach: Map<string, number>,
+): unknown[] {
+  let byteFrom = 1;
+  for (const chunk of rows.chunks) {
+    const points = chunk.points as Buffer;
+    chunk.byte_from = byteFrom;
+    chunk.byte_count = points.length;
+    byteFrom += points.length;
+  }
+  const columns = (list: Columns, of: Row[]) =>
+    list.map(([name]) => pgArray(of.map(row => row[name])));
+  return [
+    pgArray([...reach.keys()]),
+    pgArray([...reach.values()]),
+    runId,
+    Buffer.concat(rows.chunks.map(chunk => chunk.points as Buffer)),
+    ...columns(CHUNK_SLICES, rows.chunks),
+    ...columns(TIER_WRITE, rows.tiers),
+    ...columns(LATEST_WRITE, rows.latest),
+  ];
+}
+
+/** SQLite: a multi-row statement per table, in the caller's transaction. */
+async function sqliteSeriesWrite(
   tx: Knex.Transaction,
   runId: string,
   rows: SeriesRows,
 ) {
-  if (tx.client.config.client === 'pg') {
-    const chunkInsert = pgInsert(
-      'ml_metric_chunks',
-      CHUNK_WRITE,
-      runId,
-      rows.chunks,
-    );
-    const tierInsert = pgInsert(
-      'ml_metric_tiers',
-      TIER_WRITE,
-      runId,
-      rows.tiers,
-    );
-    const latestInsert = pgInsert(
-      'ml_latest_metrics',
-      LATEST_WRITE,
-      runId,
-      rows.latest,
-    );
-    await tx.raw(
-      `WITH c AS (${chunkInsert.sql}),
-       t AS (${tierInsert.sql} ON CONFLICT (run_uuid, key, tier, bucket) DO UPDATE SET ${TIER_MERGE})
-       ${latestInsert.sql} ON CONFLICT (run_uuid, key) DO UPDATE SET ${LATEST_MERGE}`,
-      [
-        ...chunkInsert.bindings,
-        ...tierInsert.bindings,
-        ...latestInsert.bindings,
-      ],
-    );
-    return;
-  }
-  const sqlite = async (
+  const write = async (
     table: string,
     columns: Columns,
-    list: Array<Record<string, unknown>>,
+    list: Row[],
     conflict: string,
   ) => {
-    const names = ['run_uuid', ...columns.map(([name]) => name)];
-    const tuple = `(${names.map(() => '?').join(', ')})`;
+    const tuple = `(${['run_uuid', ...columns].map(() => '?').join(', ')})`;
     for (const batch of chunks(list)) {
       const bindings: unknown[] = [];
       for (const row of batch) {
@@ -219,26 +262,63 @@ async function writeSeriesRows(
         for (const [name] of columns) bindings.push(row[name]);
       }
       await tx.raw(
-        `INSERT INTO ${table} (${names.join(', ')}) VALUES ${batch
+        `INSERT INTO ${table} (run_uuid, ${names(columns)}) VALUES ${batch
           .map(() => tuple)
           .join(', ')} ${conflict}`,
         bindings as Knex.Value[],
       );
     }
   };
-  await sqlite('ml_metric_chunks', CHUNK_WRITE, rows.chunks, '');
-  await sqlite(
+  await write(
+    'ml_metric_chunks',
+    [...CHUNK_WRITE, ['points', 'blob']],
+    rows.chunks,
+    '',
+  );
+  await write(
     'ml_metric_tiers',
     TIER_WRITE,
     rows.tiers,
     `ON CONFLICT (run_uuid, key, tier, bucket) DO UPDATE SET ${TIER_MERGE}`,
   );
-  await sqlite(
+  await write(
     'ml_latest_metrics',
     LATEST_WRITE,
     rows.latest,
     `ON CONFLICT (run_uuid, key) DO UPDATE SET ${LATEST_MERGE}`,
   );
+}
+
+/** The points of each key, in history order without repeats. */
+function seriesOf(metrics: Metric[]): Map<string, Metric[]> {
+  const byKey = new Map<string, Metric[]>();
+  for (const metric of metrics) {
+    const list = byKey.get(metric.key);
+    if (list) list.push(metric);
+    else byKey.set(metric.key, [metric]);
+  }
+  for (const [key, list] of byKey) byKey.set(key, sortedDistinct(list));
+  return byKey;
+}
+
+/** The rows that append `series`; a key's latest row only when later than `latest`'s. */
+function seriesRows(
+  runId: string,
+  series: Map<string, Metric[]>,
+  latest: Map<string, Metric>,
+): SeriesRows {
+  const rows: SeriesRows = { chunks: [], tiers: [], latest: [] };
+  for (const [key, points] of series) {
+    if (points.length === 0) continue;
+    for (const row of chunkRows(points)) rows.chunks.push({ key, ...row });
+    for (const row of tierRows(points)) rows.tiers.push({ key, ...row });
+    const last = points.reduce((a, b) => (isLater(b, a) ? b : a));
+    const stored = latest.get(key);
+    if (!stored || isLater(last, stored)) {
+      rows.latest.push(toMetricRow(runId, last));
+    }
+  }
+  return rows;
 }
 
 /**
@@ -288,7 +368,37 @@ function reduceToBuckets(
  * @internal
  */
 export class MetricSeries {
+  private lz4?: Promise<boolean>;
+
   constructor(private readonly db: Knex) {}
+
+  /**
+   * Runs {@link pgSeriesWriteSql} on `db` (the pool, or a transaction's connection) as a
+   * prepared statement; answers whether a key reached back (`reach`: each key's first
+   * step) and nothing was written.
+   */
+  private async pgWrite(
+    db: Knex,
+    runId: string,
+    rows: SeriesRows,
+    reach = new Map<string, number>(),
+  ) {
+    this.lz4 ??= this.db
+      .raw(
+        "SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'",
+      )
+      .then(result => result.rows[0]?.lz4 === true);
+    const statement = PG_SERIES_WRITE[Number(await this.lz4)];
+    const values = pgSeriesWriteValues(runId, rows, reach);
+    // knex has no prepared statements: the pg client of its connection runs it.
+    const connection = await db.client.acquireConnection();
+    try {
+      const result = await connection.query({ ...statement, values });
+      return result.rows[0].back as boolean;
+    } finally {
+      await db.client.releaseConnection(connection);
+    }
+  }
 
   /**
    * The series in history order (step, then timestamp, then value), or the slice of it
@@ -453,43 +563,50 @@ export class MetricSeries {
   }
 
   /**
+   * Appends points as {@link MetricSeries.append} does, without a transaction: on
+   * PostgreSQL, as one statement, when every key's points come after the steps already
+   * logged for it (a training loop's batches). False, having written nothing, when a
+   * key's points reach back (they may repeat stored points, which `append` reads) or
+   * on SQLite.
+   */
+  async appendAhead(runId: string, metrics: Metric[]): Promise<boolean> {
+    if (this.db.client.config.client !== 'pg') return false;
+    if (metrics.length === 0) return true;
+    const series = seriesOf(metrics);
+    const reach = new Map<string, number>();
+    for (const [key, points] of series) reach.set(key, points[0].step);
+    const rows = seriesRows(runId, series, new Map());
+    return !(await this.pgWrite(this.db, runId, rows, reach));
+  }
+
+  /**
    * Appends points (one chunk per key, split past CHUNK_POINTS), folds them into the
    * tiers and keeps `ml_latest_metrics` current, in the caller's transaction. A point
    * already stored is left out, as MLflow's primary key does: only keys whose batch
    * reaches back to the steps already logged need their stored chunks read.
    */
   async append(tx: Knex.Transaction, runId: string, metrics: Metric[]) {
-    const byKey = new Map<string, Metric[]>();
-    for (const metric of metrics) {
-      const list = byKey.get(metric.key);
-      if (list) list.push(metric);
-      else byKey.set(metric.key, [metric]);
-    }
+    const series = seriesOf(metrics);
     const latest = new Map<string, Metric>();
-    for (const keys of chunks([...byKey.keys()])) {
+    for (const keys of chunks([...series.keys()])) {
       const rows: MetricRow[] = await tx('ml_latest_metrics')
         .where({ run_uuid: runId })
         .whereIn('key', keys)
         .select('key', 'value', 'is_nan', 'timestamp', 'step');
       for (const row of rows) latest.set(row.key, toMetric(row));
     }
-
-    const rows: SeriesRows = { chunks: [], tiers: [], latest: [] };
-    for (const [key, list] of byKey) {
-      let points = sortedDistinct(list);
+    for (const [key, points] of series) {
       const stored = latest.get(key);
       if (stored && points[0].step <= stored.step) {
-        points = await this.withoutStored(tx, runId, key, points);
-      }
-      if (points.length === 0) continue;
-      for (const row of chunkRows(points)) rows.chunks.push({ key, ...row });
-      for (const row of tierRows(points)) rows.tiers.push({ key, ...row });
-      const last = points.reduce((a, b) => (isLater(b, a) ? b : a));
-      if (!stored || isLater(last, stored)) {
-        rows.latest.push(toMetricRow(runId, { ...last, key }));
+        series.set(key, await this.withoutStored(tx, runId, key, points));
       }
     }
-    await writeSeriesRows(tx, runId, rows);
+    const rows = seriesRows(runId, series, latest);
+    if (tx.client.config.client === 'pg') {
+      await this.pgWrite(tx, runId, rows);
+    } else {
+      await sqliteSeriesWrite(tx, runId, rows);
+    }
   }
 
   /** `points` less those the series already holds (in chunks overlapping their steps). */

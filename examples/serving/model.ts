@@ -1,8 +1,9 @@
 /**
- * The example logistic-regression model as an MLflow model directory, written and read
- * in one place: the training script logs it (`modelFiles`), the model server and the
- * batch scorer load it (`loadModel`) and score with the same code (`parseScoringInput`,
- * `predict`). Uses only node: built-ins, so it runs with plain `node` (type stripping).
+ * The example logistic-regression model as an MLflow model directory: the training
+ * scripts log it (`modelFiles`, written in the New training project skeleton's
+ * `mlflow_model.ts` and re-exported here), the model server and the batch scorer load
+ * it (`loadModel`) and score with the same code (`parseScoringInput`, `predict`). Uses
+ * only node: built-ins, so it runs with plain `node` (type stripping).
  *
  * The directory holds `MLmodel` (MLflow's YAML: flavors, signature, uuid, creation time)
  * and `weights.json` (feature names, coefficients, intercept). The flavor is
@@ -10,81 +11,20 @@
  * loader for it and MLflow's own tools would fail to load one that claimed to be.
  */
 
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The flavor name in `MLmodel`, and what serving config maps to a command. */
-export const FLAVOR = 'portal_logistic';
-const WEIGHTS_FILE = 'weights.json';
+// The writer is shared with the New training project template's skeleton, which
+// Scaffolder can only copy from inside the template's folder.
+import {
+  FLAVOR,
+  WEIGHTS_FILE,
+  modelFiles,
+} from '../templates/training-project/skeleton/mlflow_model.ts';
+import type { LogisticModel } from '../templates/training-project/skeleton/mlflow_model.ts';
 
-export type LogisticModel = {
-  featureNames: string[];
-  coefficients: number[];
-  intercept: number;
-};
-
-/**
- * The files of the model directory, by name (`MLmodel` and the weights), and the
- * model's info as MLflow's `log_model` sends it to `runs/log-model`.
- */
-export function modelFiles(
-  model: LogisticModel,
-  meta: { runId?: string; artifactPath: string; now?: Date },
-): { files: Record<string, string>; info: Record<string, unknown> } {
-  const now = meta.now ?? new Date();
-  // MLflow writes `YYYY-MM-DD HH:MM:SS.ffffff` in UTC.
-  const created = `${now.toISOString().replace('T', ' ').replace('Z', '')}000`;
-  const modelUuid = randomUUID().replace(/-/g, '');
-  const inputs = model.featureNames.map(name => ({
-    type: 'double',
-    name,
-    required: true,
-  }));
-  const outputs = [{ type: 'double', name: 'probability', required: true }];
-  // MLflow stores the signature's schemas as JSON strings inside the YAML (single-quoted,
-  // where a quote is doubled).
-  const quoted = (value: unknown) =>
-    `'${JSON.stringify(value).replace(/'/g, "''")}'`;
-  const mlmodel = [
-    `artifact_path: ${meta.artifactPath}`,
-    'flavors:',
-    `  ${FLAVOR}:`,
-    `    weights: ${WEIGHTS_FILE}`,
-    '    format_version: 1',
-    '    predict_fn: predict_proba',
-    '    loader: examples/serving/model.ts',
-    '    runtime: node',
-    `    runtime_version: ${process.versions.node}`,
-    `model_uuid: ${modelUuid}`,
-    ...(meta.runId ? [`run_id: ${meta.runId}`] : []),
-    'signature:',
-    `  inputs: ${quoted(inputs)}`,
-    `  outputs: ${quoted(outputs)}`,
-    '  params: null',
-    `utc_time_created: '${created}'`,
-    '',
-  ].join('\n');
-  const weights = JSON.stringify(
-    {
-      feature_names: model.featureNames,
-      coefficients: model.coefficients,
-      intercept: model.intercept,
-    },
-    null,
-    2,
-  );
-  return {
-    files: { MLmodel: mlmodel, [WEIGHTS_FILE]: weights },
-    info: {
-      run_id: meta.runId,
-      artifact_path: meta.artifactPath,
-      utc_time_created: created,
-      model_uuid: modelUuid,
-      flavors: { [FLAVOR]: { weights: WEIGHTS_FILE, format_version: 1 } },
-    },
-  };
-}
+export { FLAVOR, modelFiles };
+export type { LogisticModel };
 
 /**
  * The scalar settings of each flavor in an `MLmodel` file. A reader for the block

@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import { Entity, stringifyEntityRef } from '@backstage/catalog-model';
 import { JsonObject } from '@backstage/types';
@@ -249,6 +251,7 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
       'README.md',
       'catalog-info.yaml',
       'feature_profile.ts',
+      'mlflow_model.ts',
       'package.json',
       'train.ts',
     ]);
@@ -272,6 +275,13 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
     );
     expect(ci).toContain(
       "MLFLOW_TRACKING_TOKEN: '${{ secrets.ML_PORTAL_TOKEN }}'",
+    );
+    // The model writer is copied as the portal's example model code imports it.
+    expect(readFileSync(join(project, 'mlflow_model.ts'), 'utf8')).toBe(
+      readFileSync(
+        join(TEMPLATES, 'training-project/skeleton/mlflow_model.ts'),
+        'utf8',
+      ),
     );
     // The skeleton's profile writer is the portal's example, unchanged.
     expect(readFileSync(join(project, 'feature_profile.ts'), 'utf8')).toBe(
@@ -308,9 +318,53 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
     const artifacts = await scientist.get(
       `/runs/${runId}/artifacts?path=model`,
     );
-    expect(artifacts.body.files.map((f: { path: string }) => f.path)).toEqual([
+    expect(
+      artifacts.body.files.map((f: { path: string }) => f.path).sort(),
+    ).toEqual([
+      'model/MLmodel',
       'model/feature_profile.json',
+      'model/weights.json',
     ]);
+
+    // A version registered from the run is servable: the example model server's own
+    // loader (what the local serving target runs for its flavor) scores with it.
+    const registered = await scientist.post('/models/churn-model/versions', {
+      runId,
+    });
+    expect(registered.status).toBe(201);
+    const modelDir = mkdtempSync(join(tmpdir(), 'churn-model-'));
+    for (const file of ['MLmodel', 'weights.json']) {
+      const content = await scientist
+        .get(`/runs/${runId}/artifacts/content?path=model/${file}`)
+        .buffer(true)
+        .parse((res, done) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => done(null, Buffer.concat(chunks)));
+        });
+      writeFileSync(join(modelDir, file), content.body);
+    }
+    writeFileSync(join(modelDir, 'rows.csv'), 'f0,f1,f2,f3\n0.5,-1,2,0\n');
+    await promisify(execFile)(
+      process.execPath,
+      [
+        'examples/serving/batch_score.ts',
+        '--model-dir',
+        modelDir,
+        '--input',
+        join(modelDir, 'rows.csv'),
+        '--output',
+        join(modelDir, 'scored.csv'),
+      ],
+      { cwd: REPO_ROOT },
+    );
+    const [header, row] = readFileSync(join(modelDir, 'scored.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(header).toBe('f0,f1,f2,f3,prediction');
+    const prediction = Number(row.split(',')[4]);
+    expect(prediction).toBeGreaterThan(0);
+    expect(prediction).toBeLessThan(1);
     const checkpoint = join(
       jobsDirectory,
       '.data/checkpoints',

@@ -8,9 +8,13 @@
  *
  * In a portal training job MLFLOW_RUN_ID is set and the script logs to that run; with
  * CHECKPOINT_DIR set it saves its state every CHECKPOINT_INTERVAL_SECONDS and on SIGTERM
- * (a spot preemption), and resumes from it when started again. It logs the training
- * columns' feature profile as `model/feature_profile.json`, the baseline the portal
- * compares an endpoint's live traffic with. Runs on Node 22.18+/24; no dependencies.
+ * (a spot preemption), and resumes from it when started again. At the end it logs the
+ * model as an MLflow model directory under `model/` (`MLmodel` and `weights.json` in
+ * the `portal_logistic` flavor, which the portal's local serving target runs with its
+ * example model server), so a version registered from the run can be deployed, with
+ * the training columns' feature profile (`model/feature_profile.json`), the baseline
+ * the portal compares an endpoint's live traffic with. Runs on Node 22.18+/24; no
+ * dependencies.
  */
 
 import {
@@ -22,6 +26,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { featureProfile } from './feature_profile.ts';
+import { modelFiles } from './mlflow_model.ts';
 
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -225,16 +230,33 @@ async function main() {
     }
   }
   save();
+  // The profile names the columns as the model's signature does: inputs f0.., output
+  // probability.
   const columns: Record<string, number[]> = Object.fromEntries(
     FEATURES.map((f, j) => [f, x.map(row => row[j])]),
   );
-  columns.prediction = x.map(row => predict(state.w, state.b, row));
+  columns.probability = x.map(row => predict(state.w, state.b, row));
   const { run } = await mlflow.call('GET', 'runs/get', { run_id: runId });
-  await mlflow.upload(
-    run.info.artifact_uri,
-    'model/feature_profile.json',
-    JSON.stringify(featureProfile(columns, { prediction: 'prediction' })),
+  // As `mlflow.<flavor>.log_model` does: the directory's files, then runs/log-model.
+  const artifactPath = 'model';
+  const { files, info } = modelFiles(
+    { featureNames: FEATURES, coefficients: state.w, intercept: state.b },
+    { runId, artifactPath },
   );
+  files['feature_profile.json'] = JSON.stringify(
+    featureProfile(columns, { prediction: 'probability' }),
+  );
+  for (const [name, content] of Object.entries(files)) {
+    await mlflow.upload(
+      run.info.artifact_uri,
+      `${artifactPath}/${name}`,
+      content,
+    );
+  }
+  await mlflow.call('POST', 'runs/log-model', {
+    run_id: runId,
+    model_json: JSON.stringify(info),
+  });
   if (!process.env.MLFLOW_RUN_ID) {
     await mlflow.call('POST', 'runs/update', {
       run_id: runId,

@@ -187,6 +187,27 @@ describe('MlClient', () => {
     });
   });
 
+  describe('training profiles', () => {
+    it("publishes a profile's next version with PUT, the name as one segment", async () => {
+      const input = { pools: ['local-cpu'], baseVersion: 2 };
+      const { client, requests } = recordingClient(
+        json({ name: 'local small', version: 3 }),
+      );
+      await expect(
+        client.publishProfileVersion('local small', input),
+      ).resolves.toMatchObject({ version: 3 });
+      expect(
+        requests.map(({ method, url, body }) => ({ method, url, body })),
+      ).toEqual([
+        {
+          method: 'PUT',
+          url: 'http://backend/api/ml/training/profiles/local%20small',
+          body: input,
+        },
+      ]);
+    });
+  });
+
   describe('monitoring', () => {
     it('reads an endpoint, puts its settings, closes an alert and reads the overview', async () => {
       const settings = {

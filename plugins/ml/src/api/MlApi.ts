@@ -20,6 +20,7 @@ import {
   TrainingJob,
   TrainingJobDetails,
   TrainingProfile,
+  TrainingProfileInput,
   ExperimentSummary,
   ListExperimentsRequest,
   MetricHistory,
@@ -114,6 +115,14 @@ export interface MlApi {
   listProfiles(): Promise<TrainingProfile[]>;
   /** Every version of a profile, newest first. */
   listProfileVersions(name: string): Promise<TrainingProfile[]>;
+  /**
+   * Publishes a profile's next version from its whole definition (its owner group
+   * only); 409 when `baseVersion` is no longer the current one.
+   */
+  publishProfileVersion(
+    name: string,
+    input: TrainingProfileInput,
+  ): Promise<TrainingProfile>;
   listJobs(request: {
     owner?: string;
     status?: string;
@@ -443,6 +452,17 @@ export class MlClient implements MlApi {
       { params: { path: { profile: name } } },
     );
     return data!.items;
+  }
+
+  async publishProfileVersion(
+    name: string,
+    input: TrainingProfileInput,
+  ): Promise<TrainingProfile> {
+    const { data } = await this.client.PUT('/training/profiles/{profile}', {
+      params: { path: { profile: name } },
+      body: input,
+    });
+    return data!;
   }
 
   async listJobs(request: {

@@ -132,7 +132,13 @@ describe.each(databases.eachSupportedId())('deployments on %p', databaseId => {
       actor: 'ml-platform/canary-analysis',
       version: '3',
     });
-    expect(portal.notifications).toEqual([
+    // The owner group is told once the rollback is recorded, a moment after.
+    const told = await waitFor(
+      'the rollback notified',
+      async () => [...portal.notifications],
+      sent => sent.length > 0,
+    );
+    expect(told).toEqual([
       {
         recipients: { type: 'entity', entityRef: TEAM },
         payload: expect.objectContaining({

@@ -163,9 +163,12 @@ describe.each(databases.eachSupportedId())('monitoring on %p', databaseId => {
       expect.arrayContaining(['monitoring.drift', 'monitoring.slo_breach']),
     );
 
-    // The owner team hears of both; nobody else does.
-    const sent = portal.notifications.filter(n =>
-      /churn-live/.test(n.payload.title),
+    // The owner team hears of both (sent once each alert is recorded); nobody else does.
+    const sent = await waitFor(
+      'both alerts notified',
+      async () =>
+        portal.notifications.filter(n => /churn-live/.test(n.payload.title)),
+      list => list.length >= 2,
     );
     expect(sent.map(n => n.payload.title)).toEqual(
       expect.arrayContaining([

@@ -33,12 +33,14 @@ import {
   passThrough,
   required,
 } from './params';
+import { JsonParts, sendJsonParts } from './jsonParts';
 import { registryHandlers } from './registryHandlers';
 import { loggedModelHandlers } from './loggedModelHandlers';
 import { loggedModelArtifactRoutes } from './loggedModelArtifacts';
 import {
   datasetInputFrom,
   experimentJson,
+  metricHistoryJson,
   metricJson,
   runInfoJson,
   runJson,
@@ -340,19 +342,18 @@ function trackingHandlers(tracking: TrackingService): Record<string, Handler> {
       };
     },
     'GET metrics/get-history': async (caller, p) => {
-      const { metrics, nextPageToken } = await tracking.getMetricHistory(
+      const runId = runIdOf(p);
+      const key = required(p, 'metric_key');
+      const { points, nextPageToken } = await tracking.getMetricHistory(
         caller,
-        runIdOf(p),
-        required(p, 'metric_key'),
+        runId,
+        key,
         {
           maxResults: optionalInt(p, 'max_results'),
           pageToken: optionalString(p, 'page_token'),
         },
       );
-      return {
-        metrics: metrics.map(metricJson),
-        ...(nextPageToken && { next_page_token: nextPageToken }),
-      };
+      return new JsonParts(metricHistoryJson(key, points, nextPageToken));
     },
     'GET metrics/get-history-bulk-interval': async (caller, p) => {
       const runIds = list(p, 'run_ids', Number.MAX_SAFE_INTEGER);
@@ -442,7 +443,12 @@ export function createMlflowRouter(options: {
     for (const prefix of ['/api/2.0/mlflow', '/ajax-api/2.0/mlflow']) {
       const serve = async (req: Request, res: express.Response) => {
         const caller = await options.resolveCaller(req);
-        res.json(await handler(caller, paramsOf(req)));
+        const answer = await handler(caller, paramsOf(req));
+        if (answer instanceof JsonParts) {
+          await sendJsonParts(req, res, answer.parts);
+        } else {
+          res.json(answer);
+        }
       };
       const url = `${prefix}/${path}`;
       router[method.toLowerCase() as 'get' | 'post' | 'patch' | 'delete'](

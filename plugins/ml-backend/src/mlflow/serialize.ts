@@ -14,6 +14,7 @@ import {
   LoggedModelMetric,
   ModelOutput,
 } from '../tracking/LoggedModelStore';
+import { PointColumns } from '../tracking/metricChunks';
 
 /** MLflow's JSON for doubles: non-finite values become strings (protobuf JSON rules). */
 export function mlflowNumber(value: number): number | string {
@@ -36,6 +37,46 @@ export function experimentJson(e: Experiment) {
     creation_time: e.creationTime,
     tags: tags(e.tags),
   };
+}
+
+/** A double as {@link mlflowNumber} writes it, in JSON. */
+function jsonNumber(value: number): string {
+  return Number.isFinite(value)
+    ? String(value)
+    : JSON.stringify(mlflowNumber(value));
+}
+
+/** Points per part of {@link metricHistoryJson}: a chunk's worth, ~330 KB of text. */
+const HISTORY_PART_POINTS = 4096;
+
+/**
+ * get-history's answer written from the columns, in parts: the text JSON.stringify
+ * gives for {@link metricJson}'s objects, without an object per point (a history may
+ * hold millions).
+ *
+ * @internal
+ */
+export function* metricHistoryJson(
+  key: string,
+  points: PointColumns,
+  nextPageToken?: string,
+): Generator<string> {
+  const { steps, timestamps, values } = points;
+  const head = `{"key":${JSON.stringify(key)},"value":`;
+  yield '{"metrics":[';
+  for (let start = 0; start < steps.length; start += HISTORY_PART_POINTS) {
+    const end = Math.min(steps.length, start + HISTORY_PART_POINTS);
+    const items = new Array<string>(end - start);
+    for (let i = start; i < end; i++) {
+      items[i - start] = `${head}${jsonNumber(values[i])},"timestamp":${
+        timestamps[i]
+      },"step":${steps[i]}}`;
+    }
+    yield `${start === 0 ? '' : ','}${items.join(',')}`;
+  }
+  yield nextPageToken === undefined
+    ? ']}'
+    : `],"next_page_token":${JSON.stringify(nextPageToken)}}`;
 }
 
 /** @internal */

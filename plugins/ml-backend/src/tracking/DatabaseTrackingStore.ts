@@ -28,6 +28,7 @@ import {
   TransactionHook,
 } from './TrackingStore';
 import { MetricSeries, toMetric } from './metricSeries';
+import { metricsOf, PointColumns } from './metricChunks';
 import { recordModelMetrics } from './DatabaseLoggedModelStore';
 import { LoggedModelMetric } from './LoggedModelStore';
 
@@ -557,11 +558,19 @@ export class DatabaseTrackingStore implements TrackingStore {
     };
   }
 
-  getMetricHistory(
+  async getMetricHistory(
     runId: string,
     key: string,
     window?: { offset: number; limit?: number },
   ): Promise<Metric[]> {
+    return metricsOf(key, await this.metrics.history(runId, key, window));
+  }
+
+  getMetricHistoryColumns(
+    runId: string,
+    key: string,
+    window?: { offset: number; limit?: number },
+  ): Promise<PointColumns> {
     return this.metrics.history(runId, key, window);
   }
 

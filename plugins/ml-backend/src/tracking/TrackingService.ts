@@ -30,6 +30,7 @@ import { decodePageToken, encodePageToken, pageSize } from '../shared/paging';
 import { AccessControl } from '../shared/AccessControl';
 import { Caller } from '../shared/caller';
 import { TrackingStore, TransactionHook } from './TrackingStore';
+import { PointColumns, sliceColumns } from './metricChunks';
 import { LoggedModelService } from './LoggedModelService';
 import { DatasetLineageRecorder } from '../shared/lineage';
 import { generateRunName } from './runNames';
@@ -433,14 +434,14 @@ export class TrackingService {
   /**
    * MLflow's get-history: the whole series unless `maxResults` pages it (MLflow 2.x
    * clients ask for it whole); pages are cut in the database, one row past the page
-   * telling whether another follows.
+   * telling whether another follows. As columns: a series may be millions of points.
    */
   async getMetricHistory(
     caller: Caller,
     runId: string,
     key: string,
     page: { maxResults?: number; pageToken?: string } = {},
-  ): Promise<{ metrics: Metric[]; nextPageToken?: string }> {
+  ): Promise<{ points: PointColumns; nextPageToken?: string }> {
     const { maxResults } = page;
     if (maxResults !== undefined && maxResults < 0) {
       throw new InputError(
@@ -451,19 +452,20 @@ export class TrackingService {
     await this.runFor(caller, runId, mlExperimentReadPermission);
     if (!maxResults) {
       return {
-        metrics: await this.options.store.getMetricHistory(runId, key, {
+        points: await this.options.store.getMetricHistoryColumns(runId, key, {
           offset,
         }),
       };
     }
-    const rows = await this.options.store.getMetricHistory(runId, key, {
-      offset,
-      limit: maxResults + 1,
-    });
+    const points = await this.options.store.getMetricHistoryColumns(
+      runId,
+      key,
+      { offset, limit: maxResults + 1 },
+    );
     return {
-      metrics: rows.slice(0, maxResults),
+      points: sliceColumns(points, 0, maxResults),
       nextPageToken:
-        rows.length > maxResults
+        points.steps.length > maxResults
           ? encodePageToken(offset + maxResults)
           : undefined,
     };

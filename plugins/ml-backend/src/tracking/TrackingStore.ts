@@ -14,6 +14,7 @@ import {
 } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
 import { LoggedModelMetric } from './LoggedModelStore';
+import { PointColumns } from './metricChunks';
 
 /** @internal */
 export type ExperimentQuery = {
@@ -135,6 +136,12 @@ export interface TrackingStore {
     key: string,
     window?: { offset: number; limit?: number },
   ): Promise<Metric[]>;
+  /** {@link TrackingStore.getMetricHistory} as columns: no object per point, for long series. */
+  getMetricHistoryColumns(
+    runId: string,
+    key: string,
+    window?: { offset: number; limit?: number },
+  ): Promise<PointColumns>;
   /**
    * The series reduced to at most `2 × buckets` points: the lowest and highest value of
    * each of `buckets` equal step ranges, so spikes survive. Long series are reduced from

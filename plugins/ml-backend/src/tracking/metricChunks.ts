@@ -118,9 +118,62 @@ export function decodeColumns(buffer: Buffer | Uint8Array): {
   };
 }
 
-/** A chunk's points as metrics of `key`. */
-export function decodeMetrics(buffer: Buffer | Uint8Array, key: string) {
+/** Points as columns, in history order: a series read without an object per point. */
+export type PointColumns = {
+  steps: Float64Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+};
+
+/** Room for `count` points. */
+export function allocateColumns(count: number): PointColumns {
+  const memory = new Float64Array(3 * count);
+  return {
+    steps: memory.subarray(0, count),
+    timestamps: memory.subarray(count, 2 * count),
+    values: memory.subarray(2 * count),
+  };
+}
+
+/** Points `start` to `end` (exclusive) of `columns`, sharing their memory. */
+export function sliceColumns(
+  columns: PointColumns,
+  start: number,
+  end: number = columns.steps.length,
+): PointColumns {
+  return {
+    steps: columns.steps.subarray(start, end),
+    timestamps: columns.timestamps.subarray(start, end),
+    values: columns.values.subarray(start, end),
+  };
+}
+
+/** The points of a chunk buffer. */
+export const chunkPointCount = (buffer: Uint8Array) => buffer.byteLength / 24;
+
+/** Copies a chunk's points into `into` from index `at`: one byte copy per column. */
+export function copyChunk(buffer: Uint8Array, into: PointColumns, at: number) {
+  const n = chunkPointCount(buffer);
+  const target = (column: Float64Array) =>
+    new Uint8Array(column.buffer, column.byteOffset + 8 * at, 8 * n);
+  target(into.steps).set(buffer.subarray(0, 8 * n));
+  target(into.timestamps).set(buffer.subarray(8 * n, 16 * n));
+  target(into.values).set(buffer.subarray(16 * n, 24 * n));
+}
+
+/** A chunk's points as objects. */
+export function decodePoints(buffer: Uint8Array): Point[] {
   const { steps, timestamps, values } = decodeColumns(buffer);
+  const points: Point[] = new Array(steps.length);
+  for (let i = 0; i < steps.length; i++) {
+    points[i] = { step: steps[i], timestamp: timestamps[i], value: values[i] };
+  }
+  return points;
+}
+
+/** Columns as metrics of `key`. */
+export function metricsOf(key: string, columns: PointColumns): Metric[] {
+  const { steps, timestamps, values } = columns;
   const metrics: Metric[] = new Array(steps.length);
   for (let i = 0; i < steps.length; i++) {
     metrics[i] = {

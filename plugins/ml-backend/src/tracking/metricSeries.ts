@@ -5,12 +5,18 @@ import {
   addPoint,
   chunkRows,
   comparePoints,
+  allocateColumns,
+  chunkPointCount,
+  copyChunk,
   decodeColumns,
-  decodeMetrics,
+  decodePoints,
+  metricsOf,
   emptyTier,
   mergeTier,
   Point,
+  PointColumns,
   pointIdentity,
+  sliceColumns,
   sortedDistinct,
   TierRow,
   tierFor,
@@ -410,7 +416,7 @@ export class MetricSeries {
     runId: string,
     key: string,
     window?: { offset: number; limit?: number },
-  ): Promise<Metric[]> {
+  ): Promise<PointColumns> {
     const metas: Array<{
       chunk_id: number | string;
       point_count: number | string;
@@ -438,7 +444,7 @@ export class MetricSeries {
       (group, i) =>
         group.start < end && (groups[i + 1]?.start ?? position) > offset,
     );
-    if (wanted.length === 0) return [];
+    if (wanted.length === 0) return allocateColumns(0);
     const buffers = new Map<string, Buffer>();
     for (const ids of chunks(wanted.flatMap(g => g.ids))) {
       const rows: Array<{ chunk_id: number | string; points: Buffer }> =
@@ -447,19 +453,31 @@ export class MetricSeries {
           .select('chunk_id', 'points');
       for (const row of rows) buffers.set(String(row.chunk_id), row.points);
     }
-    const points: Metric[] = [];
+    const first = wanted[0].start;
+    const last = wanted[wanted.length - 1];
+    const columns = allocateColumns(
+      (groups[groups.indexOf(last) + 1]?.start ?? position) - first,
+    );
+    let at = 0;
     for (const group of wanted) {
-      const parts = group.ids.map(id =>
-        decodeMetrics(buffers.get(String(id))!, key),
-      );
+      const parts = group.ids.map(id => buffers.get(String(id))!);
       if (parts.length === 1) {
-        for (const p of parts[0]) points.push(p);
-      } else {
-        for (const p of parts.flat().sort(comparePoints)) points.push(p);
+        copyChunk(parts[0], columns, at);
+        at += chunkPointCount(parts[0]);
+        continue;
+      }
+      // Chunks whose steps overlap: their points interleave.
+      for (const p of parts.flatMap(decodePoints).sort(comparePoints)) {
+        columns.steps[at] = p.step;
+        columns.timestamps[at] = p.timestamp;
+        columns.values[at++] = p.value;
       }
     }
-    const first = wanted[0].start;
-    return points.slice(offset - first, end - first);
+    return sliceColumns(
+      columns,
+      offset - first,
+      Math.min(end - first, columns.steps.length),
+    );
   }
 
   async historyBuckets(
@@ -480,10 +498,13 @@ export class MetricSeries {
     const lo = Number(range.lo);
     const span = Number(range.hi) - lo + 1;
     if (totalPoints <= 2 * buckets) {
-      return { points: await this.history(runId, key), totalPoints };
+      return {
+        points: metricsOf(key, await this.history(runId, key)),
+        totalPoints,
+      };
     }
     if (totalPoints <= EXACT_CHART_POINTS) {
-      const each = (await this.history(runId, key)).map(p => {
+      const each = metricsOf(key, await this.history(runId, key)).map(p => {
         const row = emptyTier(0, 0);
         addPoint(row, p);
         return row;

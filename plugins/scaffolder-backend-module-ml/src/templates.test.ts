@@ -283,10 +283,9 @@ describe('the golden-path templates through the real Scaffolder backend', () => 
         'utf8',
       ),
     );
-    // The skeleton's profile writer is the portal's example, unchanged.
     expect(readFileSync(join(project, 'feature_profile.ts'), 'utf8')).toBe(
       readFileSync(
-        join(REPO_ROOT, 'examples/training/feature_profile.ts'),
+        join(TEMPLATES, 'training-project/skeleton/feature_profile.ts'),
         'utf8',
       ),
     );

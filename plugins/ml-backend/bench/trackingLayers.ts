@@ -3,12 +3,13 @@
  *
  *   node --require @backstage/cli/config/nodeTransform.cjs plugins/ml-backend/bench/trackingLayers.ts
  *
- * For a log-batch of 1000 points (10 keys x 100 steps, bench:tracking's shape): JSON.parse
- * of the body, validation, and the store's write (one transaction) on a SQLite file and on
- * a scratch PostgreSQL database; for a 100k-point series: the store's read, MLflow's JSON
- * (metricJson + JSON.stringify) and the gzip Backstage's compression middleware applies;
- * for a 1M-point series, the store's chart reduction to 1,000 points. Medians of the
- * repeats; other work on the machine skews them.
+ * For a log-batch of 1000 points (10 keys x 100 steps, bench:tracking's shape): the body's
+ * depth check, JSON.parse, validation, and the store's write on a SQLite file and on a
+ * scratch PostgreSQL database; for a 100k-point series: the store's read (as columns),
+ * MLflow's JSON written from them, and its gzip at level 1 (what get-history sends) and at
+ * level 6 (what Backstage's compression middleware would); for a 1M-point series, the
+ * store's chart reduction to 1,000 points. Medians of the repeats; other work on the
+ * machine skews them.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,9 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import knexFactory, { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
-import { metricJson } from '../src/mlflow/serialize';
+import { metricHistoryJson } from '../src/mlflow/serialize';
+import { jsonNestsDeeperThan } from '../src/shared/strings';
+import { MAX_JSON_DEPTH } from '../src/shared/jsonBody';
 import { validateMetric } from '../src/shared/validation';
 import { DatabaseTrackingStore } from '../src/tracking/DatabaseTrackingStore';
 import { log, pgConnection, round } from './benchBackend';
@@ -103,10 +106,12 @@ async function storeFigures(name: string, knex: Knex) {
     return id;
   };
   const run100k = await series(100_000);
-  const history = await store.getMetricHistory(run100k, 'loss');
+  const history = await store.getMetricHistoryColumns(run100k, 'loss');
   const reads: number[] = [];
   for (let i = 0; i < 5; i++) {
-    reads.push(await timeAsync(() => store.getMetricHistory(run100k, 'loss')));
+    reads.push(
+      await timeAsync(() => store.getMetricHistoryColumns(run100k, 'loss')),
+    );
   }
   const run1m = await series(1_000_000);
   const charts: number[] = [];
@@ -128,6 +133,10 @@ async function main() {
     JSON.stringify({ run_id: 'r', metrics: batchMetrics(i) }),
   );
   const parsed = bodies.map(body => JSON.parse(body));
+  const buffers = bodies.map(body => Buffer.from(body));
+  const depthCheck = median(
+    buffers.map(body => time(() => jsonNestsDeeperThan(body, MAX_JSON_DEPTH))),
+  );
   const parse = median(bodies.map(body => time(() => JSON.parse(body))));
   const validate = median(
     parsed.map(body => time(() => body.metrics.map(validateMetric))),
@@ -156,18 +165,21 @@ async function main() {
     const serialize = median(
       [1, 2, 3].map(() =>
         time(() => {
-          json = JSON.stringify({ metrics: history.map(metricJson) });
+          json = [...metricHistoryJson('loss', history)].join('');
         }),
       ),
     );
-    const gzip = median([1, 2, 3].map(() => time(() => gzipSync(json))));
+    const gzip = (level: number) =>
+      median([1, 2, 3].map(() => time(() => gzipSync(json, { level }))));
     const figures = {
+      depth_check_1000_points_ms: round(depthCheck, 2),
       parse_1000_points_ms: round(parse, 2),
       validate_1000_points_ms: round(validate, 2),
       ...sqliteFigures,
       ...pgFigures,
       history_100k_serialize_ms: round(serialize),
-      history_100k_gzip_ms: round(gzip),
+      history_100k_gzip_ms: round(gzip(1)),
+      history_100k_gzip6_ms: round(gzip(6)),
       history_100k_json_mb: round(json.length / 1e6),
     };
     for (const [key, value] of Object.entries(figures)) {

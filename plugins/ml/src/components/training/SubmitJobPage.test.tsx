@@ -46,8 +46,9 @@ async function fillMinimalForm() {
   type(/^Command/, 'python train.py');
 }
 
-// Material UI's selects and autocompletes are slow to drive in jsdom.
-jest.setTimeout(20_000);
+// Material UI's selects and autocompletes are slow to drive in jsdom: the first test
+// took 7 s alone and over 20 s beside a loaded CI's other workers. A ceiling, not a wait.
+jest.setTimeout(60_000);
 
 describe('SubmitJobPage', () => {
   it('sends the job spec the form describes and opens the job', async () => {

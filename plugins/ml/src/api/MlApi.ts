@@ -21,6 +21,7 @@ import {
   TrainingJobDetails,
   TrainingProfile,
   TrainingProfileInput,
+  TeamQuotas,
   ExperimentSummary,
   ListExperimentsRequest,
   MetricHistory,
@@ -123,6 +124,13 @@ export interface MlApi {
     name: string,
     input: TrainingProfileInput,
   ): Promise<TrainingProfile>;
+  /** Every team's GPU quotas as admission applies them, with where they were set. */
+  listTeamQuotas(): Promise<TeamQuotas[]>;
+  /** Replaces a team's quotas (platform groups only: 403 otherwise). */
+  setTeamQuotas(
+    team: string,
+    quotas: TeamQuotas['quotas'],
+  ): Promise<TeamQuotas>;
   listJobs(request: {
     owner?: string;
     status?: string;
@@ -452,6 +460,22 @@ export class MlClient implements MlApi {
       { params: { path: { profile: name } } },
     );
     return data!.items;
+  }
+
+  async listTeamQuotas(): Promise<TeamQuotas[]> {
+    const { data } = await this.client.GET('/training/quotas');
+    return data!.items;
+  }
+
+  async setTeamQuotas(
+    team: string,
+    quotas: TeamQuotas['quotas'],
+  ): Promise<TeamQuotas> {
+    const { data } = await this.client.PUT('/training/quotas/{team}', {
+      params: { path: { team } },
+      body: { quotas },
+    });
+    return data!;
   }
 
   async publishProfileVersion(

@@ -37,6 +37,7 @@ function renderTraining(listJobs: MlApi['listJobs']) {
   const api: Partial<MlApi> = {
     listPools: async () => pools,
     listProfiles: async () => profiles,
+    listTeamQuotas: async () => [],
     listJobs,
   };
   return renderInTestApp(<TrainingTab />, {

@@ -22,6 +22,7 @@ import { mlApiRef } from '../../api/MlApi';
 import { isFinalJob } from './jobFormat';
 import { JobsTable } from './JobsTable';
 import { PoolQueue } from './PoolQueue';
+import { TeamQuotasCard } from './TeamQuotasCard';
 import { usePolledAsync } from '../common/usePolledAsync';
 
 /** How often the queue is refreshed while some job can still change. @internal */
@@ -130,6 +131,11 @@ export function TrainingPage() {
           </Typography>
           {poolsContent}
         </Grid>
+        {pools.value && (
+          <Grid item xs={12}>
+            <TeamQuotasCard pools={pools.value.map(pool => pool.name)} />
+          </Grid>
+        )}
         <Grid item xs={12}>
           <InfoCard
             title="Jobs"

@@ -39,20 +39,13 @@ export function experimentJson(e: Experiment) {
   };
 }
 
-/** A double as {@link mlflowNumber} writes it, in JSON. */
-function jsonNumber(value: number): string {
-  return Number.isFinite(value)
-    ? String(value)
-    : JSON.stringify(mlflowNumber(value));
-}
-
 /** Points per part of {@link metricHistoryJson}: a chunk's worth, ~330 KB of text. */
 const HISTORY_PART_POINTS = 4096;
 
 /**
- * get-history's answer written from the columns, in parts: the text JSON.stringify
- * gives for {@link metricJson}'s objects, without an object per point (a history may
- * hold millions).
+ * get-history's answer written from the columns in parts, one JSON.stringify of
+ * {@link metricJson}'s objects per part: the text of the whole, without the whole
+ * list of objects nor one string of it (a history may hold millions of points).
  *
  * @internal
  */
@@ -62,17 +55,20 @@ export function* metricHistoryJson(
   nextPageToken?: string,
 ): Generator<string> {
   const { steps, timestamps, values } = points;
-  const head = `{"key":${JSON.stringify(key)},"value":`;
   yield '{"metrics":[';
   for (let start = 0; start < steps.length; start += HISTORY_PART_POINTS) {
     const end = Math.min(steps.length, start + HISTORY_PART_POINTS);
-    const items = new Array<string>(end - start);
+    const part = new Array(end - start);
     for (let i = start; i < end; i++) {
-      items[i - start] = `${head}${jsonNumber(values[i])},"timestamp":${
-        timestamps[i]
-      },"step":${steps[i]}}`;
+      part[i - start] = metricJson({
+        key,
+        value: values[i],
+        timestamp: timestamps[i],
+        step: steps[i],
+      });
     }
-    yield `${start === 0 ? '' : ','}${items.join(',')}`;
+    const list = JSON.stringify(part);
+    yield `${start === 0 ? '' : ','}${list.slice(1, -1)}`;
   }
   yield nextPageToken === undefined
     ? ']}'

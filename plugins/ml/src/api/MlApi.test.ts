@@ -59,11 +59,30 @@ const json =
 
 describe('MlClient', () => {
   it('returns the health report of a degraded backend (503) instead of throwing', async () => {
-    const report = { status: 'degraded' };
+    const report = {
+      status: 'degraded',
+      database: { status: 'ok', client: 'pg', latencyMs: 1 },
+      jobQueue: { status: 'down', error: 'connect ECONNREFUSED' },
+    };
     const { client, requested } = clientAnswering(503, report);
 
     await expect(client.getHealth()).resolves.toEqual(report);
     expect(requested).toEqual(['http://backend/api/ml/health']);
+  });
+
+  it('throws for a 503 of a backend still starting, which is no health report', async () => {
+    const { client } = clientAnswering(503, {
+      error: {
+        name: 'ServiceUnavailableError',
+        message: 'Service has not started up yet',
+      },
+      response: { statusCode: 503 },
+    });
+
+    await expect(client.getHealth()).rejects.toMatchObject({
+      name: 'ResponseError',
+      statusCode: 503,
+    });
   });
 
   it('throws a ResponseError carrying the backend error for other failures', async () => {

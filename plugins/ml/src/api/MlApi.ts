@@ -304,11 +304,19 @@ function serializeQuery(query: Record<string, unknown>): string {
  */
 const throwOnFailure: Middleware = {
   async onResponse({ response, schemaPath }) {
-    const healthReport = schemaPath === '/health' && response.status === 503;
-    if (!response.ok && !healthReport) {
-      throw await ResponseError.fromResponse(response);
+    if (response.ok) return undefined;
+    if (schemaPath === '/health' && response.status === 503) {
+      // The plugin's own report names its dependencies; a backend still starting (or
+      // restarting) answers 503 too, with an error body instead.
+      const body = await response
+        .clone()
+        .json()
+        .catch(() => undefined);
+      if (body && typeof body === 'object' && 'database' in body) {
+        return undefined;
+      }
     }
-    return undefined;
+    throw await ResponseError.fromResponse(response);
   },
 };
 

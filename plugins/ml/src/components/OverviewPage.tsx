@@ -17,6 +17,7 @@ import { MutedText } from './common/MutedText';
 import { MonitoringOverviewCard } from './monitoring';
 import { AwaitingApprovalCard } from './registry/AwaitingApprovalCard';
 import { UnreadAlertsCard } from './UnreadAlertsCard';
+import { useLiveAsync } from './common/usePolledAsync';
 
 function DependencyStatus(props: {
   health: MlDependencyHealth;
@@ -40,9 +41,16 @@ const redisSourceText = {
   embedded: 'embedded redis-server',
 };
 
+/**
+ * The backend's health, kept current: a backend that was restarting when the page
+ * opened shows as unreachable until the next look finds it up.
+ */
 function PlatformStatusCard() {
   const mlApi = useApi(mlApiRef);
-  const { value, loading, error } = useAsync(() => mlApi.getHealth(), [mlApi]);
+  const { value, loading, error } = useLiveAsync(
+    () => mlApi.getHealth(),
+    [mlApi],
+  );
   if (loading) {
     return <Progress />;
   }

@@ -1,5 +1,6 @@
 import { Metric } from '@ml-portal/plugin-ml-common';
 import { Knex } from 'knex';
+import { createHash } from 'node:crypto';
 import { chunks } from '../database/chunks';
 import {
   addPoint,
@@ -165,18 +166,13 @@ function pgArray(values: unknown[]): string {
 
 const names = (columns: Columns) => columns.map(([name]) => name).join(', ');
 
-/** The chunk columns of the PostgreSQL write: each row's slice of the points parameter. */
-const CHUNK_SLICES: Columns = [
-  ...CHUNK_WRITE,
-  ['byte_from', 'int4'],
-  ['byte_count', 'int4'],
-];
+/** The chunk columns of the PostgreSQL write: the points in base64 (an array of bytea would be hex). */
+const CHUNK_BASE64: Columns = [...CHUNK_WRITE, ['points_base64', 'text']];
 
 /**
  * The PostgreSQL write of a request's chunks, tier aggregates and latest values: one
- * statement (data-modifying CTEs over unnest'ed arrays, the chunks' points end to end in
- * one binary parameter), so one round trip whatever the number of series, and one text,
- * prepared once per connection. It writes nothing and answers `back` true when a key's
+ * statement (data-modifying CTEs over unnest'ed arrays), so one round trip whatever the
+ * number of series, and one text, prepared once per connection. It writes nothing and answers `back` true when a key's
  * first step in `reach` is at or before the latest step stored for it: those points may
  * repeat stored ones, which only the transaction path reads. With `lz4`, the points
  * it writes are compressed with lz4 rather than pglz (PostgreSQL compresses values past
@@ -194,7 +190,6 @@ function pgSeriesWriteSql(lz4: boolean): string {
     ['first_step', 'int8'],
   ]);
   const runId = param('text');
-  const points = param('bytea');
   const ahead = 'WHERE NOT (SELECT back FROM reach)';
   return `WITH reach AS (
       SELECT EXISTS (
@@ -206,8 +201,8 @@ function pgSeriesWriteSql(lz4: boolean): string {
   }),
     c AS (INSERT INTO ml_metric_chunks (run_uuid, ${names(CHUNK_WRITE)}, points)
       SELECT ${runId}, ${CHUNK_WRITE.map(([name]) => `u.${name}`).join(', ')},
-        substring(${points} FROM u.byte_from FOR u.byte_count)
-      FROM ${unnest(CHUNK_SLICES)} ${ahead}),
+        decode(u.points_base64, 'base64')
+      FROM ${unnest(CHUNK_BASE64)} ${ahead}),
     t AS (INSERT INTO ml_metric_tiers (run_uuid, ${names(TIER_WRITE)})
       SELECT ${runId}, u.* FROM ${unnest(TIER_WRITE)} ${ahead}
       ON CONFLICT (run_uuid, key, tier, bucket) DO UPDATE SET ${TIER_MERGE}),
@@ -217,10 +212,12 @@ function pgSeriesWriteSql(lz4: boolean): string {
     SELECT back FROM reach`;
 }
 
-const PG_SERIES_WRITE = [false, true].map(lz4 => ({
-  name: `ml_metric_series_write${lz4 ? '_lz4' : ''}`,
-  text: pgSeriesWriteSql(lz4),
-}));
+/** The statement's two texts, named by their hash: a connection prepares a name once. */
+const PG_SERIES_WRITE = [false, true].map(lz4 => {
+  const text = pgSeriesWriteSql(lz4);
+  const hash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  return { name: `ml_metric_series_write_${hash}`, text };
+});
 
 /** The parameters of {@link pgSeriesWriteSql}, in its order. */
 function pgSeriesWriteValues(
@@ -228,12 +225,8 @@ function pgSeriesWriteValues(
   rows: SeriesRows,
   reach: Map<string, number>,
 ): unknown[] {
-  let byteFrom = 1;
   for (const chunk of rows.chunks) {
-    const points = chunk.points as Buffer;
-    chunk.byte_from = byteFrom;
-    chunk.byte_count = points.length;
-    byteFrom += points.length;
+    chunk.points_base64 = (chunk.points as Buffer).toString('base64');
   }
   const columns = (list: Columns, of: Row[]) =>
     list.map(([name]) => pgArray(of.map(row => row[name])));
@@ -241,8 +234,7 @@ function pgSeriesWriteValues(
     pgArray([...reach.keys()]),
     pgArray([...reach.values()]),
     runId,
-    Buffer.concat(rows.chunks.map(chunk => chunk.points as Buffer)),
-    ...columns(CHUNK_SLICES, rows.chunks),
+    ...columns(CHUNK_BASE64, rows.chunks),
     ...columns(TIER_WRITE, rows.tiers),
     ...columns(LATEST_WRITE, rows.latest),
   ];

@@ -51,6 +51,22 @@ test('the ML Platform page renders with the Backstage theme and live status', as
   ).toBeVisible();
   await saveScreenshot(page, 'ml-platform-cost.png');
 
+  // The guest is on the platform team: it sets a team's GPU quotas from the Training
+  // page (none of the demo's teams, and nothing guaranteed, so the demo's jobs run as before).
+  await page.getByRole('tab', { name: 'Training' }).click();
+  await page.getByRole('button', { name: "Set a team's quotas" }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('Team').fill('e2e-quota-team');
+  await dialog.getByLabel('local-cpu: guaranteed GPUs').fill('0');
+  await dialog.getByRole('button', { name: 'Save' }).click();
+  await expect(dialog).toBeHidden();
+  const quotas = page.getByRole('table', { name: 'team quotas' });
+  const row = quotas.getByRole('row').filter({ hasText: 'e2e-quota-team' });
+  await expect(row).toContainText('local-cpu: 0 GPUs');
+  await expect(row).toContainText('by user:default/guest');
+  await quotas.scrollIntoViewIfNeeded();
+  await saveScreenshot(page, 'training-quotas.png');
+
   // The demo's model is registered once its training runs finish: either state is fine.
   await page.getByRole('tab', { name: 'Models' }).click();
   await expect(

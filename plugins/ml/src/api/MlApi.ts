@@ -8,6 +8,8 @@ import { ResponseError } from '@backstage/errors';
 import createClient, { Client, Middleware } from 'openapi-fetch';
 import {
   ArtifactFile,
+  BudgetSetting,
+  SetBudgetRequest,
   CostImportResult,
   CostRecommendation,
   CostSummary,
@@ -156,6 +158,8 @@ export interface MlApi {
   }): Promise<ModelVersionCost>;
   /** An MLflow 3 logged model's cost: the GPU time of the runs in its lineage. */
   getLoggedModelCost(modelId: string): Promise<LoggedModelCost>;
+  /** Sets a team's monthly budget over its config one (platform groups only: 403 otherwise). */
+  setBudget(team: string, request: SetBudgetRequest): Promise<BudgetSetting>;
   /** The month's usage rows as CSV, fetched with the user's credentials. */
   exportCostCsv(request: { month: string; team?: string }): Promise<Blob>;
   /** Rejects with a ResponseError (400) whose message says what is wrong with the file. */
@@ -567,6 +571,17 @@ export class MlClient implements MlApi {
       '/cost/model-versions/{name}/{version}',
       { params: { path: request } },
     );
+    return data!;
+  }
+
+  async setBudget(
+    team: string,
+    request: SetBudgetRequest,
+  ): Promise<BudgetSetting> {
+    const { data } = await this.client.PUT('/cost/budgets/{team}', {
+      params: { path: { team } },
+      body: request,
+    });
     return data!;
   }
 

@@ -1,5 +1,6 @@
 import Alert from '@mui/material/Alert';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import Chip from '@mui/material/Chip';
 import LinearProgress from '@mui/material/LinearProgress';
 import Typography from '@mui/material/Typography';
@@ -130,12 +131,34 @@ const budgetColumns: DataColumn<BudgetStatus>[] = [
   { title: 'Status', render: budget => <BudgetState budget={budget} /> },
 ];
 
-/** Each team's budget for the month: spend, forecast, thresholds crossed and holds. @internal */
-export function BudgetsTable(props: { budgets: BudgetStatus[] }) {
+/**
+ * Each team's budget for the month: spend, forecast, thresholds crossed and holds;
+ * with `onEdit` (the platform team), each row can be changed.
+ *
+ * @internal
+ */
+export function BudgetsTable(props: {
+  budgets: BudgetStatus[];
+  onEdit?: (budget: BudgetStatus) => void;
+}) {
+  const { onEdit } = props;
+  const columns: DataColumn<BudgetStatus>[] = onEdit
+    ? [
+        ...budgetColumns,
+        {
+          title: '',
+          render: budget => (
+            <Button size="small" onClick={() => onEdit(budget)}>
+              Edit
+            </Button>
+          ),
+        },
+      ]
+    : budgetColumns;
   return (
     <DataTable
       label="budgets"
-      columns={budgetColumns}
+      columns={columns}
       rows={props.budgets}
       rowKey={budget => budget.team}
       emptyAs="text"

@@ -1,10 +1,13 @@
-import { renderInTestApp } from '@backstage/frontend-test-utils';
+import { mockApis, renderInTestApp } from '@backstage/frontend-test-utils';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { CostImportResult } from '@ml-portal/plugin-ml-common';
 import { File as NodeFile } from 'node:buffer';
+import { SWRConfig } from 'swr';
 import { MlApi, mlApiRef } from '../../api/MlApi';
 import { rootRouteRef } from '../../routes';
 import { badRequest } from '../common/testData';
+import { budgetRequest } from './budgetForm';
 import { CostPage } from './CostPage';
 import {
   emptySummary,
@@ -30,13 +33,25 @@ function costApi(overrides: Partial<MlApi> = {}) {
   } satisfies Partial<MlApi>;
 }
 
-function renderCost(api: Partial<MlApi>, url = '/ml/cost') {
-  return renderInTestApp(<CostPage now={now} />, {
-    mountPath: '/ml/cost',
-    initialRouteEntries: [url],
-    mountedRoutes: { '/ml': rootRouteRef },
-    apis: [[mlApiRef, api]],
-  });
+function renderCost(
+  api: Partial<MlApi>,
+  url = '/ml/cost',
+  authorize:
+    | AuthorizeResult.ALLOW
+    | AuthorizeResult.DENY = AuthorizeResult.DENY,
+) {
+  // A permission cache of each test's own: usePermission's SWR would serve the last.
+  return renderInTestApp(
+    <SWRConfig value={{ provider: () => new Map() }}>
+      <CostPage now={now} />
+    </SWRConfig>,
+    {
+      mountPath: '/ml/cost',
+      initialRouteEntries: [url],
+      mountedRoutes: { '/ml': rootRouteRef },
+      apis: [[mlApiRef, api], mockApis.permission({ authorize })],
+    },
+  );
 }
 
 const region = (name: string) => screen.getByRole('region', { name });
@@ -148,6 +163,80 @@ describe('CostPage', () => {
     expect(holds[0]).toHaveTextContent(
       'New jobs held for budget: vision. $5,000.00 of its hard budget of $5,000.00 for November 2026 is spent.',
     );
+  });
+
+  it("lets the platform team change a team's budget; others only read them", async () => {
+    const setBudget = jest.fn(async (team: string) => ({
+      team,
+      monthlyUsd: 9000,
+      alertAt: [0.5, 1],
+      hard: true,
+      source: 'api' as const,
+    }));
+    const getCostSummary = jest.fn(async () => summary);
+    await renderCost(
+      costApi({ setBudget, getCostSummary }),
+      '/ml/cost',
+      AuthorizeResult.ALLOW,
+    );
+    const budgets = await screen.findByRole('table', { name: 'budgets' });
+    const recsysRow = within(budgets)
+      .getAllByRole('row')
+      .find(row => row.textContent?.includes('recsys'))!;
+    fireEvent.click(within(recsysRow).getByRole('button', { name: 'Edit' }));
+    const dialog = screen.getByRole('dialog');
+    expect(within(dialog).getByLabelText('Monthly budget (USD)')).toHaveValue(
+      '10000',
+    );
+    expect(within(dialog).getByLabelText(/^Alert at/)).toHaveValue(
+      '50, 80, 100',
+    );
+    fireEvent.change(within(dialog).getByLabelText('Monthly budget (USD)'), {
+      target: { value: '9000' },
+    });
+    fireEvent.change(within(dialog).getByLabelText(/^Alert at/), {
+      target: { value: '100, 50%' },
+    });
+    fireEvent.click(within(dialog).getByRole('checkbox'));
+    const loads = getCostSummary.mock.calls.length;
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Save' }));
+
+    await waitFor(() =>
+      expect(setBudget).toHaveBeenCalledWith(recsys, {
+        monthlyUsd: 9000,
+        alertAt: [0.5, 1],
+        hard: true,
+      }),
+    );
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    // The summary loads again with the new budget.
+    await waitFor(() =>
+      expect(getCostSummary.mock.calls.length).toBeGreaterThan(loads),
+    );
+  });
+
+  it('offers no budget changes without the permission', async () => {
+    await renderCost(costApi());
+    await screen.findByRole('table', { name: 'budgets' });
+    expect(screen.queryByRole('button', { name: 'Edit' })).toBeNull();
+    expect(
+      screen.queryByRole('button', { name: "Set a team's budget" }),
+    ).toBeNull();
+  });
+
+  it('reads a budget form: an amount, percentages, refusals', () => {
+    expect(
+      budgetRequest({ amount: '$2500', alertAt: '100, 80%, 80', hard: false }),
+    ).toEqual({
+      request: { monthlyUsd: 2500, alertAt: [0.8, 1], hard: false },
+      errors: {},
+    });
+    expect(
+      budgetRequest({ amount: '0', alertAt: '80, 300', hard: false }).errors,
+    ).toEqual({
+      amount: 'A positive amount in USD',
+      alertAt: 'Up to 10 percentages from 1 to 200, e.g. 80, 100',
+    });
   });
 
   it('has no hold warning when no budget holds', async () => {

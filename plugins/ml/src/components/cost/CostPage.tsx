@@ -7,10 +7,16 @@ import {
   ResponseErrorPanel,
 } from '@backstage/core-components';
 import { useApi } from '@backstage/frontend-plugin-api';
+import { usePermission } from '@backstage/plugin-permission-react';
 import Box from '@mui/material/Box';
+import Button from '@mui/material/Button';
 import Grid from '@mui/material/Grid';
 import TextField from '@mui/material/TextField';
-import { CostSummary } from '@ml-portal/plugin-ml-common';
+import {
+  BudgetStatus,
+  CostSummary,
+  mlBudgetUpdatePermission,
+} from '@ml-portal/plugin-ml-common';
 import { useEffect, useId, useState } from 'react';
 import { useSearchParams } from 'react-router-dom';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
@@ -19,6 +25,7 @@ import { LIVE_REFRESH_MS } from '../common/usePolledAsync';
 import useDebounce from 'react-use/esm/useDebounce';
 import { mlApiRef } from '../../api/MlApi';
 import { BudgetBurnDown } from './BudgetBurnDown';
+import { BudgetDialog } from './BudgetDialog';
 import { BudgetHolds, BudgetsTable } from './BudgetsTable';
 import { BuildVsBuyCalculator } from './BuildVsBuyCalculator';
 import { CostHeadline } from './CostHeadline';
@@ -120,13 +127,53 @@ function CostFilters(props: {
   );
 }
 
+/** The month's budgets; the platform team (ml.budget.update) sets them from here. */
+function BudgetsCard(props: {
+  budgets: BudgetStatus[];
+  month: string;
+  onSaved: () => void;
+}) {
+  const { allowed: maySet } = usePermission({
+    permission: mlBudgetUpdatePermission,
+  });
+  // undefined: closed; null: a team without a budget yet.
+  const [editing, setEditing] = useState<BudgetStatus | null>();
+  return (
+    <InfoCard
+      title="Budgets"
+      subheader={formatMonth(props.month)}
+      action={
+        maySet ? (
+          <Button onClick={() => setEditing(null)}>Set a team's budget</Button>
+        ) : undefined
+      }
+    >
+      <BudgetsTable
+        budgets={props.budgets}
+        onEdit={maySet ? setEditing : undefined}
+      />
+      {editing !== undefined && (
+        <BudgetDialog
+          budget={editing ?? undefined}
+          onClose={() => setEditing(undefined)}
+          onSaved={() => {
+            setEditing(undefined);
+            props.onSaved();
+          }}
+        />
+      )}
+    </InfoCard>
+  );
+}
+
 function CostContent(props: {
   summary: CostSummary;
   team: string;
   now: Date;
-  onImported: () => void;
+  /** A bill was imported or a budget set: the summary loads again. */
+  onChanged: () => void;
 }) {
-  const { summary, team, now, onImported } = props;
+  const { summary, team, now, onChanged } = props;
   const month = summary.month;
   const spent = hasSpend(summary);
   const whose = team ? ` for ${teamName(team)}` : '';
@@ -195,9 +242,11 @@ function CostContent(props: {
         </Grid>
       )}
       <Grid item xs={12}>
-        <InfoCard title="Budgets" subheader={formatMonth(month)}>
-          <BudgetsTable budgets={summary.budgets} />
-        </InfoCard>
+        <BudgetsCard
+          budgets={summary.budgets}
+          month={month}
+          onSaved={onChanged}
+        />
       </Grid>
       <Grid item xs={12}>
         <Recommendations team={team || undefined} />
@@ -221,7 +270,7 @@ function CostContent(props: {
         >
           <ReconciliationTable rows={summary.reconciliation} month={month} />
           <Box sx={{ mt: 3 }}>
-            <ImportBillForm onImported={onImported} />
+            <ImportBillForm onImported={onChanged} />
           </Box>
         </InfoCard>
       </Grid>
@@ -271,7 +320,7 @@ export function CostPage(props: { now?: Date }) {
         summary={current.summary}
         team={team}
         now={now}
-        onImported={state.retry}
+        onChanged={state.retry}
       />
     );
   } else if (current?.error) {

@@ -4,10 +4,8 @@ import FormControlLabel from '@mui/material/FormControlLabel';
 import Switch from '@mui/material/Switch';
 import TextField from '@mui/material/TextField';
 import { useState } from 'react';
-import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
-import { FormDialog } from '../common/FormDialog';
-import { teamRef } from '../common/teams';
+import { TeamSettingDialog } from '../common/TeamSettingDialog';
 import { budgetForm, budgetRequest } from './budgetForm';
 
 /**
@@ -23,36 +21,19 @@ export function BudgetDialog(props: {
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const { budget, onClose, onSaved } = props;
+  const { budget } = props;
   const mlApi = useApi(mlApiRef);
-  const [group, setGroup] = useState('');
   const [form, setForm] = useState(() => budgetForm(budget));
   const { request, errors } = budgetRequest(form);
-  const team = budget?.team ?? teamRef(group);
-  const [saving, save] = useAsyncFn(async () => {
-    if (!request || !team) return;
-    await mlApi.setBudget(team, request);
-    onSaved();
-  }, [mlApi, team, request, onSaved]);
   return (
-    <FormDialog
-      title={budget ? `Budget of ${budget.team}` : "Set a team's budget"}
-      error={saving.error}
-      submitLabel={saving.loading ? 'Saving…' : 'Save'}
-      submitDisabled={!request || !team || saving.loading}
-      onSubmit={save}
-      onClose={onClose}
+    <TeamSettingDialog
+      team={budget?.team}
+      title={team => (team ? `Budget of ${team}` : "Set a team's budget")}
+      request={request}
+      send={(team, body) => mlApi.setBudget(team, body)}
+      onSaved={props.onSaved}
+      onClose={props.onClose}
     >
-      {!budget && (
-        <TextField
-          label="Team"
-          placeholder="group:default/recsys"
-          value={group}
-          onChange={event => setGroup(event.target.value)}
-          fullWidth
-          margin="dense"
-        />
-      )}
       <TextField
         label="Monthly budget (USD)"
         value={form.amount}
@@ -83,6 +64,6 @@ export function BudgetDialog(props: {
         }
         label="Hard: hold the team's new training jobs once spent"
       />
-    </FormDialog>
+    </TeamSettingDialog>
   );
 }

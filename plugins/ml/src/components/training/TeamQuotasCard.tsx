@@ -11,14 +11,12 @@ import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
-import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { DataTable } from '../common/DataTable';
-import { FormDialog } from '../common/FormDialog';
 import { formatTime } from '../common/format';
 import { Loaded } from '../common/Loaded';
 import { OwnerLink } from '../common/OwnerLink';
-import { teamRef } from '../common/teams';
+import { TeamSettingDialog } from '../common/TeamSettingDialog';
 import { quotaForm, quotaRequest, quotaText } from './quotaForm';
 
 /**
@@ -31,41 +29,24 @@ function QuotaDialog(props: {
   onClose: () => void;
   onSaved: () => void;
 }) {
-  const { team, pools, onClose, onSaved } = props;
+  const { team, pools } = props;
   const mlApi = useApi(mlApiRef);
-  const [group, setGroup] = useState('');
   const [form, setForm] = useState(() => quotaForm(pools, team?.quotas ?? []));
   const { quotas, errors } = quotaRequest(form);
-  const ref = team?.team ?? teamRef(group);
-  const [saving, save] = useAsyncFn(async () => {
-    if (!quotas || !ref) return;
-    await mlApi.setTeamQuotas(ref, quotas);
-    onSaved();
-  }, [mlApi, ref, quotas, onSaved]);
   return (
-    <FormDialog
-      title={team ? `GPU quotas of ${team.team}` : "Set a team's GPU quotas"}
-      error={saving.error}
-      submitLabel={saving.loading ? 'Saving…' : 'Save'}
-      submitDisabled={!quotas || !ref || saving.loading}
-      onSubmit={save}
-      onClose={onClose}
+    <TeamSettingDialog
+      team={team?.team}
+      title={ref => (ref ? `GPU quotas of ${ref}` : "Set a team's GPU quotas")}
+      request={quotas}
+      send={(ref, request) => mlApi.setTeamQuotas(ref, request)}
+      onSaved={props.onSaved}
+      onClose={props.onClose}
     >
-      <Typography variant="body2" sx={{ mb: 2 }}>
+      <Typography variant="body2" sx={{ my: 1 }}>
         GPUs the team is guaranteed per pool, and how many more it may borrow
         while others leave them idle. These replace its config entries; the next
         admission cycle applies them.
       </Typography>
-      {!team && (
-        <TextField
-          label="Team"
-          placeholder="group:default/recsys"
-          value={group}
-          onChange={event => setGroup(event.target.value)}
-          fullWidth
-          margin="dense"
-        />
-      )}
       <Grid container spacing={2} sx={{ mt: 0 }}>
         {pools.map(pool => (
           <Grid item xs={12} key={pool} container spacing={2}>
@@ -102,7 +83,7 @@ function QuotaDialog(props: {
           </Grid>
         ))}
       </Grid>
-    </FormDialog>
+    </TeamSettingDialog>
   );
 }
 

@@ -2,6 +2,7 @@ import { ConflictError, InputError } from '@backstage/errors';
 import { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { createTestDatabases } from '../__testUtils__/databases';
+import { waitFor } from '../__testUtils__/waitFor';
 import { DatabaseTrackingStore } from './DatabaseTrackingStore';
 
 const databases = createTestDatabases();
@@ -217,6 +218,43 @@ describe.each(databases.eachSupportedId())(
         ['acc', 3],
         ['loss', 2],
       ]);
+    });
+
+    it('keeps the later latest value when another writer of the series commits a later one first', async () => {
+      const { knex, store, runId } = await createStore(databaseId);
+      // SQLite runs one writer at a time: there is no overlap to test.
+      if (knex.client.config.client !== 'pg') return;
+      await store.logBatch(runId, {
+        metrics: [metric(0, 0)],
+        params: [],
+        tags: [],
+      });
+      // Another writer has logged step 300 and not committed yet.
+      const other = await knex.transaction();
+      await other('ml_latest_metrics')
+        .where({ run_uuid: runId, key: 'loss' })
+        .update({ step: 300, timestamp: 300, value: 3 });
+      // This batch is ahead of what it can see (step 0), so it takes the one-statement
+      // path; its upsert of the latest value waits for the other writer's row.
+      const batch = store.logBatch(runId, {
+        metrics: Array.from({ length: 100 }, (_, i) => metric(100 + i, i)),
+        params: [],
+        tags: [],
+      });
+      await waitFor(
+        'the batch waiting for the other writer',
+        () =>
+          knex('pg_stat_activity')
+            .where({ wait_event_type: 'Lock' })
+            .whereLike('query', '%ml_latest_metrics%')
+            .count({ n: '*' }),
+        ([{ n }]) => Number(n) > 0,
+      );
+      await other.commit();
+      await batch;
+      const run = await store.getRun(runId);
+      expect(run!.data.metrics).toEqual([metric(300, 3)]);
+      expect(await store.getMetricHistory(runId, 'loss')).toHaveLength(101);
     });
 
     it('charts a long series from its tiers: bounded, spikes kept, counts exact', async () => {

@@ -136,9 +136,20 @@ const TIER_MERGE = (() => {
   ].join(', ');
 })();
 
-const LATEST_MERGE = ['value', 'is_nan', 'timestamp', 'step']
-  .map(c => `${c} = excluded.${c}`)
-  .join(', ');
+/**
+ * How an upsert replaces the stored latest value: only with a later one, in MLflow's
+ * order (step, then timestamp, then value with NaN lowest), decided against the row as
+ * committed, so that writers of one series at once leave the latest of both. The
+ * `-1.797…e308` bound tells -Infinity (not later than NaN) from finite values.
+ */
+const LATEST_MERGE = (() => {
+  const t = 'ml_latest_metrics';
+  const valueLater = `NOT excluded.is_nan AND CASE WHEN ${t}.is_nan THEN excluded.value >= -1.7976931348623157e308 ELSE excluded.value > ${t}.value END`;
+  const later = `excluded.step > ${t}.step OR (excluded.step = ${t}.step AND (excluded.timestamp > ${t}.timestamp OR (excluded.timestamp = ${t}.timestamp AND ${valueLater})))`;
+  return `${['value', 'is_nan', 'timestamp', 'step']
+    .map(c => `${c} = excluded.${c}`)
+    .join(', ')} WHERE ${later}`;
+})();
 
 type Row = Record<string, unknown>;
 

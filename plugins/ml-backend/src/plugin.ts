@@ -20,6 +20,7 @@ import { DatabaseServingUsage } from './deployments/servingUsage';
 import { ServingTargets } from './deployments/targets';
 import { createCost } from './cost/createCost';
 import { migrateDatabase } from './database/migrateDatabase';
+import { useWriteAheadLog } from './database/sqliteJournal';
 import { createFeatures } from './features/createFeatures';
 import { HealthService } from './health/HealthService';
 import { createLineage } from './lineage/createLineage';
@@ -80,6 +81,7 @@ export const mlPlugin = createBackendPlugin({
         const access = AccessControl.fromConfig(config, permissions, logger);
         const knex = await database.getClient();
         await migrateDatabase(database, knex);
+        await useWriteAheadLog(knex);
         const redis = await RedisConnection.resolve({ config, logger });
         const callers = readCallerSettings(config);
         const { defaultOwner, allowUnauthenticated } = callers;

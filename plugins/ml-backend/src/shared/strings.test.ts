@@ -2,6 +2,7 @@ import {
   countLeading,
   countTrailing,
   describeValue,
+  jsonNestsDeeperThan,
   trimBoth,
   trimLeading,
   trimTrailing,
@@ -48,6 +49,30 @@ describe('string scans', () => {
     expect(describeValue(3)).toBe('3');
     expect(describeValue(null)).toBe('null');
     expect(describeValue(undefined)).toBe('undefined');
+  });
+});
+
+describe('jsonNestsDeeperThan', () => {
+  const deeper = (json: string, max: number) => [
+    jsonNestsDeeperThan(json, max),
+    jsonNestsDeeperThan(Buffer.from(json, 'utf8'), max),
+  ];
+
+  it('counts arrays and objects, not brackets inside strings', () => {
+    expect(deeper('{"a":[1,{"b":[]}]}', 4)).toEqual([false, false]);
+    expect(deeper('{"a":[1,{"b":[]}]}', 3)).toEqual([true, true]);
+    expect(deeper('["[[[[", "{{{{"]', 1)).toEqual([false, false]);
+    // An escaped quote does not end the string; an escaped backslash does not escape it.
+    expect(deeper('["\\"[[', 1)).toEqual([false, false]);
+    expect(deeper('["\\\\"[[', 2)).toEqual([true, true]);
+    expect(deeper('["\\\\", [[1]]]', 2)).toEqual([true, true]);
+    expect(deeper('["\\\\", "é[", {}]', 2)).toEqual([false, false]);
+  });
+
+  it('reads a megabyte of brackets in one pass', () => {
+    const open = '['.repeat(1_000_000);
+    expect(deeper(open, 999_999)).toEqual([true, true]);
+    expect(deeper(`"${open}"`, 0)).toEqual([false, false]);
   });
 });
 

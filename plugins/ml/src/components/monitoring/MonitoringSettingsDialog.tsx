@@ -4,12 +4,12 @@ import {
   MonitoringSettings,
 } from '@ml-portal/plugin-ml-common';
 import Grid from '@mui/material/Grid';
-import TextField from '@mui/material/TextField';
 import Typography from '@mui/material/Typography';
 import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
+import { FormNumberField } from '../common/FormNumberField';
 import { FormDialog } from '../common/FormDialog';
 import { LabeledSwitch } from '../common/LabeledSwitch';
 import { SelectField } from '../common/SelectField';
@@ -49,19 +49,14 @@ export function MonitoringSettingsDialog(props: {
   }, [mlApi, endpoint, request, onSaved]);
 
   const field = (name: NumberField, label: string, helperText?: string) => (
-    <Grid item xs={12} sm={4}>
-      <TextField
-        label={label}
-        value={form[name]}
-        onChange={event => setForm({ ...form, [name]: event.target.value })}
-        error={errors[name] !== undefined}
-        helperText={errors[name] ?? helperText}
-        inputProps={{ inputMode: 'decimal' }}
-        size="small"
-        fullWidth
-        margin="dense"
-      />
-    </Grid>
+    <FormNumberField
+      label={label}
+      value={form[name]}
+      onChange={value => setForm({ ...form, [name]: value })}
+      error={errors[name]}
+      helperText={helperText}
+      sm={4}
+    />
   );
   // The current profile stays a choice while the list loads or if it fails.
   const profileNames = new Set(profiles.value?.map(p => p.name) ?? []);

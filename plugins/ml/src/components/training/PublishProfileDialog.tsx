@@ -7,6 +7,7 @@ import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
+import { FormNumberField } from '../common/FormNumberField';
 import { FormDialog, textAreaProps } from '../common/FormDialog';
 import { SelectField } from '../common/SelectField';
 import { asServerError } from '../deployments/deploymentFormat';
@@ -51,19 +52,14 @@ export function PublishProfileDialog(props: {
     ...new Set([...(pools.value?.map(p => p.name) ?? []), ...form.pools]),
   ];
   const field = (name: NumberField, label: string, helperText?: string) => (
-    <Grid item xs={12} sm={6}>
-      <TextField
-        label={label}
-        value={form[name]}
-        onChange={event => setForm({ ...form, [name]: event.target.value })}
-        error={errors[name] !== undefined}
-        helperText={errors[name] ?? helperText}
-        inputProps={{ inputMode: 'decimal' }}
-        size="small"
-        fullWidth
-        margin="dense"
-      />
-    </Grid>
+    <FormNumberField
+      label={label}
+      value={form[name]}
+      onChange={value => setForm({ ...form, [name]: value })}
+      error={errors[name]}
+      helperText={helperText}
+      sm={6}
+    />
   );
 
   return (

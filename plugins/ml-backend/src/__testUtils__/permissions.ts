@@ -55,3 +55,12 @@ export const userInfoByTeam = (groups: Record<string, string[]>) =>
       },
     }),
   });
+
+/** The teams and people tenancy tests use, as the catalog names them. */
+export const PLATFORM = 'group:default/ml-platform';
+export const RECSYS = 'group:default/recsys';
+export const VISION = 'group:default/vision';
+/** A platform-team member. */
+export const PAT = 'user:default/pat';
+/** A member of recsys. */
+export const BOB = 'user:default/bob';

@@ -1,6 +1,11 @@
 import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
 import {
+  PLATFORM,
+  RECSYS,
+  VISION,
+  PAT,
+  BOB,
   tenancyPermissionFeatures,
   userInfoByTeam,
 } from '../__testUtils__/permissions';
@@ -9,11 +14,6 @@ import { userRequests } from '../__testUtils__/userRequests';
 
 const databases = createTestDatabases();
 
-const PLATFORM = 'group:default/ml-platform';
-const RECSYS = 'group:default/recsys';
-const VISION = 'group:default/vision';
-const PAT = 'user:default/pat';
-const BOB = 'user:default/bob';
 const FINANCE = 'group:default/finance';
 const FIN = 'user:default/fin';
 

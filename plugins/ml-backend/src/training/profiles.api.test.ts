@@ -1,6 +1,10 @@
 import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
 import {
+  PLATFORM,
+  RECSYS,
+  PAT,
+  BOB,
   tenancyPermissionFeatures,
   userInfoByTeam,
 } from '../__testUtils__/permissions';
@@ -8,11 +12,6 @@ import { startPortal } from '../__testUtils__/portal';
 import { userRequests } from '../__testUtils__/userRequests';
 
 const databases = createTestDatabases();
-
-const PLATFORM = 'group:default/ml-platform';
-const RECSYS = 'group:default/recsys';
-const PAT = 'user:default/pat';
-const BOB = 'user:default/bob';
 
 /** Two pools: CPU on demand, and priced A100 spot capacity. */
 const POOLS = [

@@ -3,6 +3,11 @@ import { Knex } from 'knex';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { FakeComputeTarget } from '../__testUtils__/FakeComputeTarget';
 import {
+  PLATFORM,
+  RECSYS,
+  VISION,
+  PAT,
+  BOB,
   tenancyPermissionFeatures,
   userInfoByTeam,
 } from '../__testUtils__/permissions';
@@ -12,11 +17,6 @@ import { userRequests } from '../__testUtils__/userRequests';
 
 const databases = createTestDatabases();
 
-const PLATFORM = 'group:default/ml-platform';
-const RECSYS = 'group:default/recsys';
-const VISION = 'group:default/vision';
-const PAT = 'user:default/pat';
-const BOB = 'user:default/bob';
 const ALICE = 'user:default/alice';
 
 const quotasPath = (team: string) =>

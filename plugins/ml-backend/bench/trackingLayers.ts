@@ -20,7 +20,7 @@ import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
 import { metricHistoryJson } from '../src/mlflow/serialize';
 import { jsonNestsDeeperThan } from '../src/shared/strings';
 import { MAX_JSON_DEPTH } from '../src/shared/jsonBody';
-import { validateMetric } from '../src/shared/validation';
+import { metricValidator } from '../src/shared/validation';
 import { DatabaseTrackingStore } from '../src/tracking/DatabaseTrackingStore';
 import { log, pgConnection, round } from './benchBackend';
 
@@ -139,7 +139,7 @@ async function main() {
   );
   const parse = median(bodies.map(body => time(() => JSON.parse(body))));
   const validate = median(
-    parsed.map(body => time(() => body.metrics.map(validateMetric))),
+    parsed.map(body => time(() => body.metrics.map(metricValidator()))),
   );
 
   const directory = mkdtempSync(join(tmpdir(), 'ml-layers-'));

@@ -72,13 +72,21 @@ export function rejectNul(what: string, text: string): string {
   return text;
 }
 
-/** Keys may become file names: they must not resolve to another name as a path. */
+/** A path segment `.` or `..`. */
+const DOT_SEGMENT = /(?:^|\/)\.\.?(?:\/|$)/;
+
+/**
+ * Keys may become file names: they must not resolve to another name as a path.
+ * MLflow's rule (`path_not_unique`): the key is its own normalized path and starts with
+ * neither `/` nor `..`. Checked without splitting (it runs per metric of a batch).
+ */
 function resolvesToOtherPath(key: string): boolean {
-  const segments = key.split('/');
   return (
     key.startsWith('/') ||
-    segments.some(s => s === '.' || s === '..' || s === '') ||
-    key.endsWith('/')
+    key.startsWith('..') ||
+    key.endsWith('/') ||
+    key.includes('//') ||
+    DOT_SEGMENT.test(key)
   );
 }
 
@@ -202,15 +210,27 @@ function integer(name: string, value: unknown, fallback?: number): number {
   return n;
 }
 
-/** @internal */
-export function validateMetric(input: unknown): Metric {
-  const metric = entry('metric', input);
-  const key = validateKey('metric', metric.key);
-  return {
-    key,
-    value: metricValue(key, metric.value),
-    timestamp: integer('timestamp', metric.timestamp),
-    step: integer('step', metric.step, 0),
+/**
+ * A validator of a batch's metrics: each distinct key is checked once (a training
+ * loop's batch repeats a few keys hundreds of times).
+ *
+ * @internal
+ */
+export function metricValidator(): (input: unknown) => Metric {
+  const valid = new Set<string>();
+  return input => {
+    const metric = entry('metric', input);
+    const key =
+      typeof metric.key === 'string' && valid.has(metric.key)
+        ? metric.key
+        : validateKey('metric', metric.key);
+    valid.add(key);
+    return {
+      key,
+      value: metricValue(key, metric.value),
+      timestamp: integer('timestamp', metric.timestamp),
+      step: integer('step', metric.step, 0),
+    };
   };
 }
 

@@ -38,7 +38,7 @@ import { featureViewInputs, featureViewsFromTags } from '../shared/runTags';
 import {
   validateBatchSize,
   validateExperimentName,
-  validateMetric,
+  metricValidator,
   validateParam,
   validateTag,
 } from '../shared/validation';
@@ -300,7 +300,7 @@ export class TrackingService {
       tags: batch.tags ?? [],
     };
     validateBatchSize(raw);
-    const metrics: Metric[] = raw.metrics.map(validateMetric);
+    const metrics: Metric[] = raw.metrics.map(metricValidator());
     const params: Param[] = raw.params.map(validateParam);
     const tags: Tag[] = raw.tags.map(validateTag);
     await this.activeRunFor(caller, runId);

@@ -159,6 +159,38 @@ describe('MLflow tracking API with the npm mlflow client', () => {
     expect(viaAjax.body.experiment.name).toBe('Default');
   });
 
+  it('refuses logging to a run deleted after it was logged to, and logs again once it is restored', async () => {
+    const { server, api } = await startPortal();
+    const post = (path: string, body: object) =>
+      request(server).post(api(path)).send(body);
+    const { experiment_id } = (
+      await post('experiments/create', { name: 'deleted-run' })
+    ).body;
+    const runId = (await post('runs/create', { experiment_id })).body.run.info
+      .run_id;
+    const log = (step: number) =>
+      post('runs/log-batch', {
+        run_id: runId,
+        metrics: [{ key: 'loss', value: 1, timestamp: step, step }],
+      });
+    expect((await log(0)).status).toBe(200);
+    expect((await post('runs/delete', { run_id: runId })).status).toBe(200);
+    const refused = await log(1);
+    expect(refused.status).toBe(400);
+    expect(refused.body).toEqual({
+      error_code: 'INVALID_PARAMETER_VALUE',
+      message: `The run ${runId} must be in the 'active' state. Current state is deleted.`,
+    });
+    expect((await post('runs/restore', { run_id: runId })).status).toBe(200);
+    expect((await log(2)).status).toBe(200);
+    const history = await request(server).get(
+      api(`metrics/get-history?run_id=${runId}&metric_key=loss`),
+    );
+    expect(history.body.metrics.map((m: { step: number }) => m.step)).toEqual([
+      0, 2,
+    ]);
+  });
+
   it('enforces MLflow limits and rules, and a failed batch writes nothing', async () => {
     const { server, api } = await startPortal();
     const { body: created } = await request(server)

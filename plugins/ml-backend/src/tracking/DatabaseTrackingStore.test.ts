@@ -60,6 +60,38 @@ describe.each(databases.eachSupportedId())(
       expect(await store.getExperiment('not-a-number')).toBeUndefined();
     });
 
+    it('writes a batch only to an active run, on the one-statement path and in a transaction', async () => {
+      const { store, runId } = await createStore(databaseId);
+      const batch = (
+        step: number,
+        params: Array<{ key: string; value: string }> = [],
+      ) => ({
+        metrics: [metric(step, step / 10)],
+        params,
+        tags: [],
+      });
+      expect(await store.logBatch(runId, batch(0))).toBe(true);
+      await store.setRunLifecycle(runId, 'deleted');
+      // Metrics after the stored steps: PostgreSQL's one statement.
+      expect(await store.logBatch(runId, batch(1))).toBe(false);
+      // A step that reaches back, and a batch with a param: the transaction.
+      expect(await store.logBatch(runId, batch(0))).toBe(false);
+      expect(
+        await store.logBatch(runId, batch(2, [{ key: 'lr', value: '0.1' }])),
+      ).toBe(false);
+      expect(await store.logBatch('f'.repeat(32), batch(0))).toBe(false);
+
+      await store.setRunLifecycle(runId, 'active');
+      const run = await store.getRun(runId);
+      expect(run!.data.params).toEqual([]);
+      expect(run!.data.metrics).toEqual([metric(0, 0)]);
+      expect(await store.getMetricHistory(runId, 'loss')).toEqual([
+        metric(0, 0),
+      ]);
+      expect(await store.logBatch(runId, batch(1))).toBe(true);
+      expect(await store.getMetricHistory(runId, 'loss')).toHaveLength(2);
+    });
+
     it('keeps the latest metric by step, then timestamp, whatever the order of logging', async () => {
       const { store, runId } = await createStore(databaseId);
       await store.logBatch(runId, {

@@ -423,17 +423,24 @@ export class DatabaseTrackingStore implements TrackingStore {
       modelMetrics?: LoggedModelMetric[];
     },
     alsoInTransaction?: TransactionHook,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const metricsOnly =
       batch.params.length === 0 &&
       batch.tags.length === 0 &&
       !batch.modelMetrics?.length &&
       !alsoInTransaction;
     // A training loop's batch: one statement, no transaction to open and commit.
-    if (metricsOnly && (await this.metrics.appendAhead(runId, batch.metrics))) {
-      return;
+    if (metricsOnly) {
+      const outcome = await this.metrics.appendAhead(runId, batch.metrics);
+      if (outcome !== 'not ahead') return outcome === 'written';
     }
-    await this.db.transaction(async tx => {
+    return await this.db.transaction(async tx => {
+      // The run stays active until this commits: a delete waits for it (PostgreSQL).
+      const run = tx('ml_runs')
+        .where({ run_uuid: runId })
+        .first('lifecycle_stage');
+      if (tx.client.config.client === 'pg') run.forShare();
+      if ((await run)?.lifecycle_stage !== 'active') return false;
       if (batch.params.length > 0) {
         await this.insertParams(tx, runId, batch.params);
       }
@@ -456,6 +463,7 @@ export class DatabaseTrackingStore implements TrackingStore {
         await recordModelMetrics(tx, batch.modelMetrics);
       }
       await alsoInTransaction?.(tx, runId);
+      return true;
     });
   }
 

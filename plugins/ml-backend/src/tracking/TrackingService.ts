@@ -70,6 +70,9 @@ const RUN_STATUSES: RunStatus[] = [
 ];
 const MAX_RESULTS = { experiments: 1000, runs: 50000 };
 
+/** Runs whose ownership {@link TrackingService} keeps for log-batch (~1 MB). */
+const MAX_LOGGING_RUNS = 10_000;
+
 /**
  * Experiment tracking: the one implementation behind both the portal API and the
  * MLflow protocol. Enforces MLflow's rules and limits and the permission framework.
@@ -91,6 +94,17 @@ export class TrackingService {
       loggedModels?: LoggedModelService;
     },
   ) {}
+
+  /**
+   * The experiment and owner of runs logged to lately. Both are fixed when a run is
+   * created, so a training loop's log-batch authorizes its caller against them without
+   * reading the run; the write itself checks the run is still active. Bounded: the
+   * oldest entry goes first.
+   */
+  private readonly loggingRuns = new Map<
+    string,
+    { experimentId: string; owner: string }
+  >();
 
   /** The logged models of these experiments (the MLflow layer, the registry). */
   get loggedModels(): LoggedModelService | undefined {
@@ -303,18 +317,46 @@ export class TrackingService {
     const metrics: Metric[] = raw.metrics.map(metricValidator());
     const params: Param[] = raw.params.map(validateParam);
     const tags: Tag[] = raw.tags.map(validateTag);
-    await this.activeRunFor(caller, runId);
+    let run = this.loggingRuns.get(runId);
+    if (run) await this.authorize(caller, mlExperimentUpdatePermission, run);
+    else run = await this.activeRunFor(caller, runId);
     // Metrics that name a logged model (MLflow 3) also count as the model's.
     const modelMetrics = await this.options.loggedModels?.modelMetrics(
       runId,
       raw.metrics,
       metrics,
     );
-    await this.options.store.logBatch(
-      runId,
-      { metrics, params, tags, modelMetrics },
-      this.featureViewLineage(tags),
-    );
+    const write = () =>
+      this.options.store.logBatch(
+        runId,
+        { metrics, params, tags, modelMetrics },
+        this.featureViewLineage(tags),
+      );
+    if (await write()) {
+      this.rememberLoggingRun(runId, run);
+      return;
+    }
+    // The run is gone or deleted since: answer as for an inactive run (and write if it
+    // was restored in between).
+    this.loggingRuns.delete(runId);
+    await this.activeRunFor(caller, runId);
+    if (!(await write())) {
+      throw new InputError(`The run ${runId} must be in the 'active' state.`);
+    }
+  }
+
+  private rememberLoggingRun(
+    runId: string,
+    run: { experimentId: string; owner: string },
+  ) {
+    if (this.loggingRuns.has(runId)) return;
+    if (this.loggingRuns.size >= MAX_LOGGING_RUNS) {
+      this.loggingRuns.delete(this.loggingRuns.keys().next().value!);
+    }
+    this.loggingRuns.set(runId, {
+      experimentId: run.experimentId,
+      owner: run.owner,
+    });
   }
 
   /**

@@ -106,6 +106,10 @@ export interface TrackingStore {
     update: { status?: RunStatus; endTime?: number; runName?: string },
   ): Promise<RunInfo>;
   setRunLifecycle(runId: string, stage: LifecycleStage): Promise<void>;
+  /**
+   * Writes the batch at once (one transaction) if the run is active; false, having
+   * written nothing, if it is missing or deleted.
+   */
   logBatch(
     runId: string,
     batch: {
@@ -116,7 +120,7 @@ export interface TrackingStore {
       modelMetrics?: LoggedModelMetric[];
     },
     alsoInTransaction?: TransactionHook,
-  ): Promise<void>;
+  ): Promise<boolean>;
   deleteRunTag(runId: string, key: string): Promise<boolean>;
   /** Appends to the `mlflow.log-model.history` tag; InputError when it would outgrow a tag. */
   appendLoggedModel(runId: string, model: object): Promise<void>;

@@ -183,11 +183,13 @@ const CHUNK_BASE64: Columns = [...CHUNK_WRITE, ['points_base64', 'text']];
 /**
  * The PostgreSQL write of a request's chunks, tier aggregates and latest values: one
  * statement (data-modifying CTEs over unnest'ed arrays), so one round trip whatever the
- * number of series, and one text, prepared once per connection. It writes nothing and answers `back` true when a key's
- * first step in `reach` is at or before the latest step stored for it: those points may
- * repeat stored ones, which only the transaction path reads. With `lz4`, the points
- * it writes are compressed with lz4 rather than pglz (PostgreSQL compresses values past
- * 2 KB): several times cheaper, and set for this statement's transaction only.
+ * number of series, and one text, prepared once per connection. It writes nothing when
+ * the run is not active (`active` false: missing or deleted; the caller may have checked
+ * its lifecycle before, but not in this statement) or when a key's first step in `reach`
+ * is at or before the latest step stored for it (`back` true): those points may repeat
+ * stored ones, which only the transaction path reads. With `lz4`, the points it writes
+ * are compressed with lz4 rather than pglz (PostgreSQL compresses values past 2 KB):
+ * several times cheaper, and set for this statement's transaction only.
  */
 function pgSeriesWriteSql(lz4: boolean): string {
   let n = 0;
@@ -201,15 +203,18 @@ function pgSeriesWriteSql(lz4: boolean): string {
     ['first_step', 'int8'],
   ]);
   const runId = param('text');
-  const ahead = 'WHERE NOT (SELECT back FROM reach)';
-  return `WITH reach AS (
+  const ahead = 'WHERE (SELECT active AND NOT back FROM guard)';
+  return `WITH guard AS (
       SELECT EXISTS (
         SELECT 1 FROM ml_latest_metrics l JOIN ${reach} ON l.key = u.key
-        WHERE l.run_uuid = ${runId} AND l.step >= u.first_step) AS back${
-    lz4
-      ? `, set_config('default_toast_compression', 'lz4', true) AS compression`
-      : ''
-  }),
+        WHERE l.run_uuid = ${runId} AND l.step >= u.first_step) AS back,
+      EXISTS (
+        SELECT 1 FROM ml_runs WHERE run_uuid = ${runId} AND lifecycle_stage = 'active'
+      ) AS active${
+        lz4
+          ? `, set_config('default_toast_compression', 'lz4', true) AS compression`
+          : ''
+      }),
     c AS (INSERT INTO ml_metric_chunks (run_uuid, ${names(CHUNK_WRITE)}, points)
       SELECT ${runId}, ${CHUNK_WRITE.map(([name]) => `u.${name}`).join(', ')},
         decode(u.points_base64, 'base64')
@@ -220,7 +225,7 @@ function pgSeriesWriteSql(lz4: boolean): string {
     l AS (INSERT INTO ml_latest_metrics (run_uuid, ${names(LATEST_WRITE)})
       SELECT ${runId}, u.* FROM ${unnest(LATEST_WRITE)} ${ahead}
       ON CONFLICT (run_uuid, key) DO UPDATE SET ${LATEST_MERGE})
-    SELECT back FROM reach`;
+    SELECT back, active FROM guard`;
 }
 
 /** The statement's two texts, named by their hash: a connection prepares a name once. */
@@ -383,8 +388,9 @@ export class MetricSeries {
 
   /**
    * Runs {@link pgSeriesWriteSql} on `db` (the pool, or a transaction's connection) as a
-   * prepared statement; answers whether a key reached back (`reach`: each key's first
-   * step) and nothing was written.
+   * prepared statement; answers what its guard saw: whether a key reached back
+   * (`reach`: each key's first step) and whether the run is active. It wrote only if
+   * the run is active and no key reached back.
    */
   private async pgWrite(
     db: Knex,
@@ -403,7 +409,7 @@ export class MetricSeries {
     const connection = await db.client.acquireConnection();
     try {
       const result = await connection.query({ ...statement, values });
-      return result.rows[0].back as boolean;
+      return result.rows[0] as { back: boolean; active: boolean };
     } finally {
       await db.client.releaseConnection(connection);
     }
@@ -588,19 +594,26 @@ export class MetricSeries {
 
   /**
    * Appends points as {@link MetricSeries.append} does, without a transaction: on
-   * PostgreSQL, as one statement, when every key's points come after the steps already
-   * logged for it (a training loop's batches). False, having written nothing, when a
-   * key's points reach back (they may repeat stored points, which `append` reads) or
-   * on SQLite.
+   * PostgreSQL, as one statement that also checks the run is active, when every key's
+   * points come after the steps already logged for it (a training loop's batches).
+   * Nothing is written unless `written`: `not ahead` when a key's points reach back
+   * (they may repeat stored points, which `append` reads), on SQLite, and for no points;
+   * `run inactive` when the run is missing or deleted.
    */
-  async appendAhead(runId: string, metrics: Metric[]): Promise<boolean> {
-    if (this.db.client.config.client !== 'pg') return false;
-    if (metrics.length === 0) return true;
+  async appendAhead(
+    runId: string,
+    metrics: Metric[],
+  ): Promise<'written' | 'not ahead' | 'run inactive'> {
+    if (this.db.client.config.client !== 'pg' || metrics.length === 0) {
+      return 'not ahead';
+    }
     const series = seriesOf(metrics);
     const reach = new Map<string, number>();
     for (const [key, points] of series) reach.set(key, points[0].step);
     const rows = seriesRows(runId, series, new Map());
-    return !(await this.pgWrite(this.db, runId, rows, reach));
+    const { back, active } = await this.pgWrite(this.db, runId, rows, reach);
+    if (!active) return 'run inactive';
+    return back ? 'not ahead' : 'written';
   }
 
   /**

@@ -257,24 +257,40 @@ export function addPoint(row: TierRow, p: Point) {
   }
 }
 
-/** The tier rows `points` add to, one per (tier, bucket) they touch. */
+/**
+ * The tier rows `points` (in history order) add to, one per (tier, bucket) they touch,
+ * in tier order. The finest tier folds the points; each coarser one folds the rows of
+ * the tier below it (16 of them at most per bucket), so each point is folded once.
+ */
 export function tierRows(points: Point[]): TierRow[] {
-  const rows: TierRow[] = [];
-  for (const { tier, width } of TIERS) {
-    let current: TierRow | undefined;
-    const byBucket = new Map<number, TierRow>();
-    for (const p of points) {
-      const bucket = Math.floor(p.step / width);
-      if (current?.bucket !== bucket) {
-        current = byBucket.get(bucket);
-        if (!current) {
-          current = emptyTier(tier, bucket);
-          byBucket.set(bucket, current);
-          rows.push(current);
-        }
-      }
-      addPoint(current, p);
+  const [finest, ...coarser] = TIERS;
+  let below: TierRow[] = [];
+  let current: TierRow | undefined;
+  for (const p of points) {
+    const bucket = Math.floor(p.step / finest.width);
+    if (current?.bucket !== bucket) {
+      current = emptyTier(finest.tier, bucket);
+      below.push(current);
     }
+    addPoint(current, p);
+  }
+  const rows = [...below];
+  let belowWidth = finest.width;
+  for (const { tier, width } of coarser) {
+    const ratio = width / belowWidth;
+    const level: TierRow[] = [];
+    for (const row of below) {
+      const bucket = Math.floor(row.bucket / ratio);
+      let into = level[level.length - 1];
+      if (into?.bucket !== bucket) {
+        into = emptyTier(tier, bucket);
+        level.push(into);
+      }
+      mergeTier(into, row);
+    }
+    rows.push(...level);
+    below = level;
+    belowWidth = width;
   }
   return rows;
 }

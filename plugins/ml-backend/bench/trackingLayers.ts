@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import knexFactory, { Knex } from 'knex';
 import { ML_MIGRATIONS_DIR } from '../src/database/migrateDatabase';
+import { useWriteAheadLog } from '../src/database/sqliteJournal';
 import { metricHistoryJson } from '../src/mlflow/serialize';
 import { jsonNestsDeeperThan } from '../src/shared/strings';
 import { MAX_JSON_DEPTH } from '../src/shared/jsonBody';
@@ -148,6 +149,8 @@ async function main() {
     connection: { filename: join(directory, 'ml.sqlite') },
     useNullAsDefault: true,
   });
+  // As the plugin opens its SQLite file.
+  await useWriteAheadLog(sqlite);
   const admin = knexFactory({
     client: 'pg',
     connection: { ...pgConnection, database: 'postgres' },

@@ -1,6 +1,7 @@
 import { Request, Response } from 'express';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createGzip } from 'node:zlib';
 
 /**
@@ -12,6 +13,12 @@ import { createGzip } from 'node:zlib';
 export class JsonParts {
   constructor(readonly parts: Iterable<string>) {}
 }
+
+/**
+ * zlib's output buffer: large enough for one part's compressed bytes, so that a part
+ * is compressed in one task of zlib's thread rather than one per 16 KB of output.
+ */
+const GZIP_CHUNK = 128 * 1024;
 
 /** Answers at least this long are streamed, and compressed here rather than by Backstage. */
 const STREAMED_LENGTH = 256 * 1024;
@@ -47,10 +54,16 @@ export async function sendJsonParts(
     head.push(next.value);
     length += next.value.length;
   }
+  // The event loop turns between parts: zlib's thread compresses one part while the
+  // next is written (from a synchronous generator, all parts were written first, and
+  // zlib waited for the loop after every output chunk; 80-100 against 60 ms for 8 MB).
   const all = Readable.from(
-    (function* allParts() {
+    (async function* allParts() {
       yield* head;
-      yield* { [Symbol.iterator]: () => rest };
+      for (let next = rest.next(); !next.done; next = rest.next()) {
+        yield next.value;
+        await nextTurn();
+      }
     })(),
   );
   if (
@@ -59,7 +72,7 @@ export async function sendJsonParts(
   ) {
     res.setHeader('Content-Encoding', 'gzip');
     res.vary('Accept-Encoding');
-    await pipeline(all, createGzip({ level: 1 }), res);
+    await pipeline(all, createGzip({ level: 1, chunkSize: GZIP_CHUNK }), res);
   } else {
     await pipeline(all, res);
   }

@@ -265,51 +265,82 @@ function pgSeriesWriteValues(
   ];
 }
 
-/** SQLite: a multi-row statement per table, in the caller's transaction. */
+/** What the write needs of a better-sqlite3 connection (knex's SQLite client). */
+type SqliteConnection = {
+  prepare(sql: string): { run(...values: unknown[]): unknown };
+};
+
+/** Prepared statements per connection, by text: knex would prepare each anew. */
+const sqliteStatements = new WeakMap<
+  SqliteConnection,
+  Map<string, ReturnType<SqliteConnection['prepare']>>
+>();
+
+/**
+ * SQLite: one prepared single-row statement per table, run for each row on the caller's
+ * transaction's connection (better-sqlite3 runs them synchronously, a few microseconds
+ * each, where a multi-row statement through knex was prepared for every write).
+ */
 async function sqliteSeriesWrite(
   tx: Knex.Transaction,
   runId: string,
   rows: SeriesRows,
 ) {
-  const write = async (
-    table: string,
-    columns: Columns,
-    list: Row[],
-    conflict: string,
-  ) => {
-    const tuple = `(${['run_uuid', ...columns].map(() => '?').join(', ')})`;
-    for (const batch of chunks(list)) {
-      const bindings: unknown[] = [];
-      for (const row of batch) {
-        bindings.push(runId);
-        for (const [name] of columns) bindings.push(row[name]);
-      }
-      await tx.raw(
-        `INSERT INTO ${table} (run_uuid, ${names(columns)}) VALUES ${batch
-          .map(() => tuple)
-          .join(', ')} ${conflict}`,
-        bindings as Knex.Value[],
-      );
+  const connection: SqliteConnection = await tx.client.acquireConnection();
+  try {
+    let statements = sqliteStatements.get(connection);
+    if (!statements) {
+      statements = new Map();
+      sqliteStatements.set(connection, statements);
     }
-  };
-  await write(
-    'ml_metric_chunks',
-    [...CHUNK_WRITE, ['points', 'blob']],
-    rows.chunks,
-    '',
-  );
-  await write(
-    'ml_metric_tiers',
-    TIER_WRITE,
-    rows.tiers,
-    `ON CONFLICT (run_uuid, key, tier, bucket) DO UPDATE SET ${TIER_MERGE}`,
-  );
-  await write(
-    'ml_latest_metrics',
-    LATEST_WRITE,
-    rows.latest,
-    `ON CONFLICT (run_uuid, key) DO UPDATE SET ${LATEST_MERGE}`,
-  );
+    const write = (
+      table: string,
+      columns: Columns,
+      list: Row[],
+      conflict: string,
+    ) => {
+      const sql = `INSERT INTO ${table} (run_uuid, ${names(
+        columns,
+      )}) VALUES (${['run_uuid', ...columns]
+        .map(() => '?')
+        .join(', ')}) ${conflict}`;
+      let statement = statements!.get(sql);
+      if (!statement) {
+        statement = connection.prepare(sql);
+        statements!.set(sql, statement);
+      }
+      for (const row of list) {
+        // better-sqlite3 binds no booleans (knex turned them into 0 and 1).
+        statement.run(
+          runId,
+          ...columns.map(([name]) => {
+            const value = row[name];
+            return typeof value === 'boolean' ? Number(value) : value;
+          }),
+        );
+      }
+    };
+    write(
+      'ml_metric_chunks',
+      [...CHUNK_WRITE, ['points', 'blob']],
+      rows.chunks,
+      '',
+    );
+    write(
+      'ml_metric_tiers',
+      TIER_WRITE,
+      rows.tiers,
+      `ON CONFLICT (run_uuid, key, tier, bucket) DO UPDATE SET ${TIER_MERGE}`,
+    );
+    write(
+      'ml_latest_metrics',
+      LATEST_WRITE,
+      rows.latest,
+      `ON CONFLICT (run_uuid, key) DO UPDATE SET ${LATEST_MERGE}`,
+    );
+  } finally {
+    await tx.client.releaseConnection(connection);
+  }
 }
 
 /** The points of each key, in history order without repeats. */

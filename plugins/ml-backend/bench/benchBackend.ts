@@ -6,6 +6,7 @@
  *
  * PostgreSQL: PGHOST/PGPORT/PGUSER/PGPASSWORD (default 127.0.0.1:5432, user postgres).
  * Redis: REDIS_URL (default redis://127.0.0.1:6379).
+ * ML_BENCH_NODE_ARGS: Node options for the backend only, e.g. "--max-semi-space-size=16".
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -155,6 +156,7 @@ export class BenchBackend {
     this.child = spawn(
       process.execPath,
       [
+        ...(process.env.ML_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
         '--require',
         '@backstage/cli/config/nodeTransform.cjs',
         resolve(BENCH_DIR, 'server.ts'),

@@ -376,7 +376,9 @@ export class DatabaseCostStore implements CostStore {
       endpoint: r.endpoint_name as string,
       team: r.team as string,
       costMicros: num(r.cost),
-      replicaSeconds: num(r.replica),
+      // Spans are whole milliseconds: a sum of their seconds in floating point (in the
+      // order the database adds them) is rounded back to them.
+      replicaSeconds: Math.round(num(r.replica) * 1000) / 1000,
     }));
   }
 

@@ -2,6 +2,7 @@ import TextField from '@mui/material/TextField';
 import { ReactNode, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { FormDialog } from './FormDialog';
+import { asServerError } from './serverError';
 import { teamRef } from './teams';
 
 /**
@@ -33,7 +34,7 @@ export function TeamSettingDialog<R>(props: {
   return (
     <FormDialog
       title={props.title(team)}
-      error={saving.error}
+      error={asServerError(saving.error)}
       submitLabel={saving.loading ? 'Saving…' : 'Save'}
       submitDisabled={request === undefined || !ref || saving.loading}
       onSubmit={save}

@@ -7,8 +7,9 @@ import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
 import { FormDialog } from '../common/FormDialog';
 import { useMlPaths } from '../common/mlPaths';
-import { GuardedButton, NO_UPDATE_REASON } from './ConfirmButton';
-import { asServerError } from './deploymentFormat';
+import { NO_UPDATE_REASON } from './ConfirmButton';
+import { GuardedButton } from '../common/GuardedButton';
+import { asServerError } from '../common/serverError';
 
 /**
  * Scores a dataset with a batch endpoint's stable version: the run is a training

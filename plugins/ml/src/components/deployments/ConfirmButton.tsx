@@ -1,45 +1,12 @@
-import Button, { ButtonProps } from '@mui/material/Button';
-import Tooltip from '@mui/material/Tooltip';
 import { ReactNode, useState } from 'react';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { FormDialog } from '../common/FormDialog';
 import { MutedText } from '../common/MutedText';
-import { asServerError } from './deploymentFormat';
+import { asServerError } from '../common/serverError';
+import { ButtonLook, GuardedButton } from '../common/GuardedButton';
 
 /** Why the caller may not change an endpoint, for disabled buttons' tooltips. @internal */
 export const NO_UPDATE_REASON = "Only the endpoint's owner group may change it";
-
-type ButtonLook = Pick<ButtonProps, 'color' | 'variant'>;
-
-/** A small button, disabled with `disabledReason` as its tooltip when the caller may not act. @internal */
-export function GuardedButton(
-  props: ButtonLook & {
-    label: string;
-    onClick: () => void;
-    disabledReason?: string;
-  },
-) {
-  const { label, onClick, disabledReason } = props;
-  const button = (
-    <Button
-      size="small"
-      variant={props.variant ?? 'outlined'}
-      color={props.color ?? 'primary'}
-      disabled={disabledReason !== undefined}
-      onClick={onClick}
-    >
-      {label}
-    </Button>
-  );
-  // A disabled button fires no events: the tooltip hangs on a wrapper.
-  return disabledReason ? (
-    <Tooltip title={disabledReason}>
-      <span>{button}</span>
-    </Tooltip>
-  ) : (
-    button
-  );
-}
 
 /**
  * A button that asks first (promote, abort, roll back, delete): the dialog says

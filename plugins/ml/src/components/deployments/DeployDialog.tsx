@@ -19,7 +19,8 @@ import { Loaded } from '../common/Loaded';
 import { SelectField } from '../common/SelectField';
 import { SuggestField } from '../common/SuggestField';
 import { teamName, ownerGroupsOf } from '../common/teams';
-import { asServerError, trafficSummary } from './deploymentFormat';
+import { trafficSummary } from './deploymentFormat';
+import { asServerError } from '../common/serverError';
 import {
   NewEndpointErrors,
   NewEndpointForm,

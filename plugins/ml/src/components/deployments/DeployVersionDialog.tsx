@@ -7,7 +7,8 @@ import { mlApiRef } from '../../api/MlApi';
 import { FormDialog } from '../common/FormDialog';
 import { Loaded } from '../common/Loaded';
 import { SelectField } from '../common/SelectField';
-import { asServerError, stableVersion } from './deploymentFormat';
+import { stableVersion } from './deploymentFormat';
+import { asServerError } from '../common/serverError';
 import {
   canaryUnavailableReason,
   Rollout,

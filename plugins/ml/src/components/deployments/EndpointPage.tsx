@@ -18,11 +18,8 @@ import { PageTrail } from '../common/PageTrail';
 import { usePolledAsync } from '../common/usePolledAsync';
 import { MonitoringSection } from '../monitoring';
 import { CanaryCard } from './CanaryCard';
-import {
-  ConfirmButton,
-  GuardedButton,
-  NO_UPDATE_REASON,
-} from './ConfirmButton';
+import { ConfirmButton, NO_UPDATE_REASON } from './ConfirmButton';
+import { GuardedButton } from '../common/GuardedButton';
 import { isSettling } from './deploymentFormat';
 import { DeploymentsTable } from './DeploymentsTable';
 import { DeployVersionDialog } from './DeployVersionDialog';

@@ -1,4 +1,3 @@
-import { ResponseError } from '@backstage/errors';
 import {
   Canary,
   Endpoint,
@@ -109,24 +108,6 @@ export function canaryProgress(canary: Canary, now: number) {
       (Math.min(canaryRequests, stableRequests) / minRequests) * 100,
     ),
   };
-}
-
-/**
- * What the server said when it refused a request (its error body's message), or
- * the error's own message for anything else.
- *
- * @internal
- */
-export function serverMessage(error: Error): string {
-  if (error instanceof ResponseError) {
-    return error.body?.error?.message ?? error.message;
-  }
-  return error.message;
-}
-
-/** An error to show in a dialog, worded as the server worded it. @internal */
-export function asServerError(error: Error | undefined): Error | undefined {
-  return error && new Error(serverMessage(error));
 }
 
 /** The pattern an endpoint's name must match: a DNS label. @internal */

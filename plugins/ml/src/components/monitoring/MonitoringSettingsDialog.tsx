@@ -9,17 +9,12 @@ import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
-import { FormNumberField } from '../common/FormNumberField';
+import { formNumberFields } from '../common/FormNumberField';
 import { FormDialog } from '../common/FormDialog';
 import { LabeledSwitch } from '../common/LabeledSwitch';
 import { SelectField } from '../common/SelectField';
-import { asServerError } from '../deployments/deploymentFormat';
-import { SettingsForm, settingsForm, settingsRequest } from './settingsForm';
-
-type NumberField = Exclude<
-  keyof SettingsForm,
-  'driftEnabled' | 'retrainingProfile'
->;
+import { asServerError } from '../common/serverError';
+import { settingsForm, settingsRequest } from './settingsForm';
 
 /** No retraining: the select's first choice. */
 const NO_PROFILE = '';
@@ -48,16 +43,7 @@ export function MonitoringSettingsDialog(props: {
     onSaved(await mlApi.setEndpointMonitoring({ endpoint, settings: request }));
   }, [mlApi, endpoint, request, onSaved]);
 
-  const field = (name: NumberField, label: string, helperText?: string) => (
-    <FormNumberField
-      label={label}
-      value={form[name]}
-      onChange={value => setForm({ ...form, [name]: value })}
-      error={errors[name]}
-      helperText={helperText}
-      sm={4}
-    />
-  );
+  const field = formNumberFields({ form, setForm, errors, sm: 4 });
   // The current profile stays a choice while the list loads or if it fails.
   const profileNames = new Set(profiles.value?.map(p => p.name) ?? []);
   if (form.retrainingProfile) profileNames.add(form.retrainingProfile);

@@ -7,7 +7,7 @@ import { formatTime } from '../common/format';
 import { Loaded } from '../common/Loaded';
 import { MutedText } from '../common/MutedText';
 import { EndpointLink } from '../deployments/EndpointLink';
-import { serverMessage } from '../deployments/deploymentFormat';
+import { serverMessage } from '../common/serverError';
 import { MonitoringChip } from './MonitoringChip';
 import { windowStatus, worstFirst } from './monitoringFormat';
 

@@ -14,7 +14,7 @@ import { Loaded } from '../common/Loaded';
 import { OwnerLink } from '../common/OwnerLink';
 import { PageTrail } from '../common/PageTrail';
 import { ownerGroupsOf } from '../common/teams';
-import { GuardedButton } from '../deployments/ConfirmButton';
+import { GuardedButton } from '../common/GuardedButton';
 import { profileMaxGpus } from './jobSpecForm';
 import { ProfileSummary } from './ProfileSummary';
 import { PublishProfileDialog } from './PublishProfileDialog';

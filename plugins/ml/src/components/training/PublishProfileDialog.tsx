@@ -7,16 +7,11 @@ import { useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import useAsyncFn from 'react-use/esm/useAsyncFn';
 import { mlApiRef } from '../../api/MlApi';
-import { FormNumberField } from '../common/FormNumberField';
+import { formNumberFields } from '../common/FormNumberField';
 import { FormDialog, textAreaProps } from '../common/FormDialog';
 import { SelectField } from '../common/SelectField';
-import { asServerError } from '../deployments/deploymentFormat';
-import { ProfileForm, profileForm, profileRequest } from './profileForm';
-
-type NumberField = Exclude<
-  keyof ProfileForm,
-  'description' | 'pools' | 'spotPolicy' | 'image'
->;
+import { asServerError } from '../common/serverError';
+import { profileForm, profileRequest } from './profileForm';
 
 const SPOT_POLICIES: Array<{ value: SpotPolicy; label: string }> = [
   { value: 'allowed', label: 'Allowed (jobs choose)' },
@@ -51,16 +46,7 @@ export function PublishProfileDialog(props: {
   const poolNames = [
     ...new Set([...(pools.value?.map(p => p.name) ?? []), ...form.pools]),
   ];
-  const field = (name: NumberField, label: string, helperText?: string) => (
-    <FormNumberField
-      label={label}
-      value={form[name]}
-      onChange={value => setForm({ ...form, [name]: value })}
-      error={errors[name]}
-      helperText={helperText}
-      sm={6}
-    />
-  );
+  const field = formNumberFields({ form, setForm, errors, sm: 6 });
 
   return (
     <FormDialog

@@ -107,12 +107,10 @@ async function storeFigures(name: string, knex: Knex) {
     return id;
   };
   const run100k = await series(100_000);
-  const history = await store.getMetricHistoryColumns(run100k, 'loss');
+  const history = await store.getMetricHistory(run100k, 'loss');
   const reads: number[] = [];
   for (let i = 0; i < 5; i++) {
-    reads.push(
-      await timeAsync(() => store.getMetricHistoryColumns(run100k, 'loss')),
-    );
+    reads.push(await timeAsync(() => store.getMetricHistory(run100k, 'loss')));
   }
   const run1m = await series(1_000_000);
   const charts: number[] = [];

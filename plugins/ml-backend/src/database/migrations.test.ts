@@ -1,6 +1,7 @@
 import { migrateDatabase, ML_MIGRATIONS_DIR } from './migrateDatabase';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { DatabaseTrackingStore } from '../tracking/DatabaseTrackingStore';
+import { historyOf } from '../__testUtils__/metricHistory';
 import { chunks } from './chunks';
 import { Knex } from 'knex';
 
@@ -82,7 +83,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
     expect(await knex.schema.hasTable('ml_metrics')).toBe(false);
     const store = DatabaseTrackingStore.create({ knex });
     expect(
-      (await store.getMetricHistory(runId, 'loss')).map(m => [
+      (await historyOf(store, runId, 'loss')).map(m => [
         m.step,
         m.timestamp,
         m.value,
@@ -93,7 +94,7 @@ describe.each(databases.eachSupportedId())('migrations on %p', databaseId => {
       [1, 3, 0.5],
       [1, 3, NaN],
     ]);
-    const acc = await store.getMetricHistory(runId, 'acc');
+    const acc = await historyOf(store, runId, 'acc');
     expect(acc.map(m => m.step)).toEqual(long.map(m => m.step));
     expect(acc.map(m => m.value)).toEqual(long.map(m => m.value));
     const accChunks = await knex('ml_metric_chunks')

@@ -36,7 +36,6 @@ import {
 } from './ports';
 import { ServingTargets } from './targets';
 
-
 /** Minutes of router counts on list rows. */
 const STATS_MINUTES = 5;
 const HISTORY_LIMIT = 20;

@@ -47,7 +47,9 @@ export class RepeatingJob {
       prefix,
       concurrency: 1,
     });
-    this.worker.on('error', error => logger.error(`${name} worker error`, error));
+    this.worker.on('error', error =>
+      logger.error(`${name} worker error`, error),
+    );
     let unscheduled = false;
     const schedule = () =>
       this.queue.upsertJobScheduler(name, { every: everyMs }, { name }).then(

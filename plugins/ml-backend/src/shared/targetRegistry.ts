@@ -4,9 +4,10 @@
  *
  * @internal
  */
-export class TargetRegistry<
-  T extends { readonly id: string },
-> extends Map<string, T> {
+export class TargetRegistry<T extends { readonly id: string }> extends Map<
+  string,
+  T
+> {
   constructor(private readonly kind: string) {
     super();
   }

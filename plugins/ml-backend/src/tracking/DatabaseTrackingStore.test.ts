@@ -4,6 +4,7 @@ import { ML_MIGRATIONS_DIR } from '../database/migrateDatabase';
 import { createTestDatabases } from '../__testUtils__/databases';
 import { waitFor } from '../__testUtils__/waitFor';
 import { DatabaseTrackingStore } from './DatabaseTrackingStore';
+import { historyOf } from '../__testUtils__/metricHistory';
 
 const databases = createTestDatabases();
 
@@ -85,11 +86,9 @@ describe.each(databases.eachSupportedId())(
       const run = await store.getRun(runId);
       expect(run!.data.params).toEqual([]);
       expect(run!.data.metrics).toEqual([metric(0, 0)]);
-      expect(await store.getMetricHistory(runId, 'loss')).toEqual([
-        metric(0, 0),
-      ]);
+      expect(await historyOf(store, runId, 'loss')).toEqual([metric(0, 0)]);
       expect(await store.logBatch(runId, batch(1))).toBe(true);
-      expect(await store.getMetricHistory(runId, 'loss')).toHaveLength(2);
+      expect(await historyOf(store, runId, 'loss')).toHaveLength(2);
     });
 
     it('keeps the latest metric by step, then timestamp, whatever the order of logging', async () => {
@@ -119,10 +118,7 @@ describe.each(databases.eachSupportedId())(
       const run = await store.getRun(runId);
       expect(run!.data.metrics).toEqual([metric(5, 0.4, 9)]);
       expect(
-        (await store.getMetricHistory(runId, 'loss')).map(m => [
-          m.step,
-          m.value,
-        ]),
+        (await historyOf(store, runId, 'loss')).map(m => [m.step, m.value]),
       ).toEqual([
         [2, 0.9],
         [3, 0.1],
@@ -143,9 +139,7 @@ describe.each(databases.eachSupportedId())(
         params: [],
         tags: [],
       });
-      const values = (await store.getMetricHistory(runId, 'loss')).map(
-        m => m.value,
-      );
+      const values = (await historyOf(store, runId, 'loss')).map(m => m.value);
       expect(values).toEqual([NaN, Infinity, -Infinity, 0.25]);
     });
 
@@ -204,7 +198,7 @@ describe.each(databases.eachSupportedId())(
       for (const metrics of [evens, odds, later, evens]) {
         await store.logBatch(runId, { metrics, params: [], tags: [] });
       }
-      const whole = await store.getMetricHistory(runId, 'loss');
+      const whole = await historyOf(store, runId, 'loss');
       expect(whole.map(m => m.step)).toEqual([
         ...Array.from({ length: 100 }, (_, i) => i),
         ...later.map(m => m.step),
@@ -212,16 +206,16 @@ describe.each(databases.eachSupportedId())(
       const pages = [];
       for (let offset = 0; offset < 130; offset += 17) {
         pages.push(
-          ...(await store.getMetricHistory(runId, 'loss', {
+          ...(await historyOf(store, runId, 'loss', {
             offset,
             limit: 17,
           })),
         );
       }
       expect(pages).toEqual(whole);
-      expect(
-        await store.getMetricHistory(runId, 'loss', { offset: 125 }),
-      ).toEqual(whole.slice(125));
+      expect(await historyOf(store, runId, 'loss', { offset: 125 })).toEqual(
+        whole.slice(125),
+      );
     });
 
     it('writes a batch once when one of its keys reaches back to logged steps and another does not', async () => {
@@ -238,9 +232,7 @@ describe.each(databases.eachSupportedId())(
       await log([point('loss', 1), point('acc', 1), point('acc', 2)]);
       await log([point('loss', 2), point('acc', 3)]);
       for (const key of ['loss', 'acc']) {
-        const steps = (await store.getMetricHistory(runId, key)).map(
-          m => m.step,
-        );
+        const steps = (await historyOf(store, runId, key)).map(m => m.step);
         expect(steps).toEqual(key === 'loss' ? [0, 1, 2] : [0, 1, 2, 3]);
         const chart = await store.getMetricHistoryBuckets(runId, key, 100);
         expect(chart.totalPoints).toBe(steps.length);
@@ -286,7 +278,7 @@ describe.each(databases.eachSupportedId())(
       await batch;
       const run = await store.getRun(runId);
       expect(run!.data.metrics).toEqual([metric(300, 3)]);
-      expect(await store.getMetricHistory(runId, 'loss')).toHaveLength(101);
+      expect(await historyOf(store, runId, 'loss')).toHaveLength(101);
     });
 
     it('charts a long series from its tiers: bounded, spikes kept, counts exact', async () => {

@@ -28,7 +28,7 @@ import {
   TransactionHook,
 } from './TrackingStore';
 import { MetricSeries, toMetric } from './metricSeries';
-import { metricsOf, PointColumns } from './metricChunks';
+import { PointColumns } from './metricChunks';
 import { recordModelMetrics } from './DatabaseLoggedModelStore';
 import { LoggedModelMetric } from './LoggedModelStore';
 
@@ -566,15 +566,7 @@ export class DatabaseTrackingStore implements TrackingStore {
     };
   }
 
-  async getMetricHistory(
-    runId: string,
-    key: string,
-    window?: { offset: number; limit?: number },
-  ): Promise<Metric[]> {
-    return metricsOf(key, await this.metrics.history(runId, key, window));
-  }
-
-  getMetricHistoryColumns(
+  getMetricHistory(
     runId: string,
     key: string,
     window?: { offset: number; limit?: number },

@@ -501,16 +501,15 @@ export class TrackingService {
     await this.runFor(caller, runId, mlExperimentReadPermission);
     if (!maxResults) {
       return {
-        points: await this.options.store.getMetricHistoryColumns(runId, key, {
+        points: await this.options.store.getMetricHistory(runId, key, {
           offset,
         }),
       };
     }
-    const points = await this.options.store.getMetricHistoryColumns(
-      runId,
-      key,
-      { offset, limit: maxResults + 1 },
-    );
+    const points = await this.options.store.getMetricHistory(runId, key, {
+      offset,
+      limit: maxResults + 1,
+    });
     return {
       points: sliceColumns(points, 0, maxResults),
       nextPageToken:

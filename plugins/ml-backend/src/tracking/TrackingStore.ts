@@ -134,14 +134,11 @@ export interface TrackingStore {
     query: RunQuery,
     window: PageWindow,
   ): Promise<{ items: Run[]; hasMore: boolean }>;
-  /** The series in history order; only `window`'s slice of it when given (`limit` unset: to the end). */
+  /**
+   * The series in history order, as columns (a series may be millions of points); only
+   * `window`'s slice of it when given (`limit` unset: to the end).
+   */
   getMetricHistory(
-    runId: string,
-    key: string,
-    window?: { offset: number; limit?: number },
-  ): Promise<Metric[]>;
-  /** {@link TrackingStore.getMetricHistory} as columns: no object per point, for long series. */
-  getMetricHistoryColumns(
     runId: string,
     key: string,
     window?: { offset: number; limit?: number },

@@ -276,6 +276,21 @@ const sqliteStatements = new WeakMap<
   Map<string, ReturnType<SqliteConnection['prepare']>>
 >();
 
+/** `sql` prepared on `connection`, once per connection. */
+function prepared(connection: SqliteConnection, sql: string) {
+  let statements = sqliteStatements.get(connection);
+  if (!statements) {
+    statements = new Map();
+    sqliteStatements.set(connection, statements);
+  }
+  let statement = statements.get(sql);
+  if (!statement) {
+    statement = connection.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
+}
+
 /**
  * SQLite: one prepared single-row statement per table, run for each row on the caller's
  * transaction's connection (better-sqlite3 runs them synchronously, a few microseconds
@@ -288,27 +303,21 @@ async function sqliteSeriesWrite(
 ) {
   const connection: SqliteConnection = await tx.client.acquireConnection();
   try {
-    let statements = sqliteStatements.get(connection);
-    if (!statements) {
-      statements = new Map();
-      sqliteStatements.set(connection, statements);
-    }
     const write = (
       table: string,
       columns: Columns,
       list: Row[],
       conflict: string,
     ) => {
-      const sql = `INSERT INTO ${table} (run_uuid, ${names(
-        columns,
-      )}) VALUES (${['run_uuid', ...columns]
-        .map(() => '?')
-        .join(', ')}) ${conflict}`;
-      let statement = statements!.get(sql);
-      if (!statement) {
-        statement = connection.prepare(sql);
-        statements!.set(sql, statement);
-      }
+      const statement = prepared(
+        connection,
+        `INSERT INTO ${table} (run_uuid, ${names(columns)}) VALUES (${[
+          'run_uuid',
+          ...columns,
+        ]
+          .map(() => '?')
+          .join(', ')}) ${conflict}`,
+      );
       for (const row of list) {
         // better-sqlite3 binds no booleans (knex turned them into 0 and 1).
         statement.run(
